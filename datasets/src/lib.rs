@@ -1,0 +1,17 @@
+//! ShopLab's data model, streaming readers for shop data formats, and the
+//! synthetic shop generator.
+//!
+//! This crate knows files and records, never databases or indexes. Start at
+//! [`model`] for the records and [`read`] for turning files into them.
+
+pub mod error;
+pub mod interactions;
+pub mod model;
+pub mod progress;
+pub mod recommender;
+
+pub use error::{Error, Result, RowError};
+pub use interactions::{Interactions, SparseMatrix, Weighting};
+pub use model::{Event, EventKind, Item, Judgment, Record, User};
+pub use progress::{CancelToken, NoProgress, Progress};
+pub use recommender::{Recommender, UserQuery, top_k};

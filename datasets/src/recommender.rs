@@ -1,0 +1,82 @@
+//! The one trait every recommender implements, classic or neural.
+//!
+//! It lives in the lowest crate so that the engine's baselines and the
+//! candle models (which must not depend on the engine) share it.
+
+/// What a recommender is asked about: one shopper and what they did before.
+#[derive(Debug, Clone, Copy)]
+pub struct UserQuery<'a> {
+    /// The shopper's dense index, when they were known at training time.
+    pub user: Option<u32>,
+    /// Items the shopper interacted with (dense indices, ascending, no repeats).
+    pub history: &'a [u32],
+    /// Interaction strength for each entry of `history` (same length).
+    pub weights: &'a [f32],
+}
+
+/// A trained model that scores every catalog item for a shopper.
+pub trait Recommender: Send + Sync {
+    /// Short model name, e.g. `ease`.
+    fn name(&self) -> &str;
+
+    /// Size of the item universe; `scores` passed in always has this length.
+    fn n_items(&self) -> usize;
+
+    /// Writes one score per item into `scores` (higher means recommend sooner).
+    ///
+    /// `scores` arrives filled with zeros. Items the caller will exclude (the
+    /// shopper's training items) may get any score.
+    fn score(&self, query: &UserQuery<'_>, scores: &mut [f32]);
+
+    /// Approximate size of the trained parameters in bytes (for cost reports).
+    fn size_bytes(&self) -> usize {
+        0
+    }
+}
+
+/// Indices of the `k` highest scores, best first, skipping `exclude` (sorted
+/// ascending). Ties are broken by the lower item index, so rankings never depend
+/// on thread count or batch size.
+pub fn top_k(scores: &[f32], k: usize, exclude: &[u32]) -> Vec<u32> {
+    let better = |a: &(f32, u32), b: &(f32, u32)| {
+        // Descending score, then ascending index; NaN sorts last.
+        b.0.partial_cmp(&a.0)
+            .unwrap_or_else(|| a.0.is_nan().cmp(&b.0.is_nan()))
+            .then(a.1.cmp(&b.1))
+    };
+    if k == 0 {
+        return Vec::new();
+    }
+    let mut cand: Vec<(f32, u32)> = Vec::with_capacity(scores.len());
+    let mut ex = exclude.iter().peekable();
+    for (i, &s) in scores.iter().enumerate() {
+        let i = i as u32;
+        while ex.peek().is_some_and(|&&e| e < i) {
+            ex.next();
+        }
+        if ex.peek() == Some(&&i) {
+            continue;
+        }
+        cand.push((s, i));
+    }
+    if cand.len() > k {
+        cand.select_nth_unstable_by(k - 1, better);
+        cand.truncate(k);
+    }
+    cand.sort_unstable_by(better);
+    cand.into_iter().map(|(_, i)| i).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn top_k_orders_breaks_ties_and_excludes() {
+        let s = [0.5, 0.9, 0.9, 0.1, f32::NAN, 0.7];
+        assert_eq!(top_k(&s, 3, &[]), vec![1, 2, 5]);
+        assert_eq!(top_k(&s, 3, &[1, 5]), vec![2, 0, 3]);
+        assert_eq!(top_k(&s, 10, &[]), vec![1, 2, 5, 0, 3, 4]);
+        assert_eq!(top_k(&s, 0, &[]), Vec::<u32>::new());
+    }
+}

@@ -1,0 +1,15 @@
+//! ShopLab's engine: the project on disk, the SQLite event store, the tantivy
+//! search index, baseline recommenders, evaluation and runs.
+//!
+//! It is the only crate that owns I/O and state. Every operation a face (CLI,
+//! GUI, storefront) can ask for is a plain function here whose inputs and
+//! outputs are serde types.
+
+pub mod error;
+pub mod metrics;
+pub mod project;
+pub mod recommend;
+pub mod search;
+pub mod store;
+
+pub use error::{Error, Result};

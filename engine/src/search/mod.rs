@@ -1,0 +1,1 @@
+//! Catalog search over a tantivy index.

@@ -1,0 +1,5 @@
+//! The `shoplab` command line.
+
+fn main() -> anyhow::Result<()> {
+    Ok(())
+}

@@ -1,0 +1,228 @@
+//! Side-by-side tables of runs x metrics.
+//!
+//! This comparison is descriptive (means, best per column); the
+//! per-user values every run stores are what the significance tests of the
+//! fusion / A-B work pair up.
+
+use std::str::FromStr;
+
+use serde::{Deserialize, Serialize};
+
+use crate::error::{Error, Result};
+use crate::metrics::MetricAt;
+use crate::run::RunRecord;
+
+/// One column of a comparison table.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Column {
+    /// A ranking metric at a cut-off, e.g. `ndcg@10`.
+    Metric(MetricAt),
+    /// Mean per-user AUC.
+    Auc,
+    /// Catalog coverage at the largest K.
+    Coverage,
+    /// Intra-list diversity at the largest K.
+    Diversity,
+    /// Novelty in bits.
+    Novelty,
+    /// Average recommendation popularity.
+    PopularityBias,
+    /// Training seconds.
+    TrainSeconds,
+    /// Evaluation seconds.
+    EvalSeconds,
+    /// Median latency per request (µs).
+    LatencyP50,
+    /// 95th percentile latency (µs).
+    LatencyP95,
+    /// 99th percentile latency (µs).
+    LatencyP99,
+}
+
+impl Column {
+    /// Columns shown when none are asked for.
+    pub fn defaults() -> Vec<Column> {
+        let at = |m: &str| Column::from_str(m).ok();
+        ["recall@10", "ndcg@10", "mrr@10", "hit@10", "map@10", "precision@10"]
+            .iter()
+            .filter_map(|m| at(m))
+            .chain([
+                Column::Auc,
+                Column::Coverage,
+                Column::Novelty,
+                Column::TrainSeconds,
+                Column::LatencyP95,
+            ])
+            .collect()
+    }
+
+    /// Header text.
+    pub fn label(&self) -> String {
+        match self {
+            Column::Metric(m) => m.to_string(),
+            Column::Auc => "auc".into(),
+            Column::Coverage => "coverage".into(),
+            Column::Diversity => "diversity".into(),
+            Column::Novelty => "novelty".into(),
+            Column::PopularityBias => "popularity_bias".into(),
+            Column::TrainSeconds => "train_s".into(),
+            Column::EvalSeconds => "eval_s".into(),
+            Column::LatencyP50 => "p50_us".into(),
+            Column::LatencyP95 => "p95_us".into(),
+            Column::LatencyP99 => "p99_us".into(),
+        }
+    }
+
+    /// Whether a larger value is better (for highlighting the best run).
+    pub fn higher_is_better(&self) -> bool {
+        !matches!(
+            self,
+            Column::PopularityBias
+                | Column::TrainSeconds
+                | Column::EvalSeconds
+                | Column::LatencyP50
+                | Column::LatencyP95
+                | Column::LatencyP99
+        )
+    }
+
+    /// The column's value for a run (None when the run lacks it, e.g. a K it
+    /// was not evaluated at).
+    pub fn value(&self, r: &RunRecord) -> Option<f64> {
+        let s = &r.summary;
+        match self {
+            Column::Metric(m) => r
+                .metrics
+                .iter()
+                .find(|x| x.k == m.k)
+                .map(|x| m.metric.of(&x.values)),
+            Column::Auc => Some(r.auc),
+            Column::Coverage => Some(s.coverage),
+            Column::Diversity => s.diversity,
+            Column::Novelty => Some(s.novelty),
+            Column::PopularityBias => Some(s.popularity_bias),
+            Column::TrainSeconds => Some(r.train_seconds),
+            Column::EvalSeconds => Some(r.eval_seconds),
+            Column::LatencyP50 => Some(s.latency_p50_us),
+            Column::LatencyP95 => Some(s.latency_p95_us),
+            Column::LatencyP99 => Some(s.latency_p99_us),
+        }
+    }
+}
+
+impl FromStr for Column {
+    type Err = Error;
+    fn from_str(s: &str) -> Result<Self> {
+        let key = s.trim().to_ascii_lowercase();
+        Ok(match key.as_str() {
+            "auc" => Column::Auc,
+            "coverage" => Column::Coverage,
+            "diversity" => Column::Diversity,
+            "novelty" => Column::Novelty,
+            "popularity_bias" | "arp" => Column::PopularityBias,
+            "train_s" | "train" => Column::TrainSeconds,
+            "eval_s" | "eval" => Column::EvalSeconds,
+            "p50_us" | "p50" => Column::LatencyP50,
+            "p95_us" | "p95" => Column::LatencyP95,
+            "p99_us" | "p99" => Column::LatencyP99,
+            _ => Column::Metric(key.parse::<MetricAt>().map_err(|reason| {
+                Error::invalid(
+                    "column",
+                    s,
+                    format!(
+                        "{reason}; other columns: auc, coverage, diversity, novelty, popularity_bias, train_s, eval_s, p50_us, p95_us, p99_us"
+                    ),
+                )
+            })?),
+        })
+    }
+}
+
+/// A table of runs x columns, with the best row per column.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Comparison {
+    /// Column headers.
+    pub columns: Vec<String>,
+    /// One row per run, in the order asked.
+    pub rows: Vec<ComparisonRow>,
+    /// Index of the best row per column (None when no row has a value).
+    pub best: Vec<Option<usize>>,
+}
+
+/// One run's row.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ComparisonRow {
+    /// Run id.
+    pub run: String,
+    /// Display name.
+    pub name: String,
+    /// Value per column.
+    pub values: Vec<Option<f64>>,
+}
+
+/// Builds the table for `runs` and `columns`.
+pub fn compare(runs: &[RunRecord], columns: &[Column]) -> Comparison {
+    let rows: Vec<ComparisonRow> = runs
+        .iter()
+        .map(|r| ComparisonRow {
+            run: r.id.clone(),
+            name: r.name.clone(),
+            values: columns.iter().map(|c| c.value(r)).collect(),
+        })
+        .collect();
+    let best = columns
+        .iter()
+        .enumerate()
+        .map(|(ci, c)| {
+            rows.iter()
+                .enumerate()
+                .filter_map(|(ri, row)| row.values[ci].filter(|v| v.is_finite()).map(|v| (ri, v)))
+                .reduce(|a, b| {
+                    let better = if c.higher_is_better() { b.1 > a.1 } else { b.1 < a.1 };
+                    if better { b } else { a }
+                })
+                .map(|(ri, _)| ri)
+        })
+        .collect();
+    Comparison {
+        columns: columns.iter().map(Column::label).collect(),
+        rows,
+        best,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::metrics::MetricSet;
+    use crate::run::MetricsAtK;
+
+    fn run(id: &str, ndcg: f64, train: f64) -> RunRecord {
+        RunRecord {
+            id: id.into(),
+            name: id.into(),
+            metrics: vec![MetricsAtK {
+                k: 10,
+                values: MetricSet {
+                    ndcg,
+                    ..MetricSet::default()
+                },
+            }],
+            train_seconds: train,
+            ..RunRecord::default()
+        }
+    }
+
+    #[test]
+    fn best_respects_direction_and_missing_values() {
+        let cols: Vec<Column> = ["ndcg@10", "ndcg@20", "train_s"]
+            .iter()
+            .map(|c| c.parse().unwrap())
+            .collect();
+        let t = compare(&[run("a", 0.3, 2.0), run("b", 0.4, 5.0)], &cols);
+        assert_eq!(t.best, vec![Some(1), None, Some(0)]);
+        assert_eq!(t.rows[0].values[1], None);
+        assert!("bogus".parse::<Column>().is_err());
+    }
+}

@@ -1,0 +1,486 @@
+//! Runs: one recommender trained and evaluated under a recorded protocol.
+//!
+//! A run folder holds everything needed to reproduce and re-check it:
+//! ```text
+//! runs/<id>/run.json       RunRecord: spec, seed, data fingerprint, versions, timings, summary
+//! runs/<id>/metrics.json   the full evaluation report without per-user rows
+//! runs/<id>/per_user.csv   per-user metric values (for paired significance tests)
+//! runs/<id>/run.trec       top-K lists in TREC run format (qid Q0 docid rank score tag)
+//! runs/<id>/qrels.trec     the test items in TREC qrels format (qid 0 docid grade)
+//! ```
+//! Baseline models are not saved: they are refitted from the recorded spec,
+//! which is deterministic and takes seconds (neural models will save weights).
+
+use std::fmt::Write as _;
+use std::path::Path;
+use std::time::Instant;
+
+use serde::{Deserialize, Serialize};
+use shoplab_datasets::{CancelToken, EventKind, Interactions, Progress, Recommender, UserQuery, Weighting, top_k};
+
+use crate::error::{Error, Result};
+use crate::evaluate::{EvalOptions, EvalReport, evaluate};
+use crate::metrics::MetricSet;
+use crate::project::{ProjectPaths, read_json, write_atomic, write_json_atomic};
+use crate::recommend::ModelSpec;
+use crate::split::{Split, SplitSpec, split};
+
+/// Everything that defines a run. The same struct drives the CLI, the GUI and saved runs.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct RunSpec {
+    /// Optional display name (defaults to the model name).
+    pub name: Option<String>,
+    /// The model and its parameters.
+    pub model: ModelSpec,
+    /// How events are split into train / validation / test.
+    pub split: SplitSpec,
+    /// Which event kinds count as interactions (default: all item events but searches).
+    pub kinds: Vec<EventKind>,
+    /// How repeated interactions become matrix values.
+    pub weighting: Weighting,
+    /// Evaluation protocol.
+    pub eval: EvalOptions,
+}
+
+impl Default for RunSpec {
+    fn default() -> Self {
+        RunSpec {
+            name: None,
+            model: ModelSpec::default(),
+            split: SplitSpec::default(),
+            kinds: default_kinds(),
+            weighting: Weighting::Binary,
+            eval: EvalOptions::default(),
+        }
+    }
+}
+
+/// Event kinds that count as interactions unless a run says otherwise.
+pub fn default_kinds() -> Vec<EventKind> {
+    vec![
+        EventKind::View,
+        EventKind::Click,
+        EventKind::Cart,
+        EventKind::Purchase,
+        EventKind::Rating,
+    ]
+}
+
+/// What a finished run records about itself.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct RunRecord {
+    /// Folder name under `runs/`.
+    pub id: String,
+    /// Display name.
+    pub name: String,
+    /// Model name (e.g. `ease`).
+    pub model: String,
+    /// UTC time the run started, RFC 3339.
+    pub created_at: String,
+    /// The full spec (with the seed inside its split).
+    pub spec: RunSpec,
+    /// Hash of the interactions the run saw (users, items, times, kinds).
+    pub data_fingerprint: String,
+    /// ShopLab version that made the run.
+    pub code_version: String,
+    /// Device used for training.
+    pub device: String,
+    /// Worker threads used.
+    pub threads: usize,
+    /// Events in train / validation / test.
+    pub n_train: usize,
+    /// Validation events.
+    pub n_valid: usize,
+    /// Test events.
+    pub n_test: usize,
+    /// Seconds spent fitting the model.
+    pub train_seconds: f64,
+    /// Seconds spent evaluating.
+    pub eval_seconds: f64,
+    /// Mean metrics per cut-off K (same order as `spec.eval.ks`).
+    pub metrics: Vec<MetricsAtK>,
+    /// Mean per-user AUC.
+    pub auc: f64,
+    /// Beyond-accuracy and cost figures.
+    pub summary: RunSummary,
+}
+
+impl Default for RunRecord {
+    fn default() -> Self {
+        RunRecord {
+            id: String::new(),
+            name: String::new(),
+            model: String::new(),
+            created_at: String::new(),
+            spec: RunSpec::default(),
+            data_fingerprint: String::new(),
+            code_version: code_version(),
+            device: "cpu".into(),
+            threads: 1,
+            n_train: 0,
+            n_valid: 0,
+            n_test: 0,
+            train_seconds: 0.0,
+            eval_seconds: 0.0,
+            metrics: Vec::new(),
+            auc: 0.0,
+            summary: RunSummary::default(),
+        }
+    }
+}
+
+/// Mean metrics at one cut-off.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Serialize, Deserialize)]
+pub struct MetricsAtK {
+    /// The cut-off.
+    pub k: usize,
+    /// Means over evaluated users.
+    #[serde(flatten)]
+    pub values: MetricSet,
+}
+
+/// Beyond-accuracy and cost figures of a run.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct RunSummary {
+    /// Users with test items that were evaluated.
+    pub users_evaluated: usize,
+    /// Users left out (no test items).
+    pub users_skipped: usize,
+    /// Distinct recommended items / catalog size, at the largest K.
+    pub coverage: f64,
+    /// Intra-list diversity at the largest K (None without item categories).
+    pub diversity: Option<f64>,
+    /// Mean self-information of recommended items, in bits.
+    pub novelty: f64,
+    /// Average popularity of recommended items (ARP).
+    pub popularity_bias: f64,
+    /// Per-request latency percentiles in microseconds.
+    pub latency_p50_us: f64,
+    /// 95th percentile latency.
+    pub latency_p95_us: f64,
+    /// 99th percentile latency.
+    pub latency_p99_us: f64,
+    /// Users scored per second.
+    pub throughput_users_per_s: f64,
+    /// Model size in bytes.
+    pub model_bytes: usize,
+    /// "full ranking" or "sampled (N negatives)".
+    pub protocol: String,
+}
+
+/// ShopLab version string recorded in runs.
+pub fn code_version() -> String {
+    format!("shoplab {}", env!("CARGO_PKG_VERSION"))
+}
+
+/// Stable 64-bit FNV-1a hash of the interaction log, as hex. Hand-written
+/// because it must never change between releases (std's hasher may).
+pub fn fingerprint(log: &Interactions) -> String {
+    const PRIME: u64 = 0x0100_0000_01b3;
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    let mut eat = |bytes: &[u8]| {
+        for &b in bytes {
+            h ^= u64::from(b);
+            h = h.wrapping_mul(PRIME);
+        }
+    };
+    eat(&log.n_users.to_le_bytes());
+    eat(&log.n_items.to_le_bytes());
+    for i in 0..log.len() {
+        eat(&log.users[i].to_le_bytes());
+        eat(&log.items[i].to_le_bytes());
+        eat(&log.ts[i].to_le_bytes());
+        eat(&[log.kinds[i].code()]);
+    }
+    format!("{h:016x}")
+}
+
+/// Inputs a run needs from the project besides its spec.
+pub struct RunInputs<'a> {
+    /// All interactions of the chosen kinds.
+    pub log: &'a Interactions,
+    /// External user ids, by user index (for per-user files and TREC export).
+    pub user_ids: &'a [String],
+    /// External item ids, by item index.
+    pub item_ids: &'a [String],
+    /// Category id per item, for intra-list diversity.
+    pub item_categories: Option<&'a [u32]>,
+}
+
+/// A fitted model plus the split it was fitted on.
+pub struct Fitted {
+    /// The trained model.
+    pub model: Box<dyn Recommender>,
+    /// The split used.
+    pub split: Split,
+    /// Seconds spent fitting.
+    pub train_seconds: f64,
+}
+
+/// Splits the log and fits the spec's model on the training part.
+pub fn fit(
+    spec: &RunSpec,
+    log: &Interactions,
+    fit_model: &dyn Fn(&ModelSpec, &Interactions, &dyn Progress, &CancelToken) -> Result<Box<dyn Recommender>>,
+    progress: &dyn Progress,
+    cancel: &CancelToken,
+) -> Result<Fitted> {
+    let split = split(log, &spec.split)?;
+    if split.train.is_empty() {
+        return Err(Error::Empty(
+            "the training split is empty: import events first, or lower the test fraction".into(),
+        ));
+    }
+    progress.stage(&format!("train {}", spec.model.name()), None);
+    let start = Instant::now();
+    let model = fit_model(&spec.model, &split.train, progress, cancel)?;
+    let train_seconds = start.elapsed().as_secs_f64();
+    progress.finish_stage();
+    Ok(Fitted {
+        model,
+        split,
+        train_seconds,
+    })
+}
+
+/// Evaluates a fitted model and writes the run folder. Returns the record.
+pub fn evaluate_and_record(
+    paths: &ProjectPaths,
+    spec: &RunSpec,
+    inputs: &RunInputs<'_>,
+    fitted: &Fitted,
+    progress: &dyn Progress,
+    cancel: &CancelToken,
+) -> Result<RunRecord> {
+    let created_at = chrono::Utc::now();
+    let train_matrix = fitted.split.train.to_matrix(spec.weighting);
+    let start = Instant::now();
+    let report = evaluate(
+        fitted.model.as_ref(),
+        &train_matrix,
+        &fitted.split.test,
+        &spec.eval,
+        progress,
+        cancel,
+        inputs.item_categories,
+    )?;
+    let eval_seconds = start.elapsed().as_secs_f64();
+    let model_name = fitted.model.name().to_string();
+    let record = RunRecord {
+        id: new_run_id(paths, &created_at, spec.name.as_deref().unwrap_or(&model_name)),
+        name: spec.name.clone().unwrap_or_else(|| model_name.clone()),
+        model: model_name,
+        created_at: created_at.to_rfc3339(),
+        spec: spec.clone(),
+        data_fingerprint: fingerprint(inputs.log),
+        code_version: code_version(),
+        device: "cpu".into(),
+        threads: rayon::current_num_threads(),
+        n_train: fitted.split.train.len(),
+        n_valid: fitted.split.valid.len(),
+        n_test: fitted.split.test.len(),
+        train_seconds: fitted.train_seconds,
+        eval_seconds,
+        metrics: spec
+            .eval
+            .ks
+            .iter()
+            .zip(&report.means)
+            .map(|(&k, m)| MetricsAtK { k, values: *m })
+            .collect(),
+        auc: report.auc,
+        summary: summary_of(&report, fitted.model.size_bytes()),
+    };
+    write_run(paths, &record, &report, inputs, fitted, &train_matrix)?;
+    Ok(record)
+}
+
+fn summary_of(r: &EvalReport, model_bytes: usize) -> RunSummary {
+    RunSummary {
+        users_evaluated: r.n_users_evaluated,
+        users_skipped: r.n_users_skipped,
+        coverage: r.coverage,
+        diversity: r.diversity,
+        novelty: r.novelty,
+        popularity_bias: r.popularity_bias,
+        latency_p50_us: r.latency.p50_us,
+        latency_p95_us: r.latency.p95_us,
+        latency_p99_us: r.latency.p99_us,
+        throughput_users_per_s: r.throughput_users_per_s,
+        model_bytes,
+        protocol: r.protocol.clone(),
+    }
+}
+
+fn new_run_id(paths: &ProjectPaths, at: &chrono::DateTime<chrono::Utc>, name: &str) -> String {
+    let slug: String = name
+        .chars()
+        .map(|c| if c.is_ascii_alphanumeric() { c.to_ascii_lowercase() } else { '-' })
+        .collect();
+    let base = format!("{}-{}", at.format("%Y%m%d-%H%M%S"), slug.trim_matches('-'));
+    let mut id = base.clone();
+    let mut n = 2;
+    while paths.run(&id).exists() {
+        id = format!("{base}-{n}");
+        n += 1;
+    }
+    id
+}
+
+/// Writes the run folder; the record goes last so a folder with `run.json`
+/// is always complete.
+fn write_run(
+    paths: &ProjectPaths,
+    record: &RunRecord,
+    report: &EvalReport,
+    inputs: &RunInputs<'_>,
+    fitted: &Fitted,
+    train_matrix: &shoplab_datasets::SparseMatrix,
+) -> Result<()> {
+    let dir = paths.run(&record.id);
+    std::fs::create_dir_all(&dir).map_err(|e| Error::io("cannot create folder", &dir, e))?;
+    let mut lean = report.clone();
+    lean.per_user.clear();
+    write_json_atomic(&dir.join("metrics.json"), &lean)?;
+    write_atomic(&dir.join("per_user.csv"), per_user_csv(record, report, inputs.user_ids).as_bytes())?;
+    let k = record.spec.eval.ks.iter().copied().max().unwrap_or(10);
+    let (run, qrels) = trec_files(record, report, inputs, fitted, train_matrix, k);
+    write_atomic(&dir.join("run.trec"), run.as_bytes())?;
+    write_atomic(&dir.join("qrels.trec"), qrels.as_bytes())?;
+    write_json_atomic(&dir.join("run.json"), record)
+}
+
+fn per_user_csv(record: &RunRecord, report: &EvalReport, user_ids: &[String]) -> String {
+    let mut out = String::from("user_id,n_test,auc");
+    for k in &record.spec.eval.ks {
+        for m in crate::metrics::Metric::ALL {
+            let _ = write!(out, ",{m}@{k}");
+        }
+    }
+    out.push('\n');
+    for u in &report.per_user {
+        let id = user_ids.get(u.user as usize).map_or("?", String::as_str);
+        let _ = write!(out, "{},{},{}", csv_field(id), u.n_test, u.auc);
+        for set in &u.metrics {
+            for m in crate::metrics::Metric::ALL {
+                let _ = write!(out, ",{}", m.of(set));
+            }
+        }
+        out.push('\n');
+    }
+    out
+}
+
+fn csv_field(s: &str) -> String {
+    if s.contains([',', '"', '\n']) {
+        format!("\"{}\"", s.replace('"', "\"\""))
+    } else {
+        s.to_string()
+    }
+}
+
+/// TREC run and qrels text for the evaluated users, so the numbers can be
+/// re-checked with trec_eval or ranx.
+fn trec_files(
+    record: &RunRecord,
+    report: &EvalReport,
+    inputs: &RunInputs<'_>,
+    fitted: &Fitted,
+    train_matrix: &shoplab_datasets::SparseMatrix,
+    k: usize,
+) -> (String, String) {
+    let test = fitted.split.test.to_matrix(Weighting::Binary);
+    let mut run = String::new();
+    let mut qrels = String::new();
+    let mut scores = vec![0f32; fitted.model.n_items()];
+    let tag = record.name.replace(char::is_whitespace, "_");
+    for u in &report.per_user {
+        let user = u.user as usize;
+        let qid = trec_token(inputs.user_ids.get(user).map_or("", String::as_str), user);
+        let (hist, weights) = train_matrix.row(user);
+        scores.iter_mut().for_each(|s| *s = 0.0);
+        let q = UserQuery {
+            user: Some(u.user),
+            history: hist,
+            weights,
+        };
+        fitted.model.score(&q, &mut scores);
+        let exclude: &[u32] = if record.spec.eval.exclude_train { hist } else { &[] };
+        for (rank, item) in top_k(&scores, k, exclude).into_iter().enumerate() {
+            let doc = trec_token(inputs.item_ids.get(item as usize).map_or("", String::as_str), item as usize);
+            let _ = writeln!(run, "{qid} Q0 {doc} {} {} {tag}", rank + 1, scores[item as usize]);
+        }
+        for &item in test.row(user).0 {
+            if record.spec.eval.exclude_train && hist.binary_search(&item).is_ok() {
+                continue;
+            }
+            let doc = trec_token(inputs.item_ids.get(item as usize).map_or("", String::as_str), item as usize);
+            let _ = writeln!(qrels, "{qid} 0 {doc} 1");
+        }
+    }
+    (run, qrels)
+}
+
+/// TREC files are whitespace-separated: ids with spaces fall back to the index.
+fn trec_token(id: &str, idx: usize) -> String {
+    if id.is_empty() || id.contains(char::is_whitespace) {
+        format!("idx{idx}")
+    } else {
+        id.to_string()
+    }
+}
+
+/// All runs of a project, oldest first. Folders without `run.json`
+/// (interrupted runs) are skipped.
+pub fn list_runs(paths: &ProjectPaths) -> Result<Vec<RunRecord>> {
+    let dir = paths.runs();
+    let mut out = Vec::new();
+    let entries = match std::fs::read_dir(&dir) {
+        Ok(e) => e,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(out),
+        Err(e) => return Err(Error::io("cannot list", &dir, e)),
+    };
+    for entry in entries {
+        let entry = entry.map_err(|e| Error::io("cannot list", &dir, e))?;
+        let file = entry.path().join("run.json");
+        if file.is_file() {
+            out.push(read_json::<RunRecord>(&file)?);
+        }
+    }
+    out.sort_by(|a, b| a.created_at.cmp(&b.created_at).then(a.id.cmp(&b.id)));
+    Ok(out)
+}
+
+/// Loads one run by id, or by a unique prefix of it, or by its display name
+/// (the latest run of that name).
+pub fn find_run(paths: &ProjectPaths, key: &str) -> Result<RunRecord> {
+    let runs = list_runs(paths)?;
+    if let Some(r) = runs.iter().find(|r| r.id == key) {
+        return Ok(r.clone());
+    }
+    if let Some(r) = runs.iter().rev().find(|r| r.name == key || r.model == key) {
+        return Ok(r.clone());
+    }
+    let matching: Vec<&RunRecord> = runs.iter().filter(|r| r.id.starts_with(key)).collect();
+    match matching.as_slice() {
+        [one] => Ok((*one).clone()),
+        [] => Err(Error::NotFound {
+            kind: "run",
+            name: key.to_string(),
+            hint: ". List runs with `shoplab runs`".into(),
+        }),
+        many => Err(Error::invalid(
+            "run",
+            key,
+            format!("matches {} runs; give more of the id", many.len()),
+        )),
+    }
+}
+
+/// True when `dir` holds a complete run.
+pub fn is_run_dir(dir: &Path) -> bool {
+    dir.join("run.json").is_file()
+}

@@ -1,0 +1,236 @@
+//! `shoplab bench`: the speed targets of BENCHMARKS.md, measured end to end
+//! through the same engine calls the CLI uses.
+
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+use anyhow::{Context, Result, bail};
+use serde::Serialize;
+use shoplab_datasets::read::ReadOptions;
+use shoplab_datasets::synthetic::{Shop, ShopSpec};
+use shoplab_engine::project::Project;
+use shoplab_engine::recommend::ModelSpec;
+use shoplab_engine::run::RunSpec;
+use shoplab_engine::search::SearchRequest;
+use shoplab_engine::store::ImportOptions;
+
+use crate::cli::BenchArgs;
+use crate::commands::Ctx;
+use crate::table::{num, render};
+
+/// One measured figure.
+#[derive(Debug, Serialize)]
+pub struct Figure {
+    /// What was measured.
+    pub what: String,
+    /// The value.
+    pub value: f64,
+    /// Its unit.
+    pub unit: String,
+    /// Data it was measured on.
+    pub data: String,
+}
+
+fn fig(what: &str, value: f64, unit: &str, data: &str) -> Figure {
+    Figure {
+        what: what.into(),
+        value,
+        unit: unit.into(),
+        data: data.into(),
+    }
+}
+
+/// Peak resident memory of this process so far, in MiB (Linux; None elsewhere).
+fn peak_rss_mib() -> Option<f64> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
+    let kb: f64 = line.split_whitespace().nth(1)?.parse().ok()?;
+    Some(kb / 1024.0)
+}
+
+/// Runs the benchmarks named in `args.what`.
+pub fn run(ctx: &Ctx, args: &BenchArgs) -> Result<()> {
+    let scratch = match &args.dir {
+        Some(d) => {
+            std::fs::create_dir_all(d).with_context(|| format!("cannot create {}", d.display()))?;
+            Scratch::Kept(d.clone())
+        }
+        None => Scratch::Temp(tempfile::tempdir().context("cannot create a temporary folder")?),
+    };
+    let dir = scratch.path().to_path_buf();
+    let all = args.what == "all";
+    let mut figures = Vec::new();
+    let known = ["all", "import", "index", "search", "eval"];
+    if !known.contains(&args.what.as_str()) {
+        bail!("unknown benchmark '{}': expected one of {}", args.what, known.join(", "));
+    }
+    if all || args.what == "import" {
+        figures.extend(bench_import(ctx, &dir.join("import"), args.events)?);
+    }
+    if all || args.what == "index" || args.what == "search" {
+        figures.extend(bench_index_search(ctx, &dir.join("index"), args.items)?);
+    }
+    if all || args.what == "eval" {
+        figures.extend(bench_eval(ctx, &dir.join("eval"))?);
+    }
+    ctx.emit(&figures, |f| {
+        let mut rows = vec![vec![
+            "what".to_string(),
+            "value".to_string(),
+            "unit".to_string(),
+            "data".to_string(),
+        ]];
+        for x in f {
+            rows.push(vec![x.what.clone(), num(Some(x.value)), x.unit.clone(), x.data.clone()]);
+        }
+        render(&rows)
+    })
+}
+
+enum Scratch {
+    Kept(PathBuf),
+    Temp(tempfile::TempDir),
+}
+
+impl Scratch {
+    fn path(&self) -> &Path {
+        match self {
+            Scratch::Kept(p) => p,
+            Scratch::Temp(t) => t.path(),
+        }
+    }
+}
+
+fn fresh_project(dir: &Path) -> Result<Project> {
+    let root = dir.join("project");
+    if root.exists() {
+        std::fs::remove_dir_all(&root).with_context(|| format!("cannot clear {}", root.display()))?;
+    }
+    Ok(Project::create(&root, "bench")?)
+}
+
+fn generate_files(ctx: &Ctx, dir: &Path, spec: &ShopSpec) -> Result<()> {
+    if dir.join("events.csv").is_file() && dir.join("catalog.csv").is_file() {
+        return Ok(());
+    }
+    ctx.progress.stage("generate synthetic shop", None);
+    Shop::generate(spec)
+        .write_files(dir)
+        .with_context(|| format!("cannot write the synthetic shop to {}", dir.display()))?;
+    ctx.progress.finish_stage();
+    Ok(())
+}
+
+fn bench_import(ctx: &Ctx, dir: &Path, events: u64) -> Result<Vec<Figure>> {
+    let data = dir.join(format!("data-{events}"));
+    generate_files(ctx, &data, &ShopSpec::with_events(events))?;
+    let mut p = fresh_project(dir)?;
+    let read = ReadOptions::default();
+    let opts = ImportOptions::default();
+    p.import(&data.join("catalog.csv"), &read, &opts, &ctx.progress, &ctx.cancel)?;
+    p.import(&data.join("users.csv"), &read, &opts, &ctx.progress, &ctx.cancel)?;
+    let start = Instant::now();
+    let r = p.import(&data.join("events.csv"), &read, &opts, &ctx.progress, &ctx.cancel)?;
+    let secs = start.elapsed().as_secs_f64();
+    ctx.progress.finish_stage();
+    let label = format!("synthetic, {} events", r.events);
+    let mut out = vec![
+        fig("import events (end to end)", r.events as f64 / secs, "events/s", &label),
+        fig("import events wall time", secs, "s", &label),
+    ];
+    if let Some(mib) = peak_rss_mib() {
+        out.push(fig("peak memory of the process", mib, "MiB", &label));
+    }
+    Ok(out)
+}
+
+fn bench_index_search(ctx: &Ctx, dir: &Path, items: usize) -> Result<Vec<Figure>> {
+    let data = dir.join(format!("catalog-{items}"));
+    let spec = ShopSpec {
+        n_items: items as u32,
+        n_users: 1000,
+        n_events: 20_000,
+        ..ShopSpec::demo()
+    };
+    generate_files(ctx, &data, &spec)?;
+    let mut p = fresh_project(dir)?;
+    let read = ReadOptions::default();
+    let opts = ImportOptions::default();
+    p.import(&data.join("catalog.csv"), &read, &opts, &ctx.progress, &ctx.cancel)?;
+    p.import(&data.join("judgments.csv"), &read, &opts, &ctx.progress, &ctx.cancel)?;
+    let r = p.build_index(&ctx.progress, &ctx.cancel)?;
+    ctx.progress.finish_stage();
+    let label = format!("synthetic catalog, {} items", r.items);
+    let mut out = vec![fig("index build (incl. autocomplete)", r.seconds, "s", &label)];
+
+    let index = p.search_index()?;
+    let mut queries: Vec<String> = p
+        .store()
+        .judgments()?
+        .into_iter()
+        .map(|(q, _, _)| q)
+        .collect();
+    queries.dedup();
+    if queries.is_empty() {
+        return Ok(out);
+    }
+    // Warm up, then time each query on its own.
+    for q in queries.iter().take(200) {
+        index.search(&SearchRequest {
+            query: q.clone(),
+            ..SearchRequest::default()
+        })?;
+    }
+    let mut lat = Vec::new();
+    for round in 0..5 {
+        for q in &queries {
+            let req = SearchRequest {
+                query: q.clone(),
+                ..SearchRequest::default()
+            };
+            let t = Instant::now();
+            index.search(&req)?;
+            if round > 0 {
+                lat.push(t.elapsed().as_secs_f64() * 1e6);
+            }
+        }
+    }
+    lat.sort_by(f64::total_cmp);
+    let pct = |p: f64| lat[((lat.len() - 1) as f64 * p).round() as usize];
+    let qlabel = format!("{label}, {} distinct queries x 4 rounds, top 10, warm", queries.len());
+    out.push(fig("search latency p50", pct(0.50), "µs", &qlabel));
+    out.push(fig("search latency p95", pct(0.95), "µs", &qlabel));
+    out.push(fig("search latency p99", pct(0.99), "µs", &qlabel));
+    Ok(out)
+}
+
+fn bench_eval(ctx: &Ctx, dir: &Path) -> Result<Vec<Figure>> {
+    let data = dir.join("ml1m-sized");
+    generate_files(ctx, &data, &ShopSpec::movielens_1m_sized())?;
+    let mut p = fresh_project(dir)?;
+    let read = ReadOptions::default();
+    let opts = ImportOptions::default();
+    for f in ["catalog.csv", "events.csv"] {
+        p.import(&data.join(f), &read, &opts, &ctx.progress, &ctx.cancel)?;
+    }
+    ctx.progress.finish_stage();
+    let mut out = Vec::new();
+    for model in ["item_knn", "ease", "user_knn", "popularity"] {
+        let spec = RunSpec {
+            model: ModelSpec::from_name_and_params(model, &Default::default())?,
+            ..RunSpec::default()
+        };
+        let start = Instant::now();
+        let r = p.run(&spec, &ctx.progress, &ctx.cancel)?;
+        let secs = start.elapsed().as_secs_f64();
+        ctx.progress.finish_stage();
+        let label = format!(
+            "synthetic ML-1M-sized: {} train / {} test events, {} users evaluated, full ranking",
+            r.n_train, r.n_test, r.summary.users_evaluated
+        );
+        out.push(fig(&format!("{model}: load + split + fit + evaluate"), secs, "s", &label));
+        out.push(fig(&format!("{model}: fit"), r.train_seconds, "s", &label));
+        out.push(fig(&format!("{model}: evaluate"), r.eval_seconds, "s", &label));
+    }
+    Ok(out)
+}

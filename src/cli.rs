@@ -1,0 +1,278 @@
+//! Command-line arguments (clap derive). Each subcommand maps to one engine call.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand};
+
+/// ShopLab: search and recommendation experiments for a shop's catalog and events.
+#[derive(Debug, Parser)]
+#[command(name = "shoplab", version, about, long_about = None)]
+pub struct Cli {
+    /// Project folder (default: the current folder, or $SHOPLAB_PROJECT).
+    #[arg(long, short = 'p', global = true, env = "SHOPLAB_PROJECT", default_value = ".")]
+    pub project: PathBuf,
+    /// Print results as JSON on stdout (for scripts); progress goes nowhere.
+    #[arg(long, global = true)]
+    pub json: bool,
+    /// What to do.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// Subcommands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Create a new project folder.
+    New {
+        /// Folder to create.
+        dir: PathBuf,
+        /// Display name of the shop (default: the folder name).
+        #[arg(long)]
+        name: Option<String>,
+    },
+    /// Import a catalog, events, users or judgments file (or a data-set folder).
+    Import(ImportArgs),
+    /// Show the import log, with rejected rows and their reasons.
+    Imports {
+        /// Rejected rows to show per import.
+        #[arg(long, default_value_t = 10)]
+        rejected: usize,
+    },
+    /// Data health: counts, sparsity, cold users and items.
+    Stats,
+    /// (Re)build the search index and autocomplete from the catalog.
+    Index,
+    /// Search the catalog.
+    Search(SearchArgs),
+    /// Suggest query completions for a prefix.
+    Suggest {
+        /// What the shopper typed so far.
+        prefix: String,
+        /// How many suggestions.
+        #[arg(short = 'n', long, default_value_t = 8)]
+        n: usize,
+    },
+    /// Evaluate search quality on judgments (stored, or derived from search-then-click events).
+    EvalSearch(EvalSearchArgs),
+    /// Train a recommender, evaluate it under a recorded protocol, and save the run.
+    Train(TrainArgs),
+    /// List runs.
+    Runs,
+    /// Compare runs side by side (default: all runs).
+    Compare(CompareArgs),
+    /// Show a shopper's history and a run's recommendations for them.
+    Recommend(RecommendArgs),
+    /// Write a synthetic shop (catalog, users, events, judgments, truth) as files.
+    Generate(GenerateArgs),
+    /// Export a split as RecBole atomic benchmark files (NAME.train/valid/test.inter).
+    ExportSplit(ExportSplitArgs),
+    /// Run the whole pipeline on the bundled demo shop and print the comparison.
+    Demo(DemoArgs),
+    /// Measure import, indexing, search and evaluation speed.
+    Bench(BenchArgs),
+}
+
+/// `shoplab import`
+#[derive(Debug, Args)]
+pub struct ImportArgs {
+    /// File or data-set folder to import.
+    pub path: PathBuf,
+    /// Format (auto, catalog, events, users, judgments, movielens100k, movielens1m, movielens_csv,
+    /// recbole, retailrocket, wands, esci, homedepot, instacart).
+    #[arg(long, default_value = "auto")]
+    pub format: String,
+    /// Column separator (default: detected).
+    #[arg(long)]
+    pub delimiter: Option<char>,
+    /// Text encoding, e.g. utf-8 or windows-1252 (default: detected).
+    #[arg(long)]
+    pub encoding: Option<String>,
+    /// Map a field to a column, e.g. `--map item_id=sku` (repeatable).
+    #[arg(long = "map", value_name = "FIELD=COLUMN")]
+    pub mapping: Vec<String>,
+    /// strftime format of the timestamp column (default: detected).
+    #[arg(long)]
+    pub timestamp_format: Option<String>,
+    /// Event kind for files without an event column.
+    #[arg(long)]
+    pub kind: Option<String>,
+    /// Stop at the first rejected row and import nothing.
+    #[arg(long)]
+    pub strict: bool,
+    /// Accept events and judgments naming items that are not in the catalog.
+    #[arg(long)]
+    pub allow_new_items: bool,
+    /// Show the detected format, mapping and first rows without importing.
+    #[arg(long)]
+    pub dry_run: bool,
+}
+
+/// `shoplab search`
+#[derive(Debug, Args)]
+pub struct SearchArgs {
+    /// Query text.
+    pub query: String,
+    /// How many results.
+    #[arg(short = 'k', long, default_value_t = 10)]
+    pub k: usize,
+    /// Only items in this category (path prefix, e.g. "Home > Kitchen").
+    #[arg(long)]
+    pub category: Option<String>,
+    /// Only items of this brand.
+    #[arg(long)]
+    pub brand: Option<String>,
+    /// Lowest price.
+    #[arg(long)]
+    pub min_price: Option<f64>,
+    /// Highest price.
+    #[arg(long)]
+    pub max_price: Option<f64>,
+    /// Explain each result's score.
+    #[arg(long)]
+    pub explain: bool,
+    /// Field boosts, e.g. `--weight title=3 --weight brand=1.5`.
+    #[arg(long = "weight", value_name = "FIELD=BOOST")]
+    pub weights: Vec<String>,
+}
+
+/// `shoplab eval-search`
+#[derive(Debug, Args)]
+pub struct EvalSearchArgs {
+    /// Judge with relevance derived from search-then-click/cart/purchase events
+    /// instead of the stored judgments.
+    #[arg(long)]
+    pub derived: bool,
+    /// Cut-offs.
+    #[arg(long, value_delimiter = ',', default_value = "1,5,10")]
+    pub k: Vec<usize>,
+    /// Field boosts, e.g. `--weight title=3` (repeatable).
+    #[arg(long = "weight", value_name = "FIELD=BOOST")]
+    pub weights: Vec<String>,
+    /// Search a grid of field boosts and report the best.
+    #[arg(long)]
+    pub tune: bool,
+}
+
+/// `shoplab train`
+#[derive(Debug, Args)]
+pub struct TrainArgs {
+    /// Model: popularity, recent_popularity, item_knn, user_knn, ease, co_purchase, content, or `all`.
+    pub model: String,
+    /// Model parameter, e.g. `--param neighbours=50` (repeatable).
+    #[arg(long = "param", value_name = "NAME=VALUE")]
+    pub params: Vec<String>,
+    /// Split: temporal, leave_last_out or random.
+    #[arg(long, default_value = "temporal")]
+    pub split: String,
+    /// Fraction of events (temporal, random) held out for test.
+    #[arg(long)]
+    pub test_fraction: Option<f64>,
+    /// Fraction of the training part held out for validation.
+    #[arg(long)]
+    pub valid_fraction: Option<f64>,
+    /// Random seed of the split.
+    #[arg(long)]
+    pub seed: Option<u64>,
+    /// Cut-offs for metrics.
+    #[arg(long, value_delimiter = ',', default_value = "5,10,20")]
+    pub k: Vec<usize>,
+    /// Event kinds that count as interactions (default: all but search).
+    #[arg(long, value_delimiter = ',')]
+    pub kinds: Vec<String>,
+    /// How repeated interactions count: binary, count, kind_weighted, value.
+    #[arg(long, default_value = "binary")]
+    pub weighting: String,
+    /// Score against N sampled negatives instead of the full catalog (labelled "sampled").
+    #[arg(long)]
+    pub sampled: Option<usize>,
+    /// Display name of the run.
+    #[arg(long)]
+    pub name: Option<String>,
+    /// Read the whole run spec from a JSON file (flags above are ignored).
+    #[arg(long)]
+    pub spec: Option<PathBuf>,
+}
+
+/// `shoplab compare`
+#[derive(Debug, Args)]
+pub struct CompareArgs {
+    /// Runs (ids, id prefixes or names); default: all.
+    pub runs: Vec<String>,
+    /// Columns, e.g. `recall@10,ndcg@10,auc,coverage,p95_us`.
+    #[arg(long, value_delimiter = ',')]
+    pub columns: Vec<String>,
+}
+
+/// `shoplab recommend`
+#[derive(Debug, Args)]
+pub struct RecommendArgs {
+    /// The shopper's id.
+    #[arg(long)]
+    pub user: String,
+    /// Run whose model to use (id, prefix or name); default: the latest run.
+    #[arg(long)]
+    pub run: Option<String>,
+    /// How many recommendations.
+    #[arg(short = 'k', long, default_value_t = 10)]
+    pub k: usize,
+}
+
+/// `shoplab generate`
+#[derive(Debug, Args)]
+pub struct GenerateArgs {
+    /// Output folder.
+    pub out: PathBuf,
+    /// Preset: demo, ml1m (MovieLens-1M-sized), or a number of events.
+    #[arg(long, default_value = "demo")]
+    pub size: String,
+    /// Random seed.
+    #[arg(long)]
+    pub seed: Option<u64>,
+}
+
+/// `shoplab export-split`
+#[derive(Debug, Args)]
+pub struct ExportSplitArgs {
+    /// Output folder.
+    pub out: PathBuf,
+    /// Data set name used in file names (NAME.train.inter ...).
+    #[arg(long, default_value = "shoplab")]
+    pub name: String,
+    /// Split: temporal, leave_last_out or random.
+    #[arg(long, default_value = "random")]
+    pub split: String,
+    /// Test fraction.
+    #[arg(long)]
+    pub test_fraction: Option<f64>,
+    /// Validation fraction (of the training part).
+    #[arg(long)]
+    pub valid_fraction: Option<f64>,
+    /// Seed.
+    #[arg(long)]
+    pub seed: Option<u64>,
+}
+
+/// `shoplab demo`
+#[derive(Debug, Args)]
+pub struct DemoArgs {
+    /// Where to create the demo project (replaced if it is an earlier demo).
+    #[arg(long, default_value = "shoplab-demo")]
+    pub dir: PathBuf,
+}
+
+/// `shoplab bench`
+#[derive(Debug, Args)]
+pub struct BenchArgs {
+    /// What to measure: import, index, search, eval, or all.
+    #[arg(default_value = "all")]
+    pub what: String,
+    /// Events for the import benchmark.
+    #[arg(long, default_value_t = 10_000_000)]
+    pub events: u64,
+    /// Products for the index and search benchmarks.
+    #[arg(long, default_value_t = 100_000)]
+    pub items: usize,
+    /// Scratch folder (default: a temporary folder, removed afterwards).
+    #[arg(long)]
+    pub dir: Option<PathBuf>,
+}

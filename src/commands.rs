@@ -1,0 +1,536 @@
+//! One function per subcommand: parse flags into engine specs, call the
+//! engine, print a table or JSON.
+
+use std::collections::BTreeMap;
+use std::path::Path;
+
+use anyhow::{Context, Result, bail};
+use serde::Serialize;
+use shoplab_datasets::read::{Format, ReadOptions};
+use shoplab_datasets::{CancelToken, EventKind, Progress, Weighting};
+use shoplab_engine::compare::{Column, Comparison};
+use shoplab_engine::evaluate::EvalOptions;
+use shoplab_engine::project::{JudgmentSource, Project};
+use shoplab_engine::recommend::ModelSpec;
+use shoplab_engine::run::{RunRecord, RunSpec, default_kinds};
+use shoplab_engine::search::{FieldWeights, SearchRequest};
+use shoplab_engine::split::SplitSpec;
+use shoplab_engine::store::ImportOptions;
+
+use crate::cli::*;
+use crate::progress::CliProgress;
+use crate::table::{num, render};
+
+/// Shared per-invocation context.
+pub struct Ctx {
+    /// `--json` was given.
+    pub json: bool,
+    /// Progress reporter (silent with `--json`).
+    pub progress: CliProgress,
+    /// Cancelled on Ctrl-C.
+    pub cancel: CancelToken,
+}
+
+impl Ctx {
+    /// Prints `value` as JSON, or the text from `human`.
+    pub fn emit<T: Serialize>(&self, value: &T, human: impl FnOnce(&T) -> String) -> Result<()> {
+        if self.json {
+            let text = serde_json::to_string_pretty(value).context("cannot write JSON")?;
+            #[allow(clippy::print_stdout)]
+            {
+                println!("{text}");
+            }
+        } else {
+            let text = human(value);
+            #[allow(clippy::print_stdout)]
+            {
+                print!("{text}");
+            }
+        }
+        Ok(())
+    }
+}
+
+fn open(project: &Path) -> Result<Project> {
+    Project::open(project).with_context(|| format!("cannot open project {}", project.display()))
+}
+
+/// `shoplab new`
+pub fn new(ctx: &Ctx, dir: &Path, name: Option<String>) -> Result<()> {
+    let name = name.unwrap_or_else(|| {
+        dir.file_name()
+            .map_or_else(|| "shop".into(), |n| n.to_string_lossy().into_owned())
+    });
+    let p = Project::create(dir, &name)?;
+    ctx.emit(&p.paths.root, |root| {
+        format!(
+            "Created project '{name}' in {}.\nNext: shoplab -p {} import catalog.csv\n",
+            root.display(),
+            root.display()
+        )
+    })
+}
+
+fn parse_pairs(pairs: &[String], what: &str) -> Result<BTreeMap<String, String>> {
+    pairs
+        .iter()
+        .map(|p| {
+            p.split_once('=')
+                .map(|(k, v)| (k.trim().to_string(), v.trim().to_string()))
+                .with_context(|| format!("{what} '{p}' is not of the form NAME=VALUE"))
+        })
+        .collect()
+}
+
+fn read_options(args: &ImportArgs) -> Result<ReadOptions> {
+    let format: Format = args
+        .format
+        .parse()
+        .map_err(|e| anyhow::anyhow!("--format {}: {e}", args.format))?;
+    let delimiter = match args.delimiter {
+        None => None,
+        Some(c) if c.is_ascii() => Some(c as u8),
+        Some(c) => bail!("--delimiter '{c}' must be a single ASCII character such as , ; | or a tab"),
+    };
+    let default_kind = match &args.kind {
+        None => None,
+        Some(k) => Some(k.parse::<EventKind>().map_err(|e| anyhow::anyhow!("--kind: {e}"))?),
+    };
+    Ok(ReadOptions {
+        format,
+        delimiter,
+        encoding: args.encoding.clone(),
+        mapping: parse_pairs(&args.mapping, "--map")?,
+        timestamp_format: args.timestamp_format.clone(),
+        default_kind,
+    })
+}
+
+/// `shoplab import`
+pub fn import(ctx: &Ctx, project: &Path, args: &ImportArgs) -> Result<()> {
+    let read = read_options(args)?;
+    if args.dry_run {
+        let preview = shoplab_datasets::read::inspect(&args.path, &read)?;
+        return ctx.emit(&preview, |p| format!("{p}\n"));
+    }
+    let mut p = open(project)?;
+    let opts = ImportOptions {
+        strict: args.strict,
+        allow_new_items: args.allow_new_items,
+        ..ImportOptions::default()
+    };
+    let report = p.import(&args.path, &read, &opts, &ctx.progress, &ctx.cancel)?;
+    ctx.progress.finish_stage();
+    ctx.emit(&report, |r| {
+        let mut s = if r.already_imported {
+            format!(
+                "{} was imported before (same content); nothing added.\n",
+                args.path.display()
+            )
+        } else {
+            format!(
+                "Imported {}: {} rows accepted, {} rejected ({} items, {} users, {} events, {} judgments) in {:.2} s{}.\n",
+                args.path.display(),
+                r.accepted,
+                r.rejected,
+                r.items,
+                r.users,
+                r.events,
+                r.judgments,
+                r.elapsed_s,
+                r.resumed_from
+                    .map(|n| format!(", resumed after {n} rows"))
+                    .unwrap_or_default()
+            )
+        };
+        for e in &r.sample_rejections {
+            s.push_str(&format!("  rejected {e}\n"));
+        }
+        if r.rejected > r.sample_rejections.len() as u64 {
+            s.push_str("  (all rejected rows: shoplab imports --rejected 1000)\n");
+        }
+        s
+    })?;
+    if !report.already_imported && report.accepted == 0 {
+        bail!(
+            "nothing could be imported from {}: every row was rejected (see the reasons above)",
+            args.path.display()
+        );
+    }
+    Ok(())
+}
+
+/// `shoplab imports`
+pub fn imports(ctx: &Ctx, project: &Path, rejected: usize) -> Result<()> {
+    let p = open(project)?;
+    #[derive(Serialize)]
+    struct Entry {
+        #[serde(flatten)]
+        import: shoplab_engine::store::ImportRecord,
+        rejected_rows: Vec<shoplab_datasets::RowError>,
+    }
+    let list = p
+        .store()
+        .imports()?
+        .into_iter()
+        .map(|i| {
+            let rows = p.store().rejected_rows(i.id, rejected)?;
+            Ok(Entry {
+                import: i,
+                rejected_rows: rows,
+            })
+        })
+        .collect::<Result<Vec<_>>>()?;
+    ctx.emit(&list, |list| {
+        let mut s = String::new();
+        for e in list {
+            s.push_str(&format!("{}\n", e.import));
+            for r in &e.rejected_rows {
+                s.push_str(&format!("    {r}\n"));
+            }
+        }
+        if list.is_empty() {
+            s.push_str("No imports yet.\n");
+        }
+        s
+    })
+}
+
+/// `shoplab stats`
+pub fn stats(ctx: &Ctx, project: &Path) -> Result<()> {
+    let p = open(project)?;
+    let stats = p.store().stats()?;
+    ctx.emit(&stats, |s| format!("{s}\n"))
+}
+
+/// `shoplab index`
+pub fn index(ctx: &Ctx, project: &Path) -> Result<()> {
+    let p = open(project)?;
+    let r = p.build_index(&ctx.progress, &ctx.cancel)?;
+    ctx.progress.finish_stage();
+    ctx.emit(&r, |r| {
+        format!(
+            "Indexed {} items and {} autocomplete entries in {:.2} s.\n",
+            r.items, r.suggestions, r.seconds
+        )
+    })
+}
+
+fn field_weights(pairs: &[String]) -> Result<FieldWeights> {
+    let mut w = FieldWeights::default();
+    for (k, v) in parse_pairs(pairs, "--weight")? {
+        let boost: f32 = v
+            .parse()
+            .with_context(|| format!("--weight {k}={v}: '{v}' is not a number"))?;
+        w.set(&k, boost)?;
+    }
+    Ok(w)
+}
+
+/// `shoplab search`
+pub fn search(ctx: &Ctx, project: &Path, a: &SearchArgs) -> Result<()> {
+    let p = open(project)?;
+    let req = SearchRequest {
+        query: a.query.clone(),
+        k: a.k,
+        category: a.category.clone(),
+        brand: a.brand.clone(),
+        min_price: a.min_price,
+        max_price: a.max_price,
+        weights: field_weights(&a.weights)?,
+        explain: a.explain,
+        ..SearchRequest::default()
+    };
+    let res = p.search(&req)?;
+    ctx.emit(&res, |r| format!("{r}"))
+}
+
+/// `shoplab suggest`
+pub fn suggest(ctx: &Ctx, project: &Path, prefix: &str, n: usize) -> Result<()> {
+    let p = open(project)?;
+    let s = p.suggest(prefix, n)?;
+    ctx.emit(&s, |s| s.iter().map(|x| format!("{}\n", x.text)).collect())
+}
+
+/// `shoplab eval-search`
+pub fn eval_search(ctx: &Ctx, project: &Path, a: &EvalSearchArgs) -> Result<()> {
+    let p = open(project)?;
+    let source = if a.derived {
+        JudgmentSource::Derived
+    } else {
+        JudgmentSource::Stored
+    };
+    if a.tune {
+        let judgments = p.judgments(source)?;
+        let grid = shoplab_engine::search::tune_field_weights(
+            &p.search_index()?,
+            &judgments,
+            &shoplab_engine::search::default_grid(),
+        )?;
+        return ctx.emit(&grid, |g| {
+            let mut rows = vec![vec!["weights".to_string(), "ndcg@10".to_string()]];
+            for (w, v) in g.iter().take(10) {
+                rows.push(vec![w.to_string(), num(Some(*v))]);
+            }
+            render(&rows)
+        });
+    }
+    let report = p.evaluate_search(source, &a.k, &field_weights(&a.weights)?)?;
+    ctx.emit(&report, |r| format!("{r}"))
+}
+
+fn split_spec(kind: &str, test: Option<f64>, valid: Option<f64>, seed: Option<u64>) -> Result<SplitSpec> {
+    let mut spec: SplitSpec = kind.parse().map_err(|e| anyhow::anyhow!("--split: {e}"))?;
+    if let Some(t) = test {
+        spec.set_test_fraction(t)?;
+    }
+    if let Some(v) = valid {
+        spec.set_valid_fraction(v)?;
+    }
+    if let Some(s) = seed {
+        spec.set_seed(s);
+    }
+    Ok(spec)
+}
+
+fn kinds(list: &[String]) -> Result<Vec<EventKind>> {
+    if list.is_empty() {
+        return Ok(default_kinds());
+    }
+    list.iter()
+        .map(|k| k.parse::<EventKind>().map_err(|e| anyhow::anyhow!("--kinds: {e}")))
+        .collect()
+}
+
+/// Builds run specs from `shoplab train` flags (several for `all`).
+pub fn train_specs(a: &TrainArgs) -> Result<Vec<RunSpec>> {
+    if let Some(file) = &a.spec {
+        let text = std::fs::read_to_string(file)
+            .with_context(|| format!("cannot read run spec {}", file.display()))?;
+        let spec: RunSpec = serde_json::from_str(&text)
+            .with_context(|| format!("{} is not a valid run spec", file.display()))?;
+        return Ok(vec![spec]);
+    }
+    let weighting: Weighting = serde_json::from_value(serde_json::Value::String(a.weighting.clone()))
+        .map_err(|_| {
+            anyhow::anyhow!(
+                "--weighting {}: expected binary, count, kind_weighted or value",
+                a.weighting
+            )
+        })?;
+    let params = parse_pairs(&a.params, "--param")?;
+    let models: Vec<ModelSpec> = if a.model == "all" {
+        if !params.is_empty() {
+            bail!("--param cannot be combined with `all`: train models one at a time to set parameters");
+        }
+        ModelSpec::all_defaults()
+    } else {
+        vec![ModelSpec::from_name_and_params(&a.model, &params)?]
+    };
+    let split = split_spec(&a.split, a.test_fraction, a.valid_fraction, a.seed)?;
+    let eval = EvalOptions {
+        ks: a.k.clone(),
+        sampled_negatives: a.sampled,
+        ..EvalOptions::default()
+    };
+    let kinds = kinds(&a.kinds)?;
+    Ok(models
+        .into_iter()
+        .map(|model| RunSpec {
+            name: a.name.clone(),
+            model,
+            split: split.clone(),
+            kinds: kinds.clone(),
+            weighting,
+            eval: eval.clone(),
+        })
+        .collect())
+}
+
+/// `shoplab train`
+pub fn train(ctx: &Ctx, project: &Path, a: &TrainArgs) -> Result<()> {
+    let p = open(project)?;
+    let mut records = Vec::new();
+    for spec in train_specs(a)? {
+        let r = p
+            .run(&spec, &ctx.progress, &ctx.cancel)
+            .with_context(|| format!("run of {} failed", spec.model.name()))?;
+        ctx.progress.finish_stage();
+        records.push(r);
+    }
+    ctx.emit(&records, |rs| {
+        let mut s = String::new();
+        for r in rs {
+            s.push_str(&format!(
+                "Run {} ({}): trained in {:.2} s, evaluated {} users in {:.2} s ({}).\n",
+                r.id,
+                r.name,
+                r.train_seconds,
+                r.summary.users_evaluated,
+                r.eval_seconds,
+                r.summary.protocol
+            ));
+        }
+        s.push('\n');
+        s.push_str(&comparison_text(&shoplab_engine::compare::compare(
+            rs,
+            &Column::defaults(),
+        )));
+        s
+    })
+}
+
+/// Text form of a comparison table; the best value per column gets a `*`.
+pub fn comparison_text(c: &Comparison) -> String {
+    let mut rows = vec![
+        std::iter::once("run".to_string())
+            .chain(c.columns.iter().cloned())
+            .collect::<Vec<_>>(),
+    ];
+    for (ri, row) in c.rows.iter().enumerate() {
+        let mut cells = vec![row.name.clone()];
+        for (ci, v) in row.values.iter().enumerate() {
+            let mut cell = num(*v);
+            if c.rows.len() > 1 && c.best[ci] == Some(ri) {
+                cell.push('*');
+            }
+            cells.push(cell);
+        }
+        rows.push(cells);
+    }
+    let mut s = render(&rows);
+    if c.rows.len() > 1 {
+        s.push_str("* best in column\n");
+    }
+    s
+}
+
+/// `shoplab runs`
+pub fn runs(ctx: &Ctx, project: &Path) -> Result<()> {
+    let p = open(project)?;
+    let runs = p.runs()?;
+    ctx.emit(&runs, |rs: &Vec<RunRecord>| {
+        let mut rows = vec![vec![
+            "id".to_string(),
+            "model".to_string(),
+            "split".to_string(),
+            "ndcg@10".to_string(),
+            "train_s".to_string(),
+        ]];
+        for r in rs {
+            rows.push(vec![
+                r.id.clone(),
+                r.model.clone(),
+                r.spec.split.to_string(),
+                num(Column::Metric("ndcg@10".parse().unwrap_or(shoplab_engine::metrics::MetricAt {
+                    metric: shoplab_engine::metrics::Metric::Ndcg,
+                    k: 10,
+                }))
+                .value(r)),
+                num(Some(r.train_seconds)),
+            ]);
+        }
+        if rs.is_empty() {
+            "No runs yet: shoplab train ease\n".into()
+        } else {
+            render(&rows)
+        }
+    })
+}
+
+/// `shoplab compare`
+pub fn compare(ctx: &Ctx, project: &Path, a: &CompareArgs) -> Result<()> {
+    let p = open(project)?;
+    let columns = if a.columns.is_empty() {
+        Column::defaults()
+    } else {
+        a.columns
+            .iter()
+            .map(|c| c.parse::<Column>())
+            .collect::<Result<Vec<_>, _>>()?
+    };
+    let table = p.compare(&a.runs, &columns)?;
+    if table.rows.is_empty() {
+        bail!("no runs to compare: train some first (`shoplab train all`)");
+    }
+    ctx.emit(&table, comparison_text)
+}
+
+/// `shoplab recommend`
+pub fn recommend(ctx: &Ctx, project: &Path, a: &RecommendArgs) -> Result<()> {
+    let p = open(project)?;
+    let r = p.recommend(a.run.as_deref(), &a.user, a.k, &ctx.progress, &ctx.cancel)?;
+    ctx.progress.finish_stage();
+    ctx.emit(&r, |r| {
+        let mut s = format!("Shopper {} — recent history:\n", r.user);
+        for it in r.history.iter().take(10) {
+            s.push_str(&format!("  {:<12} {}  [{}]\n", it.id, it.title, it.category));
+        }
+        s.push_str(&format!("\nRecommended by run {}:\n", r.run));
+        for (i, it) in r.items.iter().enumerate() {
+            s.push_str(&format!(
+                "{:>3}. {:<12} {}  [{}]  {:.4}\n",
+                i + 1,
+                it.item.id,
+                it.item.title,
+                it.item.category,
+                it.score
+            ));
+        }
+        s
+    })
+}
+
+/// Parses `--size` of `generate` / `bench`.
+pub fn shop_spec(size: &str, seed: Option<u64>) -> Result<shoplab_datasets::synthetic::ShopSpec> {
+    use shoplab_datasets::synthetic::ShopSpec;
+    let mut spec = match size {
+        "demo" => ShopSpec::demo(),
+        "ml1m" => ShopSpec::movielens_1m_sized(),
+        n => ShopSpec::with_events(
+            n.replace('_', "")
+                .parse::<u64>()
+                .with_context(|| format!("--size {n}: expected demo, ml1m or a number of events"))?,
+        ),
+    };
+    if let Some(s) = seed {
+        spec.seed = s;
+    }
+    Ok(spec)
+}
+
+/// `shoplab generate`
+pub fn generate(ctx: &Ctx, a: &GenerateArgs) -> Result<()> {
+    let spec = shop_spec(&a.size, a.seed)?;
+    ctx.progress.stage("generate", None);
+    let shop = shoplab_datasets::synthetic::Shop::generate(&spec);
+    let written = shop
+        .write_files(&a.out)
+        .with_context(|| format!("cannot write the synthetic shop to {}", a.out.display()))?;
+    ctx.progress.finish_stage();
+    ctx.emit(&written, |w| format!("{w:#?}\n"))
+}
+
+/// `shoplab export-split`
+pub fn export_split(ctx: &Ctx, project: &Path, a: &ExportSplitArgs) -> Result<()> {
+    let p = open(project)?;
+    let spec = RunSpec {
+        split: split_spec(&a.split, a.test_fraction, a.valid_fraction, a.seed)?,
+        ..RunSpec::default()
+    };
+    let out = p.export_split(&spec, &a.out, &a.name)?;
+    ctx.emit(&out, |o| {
+        format!(
+            "Wrote {} (train {}, valid {}, test {} events).\n",
+            o.files
+                .iter()
+                .map(|f| f.display().to_string())
+                .collect::<Vec<_>>()
+                .join(", "),
+            o.sizes[0],
+            o.sizes[1],
+            o.sizes[2]
+        )
+    })
+}
+

@@ -1,0 +1,121 @@
+//! `shoplab demo`: the whole pipeline on the bundled demo shop, in seconds.
+
+use std::path::Path;
+
+use anyhow::{Context, Result, bail};
+use serde::Serialize;
+use shoplab_datasets::read::ReadOptions;
+use shoplab_datasets::synthetic::{Shop, ShopSpec};
+use shoplab_engine::compare::{Column, Comparison, compare};
+use shoplab_engine::project::{IndexReport, JudgmentSource, Project, open_layout};
+use shoplab_engine::recommend::ModelSpec;
+use shoplab_engine::run::RunSpec;
+use shoplab_engine::search::{FieldWeights, SearchEvalReport};
+use shoplab_engine::store::{ImportOptions, ImportReport, StoreStats};
+
+use crate::commands::{Ctx, comparison_text};
+
+/// Display name that marks a folder as a demo project (safe to replace).
+const DEMO_NAME: &str = "ShopLab demo";
+
+/// Everything the demo did, for `--json`.
+#[derive(Serialize)]
+struct DemoReport {
+    project: String,
+    imports: Vec<ImportReport>,
+    stats: StoreStats,
+    index: IndexReport,
+    comparison: Comparison,
+    search_judged: SearchEvalReport,
+    search_derived: Option<SearchEvalReport>,
+    seconds: f64,
+}
+
+/// Runs the demo into `dir`.
+pub fn run(ctx: &Ctx, dir: &Path) -> Result<()> {
+    let start = std::time::Instant::now();
+    if dir.exists() {
+        match open_layout(dir) {
+            Ok((_, settings)) if settings.name == DEMO_NAME => std::fs::remove_dir_all(dir)
+                .with_context(|| format!("cannot replace the earlier demo in {}", dir.display()))?,
+            _ if dir.read_dir().map(|mut d| d.next().is_none()).unwrap_or(false) => {}
+            _ => bail!(
+                "{} exists and is not an earlier demo project; pick another folder with --dir",
+                dir.display()
+            ),
+        }
+    }
+    ctx.progress.stage("generate demo shop", None);
+    let shop = Shop::generate(&ShopSpec::demo());
+    let data = dir.join("data");
+    let files = shop
+        .write_files(&data)
+        .with_context(|| format!("cannot write the demo shop's files to {}", data.display()))?;
+    ctx.progress.finish_stage();
+
+    let mut project = Project::create(dir, DEMO_NAME)?;
+    let mut imports = Vec::new();
+    for file in ["catalog.csv", "users.csv", "events.csv", "judgments.csv"] {
+        let path = data.join(file);
+        let r = project.import(
+            &path,
+            &ReadOptions::default(),
+            &ImportOptions::default(),
+            &ctx.progress,
+            &ctx.cancel,
+        )?;
+        ctx.progress.finish_stage();
+        imports.push(r);
+    }
+    let _ = files;
+    let index = project.build_index(&ctx.progress, &ctx.cancel)?;
+    ctx.progress.finish_stage();
+
+    let mut records = Vec::new();
+    for model in ModelSpec::all_defaults()
+        .into_iter()
+        .chain([ModelSpec::Content(Default::default())])
+    {
+        let spec = RunSpec {
+            model,
+            ..RunSpec::default()
+        };
+        records.push(project.run(&spec, &ctx.progress, &ctx.cancel)?);
+        ctx.progress.finish_stage();
+    }
+    let comparison = compare(&records, &Column::defaults());
+    let weights = FieldWeights::default();
+    let search_judged = project.evaluate_search(JudgmentSource::Stored, &[1, 5, 10], &weights)?;
+    let search_derived = project
+        .evaluate_search(JudgmentSource::Derived, &[1, 5, 10], &weights)
+        .ok();
+    let report = DemoReport {
+        project: dir.display().to_string(),
+        imports,
+        stats: project.store().stats()?,
+        index,
+        comparison,
+        search_judged,
+        search_derived,
+        seconds: start.elapsed().as_secs_f64(),
+    };
+    ctx.emit(&report, |r| {
+        let mut s = format!(
+            "ShopLab demo shop in {}\n{}\n\nRecommenders (temporal split: the last 20% of events by time are the test set; full ranking, training items excluded):\n",
+            r.project, r.stats
+        );
+        s.push_str(&comparison_text(&r.comparison));
+        s.push_str("\nSearch quality, BM25, on the shop's graded judgments:\n");
+        s.push_str(&r.search_judged.to_string());
+        if let Some(d) = &r.search_derived {
+            s.push_str("\nSearch quality on judgments derived from search-then-click/purchase events:\n");
+            s.push_str(&d.to_string());
+        }
+        s.push_str(&format!(
+            "\nDone in {:.1} s. Explore it:\n  shoplab -p {p} search \"wireless headphones\"\n  shoplab -p {p} compare\n  shoplab -p {p} recommend --user U000001 --run ease\n",
+            r.seconds,
+            p = r.project
+        ));
+        s
+    })
+}

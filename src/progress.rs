@@ -1,0 +1,135 @@
+//! The CLI's [`Progress`]: progress bars on a terminal, plain lines otherwise.
+
+use std::io::IsTerminal;
+use std::sync::Mutex;
+use std::time::Instant;
+
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+use shoplab_datasets::Progress;
+
+/// Reports engine progress on stderr.
+pub struct CliProgress {
+    fancy: bool,
+    quiet: bool,
+    state: Mutex<State>,
+}
+
+struct State {
+    bar: Option<ProgressBar>,
+    stage: String,
+    started: Instant,
+    total: Option<u64>,
+    done: u64,
+    last_pct: u64,
+}
+
+impl CliProgress {
+    /// Bars when stderr is a terminal; `quiet` silences everything (for `--json`).
+    pub fn new(quiet: bool) -> Self {
+        CliProgress {
+            fancy: std::io::stderr().is_terminal(),
+            quiet,
+            state: Mutex::new(State {
+                bar: None,
+                stage: String::new(),
+                started: Instant::now(),
+                total: None,
+                done: 0,
+                last_pct: 0,
+            }),
+        }
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, State> {
+        // A panic while holding the lock only loses a progress line.
+        self.state.lock().unwrap_or_else(|p| p.into_inner())
+    }
+}
+
+impl Progress for CliProgress {
+    fn stage(&self, name: &str, total: Option<u64>) {
+        if self.quiet {
+            return;
+        }
+        let mut s = self.lock();
+        if let Some(bar) = s.bar.take() {
+            bar.finish_and_clear();
+        }
+        s.stage = name.to_string();
+        s.started = Instant::now();
+        s.total = total;
+        s.done = 0;
+        s.last_pct = 0;
+        if self.fancy {
+            let bar = match total {
+                Some(t) => {
+                    let bar = ProgressBar::with_draw_target(Some(t), ProgressDrawTarget::stderr());
+                    if let Ok(style) = ProgressStyle::with_template(
+                        "{msg:>12} [{bar:30}] {pos}/{len} ({per_sec}, {eta} left)",
+                    ) {
+                        bar.set_style(style.progress_chars("=> "));
+                    }
+                    bar
+                }
+                None => {
+                    let bar = ProgressBar::with_draw_target(None, ProgressDrawTarget::stderr());
+                    if let Ok(style) = ProgressStyle::with_template("{spinner} {msg} {elapsed}") {
+                        bar.set_style(style);
+                    }
+                    bar.enable_steady_tick(std::time::Duration::from_millis(120));
+                    bar
+                }
+            };
+            bar.set_message(name.to_string());
+            s.bar = Some(bar);
+        } else {
+            match total {
+                Some(t) => eprintln!("{name}: {t} to do"),
+                None => eprintln!("{name} ..."),
+            }
+        }
+    }
+
+    fn advance(&self, n: u64) {
+        if self.quiet {
+            return;
+        }
+        let mut s = self.lock();
+        s.done += n;
+        if let Some(bar) = &s.bar {
+            bar.inc(n);
+        } else if let Some(t) = s.total.filter(|&t| t > 0) {
+            // Plain output: one line per 25%.
+            let pct = (s.done * 100 / t).min(100);
+            if pct / 25 > s.last_pct / 25 {
+                s.last_pct = pct;
+                eprintln!("{}: {pct}%", s.stage);
+            }
+        }
+    }
+
+    fn metric(&self, name: &str, value: f64) {
+        if self.quiet {
+            return;
+        }
+        let s = self.lock();
+        match &s.bar {
+            Some(bar) => bar.set_message(format!("{} {name}={value:.4}", s.stage)),
+            None => eprintln!("{}: {name} = {value:.4}", s.stage),
+        }
+    }
+
+    fn finish_stage(&self) {
+        if self.quiet {
+            return;
+        }
+        let mut s = self.lock();
+        if let Some(bar) = s.bar.take() {
+            bar.finish_and_clear();
+        }
+        if !s.stage.is_empty() {
+            eprintln!("{} done in {:.2} s", s.stage, s.started.elapsed().as_secs_f64());
+            s.stage.clear();
+        }
+    }
+}

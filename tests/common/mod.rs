@@ -1,0 +1,84 @@
+//! Helpers shared by the end-to-end tests: run the real binary in a temp folder.
+
+#![allow(dead_code)]
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+/// The built `shoplab` binary.
+pub fn bin() -> PathBuf {
+    PathBuf::from(env!("CARGO_BIN_EXE_shoplab"))
+}
+
+/// Runs `shoplab -p <project> args...` and returns its output.
+pub fn shoplab(project: &Path, args: &[&str]) -> Output {
+    Command::new(bin())
+        .arg("-p")
+        .arg(project)
+        .args(args)
+        .env_remove("SHOPLAB_PROJECT")
+        .output()
+        .expect("the shoplab binary runs")
+}
+
+/// stdout as text.
+pub fn stdout(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stdout).into_owned()
+}
+
+/// stderr as text.
+pub fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+/// Runs and asserts success, returning stdout.
+pub fn ok(project: &Path, args: &[&str]) -> String {
+    let o = shoplab(project, args);
+    assert!(
+        o.status.success(),
+        "shoplab {args:?} failed:\nstdout: {}\nstderr: {}",
+        stdout(&o),
+        stderr(&o)
+    );
+    stdout(&o)
+}
+
+/// Runs with `--json` and parses stdout.
+pub fn json(project: &Path, args: &[&str]) -> serde_json::Value {
+    let mut all = vec!["--json"];
+    all.extend_from_slice(args);
+    let out = ok(project, &all);
+    serde_json::from_str(&out).unwrap_or_else(|e| panic!("shoplab {args:?} printed invalid JSON ({e}):\n{out}"))
+}
+
+/// A new empty project in a temp folder.
+pub fn new_project() -> (tempfile::TempDir, PathBuf) {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let root = dir.path().join("shop");
+    let o = Command::new(bin()).arg("new").arg(&root).output().expect("runs");
+    assert!(o.status.success(), "new failed: {}", stderr(&o));
+    (dir, root)
+}
+
+/// A small catalog in the canonical CSV layout.
+pub const CATALOG: &str = "item_id,title,description,brand,category,price,image_url,attr:colour
+P1,Red cotton t-shirt,Soft tee,Acme,Fashion > Shirts,12.5,,red
+P2,Blue denim jeans,Slim fit,Acme,Fashion > Trousers,40,,blue
+P3,Wireless headphones,Noise cancelling,Sonix,Electronics > Audio,99.9,,black
+P4,红色棉质T恤,纯棉短袖,Acme,Fashion > Shirts,15,,red
+";
+
+/// Events over the catalog above.
+pub const EVENTS: &str = "timestamp,user_id,session_id,item_id,event,query,value,position
+1700000000,U1,S1,P1,view,,,
+1700000010,U1,S1,P1,purchase,,,
+1700000020,U2,S2,P2,view,,,
+1700000030,U2,S2,P3,cart,,,
+1700000040,U3,S3,P3,click,headphones,,1
+1700000050,U3,S3,P4,view,,,
+";
+
+/// Counts rows of a table with the sqlite store closed (via the CLI's stats).
+pub fn stats(project: &Path) -> serde_json::Value {
+    json(project, &["stats"])
+}

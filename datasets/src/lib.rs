@@ -8,7 +8,9 @@ pub mod error;
 pub mod interactions;
 pub mod model;
 pub mod progress;
+pub mod read;
 pub mod recommender;
+pub mod synthetic;
 
 pub use error::{Error, Result, RowError};
 pub use interactions::{Interactions, SparseMatrix, Weighting};

@@ -1,0 +1,644 @@
+//! Streaming readers: files in, [`Record`]s out.
+//!
+//! [`open`] detects (or is told) the format of a file or data-set folder and
+//! returns a [`Source`]: an iterator of records, or of [`RowError`]s for rows
+//! that cannot be read. Readers never hold a whole large file in memory, and a
+//! bad row never stops the rest. Records come in the order the store needs:
+//! items, users, events, judgments. [`inspect`] previews a file for the
+//! import dialog and `import --dry-run`.
+
+mod columns;
+mod datasets;
+mod generic;
+mod rows;
+mod table;
+mod value;
+
+use std::collections::BTreeMap;
+use std::fmt;
+use std::io::BufRead;
+use std::path::{Path, PathBuf};
+use std::str::FromStr;
+use std::sync::Arc;
+use std::sync::atomic::Ordering;
+
+use serde::{Deserialize, Serialize};
+
+pub use columns::{Field, Mapping};
+pub use generic::Kind;
+pub use table::{Encoding, MAX_ROW_BYTES};
+pub use value::{TimeFormat, parse_price, parse_timestamp};
+
+use crate::error::{Error, Result, RowError};
+use crate::model::{EventKind, Record};
+use rows::{Output, Stream, stream};
+use table::{Position, Table, TableOptions};
+
+/// File formats ShopLab reads.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Format {
+    /// Detect from the path, file names and header.
+    #[default]
+    Auto,
+    /// Generic catalog (CSV / TSV / JSONL).
+    Catalog,
+    /// Generic events.
+    Events,
+    /// Generic users.
+    Users,
+    /// Generic search judgments.
+    Judgments,
+    /// MovieLens 100K folder (`u.data`, `u.item`, `u.user`).
+    #[serde(rename = "movielens100k")]
+    MovieLens100k,
+    /// MovieLens 1M folder (`ratings.dat`, `movies.dat`, `users.dat`).
+    #[serde(rename = "movielens1m")]
+    MovieLens1m,
+    /// MovieLens latest CSV folder (`ratings.csv`, `movies.csv`).
+    #[serde(rename = "movielens_csv")]
+    MovieLensCsv,
+    /// RecBole atomic files (`NAME.inter`, `.item`, `.user`).
+    RecBole,
+    /// RetailRocket folder.
+    RetailRocket,
+    /// Wayfair WANDS folder.
+    Wands,
+    /// Amazon ESCI shopping queries folder.
+    Esci,
+    /// Home Depot search relevance file.
+    HomeDepot,
+    /// Instacart folder.
+    Instacart,
+}
+
+impl Format {
+    /// Every format, for help texts.
+    pub const ALL: [Format; 14] = [
+        Format::Auto,
+        Format::Catalog,
+        Format::Events,
+        Format::Users,
+        Format::Judgments,
+        Format::MovieLens100k,
+        Format::MovieLens1m,
+        Format::MovieLensCsv,
+        Format::RecBole,
+        Format::RetailRocket,
+        Format::Wands,
+        Format::Esci,
+        Format::HomeDepot,
+        Format::Instacart,
+    ];
+
+    /// Name as used by `--format`.
+    pub fn name(self) -> &'static str {
+        match self {
+            Format::Auto => "auto",
+            Format::Catalog => "catalog",
+            Format::Events => "events",
+            Format::Users => "users",
+            Format::Judgments => "judgments",
+            Format::MovieLens100k => "movielens100k",
+            Format::MovieLens1m => "movielens1m",
+            Format::MovieLensCsv => "movielens_csv",
+            Format::RecBole => "recbole",
+            Format::RetailRocket => "retailrocket",
+            Format::Wands => "wands",
+            Format::Esci => "esci",
+            Format::HomeDepot => "homedepot",
+            Format::Instacart => "instacart",
+        }
+    }
+}
+
+impl fmt::Display for Format {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+impl FromStr for Format {
+    type Err = String;
+    fn from_str(s: &str) -> std::result::Result<Self, String> {
+        let k = s.trim().to_ascii_lowercase().replace('-', "_");
+        Format::ALL
+            .into_iter()
+            .find(|f| f.name() == k || f.name().replace('_', "") == k.replace('_', ""))
+            .ok_or_else(|| {
+                format!(
+                    "unknown format '{s}'; formats: {}",
+                    Format::ALL.map(Format::name).join(", ")
+                )
+            })
+    }
+}
+
+/// How to read a file. The same struct drives the CLI flags and the GUI dialog.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct ReadOptions {
+    /// Format (default: detect).
+    pub format: Format,
+    /// Column separator (default: detect among `,` tab `;` `|`).
+    pub delimiter: Option<u8>,
+    /// Text encoding (default: UTF-8 if the start of the file is valid UTF-8, else Windows-1252).
+    pub encoding: Option<String>,
+    /// Canonical field -> column name, overriding detection (generic formats).
+    pub mapping: BTreeMap<String, String>,
+    /// chrono strftime pattern of timestamps (default: detect per value).
+    pub timestamp_format: Option<String>,
+    /// Event kind for event files without an event column.
+    pub default_kind: Option<EventKind>,
+}
+
+/// A stream of records from one file or data set.
+pub struct Source {
+    inner: Stream,
+    format: Format,
+    files: Vec<PathBuf>,
+    pos: Arc<Position>,
+    total_bytes: u64,
+}
+
+impl fmt::Debug for Source {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Source")
+            .field("format", &self.format)
+            .field("files", &self.files)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Iterator for Source {
+    type Item = Output;
+    fn next(&mut self) -> Option<Output> {
+        self.inner.next()
+    }
+}
+
+impl Source {
+    /// The format being read.
+    pub fn format(&self) -> Format {
+        self.format
+    }
+
+    /// The files this source reads (for fingerprints and messages).
+    pub fn files(&self) -> &[PathBuf] {
+        &self.files
+    }
+
+    /// Bytes read so far over all files.
+    pub fn bytes_read(&self) -> u64 {
+        self.pos.bytes.load(Ordering::Relaxed)
+    }
+
+    /// Total bytes of all files.
+    pub fn total_bytes(&self) -> u64 {
+        self.total_bytes
+    }
+
+    /// File and 1-based line of the row read last.
+    pub fn position(&self) -> Option<(PathBuf, u64)> {
+        self.pos.current()
+    }
+}
+
+fn file_name(p: &Path) -> String {
+    p.file_name().and_then(|n| n.to_str()).unwrap_or("").to_ascii_lowercase()
+}
+
+/// What `path` is, and the folder and (for RecBole) the data-set name.
+fn detect(path: &Path, opts: &ReadOptions) -> Result<(Format, PathBuf, String)> {
+    let meta = std::fs::metadata(path).map_err(|e| Error::Io {
+        path: path.to_path_buf(),
+        source: e,
+    })?;
+    let (dir, name) = if meta.is_dir() {
+        (path.to_path_buf(), String::new())
+    } else {
+        (
+            path.parent().map_or_else(|| PathBuf::from("."), Path::to_path_buf),
+            file_name(path),
+        )
+    };
+    let dir = if dir.as_os_str().is_empty() { PathBuf::from(".") } else { dir };
+    let has = |n: &str| dir.join(n).is_file();
+    let recbole_name = || -> Option<String> {
+        if meta.is_file() {
+            let stem = path.file_stem()?.to_str()?;
+            return Some(stem.split('.').next().unwrap_or(stem).to_string());
+        }
+        std::fs::read_dir(&dir).ok()?.filter_map(|e| e.ok()).find_map(|e| {
+            let n = e.file_name().to_str()?.to_string();
+            n.strip_suffix(".inter")
+                .filter(|s| !s.contains('.'))
+                .map(str::to_string)
+        })
+    };
+    if opts.format != Format::Auto {
+        let rb = if opts.format == Format::RecBole { recbole_name().unwrap_or_default() } else { String::new() };
+        return Ok((opts.format, dir, rb));
+    }
+    let f = if meta.is_dir() {
+        if has("u.data") {
+            Format::MovieLens100k
+        } else if has("ratings.dat") {
+            Format::MovieLens1m
+        } else if has("ratings.csv") && has("movies.csv") {
+            Format::MovieLensCsv
+        } else if recbole_name().is_some() {
+            Format::RecBole
+        } else if has("events.csv") && (has("category_tree.csv") || has("item_properties_part1.csv")) {
+            Format::RetailRocket
+        } else if has("label.csv") && has("product.csv") && has("query.csv") {
+            Format::Wands
+        } else if has("shopping_queries_dataset_examples.csv") || has("shopping_queries_dataset_examples.parquet") {
+            Format::Esci
+        } else if has("products.csv") && has("aisles.csv") {
+            Format::Instacart
+        } else {
+            return Err(Error::Unreadable {
+                path: path.to_path_buf(),
+                reason: "is a folder ShopLab does not recognise; import its files one by one, or pass --format".into(),
+            });
+        }
+    } else if name.ends_with(".inter") || name.ends_with(".item") || name.ends_with(".user") {
+        Format::RecBole
+    } else if name == "u.data" || name == "u.item" {
+        Format::MovieLens100k
+    } else if name.ends_with(".dat") && has("ratings.dat") {
+        Format::MovieLens1m
+    } else if (name.starts_with("order_lines") || name.starts_with("order_products")) && has("products.csv") {
+        Format::Instacart
+    } else {
+        let sniffed = table::sniff(path, opts.delimiter, opts.encoding.as_deref())?;
+        let header = sniffed.first_line.to_ascii_lowercase();
+        if header.contains("product_uid") && header.contains("search_term") {
+            Format::HomeDepot
+        } else if header.contains("visitorid") && header.contains("transactionid") {
+            Format::RetailRocket
+        } else {
+            // A generic file: the kind is decided from its columns in `generic_source`.
+            Format::Auto
+        }
+    };
+    let rb = if f == Format::RecBole { recbole_name().unwrap_or_default() } else { String::new() };
+    Ok((f, dir, rb))
+}
+
+/// Opens a file or data-set folder for reading.
+pub fn open(path: &Path, opts: &ReadOptions) -> Result<Source> {
+    let (format, dir, rb_name) = detect(path, opts)?;
+    let pos = Arc::new(Position::default());
+    let (format, inner) = match format {
+        Format::Auto | Format::Catalog | Format::Events | Format::Users | Format::Judgments => {
+            generic_source(path, format, opts, &pos)?
+        }
+        Format::MovieLens100k => (format, datasets::movielens_100k(&dir, &pos)?),
+        Format::MovieLens1m => (format, datasets::movielens_1m(&dir, &pos)?),
+        Format::MovieLensCsv => (format, datasets::movielens_csv(&dir, &pos)?),
+        Format::RecBole => (format, datasets::recbole(&dir, &rb_name, &pos)?),
+        Format::RetailRocket => (format, datasets::retailrocket(&dir, &pos)?),
+        Format::Wands => (format, datasets::wands(&dir, &pos)?),
+        Format::Esci => (format, datasets::esci(&dir, &pos)?),
+        Format::HomeDepot => {
+            let file = if path.is_dir() { dir.join("train.csv") } else { path.to_path_buf() };
+            (format, datasets::home_depot(&file, opts.encoding.as_deref(), &pos)?)
+        }
+        Format::Instacart => {
+            let lines = if path.is_file() {
+                path.to_path_buf()
+            } else {
+                std::fs::read_dir(&dir)
+                    .map_err(|e| Error::Io {
+                        path: dir.clone(),
+                        source: e,
+                    })?
+                    .filter_map(|e| e.ok().map(|e| e.path()))
+                    .find(|p| file_name(p).starts_with("order_lines"))
+                    .ok_or_else(|| Error::Unreadable {
+                        path: dir.clone(),
+                        reason: "has no order_lines*.csv file (orders joined with their lines)".into(),
+                    })?
+            };
+            (format, datasets::instacart(&dir, &lines, &pos)?)
+        }
+    };
+    let files = pos.files.lock().unwrap_or_else(|p| p.into_inner()).clone();
+    let mut files: Vec<PathBuf> = files;
+    files.dedup();
+    let total_bytes = files.iter().filter_map(|f| std::fs::metadata(f).ok()).map(|m| m.len()).sum();
+    Ok(Source {
+        inner,
+        format,
+        files,
+        pos,
+        total_bytes,
+    })
+}
+
+fn generic_source(path: &Path, format: Format, opts: &ReadOptions, pos: &Arc<Position>) -> Result<(Format, Stream)> {
+    let time = match &opts.timestamp_format {
+        Some(p) => TimeFormat::Pattern(p.clone()),
+        None => TimeFormat::Auto,
+    };
+    let forced = match format {
+        Format::Catalog => Some(Kind::Catalog),
+        Format::Events => Some(Kind::Events),
+        Format::Users => Some(Kind::Users),
+        Format::Judgments => Some(Kind::Judgments),
+        _ => None,
+    };
+    let name = file_name(path);
+    if name.ends_with(".jsonl") || name.ends_with(".ndjson") || name.ends_with(".json") {
+        return jsonl_source(path, forced, time, opts, pos);
+    }
+    let table = Table::open(
+        path,
+        TableOptions {
+            delimiter: opts.delimiter,
+            encoding: opts.encoding.as_deref(),
+            ..TableOptions::default()
+        },
+        pos.clone(),
+    )?;
+    let mapping = Mapping::resolve(&table.header, &opts.mapping).map_err(|reason| Error::Unreadable {
+        path: path.to_path_buf(),
+        reason,
+    })?;
+    let kind = forced.or_else(|| generic::detect_kind(&mapping)).ok_or_else(|| Error::Unreadable {
+        path: path.to_path_buf(),
+        reason: format!(
+            "cannot tell what this file holds from its columns ({}); pass --format catalog|events|users|judgments and --map FIELD=COLUMN",
+            table.header.join(", ")
+        ),
+    })?;
+    check_required(path, kind, &mapping, &table.header)?;
+    let format = match kind {
+        Kind::Catalog => Format::Catalog,
+        Kind::Events => Format::Events,
+        Kind::Users => Format::Users,
+        Kind::Judgments => Format::Judgments,
+    };
+    let mapper = generic::RowMapper {
+        kind,
+        mapping,
+        time,
+        default_kind: opts.default_kind,
+        header: table.header.clone(),
+    };
+    Ok((format, stream(table, move |row, out| out.push_back(mapper.map(row)))))
+}
+
+fn check_required(path: &Path, kind: Kind, mapping: &Mapping, header: &[String]) -> Result<()> {
+    let missing: Vec<&str> = generic::required(kind)
+        .iter()
+        .filter(|f| !mapping.has(**f))
+        .map(|f| f.name())
+        .collect();
+    if missing.is_empty() {
+        return Ok(());
+    }
+    Err(Error::Unreadable {
+        path: path.to_path_buf(),
+        reason: format!(
+            "a {kind:?} file needs the column(s) {} but has {}; name the right column with --map, e.g. --map {}=YOUR_COLUMN",
+            missing.join(", "),
+            header.join(", "),
+            missing[0]
+        )
+        .to_lowercase(),
+    })
+}
+
+/// JSON lines: one object per line; keys are matched like CSV headers, and a
+/// nested `attributes` object becomes `attr:` columns.
+fn jsonl_source(
+    path: &Path,
+    forced: Option<Kind>,
+    time: TimeFormat,
+    opts: &ReadOptions,
+    pos: &Arc<Position>,
+) -> Result<(Format, Stream)> {
+    table::sniff(path, None, Some("utf-8"))?;
+    let file = std::fs::File::open(path).map_err(|e| Error::Io {
+        path: path.to_path_buf(),
+        source: e,
+    })?;
+    let idx = {
+        let mut files = pos.files.lock().unwrap_or_else(|p| p.into_inner());
+        files.push(path.to_path_buf());
+        (files.len() - 1) as u64
+    };
+    let mut lines = std::io::BufReader::new(file).split(b'\n');
+    let path = path.to_path_buf();
+    let overrides = opts.mapping.clone();
+    let default_kind = opts.default_kind;
+    let pos = pos.clone();
+    let mut line_no = 0u64;
+    let mut kind = forced;
+    let iter = std::iter::from_fn(move || {
+        loop {
+            let bytes = match lines.next()? {
+                Ok(b) => b,
+                Err(e) => {
+                    return Some(Err(RowError {
+                        file: path.clone(),
+                        line: line_no + 1,
+                        column: None,
+                        reason: format!("cannot read: {e}"),
+                        raw: String::new(),
+                    }));
+                }
+            };
+            line_no += 1;
+            pos.line.store(line_no, Ordering::Relaxed);
+            pos.file.store(idx, Ordering::Relaxed);
+            pos.bytes.fetch_add(bytes.len() as u64 + 1, Ordering::Relaxed);
+            if bytes.iter().all(u8::is_ascii_whitespace) {
+                continue;
+            }
+            let reject = |reason: String| RowError {
+                file: path.clone(),
+                line: line_no,
+                column: None,
+                reason,
+                raw: String::from_utf8_lossy(&bytes[..bytes.len().min(300)]).into_owned(),
+            };
+            if bytes.len() > MAX_ROW_BYTES {
+                return Some(Err(reject(format!("row is {} bytes, over the 1 MiB limit", bytes.len()))));
+            }
+            let obj: serde_json::Map<String, serde_json::Value> = match serde_json::from_slice(&bytes) {
+                Ok(serde_json::Value::Object(o)) => o,
+                Ok(_) => return Some(Err(reject("line is not a JSON object".into()))),
+                Err(e) => return Some(Err(reject(format!("not valid JSON: {e}")))),
+            };
+            let mut header = Vec::new();
+            let mut record = csv::StringRecord::new();
+            for (k, v) in &obj {
+                match (k.as_str(), v) {
+                    ("attributes", serde_json::Value::Object(attrs)) => {
+                        for (ak, av) in attrs {
+                            header.push(format!("attr:{ak}"));
+                            record.push_field(&json_text(av));
+                        }
+                    }
+                    _ => {
+                        header.push(k.clone());
+                        record.push_field(&json_text(v));
+                    }
+                }
+            }
+            let mapping = match Mapping::resolve(&header, &overrides) {
+                Ok(m) => m,
+                Err(r) => return Some(Err(reject(r))),
+            };
+            let k = match kind.or_else(|| generic::detect_kind(&mapping)) {
+                Some(k) => k,
+                None => return Some(Err(reject("cannot tell what this object is (no item_id / user_id keys)".into()))),
+            };
+            kind = Some(k);
+            let mapper = generic::RowMapper {
+                kind: k,
+                mapping,
+                time: time.clone(),
+                default_kind,
+                header,
+            };
+            let row = table::Row {
+                line: line_no,
+                fields: &record,
+                path: &path,
+            };
+            return Some(mapper.map(&row));
+        }
+    });
+    let format = match forced {
+        Some(Kind::Catalog) => Format::Catalog,
+        Some(Kind::Events) => Format::Events,
+        Some(Kind::Users) => Format::Users,
+        Some(Kind::Judgments) => Format::Judgments,
+        None => Format::Auto,
+    };
+    Ok((format, Box::new(iter)))
+}
+
+fn json_text(v: &serde_json::Value) -> String {
+    match v {
+        serde_json::Value::Null => String::new(),
+        serde_json::Value::String(s) => s.clone(),
+        serde_json::Value::Array(a) => a.iter().map(json_text).collect::<Vec<_>>().join(" > "),
+        other => other.to_string(),
+    }
+}
+
+/// A preview of what importing a file would do.
+#[derive(Debug, Clone, Serialize)]
+pub struct Preview {
+    /// Format detected (or given).
+    pub format: Format,
+    /// Files that would be read.
+    pub files: Vec<PathBuf>,
+    /// Separator, for delimited files.
+    pub delimiter: Option<String>,
+    /// Encoding, for delimited files.
+    pub encoding: Option<String>,
+    /// Header columns, for generic files.
+    pub header: Vec<String>,
+    /// Canonical field -> column, for generic files.
+    pub mapping: BTreeMap<String, String>,
+    /// Columns kept as item / user attributes.
+    pub attributes: Vec<String>,
+    /// The first records as they would be stored.
+    pub records: Vec<Record>,
+    /// Problems in the first rows.
+    pub errors: Vec<RowError>,
+}
+
+/// Reads the start of a file and shows how it would be imported.
+pub fn inspect(path: &Path, opts: &ReadOptions) -> Result<Preview> {
+    let mut source = open(path, opts)?;
+    let mut records = Vec::new();
+    let mut errors = Vec::new();
+    for out in source.by_ref().take(10) {
+        match out {
+            Ok(r) => records.push(r),
+            Err(e) => errors.push(e),
+        }
+    }
+    let mut preview = Preview {
+        format: source.format(),
+        files: source.files().to_vec(),
+        delimiter: None,
+        encoding: None,
+        header: Vec::new(),
+        mapping: BTreeMap::new(),
+        attributes: Vec::new(),
+        records,
+        errors,
+    };
+    let generic = matches!(
+        source.format(),
+        Format::Auto | Format::Catalog | Format::Events | Format::Users | Format::Judgments
+    );
+    let name = file_name(path);
+    if generic && path.is_file() && !name.ends_with(".jsonl") && !name.ends_with(".ndjson") && !name.ends_with(".json") {
+        let s = table::sniff(path, opts.delimiter, opts.encoding.as_deref())?;
+        let t = Table::open(
+            path,
+            TableOptions {
+                delimiter: Some(s.delimiter),
+                encoding: Some(s.encoding.name()),
+                ..TableOptions::default()
+            },
+            Arc::new(Position::default()),
+        )?;
+        let m = Mapping::resolve(&t.header, &opts.mapping).map_err(|reason| Error::Unreadable {
+            path: path.to_path_buf(),
+            reason,
+        })?;
+        preview.delimiter = Some(match s.delimiter {
+            b'\t' => "tab".to_string(),
+            d => (d as char).to_string(),
+        });
+        preview.encoding = Some(s.encoding.name().to_string());
+        preview.mapping = m
+            .fields
+            .iter()
+            .map(|(f, i)| (f.name().to_string(), t.header[*i].clone()))
+            .collect();
+        preview.attributes = m.attributes.iter().map(|(_, n)| n.clone()).collect();
+        preview.header = t.header.clone();
+    }
+    Ok(preview)
+}
+
+impl fmt::Display for Preview {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        writeln!(f, "format: {}", self.format)?;
+        for file in &self.files {
+            writeln!(f, "file: {}", file.display())?;
+        }
+        if let (Some(d), Some(e)) = (&self.delimiter, &self.encoding) {
+            writeln!(f, "separator: {d}   encoding: {e}")?;
+        }
+        if !self.mapping.is_empty() {
+            writeln!(f, "columns:")?;
+            for (field, column) in &self.mapping {
+                writeln!(f, "  {field:<12} <- {column}")?;
+            }
+        }
+        if !self.attributes.is_empty() {
+            writeln!(f, "  kept as attributes: {}", self.attributes.join(", "))?;
+        }
+        writeln!(f, "first records:")?;
+        for r in &self.records {
+            writeln!(f, "  {}", serde_json::to_string(r).unwrap_or_default())?;
+        }
+        for e in &self.errors {
+            writeln!(f, "  rejected {e}")?;
+        }
+        Ok(())
+    }
+}

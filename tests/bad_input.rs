@@ -1,6 +1,8 @@
 //! Every kind of bad input a user can bring: a clear message, rejected rows
 //! kept for review, the right exit code, and nothing stored changed or lost.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 mod common;
 
 use common::*;

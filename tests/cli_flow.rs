@@ -1,6 +1,8 @@
 //! The whole command-line journey on a synthetic shop: import, index,
 //! search, train, compare, recommend, export — checked through `--json`.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 mod common;
 
 use common::*;

@@ -1,6 +1,8 @@
 //! Killing `shoplab import` mid-way (SIGKILL, no chance to clean up) leaves a
 //! consistent database, and re-running the import completes it exactly once.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 mod common;
 
 use std::process::Command;

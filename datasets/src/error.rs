@@ -15,6 +15,16 @@ pub enum Error {
         /// The underlying error.
         source: std::io::Error,
     },
+    /// A file could not be written.
+    #[error(
+        "cannot write {path}: {source}. Check that the folder is writable and the disk has space."
+    )]
+    Write {
+        /// The path that failed.
+        path: PathBuf,
+        /// The underlying error.
+        source: std::io::Error,
+    },
     /// The source is not in a form ShopLab can read; `reason` says why and what to do.
     #[error("{path}: {reason}")]
     Unreadable {

@@ -214,7 +214,10 @@ mod tests {
     #[test]
     fn event_kind_synonyms() {
         assert_eq!("addtocart".parse::<EventKind>(), Ok(EventKind::Cart));
-        assert_eq!(" Transaction ".parse::<EventKind>(), Ok(EventKind::Purchase));
+        assert_eq!(
+            " Transaction ".parse::<EventKind>(),
+            Ok(EventKind::Purchase)
+        );
         assert!("teleport".parse::<EventKind>().is_err());
     }
 }

@@ -1,6 +1,8 @@
 //! Readers on small fixtures written in each format's documented layout,
 //! and every kind of bad input.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 use std::path::{Path, PathBuf};
 
 use shoplab_datasets::read::{Format, ReadOptions, inspect, open};
@@ -83,9 +85,15 @@ soon,U2,,P2,view,,,\n\
             _ => panic!(),
         })
         .collect();
-    assert_eq!(kinds, vec![EventKind::View, EventKind::Search, EventKind::Cart]);
+    assert_eq!(
+        kinds,
+        vec![EventKind::View, EventKind::Search, EventKind::Cart]
+    );
     let Record::Event(e) = &ok[2] else { panic!() };
-    assert_eq!((e.ts, e.position, e.query.as_deref()), (1_700_000_001, Some(3), Some("red shirt")));
+    assert_eq!(
+        (e.ts, e.position, e.query.as_deref()),
+        (1_700_000_001, Some(3), Some("red shirt"))
+    );
     let lines: Vec<u64> = bad.iter().map(|e| e.line).collect();
     assert_eq!(lines, vec![5, 6, 7]);
     assert_eq!(bad[0].column.as_deref(), Some("timestamp"));
@@ -96,7 +104,11 @@ soon,U2,,P2,view,,,\n\
 #[test]
 fn judgments_users_and_jsonl() {
     let d = tempfile::tempdir().unwrap();
-    let j = write(d.path(), "j.csv", b"query,item_id,grade\nred shirt,A1,2\nred shirt,A2,x\n");
+    let j = write(
+        d.path(),
+        "j.csv",
+        b"query,item_id,grade\nred shirt,A1,2\nred shirt,A2,x\n",
+    );
     let (ok, bad) = read_all(&j, &auto());
     assert_eq!(ok.len(), 1);
     assert_eq!(bad[0].line, 3);
@@ -112,7 +124,10 @@ fn judgments_users_and_jsonl() {
     let (ok, bad) = read_all(&l, &auto());
     assert_eq!(ok.len(), 2);
     let Record::Item(a) = &ok[0] else { panic!() };
-    assert_eq!((a.price, a.attributes["colour"].as_str()), (Some(9.5), "white"));
+    assert_eq!(
+        (a.price, a.attributes["colour"].as_str()),
+        (Some(9.5), "white")
+    );
     assert_eq!(bad[0].line, 2);
 }
 
@@ -123,25 +138,38 @@ fn column_mapping_overrides_and_missing_columns() {
     let mut opts = auto();
     opts.format = Format::Events;
     assert!(matches!(open(&p, &opts), Err(Error::Unreadable { .. })));
-    for (f, c) in [("timestamp", "when"), ("user_id", "who"), ("item_id", "what")] {
+    for (f, c) in [
+        ("timestamp", "when"),
+        ("user_id", "who"),
+        ("item_id", "what"),
+    ] {
         opts.mapping.insert(f.into(), c.into());
     }
     opts.default_kind = Some(EventKind::Purchase);
     let (ok, bad) = read_all(&p, &opts);
     assert!(bad.is_empty());
     let Record::Event(e) = &ok[0] else { panic!() };
-    assert_eq!((e.kind, e.item.as_deref()), (EventKind::Purchase, Some("P1")));
+    assert_eq!(
+        (e.kind, e.item.as_deref()),
+        (EventKind::Purchase, Some("P1"))
+    );
 }
 
 #[test]
 fn bad_files_are_refused_with_reasons() {
     let d = tempfile::tempdir().unwrap();
     unreadable(&write(d.path(), "empty.csv", b""), "empty");
-    unreadable(&write(d.path(), "header.csv", b"item_id,title\n"), "no data rows");
+    unreadable(
+        &write(d.path(), "header.csv", b"item_id,title\n"),
+        "no data rows",
+    );
     let mut png = b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR".to_vec();
     png.extend([0u8; 100]);
     unreadable(&write(d.path(), "img.csv", &png), "binary");
-    assert!(matches!(open(&d.path().join("missing.csv"), &auto()), Err(Error::Io { .. })));
+    assert!(matches!(
+        open(&d.path().join("missing.csv"), &auto()),
+        Err(Error::Io { .. })
+    ));
 }
 
 #[test]
@@ -165,15 +193,24 @@ fn bad_rows_are_rejected_and_reading_goes_on() {
     assert_eq!(ids, vec!["A1", "A7"]);
     let reasons: Vec<(u64, String)> = bad.iter().map(|e| (e.line, e.reason.clone())).collect();
     assert_eq!(reasons.len(), 5, "{reasons:?}");
-    assert!(reasons[0].1.contains("wrong number of columns"), "{reasons:?}");
+    assert!(
+        reasons[0].1.contains("wrong number of columns"),
+        "{reasons:?}"
+    );
     assert!(reasons[1].1.contains("negative"));
     assert!(reasons[2].1.contains("not a finite number") || reasons[2].1.contains("not a number"));
     assert!(reasons[3].1.contains("UTF-8"));
     assert!(reasons[4].1.contains("1 MiB"));
-    assert_eq!(reasons.iter().map(|r| r.0).collect::<Vec<_>>(), vec![3, 4, 5, 6, 7]);
+    assert_eq!(
+        reasons.iter().map(|r| r.0).collect::<Vec<_>>(),
+        vec![3, 4, 5, 6, 7]
+    );
     // The same bytes read as Windows-1252 give "café".
     let (ok, _) = read_all(&p, &auto());
-    assert!(ok.iter().any(|r| matches!(r, Record::Item(i) if i.title == "café")));
+    assert!(
+        ok.iter()
+            .any(|r| matches!(r, Record::Item(i) if i.title == "café"))
+    );
 }
 
 #[test]
@@ -182,7 +219,11 @@ fn movielens_100k_folder() {
     let flags = "|0|0|0|1|1|0|0|0|0|0|0|0|0|0|0|0|0|0|0";
     write(d.path(), "u.item", format!("1|Toy Story (1995)|01-Jan-1995||http://x{flags}\n2|Caf\u{e9} (1996)|01-Jan-1996||http://y{flags}\n").as_bytes());
     write(d.path(), "u.user", b"1|24|M|technician|85711\n");
-    write(d.path(), "u.data", b"1\t1\t5\t874965758\n1\t2\t3\t876893171\n");
+    write(
+        d.path(),
+        "u.data",
+        b"1\t1\t5\t874965758\n1\t2\t3\t876893171\n",
+    );
     let (ok, bad) = read_all(d.path(), &auto());
     assert!(bad.is_empty(), "{bad:?}");
     assert_eq!(ok.len(), 5);
@@ -190,14 +231,25 @@ fn movielens_100k_folder() {
     assert_eq!(toy.category, vec!["Animation"]);
     assert_eq!(toy.attributes["genres"], "Animation|Children's");
     let Record::Event(e) = &ok[4] else { panic!() };
-    assert_eq!((e.kind, e.value, e.ts), (EventKind::Rating, Some(3.0), 876_893_171));
+    assert_eq!(
+        (e.kind, e.value, e.ts),
+        (EventKind::Rating, Some(3.0), 876_893_171)
+    );
 }
 
 #[test]
 fn movielens_1m_and_latest_csv() {
     let d = tempfile::tempdir().unwrap();
-    write(d.path(), "movies.dat", b"1::Star Wars: Episode IV (1977)::Action|Sci-Fi\n");
-    write(d.path(), "ratings.dat", b"1::1::5::978300760\n1::1::x::978300761\n");
+    write(
+        d.path(),
+        "movies.dat",
+        b"1::Star Wars: Episode IV (1977)::Action|Sci-Fi\n",
+    );
+    write(
+        d.path(),
+        "ratings.dat",
+        b"1::1::5::978300760\n1::1::x::978300761\n",
+    );
     let (ok, bad) = read_all(d.path(), &auto());
     let Record::Item(m) = &ok[0] else { panic!() };
     assert_eq!(m.title, "Star Wars: Episode IV (1977)");
@@ -206,23 +258,41 @@ fn movielens_1m_and_latest_csv() {
     assert_eq!(bad[0].line, 2);
 
     let c = tempfile::tempdir().unwrap();
-    write(c.path(), "movies.csv", b"movieId,title,genres\n1,\"Heat, The (1995)\",Action|Crime\n");
-    write(c.path(), "ratings.csv", b"userId,movieId,rating,timestamp\n1,1,4.5,964982703\n");
+    write(
+        c.path(),
+        "movies.csv",
+        b"movieId,title,genres\n1,\"Heat, The (1995)\",Action|Crime\n",
+    );
+    write(
+        c.path(),
+        "ratings.csv",
+        b"userId,movieId,rating,timestamp\n1,1,4.5,964982703\n",
+    );
     let (ok, bad) = read_all(c.path(), &auto());
     assert!(bad.is_empty());
     let Record::Item(m) = &ok[0] else { panic!() };
-    assert_eq!((m.title.as_str(), m.category[0].as_str()), ("Heat, The (1995)", "Action"));
+    assert_eq!(
+        (m.title.as_str(), m.category[0].as_str()),
+        ("Heat, The (1995)", "Action")
+    );
 }
 
 #[test]
 fn recbole_atomic_files() {
     let d = tempfile::tempdir().unwrap();
     write(d.path(), "ml.item", b"item_id:token\tmovie_title:token_seq\trelease_year:token\tclass:token_seq\n1\tToy Story\t1995\tAnimation Comedy\n");
-    write(d.path(), "ml.inter", b"user_id:token\titem_id:token\trating:float\ttimestamp:float\n196\t1\t3\t881250949\n");
+    write(
+        d.path(),
+        "ml.inter",
+        b"user_id:token\titem_id:token\trating:float\ttimestamp:float\n196\t1\t3\t881250949\n",
+    );
     let (ok, bad) = read_all(&d.path().join("ml.inter"), &auto());
     assert!(bad.is_empty(), "{bad:?}");
     let Record::Item(i) = &ok[0] else { panic!() };
-    assert_eq!((i.title.as_str(), i.category[0].as_str()), ("Toy Story", "Animation"));
+    assert_eq!(
+        (i.title.as_str(), i.category[0].as_str()),
+        ("Toy Story", "Animation")
+    );
     let Record::Event(e) = &ok[1] else { panic!() };
     assert_eq!((e.user.as_str(), e.value), ("196", Some(3.0)));
 }
@@ -258,9 +328,21 @@ fn home_depot_latin1_grades() {
 #[test]
 fn instacart_derives_ordered_times() {
     let d = tempfile::tempdir().unwrap();
-    write(d.path(), "products.csv", b"product_id,product_name,aisle_id,department_id\n1,Bananas,24,4\n2,Milk,84,16\n");
-    write(d.path(), "aisles.csv", b"aisle_id,aisle\n24,fresh fruits\n84,milk\n");
-    write(d.path(), "departments.csv", b"department_id,department\n4,produce\n16,dairy eggs\n");
+    write(
+        d.path(),
+        "products.csv",
+        b"product_id,product_name,aisle_id,department_id\n1,Bananas,24,4\n2,Milk,84,16\n",
+    );
+    write(
+        d.path(),
+        "aisles.csv",
+        b"aisle_id,aisle\n24,fresh fruits\n84,milk\n",
+    );
+    write(
+        d.path(),
+        "departments.csv",
+        b"department_id,department\n4,produce\n16,dairy eggs\n",
+    );
     write(
         d.path(),
         "order_lines-public.csv",
@@ -289,8 +371,16 @@ fn instacart_derives_ordered_times() {
 fn retailrocket_wands_esci() {
     let r = tempfile::tempdir().unwrap();
     write(r.path(), "events.csv", b"timestamp,visitorid,event,itemid,transactionid\n1433221332117,257597,view,355908,\n1433224214164,992329,transaction,248676,4000\n");
-    write(r.path(), "category_tree.csv", b"categoryid,parentid\n1016,213\n213,\n");
-    write(r.path(), "item_properties_part1.csv", b"timestamp,itemid,property,value\n1435460400000,355908,categoryid,1016\n");
+    write(
+        r.path(),
+        "category_tree.csv",
+        b"categoryid,parentid\n1016,213\n213,\n",
+    );
+    write(
+        r.path(),
+        "item_properties_part1.csv",
+        b"timestamp,itemid,property,value\n1435460400000,355908,categoryid,1016\n",
+    );
     let (ok, bad) = read_all(r.path(), &auto());
     assert!(bad.is_empty(), "{bad:?}");
     let cats: Vec<Vec<String>> = ok
@@ -301,12 +391,22 @@ fn retailrocket_wands_esci() {
         })
         .collect();
     assert!(cats.contains(&vec!["213".to_string(), "1016".to_string()]));
-    assert!(ok.iter().any(|x| matches!(x, Record::Event(e) if e.kind == EventKind::Purchase && e.ts == 1_433_224_214)));
+    assert!(ok.iter().any(
+        |x| matches!(x, Record::Event(e) if e.kind == EventKind::Purchase && e.ts == 1_433_224_214)
+    ));
 
     let w = tempfile::tempdir().unwrap();
     write(w.path(), "product.csv", b"product_id\tproduct_name\tproduct_class\tcategory hierarchy\tproduct_description\tproduct_features\trating_count\taverage_rating\treview_count\n0\tsolid wood bed\tBeds\tFurniture / Bedroom / Beds\tnice\tcolor:brown|size:queen\t5\t4.5\t3\n");
-    write(w.path(), "query.csv", b"query_id\tquery\tquery_class\n0\twood bed\tBeds\n");
-    write(w.path(), "label.csv", b"id\tquery_id\tproduct_id\tlabel\n0\t0\t0\tExact\n1\t0\t0\tMaybe\n");
+    write(
+        w.path(),
+        "query.csv",
+        b"query_id\tquery\tquery_class\n0\twood bed\tBeds\n",
+    );
+    write(
+        w.path(),
+        "label.csv",
+        b"id\tquery_id\tproduct_id\tlabel\n0\t0\t0\tExact\n1\t0\t0\tMaybe\n",
+    );
     let (ok, bad) = read_all(w.path(), &auto());
     let Record::Item(bed) = &ok[0] else { panic!() };
     assert_eq!(bed.category, vec!["Furniture", "Bedroom", "Beds"]);
@@ -327,6 +427,10 @@ fn retailrocket_wands_esci() {
         .collect();
     assert_eq!(grades, vec![3.0, 2.0]);
     std::fs::remove_file(e.path().join("shopping_queries_dataset_products.csv")).unwrap();
-    write(e.path(), "shopping_queries_dataset_products.parquet", b"PAR1");
+    write(
+        e.path(),
+        "shopping_queries_dataset_products.parquet",
+        b"PAR1",
+    );
     unreadable(e.path(), "convert");
 }

@@ -1,6 +1,8 @@
 //! Helpers shared by the end-to-end tests: run the real binary in a temp folder.
 
-#![allow(dead_code)]
+#![allow(dead_code, clippy::unwrap_used, clippy::expect_used)]
+
+
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};

@@ -85,22 +85,103 @@ impl Field {
     fn synonyms(self) -> &'static [&'static str] {
         match self {
             Field::ItemId => &[
-                "itemid", "item", "productid", "product", "sku", "asin", "articleid", "movieid", "productuid", "iid",
+                "itemid",
+                "item",
+                "productid",
+                "product",
+                "sku",
+                "asin",
+                "articleid",
+                "movieid",
+                "productuid",
+                "iid",
             ],
-            Field::Title => &["title", "name", "productname", "producttitle", "itemname", "movietitle"],
-            Field::Description => &["description", "desc", "productdescription", "details", "body"],
+            Field::Title => &[
+                "title",
+                "name",
+                "productname",
+                "producttitle",
+                "itemname",
+                "movietitle",
+            ],
+            Field::Description => &[
+                "description",
+                "desc",
+                "productdescription",
+                "details",
+                "body",
+            ],
             Field::Brand => &["brand", "manufacturer", "productbrand", "vendor", "maker"],
-            Field::Category => &["category", "categories", "categorypath", "productclass", "genre", "genres", "department", "class"],
+            Field::Category => &[
+                "category",
+                "categories",
+                "categorypath",
+                "productclass",
+                "genre",
+                "genres",
+                "department",
+                "class",
+            ],
             Field::Price => &["price", "unitprice", "cost", "amount"],
             Field::ImageUrl => &["imageurl", "image", "img", "picture", "imagelink"],
-            Field::UserId => &["userid", "user", "visitorid", "customerid", "customer", "shopperid", "clientid", "uid", "memberid"],
-            Field::SessionId => &["sessionid", "session", "orderid", "basketid", "transactionid", "visitid"],
-            Field::Timestamp => &["timestamp", "ts", "time", "date", "datetime", "eventtime", "createdat", "occurredat"],
-            Field::Event => &["event", "eventtype", "action", "kind", "type", "interaction", "behavior", "behaviour"],
-            Field::Query => &["query", "searchterm", "searchquery", "keyword", "keywords", "q", "querytext"],
+            Field::UserId => &[
+                "userid",
+                "user",
+                "visitorid",
+                "customerid",
+                "customer",
+                "shopperid",
+                "clientid",
+                "uid",
+                "memberid",
+            ],
+            Field::SessionId => &[
+                "sessionid",
+                "session",
+                "orderid",
+                "basketid",
+                "transactionid",
+                "visitid",
+            ],
+            Field::Timestamp => &[
+                "timestamp",
+                "ts",
+                "time",
+                "date",
+                "datetime",
+                "eventtime",
+                "createdat",
+                "occurredat",
+            ],
+            Field::Event => &[
+                "event",
+                "eventtype",
+                "action",
+                "kind",
+                "type",
+                "interaction",
+                "behavior",
+                "behaviour",
+            ],
+            Field::Query => &[
+                "query",
+                "searchterm",
+                "searchquery",
+                "keyword",
+                "keywords",
+                "q",
+                "querytext",
+            ],
             Field::Value => &["value", "rating", "score", "quantity", "qty", "stars"],
             Field::Position => &["position", "rank", "pos", "slot"],
-            Field::Grade => &["grade", "relevance", "label", "judgment", "judgement", "gain"],
+            Field::Grade => &[
+                "grade",
+                "relevance",
+                "label",
+                "judgment",
+                "judgement",
+                "gain",
+            ],
         }
     }
 
@@ -129,7 +210,10 @@ pub struct Mapping {
 impl Mapping {
     /// Resolves `header` with user overrides (`field -> column name`) first,
     /// then exact canonical names, then synonyms.
-    pub fn resolve(header: &[String], overrides: &BTreeMap<String, String>) -> Result<Mapping, String> {
+    pub fn resolve(
+        header: &[String],
+        overrides: &BTreeMap<String, String>,
+    ) -> Result<Mapping, String> {
         let mut m = Mapping::default();
         let mut used = vec![false; header.len()];
         for (field, column) in overrides {
@@ -143,7 +227,10 @@ impl Mapping {
                 .iter()
                 .position(|h| h == column || h.eq_ignore_ascii_case(column))
                 .ok_or_else(|| {
-                    format!("--map {field}={column}: the file has no column '{column}' (columns: {})", header.join(", "))
+                    format!(
+                        "--map {field}={column}: the file has no column '{column}' (columns: {})",
+                        header.join(", ")
+                    )
                 })?;
             m.fields.insert(f, i);
             used[i] = true;
@@ -159,9 +246,12 @@ impl Mapping {
                 .enumerate()
                 .find(|(i, h)| !used[*i] && **h == canonical)
                 .or_else(|| {
-                    f.synonyms()
-                        .iter()
-                        .find_map(|s| normalised.iter().enumerate().find(|(i, h)| !used[*i] && h == s))
+                    f.synonyms().iter().find_map(|s| {
+                        normalised
+                            .iter()
+                            .enumerate()
+                            .find(|(i, h)| !used[*i] && h == s)
+                    })
                 })
                 .map(|(i, _)| i);
             if let Some(i) = pick {
@@ -216,6 +306,10 @@ mod tests {
         let m = Mapping::resolve(&h, &o).unwrap();
         assert_eq!(m.get(Field::Title), Some(3));
         o.insert("title".to_string(), "nope".to_string());
-        assert!(Mapping::resolve(&h, &o).unwrap_err().contains("no column 'nope'"));
+        assert!(
+            Mapping::resolve(&h, &o)
+                .unwrap_err()
+                .contains("no column 'nope'")
+        );
     }
 }

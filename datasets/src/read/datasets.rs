@@ -33,10 +33,12 @@ fn col(t: &Table, name: &str) -> Result<usize> {
 
 fn rating_event(row: &Row<'_>, user: &str, item: &str, rating: &str, ts: &str) -> Output {
     let value = parse_number(rating, "rating").map_err(|r| row.reject(Some("rating"), r))?;
-    let ts = ts
-        .trim()
-        .parse::<f64>()
-        .map_err(|_| row.reject(Some("timestamp"), format!("timestamp '{ts}' is not unix seconds")))?;
+    let ts = ts.trim().parse::<f64>().map_err(|_| {
+        row.reject(
+            Some("timestamp"),
+            format!("timestamp '{ts}' is not unix seconds"),
+        )
+    })?;
     Ok(Record::Event(Event {
         ts: ts as i64,
         user: user.trim().to_string(),
@@ -50,8 +52,25 @@ fn rating_event(row: &Row<'_>, user: &str, item: &str, rating: &str, ts: &str) -
 }
 
 const ML_GENRES: [&str; 19] = [
-    "unknown", "Action", "Adventure", "Animation", "Children's", "Comedy", "Crime", "Documentary", "Drama",
-    "Fantasy", "Film-Noir", "Horror", "Musical", "Mystery", "Romance", "Sci-Fi", "Thriller", "War", "Western",
+    "unknown",
+    "Action",
+    "Adventure",
+    "Animation",
+    "Children's",
+    "Comedy",
+    "Crime",
+    "Documentary",
+    "Drama",
+    "Fantasy",
+    "Film-Noir",
+    "Horror",
+    "Musical",
+    "Mystery",
+    "Romance",
+    "Sci-Fi",
+    "Thriller",
+    "War",
+    "Western",
 ];
 
 fn movie(id: &str, title: &str, genres: Vec<String>, year: &str) -> Record {
@@ -88,7 +107,10 @@ pub fn movielens_100k(dir: &Path, pos: &Arc<Position>) -> Result<Stream> {
     };
     let items = stream(items, |row, out| {
         if row.fields.len() < 5 {
-            out.push_back(Err(row.reject(None, "u.item rows need id|title|date|video date|url|genre flags")));
+            out.push_back(Err(row.reject(
+                None,
+                "u.item rows need id|title|date|video date|url|genre flags",
+            )));
             return;
         }
         let genres = (5..row.fields.len())
@@ -117,10 +139,19 @@ pub fn movielens_100k(dir: &Path, pos: &Arc<Position>) -> Result<Stream> {
     };
     let events = stream(data, |row, out| {
         if row.fields.len() < 4 {
-            out.push_back(Err(row.reject(None, "u.data rows need user, item, rating, timestamp separated by tabs")));
+            out.push_back(Err(row.reject(
+                None,
+                "u.data rows need user, item, rating, timestamp separated by tabs",
+            )));
             return;
         }
-        out.push_back(rating_event(row, row.get(Some(0)), row.get(Some(1)), row.get(Some(2)), row.get(Some(3))));
+        out.push_back(rating_event(
+            row,
+            row.get(Some(0)),
+            row.get(Some(1)),
+            row.get(Some(2)),
+            row.get(Some(3)),
+        ));
     });
     Ok(Box::new(items.chain(users).chain(events)))
 }
@@ -173,13 +204,20 @@ impl DatLines {
             self.line += 1;
             self.pos.line.store(self.line, Ordering::Relaxed);
             self.pos.file.store(self.idx, Ordering::Relaxed);
-            self.pos.bytes.fetch_add(bytes.len() as u64 + 1, Ordering::Relaxed);
-            let text = encoding_rs::WINDOWS_1252.decode_without_bom_handling(&bytes).0;
+            self.pos
+                .bytes
+                .fetch_add(bytes.len() as u64 + 1, Ordering::Relaxed);
+            let text = encoding_rs::WINDOWS_1252
+                .decode_without_bom_handling(&bytes)
+                .0;
             let text = text.trim_end_matches('\r');
             if text.trim().is_empty() {
                 continue;
             }
-            return Some(Ok((self.line, text.split("::").map(str::to_string).collect())));
+            return Some(Ok((
+                self.line,
+                text.split("::").map(str::to_string).collect(),
+            )));
         }
     }
 }
@@ -217,16 +255,35 @@ pub fn movielens_1m(dir: &Path, pos: &Arc<Position>) -> Result<Stream> {
     };
     let movies = dat_stream(movies, |path, line, f| {
         if f.len() < 3 {
-            return Err(dat_reject(path, line, f, "movies.dat rows need MovieID::Title::Genres"));
+            return Err(dat_reject(
+                path,
+                line,
+                f,
+                "movies.dat rows need MovieID::Title::Genres",
+            ));
         }
-        let genres = f[2].split('|').filter(|g| !g.is_empty()).map(str::to_string).collect();
-        let year = f[1].trim().rsplit('(').next().unwrap_or("").trim_end_matches(')');
+        let genres = f[2]
+            .split('|')
+            .filter(|g| !g.is_empty())
+            .map(str::to_string)
+            .collect();
+        let year = f[1]
+            .trim()
+            .rsplit('(')
+            .next()
+            .unwrap_or("")
+            .trim_end_matches(')');
         Ok(movie(&f[0], &f[1], genres, year))
     });
     let users: Stream = match users {
         Some(u) => dat_stream(u, |path, line, f| {
             if f.is_empty() {
-                return Err(dat_reject(path, line, f, "users.dat rows need UserID::Gender::Age::Occupation::Zip"));
+                return Err(dat_reject(
+                    path,
+                    line,
+                    f,
+                    "users.dat rows need UserID::Gender::Age::Occupation::Zip",
+                ));
             }
             let mut attributes = BTreeMap::new();
             for (i, name) in [(1, "gender"), (2, "age"), (3, "occupation"), (4, "zip")] {
@@ -243,11 +300,22 @@ pub fn movielens_1m(dir: &Path, pos: &Arc<Position>) -> Result<Stream> {
     };
     let ratings = dat_stream(ratings, |path, line, f| {
         if f.len() < 4 {
-            return Err(dat_reject(path, line, f, "ratings.dat rows need UserID::MovieID::Rating::Timestamp"));
+            return Err(dat_reject(
+                path,
+                line,
+                f,
+                "ratings.dat rows need UserID::MovieID::Rating::Timestamp",
+            ));
         }
         let bad = |what: &str| dat_reject(path, line, f, what);
-        let value: f64 = f[2].trim().parse().map_err(|_| bad("rating is not a number"))?;
-        let ts: i64 = f[3].trim().parse().map_err(|_| bad("timestamp is not unix seconds"))?;
+        let value: f64 = f[2]
+            .trim()
+            .parse()
+            .map_err(|_| bad("rating is not a number"))?;
+        let ts: i64 = f[3]
+            .trim()
+            .parse()
+            .map_err(|_| bad("timestamp is not unix seconds"))?;
         Ok(Record::Event(Event {
             ts,
             user: f[0].trim().to_string(),
@@ -270,7 +338,11 @@ pub fn movielens_csv(dir: &Path, pos: &Arc<Position>) -> Result<Stream> {
     };
     let movies = Table::open(&need(dir, "movies.csv")?, csv, pos.clone())?;
     let ratings = Table::open(&need(dir, "ratings.csv")?, csv, pos.clone())?;
-    let (mid, mtitle, mgenres) = (col(&movies, "movieId")?, col(&movies, "title")?, col(&movies, "genres")?);
+    let (mid, mtitle, mgenres) = (
+        col(&movies, "movieId")?,
+        col(&movies, "title")?,
+        col(&movies, "genres")?,
+    );
     let (ru, ri, rr, rt) = (
         col(&ratings, "userId")?,
         col(&ratings, "movieId")?,
@@ -286,11 +358,21 @@ pub fn movielens_csv(dir: &Path, pos: &Arc<Position>) -> Result<Stream> {
             .collect();
         let title = row.get(Some(mtitle));
         let year = title.rsplit('(').next().unwrap_or("").trim_end_matches(')');
-        let year = if year.len() == 4 && year.chars().all(|c| c.is_ascii_digit()) { year } else { "" };
+        let year = if year.len() == 4 && year.chars().all(|c| c.is_ascii_digit()) {
+            year
+        } else {
+            ""
+        };
         out.push_back(Ok(movie(row.get(Some(mid)), title, genres, year)));
     });
     let ratings = stream(ratings, move |row, out| {
-        out.push_back(rating_event(row, row.get(Some(ru)), row.get(Some(ri)), row.get(Some(rr)), row.get(Some(rt))));
+        out.push_back(rating_event(
+            row,
+            row.get(Some(ru)),
+            row.get(Some(ri)),
+            row.get(Some(rr)),
+            row.get(Some(rt)),
+        ));
     });
     Ok(Box::new(movies.chain(ratings)))
 }
@@ -319,7 +401,11 @@ pub fn recbole(dir: &Path, name: &str, pos: &Arc<Position>) -> Result<Stream> {
         })?;
         let title = field(&t, &["title", "name"]);
         let cat = field(&t, &["class", "genre", "categor"]);
-        let names: Vec<String> = t.header.iter().map(|h| h.split(':').next().unwrap_or("").to_string()).collect();
+        let names: Vec<String> = t
+            .header
+            .iter()
+            .map(|h| h.split(':').next().unwrap_or("").to_string())
+            .collect();
         parts.push(stream(t, move |row, out| {
             let mut attributes = BTreeMap::new();
             for (i, n) in names.iter().enumerate() {
@@ -327,7 +413,12 @@ pub fn recbole(dir: &Path, name: &str, pos: &Arc<Position>) -> Result<Stream> {
                     attributes.insert(n.clone(), row.get(Some(i)).to_string());
                 }
             }
-            let category = row.get(cat).split_whitespace().take(1).map(str::to_string).collect();
+            let category = row
+                .get(cat)
+                .split_whitespace()
+                .take(1)
+                .map(str::to_string)
+                .collect();
             out.push_back(Ok(Record::Item(Item {
                 id: row.get(Some(id)).to_string(),
                 title: row.get(title).to_string(),
@@ -343,7 +434,11 @@ pub fn recbole(dir: &Path, name: &str, pos: &Arc<Position>) -> Result<Stream> {
             path: p.clone(),
             reason: "has no user_id:token column".into(),
         })?;
-        let names: Vec<String> = t.header.iter().map(|h| h.split(':').next().unwrap_or("").to_string()).collect();
+        let names: Vec<String> = t
+            .header
+            .iter()
+            .map(|h| h.split(':').next().unwrap_or("").to_string())
+            .collect();
         parts.push(stream(t, move |row, out| {
             let attributes = names
                 .iter()
@@ -375,7 +470,10 @@ pub fn recbole(dir: &Path, name: &str, pos: &Arc<Position>) -> Result<Stream> {
             v => match v.parse::<f64>() {
                 Ok(x) => x as i64,
                 Err(_) => {
-                    out.push_back(Err(row.reject(Some("timestamp"), format!("timestamp '{v}' is not a number"))));
+                    out.push_back(Err(row.reject(
+                        Some("timestamp"),
+                        format!("timestamp '{v}' is not a number"),
+                    )));
                     return;
                 }
             },
@@ -391,7 +489,11 @@ pub fn recbole(dir: &Path, name: &str, pos: &Arc<Position>) -> Result<Stream> {
             },
         };
         // Without ratings an interaction is implicit feedback; we store it as a purchase.
-        let kind = if value.is_some() { EventKind::Rating } else { EventKind::Purchase };
+        let kind = if value.is_some() {
+            EventKind::Rating
+        } else {
+            EventKind::Purchase
+        };
         out.push_back(Ok(Record::Event(Event {
             ts,
             user: row.get(Some(u)).to_string(),
@@ -435,7 +537,9 @@ pub fn home_depot(path: &Path, encoding: Option<&str>, pos: &Arc<Position>) -> R
         let grade = match parse_number(row.get(Some(rel)), "relevance") {
             Ok(g) if (1.0..=3.0).contains(&g) => g - 1.0,
             Ok(g) => {
-                out.push_back(Err(row.reject(Some("relevance"), format!("relevance {g} is outside 1..3"))));
+                out.push_back(Err(
+                    row.reject(Some("relevance"), format!("relevance {g} is outside 1..3"))
+                ));
                 return;
             }
             Err(r) => {
@@ -499,7 +603,9 @@ pub fn instacart(dir: &Path, lines_file: &Path, pos: &Arc<Position>) -> Result<S
     let mut orders: HashMap<(String, u32), (f64, u32)> = HashMap::new();
     while let Some(row) = first.next_row() {
         let Ok(row) = row else { continue };
-        let Ok(n) = row.get(Some(fo)).parse::<u32>() else { continue };
+        let Ok(n) = row.get(Some(fo)).parse::<u32>() else {
+            continue;
+        };
         let days = row.get(Some(fd)).parse::<f64>().unwrap_or(0.0);
         let hour = row.get(Some(fh)).parse::<f64>().map_or(0, |h| h as u32);
         orders.insert((row.get(Some(fu)).to_string(), n), (days, hour));
@@ -517,7 +623,10 @@ pub fn instacart(dir: &Path, lines_file: &Path, pos: &Arc<Position>) -> Result<S
             if i > 0 {
                 days += d;
             }
-            order_ts.insert((u.clone(), n), BASE + (days * 86_400.0) as i64 + i64::from(h) * 3600);
+            order_ts.insert(
+                (u.clone(), n),
+                BASE + (days * 86_400.0) as i64 + i64::from(h) * 3600,
+            );
         }
     }
 
@@ -555,7 +664,9 @@ pub fn instacart(dir: &Path, lines_file: &Path, pos: &Arc<Position>) -> Result<S
         let user = row.get(Some(lu)).to_string();
         let n = row.get(Some(ln)).parse::<u32>().unwrap_or(0);
         let Some(&ts) = order_ts.get(&(user.clone(), n)) else {
-            out.push_back(Err(row.reject(Some("order_number"), "order_number is not a whole number")));
+            out.push_back(Err(
+                row.reject(Some("order_number"), "order_number is not a whole number")
+            ));
             return;
         };
         let position = row.get(Some(lc)).parse::<f64>().ok().map(|p| p as u32);
@@ -587,10 +698,10 @@ pub fn retailrocket(dir: &Path, pos: &Arc<Position>) -> Result<Stream> {
         let mut t = Table::open(&p, csv, Arc::new(Position::default()))?;
         let (c, pa) = (col(&t, "categoryid")?, col(&t, "parentid")?);
         while let Some(row) = t.next_row() {
-            if let Ok(row) = row {
-                if !row.get(Some(pa)).is_empty() {
-                    parent.insert(row.get(Some(c)).to_string(), row.get(Some(pa)).to_string());
-                }
+            if let Ok(row) = row
+                && !row.get(Some(pa)).is_empty()
+            {
+                parent.insert(row.get(Some(c)).to_string(), row.get(Some(pa)).to_string());
             }
         }
     }
@@ -641,7 +752,12 @@ pub fn retailrocket(dir: &Path, pos: &Arc<Position>) -> Result<Stream> {
         }
     }
     let mut ids: Vec<String> = ids.into_iter().filter(|i| !i.is_empty()).collect();
-    ids.sort_by(|a, b| a.parse::<u64>().unwrap_or(u64::MAX).cmp(&b.parse::<u64>().unwrap_or(u64::MAX)).then(a.cmp(b)));
+    ids.sort_by(|a, b| {
+        a.parse::<u64>()
+            .unwrap_or(u64::MAX)
+            .cmp(&b.parse::<u64>().unwrap_or(u64::MAX))
+            .then(a.cmp(b))
+    });
     let path_of = move |cat: &str| {
         let mut path = vec![cat.to_string()];
         let mut cur = cat.to_string();
@@ -658,7 +774,10 @@ pub fn retailrocket(dir: &Path, pos: &Arc<Position>) -> Result<Stream> {
     let items: Vec<Record> = ids
         .into_iter()
         .map(|id| {
-            let cat = category.get(&id).map(|(_, c)| path_of(c)).unwrap_or_default();
+            let cat = category
+                .get(&id)
+                .map(|(_, c)| path_of(c))
+                .unwrap_or_default();
             Record::Item(Item {
                 title: format!("Item {id}"),
                 id,
@@ -681,12 +800,17 @@ pub fn retailrocket(dir: &Path, pos: &Arc<Position>) -> Result<Stream> {
             "addtocart" => EventKind::Cart,
             "transaction" => EventKind::Purchase,
             other => {
-                out.push_back(Err(row.reject(Some("event"), format!("unknown event '{other}' (expected view, addtocart, transaction)"))));
+                out.push_back(Err(row.reject(
+                    Some("event"),
+                    format!("unknown event '{other}' (expected view, addtocart, transaction)"),
+                )));
                 return;
             }
         };
         let Ok(ms) = row.get(Some(ts)).parse::<i64>() else {
-            out.push_back(Err(row.reject(Some("timestamp"), "timestamp is not unix milliseconds")));
+            out.push_back(Err(
+                row.reject(Some("timestamp"), "timestamp is not unix milliseconds")
+            ));
             return;
         };
         let session = match row.get(Some(tx)) {
@@ -736,13 +860,17 @@ pub fn wands(dir: &Path, pos: &Arc<Position>) -> Result<Stream> {
     let items = stream(products, move |row, out| {
         let mut attributes = BTreeMap::new();
         if !row.get(Some(class)).is_empty() {
-            attributes.insert("product_class".to_string(), row.get(Some(class)).to_string());
+            attributes.insert(
+                "product_class".to_string(),
+                row.get(Some(class)).to_string(),
+            );
         }
         for pair in row.get(Some(feats)).split('|') {
-            if let Some((k, v)) = pair.split_once(':') {
-                if !k.trim().is_empty() && !v.trim().is_empty() {
-                    attributes.insert(k.trim().to_string(), v.trim().to_string());
-                }
+            if let Some((k, v)) = pair.split_once(':')
+                && !k.trim().is_empty()
+                && !v.trim().is_empty()
+            {
+                attributes.insert(k.trim().to_string(), v.trim().to_string());
             }
         }
         out.push_back(Ok(Record::Item(Item {
@@ -755,19 +883,29 @@ pub fn wands(dir: &Path, pos: &Arc<Position>) -> Result<Stream> {
         })));
     });
     let labels = Table::open(&need(dir, "label.csv")?, tsv, pos.clone())?;
-    let (lq, lp, ll) = (col(&labels, "query_id")?, col(&labels, "product_id")?, col(&labels, "label")?);
+    let (lq, lp, ll) = (
+        col(&labels, "query_id")?,
+        col(&labels, "product_id")?,
+        col(&labels, "label")?,
+    );
     let judgments = stream(labels, move |row, out| {
         let grade = match row.get(Some(ll)) {
             "Exact" => 2.0,
             "Partial" => 1.0,
             "Irrelevant" => 0.0,
             other => {
-                out.push_back(Err(row.reject(Some("label"), format!("label '{other}' is not Exact, Partial or Irrelevant"))));
+                out.push_back(Err(row.reject(
+                    Some("label"),
+                    format!("label '{other}' is not Exact, Partial or Irrelevant"),
+                )));
                 return;
             }
         };
         let Some(query) = queries.get(row.get(Some(lq))) else {
-            out.push_back(Err(row.reject(Some("query_id"), format!("query_id '{}' is not in query.csv", row.get(Some(lq))))));
+            out.push_back(Err(row.reject(
+                Some("query_id"),
+                format!("query_id '{}' is not in query.csv", row.get(Some(lq))),
+            )));
             return;
         };
         out.push_back(Ok(Record::Judgment(Judgment {
@@ -786,8 +924,13 @@ pub fn esci(dir: &Path, pos: &Arc<Position>) -> Result<Stream> {
         delimiter: Some(b','),
         ..TableOptions::default()
     };
-    for stem in ["shopping_queries_dataset_products", "shopping_queries_dataset_examples"] {
-        if !dir.join(format!("{stem}.csv")).is_file() && dir.join(format!("{stem}.parquet")).is_file() {
+    for stem in [
+        "shopping_queries_dataset_products",
+        "shopping_queries_dataset_examples",
+    ] {
+        if !dir.join(format!("{stem}.csv")).is_file()
+            && dir.join(format!("{stem}.parquet")).is_file()
+        {
             return Err(Error::Unreadable {
                 path: dir.join(format!("{stem}.parquet")),
                 reason: format!(
@@ -796,7 +939,11 @@ pub fn esci(dir: &Path, pos: &Arc<Position>) -> Result<Stream> {
             });
         }
     }
-    let products = Table::open(&need(dir, "shopping_queries_dataset_products.csv")?, csv, pos.clone())?;
+    let products = Table::open(
+        &need(dir, "shopping_queries_dataset_products.csv")?,
+        csv,
+        pos.clone(),
+    )?;
     let (id, title, desc, bullets, brand, color, locale) = (
         col(&products, "product_id")?,
         col(&products, "product_title")?,
@@ -829,8 +976,16 @@ pub fn esci(dir: &Path, pos: &Arc<Position>) -> Result<Stream> {
             ..Item::default()
         })));
     });
-    let examples = Table::open(&need(dir, "shopping_queries_dataset_examples.csv")?, csv, pos.clone())?;
-    let (q, p, l) = (col(&examples, "query")?, col(&examples, "product_id")?, col(&examples, "esci_label")?);
+    let examples = Table::open(
+        &need(dir, "shopping_queries_dataset_examples.csv")?,
+        csv,
+        pos.clone(),
+    )?;
+    let (q, p, l) = (
+        col(&examples, "query")?,
+        col(&examples, "product_id")?,
+        col(&examples, "esci_label")?,
+    );
     let judgments = stream(examples, move |row, out| {
         let grade = match row.get(Some(l)) {
             "E" => 3.0,
@@ -838,7 +993,10 @@ pub fn esci(dir: &Path, pos: &Arc<Position>) -> Result<Stream> {
             "C" => 1.0,
             "I" => 0.0,
             other => {
-                out.push_back(Err(row.reject(Some("esci_label"), format!("esci_label '{other}' is not E, S, C or I"))));
+                out.push_back(Err(row.reject(
+                    Some("esci_label"),
+                    format!("esci_label '{other}' is not E, S, C or I"),
+                )));
                 return;
             }
         };
@@ -850,4 +1008,3 @@ pub fn esci(dir: &Path, pos: &Arc<Position>) -> Result<Stream> {
     });
     Ok(Box::new(items.chain(judgments)))
 }
-

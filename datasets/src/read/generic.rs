@@ -141,7 +141,9 @@ impl RowMapper {
                         (None, false, Some(_)) => EventKind::Rating,
                         (None, false, None) => EventKind::View,
                         (None, true, _) => {
-                            return Err(row.reject(Some(&self.name(Field::Event)), "event kind is empty"));
+                            return Err(
+                                row.reject(Some(&self.name(Field::Event)), "event kind is empty")
+                            );
                         }
                     },
                     k => k

@@ -205,7 +205,10 @@ impl Source {
 }
 
 fn file_name(p: &Path) -> String {
-    p.file_name().and_then(|n| n.to_str()).unwrap_or("").to_ascii_lowercase()
+    p.file_name()
+        .and_then(|n| n.to_str())
+        .unwrap_or("")
+        .to_ascii_lowercase()
 }
 
 /// What `path` is, and the folder and (for RecBole) the data-set name.
@@ -218,26 +221,38 @@ fn detect(path: &Path, opts: &ReadOptions) -> Result<(Format, PathBuf, String)> 
         (path.to_path_buf(), String::new())
     } else {
         (
-            path.parent().map_or_else(|| PathBuf::from("."), Path::to_path_buf),
+            path.parent()
+                .map_or_else(|| PathBuf::from("."), Path::to_path_buf),
             file_name(path),
         )
     };
-    let dir = if dir.as_os_str().is_empty() { PathBuf::from(".") } else { dir };
+    let dir = if dir.as_os_str().is_empty() {
+        PathBuf::from(".")
+    } else {
+        dir
+    };
     let has = |n: &str| dir.join(n).is_file();
     let recbole_name = || -> Option<String> {
         if meta.is_file() {
             let stem = path.file_stem()?.to_str()?;
             return Some(stem.split('.').next().unwrap_or(stem).to_string());
         }
-        std::fs::read_dir(&dir).ok()?.filter_map(|e| e.ok()).find_map(|e| {
-            let n = e.file_name().to_str()?.to_string();
-            n.strip_suffix(".inter")
-                .filter(|s| !s.contains('.'))
-                .map(str::to_string)
-        })
+        std::fs::read_dir(&dir)
+            .ok()?
+            .filter_map(|e| e.ok())
+            .find_map(|e| {
+                let n = e.file_name().to_str()?.to_string();
+                n.strip_suffix(".inter")
+                    .filter(|s| !s.contains('.'))
+                    .map(str::to_string)
+            })
     };
     if opts.format != Format::Auto {
-        let rb = if opts.format == Format::RecBole { recbole_name().unwrap_or_default() } else { String::new() };
+        let rb = if opts.format == Format::RecBole {
+            recbole_name().unwrap_or_default()
+        } else {
+            String::new()
+        };
         return Ok((opts.format, dir, rb));
     }
     let f = if meta.is_dir() {
@@ -249,11 +264,15 @@ fn detect(path: &Path, opts: &ReadOptions) -> Result<(Format, PathBuf, String)> 
             Format::MovieLensCsv
         } else if recbole_name().is_some() {
             Format::RecBole
-        } else if has("events.csv") && (has("category_tree.csv") || has("item_properties_part1.csv")) {
+        } else if has("events.csv")
+            && (has("category_tree.csv") || has("item_properties_part1.csv"))
+        {
             Format::RetailRocket
         } else if has("label.csv") && has("product.csv") && has("query.csv") {
             Format::Wands
-        } else if has("shopping_queries_dataset_examples.csv") || has("shopping_queries_dataset_examples.parquet") {
+        } else if has("shopping_queries_dataset_examples.csv")
+            || has("shopping_queries_dataset_examples.parquet")
+        {
             Format::Esci
         } else if has("products.csv") && has("aisles.csv") {
             Format::Instacart
@@ -269,7 +288,9 @@ fn detect(path: &Path, opts: &ReadOptions) -> Result<(Format, PathBuf, String)> 
         Format::MovieLens100k
     } else if name.ends_with(".dat") && has("ratings.dat") {
         Format::MovieLens1m
-    } else if (name.starts_with("order_lines") || name.starts_with("order_products")) && has("products.csv") {
+    } else if (name.starts_with("order_lines") || name.starts_with("order_products"))
+        && has("products.csv")
+    {
         Format::Instacart
     } else {
         let sniffed = table::sniff(path, opts.delimiter, opts.encoding.as_deref())?;
@@ -283,7 +304,11 @@ fn detect(path: &Path, opts: &ReadOptions) -> Result<(Format, PathBuf, String)> 
             Format::Auto
         }
     };
-    let rb = if f == Format::RecBole { recbole_name().unwrap_or_default() } else { String::new() };
+    let rb = if f == Format::RecBole {
+        recbole_name().unwrap_or_default()
+    } else {
+        String::new()
+    };
     Ok((f, dir, rb))
 }
 
@@ -303,8 +328,15 @@ pub fn open(path: &Path, opts: &ReadOptions) -> Result<Source> {
         Format::Wands => (format, datasets::wands(&dir, &pos)?),
         Format::Esci => (format, datasets::esci(&dir, &pos)?),
         Format::HomeDepot => {
-            let file = if path.is_dir() { dir.join("train.csv") } else { path.to_path_buf() };
-            (format, datasets::home_depot(&file, opts.encoding.as_deref(), &pos)?)
+            let file = if path.is_dir() {
+                dir.join("train.csv")
+            } else {
+                path.to_path_buf()
+            };
+            (
+                format,
+                datasets::home_depot(&file, opts.encoding.as_deref(), &pos)?,
+            )
         }
         Format::Instacart => {
             let lines = if path.is_file() {
@@ -319,7 +351,8 @@ pub fn open(path: &Path, opts: &ReadOptions) -> Result<Source> {
                     .find(|p| file_name(p).starts_with("order_lines"))
                     .ok_or_else(|| Error::Unreadable {
                         path: dir.clone(),
-                        reason: "has no order_lines*.csv file (orders joined with their lines)".into(),
+                        reason: "has no order_lines*.csv file (orders joined with their lines)"
+                            .into(),
                     })?
             };
             (format, datasets::instacart(&dir, &lines, &pos)?)
@@ -328,7 +361,11 @@ pub fn open(path: &Path, opts: &ReadOptions) -> Result<Source> {
     let files = pos.files.lock().unwrap_or_else(|p| p.into_inner()).clone();
     let mut files: Vec<PathBuf> = files;
     files.dedup();
-    let total_bytes = files.iter().filter_map(|f| std::fs::metadata(f).ok()).map(|m| m.len()).sum();
+    let total_bytes = files
+        .iter()
+        .filter_map(|f| std::fs::metadata(f).ok())
+        .map(|m| m.len())
+        .sum();
     Ok(Source {
         inner,
         format,
@@ -338,7 +375,12 @@ pub fn open(path: &Path, opts: &ReadOptions) -> Result<Source> {
     })
 }
 
-fn generic_source(path: &Path, format: Format, opts: &ReadOptions, pos: &Arc<Position>) -> Result<(Format, Stream)> {
+fn generic_source(
+    path: &Path,
+    format: Format,
+    opts: &ReadOptions,
+    pos: &Arc<Position>,
+) -> Result<(Format, Stream)> {
     let time = match &opts.timestamp_format {
         Some(p) => TimeFormat::Pattern(p.clone()),
         None => TimeFormat::Auto,
@@ -363,10 +405,11 @@ fn generic_source(path: &Path, format: Format, opts: &ReadOptions, pos: &Arc<Pos
         },
         pos.clone(),
     )?;
-    let mapping = Mapping::resolve(&table.header, &opts.mapping).map_err(|reason| Error::Unreadable {
-        path: path.to_path_buf(),
-        reason,
-    })?;
+    let mapping =
+        Mapping::resolve(&table.header, &opts.mapping).map_err(|reason| Error::Unreadable {
+            path: path.to_path_buf(),
+            reason,
+        })?;
     let kind = forced.or_else(|| generic::detect_kind(&mapping)).ok_or_else(|| Error::Unreadable {
         path: path.to_path_buf(),
         reason: format!(
@@ -388,7 +431,10 @@ fn generic_source(path: &Path, format: Format, opts: &ReadOptions, pos: &Arc<Pos
         default_kind: opts.default_kind,
         header: table.header.clone(),
     };
-    Ok((format, stream(table, move |row, out| out.push_back(mapper.map(row)))))
+    Ok((
+        format,
+        stream(table, move |row, out| out.push_back(mapper.map(row))),
+    ))
 }
 
 fn check_required(path: &Path, kind: Kind, mapping: &Mapping, header: &[String]) -> Result<()> {
@@ -455,7 +501,8 @@ fn jsonl_source(
             line_no += 1;
             pos.line.store(line_no, Ordering::Relaxed);
             pos.file.store(idx, Ordering::Relaxed);
-            pos.bytes.fetch_add(bytes.len() as u64 + 1, Ordering::Relaxed);
+            pos.bytes
+                .fetch_add(bytes.len() as u64 + 1, Ordering::Relaxed);
             if bytes.iter().all(u8::is_ascii_whitespace) {
                 continue;
             }
@@ -467,13 +514,17 @@ fn jsonl_source(
                 raw: String::from_utf8_lossy(&bytes[..bytes.len().min(300)]).into_owned(),
             };
             if bytes.len() > MAX_ROW_BYTES {
-                return Some(Err(reject(format!("row is {} bytes, over the 1 MiB limit", bytes.len()))));
+                return Some(Err(reject(format!(
+                    "row is {} bytes, over the 1 MiB limit",
+                    bytes.len()
+                ))));
             }
-            let obj: serde_json::Map<String, serde_json::Value> = match serde_json::from_slice(&bytes) {
-                Ok(serde_json::Value::Object(o)) => o,
-                Ok(_) => return Some(Err(reject("line is not a JSON object".into()))),
-                Err(e) => return Some(Err(reject(format!("not valid JSON: {e}")))),
-            };
+            let obj: serde_json::Map<String, serde_json::Value> =
+                match serde_json::from_slice(&bytes) {
+                    Ok(serde_json::Value::Object(o)) => o,
+                    Ok(_) => return Some(Err(reject("line is not a JSON object".into()))),
+                    Err(e) => return Some(Err(reject(format!("not valid JSON: {e}")))),
+                };
             let mut header = Vec::new();
             let mut record = csv::StringRecord::new();
             for (k, v) in &obj {
@@ -496,7 +547,11 @@ fn jsonl_source(
             };
             let k = match kind.or_else(|| generic::detect_kind(&mapping)) {
                 Some(k) => k,
-                None => return Some(Err(reject("cannot tell what this object is (no item_id / user_id keys)".into()))),
+                None => {
+                    return Some(Err(reject(
+                        "cannot tell what this object is (no item_id / user_id keys)".into(),
+                    )));
+                }
             };
             kind = Some(k);
             let mapper = generic::RowMapper {
@@ -583,7 +638,12 @@ pub fn inspect(path: &Path, opts: &ReadOptions) -> Result<Preview> {
         Format::Auto | Format::Catalog | Format::Events | Format::Users | Format::Judgments
     );
     let name = file_name(path);
-    if generic && path.is_file() && !name.ends_with(".jsonl") && !name.ends_with(".ndjson") && !name.ends_with(".json") {
+    if generic
+        && path.is_file()
+        && !name.ends_with(".jsonl")
+        && !name.ends_with(".ndjson")
+        && !name.ends_with(".json")
+    {
         let s = table::sniff(path, opts.delimiter, opts.encoding.as_deref())?;
         let t = Table::open(
             path,

@@ -36,7 +36,9 @@ impl Encoding {
     pub fn parse(name: &str, path: &Path) -> Result<Encoding> {
         match name.trim().to_ascii_lowercase().replace('_', "-").as_str() {
             "utf-8" | "utf8" => Ok(Encoding::Utf8),
-            "latin-1" | "latin1" | "iso-8859-1" | "windows-1252" | "cp1252" => Ok(Encoding::Windows1252),
+            "latin-1" | "latin1" | "iso-8859-1" | "windows-1252" | "cp1252" => {
+                Ok(Encoding::Windows1252)
+            }
             other => Err(Error::Unreadable {
                 path: path.to_path_buf(),
                 reason: format!("unknown encoding '{other}'; use utf-8 or windows-1252 (latin-1)"),
@@ -153,7 +155,8 @@ pub fn sniff(path: &Path, delimiter: Option<u8>, encoding: Option<&str>) -> Resu
     if head.iter().all(|b| b.is_ascii_whitespace()) {
         return Err(Error::Unreadable {
             path: path.to_path_buf(),
-            reason: "the file is empty; export the data again and check that the file has rows".into(),
+            reason: "the file is empty; export the data again and check that the file has rows"
+                .into(),
         });
     }
     if head.iter().take(8192).any(|&b| b == 0) {
@@ -162,7 +165,9 @@ pub fn sniff(path: &Path, delimiter: Option<u8>, encoding: Option<&str>) -> Resu
             reason: "looks like a binary file, not text (it contains NUL bytes); export the data as CSV, TSV or JSON lines".into(),
         });
     }
-    let body = head.strip_prefix(b"\xEF\xBB\xBF".as_slice()).unwrap_or(&head);
+    let body = head
+        .strip_prefix(b"\xEF\xBB\xBF".as_slice())
+        .unwrap_or(&head);
     let encoding = match encoding {
         Some(name) => Encoding::parse(name, path)?,
         None => {
@@ -199,7 +204,10 @@ pub fn sniff(path: &Path, delimiter: Option<u8>, encoding: Option<&str>) -> Resu
 fn decode(bytes: &[u8], enc: Encoding) -> String {
     match enc {
         Encoding::Utf8 => String::from_utf8_lossy(bytes).into_owned(),
-        Encoding::Windows1252 => encoding_rs::WINDOWS_1252.decode_without_bom_handling(bytes).0.into_owned(),
+        Encoding::Windows1252 => encoding_rs::WINDOWS_1252
+            .decode_without_bom_handling(bytes)
+            .0
+            .into_owned(),
     }
 }
 
@@ -283,10 +291,13 @@ impl Table {
         };
         if opts.has_header {
             let mut raw = ByteRecord::new();
-            let got = t.rdr.read_byte_record(&mut raw).map_err(|e| Error::Unreadable {
-                path: path.to_path_buf(),
-                reason: format!("cannot read the header: {e}"),
-            })?;
+            let got = t
+                .rdr
+                .read_byte_record(&mut raw)
+                .map_err(|e| Error::Unreadable {
+                    path: path.to_path_buf(),
+                    reason: format!("cannot read the header: {e}"),
+                })?;
             if !got {
                 return Err(Error::Unreadable {
                     path: path.to_path_buf(),
@@ -316,7 +327,9 @@ impl Table {
 
     /// Index of a column by exact (case-insensitive) name.
     pub fn column(&self, name: &str) -> Option<usize> {
-        self.header.iter().position(|h| h.eq_ignore_ascii_case(name))
+        self.header
+            .iter()
+            .position(|h| h.eq_ignore_ascii_case(name))
     }
 
     /// The next row, or a rejection of it; `None` at the end. `Err` only for
@@ -331,9 +344,10 @@ impl Table {
             match self.rdr.read_byte_record(&mut self.bytes) {
                 Ok(false) => {
                     self.done = true;
-                    self.pos
-                        .bytes
-                        .store(self.base_bytes + self.rdr.position().byte(), Ordering::Relaxed);
+                    self.pos.bytes.store(
+                        self.base_bytes + self.rdr.position().byte(),
+                        Ordering::Relaxed,
+                    );
                     return None;
                 }
                 Ok(true) => {}
@@ -355,10 +369,16 @@ impl Table {
             let line = self.bytes.position().map_or(0, csv::Position::line);
             self.pos.line.store(line, Ordering::Relaxed);
             self.pos.file.store(self.file_idx, Ordering::Relaxed);
-            self.pos
-                .bytes
-                .store(self.base_bytes + self.rdr.position().byte(), Ordering::Relaxed);
-            if self.bytes.len() == 1 && self.bytes.get(0).is_some_and(|f| f.iter().all(u8::is_ascii_whitespace)) {
+            self.pos.bytes.store(
+                self.base_bytes + self.rdr.position().byte(),
+                Ordering::Relaxed,
+            );
+            if self.bytes.len() == 1
+                && self
+                    .bytes
+                    .get(0)
+                    .is_some_and(|f| f.iter().all(u8::is_ascii_whitespace))
+            {
                 continue; // blank line
             }
             let size = self.bytes.as_slice().len();
@@ -371,7 +391,12 @@ impl Table {
                         "row is {size} bytes, over the {} byte (1 MiB) limit; check for a missing closing quote or a wrong separator",
                         MAX_ROW_BYTES
                     ),
-                    raw: raw_text(self.bytes.iter().take(4).map(|f| std::str::from_utf8(f).unwrap_or("?"))),
+                    raw: raw_text(
+                        self.bytes
+                            .iter()
+                            .take(4)
+                            .map(|f| std::str::from_utf8(f).unwrap_or("?")),
+                    ),
                 }));
             }
             if self.width == 0 {
@@ -379,7 +404,11 @@ impl Table {
             }
             if self.check_width && self.bytes.len() != self.width {
                 let got = self.bytes.len();
-                let raw = raw_text(self.bytes.iter().map(|f| std::str::from_utf8(f).unwrap_or("?")));
+                let raw = raw_text(
+                    self.bytes
+                        .iter()
+                        .map(|f| std::str::from_utf8(f).unwrap_or("?")),
+                );
                 return Some(Err(RowError {
                     file: self.path.clone(),
                     line,
@@ -404,7 +433,10 @@ impl Table {
                                 .cloned()
                                 .unwrap_or_else(|| format!("{}", c + 1))
                         });
-                        let raw = raw_text(back.iter().map(|f| std::str::from_utf8(f).unwrap_or("<bad bytes>")));
+                        let raw = raw_text(
+                            back.iter()
+                                .map(|f| std::str::from_utf8(f).unwrap_or("<bad bytes>")),
+                        );
                         std::mem::swap(&mut self.bytes, &mut back);
                         return Some(Err(RowError {
                             file: self.path.clone(),

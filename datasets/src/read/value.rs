@@ -27,8 +27,10 @@ pub fn parse_timestamp(text: &str, format: &TimeFormat) -> Result<i64, String> {
         TimeFormat::Pattern(p) => NaiveDateTime::parse_from_str(t, p)
             .map(|d| d.and_utc().timestamp())
             .or_else(|_| {
-                NaiveDate::parse_from_str(t, p)
-                    .map(|d| d.and_hms_opt(0, 0, 0).map_or(0, |x| x.and_utc().timestamp()))
+                NaiveDate::parse_from_str(t, p).map(|d| {
+                    d.and_hms_opt(0, 0, 0)
+                        .map_or(0, |x| x.and_utc().timestamp())
+                })
             })
             .map_err(|_| format!("cannot read '{t}' with --timestamp-format '{p}'")),
         TimeFormat::Auto => {
@@ -131,10 +133,20 @@ mod tests {
         let a = TimeFormat::Auto;
         assert_eq!(parse_timestamp("1700000000", &a), Ok(1_700_000_000));
         assert_eq!(parse_timestamp("1700000000123", &a), Ok(1_700_000_000));
-        assert_eq!(parse_timestamp("2023-11-14T22:13:20Z", &a), Ok(1_700_000_000));
-        assert_eq!(parse_timestamp("2023-11-14 22:13:20", &a), Ok(1_700_000_000));
+        assert_eq!(
+            parse_timestamp("2023-11-14T22:13:20Z", &a),
+            Ok(1_700_000_000)
+        );
+        assert_eq!(
+            parse_timestamp("2023-11-14 22:13:20", &a),
+            Ok(1_700_000_000)
+        );
         assert_eq!(parse_timestamp("2023-11-14", &a), Ok(1_699_920_000));
-        assert!(parse_timestamp("yesterday", &a).unwrap_err().contains("yesterday"));
+        assert!(
+            parse_timestamp("yesterday", &a)
+                .unwrap_err()
+                .contains("yesterday")
+        );
         assert!(parse_timestamp("-5", &a).is_err());
         let p = TimeFormat::Pattern("%d.%m.%Y %H:%M".into());
         assert_eq!(parse_timestamp("14.11.2023 22:13", &p), Ok(1_699_999_980));

@@ -348,3 +348,72 @@ mod tests {
         assert!("ndcg".parse::<MetricAt>().is_err());
     }
 }
+
+/// Values from ranx, cross-checked with pytrec_eval (trec_eval), printed by
+/// `bench/peers/metric_reference.py`; the cases are repeated there.
+#[cfg(test)]
+mod reference_tests {
+    use super::*;
+
+    /// (case, K, [precision, recall, f1, hit, mrr, map, ndcg]).
+    const REFERENCE: &[(&str, usize, [f64; 7])] = &[
+    ("binary", 1, [1.0, 0.3333333333333333, 0.5, 1.0, 1.0, 0.3333333333333333, 1.0]),
+    ("binary", 3, [0.6666666666666666, 0.6666666666666666, 0.6666666666666666, 1.0, 1.0, 0.5555555555555555, 0.7039180890341347]),
+    ("binary", 5, [0.4, 0.6666666666666666, 0.5, 1.0, 1.0, 0.5555555555555555, 0.7039180890341347]),
+    ("binary", 10, [0.2, 0.6666666666666666, 0.30769230769230765, 1.0, 1.0, 0.5555555555555555, 0.7039180890341347]),
+    ("graded", 1, [1.0, 0.3333333333333333, 0.5, 1.0, 1.0, 0.3333333333333333, 0.3333333333333333]),
+    ("graded", 3, [0.6666666666666666, 0.6666666666666666, 0.6666666666666666, 1.0, 1.0, 0.6666666666666666, 0.4749950106150897]),
+    ("graded", 5, [0.6, 1.0, 0.7499999999999999, 1.0, 1.0, 0.8666666666666667, 0.7187145953619216]),
+    ("graded", 10, [0.3, 1.0, 0.4615384615384615, 1.0, 1.0, 0.8666666666666667, 0.7187145953619216]),
+    ("no_hit", 1, [0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0]),
+    ("no_hit", 5, [0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0]),
+    ("short_list", 1, [1.0, 0.5, 0.6666666666666666, 1.0, 1.0, 0.5, 1.0]),
+    ("short_list", 5, [0.2, 0.5, 0.28571428571428575, 1.0, 1.0, 0.5, 0.6131471927654584]),
+    ("short_list", 10, [0.1, 0.5, 0.16666666666666669, 1.0, 1.0, 0.5, 0.6131471927654584]),
+    ("late_hits", 5, [0.2, 0.25, 0.22222222222222224, 1.0, 0.3333333333333333, 0.08333333333333333, 0.19519002499605084]),
+    ("late_hits", 10, [0.3, 0.75, 0.4285714285714285, 1.0, 0.3333333333333333, 0.24166666666666664, 0.4470913458557617]),
+    ("late_hits", 20, [0.2, 1.0, 0.33333333333333337, 1.0, 0.3333333333333333, 0.32499999999999996, 0.5525869300908721]),
+    ];
+
+    /// The judged items and ranked list of each case.
+    fn case(name: &str) -> (Qrels, Vec<u32>) {
+        match name {
+            "binary" => (Qrels::binary([3, 7, 9]), vec![7, 1, 3, 4, 5]),
+            "graded" => (
+                Qrels::from_pairs(vec![(1, 2.0), (2, 1.0), (3, 0.0), (8, 3.0)]),
+                vec![2, 1, 3, 5, 8, 6],
+            ),
+            "no_hit" => (Qrels::binary([4]), vec![1, 2, 3]),
+            "short_list" => (Qrels::binary([1, 2]), vec![2]),
+            "late_hits" => (
+                Qrels::binary([10, 11, 12, 13]),
+                vec![0, 1, 10, 2, 3, 11, 4, 5, 6, 12, 7, 13],
+            ),
+            other => panic!("unknown case {other}"),
+        }
+    }
+
+    #[test]
+    fn metrics_match_ranx_and_trec_eval() {
+        for &(name, k, expected) in REFERENCE {
+            let (qrels, ranked) = case(name);
+            let got = metrics_at(&ranked, &qrels, k);
+            for (metric, want) in Metric::ALL.into_iter().zip(expected) {
+                let value = metric.of(&got);
+                assert!(
+                    (value - want).abs() < 1e-12,
+                    "{name} {metric}@{k}: ours {value}, reference {want}"
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn several_cut_offs_in_one_pass_match_single_ones() {
+        let (qrels, ranked) = case("late_hits");
+        let many = metrics_at_many(&ranked, &qrels, &[20, 5, 10]);
+        for (set, k) in many.iter().zip([20, 5, 10]) {
+            assert_eq!(*set, metrics_at(&ranked, &qrels, k));
+        }
+    }
+}

@@ -1,1 +1,293 @@
-//! Baseline recommenders.
+//! Baseline (non-neural) recommenders and the serde spec that picks one.
+//!
+//! Each model lives in its own module with a `Params` struct (serde, every
+//! field defaulted) and a `fit` function; [`ModelSpec`] ties them together so
+//! runs, the CLI and the GUI can name a model and its parameters as data.
+
+pub mod copurchase;
+pub mod ease;
+pub mod knn;
+pub mod popularity;
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+use shoplab_datasets::{CancelToken, Interactions, Progress, Recommender, Weighting};
+
+use crate::error::{Error, Result};
+
+pub use copurchase::{CoPurchaseParams, CoPurchaseScore};
+pub use ease::EaseParams;
+pub use knn::{ItemKnnParams, UserKnnParams};
+pub use popularity::PopularityParams;
+
+/// A baseline model and its parameters, as stored in run specs.
+///
+/// JSON form: `{"model": "item_knn", "neighbours": 50, "shrink": 10}`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "model", rename_all = "snake_case")]
+pub enum ModelSpec {
+    /// Most popular items (all-time or recent).
+    Popularity(PopularityParams),
+    /// Item-based k-nearest neighbours.
+    ItemKnn(ItemKnnParams),
+    /// User-based k-nearest neighbours.
+    UserKnn(UserKnnParams),
+    /// Embarrassingly shallow autoencoder (Steck 2019).
+    Ease(EaseParams),
+    /// Frequently bought together.
+    CoPurchase(CoPurchaseParams),
+}
+
+impl Default for ModelSpec {
+    /// Item-kNN: strong, fast, and fits any catalog size.
+    fn default() -> Self {
+        ModelSpec::ItemKnn(ItemKnnParams::default())
+    }
+}
+
+/// Names accepted by [`ModelSpec::from_name_and_params`], in display order.
+pub const MODEL_NAMES: [&str; 5] = ["popularity", "item_knn", "user_knn", "ease", "co_purchase"];
+
+impl ModelSpec {
+    /// Short snake_case name, as in the JSON tag (e.g. `item_knn`).
+    pub fn name(&self) -> &'static str {
+        match self {
+            ModelSpec::Popularity(_) => "popularity",
+            ModelSpec::ItemKnn(_) => "item_knn",
+            ModelSpec::UserKnn(_) => "user_knn",
+            ModelSpec::Ease(_) => "ease",
+            ModelSpec::CoPurchase(_) => "co_purchase",
+        }
+    }
+
+    /// One plain sentence about the model, for UIs.
+    pub fn description(&self) -> &'static str {
+        match self {
+            ModelSpec::Popularity(_) => {
+                "Recommends what most shoppers interacted with (optionally only recently); the same list for everyone."
+            }
+            ModelSpec::ItemKnn(_) => {
+                "Recommends items similar to those the shopper already chose, where similar means liked by the same shoppers."
+            }
+            ModelSpec::UserKnn(_) => {
+                "Finds the shoppers whose history looks most like this shopper's and recommends what they chose."
+            }
+            ModelSpec::Ease(_) => {
+                "Learns, in one closed-form step, how much each item predicts every other item (EASE, Steck 2019)."
+            }
+            ModelSpec::CoPurchase(_) => {
+                "Frequently bought together: items bought by the same shoppers within a short time of the shopper's recent items."
+            }
+        }
+    }
+
+    /// Every model with its default parameters, in display order.
+    pub fn all_defaults() -> Vec<ModelSpec> {
+        vec![
+            ModelSpec::Popularity(PopularityParams::default()),
+            ModelSpec::ItemKnn(ItemKnnParams::default()),
+            ModelSpec::UserKnn(UserKnnParams::default()),
+            ModelSpec::Ease(EaseParams::default()),
+            ModelSpec::CoPurchase(CoPurchaseParams::default()),
+        ]
+    }
+
+    /// A spec from a model name and `NAME=VALUE` parameters given as text
+    /// (values are read as JSON when they parse, else as strings). Unknown
+    /// names and parameters are refused with the list of valid ones.
+    pub fn from_name_and_params(
+        name: &str,
+        params: &BTreeMap<String, String>,
+    ) -> Result<ModelSpec> {
+        let name = name.trim().to_ascii_lowercase().replace('-', "_");
+        let Some(default) = ModelSpec::all_defaults()
+            .into_iter()
+            .find(|m| m.name() == name)
+        else {
+            return Err(Error::invalid(
+                "model",
+                &name,
+                format!("unknown model; expected one of {}", MODEL_NAMES.join(", ")),
+            ));
+        };
+        let serde_json::Value::Object(mut fields) =
+            serde_json::to_value(&default).map_err(|e| {
+                Error::invalid("model", &name, format!("cannot encode its parameters: {e}"))
+            })?
+        else {
+            return Err(Error::invalid(
+                "model",
+                &name,
+                "parameters are not an object",
+            ));
+        };
+        for (key, text) in params {
+            if key == "model" || !fields.contains_key(key) {
+                let known: Vec<&str> = fields
+                    .keys()
+                    .map(String::as_str)
+                    .filter(|k| *k != "model")
+                    .collect();
+                return Err(Error::invalid(
+                    key,
+                    text,
+                    format!(
+                        "{name} has no such parameter; its parameters are {}",
+                        known.join(", ")
+                    ),
+                ));
+            }
+            let value = serde_json::from_str(text)
+                .unwrap_or_else(|_| serde_json::Value::String(text.clone()));
+            fields.insert(key.clone(), value);
+        }
+        serde_json::from_value(serde_json::Value::Object(fields)).map_err(|e| {
+            let given: Vec<String> = params.iter().map(|(k, v)| format!("{k}={v}")).collect();
+            Error::invalid(
+                &format!("{name} parameters"),
+                given.join(" "),
+                e.to_string(),
+            )
+        })
+    }
+
+    /// Trains the model on `train`.
+    pub fn fit(
+        &self,
+        train: &Interactions,
+        progress: &dyn Progress,
+        cancel: &CancelToken,
+    ) -> Result<Box<dyn Recommender>> {
+        Ok(match self {
+            ModelSpec::Popularity(p) => Box::new(popularity::fit(train, p, progress, cancel)?),
+            ModelSpec::ItemKnn(p) => Box::new(knn::fit_item_knn(
+                &train.to_matrix(Weighting::Binary),
+                p,
+                progress,
+                cancel,
+            )?),
+            ModelSpec::UserKnn(p) => Box::new(knn::fit_user_knn(
+                &train.to_matrix(Weighting::Binary),
+                p,
+                progress,
+                cancel,
+            )?),
+            ModelSpec::Ease(p) => Box::new(ease::fit(
+                &train.to_matrix(Weighting::Binary),
+                p,
+                progress,
+                cancel,
+            )?),
+            ModelSpec::CoPurchase(p) => Box::new(copurchase::fit(train, p, progress, cancel)?),
+        })
+    }
+}
+
+/// `Err(Cancelled)` once the user asked to stop.
+fn check_cancel(cancel: &CancelToken) -> Result<()> {
+    if cancel.is_cancelled() {
+        Err(Error::Cancelled)
+    } else {
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use shoplab_datasets::{EventKind, NoProgress, top_k};
+
+    #[test]
+    fn spec_json_round_trips_with_defaults() {
+        let spec: ModelSpec = serde_json::from_str(r#"{"model": "item_knn", "neighbours": 7}"#)
+            .unwrap_or_else(|e| panic!("{e}"));
+        let ModelSpec::ItemKnn(p) = &spec else {
+            panic!("{spec:?}")
+        };
+        assert_eq!(p.neighbours, 7);
+        assert_eq!(p.shrink, ItemKnnParams::default().shrink);
+        let back: ModelSpec =
+            serde_json::from_str(&serde_json::to_string(&spec).unwrap_or_default())
+                .unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(back, spec);
+        for m in ModelSpec::all_defaults() {
+            let json = serde_json::to_value(&m).unwrap_or_default();
+            assert_eq!(json["model"], m.name());
+            assert!(!m.description().is_empty());
+        }
+    }
+
+    #[test]
+    fn from_name_and_params_parses_and_refuses_typos() {
+        let params = BTreeMap::from([("reg".to_string(), "10.5".to_string())]);
+        let spec =
+            ModelSpec::from_name_and_params("EASE", &params).unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(spec, ModelSpec::Ease(EaseParams { reg: 10.5 }));
+        let bad = BTreeMap::from([("lambda".to_string(), "3".to_string())]);
+        let err = ModelSpec::from_name_and_params("ease", &bad)
+            .map(|_| ())
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("lambda") && err.contains("reg"), "{err}");
+        assert!(ModelSpec::from_name_and_params("svd", &BTreeMap::new()).is_err());
+        let bad_value = BTreeMap::from([("neighbours".to_string(), "many".to_string())]);
+        let err = ModelSpec::from_name_and_params("item_knn", &bad_value)
+            .map(|_| ())
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("neighbours=many"), "{err}");
+    }
+
+    #[test]
+    fn every_default_model_fits_and_ranks_a_small_log() {
+        let mut log = Interactions::new(4, 5);
+        for (u, i, t) in [
+            (0, 0, 1),
+            (0, 1, 2),
+            (1, 0, 3),
+            (1, 1, 4),
+            (1, 2, 5),
+            (2, 0, 6),
+            (3, 3, 7),
+        ] {
+            log.push(u, i, t, EventKind::Purchase, 1.0);
+        }
+        let hist = [0u32];
+        let q = shoplab_datasets::UserQuery {
+            user: Some(2),
+            history: &hist,
+            weights: &[1.0],
+        };
+        for spec in ModelSpec::all_defaults() {
+            let model = spec
+                .fit(&log, &NoProgress, &CancelToken::new())
+                .unwrap_or_else(|e| panic!("{e}"));
+            assert_eq!(model.name(), spec.name());
+            let mut scores = vec![0.0; model.n_items()];
+            model.score(&q, &mut scores);
+            // Item 1 is bought with item 0 by two shoppers: every model ranks it first.
+            assert_eq!(
+                top_k(&scores, 1, &hist),
+                vec![1],
+                "{}: {scores:?}",
+                spec.name()
+            );
+        }
+    }
+
+    #[test]
+    fn fitting_stops_when_cancelled() {
+        let cancel = CancelToken::new();
+        cancel.cancel();
+        let mut log = Interactions::new(1, 2);
+        log.push(0, 1, 0, EventKind::View, 1.0);
+        for spec in ModelSpec::all_defaults() {
+            assert!(
+                matches!(spec.fit(&log, &NoProgress, &cancel), Err(Error::Cancelled)),
+                "{}",
+                spec.name()
+            );
+        }
+    }
+}

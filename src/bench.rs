@@ -6,6 +6,7 @@ use std::time::Instant;
 
 use anyhow::{Context, Result, bail};
 use serde::Serialize;
+use shoplab_datasets::Progress;
 use shoplab_datasets::read::ReadOptions;
 use shoplab_datasets::synthetic::{Shop, ShopSpec};
 use shoplab_engine::project::Project;
@@ -62,7 +63,11 @@ pub fn run(ctx: &Ctx, args: &BenchArgs) -> Result<()> {
     let mut figures = Vec::new();
     let known = ["all", "import", "index", "search", "eval"];
     if !known.contains(&args.what.as_str()) {
-        bail!("unknown benchmark '{}': expected one of {}", args.what, known.join(", "));
+        bail!(
+            "unknown benchmark '{}': expected one of {}",
+            args.what,
+            known.join(", ")
+        );
     }
     if all || args.what == "import" {
         figures.extend(bench_import(ctx, &dir.join("import"), args.events)?);
@@ -81,7 +86,12 @@ pub fn run(ctx: &Ctx, args: &BenchArgs) -> Result<()> {
             "data".to_string(),
         ]];
         for x in f {
-            rows.push(vec![x.what.clone(), num(Some(x.value)), x.unit.clone(), x.data.clone()]);
+            rows.push(vec![
+                x.what.clone(),
+                num(Some(x.value)),
+                x.unit.clone(),
+                x.data.clone(),
+            ]);
         }
         render(&rows)
     })
@@ -104,7 +114,8 @@ impl Scratch {
 fn fresh_project(dir: &Path) -> Result<Project> {
     let root = dir.join("project");
     if root.exists() {
-        std::fs::remove_dir_all(&root).with_context(|| format!("cannot clear {}", root.display()))?;
+        std::fs::remove_dir_all(&root)
+            .with_context(|| format!("cannot clear {}", root.display()))?;
     }
     Ok(Project::create(&root, "bench")?)
 }
@@ -127,15 +138,38 @@ fn bench_import(ctx: &Ctx, dir: &Path, events: u64) -> Result<Vec<Figure>> {
     let mut p = fresh_project(dir)?;
     let read = ReadOptions::default();
     let opts = ImportOptions::default();
-    p.import(&data.join("catalog.csv"), &read, &opts, &ctx.progress, &ctx.cancel)?;
-    p.import(&data.join("users.csv"), &read, &opts, &ctx.progress, &ctx.cancel)?;
+    p.import(
+        &data.join("catalog.csv"),
+        &read,
+        &opts,
+        &ctx.progress,
+        &ctx.cancel,
+    )?;
+    p.import(
+        &data.join("users.csv"),
+        &read,
+        &opts,
+        &ctx.progress,
+        &ctx.cancel,
+    )?;
     let start = Instant::now();
-    let r = p.import(&data.join("events.csv"), &read, &opts, &ctx.progress, &ctx.cancel)?;
+    let r = p.import(
+        &data.join("events.csv"),
+        &read,
+        &opts,
+        &ctx.progress,
+        &ctx.cancel,
+    )?;
     let secs = start.elapsed().as_secs_f64();
     ctx.progress.finish_stage();
     let label = format!("synthetic, {} events", r.events);
     let mut out = vec![
-        fig("import events (end to end)", r.events as f64 / secs, "events/s", &label),
+        fig(
+            "import events (end to end)",
+            r.events as f64 / secs,
+            "events/s",
+            &label,
+        ),
         fig("import events wall time", secs, "s", &label),
     ];
     if let Some(mib) = peak_rss_mib() {
@@ -156,12 +190,29 @@ fn bench_index_search(ctx: &Ctx, dir: &Path, items: usize) -> Result<Vec<Figure>
     let mut p = fresh_project(dir)?;
     let read = ReadOptions::default();
     let opts = ImportOptions::default();
-    p.import(&data.join("catalog.csv"), &read, &opts, &ctx.progress, &ctx.cancel)?;
-    p.import(&data.join("judgments.csv"), &read, &opts, &ctx.progress, &ctx.cancel)?;
+    p.import(
+        &data.join("catalog.csv"),
+        &read,
+        &opts,
+        &ctx.progress,
+        &ctx.cancel,
+    )?;
+    p.import(
+        &data.join("judgments.csv"),
+        &read,
+        &opts,
+        &ctx.progress,
+        &ctx.cancel,
+    )?;
     let r = p.build_index(&ctx.progress, &ctx.cancel)?;
     ctx.progress.finish_stage();
     let label = format!("synthetic catalog, {} items", r.items);
-    let mut out = vec![fig("index build (incl. autocomplete)", r.seconds, "s", &label)];
+    let mut out = vec![fig(
+        "index build (incl. autocomplete)",
+        r.seconds,
+        "s",
+        &label,
+    )];
 
     let index = p.search_index()?;
     let mut queries: Vec<String> = p
@@ -197,7 +248,10 @@ fn bench_index_search(ctx: &Ctx, dir: &Path, items: usize) -> Result<Vec<Figure>
     }
     lat.sort_by(f64::total_cmp);
     let pct = |p: f64| lat[((lat.len() - 1) as f64 * p).round() as usize];
-    let qlabel = format!("{label}, {} distinct queries x 4 rounds, top 10, warm", queries.len());
+    let qlabel = format!(
+        "{label}, {} distinct queries x 4 rounds, top 10, warm",
+        queries.len()
+    );
     out.push(fig("search latency p50", pct(0.50), "µs", &qlabel));
     out.push(fig("search latency p95", pct(0.95), "µs", &qlabel));
     out.push(fig("search latency p99", pct(0.99), "µs", &qlabel));
@@ -228,9 +282,19 @@ fn bench_eval(ctx: &Ctx, dir: &Path) -> Result<Vec<Figure>> {
             "synthetic ML-1M-sized: {} train / {} test events, {} users evaluated, full ranking",
             r.n_train, r.n_test, r.summary.users_evaluated
         );
-        out.push(fig(&format!("{model}: load + split + fit + evaluate"), secs, "s", &label));
+        out.push(fig(
+            &format!("{model}: load + split + fit + evaluate"),
+            secs,
+            "s",
+            &label,
+        ));
         out.push(fig(&format!("{model}: fit"), r.train_seconds, "s", &label));
-        out.push(fig(&format!("{model}: evaluate"), r.eval_seconds, "s", &label));
+        out.push(fig(
+            &format!("{model}: evaluate"),
+            r.eval_seconds,
+            "s",
+            &label,
+        ));
     }
     Ok(out)
 }

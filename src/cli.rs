@@ -9,7 +9,13 @@ use clap::{Args, Parser, Subcommand};
 #[command(name = "shoplab", version, about, long_about = None)]
 pub struct Cli {
     /// Project folder (default: the current folder, or $SHOPLAB_PROJECT).
-    #[arg(long, short = 'p', global = true, env = "SHOPLAB_PROJECT", default_value = ".")]
+    #[arg(
+        long,
+        short = 'p',
+        global = true,
+        env = "SHOPLAB_PROJECT",
+        default_value = "."
+    )]
     pub project: PathBuf,
     /// Print results as JSON on stdout (for scripts); progress goes nowhere.
     #[arg(long, global = true)]

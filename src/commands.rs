@@ -13,7 +13,7 @@ use shoplab_engine::evaluate::EvalOptions;
 use shoplab_engine::project::{JudgmentSource, Project};
 use shoplab_engine::recommend::ModelSpec;
 use shoplab_engine::run::{RunRecord, RunSpec, default_kinds};
-use shoplab_engine::search::{FieldWeights, SearchRequest};
+use shoplab_engine::search::{FieldWeights, SearchEvalConfig, SearchRequest, WeightGrid};
 use shoplab_engine::split::SplitSpec;
 use shoplab_engine::store::ImportOptions;
 
@@ -90,11 +90,16 @@ fn read_options(args: &ImportArgs) -> Result<ReadOptions> {
     let delimiter = match args.delimiter {
         None => None,
         Some(c) if c.is_ascii() => Some(c as u8),
-        Some(c) => bail!("--delimiter '{c}' must be a single ASCII character such as , ; | or a tab"),
+        Some(c) => {
+            bail!("--delimiter '{c}' must be a single ASCII character such as , ; | or a tab")
+        }
     };
     let default_kind = match &args.kind {
         None => None,
-        Some(k) => Some(k.parse::<EventKind>().map_err(|e| anyhow::anyhow!("--kind: {e}"))?),
+        Some(k) => Some(
+            k.parse::<EventKind>()
+                .map_err(|e| anyhow::anyhow!("--kind: {e}"))?,
+        ),
     };
     Ok(ReadOptions {
         format,
@@ -184,7 +189,7 @@ pub fn imports(ctx: &Ctx, project: &Path, rejected: usize) -> Result<()> {
     ctx.emit(&list, |list| {
         let mut s = String::new();
         for e in list {
-            s.push_str(&format!("{}\n", e.import));
+            s.push_str(&format!("{}\n", crate::text::import_line(&e.import)));
             for r in &e.rejected_rows {
                 s.push_str(&format!("    {r}\n"));
             }
@@ -200,7 +205,7 @@ pub fn imports(ctx: &Ctx, project: &Path, rejected: usize) -> Result<()> {
 pub fn stats(ctx: &Ctx, project: &Path) -> Result<()> {
     let p = open(project)?;
     let stats = p.store().stats()?;
-    ctx.emit(&stats, |s| format!("{s}\n"))
+    ctx.emit(&stats, crate::text::stats)
 }
 
 /// `shoplab index`
@@ -222,8 +227,19 @@ fn field_weights(pairs: &[String]) -> Result<FieldWeights> {
         let boost: f32 = v
             .parse()
             .with_context(|| format!("--weight {k}={v}: '{v}' is not a number"))?;
-        w.set(&k, boost)?;
+        let slot = match k.as_str() {
+            "title" => &mut w.title,
+            "description" => &mut w.description,
+            "brand" => &mut w.brand,
+            "category" => &mut w.category,
+            "attributes" => &mut w.attributes,
+            _ => bail!(
+                "--weight {k}={v}: no field '{k}'; fields are title, description, brand, category, attributes"
+            ),
+        };
+        *slot = boost;
     }
+    w.validate()?;
     Ok(w)
 }
 
@@ -242,7 +258,7 @@ pub fn search(ctx: &Ctx, project: &Path, a: &SearchArgs) -> Result<()> {
         ..SearchRequest::default()
     };
     let res = p.search(&req)?;
-    ctx.emit(&res, |r| format!("{r}"))
+    ctx.emit(&res, crate::text::search_results)
 }
 
 /// `shoplab suggest`
@@ -261,25 +277,38 @@ pub fn eval_search(ctx: &Ctx, project: &Path, a: &EvalSearchArgs) -> Result<()> 
         JudgmentSource::Stored
     };
     if a.tune {
-        let judgments = p.judgments(source)?;
-        let grid = shoplab_engine::search::tune_field_weights(
-            &p.search_index()?,
-            &judgments,
-            &shoplab_engine::search::default_grid(),
-        )?;
-        return ctx.emit(&grid, |g| {
-            let mut rows = vec![vec!["weights".to_string(), "ndcg@10".to_string()]];
+        let grid = WeightGrid {
+            start: field_weights(&a.weights)?,
+            ..WeightGrid::default()
+        };
+        let tried = p.tune_search(source, &grid, &ctx.progress, &ctx.cancel)?;
+        ctx.progress.finish_stage();
+        return ctx.emit(&tried, |g| {
+            let mut rows = vec![vec!["boosts".to_string(), "ndcg@10".to_string()]];
             for (w, v) in g.iter().take(10) {
-                rows.push(vec![w.to_string(), num(Some(*v))]);
+                rows.push(vec![crate::text::weights(w), num(Some(*v))]);
             }
-            render(&rows)
+            format!(
+                "Best first (coordinate ascent over field boosts):\n{}",
+                render(&rows)
+            )
         });
     }
-    let report = p.evaluate_search(source, &a.k, &field_weights(&a.weights)?)?;
-    ctx.emit(&report, |r| format!("{r}"))
+    let config = SearchEvalConfig {
+        ks: a.k.clone(),
+        weights: field_weights(&a.weights)?,
+    };
+    let report = p.evaluate_search(source, &config, &ctx.progress, &ctx.cancel)?;
+    ctx.progress.finish_stage();
+    ctx.emit(&report, crate::text::search_eval)
 }
 
-fn split_spec(kind: &str, test: Option<f64>, valid: Option<f64>, seed: Option<u64>) -> Result<SplitSpec> {
+fn split_spec(
+    kind: &str,
+    test: Option<f64>,
+    valid: Option<f64>,
+    seed: Option<u64>,
+) -> Result<SplitSpec> {
     let mut spec: SplitSpec = kind.parse().map_err(|e| anyhow::anyhow!("--split: {e}"))?;
     if let Some(t) = test {
         spec.set_test_fraction(t)?;
@@ -298,7 +327,10 @@ fn kinds(list: &[String]) -> Result<Vec<EventKind>> {
         return Ok(default_kinds());
     }
     list.iter()
-        .map(|k| k.parse::<EventKind>().map_err(|e| anyhow::anyhow!("--kinds: {e}")))
+        .map(|k| {
+            k.parse::<EventKind>()
+                .map_err(|e| anyhow::anyhow!("--kinds: {e}"))
+        })
         .collect()
 }
 
@@ -311,8 +343,8 @@ pub fn train_specs(a: &TrainArgs) -> Result<Vec<RunSpec>> {
             .with_context(|| format!("{} is not a valid run spec", file.display()))?;
         return Ok(vec![spec]);
     }
-    let weighting: Weighting = serde_json::from_value(serde_json::Value::String(a.weighting.clone()))
-        .map_err(|_| {
+    let weighting: Weighting =
+        serde_json::from_value(serde_json::Value::String(a.weighting.clone())).map_err(|_| {
             anyhow::anyhow!(
                 "--weighting {}: expected binary, count, kind_weighted or value",
                 a.weighting
@@ -321,7 +353,9 @@ pub fn train_specs(a: &TrainArgs) -> Result<Vec<RunSpec>> {
     let params = parse_pairs(&a.params, "--param")?;
     let models: Vec<ModelSpec> = if a.model == "all" {
         if !params.is_empty() {
-            bail!("--param cannot be combined with `all`: train models one at a time to set parameters");
+            bail!(
+                "--param cannot be combined with `all`: train models one at a time to set parameters"
+            );
         }
         ModelSpec::all_defaults()
     } else {
@@ -422,10 +456,12 @@ pub fn runs(ctx: &Ctx, project: &Path) -> Result<()> {
                 r.id.clone(),
                 r.model.clone(),
                 r.spec.split.to_string(),
-                num(Column::Metric("ndcg@10".parse().unwrap_or(shoplab_engine::metrics::MetricAt {
-                    metric: shoplab_engine::metrics::Metric::Ndcg,
-                    k: 10,
-                }))
+                num(Column::Metric("ndcg@10".parse().unwrap_or(
+                    shoplab_engine::metrics::MetricAt {
+                        metric: shoplab_engine::metrics::Metric::Ndcg,
+                        k: 10,
+                    },
+                ))
                 .value(r)),
                 num(Some(r.train_seconds)),
             ]);
@@ -464,7 +500,10 @@ pub fn recommend(ctx: &Ctx, project: &Path, a: &RecommendArgs) -> Result<()> {
     ctx.emit(&r, |r| {
         let mut s = format!("Shopper {} — recent history:\n", r.user);
         for it in r.history.iter().take(10) {
-            s.push_str(&format!("  {:<12} {}  [{}]\n", it.id, it.title, it.category));
+            s.push_str(&format!(
+                "  {:<12} {}  [{}]\n",
+                it.id, it.title, it.category
+            ));
         }
         s.push_str(&format!("\nRecommended by run {}:\n", r.run));
         for (i, it) in r.items.iter().enumerate() {
@@ -484,15 +523,14 @@ pub fn recommend(ctx: &Ctx, project: &Path, a: &RecommendArgs) -> Result<()> {
 /// Parses `--size` of `generate` / `bench`.
 pub fn shop_spec(size: &str, seed: Option<u64>) -> Result<shoplab_datasets::synthetic::ShopSpec> {
     use shoplab_datasets::synthetic::ShopSpec;
-    let mut spec = match size {
-        "demo" => ShopSpec::demo(),
-        "ml1m" => ShopSpec::movielens_1m_sized(),
-        n => ShopSpec::with_events(
-            n.replace('_', "")
-                .parse::<u64>()
-                .with_context(|| format!("--size {n}: expected demo, ml1m or a number of events"))?,
-        ),
-    };
+    let mut spec =
+        match size {
+            "demo" => ShopSpec::demo(),
+            "ml1m" => ShopSpec::movielens_1m_sized(),
+            n => ShopSpec::with_events(n.replace('_', "").parse::<u64>().with_context(|| {
+                format!("--size {n}: expected demo, ml1m or a number of events")
+            })?),
+        };
     if let Some(s) = seed {
         spec.seed = s;
     }
@@ -533,4 +571,3 @@ pub fn export_split(ctx: &Ctx, project: &Path, a: &ExportSplitArgs) -> Result<()
         )
     })
 }
-

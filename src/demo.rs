@@ -4,13 +4,14 @@ use std::path::Path;
 
 use anyhow::{Context, Result, bail};
 use serde::Serialize;
+use shoplab_datasets::Progress;
 use shoplab_datasets::read::ReadOptions;
 use shoplab_datasets::synthetic::{Shop, ShopSpec};
 use shoplab_engine::compare::{Column, Comparison, compare};
 use shoplab_engine::project::{IndexReport, JudgmentSource, Project, open_layout};
 use shoplab_engine::recommend::ModelSpec;
 use shoplab_engine::run::RunSpec;
-use shoplab_engine::search::{FieldWeights, SearchEvalReport};
+use shoplab_engine::search::{SearchEvalConfig, SearchEvalReport};
 use shoplab_engine::store::{ImportOptions, ImportReport, StoreStats};
 
 use crate::commands::{Ctx, comparison_text};
@@ -38,7 +39,10 @@ pub fn run(ctx: &Ctx, dir: &Path) -> Result<()> {
         match open_layout(dir) {
             Ok((_, settings)) if settings.name == DEMO_NAME => std::fs::remove_dir_all(dir)
                 .with_context(|| format!("cannot replace the earlier demo in {}", dir.display()))?,
-            _ if dir.read_dir().map(|mut d| d.next().is_none()).unwrap_or(false) => {}
+            _ if dir
+                .read_dir()
+                .map(|mut d| d.next().is_none())
+                .unwrap_or(false) => {}
             _ => bail!(
                 "{} exists and is not an earlier demo project; pick another folder with --dir",
                 dir.display()
@@ -84,11 +88,13 @@ pub fn run(ctx: &Ctx, dir: &Path) -> Result<()> {
         ctx.progress.finish_stage();
     }
     let comparison = compare(&records, &Column::defaults());
-    let weights = FieldWeights::default();
-    let search_judged = project.evaluate_search(JudgmentSource::Stored, &[1, 5, 10], &weights)?;
+    let config = SearchEvalConfig::default();
+    let search_judged =
+        project.evaluate_search(JudgmentSource::Stored, &config, &ctx.progress, &ctx.cancel)?;
     let search_derived = project
-        .evaluate_search(JudgmentSource::Derived, &[1, 5, 10], &weights)
+        .evaluate_search(JudgmentSource::Derived, &config, &ctx.progress, &ctx.cancel)
         .ok();
+    ctx.progress.finish_stage();
     let report = DemoReport {
         project: dir.display().to_string(),
         imports,
@@ -101,15 +107,16 @@ pub fn run(ctx: &Ctx, dir: &Path) -> Result<()> {
     };
     ctx.emit(&report, |r| {
         let mut s = format!(
-            "ShopLab demo shop in {}\n{}\n\nRecommenders (temporal split: the last 20% of events by time are the test set; full ranking, training items excluded):\n",
-            r.project, r.stats
+            "ShopLab demo shop in {}\n{}\nRecommenders (temporal split: the last 20% of events by time are the test set; full ranking, training items excluded):\n",
+            r.project,
+            crate::text::stats(&r.stats)
         );
         s.push_str(&comparison_text(&r.comparison));
         s.push_str("\nSearch quality, BM25, on the shop's graded judgments:\n");
-        s.push_str(&r.search_judged.to_string());
+        s.push_str(&crate::text::search_eval(&r.search_judged));
         if let Some(d) = &r.search_derived {
             s.push_str("\nSearch quality on judgments derived from search-then-click/purchase events:\n");
-            s.push_str(&d.to_string());
+            s.push_str(&crate::text::search_eval(d));
         }
         s.push_str(&format!(
             "\nDone in {:.1} s. Explore it:\n  shoplab -p {p} search \"wireless headphones\"\n  shoplab -p {p} compare\n  shoplab -p {p} recommend --user U000001 --run ease\n",

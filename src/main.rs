@@ -6,6 +6,7 @@ mod commands;
 mod demo;
 mod progress;
 mod table;
+mod text;
 
 use std::process::ExitCode;
 

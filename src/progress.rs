@@ -128,7 +128,11 @@ impl Progress for CliProgress {
             bar.finish_and_clear();
         }
         if !s.stage.is_empty() {
-            eprintln!("{} done in {:.2} s", s.stage, s.started.elapsed().as_secs_f64());
+            eprintln!(
+                "{} done in {:.2} s",
+                s.stage,
+                s.started.elapsed().as_secs_f64()
+            );
             s.stage.clear();
         }
     }

@@ -27,10 +27,18 @@ fn loaded() -> (tempfile::TempDir, std::path::PathBuf, serde_json::Value) {
 fn import_fails(root: &std::path::Path, file: &std::path::Path, expect: &[&str]) -> String {
     let o = shoplab(root, &["import", file.to_str().unwrap()]);
     let err = stderr(&o);
-    assert!(!o.status.success(), "import of {} should fail; stdout: {}", file.display(), stdout(&o));
+    assert!(
+        !o.status.success(),
+        "import of {} should fail; stdout: {}",
+        file.display(),
+        stdout(&o)
+    );
     assert!(!err.contains("panicked"), "panic: {err}");
     for e in expect {
-        assert!(err.to_lowercase().contains(&e.to_lowercase()), "message lacks '{e}': {err}");
+        assert!(
+            err.to_lowercase().contains(&e.to_lowercase()),
+            "message lacks '{e}': {err}"
+        );
     }
     err
 }
@@ -94,8 +102,21 @@ P5,Lamp v2,Desk lamp,Lumo,Home > Lighting,22,\n"
         .to_vec();
     text.extend_from_slice(b"P10,Caf\xff\xfe mug,Mug,Cup,Home > Kitchen,5,\n");
     let f = write(dir.path(), "items.csv", &text);
-    let o = shoplab(&root, &["--json", "import", f.to_str().unwrap(), "--encoding", "utf-8"]);
-    assert!(o.status.success(), "partial import must succeed: {}", stderr(&o));
+    let o = shoplab(
+        &root,
+        &[
+            "--json",
+            "import",
+            f.to_str().unwrap(),
+            "--encoding",
+            "utf-8",
+        ],
+    );
+    assert!(
+        o.status.success(),
+        "partial import must succeed: {}",
+        stderr(&o)
+    );
     let report: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
     assert_eq!(report["accepted"], 2, "{report}");
     assert_eq!(report["rejected"], 5, "{report}");
@@ -110,9 +131,16 @@ P5,Lamp v2,Desk lamp,Lumo,Home > Lighting,22,\n"
     for l in [3, 4, 5, 6, 8] {
         assert!(lines.contains(&l), "line {l} not kept for review: {rows:?}");
     }
-    let reasons = rows.iter().map(|r| r["reason"].as_str().unwrap().to_lowercase()).collect::<Vec<_>>().join(" | ");
+    let reasons = rows
+        .iter()
+        .map(|r| r["reason"].as_str().unwrap().to_lowercase())
+        .collect::<Vec<_>>()
+        .join(" | ");
     for needle in ["column", "number", "negative", "utf-8"] {
-        assert!(reasons.contains(needle), "no reason mentions '{needle}': {reasons}");
+        assert!(
+            reasons.contains(needle),
+            "no reason mentions '{needle}': {reasons}"
+        );
     }
 }
 
@@ -154,7 +182,11 @@ fn unparsable_timestamp_and_unknown_items() {
 #[test]
 fn every_row_rejected_exits_non_zero() {
     let (dir, root, before) = loaded();
-    let f = write(dir.path(), "bad.csv", b"timestamp,user_id,item_id,event\nx,U1,P1,view\ny,U1,P1,view\n");
+    let f = write(
+        dir.path(),
+        "bad.csv",
+        b"timestamp,user_id,item_id,event\nx,U1,P1,view\ny,U1,P1,view\n",
+    );
     import_fails(&root, &f, &["nothing could be imported"]);
     assert_eq!(stats(&root)["events"], before["events"]);
 }
@@ -198,7 +230,11 @@ fn read_only_database_is_reported() {
     let o = shoplab(&root, &["import", f.to_str().unwrap()]);
     std::fs::set_permissions(&root, std::fs::Permissions::from_mode(0o755)).unwrap();
     assert!(!o.status.success());
-    assert!(stderr(&o).to_lowercase().contains("read-only"), "{}", stderr(&o));
+    assert!(
+        stderr(&o).to_lowercase().contains("read-only"),
+        "{}",
+        stderr(&o)
+    );
 }
 
 fn unsafe_is_root() -> bool {

@@ -11,7 +11,17 @@ use common::*;
 fn files_to_measured_comparison() {
     let (dir, root) = new_project();
     let data = dir.path().join("data");
-    ok(&root, &["generate", data.to_str().unwrap(), "--size", "demo", "--seed", "3"]);
+    ok(
+        &root,
+        &[
+            "generate",
+            data.to_str().unwrap(),
+            "--size",
+            "demo",
+            "--seed",
+            "3",
+        ],
+    );
     for f in ["catalog.csv", "users.csv", "events.csv", "judgments.csv"] {
         let r = json(&root, &["import", data.join(f).to_str().unwrap()]);
         assert_eq!(r["rejected"], 0, "{f}: {r}");
@@ -36,7 +46,10 @@ fn files_to_measured_comparison() {
         .iter()
         .map(|h| h["id"].as_str().unwrap_or_default().to_string())
         .collect();
-    assert!(ids.contains(&id), "searching '{title}' did not find {id}: {res}");
+    assert!(
+        ids.contains(&id),
+        "searching '{title}' did not find {id}: {res}"
+    );
 
     let sug = json(&root, &["suggest", &title[..3.min(title.len())]]);
     assert!(!sug.as_array().unwrap().is_empty());
@@ -52,8 +65,18 @@ fn files_to_measured_comparison() {
         let ndcg = r["metrics"][1]["ndcg"].as_f64().unwrap();
         assert!((0.0..=1.0).contains(&ndcg));
         let run_dir = root.join("runs").join(r["id"].as_str().unwrap());
-        for f in ["run.json", "metrics.json", "per_user.csv", "run.trec", "qrels.trec"] {
-            assert!(run_dir.join(f).is_file(), "{f} missing in {}", run_dir.display());
+        for f in [
+            "run.json",
+            "metrics.json",
+            "per_user.csv",
+            "run.trec",
+            "qrels.trec",
+        ] {
+            assert!(
+                run_dir.join(f).is_file(),
+                "{f} missing in {}",
+                run_dir.display()
+            );
         }
     }
     // Personalised models beat global popularity on a shop with real tastes.
@@ -65,17 +88,26 @@ fn files_to_measured_comparison() {
     };
     assert!(ndcg_of("ease") > ndcg_of("popularity"), "{runs:?}");
 
-    let table = json(&root, &["compare", "--columns", "ndcg@10,recall@10,coverage"]);
+    let table = json(
+        &root,
+        &["compare", "--columns", "ndcg@10,recall@10,coverage"],
+    );
     assert_eq!(table["rows"].as_array().unwrap().len(), runs.len());
     assert_eq!(table["columns"][0], "ndcg@10");
 
     let user = runs[0]["id"].as_str().unwrap();
     let _ = user;
-    let rec = json(&root, &["recommend", "--user", "U000001", "--run", "ease", "-k", "5"]);
+    let rec = json(
+        &root,
+        &["recommend", "--user", "U000001", "--run", "ease", "-k", "5"],
+    );
     assert_eq!(rec["items"].as_array().unwrap().len(), 5);
 
     let out = dir.path().join("recbole");
-    let ex = json(&root, &["export-split", out.to_str().unwrap(), "--name", "demo"]);
+    let ex = json(
+        &root,
+        &["export-split", out.to_str().unwrap(), "--name", "demo"],
+    );
     assert!(out.join("demo.train.inter").is_file());
     assert!(ex["sizes"][2].as_u64().unwrap() > 0);
 }
@@ -90,8 +122,17 @@ fn demo_prints_a_real_comparison() {
         .unwrap();
     assert!(o.status.success(), "{}", stderr(&o));
     let text = stdout(&o);
-    for needle in ["ease", "item_knn", "popularity", "ndcg@10", "Search quality"] {
-        assert!(text.contains(needle), "demo output lacks '{needle}':\n{text}");
+    for needle in [
+        "ease",
+        "item_knn",
+        "popularity",
+        "ndcg@10",
+        "Search quality",
+    ] {
+        assert!(
+            text.contains(needle),
+            "demo output lacks '{needle}':\n{text}"
+        );
     }
     // Running it again replaces the earlier demo instead of failing.
     let again = std::process::Command::new(bin())

@@ -19,7 +19,17 @@ fn count(db: &std::path::Path, sql: &str) -> i64 {
 fn killed_import_resumes_exactly_once() {
     let (dir, root) = new_project();
     let data = dir.path().join("data");
-    ok(&root, &["generate", data.to_str().unwrap(), "--size", "400000", "--seed", "7"]);
+    ok(
+        &root,
+        &[
+            "generate",
+            data.to_str().unwrap(),
+            "--size",
+            "400000",
+            "--seed",
+            "7",
+        ],
+    );
     let catalog = data.join("catalog.csv");
     let events = data.join("events.csv");
     ok(&root, &["import", catalog.to_str().unwrap()]);
@@ -28,7 +38,12 @@ fn killed_import_resumes_exactly_once() {
 
     // Start the import and kill it once at least one chunk is committed.
     let mut child = Command::new(bin())
-        .args(["-p", root.to_str().unwrap(), "import", events.to_str().unwrap()])
+        .args([
+            "-p",
+            root.to_str().unwrap(),
+            "import",
+            events.to_str().unwrap(),
+        ])
         .spawn()
         .unwrap();
     let start = Instant::now();
@@ -55,18 +70,29 @@ fn killed_import_resumes_exactly_once() {
             killed_mid_way = true;
             break;
         }
-        assert!(start.elapsed() < Duration::from_secs(120), "import never committed a chunk");
+        assert!(
+            start.elapsed() < Duration::from_secs(120),
+            "import never committed a chunk"
+        );
         std::thread::sleep(Duration::from_millis(20));
     }
-    assert!(killed_mid_way, "the import finished before it could be killed; use a bigger file");
+    assert!(
+        killed_mid_way,
+        "the import finished before it could be killed; use a bigger file"
+    );
 
     // Consistent after the kill.
     let conn = rusqlite::Connection::open(&db).unwrap();
-    let check: String = conn.query_row("PRAGMA integrity_check", [], |r| r.get(0)).unwrap();
+    let check: String = conn
+        .query_row("PRAGMA integrity_check", [], |r| r.get(0))
+        .unwrap();
     assert_eq!(check, "ok");
     drop(conn);
     let partial = count(&db, "SELECT COUNT(*) FROM events");
-    assert!(partial > 0 && partial < expected_rows, "partial = {partial}");
+    assert!(
+        partial > 0 && partial < expected_rows,
+        "partial = {partial}"
+    );
 
     // Re-run: completes, exactly once.
     let r = json(&root, &["import", events.to_str().unwrap()]);
@@ -83,7 +109,10 @@ fn killed_import_resumes_exactly_once() {
         let mut seen = std::collections::HashSet::new();
         text.lines().skip(1).filter(|l| !seen.insert(*l)).count() as i64
     };
-    assert!(dupes <= dupes_in_file, "{dupes} duplicated events, file has {dupes_in_file}");
+    assert!(
+        dupes <= dupes_in_file,
+        "{dupes} duplicated events, file has {dupes_in_file}"
+    );
 
     // And a third run adds nothing.
     let again = json(&root, &["import", events.to_str().unwrap()]);

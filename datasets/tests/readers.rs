@@ -256,6 +256,7 @@ fn movielens_1m_and_latest_csv() {
     assert_eq!(m.attributes["year"], "1977");
     assert_eq!(ok.len(), 2);
     assert_eq!(bad[0].line, 2);
+    progress_ends_full(d.path(), 2);
 
     let c = tempfile::tempdir().unwrap();
     write(
@@ -275,6 +276,7 @@ fn movielens_1m_and_latest_csv() {
         (m.title.as_str(), m.category[0].as_str()),
         ("Heat, The (1995)", "Action")
     );
+    progress_ends_full(c.path(), 2);
 }
 
 #[test]
@@ -295,6 +297,12 @@ fn recbole_atomic_files() {
     );
     let Record::Event(e) = &ok[1] else { panic!() };
     assert_eq!((e.user.as_str(), e.value), ("196", Some(3.0)));
+    let both: u64 = ["ml.item", "ml.inter"]
+        .iter()
+        .map(|f| std::fs::metadata(d.path().join(f)).unwrap().len())
+        .sum();
+    assert_eq!(open(d.path(), &auto()).unwrap().total_bytes(), both);
+    progress_ends_full(d.path(), 2);
 }
 
 #[test]
@@ -365,6 +373,23 @@ fn instacart_derives_ordered_times() {
     let base = 1_483_228_800;
     assert_eq!(ts[0], (base + 3 * 86_400 + 10 * 3600, Some("20".into())));
     assert_eq!(ts[1], (base + 9 * 3600, Some("10".into())));
+    progress_ends_full(d.path(), 4);
+}
+
+/// Progress counts every streamed file once and reaches the total; side
+/// tables read up front are still listed, so fingerprints cover them.
+fn progress_ends_full(path: &Path, files: usize) {
+    let mut source = open(path, &auto()).unwrap();
+    assert_eq!(source.files().len(), files, "{:?}", source.files());
+    assert_eq!(source.bytes_read(), 0);
+    let total = source.total_bytes();
+    assert!(total > 0);
+    let mut last = 0;
+    while source.next().is_some() {
+        assert!(source.bytes_read() >= last && source.bytes_read() <= total);
+        last = source.bytes_read();
+    }
+    assert_eq!(source.bytes_read(), total);
 }
 
 #[test]

@@ -44,17 +44,24 @@ impl Column {
     /// Columns shown when none are asked for.
     pub fn defaults() -> Vec<Column> {
         let at = |m: &str| Column::from_str(m).ok();
-        ["recall@10", "ndcg@10", "mrr@10", "hit@10", "map@10", "precision@10"]
-            .iter()
-            .filter_map(|m| at(m))
-            .chain([
-                Column::Auc,
-                Column::Coverage,
-                Column::Novelty,
-                Column::TrainSeconds,
-                Column::LatencyP95,
-            ])
-            .collect()
+        [
+            "recall@10",
+            "ndcg@10",
+            "mrr@10",
+            "hit@10",
+            "map@10",
+            "precision@10",
+        ]
+        .iter()
+        .filter_map(|m| at(m))
+        .chain([
+            Column::Auc,
+            Column::Coverage,
+            Column::Novelty,
+            Column::TrainSeconds,
+            Column::LatencyP95,
+        ])
+        .collect()
     }
 
     /// Header text.
@@ -179,7 +186,11 @@ pub fn compare(runs: &[RunRecord], columns: &[Column]) -> Comparison {
                 .enumerate()
                 .filter_map(|(ri, row)| row.values[ci].filter(|v| v.is_finite()).map(|v| (ri, v)))
                 .reduce(|a, b| {
-                    let better = if c.higher_is_better() { b.1 > a.1 } else { b.1 < a.1 };
+                    let better = if c.higher_is_better() {
+                        b.1 > a.1
+                    } else {
+                        b.1 < a.1
+                    };
                     if better { b } else { a }
                 })
                 .map(|(ri, _)| ri)

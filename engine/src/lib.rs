@@ -5,11 +5,16 @@
 //! GUI, storefront) can ask for is a plain function here whose inputs and
 //! outputs are serde types.
 
+pub mod compare;
 pub mod error;
+pub mod evaluate;
 pub mod metrics;
 pub mod project;
 pub mod recommend;
+pub mod run;
 pub mod search;
+pub mod split;
 pub mod store;
 
 pub use error::{Error, Result};
+pub use project::Project;

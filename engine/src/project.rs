@@ -13,8 +13,22 @@
 use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
+use shoplab_datasets::read::ReadOptions;
+use shoplab_datasets::{
+    CancelToken, EventKind, Interactions, Item, Progress, Recommender, UserQuery, top_k,
+};
 
+use crate::compare::{Column, Comparison, compare};
 use crate::error::{Error, Result};
+use crate::recommend::ModelSpec;
+use crate::run::{RunInputs, RunRecord, RunSpec, evaluate_and_record, find_run, fit, list_runs};
+use crate::search::{
+    Autocomplete, ContentModel, FieldWeights, SearchEvalConfig, SearchEvalReport, SearchIndex,
+    SearchRequest, SearchResults, Suggestion, WeightGrid, derive_judgments, evaluate_search,
+    tune_field_weights,
+};
+use crate::split::split;
+use crate::store::{ImportOptions, ImportReport, Store};
 
 /// File name of the event store inside a project.
 pub const STORE_FILE: &str = "shop.sqlite";
@@ -146,6 +160,402 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
         Error::io("cannot write", &tmp, e)
     })?;
     std::fs::rename(&tmp, path).map_err(|e| Error::io("cannot replace", path, e))
+}
+
+/// An open project: the folder, its settings and its event store. Every
+/// operation the CLI, the GUI or the storefront offers is a method here.
+pub struct Project {
+    /// Where everything lives.
+    pub paths: ProjectPaths,
+    /// Settings from `shoplab.json`.
+    pub settings: Settings,
+    store: Store,
+}
+
+/// What `Project::build_index` did.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct IndexReport {
+    /// Items indexed.
+    pub items: usize,
+    /// Autocomplete entries.
+    pub suggestions: usize,
+    /// Seconds taken.
+    pub seconds: f64,
+}
+
+/// Where search judgments come from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum JudgmentSource {
+    /// Imported judgments (a judgments file, Home Depot, WANDS, ESCI, the synthetic truth).
+    #[default]
+    Stored,
+    /// Derived from search-then-click / cart / purchase events.
+    Derived,
+}
+
+/// A shopper's history beside a run's recommendations.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Recommendations {
+    /// The shopper's id.
+    pub user: String,
+    /// The run used.
+    pub run: String,
+    /// Items the shopper interacted with (newest first, at most 50).
+    pub history: Vec<ItemSummary>,
+    /// Recommended items, best first, with scores.
+    pub items: Vec<ScoredItem>,
+}
+
+/// An item as shown in lists.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct ItemSummary {
+    /// The shop's item id.
+    pub id: String,
+    /// Title.
+    pub title: String,
+    /// Category path.
+    pub category: String,
+}
+
+/// A recommended item and its score.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct ScoredItem {
+    /// The item.
+    #[serde(flatten)]
+    pub item: ItemSummary,
+    /// The model's score.
+    pub score: f32,
+}
+
+/// What `Project::export_split` wrote.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct SplitExport {
+    /// Files written.
+    pub files: Vec<PathBuf>,
+    /// Events per part: train, valid, test.
+    pub sizes: [usize; 3],
+}
+
+impl Project {
+    /// Creates a new project in `root` (the folder may exist but must not hold a project).
+    pub fn create(root: &Path, name: &str) -> Result<Project> {
+        let paths = create_layout(root, name)?;
+        let store = Store::open(&paths.store())?;
+        let (paths, settings) = open_layout(&paths.root)?;
+        Ok(Project {
+            paths,
+            settings,
+            store,
+        })
+    }
+
+    /// Opens an existing project.
+    pub fn open(root: &Path) -> Result<Project> {
+        let (paths, settings) = open_layout(root)?;
+        let store = Store::open(&paths.store())?;
+        Ok(Project {
+            paths,
+            settings,
+            store,
+        })
+    }
+
+    /// The event store.
+    pub fn store(&self) -> &Store {
+        &self.store
+    }
+
+    /// Imports a file or data-set folder.
+    pub fn import(
+        &mut self,
+        path: &Path,
+        read: &ReadOptions,
+        opts: &ImportOptions,
+        progress: &dyn Progress,
+        cancel: &CancelToken,
+    ) -> Result<ImportReport> {
+        self.store.import_file(path, read, opts, progress, cancel)
+    }
+
+    /// Rebuilds the search index and the autocomplete dictionary from the catalog.
+    pub fn build_index(
+        &self,
+        progress: &dyn Progress,
+        cancel: &CancelToken,
+    ) -> Result<IndexReport> {
+        let start = std::time::Instant::now();
+        let items = self.store.items()?;
+        if items.is_empty() {
+            return Err(Error::Empty(
+                "the catalog is empty: import a catalog (or a data set with items) first".into(),
+            ));
+        }
+        let stats = SearchIndex::build(
+            &self.paths.index(),
+            items.iter().enumerate().map(|(i, it)| (i as u32, it)),
+            progress,
+            cancel,
+        )?;
+        let queries = self.store.query_counts()?;
+        let ac = Autocomplete::build(&self.search_index()?, &queries)?;
+        ac.save(&self.paths.index())?;
+        Ok(IndexReport {
+            items: stats.n_items as usize,
+            suggestions: ac.len(),
+            seconds: start.elapsed().as_secs_f64(),
+        })
+    }
+
+    /// Opens the search index (built by [`Project::build_index`]).
+    pub fn search_index(&self) -> Result<SearchIndex> {
+        SearchIndex::open(&self.paths.index())
+    }
+
+    /// Runs one search.
+    pub fn search(&self, req: &SearchRequest) -> Result<SearchResults> {
+        self.search_index()?.search(req)
+    }
+
+    /// Query completions for a prefix.
+    pub fn suggest(&self, prefix: &str, n: usize) -> Result<Vec<Suggestion>> {
+        Ok(Autocomplete::open(&self.paths.index())?.suggest(prefix, n))
+    }
+
+    /// Search judgments as (query, item index, gain).
+    pub fn judgments(&self, source: JudgmentSource) -> Result<Vec<(String, u32, f64)>> {
+        match source {
+            JudgmentSource::Stored => self.store.judgments(),
+            JudgmentSource::Derived => Ok(derive_judgments(&self.store.search_sessions()?)),
+        }
+    }
+
+    /// Search quality of the index with the given boosts on judgments.
+    pub fn evaluate_search(
+        &self,
+        source: JudgmentSource,
+        config: &SearchEvalConfig,
+        progress: &dyn Progress,
+        cancel: &CancelToken,
+    ) -> Result<SearchEvalReport> {
+        let judgments = self.judgments(source)?;
+        if judgments.is_empty() {
+            return Err(Error::Empty(match source {
+                JudgmentSource::Stored => "no search judgments stored: import a judgments file, or use --derived to judge by search-then-click events".into(),
+                JudgmentSource::Derived => "no searches followed by clicks, carts or purchases in the events: import events with a query column, or import judgments".into(),
+            }));
+        }
+        evaluate_search(&self.search_index()?, &judgments, config, progress, cancel)
+    }
+
+    /// Field boosts tried by coordinate ascent on the judgments, best first.
+    pub fn tune_search(
+        &self,
+        source: JudgmentSource,
+        grid: &WeightGrid,
+        progress: &dyn Progress,
+        cancel: &CancelToken,
+    ) -> Result<Vec<(FieldWeights, f64)>> {
+        let judgments = self.judgments(source)?;
+        tune_field_weights(&self.search_index()?, &judgments, grid, progress, cancel)
+    }
+
+    /// Interactions of the given kinds over all users and items.
+    pub fn interactions(&self, kinds: &[EventKind]) -> Result<Interactions> {
+        self.store.interactions(kinds)
+    }
+
+    /// Fits any model spec, including the ones that need the search index.
+    pub fn fit_model(
+        &self,
+        spec: &ModelSpec,
+        train: &Interactions,
+        progress: &dyn Progress,
+        cancel: &CancelToken,
+    ) -> Result<Box<dyn Recommender>> {
+        match spec {
+            ModelSpec::Content(params) => Ok(Box::new(ContentModel::fit(
+                &self.search_index()?,
+                train.n_items,
+                params,
+                progress,
+                cancel,
+            )?)),
+            other => other.fit(train, progress, cancel),
+        }
+    }
+
+    /// Trains and evaluates one run, records it under `runs/`, and returns its record.
+    pub fn run(
+        &self,
+        spec: &RunSpec,
+        progress: &dyn Progress,
+        cancel: &CancelToken,
+    ) -> Result<RunRecord> {
+        let log = self.interactions(&spec.kinds)?;
+        if log.is_empty() {
+            return Err(Error::Empty(
+                "no interactions of the chosen kinds: import events first (`shoplab import events.csv`)".into(),
+            ));
+        }
+        let user_ids = self.store.user_ids()?;
+        let item_ids = self.store.item_ids()?;
+        let categories = self.item_categories()?;
+        let fit_model = |m: &ModelSpec, t: &Interactions, p: &dyn Progress, c: &CancelToken| {
+            self.fit_model(m, t, p, c)
+        };
+        let fitted = fit(spec, &log, &fit_model, progress, cancel)?;
+        let inputs = RunInputs {
+            log: &log,
+            user_ids: &user_ids,
+            item_ids: &item_ids,
+            item_categories: Some(&categories),
+        };
+        evaluate_and_record(&self.paths, spec, &inputs, &fitted, progress, cancel)
+    }
+
+    /// A dense category id per item (same path = same id), for diversity.
+    pub fn item_categories(&self) -> Result<Vec<u32>> {
+        let mut ids: std::collections::HashMap<String, u32> = std::collections::HashMap::new();
+        Ok(self
+            .store
+            .items()?
+            .iter()
+            .map(|it| {
+                let next = ids.len() as u32;
+                *ids.entry(it.category_path()).or_insert(next)
+            })
+            .collect())
+    }
+
+    /// All runs, oldest first.
+    pub fn runs(&self) -> Result<Vec<RunRecord>> {
+        list_runs(&self.paths)
+    }
+
+    /// A comparison table of the named runs (all when `keys` is empty).
+    pub fn compare(&self, keys: &[String], columns: &[Column]) -> Result<Comparison> {
+        let runs = if keys.is_empty() {
+            self.runs()?
+        } else {
+            keys.iter()
+                .map(|k| find_run(&self.paths, k))
+                .collect::<Result<Vec<_>>>()?
+        };
+        Ok(compare(&runs, columns))
+    }
+
+    /// A shopper's history and the top-`k` items of a run's model for them
+    /// (the model is refitted from the run's spec on its training split).
+    pub fn recommend(
+        &self,
+        run_key: Option<&str>,
+        user: &str,
+        k: usize,
+        progress: &dyn Progress,
+        cancel: &CancelToken,
+    ) -> Result<Recommendations> {
+        let record = match run_key {
+            Some(key) => find_run(&self.paths, key)?,
+            None => self.runs()?.pop().ok_or_else(|| {
+                Error::Empty("no runs yet: train a model first (`shoplab train ease`)".into())
+            })?,
+        };
+        let user_idx = self.store.user_idx(user)?.ok_or_else(|| Error::NotFound {
+            kind: "user",
+            name: user.to_string(),
+            hint: ". User ids are the shop's own ids, as in the events file".into(),
+        })?;
+        let log = self.interactions(&record.spec.kinds)?;
+        let fit_model = |m: &ModelSpec, t: &Interactions, p: &dyn Progress, c: &CancelToken| {
+            self.fit_model(m, t, p, c)
+        };
+        let fitted = fit(&record.spec, &log, &fit_model, progress, cancel)?;
+        // Recommend from everything the shopper did, not only the training part.
+        let matrix = log.to_matrix(record.spec.weighting);
+        let (hist, weights) = matrix.row(user_idx as usize);
+        let mut scores = vec![0f32; fitted.model.n_items()];
+        fitted.model.score(
+            &UserQuery {
+                user: Some(user_idx),
+                history: hist,
+                weights,
+            },
+            &mut scores,
+        );
+        let items = self.store.items()?;
+        let item_ids = self.store.item_ids()?;
+        let summary = |i: u32| ItemSummary {
+            id: item_ids.get(i as usize).cloned().unwrap_or_default(),
+            title: items
+                .get(i as usize)
+                .map(|it| it.title.clone())
+                .unwrap_or_default(),
+            category: items
+                .get(i as usize)
+                .map(Item::category_path)
+                .unwrap_or_default(),
+        };
+        let mut recent: Vec<(i64, u32)> = (0..log.len())
+            .filter(|&e| log.users[e] == user_idx)
+            .map(|e| (log.ts[e], log.items[e]))
+            .collect();
+        recent.sort_by(|a, b| b.cmp(a));
+        let mut seen = std::collections::HashSet::new();
+        let history = recent
+            .into_iter()
+            .filter(|(_, i)| seen.insert(*i))
+            .take(50)
+            .map(|(_, i)| summary(i))
+            .collect();
+        let items = top_k(&scores, k, hist)
+            .into_iter()
+            .map(|i| ScoredItem {
+                item: summary(i),
+                score: scores[i as usize],
+            })
+            .collect();
+        Ok(Recommendations {
+            user: user.to_string(),
+            run: record.id,
+            history,
+            items,
+        })
+    }
+
+    /// Writes a split as RecBole atomic benchmark files
+    /// (`NAME.train.inter`, `NAME.valid.inter`, `NAME.test.inter`), so peers
+    /// score exactly the same test interactions.
+    pub fn export_split(&self, spec: &RunSpec, dir: &Path, name: &str) -> Result<SplitExport> {
+        let log = self.interactions(&spec.kinds)?;
+        let parts = split(&log, &spec.split)?;
+        let user_ids = self.store.user_ids()?;
+        let item_ids = self.store.item_ids()?;
+        std::fs::create_dir_all(dir).map_err(|e| Error::io("cannot create folder", dir, e))?;
+        let mut files = Vec::new();
+        for (part, data) in [
+            ("train", &parts.train),
+            ("valid", &parts.valid),
+            ("test", &parts.test),
+        ] {
+            let mut text = String::from("user_id:token\titem_id:token\ttimestamp:float\n");
+            for e in 0..data.len() {
+                use std::fmt::Write as _;
+                let _ = writeln!(
+                    text,
+                    "{}\t{}\t{}",
+                    user_ids[data.users[e] as usize], item_ids[data.items[e] as usize], data.ts[e]
+                );
+            }
+            let file = dir.join(format!("{name}.{part}.inter"));
+            write_atomic(&file, text.as_bytes())?;
+            files.push(file);
+        }
+        Ok(SplitExport {
+            files,
+            sizes: [parts.train.len(), parts.valid.len(), parts.test.len()],
+        })
+    }
 }
 
 #[cfg(test)]

@@ -16,7 +16,9 @@ use std::path::Path;
 use std::time::Instant;
 
 use serde::{Deserialize, Serialize};
-use shoplab_datasets::{CancelToken, EventKind, Interactions, Progress, Recommender, UserQuery, Weighting, top_k};
+use shoplab_datasets::{
+    CancelToken, EventKind, Interactions, Progress, Recommender, UserQuery, Weighting, top_k,
+};
 
 use crate::error::{Error, Result};
 use crate::evaluate::{EvalOptions, EvalReport, evaluate};
@@ -224,7 +226,12 @@ pub struct Fitted {
 pub fn fit(
     spec: &RunSpec,
     log: &Interactions,
-    fit_model: &dyn Fn(&ModelSpec, &Interactions, &dyn Progress, &CancelToken) -> Result<Box<dyn Recommender>>,
+    fit_model: &dyn Fn(
+        &ModelSpec,
+        &Interactions,
+        &dyn Progress,
+        &CancelToken,
+    ) -> Result<Box<dyn Recommender>>,
     progress: &dyn Progress,
     cancel: &CancelToken,
 ) -> Result<Fitted> {
@@ -270,7 +277,11 @@ pub fn evaluate_and_record(
     let eval_seconds = start.elapsed().as_secs_f64();
     let model_name = fitted.model.name().to_string();
     let record = RunRecord {
-        id: new_run_id(paths, &created_at, spec.name.as_deref().unwrap_or(&model_name)),
+        id: new_run_id(
+            paths,
+            &created_at,
+            spec.name.as_deref().unwrap_or(&model_name),
+        ),
         name: spec.name.clone().unwrap_or_else(|| model_name.clone()),
         model: model_name,
         created_at: created_at.to_rfc3339(),
@@ -318,7 +329,13 @@ fn summary_of(r: &EvalReport, model_bytes: usize) -> RunSummary {
 fn new_run_id(paths: &ProjectPaths, at: &chrono::DateTime<chrono::Utc>, name: &str) -> String {
     let slug: String = name
         .chars()
-        .map(|c| if c.is_ascii_alphanumeric() { c.to_ascii_lowercase() } else { '-' })
+        .map(|c| {
+            if c.is_ascii_alphanumeric() {
+                c.to_ascii_lowercase()
+            } else {
+                '-'
+            }
+        })
         .collect();
     let base = format!("{}-{}", at.format("%Y%m%d-%H%M%S"), slug.trim_matches('-'));
     let mut id = base.clone();
@@ -345,7 +362,10 @@ fn write_run(
     let mut lean = report.clone();
     lean.per_user.clear();
     write_json_atomic(&dir.join("metrics.json"), &lean)?;
-    write_atomic(&dir.join("per_user.csv"), per_user_csv(record, report, inputs.user_ids).as_bytes())?;
+    write_atomic(
+        &dir.join("per_user.csv"),
+        per_user_csv(record, report, inputs.user_ids).as_bytes(),
+    )?;
     let k = record.spec.eval.ks.iter().copied().max().unwrap_or(10);
     let (run, qrels) = trec_files(record, report, inputs, fitted, train_matrix, k);
     write_atomic(&dir.join("run.trec"), run.as_bytes())?;
@@ -408,16 +428,37 @@ fn trec_files(
             weights,
         };
         fitted.model.score(&q, &mut scores);
-        let exclude: &[u32] = if record.spec.eval.exclude_train { hist } else { &[] };
+        let exclude: &[u32] = if record.spec.eval.exclude_train {
+            hist
+        } else {
+            &[]
+        };
         for (rank, item) in top_k(&scores, k, exclude).into_iter().enumerate() {
-            let doc = trec_token(inputs.item_ids.get(item as usize).map_or("", String::as_str), item as usize);
-            let _ = writeln!(run, "{qid} Q0 {doc} {} {} {tag}", rank + 1, scores[item as usize]);
+            let doc = trec_token(
+                inputs
+                    .item_ids
+                    .get(item as usize)
+                    .map_or("", String::as_str),
+                item as usize,
+            );
+            let _ = writeln!(
+                run,
+                "{qid} Q0 {doc} {} {} {tag}",
+                rank + 1,
+                scores[item as usize]
+            );
         }
         for &item in test.row(user).0 {
             if record.spec.eval.exclude_train && hist.binary_search(&item).is_ok() {
                 continue;
             }
-            let doc = trec_token(inputs.item_ids.get(item as usize).map_or("", String::as_str), item as usize);
+            let doc = trec_token(
+                inputs
+                    .item_ids
+                    .get(item as usize)
+                    .map_or("", String::as_str),
+                item as usize,
+            );
             let _ = writeln!(qrels, "{qid} 0 {doc} 1");
         }
     }

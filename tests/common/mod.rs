@@ -2,8 +2,6 @@
 
 #![allow(dead_code, clippy::unwrap_used, clippy::expect_used)]
 
-
-
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
@@ -50,14 +48,19 @@ pub fn json(project: &Path, args: &[&str]) -> serde_json::Value {
     let mut all = vec!["--json"];
     all.extend_from_slice(args);
     let out = ok(project, &all);
-    serde_json::from_str(&out).unwrap_or_else(|e| panic!("shoplab {args:?} printed invalid JSON ({e}):\n{out}"))
+    serde_json::from_str(&out)
+        .unwrap_or_else(|e| panic!("shoplab {args:?} printed invalid JSON ({e}):\n{out}"))
 }
 
 /// A new empty project in a temp folder.
 pub fn new_project() -> (tempfile::TempDir, PathBuf) {
     let dir = tempfile::tempdir().expect("temp dir");
     let root = dir.path().join("shop");
-    let o = Command::new(bin()).arg("new").arg(&root).output().expect("runs");
+    let o = Command::new(bin())
+        .arg("new")
+        .arg(&root)
+        .output()
+        .expect("runs");
     assert!(o.status.success(), "new failed: {}", stderr(&o));
     (dir, root)
 }

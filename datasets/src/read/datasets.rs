@@ -172,11 +172,7 @@ impl DatLines {
             path: path.clone(),
             source: e,
         })?;
-        let idx = {
-            let mut files = pos.files.lock().unwrap_or_else(|p| p.into_inner());
-            files.push(path.clone());
-            (files.len() - 1) as u64
-        };
+        let idx = pos.register(&path);
         Ok(DatLines {
             path,
             lines: std::io::BufReader::new(f).split(b'\n'),
@@ -204,9 +200,7 @@ impl DatLines {
             self.line += 1;
             self.pos.line.store(self.line, Ordering::Relaxed);
             self.pos.file.store(self.idx, Ordering::Relaxed);
-            self.pos
-                .bytes
-                .fetch_add(bytes.len() as u64 + 1, Ordering::Relaxed);
+            self.pos.advance(bytes.len() as u64 + 1);
             let text = encoding_rs::WINDOWS_1252
                 .decode_without_bom_handling(&bytes)
                 .0;
@@ -580,6 +574,7 @@ pub fn instacart(dir: &Path, lines_file: &Path, pos: &Arc<Position>) -> Result<S
             return Ok(HashMap::new());
         }
         let mut t = Table::open(&p, csv, Arc::new(Position::default()))?;
+        pos.note(&p);
         let (i, l) = (col(&t, id)?, col(&t, label)?);
         let mut m = HashMap::new();
         while let Some(row) = t.next_row() {
@@ -594,6 +589,7 @@ pub fn instacart(dir: &Path, lines_file: &Path, pos: &Arc<Position>) -> Result<S
 
     // First pass: days since the prior order per (user, order number).
     let mut first = Table::open(lines_file, csv, Arc::new(Position::default()))?;
+    pos.note(lines_file);
     let (fu, fo, fd, fh) = (
         col(&first, "user_id")?,
         col(&first, "order_number")?,
@@ -696,6 +692,7 @@ pub fn retailrocket(dir: &Path, pos: &Arc<Position>) -> Result<Stream> {
     let mut parent: HashMap<String, String> = HashMap::new();
     if let Ok(p) = need(dir, "category_tree.csv") {
         let mut t = Table::open(&p, csv, Arc::new(Position::default()))?;
+        pos.note(&p);
         let (c, pa) = (col(&t, "categoryid")?, col(&t, "parentid")?);
         while let Some(row) = t.next_row() {
             if let Ok(row) = row
@@ -721,6 +718,7 @@ pub fn retailrocket(dir: &Path, pos: &Arc<Position>) -> Result<Stream> {
     files.sort();
     for f in &files {
         let mut t = Table::open(f, csv, Arc::new(Position::default()))?;
+        pos.note(f);
         let (ts, item, prop, value) = (
             col(&t, "timestamp")?,
             col(&t, "itemid")?,
@@ -744,6 +742,7 @@ pub fn retailrocket(dir: &Path, pos: &Arc<Position>) -> Result<Stream> {
     let mut ids: HashSet<String> = category.keys().cloned().collect();
     {
         let mut t = Table::open(&events_path, csv, Arc::new(Position::default()))?;
+        pos.note(&events_path);
         let item = col(&t, "itemid")?;
         while let Some(row) = t.next_row() {
             if let Ok(row) = row {
@@ -841,6 +840,7 @@ pub fn wands(dir: &Path, pos: &Arc<Position>) -> Result<Stream> {
     let mut queries: HashMap<String, String> = HashMap::new();
     {
         let mut t = Table::open(&need(dir, "query.csv")?, tsv, Arc::new(Position::default()))?;
+        pos.note(t.path());
         let (id, q) = (col(&t, "query_id")?, col(&t, "query")?);
         while let Some(row) = t.next_row() {
             if let Ok(row) = row {

@@ -190,7 +190,9 @@ impl Source {
 
     /// Bytes read so far over all files.
     pub fn bytes_read(&self) -> u64 {
-        self.pos.bytes.load(Ordering::Relaxed)
+        // Line readers count a newline after the last line even when the
+        // file lacks one; never report more than the whole.
+        self.pos.bytes.load(Ordering::Relaxed).min(self.total_bytes)
     }
 
     /// Total bytes of all files.
@@ -358,14 +360,13 @@ pub fn open(path: &Path, opts: &ReadOptions) -> Result<Source> {
             (format, datasets::instacart(&dir, &lines, &pos)?)
         }
     };
-    let files = pos.files.lock().unwrap_or_else(|p| p.into_inner()).clone();
-    let mut files: Vec<PathBuf> = files;
-    files.dedup();
-    let total_bytes = files
-        .iter()
-        .filter_map(|f| std::fs::metadata(f).ok())
-        .map(|m| m.len())
-        .sum();
+    let mut files: Vec<PathBuf> = Vec::new();
+    for f in pos.files.lock().unwrap_or_else(|p| p.into_inner()).iter() {
+        if !files.contains(f) {
+            files.push(f.clone());
+        }
+    }
+    let total_bytes = pos.total.load(Ordering::Relaxed);
     Ok(Source {
         inner,
         format,
@@ -472,11 +473,7 @@ fn jsonl_source(
         path: path.to_path_buf(),
         source: e,
     })?;
-    let idx = {
-        let mut files = pos.files.lock().unwrap_or_else(|p| p.into_inner());
-        files.push(path.to_path_buf());
-        (files.len() - 1) as u64
-    };
+    let idx = pos.register(path);
     let mut lines = std::io::BufReader::new(file).split(b'\n');
     let path = path.to_path_buf();
     let overrides = opts.mapping.clone();
@@ -501,8 +498,7 @@ fn jsonl_source(
             line_no += 1;
             pos.line.store(line_no, Ordering::Relaxed);
             pos.file.store(idx, Ordering::Relaxed);
-            pos.bytes
-                .fetch_add(bytes.len() as u64 + 1, Ordering::Relaxed);
+            pos.advance(bytes.len() as u64 + 1);
             if bytes.iter().all(u8::is_ascii_whitespace) {
                 continue;
             }

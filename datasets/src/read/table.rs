@@ -53,8 +53,12 @@ impl Encoding {
 pub struct Position {
     /// Line of the row returned last.
     pub line: AtomicU64,
-    /// Bytes read over all files so far.
+    /// Bytes streamed so far over all files (progress numerator).
     pub bytes: AtomicU64,
+    /// Bytes of the streamed files read to their end.
+    finished: AtomicU64,
+    /// Sizes of the streamed files (progress denominator).
+    pub total: AtomicU64,
     /// Index into `files` of the file being read.
     pub file: AtomicU64,
     /// Every file opened so far.
@@ -62,11 +66,31 @@ pub struct Position {
 }
 
 impl Position {
-    /// Registers a file and returns its index.
-    fn register(&self, path: &Path) -> u64 {
+    /// Registers a file whose records are streamed and returns its index.
+    pub fn register(&self, path: &Path) -> u64 {
+        let size = std::fs::metadata(path).map_or(0, |m| m.len());
+        self.total.fetch_add(size, Ordering::Relaxed);
+        self.note(path)
+    }
+
+    /// Registers a file the records depend on (a side table read up front),
+    /// so that it is fingerprinted, and returns its index.
+    pub fn note(&self, path: &Path) -> u64 {
         let mut files = self.files.lock().unwrap_or_else(|p| p.into_inner());
         files.push(path.to_path_buf());
         (files.len() - 1) as u64
+    }
+
+    /// Counts `n` more bytes as read by a line reader.
+    pub fn advance(&self, n: u64) {
+        let done = self.finished.fetch_add(n, Ordering::Relaxed) + n;
+        self.bytes.store(done, Ordering::Relaxed);
+    }
+
+    /// The current table is at byte `offset` of its file.
+    fn at(&self, offset: u64) {
+        let done = self.finished.load(Ordering::Relaxed);
+        self.bytes.store(done + offset, Ordering::Relaxed);
     }
 
     /// The file and line of the row read last.
@@ -224,7 +248,6 @@ pub struct Table {
     check_width: bool,
     pos: Arc<Position>,
     file_idx: u64,
-    base_bytes: u64,
     done: bool,
 }
 
@@ -284,7 +307,6 @@ impl Table {
             header: Vec::new(),
             width: 0,
             check_width: opts.check_width,
-            base_bytes: pos.bytes.load(Ordering::Relaxed),
             file_idx: pos.register(path),
             pos,
             done: false,
@@ -344,10 +366,7 @@ impl Table {
             match self.rdr.read_byte_record(&mut self.bytes) {
                 Ok(false) => {
                     self.done = true;
-                    self.pos.bytes.store(
-                        self.base_bytes + self.rdr.position().byte(),
-                        Ordering::Relaxed,
-                    );
+                    self.pos.advance(self.rdr.position().byte());
                     return None;
                 }
                 Ok(true) => {}
@@ -369,10 +388,7 @@ impl Table {
             let line = self.bytes.position().map_or(0, csv::Position::line);
             self.pos.line.store(line, Ordering::Relaxed);
             self.pos.file.store(self.file_idx, Ordering::Relaxed);
-            self.pos.bytes.store(
-                self.base_bytes + self.rdr.position().byte(),
-                Ordering::Relaxed,
-            );
+            self.pos.at(self.rdr.position().byte());
             if self.bytes.len() == 1
                 && self
                     .bytes

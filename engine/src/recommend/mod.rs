@@ -21,6 +21,8 @@ pub use ease::EaseParams;
 pub use knn::{ItemKnnParams, UserKnnParams};
 pub use popularity::PopularityParams;
 
+use crate::search::ContentParams;
+
 /// A baseline model and its parameters, as stored in run specs.
 ///
 /// JSON form: `{"model": "item_knn", "neighbours": 50, "shrink": 10}`.
@@ -37,6 +39,9 @@ pub enum ModelSpec {
     Ease(EaseParams),
     /// Frequently bought together.
     CoPurchase(CoPurchaseParams),
+    /// Similar items by catalog text, through the search index (fitted by
+    /// [`crate::project::Project::fit_model`], which owns the index).
+    Content(ContentParams),
 }
 
 impl Default for ModelSpec {
@@ -47,7 +52,14 @@ impl Default for ModelSpec {
 }
 
 /// Names accepted by [`ModelSpec::from_name_and_params`], in display order.
-pub const MODEL_NAMES: [&str; 5] = ["popularity", "item_knn", "user_knn", "ease", "co_purchase"];
+pub const MODEL_NAMES: [&str; 6] = [
+    "popularity",
+    "item_knn",
+    "user_knn",
+    "ease",
+    "co_purchase",
+    "content",
+];
 
 impl ModelSpec {
     /// Short snake_case name, as in the JSON tag (e.g. `item_knn`).
@@ -58,6 +70,7 @@ impl ModelSpec {
             ModelSpec::UserKnn(_) => "user_knn",
             ModelSpec::Ease(_) => "ease",
             ModelSpec::CoPurchase(_) => "co_purchase",
+            ModelSpec::Content(_) => "content",
         }
     }
 
@@ -78,6 +91,9 @@ impl ModelSpec {
             }
             ModelSpec::CoPurchase(_) => {
                 "Frequently bought together: items bought by the same shoppers within a short time of the shopper's recent items."
+            }
+            ModelSpec::Content(_) => {
+                "Recommends items whose title, brand and category read like those the shopper chose (search-index similarity)."
             }
         }
     }
@@ -103,6 +119,7 @@ impl ModelSpec {
         let name = name.trim().to_ascii_lowercase().replace('-', "_");
         let Some(default) = ModelSpec::all_defaults()
             .into_iter()
+            .chain([ModelSpec::Content(ContentParams::default())])
             .find(|m| m.name() == name)
         else {
             return Err(Error::invalid(
@@ -180,6 +197,13 @@ impl ModelSpec {
                 cancel,
             )?),
             ModelSpec::CoPurchase(p) => Box::new(copurchase::fit(train, p, progress, cancel)?),
+            ModelSpec::Content(_) => {
+                return Err(Error::invalid(
+                    "model",
+                    "content",
+                    "the content model reads the search index: fit it through the project (`shoplab train content` after `shoplab index`)",
+                ));
+            }
         })
     }
 }

@@ -1,1 +1,101 @@
-//! Catalog search over a tantivy index.
+//! Catalog search over a tantivy index: a tokenizer for mixed Chinese and
+//! Latin text, BM25 retrieval with field boosts, facets and filters, query
+//! autocomplete, search-quality evaluation with graded judgments, and a
+//! content-similarity recommender built on the same index.
+
+pub mod autocomplete;
+pub mod content;
+pub mod evaluate;
+mod facets;
+pub mod index;
+pub mod judgments;
+pub mod request;
+mod schema;
+pub mod tokenizer;
+
+pub use autocomplete::{Autocomplete, Suggestion, SuggestionSource};
+pub use content::{ContentModel, ContentParams};
+pub use evaluate::{
+    QueryResult, SearchEvalConfig, SearchEvalReport, WeightGrid, evaluate_search,
+    tune_field_weights,
+};
+pub use index::{IndexStats, SearchIndex};
+pub use judgments::{SearchInteraction, derive_judgments};
+pub use request::{FacetCount, Facets, FieldWeights, Hit, SearchRequest, SearchResults};
+pub use schema::CATEGORY_SEPARATOR;
+
+#[cfg(test)]
+pub(crate) mod test_catalog {
+    //! A small English + Chinese catalog shared by the search tests.
+
+    use shoplab_datasets::{CancelToken, Item, NoProgress};
+    use tempfile::TempDir;
+
+    use super::SearchIndex;
+    use crate::error::Result;
+
+    fn item(title: &str, brand: &str, category: &[&str], price: Option<f64>) -> Item {
+        Item {
+            id: format!("sku-{title}"),
+            title: title.to_string(),
+            brand: brand.to_string(),
+            category: category.iter().map(|c| c.to_string()).collect(),
+            price,
+            ..Item::default()
+        }
+    }
+
+    /// Items by dense index: 0-1 drills, 2 hammer, 3-4 Chinese cotton tops,
+    /// 5 an English T-shirt, 6 unpriced jeans, 7 a garden hose.
+    pub fn items() -> Vec<Item> {
+        let mut items = vec![
+            item(
+                "Cordless Drill 18V",
+                "Bosch",
+                &["Tools", "Power Tools", "Drills"],
+                Some(99.0),
+            ),
+            item(
+                "Hammer Drill 20V Max",
+                "DeWalt",
+                &["Tools", "Power Tools", "Drills"],
+                Some(149.0),
+            ),
+            item(
+                "Claw Hammer 16 oz",
+                "Stanley",
+                &["Tools", "Hand Tools"],
+                Some(19.5),
+            ),
+            item("红色棉质T恤", "优衣库", &["服装", "上衣"], Some(59.0)),
+            item("白色棉质衬衫", "优衣库", &["服装", "上衣"], Some(129.0)),
+            item(
+                "Red Cotton T-Shirt",
+                "Hanes",
+                &["Clothing", "Tops"],
+                Some(12.0),
+            ),
+            item("Blue Denim Jeans", "Levi's", &["Clothing", "Bottoms"], None),
+            item("Garden Hose 50 ft", "Gilmour", &["Garden"], Some(35.0)),
+        ];
+        items[0].description = "Compact drill driver with two batteries".into();
+        items[3].attributes.insert("颜色".into(), "红色".into());
+        items[5].attributes.insert("colour".into(), "red".into());
+        items
+    }
+
+    /// The catalog indexed into a fresh temporary folder (`dir/index`).
+    pub fn indexed() -> Result<(TempDir, SearchIndex)> {
+        let tmp = tempfile::tempdir().map_err(|e| crate::Error::io("tempdir", "", e))?;
+        let dir = tmp.path().join("index");
+        let items = items();
+        SearchIndex::build(
+            &dir,
+            items.iter().enumerate().map(|(i, it)| (i as u32, it)),
+            &NoProgress,
+            &CancelToken::new(),
+        )?;
+        let index = SearchIndex::open(&dir)?;
+        Ok((tmp, index))
+    }
+}

@@ -1,0 +1,693 @@
+//! The catalog index on disk: building it from scratch and searching it.
+
+use std::collections::HashSet;
+use std::fmt::Display;
+use std::ops::Bound;
+use std::path::{Path, PathBuf};
+use std::time::{Instant, SystemTime, UNIX_EPOCH};
+
+use rayon::prelude::*;
+use serde::{Deserialize, Serialize};
+use tantivy::collector::{Count, TopDocs};
+use tantivy::columnar::Column;
+use tantivy::query::{
+    BooleanQuery, BoostQuery, ConstScoreQuery, Occur, Query, RangeQuery, TermQuery,
+};
+use tantivy::schema::{Facet, Field, IndexRecordOption, Term, Value};
+use tantivy::tokenizer::TextAnalyzer;
+use tantivy::{DocAddress, Index, IndexWriter, ReloadPolicy, Searcher, TantivyDocument};
+
+use shoplab_datasets::{CancelToken, Item, Progress};
+
+use super::facets::{ChildCounts, FacetTable};
+use super::request::{Facets, Hit, SearchRequest, SearchResults};
+use super::schema::{Fields, brand_facet, category_facet, names};
+use super::tokenizer;
+use crate::error::{Error, Result};
+
+/// Indexing memory budget shared by the writer threads (tantivy flushes a
+/// segment when it is reached).
+const WRITER_HEAP_BYTES: usize = 200_000_000;
+/// Writer threads: the brief's target machine has two cores.
+const WRITER_THREADS: usize = 2;
+/// Items between progress reports and cancellation checks.
+const CHUNK: u64 = 1_000;
+/// Most distinct query terms used; longer text is cut (a pasted description
+/// would otherwise make a very slow query).
+const MAX_QUERY_TERMS: usize = 64;
+/// Most facet values returned per facet.
+const MAX_FACET_VALUES: usize = 50;
+
+/// What [`SearchIndex::build`] did.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct IndexStats {
+    /// Items indexed.
+    pub n_items: u64,
+    /// Index segments written.
+    pub n_segments: usize,
+    /// Size of the index folder in bytes.
+    pub size_bytes: u64,
+    /// Wall time of the build in milliseconds.
+    pub took_ms: u64,
+}
+
+/// An opened catalog index, ready to search.
+///
+/// It keeps one [`Searcher`] for its whole life: the index is only ever
+/// rebuilt whole into a fresh folder, so reopening is the way to see a
+/// rebuild, and no search pays for a reload check.
+pub struct SearchIndex {
+    dir: PathBuf,
+    searcher: Searcher,
+    fields: Fields,
+    analyzer: TextAnalyzer,
+    /// The `item` fast field of each segment, by segment ordinal.
+    item_columns: Vec<Column<u64>>,
+    /// Every category facet, for counting below a requested category.
+    categories: FacetTable,
+    /// Counter of top-level categories (the common case, prepared once).
+    top_categories: ChildCounts,
+    /// Counter of brands.
+    brands: ChildCounts,
+}
+
+impl std::fmt::Debug for SearchIndex {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SearchIndex")
+            .field("dir", &self.dir)
+            .field("n_docs", &self.searcher.num_docs())
+            .finish()
+    }
+}
+
+/// An [`Error::Index`] for `dir`.
+pub(crate) fn index_error(dir: &Path, message: impl Display) -> Error {
+    Error::Index {
+        path: dir.to_path_buf(),
+        message: message.to_string(),
+    }
+}
+
+/// A sibling path of `dir` that does not exist yet, named `.{dir}-{tag}-...`.
+fn sibling(dir: &Path, tag: &str) -> PathBuf {
+    let name = dir
+        .file_name()
+        .map_or_else(|| "index".into(), |n| n.to_string_lossy());
+    let nanos = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| d.subsec_nanos());
+    let parent = dir.parent().unwrap_or(Path::new("."));
+    parent.join(format!(".{name}-{tag}-{}-{nanos}", std::process::id()))
+}
+
+fn folder_size(dir: &Path) -> u64 {
+    std::fs::read_dir(dir)
+        .map(|entries| {
+            entries
+                .filter_map(|e| e.ok()?.metadata().ok())
+                .filter(|m| m.is_file())
+                .map(|m| m.len())
+                .sum()
+        })
+        .unwrap_or(0)
+}
+
+impl SearchIndex {
+    /// Indexes `items` (dense index and item) into `dir`, replacing what is there.
+    ///
+    /// The index is written into a temporary sibling folder and swapped in
+    /// only once complete, so a failed or cancelled build leaves the previous
+    /// index (if any) untouched. Anything else in `dir`, such as a saved
+    /// [`super::Autocomplete`], goes with the old index and must be rebuilt.
+    pub fn build<'a>(
+        dir: &Path,
+        items: impl Iterator<Item = (u32, &'a Item)>,
+        progress: &dyn Progress,
+        cancel: &CancelToken,
+    ) -> Result<IndexStats> {
+        let start = Instant::now();
+        let parent = dir.parent().unwrap_or(Path::new("."));
+        std::fs::create_dir_all(parent)
+            .map_err(|e| Error::io("cannot create", parent.to_path_buf(), e))?;
+        let tmp = tempfile::Builder::new()
+            .prefix(".index-build-")
+            .tempdir_in(parent)
+            .map_err(|e| Error::io("cannot create a temporary folder in", parent, e))?;
+        let err = |e: tantivy::TantivyError| index_error(tmp.path(), e);
+
+        let (schema, fields) = Fields::build_schema();
+        let index = Index::create_in_dir(tmp.path(), schema).map_err(err)?;
+        tokenizer::register(index.tokenizers());
+        let mut writer: IndexWriter<TantivyDocument> = index
+            .writer_with_num_threads(WRITER_THREADS, WRITER_HEAP_BYTES)
+            .map_err(err)?;
+
+        progress.stage("indexing catalog", items.size_hint().1.map(|n| n as u64));
+        let mut n_items = 0u64;
+        for (idx, item) in items {
+            writer
+                .add_document(fields.document(idx, item))
+                .map_err(err)?;
+            n_items += 1;
+            if n_items.is_multiple_of(CHUNK) {
+                progress.advance(CHUNK);
+                if cancel.is_cancelled() {
+                    // Dropping the writer and `tmp` discards the partial index.
+                    return Err(Error::Cancelled);
+                }
+            }
+        }
+        progress.advance(n_items % CHUNK);
+        progress.finish_stage();
+
+        progress.stage("writing index", None);
+        writer.commit().map_err(err)?;
+        writer.wait_merging_threads().map_err(err)?;
+        let n_segments = index.searchable_segment_ids().map_err(err)?.len();
+        progress.finish_stage();
+
+        let built = tmp.keep();
+        let old = sibling(dir, "old");
+        let had_old = dir.exists();
+        if had_old {
+            std::fs::rename(dir, &old).map_err(|e| Error::io("cannot move aside", dir, e))?;
+        }
+        if let Err(e) = std::fs::rename(&built, dir) {
+            if had_old {
+                // Put the previous index back so the project stays searchable.
+                let _ = std::fs::rename(&old, dir);
+            }
+            let _ = std::fs::remove_dir_all(&built);
+            return Err(Error::io("cannot move the new index into", dir, e));
+        }
+        if had_old && let Err(e) = std::fs::remove_dir_all(&old) {
+            tracing::warn!("could not remove the previous index {}: {e}", old.display());
+        }
+        Ok(IndexStats {
+            n_items,
+            n_segments,
+            size_bytes: folder_size(dir),
+            took_ms: start.elapsed().as_millis() as u64,
+        })
+    }
+
+    /// Opens the index in `dir`.
+    pub fn open(dir: &Path) -> Result<SearchIndex> {
+        if !dir.join("meta.json").is_file() {
+            return Err(index_error(
+                dir,
+                "no search index yet; run `shoplab index` to build it from the catalog",
+            ));
+        }
+        let err = |e: tantivy::TantivyError| {
+            index_error(dir, format!("{e}; rebuild it with `shoplab index`"))
+        };
+        let index = Index::open_in_dir(dir).map_err(err)?;
+        let fields = Fields::from_schema(&index.schema()).map_err(|m| {
+            index_error(
+                dir,
+                format!("{m}: not a ShopLab index; rebuild it with `shoplab index`"),
+            )
+        })?;
+        tokenizer::register(index.tokenizers());
+        let reader = index
+            .reader_builder()
+            .reload_policy(ReloadPolicy::Manual)
+            .try_into()
+            .map_err(err)?;
+        let searcher = reader.searcher();
+        let item_columns = searcher
+            .segment_readers()
+            .iter()
+            .map(|s| s.fast_fields().u64(names::ITEM))
+            .collect::<tantivy::Result<Vec<_>>>()
+            .map_err(err)?;
+        let categories = FacetTable::load(&searcher, names::CATEGORY_FACET).map_err(err)?;
+        let brands = FacetTable::load(&searcher, names::BRAND_FACET)
+            .map_err(err)?
+            .children_of(&Facet::root());
+        Ok(SearchIndex {
+            dir: dir.to_path_buf(),
+            searcher,
+            fields,
+            analyzer: tokenizer::analyzer(),
+            item_columns,
+            top_categories: categories.children_of(&Facet::root()),
+            categories,
+            brands,
+        })
+    }
+
+    /// The index folder.
+    pub fn dir(&self) -> &Path {
+        &self.dir
+    }
+
+    /// Number of indexed items.
+    pub fn n_docs(&self) -> u64 {
+        self.searcher.num_docs()
+    }
+
+    /// Searches the catalog: the requested page of hits with their stored
+    /// fields, the total number of matches and, if asked, facet counts.
+    pub fn search(&self, req: &SearchRequest) -> Result<SearchResults> {
+        let start = Instant::now();
+        let query = self.query(req)?;
+        let top = TopDocs::with_limit(req.k)
+            .and_offset(req.offset)
+            .order_by_score();
+        let err = |e| index_error(&self.dir, e);
+        let (top, total_hits, facets) = if req.facets {
+            let cats = match req.category.as_deref().map(category_facet) {
+                Some(root) if !root.is_root() => self.categories.children_of(&root),
+                _ => self.top_categories.clone(),
+            };
+            let brands = self.brands.clone();
+            let (top, total, cat_counts, brand_counts) = self
+                .searcher
+                .search(&query, &(top, Count, cats.clone(), brands.clone()))
+                .map_err(err)?;
+            let facets = Facets {
+                category: cats.top(&cat_counts, MAX_FACET_VALUES),
+                brand: brands.top(&brand_counts, MAX_FACET_VALUES),
+            };
+            (top, total, facets)
+        } else {
+            let (top, total) = self.searcher.search(&query, &(top, Count)).map_err(err)?;
+            (top, total, Facets::default())
+        };
+        let hits = top
+            .into_iter()
+            .map(|(score, addr)| self.hit(&*query, req.explain, score, addr))
+            .collect::<Result<Vec<_>>>()?;
+        Ok(SearchResults {
+            hits,
+            total_hits: total_hits as u64,
+            facets,
+            took_us: start.elapsed().as_micros() as u64,
+        })
+    }
+
+    /// Runs many searches in parallel (results in request order).
+    pub fn batch_search(&self, reqs: &[SearchRequest]) -> Result<Vec<SearchResults>> {
+        reqs.par_iter().map(|r| self.search(r)).collect()
+    }
+
+    /// Just the ranked `(item, score)` pairs of a request: no stored fields,
+    /// counts or facets, so it is the fastest way to rank (evaluation uses it).
+    pub fn rank(&self, req: &SearchRequest) -> Result<Vec<(u32, f32)>> {
+        let query = self.query(req)?;
+        let top = TopDocs::with_limit(req.k)
+            .and_offset(req.offset)
+            .order_by_score();
+        let found = self
+            .searcher
+            .search(&query, &top)
+            .map_err(|e| index_error(&self.dir, e))?;
+        found
+            .into_iter()
+            .map(|(score, addr)| Ok((self.item_of(addr)?, score)))
+            .collect()
+    }
+
+    /// The query of a request: every query term in every boosted field, OR-ed
+    /// (BM25 scores summed), with the filters as non-scoring required clauses.
+    /// Built from terms rather than parsed, so no user text can be a syntax error.
+    fn query(&self, req: &SearchRequest) -> Result<Box<dyn Query>> {
+        req.validate()?;
+        let mut seen = HashSet::new();
+        let terms: Vec<String> = tokenizer::terms(&mut self.analyzer.clone(), &req.query)
+            .into_iter()
+            .filter(|t| seen.insert(t.clone()))
+            .take(MAX_QUERY_TERMS)
+            .collect();
+        if terms.is_empty() {
+            return Err(Error::invalid(
+                "query",
+                format!("'{}'", req.query),
+                "has no words to search for; type at least one word",
+            ));
+        }
+        let f = &self.fields;
+        let boosts = req.weights;
+        let fields = [
+            (f.title, boosts.title),
+            (f.description, boosts.description),
+            (f.brand, boosts.brand),
+            (f.category, boosts.category),
+            (f.attributes, boosts.attributes),
+        ];
+        let text = terms_query(&fields, &terms);
+
+        let mut filters: Vec<Box<dyn Query>> = Vec::new();
+        if let Some(cat) = req.category.as_deref() {
+            let facet = category_facet(cat);
+            if !facet.is_root() {
+                filters.push(facet_query(f.category_facet, &facet));
+            }
+        }
+        if let Some(brand) = req.brand.as_deref().filter(|b| !b.trim().is_empty()) {
+            filters.push(facet_query(f.brand_facet, &brand_facet(brand)));
+        }
+        if req.min_price.is_some() || req.max_price.is_some() {
+            let bound = |v: Option<f64>| {
+                v.map_or(Bound::Unbounded, |v| {
+                    Bound::Included(Term::from_field_f64(f.price, v))
+                })
+            };
+            filters.push(Box::new(RangeQuery::new(
+                bound(req.min_price),
+                bound(req.max_price),
+            )));
+        }
+        if filters.is_empty() {
+            return Ok(text);
+        }
+        let mut clauses = vec![(Occur::Must, text)];
+        // Score 0: filters narrow the matches without changing the ranking.
+        clauses.extend(filters.into_iter().map(|q| {
+            (
+                Occur::Must,
+                Box::new(ConstScoreQuery::new(q, 0.0)) as Box<dyn Query>,
+            )
+        }));
+        Ok(Box::new(BooleanQuery::new(clauses)))
+    }
+
+    fn hit(&self, query: &dyn Query, explain: bool, score: f32, addr: DocAddress) -> Result<Hit> {
+        let err = |e| index_error(&self.dir, e);
+        let doc: TantivyDocument = self.searcher.doc(addr).map_err(err)?;
+        let text = |field: Field| {
+            doc.get_first(field)
+                .and_then(|v| v.as_str())
+                .unwrap_or_default()
+                .to_string()
+        };
+        let explanation = if explain {
+            Some(
+                query
+                    .explain(&self.searcher, addr)
+                    .map_err(err)?
+                    .to_pretty_json(),
+            )
+        } else {
+            None
+        };
+        Ok(Hit {
+            item: self.item_of(addr)?,
+            id: text(self.fields.ext_id),
+            score,
+            title: text(self.fields.title),
+            brand: text(self.fields.brand),
+            category: text(self.fields.category),
+            price: doc.get_first(self.fields.price).and_then(|v| v.as_f64()),
+            explanation,
+        })
+    }
+
+    /// The dense item index of a document.
+    pub(crate) fn item_of(&self, addr: DocAddress) -> Result<u32> {
+        self.item_columns
+            .get(addr.segment_ord as usize)
+            .and_then(|c| c.first(addr.doc_id))
+            .and_then(|v| u32::try_from(v).ok())
+            .ok_or_else(|| {
+                index_error(
+                    &self.dir,
+                    "a document has no valid item index; rebuild it with `shoplab index`",
+                )
+            })
+    }
+
+    /// The shared searcher (for the autocomplete and content model builders).
+    pub(crate) fn searcher(&self) -> &Searcher {
+        &self.searcher
+    }
+
+    /// The index's fields.
+    pub(crate) fn fields(&self) -> &Fields {
+        &self.fields
+    }
+
+    /// A fresh copy of the index's analyzer (analyzers need `&mut` to run).
+    pub(crate) fn analyzer(&self) -> TextAnalyzer {
+        self.analyzer.clone()
+    }
+
+    /// Every indexed document's address, segment by segment.
+    pub(crate) fn doc_addresses(&self) -> impl Iterator<Item = DocAddress> + '_ {
+        self.searcher
+            .segment_readers()
+            .iter()
+            .enumerate()
+            .flat_map(|(ord, seg)| {
+                let alive = seg.alive_bitset().cloned();
+                (0..seg.max_doc())
+                    .filter(move |d| alive.as_ref().is_none_or(|a| a.is_alive(*d)))
+                    .map(move |d| DocAddress::new(ord as u32, d))
+            })
+    }
+}
+
+/// OR of every term in every field with a boost above 0, each boosted.
+pub(crate) fn terms_query(fields: &[(Field, f32)], terms: &[String]) -> Box<dyn Query> {
+    let clauses = fields
+        .iter()
+        .filter(|(_, boost)| *boost > 0.0)
+        .flat_map(|&(field, boost)| terms.iter().map(move |t| boosted_term(field, t, boost)))
+        .collect();
+    Box::new(BooleanQuery::union(clauses))
+}
+
+/// A BM25 term query on a text field, scaled by `boost`.
+pub(crate) fn boosted_term(field: Field, term: &str, boost: f32) -> Box<dyn Query> {
+    let q: Box<dyn Query> = Box::new(TermQuery::new(
+        Term::from_field_text(field, term),
+        IndexRecordOption::WithFreqs,
+    ));
+    if boost == 1.0 {
+        q
+    } else {
+        Box::new(BoostQuery::new(q, boost))
+    }
+}
+
+fn facet_query(field: Field, facet: &Facet) -> Box<dyn Query> {
+    Box::new(TermQuery::new(
+        Term::from_facet(field, facet),
+        IndexRecordOption::Basic,
+    ))
+}
+
+#[cfg(test)]
+mod tests {
+    use shoplab_datasets::NoProgress;
+
+    use super::*;
+    use crate::search::request::FacetCount;
+    use crate::search::test_catalog::{indexed, items};
+
+    fn ids(r: &SearchResults) -> Vec<u32> {
+        r.hits.iter().map(|h| h.item).collect()
+    }
+
+    fn search(index: &SearchIndex, f: impl FnOnce(&mut SearchRequest)) -> Result<SearchResults> {
+        let mut req = SearchRequest::default();
+        f(&mut req);
+        index.search(&req)
+    }
+
+    #[test]
+    fn finds_english_and_chinese_items() -> Result<()> {
+        let (_dir, index) = indexed()?;
+        assert_eq!(index.n_docs(), 8);
+        let r = index.search(&SearchRequest::new("drills"))?;
+        assert_eq!(r.total_hits, 2);
+        let mut got = ids(&r);
+        got.sort_unstable();
+        assert_eq!(got, [0, 1]);
+        let hit = &r.hits[0];
+        assert!(hit.title.contains("Drill"));
+        assert_eq!(hit.category, "Tools > Power Tools > Drills");
+        assert!(hit.explanation.is_none());
+
+        let r = index.search(&SearchRequest::new("棉质"))?;
+        let mut got = ids(&r);
+        got.sort_unstable();
+        assert_eq!(got, [3, 4]);
+        assert_eq!(r.hits[0].brand, "优衣库");
+
+        // Mixed query: the English T-shirt matches every word, so it comes first.
+        let r = index.search(&SearchRequest::new("Red cotton T-shirts"))?;
+        assert_eq!(ids(&r)[0], 5);
+        assert!(ids(&r).contains(&3), "'t' also matches 红色棉质T恤");
+        // Description and attribute words are searchable too.
+        assert_eq!(ids(&index.search(&SearchRequest::new("batteries"))?), [0]);
+        assert_eq!(ids(&index.search(&SearchRequest::new("颜色"))?), [3]);
+        Ok(())
+    }
+
+    #[test]
+    fn facets_and_filters() -> Result<()> {
+        let (_dir, index) = indexed()?;
+        let r = index.search(&SearchRequest::new("hammer drill"))?;
+        assert_eq!(r.total_hits, 3);
+        let count =
+            |v: &[FacetCount], name: &str| v.iter().find(|f| f.value == name).map(|f| f.count);
+        assert_eq!(count(&r.facets.category, "Tools"), Some(3));
+        assert_eq!(count(&r.facets.brand, "Stanley"), Some(1));
+
+        let r = search(&index, |q| {
+            q.query = "hammer drill".into();
+            q.category = Some("Tools > Power Tools".into());
+        })?;
+        let mut got = ids(&r);
+        got.sort_unstable();
+        assert_eq!(got, [0, 1]);
+        assert_eq!(
+            r.facets.category,
+            [FacetCount {
+                value: "Tools > Power Tools > Drills".into(),
+                count: 2
+            }]
+        );
+
+        let r = search(&index, |q| {
+            q.query = "hammer".into();
+            q.brand = Some("Stanley".into());
+        })?;
+        assert_eq!(ids(&r), [2]);
+
+        let r = search(&index, |q| {
+            q.query = "drill".into();
+            q.max_price = Some(100.0);
+        })?;
+        assert_eq!(ids(&r), [0]);
+        assert_eq!(r.hits[0].price, Some(99.0));
+        let r = search(&index, |q| {
+            q.query = "drill".into();
+            q.min_price = Some(100.0);
+            q.max_price = Some(149.0);
+        })?;
+        assert_eq!(ids(&r), [1]);
+        // Unpriced items drop out once a price bound is set.
+        assert_eq!(ids(&index.search(&SearchRequest::new("jeans"))?), [6]);
+        let r = search(&index, |q| {
+            q.query = "jeans".into();
+            q.min_price = Some(0.0);
+        })?;
+        assert!(r.hits.is_empty());
+        Ok(())
+    }
+
+    #[test]
+    fn filters_do_not_change_scores_and_paging_works() -> Result<()> {
+        let (_dir, index) = indexed()?;
+        let all = index.search(&SearchRequest::new("hammer drill"))?;
+        let filtered = search(&index, |q| {
+            q.query = "hammer drill".into();
+            q.category = Some("Tools".into());
+        })?;
+        assert_eq!(all.hits, filtered.hits);
+        let page2 = search(&index, |q| {
+            q.query = "hammer drill".into();
+            q.k = 1;
+            q.offset = 1;
+        })?;
+        assert_eq!(page2.hits, all.hits[1..2]);
+        let ranked = index.rank(&SearchRequest::new("hammer drill"))?;
+        let pairs: Vec<(u32, f32)> = all.hits.iter().map(|h| (h.item, h.score)).collect();
+        assert_eq!(ranked, pairs);
+        let batch =
+            index.batch_search(&[SearchRequest::new("drill"), SearchRequest::new("hose")])?;
+        assert_eq!(ids(&batch[1]), [7]);
+        Ok(())
+    }
+
+    #[test]
+    fn explanations_weights_and_bad_queries() -> Result<()> {
+        let (_dir, index) = indexed()?;
+        let r = search(&index, |q| {
+            q.query = "garden".into();
+            q.explain = true;
+        })?;
+        let explanation = r.hits[0].explanation.clone().unwrap_or_default();
+        let json: serde_json::Value = serde_json::from_str(&explanation)
+            .map_err(|e| Error::invalid("explanation", &explanation, e.to_string()))?;
+        let value = json["value"].as_f64().unwrap_or(f64::NAN) as f32;
+        assert!((value - r.hits[0].score).abs() < 1e-4);
+
+        // Doubling the title boost doubles a title-only score.
+        let one = index.rank(&SearchRequest::new("hose"))?;
+        let mut req = SearchRequest::new("hose");
+        req.weights.title *= 2.0;
+        let two = index.rank(&req)?;
+        assert!((two[0].1 - 2.0 * one[0].1).abs() < 1e-4);
+
+        for text in ["", "   ", "?!-- ..."] {
+            let err = index
+                .search(&SearchRequest::new(text))
+                .err()
+                .map(|e| e.to_string());
+            assert!(
+                err.is_some_and(|e| e.contains("type at least one word")),
+                "{text:?}"
+            );
+        }
+        // Query syntax is just text.
+        for text in ["title:drill AND (", "\"unbalanced", "drill^3 -hammer*"] {
+            assert!(index.search(&SearchRequest::new(text)).is_ok(), "{text}");
+        }
+        Ok(())
+    }
+
+    #[test]
+    fn open_missing_index_says_what_to_do() {
+        let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+        let err = SearchIndex::open(&dir.path().join("index"))
+            .err()
+            .map(|e| e.to_string());
+        assert!(
+            err.is_some_and(|e| e.contains("no search index yet") && e.contains("shoplab index"))
+        );
+    }
+
+    #[test]
+    fn rebuild_replaces_and_cancel_keeps_the_old_index() -> Result<()> {
+        let (tmp, _index) = indexed()?;
+        let dir = tmp.path().join("index");
+        let catalog = items();
+        let stats = SearchIndex::build(
+            &dir,
+            catalog
+                .iter()
+                .take(3)
+                .enumerate()
+                .map(|(i, it)| (i as u32, it)),
+            &NoProgress,
+            &CancelToken::new(),
+        )?;
+        assert_eq!(stats.n_items, 3);
+        assert!(stats.size_bytes > 0);
+        assert_eq!(SearchIndex::open(&dir)?.n_docs(), 3);
+
+        let many: Vec<Item> = (0..2500).map(|_| catalog[7].clone()).collect();
+        let cancel = CancelToken::new();
+        cancel.cancel();
+        let r = SearchIndex::build(
+            &dir,
+            many.iter().enumerate().map(|(i, it)| (i as u32, it)),
+            &NoProgress,
+            &cancel,
+        );
+        assert!(matches!(r, Err(Error::Cancelled)));
+        assert_eq!(SearchIndex::open(&dir)?.n_docs(), 3);
+        // Nothing but the index is left beside it.
+        let names: Vec<String> = std::fs::read_dir(tmp.path())
+            .map_err(|e| Error::io("read", tmp.path(), e))?
+            .filter_map(|e| e.ok().map(|e| e.file_name().to_string_lossy().into_owned()))
+            .collect();
+        assert_eq!(names, ["index"]);
+        Ok(())
+    }
+}

@@ -1,0 +1,940 @@
+//! Importing a stream of records: idempotent, committed in chunks, resumable
+//! after a crash or a cancel, and never touching earlier imports on failure.
+//!
+//! Each chunk's transaction also stores how many reader outputs the import
+//! has consumed, so the committed data and the resume point always agree: a
+//! second run of an unfinished import skips exactly those outputs.
+
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+use rusqlite::OptionalExtension;
+use serde::{Deserialize, Serialize};
+use shoplab_datasets::read::{ReadOptions, Source};
+use shoplab_datasets::{CancelToken, Progress, Record, RowError};
+
+use super::history::{IMPORT_COLUMNS, ImportRecord, ImportStatus, import_from_row};
+use super::writer::{Counts, RecordWriter};
+use super::{Store, fingerprint, schema};
+use crate::error::{Error, Result};
+
+/// Rejected rows returned in an [`ImportReport`]; the rest are in the store.
+const SAMPLE_REJECTIONS: usize = 20;
+/// SQLite page cache during an import, in KiB (negative = KiB in SQLite).
+const IMPORT_CACHE_KIB: i64 = 64 * 1024;
+/// SQLite's default page cache, restored after an import so an idle store
+/// stays small.
+const DEFAULT_CACHE_KIB: i64 = 2000;
+
+/// The file being imported, as recorded in the import history.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ImportSource {
+    /// The file or data-set folder given by the user.
+    pub path: PathBuf,
+    /// The reader's format name.
+    pub format: String,
+    /// Content fingerprint (see [`fingerprint::fingerprint_file`]); imports
+    /// with the same fingerprint are the same data.
+    pub fingerprint: String,
+    /// Size in bytes.
+    pub size: u64,
+}
+
+/// How to import.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct ImportOptions {
+    /// Abort and roll back the whole import at the first rejected row
+    /// (default: false, rejected rows are stored for review and skipped).
+    pub strict: bool,
+    /// Create placeholder items for item ids missing from a non-empty catalog
+    /// (default: false, such rows are rejected). Into an empty catalog, new
+    /// items are always created.
+    pub allow_new_items: bool,
+    /// Reader outputs per committed chunk (default: 100 000). Larger chunks
+    /// import faster; smaller ones lose less work to a crash.
+    pub chunk_rows: usize,
+}
+
+impl Default for ImportOptions {
+    fn default() -> Self {
+        ImportOptions {
+            strict: false,
+            allow_new_items: false,
+            chunk_rows: 100_000,
+        }
+    }
+}
+
+/// What an import did. Counts are the import's totals, over all the runs it
+/// took; for a file imported before, they are that earlier import's.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ImportReport {
+    /// Id of the import in the history.
+    pub import_id: i64,
+    /// The file imported.
+    pub file: PathBuf,
+    /// The reader's format name.
+    pub format: String,
+    /// Records stored.
+    pub accepted: u64,
+    /// Rows rejected (kept in the store, see [`Store::rejected_rows`]).
+    pub rejected: u64,
+    /// Items created.
+    pub items: u64,
+    /// Items overwritten by a later record with the same id.
+    pub items_updated: u64,
+    /// Users created.
+    pub users: u64,
+    /// Events stored.
+    pub events: u64,
+    /// Judgments stored or updated.
+    pub judgments: u64,
+    /// The same content was imported before; nothing was added.
+    pub already_imported: bool,
+    /// An unfinished import was continued after this many reader outputs.
+    pub resumed_from: Option<u64>,
+    /// The first rejected rows.
+    pub sample_rejections: Vec<RowError>,
+    /// Wall time of this run, in seconds.
+    pub elapsed_s: f64,
+}
+
+/// A stream of reader outputs that may know where it is in its files.
+trait RecordStream: Iterator<Item = Result<Record, RowError>> {
+    /// File and 1-based line of the output read last.
+    fn location(&self) -> Option<(PathBuf, u64)>;
+    /// Total progress units (bytes for files), when known.
+    fn total_units(&self) -> Option<u64>;
+    /// Progress units done after `consumed` outputs.
+    fn units_done(&self, consumed: u64) -> u64;
+}
+
+/// Any iterator of outputs: progress counts records, positions are unknown.
+struct Plain<I>(I);
+
+impl<I: Iterator<Item = Result<Record, RowError>>> Iterator for Plain<I> {
+    type Item = Result<Record, RowError>;
+    fn next(&mut self) -> Option<Self::Item> {
+        self.0.next()
+    }
+}
+
+impl<I: Iterator<Item = Result<Record, RowError>>> RecordStream for Plain<I> {
+    fn location(&self) -> Option<(PathBuf, u64)> {
+        None
+    }
+    fn total_units(&self) -> Option<u64> {
+        None
+    }
+    fn units_done(&self, consumed: u64) -> u64 {
+        consumed
+    }
+}
+
+impl RecordStream for Source {
+    fn location(&self) -> Option<(PathBuf, u64)> {
+        self.position()
+    }
+    fn total_units(&self) -> Option<u64> {
+        Some(self.total_bytes())
+    }
+    fn units_done(&self, _consumed: u64) -> u64 {
+        self.bytes_read()
+    }
+}
+
+/// Why loading stopped early.
+enum Stop {
+    /// The user cancelled.
+    Cancelled,
+    /// A strict import met a rejected row.
+    Rejected(RowError),
+    /// SQLite failed.
+    Sql(rusqlite::Error),
+}
+
+impl From<rusqlite::Error> for Stop {
+    fn from(e: rusqlite::Error) -> Self {
+        Stop::Sql(e)
+    }
+}
+
+/// The import being run.
+struct Job<'a> {
+    id: i64,
+    file: String,
+    new_items_allowed: bool,
+    counts: Counts,
+    opts: &'a ImportOptions,
+}
+
+impl Store {
+    /// Imports reader outputs from `source`. Rows the reader or the store
+    /// rejects are kept in `rejected_rows`; see [`ImportOptions`] for strict
+    /// mode and unknown items. Importing content imported before adds
+    /// nothing; an unfinished import of the same content is resumed.
+    pub fn import<I>(
+        &mut self,
+        records: I,
+        source: &ImportSource,
+        opts: &ImportOptions,
+        progress: &dyn Progress,
+        cancel: &CancelToken,
+    ) -> Result<ImportReport>
+    where
+        I: Iterator<Item = std::result::Result<Record, RowError>>,
+    {
+        self.import_stream(Plain(records), source, opts, progress, cancel)
+    }
+
+    /// Reads `path` with the datasets readers and imports it (see
+    /// [`Store::import`]). Progress is in bytes of the source.
+    pub fn import_file(
+        &mut self,
+        path: &Path,
+        read: &ReadOptions,
+        opts: &ImportOptions,
+        progress: &dyn Progress,
+        cancel: &CancelToken,
+    ) -> Result<ImportReport> {
+        let records = shoplab_datasets::read::open(path, read)?;
+        let source = ImportSource {
+            path: path.to_path_buf(),
+            format: records.format().name().to_string(),
+            fingerprint: fingerprint::fingerprint_files(records.files())?,
+            size: records.total_bytes(),
+        };
+        self.import_stream(records, &source, opts, progress, cancel)
+    }
+
+    fn import_stream<S: RecordStream>(
+        &mut self,
+        mut records: S,
+        source: &ImportSource,
+        opts: &ImportOptions,
+        progress: &dyn Progress,
+        cancel: &CancelToken,
+    ) -> Result<ImportReport> {
+        let started = Instant::now();
+        if opts.chunk_rows == 0 {
+            return Err(Error::invalid(
+                "chunk_rows",
+                0,
+                "it must be at least 1 (default 100000)",
+            ));
+        }
+        let earlier = self.latest_import(&source.fingerprint)?;
+        let (job, resumed_from) = match earlier {
+            Some(done) if done.status == ImportStatus::Done => {
+                return self.report(done.id, true, None, started);
+            }
+            Some(unfinished) => {
+                let job = self.resume_job(&unfinished, source, opts)?;
+                (job, Some(unfinished.records_consumed))
+            }
+            None => (self.new_job(source, opts)?, None),
+        };
+        progress.stage("import", records.total_units());
+        let mut ordinal = 0u64;
+        while ordinal < job.counts.records_consumed && records.next().is_some() {
+            ordinal += 1;
+        }
+        if ordinal > 0 {
+            progress.advance(records.units_done(ordinal));
+        }
+
+        self.bulk_mode(true).map_err(|e| self.err(e))?;
+        let loaded = self.load(&mut records, &job, ordinal, progress, cancel);
+        // Both the bulk settings and the event indexes come back whatever
+        // happened, so readers stay fast.
+        let restored = self.bulk_mode(false).map_err(|e| self.err(e));
+        progress.finish_stage();
+        match loaded {
+            Ok(()) => {
+                restored?;
+                self.report(job.id, false, resumed_from, started)
+            }
+            Err(stop) => {
+                restored?;
+                Err(self.record_stop(&job, stop))
+            }
+        }
+    }
+
+    /// The newest import of content with this fingerprint.
+    fn latest_import(&self, fingerprint: &str) -> Result<Option<ImportRecord>> {
+        let sql = format!(
+            "SELECT {IMPORT_COLUMNS} FROM imports WHERE fingerprint = ? ORDER BY id DESC LIMIT 1"
+        );
+        self.conn
+            .query_row(&sql, [fingerprint], import_from_row)
+            .optional()
+            .map_err(|e| self.err(e))
+    }
+
+    /// Starts a new import in the history.
+    fn new_job<'a>(&self, source: &ImportSource, opts: &'a ImportOptions) -> Result<Job<'a>> {
+        let run = || -> rusqlite::Result<Job<'a>> {
+            let catalog_empty: bool =
+                self.conn
+                    .query_row("SELECT NOT EXISTS (SELECT 1 FROM items)", [], |r| r.get(0))?;
+            // Decided once, so a resumed import treats unknown items the same.
+            let new_items_allowed = opts.allow_new_items || catalog_empty;
+            let file = source.path.to_string_lossy().into_owned();
+            self.conn.execute(
+                "INSERT INTO imports (file, format, fingerprint, size, started_at, status, new_items_allowed) VALUES (?,?,?,?,?,'running',?)",
+                (
+                    &file,
+                    &source.format,
+                    &source.fingerprint,
+                    sql_int(source.size),
+                    now(),
+                    new_items_allowed,
+                ),
+            )?;
+            Ok(Job {
+                id: self.conn.last_insert_rowid(),
+                file,
+                new_items_allowed,
+                counts: Counts::default(),
+                opts,
+            })
+        };
+        run().map_err(|e| self.err(e))
+    }
+
+    /// Continues an unfinished import.
+    fn resume_job<'a>(
+        &self,
+        earlier: &ImportRecord,
+        source: &ImportSource,
+        opts: &'a ImportOptions,
+    ) -> Result<Job<'a>> {
+        let run = || -> rusqlite::Result<bool> {
+            self.conn.execute(
+                "UPDATE imports SET status = 'running', file = ?, finished_at = NULL WHERE id = ?",
+                (source.path.to_string_lossy(), earlier.id),
+            )?;
+            self.conn.query_row(
+                "SELECT new_items_allowed FROM imports WHERE id = ?",
+                [earlier.id],
+                |r| r.get(0),
+            )
+        };
+        let allowed = run().map_err(|e| self.err(e))?;
+        Ok(Job {
+            id: earlier.id,
+            file: source.path.to_string_lossy().into_owned(),
+            new_items_allowed: allowed || opts.allow_new_items,
+            counts: earlier.counts(),
+            opts,
+        })
+    }
+
+    /// Writes the remaining outputs chunk by chunk. A strict import is one
+    /// transaction, so its first rejection rolls all of it back.
+    fn load<S: RecordStream>(
+        &self,
+        records: &mut S,
+        job: &Job<'_>,
+        mut ordinal: u64,
+        progress: &dyn Progress,
+        cancel: &CancelToken,
+    ) -> std::result::Result<(), Stop> {
+        let conn = &self.conn;
+        conn.execute_batch(schema::DROP_EVENT_INDEXES)?;
+        conn.execute_batch("BEGIN IMMEDIATE")?;
+        let result = (|| {
+            let mut writer = RecordWriter::new(
+                conn,
+                job.id,
+                job.file.clone(),
+                job.new_items_allowed,
+                job.counts,
+            )?;
+            let mut units = records.units_done(ordinal);
+            loop {
+                if cancel.is_cancelled() {
+                    return Err(Stop::Cancelled);
+                }
+                let mut in_chunk = 0;
+                let mut exhausted = false;
+                while in_chunk < job.opts.chunk_rows {
+                    let Some(output) = records.next() else {
+                        exhausted = true;
+                        break;
+                    };
+                    ordinal += 1;
+                    in_chunk += 1;
+                    let rejected = writer.write(output, ordinal, &|| records.location())?;
+                    if let Some(row) = rejected
+                        && job.opts.strict
+                    {
+                        return Err(Stop::Rejected(row));
+                    }
+                }
+                writer.flush()?;
+                save_counts(conn, job.id, &writer.counts)?;
+                if exhausted {
+                    conn.execute(
+                        "UPDATE imports SET status = 'done', finished_at = ? WHERE id = ?",
+                        (now(), job.id),
+                    )?;
+                }
+                if exhausted || !job.opts.strict {
+                    conn.execute_batch("COMMIT")?;
+                }
+                let done = records.units_done(ordinal);
+                progress.advance(done.saturating_sub(units));
+                units = done;
+                if exhausted {
+                    return Ok(());
+                }
+                if !job.opts.strict {
+                    conn.execute_batch("BEGIN IMMEDIATE")?;
+                }
+            }
+        })();
+        if result.is_err() && !conn.is_autocommit() {
+            // Best effort: the error being returned matters more than this one.
+            let _ = conn.execute_batch("ROLLBACK");
+        }
+        result
+    }
+
+    /// Marks an import that stopped early and turns the stop into an error.
+    fn record_stop(&self, job: &Job<'_>, stop: Stop) -> Error {
+        let (status, error) = match stop {
+            Stop::Cancelled => (ImportStatus::Cancelled, Error::Cancelled),
+            Stop::Sql(e) => (ImportStatus::Failed, self.err(e)),
+            Stop::Rejected(row) => {
+                let message = format!(
+                    "strict import of {} stopped at the first rejected row, so nothing of it was stored: {row}. Fix the row, or import without --strict to skip bad rows",
+                    job.file
+                );
+                // The rejected row stays reviewable although the import rolled back.
+                let _ = self.conn.execute(
+                    "INSERT INTO rejected_rows (import_id, file, line, col, reason, raw) VALUES (?,?,?,?,?,?)",
+                    (
+                        job.id,
+                        row.file.to_string_lossy(),
+                        sql_int(row.line),
+                        &row.column,
+                        &row.reason,
+                        &row.raw,
+                    ),
+                );
+                (
+                    ImportStatus::Failed,
+                    Error::Store {
+                        path: self.path.clone(),
+                        message,
+                    },
+                )
+            }
+        };
+        if let Err(e) = self.conn.execute(
+            "UPDATE imports SET status = ? WHERE id = ?",
+            (status.as_str(), job.id),
+        ) {
+            tracing::warn!(import = job.id, error = %e, "cannot record why the import stopped");
+        }
+        error
+    }
+
+    /// Switches the settings that make bulk loading fast on or off. Skipping
+    /// fsync is safe for a killed process (the OS still has the writes); only
+    /// a power cut mid-import could lose the WAL tail, and it resumes then.
+    fn bulk_mode(&self, on: bool) -> rusqlite::Result<()> {
+        let (sync, cache) = if on {
+            ("OFF", -IMPORT_CACHE_KIB)
+        } else {
+            ("NORMAL", -DEFAULT_CACHE_KIB)
+        };
+        self.conn.pragma_update(None, "synchronous", sync)?;
+        self.conn.pragma_update(None, "cache_size", cache)?;
+        if !on {
+            // Rebuilds the indexes after a stopped import (no-op when present).
+            self.conn.execute_batch(schema::EVENT_INDEXES)?;
+        }
+        Ok(())
+    }
+
+    /// The report of import `id` as stored.
+    fn report(
+        &self,
+        id: i64,
+        already_imported: bool,
+        resumed_from: Option<u64>,
+        started: Instant,
+    ) -> Result<ImportReport> {
+        let sql = format!("SELECT {IMPORT_COLUMNS} FROM imports WHERE id = ?");
+        let record = self
+            .conn
+            .query_row(&sql, [id], import_from_row)
+            .map_err(|e| self.err(e))?;
+        Ok(ImportReport {
+            import_id: id,
+            file: record.file,
+            format: record.format,
+            accepted: record.accepted,
+            rejected: record.rejected,
+            items: record.items,
+            items_updated: record.items_updated,
+            users: record.users,
+            events: record.events,
+            judgments: record.judgments,
+            already_imported,
+            resumed_from,
+            sample_rejections: self.rejected_rows(id, SAMPLE_REJECTIONS)?,
+            elapsed_s: started.elapsed().as_secs_f64(),
+        })
+    }
+}
+
+/// Stores the running totals of an import in its open chunk.
+fn save_counts(conn: &rusqlite::Connection, id: i64, c: &Counts) -> rusqlite::Result<()> {
+    conn.prepare_cached(
+        "UPDATE imports SET records_consumed = ?, accepted = ?, rejected = ?, items = ?, items_updated = ?, users = ?, events = ?, judgments = ? WHERE id = ?",
+    )?
+    .execute((
+        sql_int(c.records_consumed),
+        sql_int(c.accepted),
+        sql_int(c.rejected),
+        sql_int(c.items),
+        sql_int(c.items_updated),
+        sql_int(c.users),
+        sql_int(c.events),
+        sql_int(c.judgments),
+        id,
+    ))?;
+    Ok(())
+}
+
+/// A count as SQLite's signed integer (counts never come near the limit).
+pub(super) fn sql_int(v: u64) -> i64 {
+    i64::try_from(v).unwrap_or(i64::MAX)
+}
+
+/// Unix seconds now.
+fn now() -> i64 {
+    chrono::Utc::now().timestamp()
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::atomic::{AtomicU64, Ordering};
+
+    use shoplab_datasets::{EventKind, NoProgress};
+
+    use super::*;
+    use crate::store::fixtures::{bad_row, event, item, judgment, ok, source, temp_store};
+
+    /// Cancels the token once `after` chunks have been reported.
+    struct CancelAfter {
+        token: CancelToken,
+        after: u64,
+        chunks: AtomicU64,
+    }
+
+    impl Progress for CancelAfter {
+        fn stage(&self, _name: &str, _total: Option<u64>) {}
+        fn advance(&self, _n: u64) {
+            if self.chunks.fetch_add(1, Ordering::Relaxed) + 1 >= self.after {
+                self.token.cancel();
+            }
+        }
+    }
+
+    fn events(n: i64) -> Vec<Record> {
+        (0..n)
+            .map(|i| {
+                event(
+                    i,
+                    &format!("u{}", i % 3),
+                    &format!("i{}", i % 4),
+                    EventKind::View,
+                )
+            })
+            .collect()
+    }
+
+    fn count(store: &Store, sql: &str) -> i64 {
+        store.conn.query_row(sql, [], |r| r.get(0)).unwrap_or(-1)
+    }
+
+    fn opts(chunk_rows: usize) -> ImportOptions {
+        ImportOptions {
+            chunk_rows,
+            ..ImportOptions::default()
+        }
+    }
+
+    #[test]
+    fn imports_items_users_events_and_judgments() -> Result<()> {
+        let (_dir, mut store) = temp_store()?;
+        let mut records = vec![item("i0", "Drill"), item("i1", "Saw")];
+        // More events than one multi-row batch, plus a remainder.
+        records.extend((0..70).map(|t| event(t, &format!("u{}", t % 5), "i1", EventKind::Click)));
+        records.push(judgment("saw", "i1", 2.0));
+        let cancel = CancelToken::new();
+        let report = store.import(ok(records), &source("a"), &opts(16), &NoProgress, &cancel)?;
+        assert_eq!(
+            (report.accepted, report.rejected, report.items, report.users),
+            (73, 0, 2, 5)
+        );
+        assert_eq!((report.events, report.judgments), (70, 1));
+        assert!(!report.already_imported && report.resumed_from.is_none());
+        assert_eq!(count(&store, "SELECT COUNT(*) FROM events"), 70);
+        assert_eq!(store.item_idx("i1")?, Some(1));
+        assert_eq!(store.user_idx("u4")?, Some(4));
+        let history = store.imports()?;
+        assert_eq!(history.len(), 1);
+        assert_eq!(history[0].status, ImportStatus::Done);
+        assert_eq!(history[0].records_consumed, 73);
+        assert!(history[0].finished_at.is_some());
+        Ok(())
+    }
+
+    #[test]
+    fn same_content_twice_adds_nothing() -> Result<()> {
+        let (_dir, mut store) = temp_store()?;
+        let cancel = CancelToken::new();
+        let first = store.import(ok(events(10)), &source("a"), &opts(4), &NoProgress, &cancel)?;
+        let again = store.import(ok(events(10)), &source("a"), &opts(4), &NoProgress, &cancel)?;
+        assert!(again.already_imported);
+        assert_eq!(again.import_id, first.import_id);
+        assert_eq!(count(&store, "SELECT COUNT(*) FROM events"), 10);
+        assert_eq!(store.imports()?.len(), 1);
+        // Other content is a new import.
+        store.import(ok(events(2)), &source("b"), &opts(4), &NoProgress, &cancel)?;
+        assert_eq!(count(&store, "SELECT COUNT(*) FROM events"), 12);
+        Ok(())
+    }
+
+    #[test]
+    fn cancelled_import_resumes_exactly_once() -> Result<()> {
+        let (_dir, mut store) = temp_store()?;
+        let outputs = || {
+            let mut v: Vec<std::result::Result<Record, RowError>> =
+                events(10).into_iter().map(Ok).collect();
+            v.insert(4, Err(bad_row(5)));
+            v.into_iter()
+        };
+        let token = CancelToken::new();
+        let stopper = CancelAfter {
+            token: token.clone(),
+            after: 1,
+            chunks: AtomicU64::new(0),
+        };
+        let stopped = store.import(outputs(), &source("a"), &opts(3), &stopper, &token);
+        assert!(matches!(stopped, Err(Error::Cancelled)));
+        let history = store.imports()?;
+        assert_eq!(history[0].status, ImportStatus::Cancelled);
+        assert_eq!(history[0].records_consumed, 3);
+        assert_eq!(count(&store, "SELECT COUNT(*) FROM events"), 3);
+
+        // The second run skips the three committed outputs and stores the
+        // rest (including the reader's rejection) exactly once.
+        let report = store.import(
+            outputs(),
+            &source("a"),
+            &opts(3),
+            &NoProgress,
+            &CancelToken::new(),
+        )?;
+        assert_eq!(report.resumed_from, Some(3));
+        assert_eq!(
+            (report.accepted, report.rejected, report.events),
+            (10, 1, 10)
+        );
+        assert_eq!(count(&store, "SELECT COUNT(*) FROM events"), 10);
+        assert_eq!(count(&store, "SELECT COUNT(DISTINCT ts) FROM events"), 10);
+        assert_eq!(count(&store, "SELECT COUNT(*) FROM rejected_rows"), 1);
+        assert_eq!(count(&store, "SELECT COUNT(*) FROM users"), 3);
+        assert_eq!(store.imports()?[0].status, ImportStatus::Done);
+        Ok(())
+    }
+
+    #[test]
+    fn reader_rejections_are_kept_with_their_place() -> Result<()> {
+        let (_dir, mut store) = temp_store()?;
+        let outputs = vec![Ok(event(1, "u", "i", EventKind::View)), Err(bad_row(7))];
+        let report = store.import(
+            outputs.into_iter(),
+            &source("a"),
+            &ImportOptions::default(),
+            &NoProgress,
+            &CancelToken::new(),
+        )?;
+        assert_eq!((report.accepted, report.rejected), (1, 1));
+        assert_eq!(report.sample_rejections, vec![bad_row(7)]);
+        assert_eq!(store.rejected_rows(report.import_id, 10)?, vec![bad_row(7)]);
+        Ok(())
+    }
+
+    #[test]
+    fn unknown_items_need_the_catalog_or_permission() -> Result<()> {
+        let (_dir, mut store) = temp_store()?;
+        let cancel = CancelToken::new();
+        let defaults = ImportOptions::default();
+        store.import(
+            ok(vec![item("i0", "Drill")]),
+            &source("cat"),
+            &defaults,
+            &NoProgress,
+            &cancel,
+        )?;
+        let refused = store.import(
+            ok(vec![
+                event(1, "u", "nope", EventKind::View),
+                judgment("q", "nope", 1.0),
+            ]),
+            &source("ev"),
+            &defaults,
+            &NoProgress,
+            &cancel,
+        )?;
+        assert_eq!(
+            (refused.accepted, refused.rejected, refused.users),
+            (0, 2, 0)
+        );
+        let reason = &refused.sample_rejections[0].reason;
+        assert!(reason.contains("unknown item 'nope'") && reason.contains("--allow-new-items"));
+        assert!(reason.starts_with("record 1"));
+        let allowed = ImportOptions {
+            allow_new_items: true,
+            ..ImportOptions::default()
+        };
+        let report = store.import(
+            ok(vec![event(1, "u", "nope", EventKind::View)]),
+            &source("ev2"),
+            &allowed,
+            &NoProgress,
+            &cancel,
+        )?;
+        assert_eq!((report.accepted, report.items), (1, 1));
+        assert_eq!(store.item_idx("nope")?, Some(1));
+        Ok(())
+    }
+
+    #[test]
+    fn events_into_an_empty_catalog_create_items() -> Result<()> {
+        let (_dir, mut store) = temp_store()?;
+        let report = store.import(
+            ok(events(8)),
+            &source("a"),
+            &ImportOptions::default(),
+            &NoProgress,
+            &CancelToken::new(),
+        )?;
+        assert_eq!((report.accepted, report.items, report.users), (8, 4, 3));
+        assert_eq!(store.item_ids()?, vec!["i0", "i1", "i2", "i3"]);
+        Ok(())
+    }
+
+    #[test]
+    fn a_later_duplicate_item_updates_it() -> Result<()> {
+        let (_dir, mut store) = temp_store()?;
+        let report = store.import(
+            ok(vec![
+                item("i0", "Old"),
+                item("i1", "Other"),
+                item("i0", "New"),
+            ]),
+            &source("a"),
+            &ImportOptions::default(),
+            &NoProgress,
+            &CancelToken::new(),
+        )?;
+        assert_eq!(
+            (report.accepted, report.items, report.items_updated),
+            (3, 2, 1)
+        );
+        assert_eq!(store.item(0)?.map(|i| i.title), Some("New".to_string()));
+        Ok(())
+    }
+
+    #[test]
+    fn strict_import_rolls_back_whole_and_keeps_the_row() -> Result<()> {
+        let (_dir, mut store) = temp_store()?;
+        let cancel = CancelToken::new();
+        store.import(
+            ok(events(4)),
+            &source("earlier"),
+            &opts(2),
+            &NoProgress,
+            &cancel,
+        )?;
+        let strict = ImportOptions {
+            strict: true,
+            chunk_rows: 2,
+            ..ImportOptions::default()
+        };
+        let mut outputs: Vec<std::result::Result<Record, RowError>> = (10..15)
+            .map(|t| Ok(event(t, "new-user", "i0", EventKind::Click)))
+            .collect();
+        outputs.push(Err(bad_row(9)));
+        let failed = store.import(
+            outputs.into_iter(),
+            &source("s"),
+            &strict,
+            &NoProgress,
+            &cancel,
+        );
+        let message = failed.err().map(|e| e.to_string()).unwrap_or_default();
+        assert!(message.contains("events.csv:9") && message.contains("without --strict"));
+        assert_eq!(count(&store, "SELECT COUNT(*) FROM events"), 4);
+        assert_eq!(store.user_idx("new-user")?, None);
+        let history = store.imports()?;
+        assert_eq!(history[1].status, ImportStatus::Failed);
+        assert_eq!(history[1].records_consumed, 0);
+        assert_eq!(store.rejected_rows(history[1].id, 5)?, vec![bad_row(9)]);
+        Ok(())
+    }
+
+    #[test]
+    fn zero_chunk_rows_is_refused() -> Result<()> {
+        let (_dir, mut store) = temp_store()?;
+        let r = store.import(
+            ok(events(1)),
+            &source("a"),
+            &opts(0),
+            &NoProgress,
+            &CancelToken::new(),
+        );
+        assert!(matches!(r, Err(Error::InvalidParameter { .. })));
+        Ok(())
+    }
+
+    #[test]
+    fn options_default_from_empty_json() -> std::result::Result<(), serde_json::Error> {
+        let o: ImportOptions = serde_json::from_str("{}")?;
+        assert_eq!(o, ImportOptions::default());
+        assert_eq!(o.chunk_rows, 100_000);
+        Ok(())
+    }
+
+    /// Throughput of synthetic events; run by hand:
+    /// `cargo test -p shoplab-engine --release bench_import -- --ignored --nocapture`
+    #[test]
+    #[ignore = "micro-benchmark, run by hand"]
+    fn bench_import_events() -> Result<()> {
+        let (_dir, mut store) = temp_store()?;
+        let n = 1_000_000i64;
+        // Built up front so only the store's work is timed.
+        let outputs: Vec<std::result::Result<Record, RowError>> = (0..n)
+            .map(|i| {
+                Ok(Record::Event(shoplab_datasets::Event {
+                    ts: 1_700_000_000 + i,
+                    user: format!("user-{}", (i * 7919) % 200_000),
+                    session: Some(format!("s{}", i / 20)),
+                    item: Some(format!("sku-{}", (i * 104_729) % 50_000)),
+                    kind: EventKind::ALL[(i % 4) as usize],
+                    query: (i % 10 == 0).then(|| format!("query {}", i % 5000)),
+                    value: None,
+                    position: Some((i % 20) as u32 + 1),
+                }))
+            })
+            .collect();
+        let start = Instant::now();
+        let report = store.import(
+            outputs.into_iter(),
+            &source("bench"),
+            &ImportOptions::default(),
+            &NoProgress,
+            &CancelToken::new(),
+        )?;
+        let s = start.elapsed().as_secs_f64();
+        // SCRATCH
+        let again: Vec<std::result::Result<Record, RowError>> = (0..n)
+            .map(|i| {
+                Ok(Record::Event(shoplab_datasets::Event {
+                    ts: 1_700_000_000 + i,
+                    user: format!("user-{}", (i * 7919) % 200_000),
+                    session: Some(format!("s{}", i / 20)),
+                    item: Some(format!("sku-{}", (i * 104_729) % 50_000)),
+                    kind: EventKind::ALL[(i % 4) as usize],
+                    query: (i % 10 == 0).then(|| format!("query {}", i % 5000)),
+                    value: None,
+                    position: Some((i % 20) as u32 + 1),
+                }))
+            })
+            .collect();
+        let t2 = Instant::now();
+        store.import(
+            again.into_iter(),
+            &source("bench2"),
+            &ImportOptions::default(),
+            &NoProgress,
+            &CancelToken::new(),
+        )?;
+        eprintln!(
+            "SCRATCH second import (known ids): {:.2}",
+            t2.elapsed().as_secs_f64()
+        );
+        eprintln!(
+            "imported {} events in {s:.2} s: {:.0} events/s",
+            report.events,
+            report.events as f64 / s
+        );
+        let start = Instant::now();
+        store
+            .conn
+            .execute_batch(schema::DROP_EVENT_INDEXES)
+            .and_then(|()| store.conn.execute_batch(schema::EVENT_INDEXES))
+            .map_err(|e| store.err(e))?;
+        eprintln!(
+            "of which index build: {:.2} s",
+            start.elapsed().as_secs_f64()
+        );
+        let start = Instant::now();
+        let log = store.interactions(&EventKind::ALL)?;
+        eprintln!(
+            "interactions(): {} events in {:.3} s",
+            log.len(),
+            start.elapsed().as_secs_f64()
+        );
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod file_tests {
+    use shoplab_datasets::NoProgress;
+
+    use super::*;
+    use crate::store::fixtures::temp_store;
+
+    #[test]
+    fn imports_a_csv_file_once_and_places_store_rejections() -> Result<()> {
+        let (dir, mut store) = temp_store()?;
+        let catalog = dir.path().join("items.csv");
+        std::fs::write(&catalog, "item_id,title\ni0,Drill\n")
+            .map_err(|e| Error::io("cannot write", &catalog, e))?;
+        let events = dir.path().join("events.csv");
+        std::fs::write(
+            &events,
+            "user_id,item_id,timestamp,event\nu1,i0,1700000000,view\nu1,ghost,1700000001,purchase\n",
+        )
+        .map_err(|e| Error::io("cannot write", &events, e))?;
+        let (read, opts, cancel) = (
+            ReadOptions::default(),
+            ImportOptions::default(),
+            CancelToken::new(),
+        );
+        let cat = store.import_file(&catalog, &read, &opts, &NoProgress, &cancel)?;
+        assert_eq!((cat.items, cat.accepted), (1, 1));
+        let report = store.import_file(&events, &read, &opts, &NoProgress, &cancel)?;
+        assert_eq!((report.accepted, report.rejected), (1, 1));
+        let row = &report.sample_rejections[0];
+        // The store rejected it, but the reader knew where it was.
+        assert_eq!((row.file.as_path(), row.line), (events.as_path(), 3));
+        assert!(row.reason.starts_with("unknown item 'ghost'"));
+        let again = store.import_file(&events, &read, &opts, &NoProgress, &cancel)?;
+        assert!(again.already_imported);
+        assert_eq!(store.stats()?.events, 1);
+        Ok(())
+    }
+}

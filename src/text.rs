@@ -1,0 +1,150 @@
+//! Human-readable renderings of engine results for the terminal.
+//! (Presentation belongs to the face; the engine returns plain data.)
+
+use shoplab_engine::metrics::Metric;
+use shoplab_engine::search::{FieldWeights, SearchEvalReport, SearchResults};
+use shoplab_engine::store::{ImportRecord, StoreStats};
+
+use crate::table::{num, render};
+
+fn date(ts: Option<i64>) -> String {
+    ts.and_then(|t| chrono::DateTime::from_timestamp(t, 0))
+        .map_or_else(|| "-".to_string(), |d| d.format("%Y-%m-%d").to_string())
+}
+
+/// Data health in a few lines.
+pub fn stats(s: &StoreStats) -> String {
+    let kinds: Vec<String> = s
+        .events_by_kind
+        .iter()
+        .map(|(k, n)| format!("{k} {n}"))
+        .collect();
+    format!(
+        "{} items, {} users, {} events ({} to {}), {} judgments on {} queries\n\
+         events by kind: {}\n\
+         sparsity {:.3}%, cold users {} and cold items {} (fewer than {} item events), {} distinct searches\n\
+         {} imports, {} rejected rows (see `shoplab imports`)\n",
+        s.items,
+        s.users,
+        s.events,
+        date(s.first_ts),
+        date(s.last_ts),
+        s.judgments,
+        s.judged_queries,
+        if kinds.is_empty() {
+            "-".to_string()
+        } else {
+            kinds.join(", ")
+        },
+        s.sparsity * 100.0,
+        s.cold_users,
+        s.cold_items,
+        shoplab_engine::store::COLD_THRESHOLD,
+        s.distinct_queries,
+        s.imports,
+        s.rejected_rows
+    )
+}
+
+/// One line of the import log.
+pub fn import_line(r: &ImportRecord) -> String {
+    format!(
+        "#{} {} [{}] {:?}: {} accepted, {} rejected ({} items, {} users, {} events, {} judgments), started {}",
+        r.id,
+        r.file.display(),
+        r.format,
+        r.status,
+        r.accepted,
+        r.rejected,
+        r.items,
+        r.users,
+        r.events,
+        r.judgments,
+        chrono::DateTime::from_timestamp(r.started_at, 0).map_or_else(
+            || "-".to_string(),
+            |d| d.format("%Y-%m-%d %H:%M:%S UTC").to_string()
+        )
+    )
+}
+
+/// Search hits as a table, then facets.
+pub fn search_results(r: &SearchResults) -> String {
+    let mut rows = vec![vec![
+        "#".to_string(),
+        "id".to_string(),
+        "title".to_string(),
+        "brand".to_string(),
+        "category".to_string(),
+        "price".to_string(),
+        "score".to_string(),
+    ]];
+    for (i, h) in r.hits.iter().enumerate() {
+        rows.push(vec![
+            (i + 1).to_string(),
+            h.id.clone(),
+            h.title.clone(),
+            h.brand.clone(),
+            h.category.clone(),
+            h.price.map_or_else(String::new, |p| format!("{p:.2}")),
+            format!("{:.3}", h.score),
+        ]);
+    }
+    let mut s = format!("{} matching items ({} µs)\n", r.total_hits, r.took_us);
+    if !r.hits.is_empty() {
+        s.push_str(&render(&rows));
+    }
+    for h in &r.hits {
+        if let Some(e) = &h.explanation {
+            s.push_str(&format!("\n{} {}:\n{e}\n", h.id, h.title));
+        }
+    }
+    let facet = |name: &str, list: &[shoplab_engine::search::FacetCount]| {
+        if list.is_empty() {
+            return String::new();
+        }
+        let parts: Vec<String> = list
+            .iter()
+            .take(8)
+            .map(|f| format!("{} ({})", f.value, f.count))
+            .collect();
+        format!("{name}: {}\n", parts.join(", "))
+    };
+    s.push_str(&facet("categories", &r.facets.category));
+    s.push_str(&facet("brands", &r.facets.brand));
+    s
+}
+
+/// Search-quality means per K and latency.
+pub fn search_eval(r: &SearchEvalReport) -> String {
+    let mut rows = vec![
+        std::iter::once("K".to_string())
+            .chain(Metric::ALL.iter().map(|m| m.to_string()))
+            .collect::<Vec<_>>(),
+    ];
+    for (k, m) in r.config.ks.iter().zip(&r.means) {
+        rows.push(
+            std::iter::once(k.to_string())
+                .chain(Metric::ALL.iter().map(|x| num(Some(x.of(m)))))
+                .collect(),
+        );
+    }
+    format!(
+        "{} queries judged ({} left out: nothing relevant), boosts {}\n{}latency per query: p50 {:.0} µs, p95 {:.0} µs, p99 {:.0} µs\n",
+        r.n_queries,
+        r.n_skipped,
+        weights(&r.config.weights),
+        render(&rows),
+        r.latency.p50_us,
+        r.latency.p95_us,
+        r.latency.p99_us
+    )
+}
+
+/// Field boosts as `title=2 description=0.5 ...`.
+pub fn weights(w: &FieldWeights) -> String {
+    w.named()
+        .iter()
+        .map(|(n, v)| format!("{n}={v}"))
+        .collect::<Vec<_>>()
+        .join(" ")
+}

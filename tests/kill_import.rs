@@ -102,7 +102,7 @@ fn killed_import_resumes_exactly_once() {
     assert_eq!(total + rejected, expected_rows, "events stored once each");
     let dupes = count(
         &db,
-        "SELECT COUNT(*) FROM (SELECT ts, user_idx, item_idx, kind, COUNT(*) c FROM events GROUP BY ts, user_idx, item_idx, kind, session, query HAVING c > 1)",
+        "SELECT COUNT(*) FROM (SELECT ts, user_idx, item_idx, kind, COUNT(*) c FROM events GROUP BY ts, user_idx, item_idx, kind, session, query_id HAVING c > 1)",
     );
     let dupes_in_file = {
         let text = std::fs::read_to_string(&events).unwrap();

@@ -257,6 +257,9 @@ fn locked_database_is_reported() {
     drop(conn);
     assert!(!o.status.success());
     let err = stderr(&o).to_lowercase();
-    assert!(err.contains("another program") || err.contains("locked"), "{err}");
+    assert!(
+        err.contains("another program") || err.contains("locked"),
+        "{err}"
+    );
     assert_eq!(stats(&root), before);
 }

@@ -3,11 +3,13 @@
 //!
 //! Id maps live in memory for the whole import (loaded from the store at its
 //! start), because a SQL lookup per event would cost more than the insert.
+//! They hash with foldhash: FxHash's weak high bits made hashbrown probe
+//! long chains on ids like `user-123`, costing more than the inserts.
 
 use std::path::PathBuf;
 
+use foldhash::HashMap;
 use rusqlite::Connection;
-use rustc_hash::FxHashMap;
 use serde::{Deserialize, Serialize};
 use shoplab_datasets::{Event, Item, Judgment, Record, RowError, User};
 
@@ -60,9 +62,9 @@ pub(super) struct RecordWriter<'c> {
     /// Whether an unknown item id creates a placeholder item (else the row is
     /// rejected); fixed when the import starts.
     new_items_allowed: bool,
-    users: FxHashMap<Box<str>, u32>,
-    items: FxHashMap<Box<str>, u32>,
-    queries: FxHashMap<Box<str>, i64>,
+    users: HashMap<Box<str>, u32>,
+    items: HashMap<Box<str>, u32>,
+    queries: HashMap<Box<str>, i64>,
     pending: Vec<EventRow>,
     batch_sql: String,
     /// Running totals of the import.
@@ -396,7 +398,7 @@ fn bind_event(
 fn load_map<V: rusqlite::types::FromSql>(
     conn: &Connection,
     sql: &str,
-) -> rusqlite::Result<FxHashMap<Box<str>, V>> {
+) -> rusqlite::Result<HashMap<Box<str>, V>> {
     let mut stmt = conn.prepare(sql)?;
     let rows = stmt.query_map([], |r| {
         Ok((r.get::<_, String>(0)?.into_boxed_str(), r.get(1)?))

@@ -225,36 +225,60 @@ fn bench_index_search(ctx: &Ctx, dir: &Path, items: usize) -> Result<Vec<Figure>
     if queries.is_empty() {
         return Ok(out);
     }
-    // Warm up, then time each query on its own.
+    // Warm up, then time each query on its own, in three forms: what the
+    // `search` command does (hits + total + facets), hits + total only, and
+    // the ranking alone (what evaluation and fusion use).
+    let request = |q: &str, facets: bool| SearchRequest {
+        query: q.to_string(),
+        facets,
+        ..SearchRequest::default()
+    };
     for q in queries.iter().take(200) {
-        index.search(&SearchRequest {
-            query: q.clone(),
-            ..SearchRequest::default()
-        })?;
+        index.search(&request(q, true))?;
     }
-    let mut lat = Vec::new();
-    for round in 0..5 {
-        for q in &queries {
-            let req = SearchRequest {
-                query: q.clone(),
-                ..SearchRequest::default()
-            };
-            let t = Instant::now();
-            index.search(&req)?;
-            if round > 0 {
-                lat.push(t.elapsed().as_secs_f64() * 1e6);
-            }
-        }
-    }
-    lat.sort_by(f64::total_cmp);
-    let pct = |p: f64| lat[((lat.len() - 1) as f64 * p).round() as usize];
+    type Variant<'a> = (&'a str, &'a dyn Fn(&str) -> Result<()>);
+    let with_facets = |q: &str| {
+        index
+            .search(&request(q, true))
+            .map(|_| ())
+            .map_err(anyhow::Error::from)
+    };
+    let hits_only = |q: &str| {
+        index
+            .search(&request(q, false))
+            .map(|_| ())
+            .map_err(anyhow::Error::from)
+    };
+    let rank_only = |q: &str| {
+        index
+            .rank(&request(q, false))
+            .map(|_| ())
+            .map_err(anyhow::Error::from)
+    };
+    let variants: [Variant<'_>; 3] = [
+        ("search (hits, total, facets)", &with_facets),
+        ("search (hits, total)", &hits_only),
+        ("rank (top 10 ids and scores)", &rank_only),
+    ];
     let qlabel = format!(
         "{label}, {} distinct queries x 4 rounds, top 10, warm",
         queries.len()
     );
-    out.push(fig("search latency p50", pct(0.50), "µs", &qlabel));
-    out.push(fig("search latency p95", pct(0.95), "µs", &qlabel));
-    out.push(fig("search latency p99", pct(0.99), "µs", &qlabel));
+    for (name, run) in variants {
+        let mut lat = Vec::new();
+        for _ in 0..4 {
+            for q in &queries {
+                let t = Instant::now();
+                run(q)?;
+                lat.push(t.elapsed().as_secs_f64() * 1e6);
+            }
+        }
+        lat.sort_by(f64::total_cmp);
+        let pct = |p: f64| lat[((lat.len() - 1) as f64 * p).round() as usize];
+        out.push(fig(&format!("{name} p50"), pct(0.50), "µs", &qlabel));
+        out.push(fig(&format!("{name} p95"), pct(0.95), "µs", &qlabel));
+        out.push(fig(&format!("{name} p99"), pct(0.99), "µs", &qlabel));
+    }
     Ok(out)
 }
 

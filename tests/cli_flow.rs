@@ -79,6 +79,43 @@ fn files_to_measured_comparison() {
             );
         }
     }
+    // The TREC files reproduce the recorded numbers (what trec_eval would read).
+    let ease = runs.iter().find(|r| r["model"] == "ease").unwrap();
+    let run_dir = root.join("runs").join(ease["id"].as_str().unwrap());
+    let mut relevant: std::collections::HashMap<String, std::collections::HashSet<String>> =
+        Default::default();
+    for line in std::fs::read_to_string(run_dir.join("qrels.trec"))
+        .unwrap()
+        .lines()
+    {
+        let f: Vec<&str> = line.split(' ').collect();
+        relevant
+            .entry(f[0].to_string())
+            .or_default()
+            .insert(f[2].to_string());
+    }
+    let mut hits: std::collections::HashMap<String, usize> = Default::default();
+    for line in std::fs::read_to_string(run_dir.join("run.trec"))
+        .unwrap()
+        .lines()
+    {
+        let f: Vec<&str> = line.split(' ').collect();
+        let rank: usize = f[3].parse().unwrap();
+        if rank <= 10 && relevant.get(f[0]).is_some_and(|r| r.contains(f[2])) {
+            *hits.entry(f[0].to_string()).or_default() += 1;
+        }
+    }
+    let recall: f64 = relevant
+        .iter()
+        .map(|(u, r)| hits.get(u).copied().unwrap_or(0) as f64 / r.len() as f64)
+        .sum::<f64>()
+        / relevant.len() as f64;
+    let recorded = ease["metrics"][1]["recall"].as_f64().unwrap();
+    assert!(
+        (recall - recorded).abs() < 1e-9,
+        "TREC files give recall@10 {recall}, run says {recorded}"
+    );
+
     // Personalised models beat global popularity on a shop with real tastes.
     let ndcg_of = |name: &str| {
         runs.iter()

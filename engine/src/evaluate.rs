@@ -124,6 +124,10 @@ pub struct UserResult {
     pub metrics: Vec<MetricSet>,
     /// Share of (test item, negative item) pairs ranked correctly.
     pub auc: f64,
+    /// The recommended list at the largest K, best first.
+    pub top: Vec<u32>,
+    /// The model's score of each item in `top`.
+    pub top_scores: Vec<f32>,
 }
 
 /// Everything an evaluation measured.
@@ -168,8 +172,6 @@ pub struct EvalReport {
 /// What one worker learnt about one shopper.
 struct Outcome {
     result: UserResult,
-    /// Top list at the largest K.
-    top: Vec<u32>,
     latency_us: f64,
 }
 
@@ -376,8 +378,13 @@ impl Worker {
                 n_test: self.test_items.len(),
                 metrics: metrics_at_many(&self.ranked, &qrels, &opts.ks),
                 auc,
+                top: self.ranked.clone(),
+                top_scores: self
+                    .ranked
+                    .iter()
+                    .map(|&i| self.scores[i as usize])
+                    .collect(),
             },
-            top: self.ranked.clone(),
             latency_us,
         }
     }
@@ -499,31 +506,32 @@ fn summarise(
         }
         auc += o.result.auc;
         latencies.push(o.latency_us);
-        if !o.top.is_empty() {
+        if !o.result.top.is_empty() {
             n_lists += 1;
-            let len = o.top.len() as f64;
-            novelty += o.top.iter().map(|&i| self_info(i)).sum::<f64>() / len;
+            let len = o.result.top.len() as f64;
+            novelty += o.result.top.iter().map(|&i| self_info(i)).sum::<f64>() / len;
             arp += o
+                .result
                 .top
                 .iter()
                 .map(|&i| f64::from(popularity[i as usize]))
                 .sum::<f64>()
                 / len;
-            for &i in &o.top {
+            for &i in &o.result.top {
                 recommended[i as usize] = true;
             }
         }
         if let Some(features) = item_features
-            && o.top.len() >= 2
+            && o.result.top.len() >= 2
         {
             let mut differ = 0usize;
-            for (a, &x) in o.top.iter().enumerate() {
-                differ += o.top[a + 1..]
+            for (a, &x) in o.result.top.iter().enumerate() {
+                differ += o.result.top[a + 1..]
                     .iter()
                     .filter(|&&y| features[x as usize] != features[y as usize])
                     .count();
             }
-            let pairs = o.top.len() * (o.top.len() - 1) / 2;
+            let pairs = o.result.top.len() * (o.result.top.len() - 1) / 2;
             diversity += differ as f64 / pairs as f64;
             n_diverse += 1;
         }

@@ -392,6 +392,7 @@ impl Project {
         progress: &dyn Progress,
         cancel: &CancelToken,
     ) -> Result<RunRecord> {
+        let start = std::time::Instant::now();
         let log = self.interactions(&spec.kinds)?;
         if log.is_empty() {
             return Err(Error::Empty(
@@ -401,6 +402,11 @@ impl Project {
         let user_ids = self.store.user_ids()?;
         let item_ids = self.store.item_ids()?;
         let categories = self.item_categories()?;
+        tracing::info!(
+            seconds = start.elapsed().as_secs_f64(),
+            events = log.len(),
+            "run: data loaded"
+        );
         let fit_model = |m: &ModelSpec, t: &Interactions, p: &dyn Progress, c: &CancelToken| {
             self.fit_model(m, t, p, c)
         };

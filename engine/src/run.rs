@@ -16,9 +16,7 @@ use std::path::Path;
 use std::time::Instant;
 
 use serde::{Deserialize, Serialize};
-use shoplab_datasets::{
-    CancelToken, EventKind, Interactions, Progress, Recommender, UserQuery, Weighting, top_k,
-};
+use shoplab_datasets::{CancelToken, EventKind, Interactions, Progress, Recommender, Weighting};
 
 use crate::error::{Error, Result};
 use crate::evaluate::{EvalOptions, EvalReport, evaluate};
@@ -235,7 +233,9 @@ pub fn fit(
     progress: &dyn Progress,
     cancel: &CancelToken,
 ) -> Result<Fitted> {
+    let started = Instant::now();
     let split = split(log, &spec.split)?;
+    tracing::info!(seconds = started.elapsed().as_secs_f64(), "run: split");
     if split.train.is_empty() {
         return Err(Error::Empty(
             "the training split is empty: import events first, or lower the test fraction".into(),
@@ -275,6 +275,7 @@ pub fn evaluate_and_record(
         inputs.item_categories,
     )?;
     let eval_seconds = start.elapsed().as_secs_f64();
+    tracing::info!(seconds = eval_seconds, "run: evaluated");
     let model_name = fitted.model.name().to_string();
     let record = RunRecord {
         id: new_run_id(
@@ -305,7 +306,12 @@ pub fn evaluate_and_record(
         auc: report.auc,
         summary: summary_of(&report, fitted.model.size_bytes()),
     };
+    let written = std::time::Instant::now();
     write_run(paths, &record, &report, inputs, fitted, &train_matrix)?;
+    tracing::info!(
+        seconds = written.elapsed().as_secs_f64(),
+        "run: files written"
+    );
     Ok(record)
 }
 
@@ -366,8 +372,7 @@ fn write_run(
         &dir.join("per_user.csv"),
         per_user_csv(record, report, inputs.user_ids).as_bytes(),
     )?;
-    let k = record.spec.eval.ks.iter().copied().max().unwrap_or(10);
-    let (run, qrels) = trec_files(record, report, inputs, fitted, train_matrix, k);
+    let (run, qrels) = trec_files(record, report, inputs, fitted, train_matrix);
     write_atomic(&dir.join("run.trec"), run.as_bytes())?;
     write_atomic(&dir.join("qrels.trec"), qrels.as_bytes())?;
     write_json_atomic(&dir.join("run.json"), record)
@@ -402,7 +407,8 @@ fn csv_field(s: &str) -> String {
     }
 }
 
-/// TREC run and qrels text for the evaluated users, so the numbers can be
+/// TREC run and qrels text for the evaluated users (the lists the
+/// evaluation ranked, not a second scoring pass), so the numbers can be
 /// re-checked with trec_eval or ranx.
 fn trec_files(
     record: &RunRecord,
@@ -410,56 +416,32 @@ fn trec_files(
     inputs: &RunInputs<'_>,
     fitted: &Fitted,
     train_matrix: &shoplab_datasets::SparseMatrix,
-    k: usize,
 ) -> (String, String) {
     let test = fitted.split.test.to_matrix(Weighting::Binary);
     let mut run = String::new();
     let mut qrels = String::new();
-    let mut scores = vec![0f32; fitted.model.n_items()];
     let tag = record.name.replace(char::is_whitespace, "_");
+    let doc = |item: u32| {
+        trec_token(
+            inputs
+                .item_ids
+                .get(item as usize)
+                .map_or("", String::as_str),
+            item as usize,
+        )
+    };
     for u in &report.per_user {
         let user = u.user as usize;
         let qid = trec_token(inputs.user_ids.get(user).map_or("", String::as_str), user);
-        let (hist, weights) = train_matrix.row(user);
-        scores.iter_mut().for_each(|s| *s = 0.0);
-        let q = UserQuery {
-            user: Some(u.user),
-            history: hist,
-            weights,
-        };
-        fitted.model.score(&q, &mut scores);
-        let exclude: &[u32] = if record.spec.eval.exclude_train {
-            hist
-        } else {
-            &[]
-        };
-        for (rank, item) in top_k(&scores, k, exclude).into_iter().enumerate() {
-            let doc = trec_token(
-                inputs
-                    .item_ids
-                    .get(item as usize)
-                    .map_or("", String::as_str),
-                item as usize,
-            );
-            let _ = writeln!(
-                run,
-                "{qid} Q0 {doc} {} {} {tag}",
-                rank + 1,
-                scores[item as usize]
-            );
+        for (rank, (&item, score)) in u.top.iter().zip(&u.top_scores).enumerate() {
+            let _ = writeln!(run, "{qid} Q0 {} {} {score} {tag}", doc(item), rank + 1);
         }
+        let hist = train_matrix.row(user).0;
         for &item in test.row(user).0 {
             if record.spec.eval.exclude_train && hist.binary_search(&item).is_ok() {
                 continue;
             }
-            let doc = trec_token(
-                inputs
-                    .item_ids
-                    .get(item as usize)
-                    .map_or("", String::as_str),
-                item as usize,
-            );
-            let _ = writeln!(qrels, "{qid} 0 {doc} 1");
+            let _ = writeln!(qrels, "{qid} 0 {} 1", doc(item));
         }
     }
     (run, qrels)

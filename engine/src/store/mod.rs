@@ -13,7 +13,6 @@ mod history;
 mod import;
 mod read;
 mod schema;
-mod scratch;
 mod stats;
 mod writer;
 

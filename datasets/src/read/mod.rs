@@ -204,6 +204,49 @@ impl Source {
     pub fn position(&self) -> Option<(PathBuf, u64)> {
         self.pos.current()
     }
+
+    /// A handle on this source's position that stays valid while the source
+    /// itself is read on another thread.
+    pub fn tracker(&self) -> Tracker {
+        Tracker {
+            pos: self.pos.clone(),
+            total_bytes: self.total_bytes,
+        }
+    }
+}
+
+/// Where a record was read: an opaque file index and a 1-based line.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Cursor(u64, u64);
+
+/// Progress and positions of a [`Source`], shareable across threads.
+#[derive(Debug, Clone)]
+pub struct Tracker {
+    pos: Arc<Position>,
+    total_bytes: u64,
+}
+
+impl Tracker {
+    /// Bytes read so far (as [`Source::bytes_read`]).
+    pub fn bytes_read(&self) -> u64 {
+        self.pos.bytes.load(Ordering::Relaxed).min(self.total_bytes)
+    }
+
+    /// Total bytes of all files.
+    pub fn total_bytes(&self) -> u64 {
+        self.total_bytes
+    }
+
+    /// Position of the record read last; cheap, for tagging every record.
+    pub fn cursor(&self) -> Cursor {
+        let (f, l) = self.pos.cursor();
+        Cursor(f, l)
+    }
+
+    /// File path and line of a cursor.
+    pub fn locate(&self, c: Cursor) -> Option<(PathBuf, u64)> {
+        self.pos.locate((c.0, c.1))
+    }
 }
 
 fn file_name(p: &Path) -> String {

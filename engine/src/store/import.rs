@@ -10,10 +10,11 @@ use std::time::Instant;
 
 use rusqlite::OptionalExtension;
 use serde::{Deserialize, Serialize};
-use shoplab_datasets::read::{ReadOptions, Source};
+use shoplab_datasets::read::ReadOptions;
 use shoplab_datasets::{CancelToken, Progress, Record, RowError};
 
 use super::history::{IMPORT_COLUMNS, ImportRecord, ImportStatus, import_from_row};
+use super::prefetch::Prefetched;
 use super::writer::{Counts, RecordWriter};
 use super::{Store, fingerprint, schema};
 use crate::error::{Error, Result};
@@ -132,9 +133,9 @@ impl<I: Iterator<Item = Result<Record, RowError>>> RecordStream for Plain<I> {
     }
 }
 
-impl RecordStream for Source {
+impl RecordStream for Prefetched {
     fn location(&self) -> Option<(PathBuf, u64)> {
-        self.position()
+        Prefetched::location(self)
     }
     fn total_units(&self) -> Option<u64> {
         Some(self.total_bytes())
@@ -164,8 +165,6 @@ impl From<rusqlite::Error> for Stop {
 struct Job<'a> {
     id: i64,
     file: String,
-    /// Source size in bytes.
-    size: u64,
     new_items_allowed: bool,
     counts: Counts,
     opts: &'a ImportOptions,
@@ -207,6 +206,8 @@ impl Store {
             fingerprint: fingerprint::fingerprint_files(records.files())?,
             size: records.total_bytes(),
         };
+        let records = Prefetched::spawn(records)
+            .map_err(|e| Error::io("cannot start a reader thread for", path, e))?;
         self.import_stream(records, &source, opts, progress, cancel)
     }
 
@@ -298,7 +299,6 @@ impl Store {
             Ok(Job {
                 id: self.conn.last_insert_rowid(),
                 file,
-                size: source.size,
                 new_items_allowed,
                 counts: Counts::default(),
                 opts,
@@ -329,7 +329,6 @@ impl Store {
         Ok(Job {
             id: earlier.id,
             file: source.path.to_string_lossy().into_owned(),
-            size: source.size,
             new_items_allowed: allowed || opts.allow_new_items,
             counts: earlier.counts(),
             opts,
@@ -347,13 +346,10 @@ impl Store {
         cancel: &CancelToken,
     ) -> std::result::Result<(), Stop> {
         let conn = &self.conn;
-        let stored: i64 =
-            conn.query_row("SELECT COALESCE(MAX(rowid), 0) FROM events", [], |r| {
-                r.get(0)
-            })?;
-        if rebuild_pays(stored, job.size) {
-            conn.execute_batch(schema::DROP_EVENT_INDEXES)?;
-        }
+        // The per-user index serves only the shopper timeline; keeping it
+        // up to date costs a third of an import, so it is dropped here and
+        // rebuilt on first use (see `Store::user_events`).
+        conn.execute_batch(schema::DROP_EVENT_INDEXES)?;
         conn.execute_batch("BEGIN IMMEDIATE")?;
         let result = (|| {
             let mut writer = RecordWriter::new(
@@ -464,10 +460,6 @@ impl Store {
         };
         self.conn.pragma_update(None, "synchronous", sync)?;
         self.conn.pragma_update(None, "cache_size", cache)?;
-        if !on {
-            // Rebuilds the indexes after a stopped import (no-op when present).
-            self.conn.execute_batch(schema::EVENT_INDEXES)?;
-        }
         Ok(())
     }
 
@@ -501,16 +493,6 @@ impl Store {
             elapsed_s: started.elapsed().as_secs_f64(),
         })
     }
-}
-
-/// Whether dropping the event indexes and building them again after the
-/// load beats keeping them up to date: a sorted rebuild costs about half as
-/// much per row as a random insert into the B-tree, so it pays when the new
-/// events are at least about half as many as those stored. New events are
-/// guessed from the file size at a conservative 32 bytes each.
-fn rebuild_pays(stored_events: i64, source_bytes: u64) -> bool {
-    let incoming = source_bytes / 32;
-    incoming.saturating_mul(2) >= u64::try_from(stored_events).unwrap_or(0)
 }
 
 /// Stores the running totals of an import in its open chunk.
@@ -845,13 +827,6 @@ mod tests {
             .map_err(|e| store.err(e))?;
         assert_eq!(attributes, r#"{"region":"north"}"#);
         Ok(())
-    }
-
-    #[test]
-    fn indexes_are_rebuilt_only_for_big_imports() {
-        assert!(rebuild_pays(0, 1));
-        assert!(rebuild_pays(1_000_000, 500 * 1024 * 1024));
-        assert!(!rebuild_pays(10_000_000, 1024 * 1024));
     }
 
     #[test]

@@ -11,6 +11,7 @@ mod fingerprint;
 mod fixtures;
 mod history;
 mod import;
+mod prefetch;
 mod read;
 mod schema;
 mod stats;
@@ -132,10 +133,7 @@ fn prepare_for_writing(conn: &mut Connection, path: &Path) -> Result<()> {
     }
     conn.pragma_update(None, "synchronous", "NORMAL")
         .map_err(sql)?;
-    schema::migrate(conn, from).map_err(sql)?;
-    // Brings back the event indexes after an import that was killed before it
-    // rebuilt them (a no-op otherwise).
-    conn.execute_batch(schema::EVENT_INDEXES).map_err(sql)
+    schema::migrate(conn, from).map_err(sql)
 }
 
 /// The schema version to migrate from, or an error for files this build must

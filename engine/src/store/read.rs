@@ -130,7 +130,14 @@ impl Store {
     }
 
     /// The latest `limit` events of one user, newest first.
+    ///
+    /// The first call after an import builds the per-user index (seconds on
+    /// millions of events; imports skip it to stay fast). A read-only store
+    /// without the index scans instead.
     pub fn user_events(&self, user_idx: u32, limit: usize) -> Result<Vec<StoredEvent>> {
+        if let Err(e) = self.conn.execute_batch(super::schema::EVENT_INDEXES) {
+            tracing::debug!(error = %e, "no per-user event index; scanning");
+        }
         let run = || -> rusqlite::Result<Vec<StoredEvent>> {
             let mut stmt = self.conn.prepare_cached(
                 "SELECT e.ts, e.user_idx, e.session, e.item_idx, e.kind, q.text, e.value, e.position

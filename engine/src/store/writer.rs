@@ -10,7 +10,6 @@ use std::path::PathBuf;
 
 use foldhash::HashMap;
 use rusqlite::Connection;
-use serde::{Deserialize, Serialize};
 use shoplab_datasets::{Event, Item, Judgment, Record, RowError, User};
 
 /// Events per multi-row `INSERT`: one statement per 32 rows cuts the
@@ -24,7 +23,7 @@ const EVENT_COLUMNS: usize = 9;
 const RAW_CHARS: usize = 300;
 
 /// What one import has done so far; persisted with every chunk.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub(super) struct Counts {
     /// Reader outputs (records and row errors) consumed.
     pub records_consumed: u64,

@@ -384,13 +384,34 @@ pub fn train_specs(a: &TrainArgs) -> Result<Vec<RunSpec>> {
 /// `shoplab train`
 pub fn train(ctx: &Ctx, project: &Path, a: &TrainArgs) -> Result<()> {
     let p = open(project)?;
+    let mut specs = train_specs(a)?;
+    if a.model == "all" && p.search_index().is_ok() {
+        // The content model reads the search index; include it once there is one.
+        if let Some(first) = specs.first().cloned() {
+            specs.push(RunSpec {
+                model: ModelSpec::Content(Default::default()),
+                ..first
+            });
+        }
+    }
+    let several = specs.len() > 1;
     let mut records = Vec::new();
-    for spec in train_specs(a)? {
-        let r = p
-            .run(&spec, &ctx.progress, &ctx.cancel)
-            .with_context(|| format!("run of {} failed", spec.model.name()))?;
+    let mut skipped = Vec::new();
+    for spec in specs {
+        match p.run(&spec, &ctx.progress, &ctx.cancel) {
+            Ok(r) => records.push(r),
+            // With `all`, a model that cannot run on this data (EASE on a huge
+            // catalog, say) is reported and the others still run.
+            Err(e) if several => {
+                eprintln!("skipped {}: {e}", spec.model.name());
+                skipped.push(spec.model.name());
+            }
+            Err(e) => return Err(e).with_context(|| format!("run of {} failed", spec.model.name())),
+        }
         ctx.progress.finish_stage();
-        records.push(r);
+    }
+    if records.is_empty() {
+        bail!("no model could be trained ({} skipped, reasons above)", skipped.join(", "));
     }
     ctx.emit(&records, |rs| {
         let mut s = String::new();

@@ -406,12 +406,17 @@ pub fn train(ctx: &Ctx, project: &Path, a: &TrainArgs) -> Result<()> {
                 eprintln!("skipped {}: {e}", spec.model.name());
                 skipped.push(spec.model.name());
             }
-            Err(e) => return Err(e).with_context(|| format!("run of {} failed", spec.model.name())),
+            Err(e) => {
+                return Err(e).with_context(|| format!("run of {} failed", spec.model.name()));
+            }
         }
         ctx.progress.finish_stage();
     }
     if records.is_empty() {
-        bail!("no model could be trained ({} skipped, reasons above)", skipped.join(", "));
+        bail!(
+            "no model could be trained ({} skipped, reasons above)",
+            skipped.join(", ")
+        );
     }
     ctx.emit(&records, |rs| {
         let mut s = String::new();

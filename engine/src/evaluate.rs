@@ -571,7 +571,8 @@ fn summarise(
 }
 
 /// Nearest-rank percentiles and the mean.
-fn latency_of(mut us: Vec<f64>) -> Latency {
+/// Nearest-rank percentiles and the mean of per-request times (µs).
+pub(crate) fn latency_of(mut us: Vec<f64>) -> Latency {
     if us.is_empty() {
         return Latency::default();
     }

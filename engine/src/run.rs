@@ -220,16 +220,16 @@ pub struct Fitted {
     pub train_seconds: f64,
 }
 
+/// Fits a model spec on training interactions (the project supplies one that
+/// can also fit models needing its search index).
+pub type FitModel<'a> = dyn Fn(&ModelSpec, &Interactions, &dyn Progress, &CancelToken) -> Result<Box<dyn Recommender>>
+    + 'a;
+
 /// Splits the log and fits the spec's model on the training part.
 pub fn fit(
     spec: &RunSpec,
     log: &Interactions,
-    fit_model: &dyn Fn(
-        &ModelSpec,
-        &Interactions,
-        &dyn Progress,
-        &CancelToken,
-    ) -> Result<Box<dyn Recommender>>,
+    fit_model: &FitModel<'_>,
     progress: &dyn Progress,
     cancel: &CancelToken,
 ) -> Result<Fitted> {

@@ -405,7 +405,7 @@ mod tests {
             },
             &mut scores,
         );
-        for i in 0..3 {
+        for (i, &score) in scores.iter().enumerate() {
             let (cols, sims) = m.neighbours.row(i);
             let expected: f32 = cols
                 .iter()
@@ -413,11 +413,7 @@ mod tests {
                 .filter(|(c, _)| **c == 1)
                 .map(|(_, s)| *s)
                 .sum();
-            assert!(
-                close(scores[i], expected),
-                "item {i}: {} vs {expected}",
-                scores[i]
-            );
+            assert!(close(score, expected), "item {i}: {score} vs {expected}");
         }
         assert!(scores[0] > 0.0 && scores[2] > 0.0);
     }

@@ -12,7 +12,7 @@ use super::index::SearchIndex;
 use super::judgments::normalise_query;
 use super::request::{FieldWeights, SearchRequest};
 use crate::error::{Error, Result};
-use crate::evaluate::Latency;
+use crate::evaluate::{Latency, latency_of};
 use crate::metrics::{MetricSet, Qrels, metrics_at_many};
 
 /// Queries per progress report and cancellation check.
@@ -132,21 +132,6 @@ fn mean_of(results: &[QueryResult], n_ks: usize) -> Vec<MetricSet> {
         m.scale(results.len() as f64);
     }
     means
-}
-
-/// Nearest-rank percentiles and mean of per-query times.
-fn latency_of(mut us: Vec<f64>) -> Latency {
-    if us.is_empty() {
-        return Latency::default();
-    }
-    us.sort_unstable_by(f64::total_cmp);
-    let pct = |p: f64| us[((p * us.len() as f64).ceil() as usize).clamp(1, us.len()) - 1];
-    Latency {
-        p50_us: pct(0.50),
-        p95_us: pct(0.95),
-        p99_us: pct(0.99),
-        mean_us: us.iter().sum::<f64>() / us.len() as f64,
-    }
 }
 
 /// Runs every judged query (one at a time, so latencies are those of a lone

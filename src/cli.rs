@@ -62,6 +62,8 @@ pub enum Command {
     EvalSearch(EvalSearchArgs),
     /// Train a recommender, evaluate it under a recorded protocol, and save the run.
     Train(TrainArgs),
+    /// Score runs against a synthetic shop's known tastes (its truth.json).
+    EvalTruth(EvalTruthArgs),
     /// List runs.
     Runs,
     /// Compare runs side by side (default: all runs).
@@ -162,7 +164,8 @@ pub struct EvalSearchArgs {
 /// `shoplab train`
 #[derive(Debug, Args)]
 pub struct TrainArgs {
-    /// Model: popularity, recent_popularity, item_knn, user_knn, ease, co_purchase, content, or `all`.
+    /// Model: popularity, item_knn, user_knn, ease, co_purchase, content, or `all`
+    /// (recent popularity: `popularity --param window_days=7`).
     pub model: String,
     /// Model parameter, e.g. `--param neighbours=50` (repeatable).
     #[arg(long = "param", value_name = "NAME=VALUE")]
@@ -197,6 +200,19 @@ pub struct TrainArgs {
     /// Read the whole run spec from a JSON file (flags above are ignored).
     #[arg(long)]
     pub spec: Option<PathBuf>,
+}
+
+/// `shoplab eval-truth`
+#[derive(Debug, Args)]
+pub struct EvalTruthArgs {
+    /// The truth.json written by `shoplab generate` (or the demo's data/truth.json).
+    pub truth: PathBuf,
+    /// Runs (ids, prefixes or names); default: all.
+    #[arg(long = "run")]
+    pub runs: Vec<String>,
+    /// Cut-off K.
+    #[arg(short = 'k', long, default_value_t = 10)]
+    pub k: usize,
 }
 
 /// `shoplab compare`

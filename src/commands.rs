@@ -465,6 +465,35 @@ pub fn comparison_text(c: &Comparison) -> String {
     s
 }
 
+/// `shoplab eval-truth`
+pub fn eval_truth(ctx: &Ctx, project: &Path, a: &EvalTruthArgs) -> Result<()> {
+    let p = open(project)?;
+    let truth = shoplab_datasets::synthetic::Truth::read(&a.truth)
+        .with_context(|| format!("cannot read the truth file {}", a.truth.display()))?;
+    let scores = p.score_against_truth(&truth, &a.runs, a.k, &ctx.progress, &ctx.cancel)?;
+    ctx.emit(&scores, |s| truth_table(s))
+}
+
+/// Text table of truth scores.
+pub fn truth_table(scores: &[shoplab_engine::truth::TruthScore]) -> String {
+    let k = scores.first().map_or(10, |s| s.k);
+    let mut rows = vec![vec![
+        "run".to_string(),
+        format!("truth_ndcg@{k}"),
+        format!("truth_overlap@{k}"),
+        "shoppers".to_string(),
+    ]];
+    for s in scores {
+        rows.push(vec![
+            s.name.clone(),
+            num(Some(s.truth_ndcg)),
+            num(Some(s.truth_overlap)),
+            s.users.to_string(),
+        ]);
+    }
+    render(&rows)
+}
+
 /// `shoplab runs`
 pub fn runs(ctx: &Ctx, project: &Path) -> Result<()> {
     let p = open(project)?;

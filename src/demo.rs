@@ -29,6 +29,7 @@ struct DemoReport {
     comparison: Comparison,
     search_judged: SearchEvalReport,
     search_derived: Option<SearchEvalReport>,
+    truth: Vec<shoplab_engine::truth::TruthScore>,
     seconds: f64,
 }
 
@@ -71,7 +72,6 @@ pub fn run(ctx: &Ctx, dir: &Path) -> Result<()> {
         ctx.progress.finish_stage();
         imports.push(r);
     }
-    let _ = files;
     let index = project.build_index(&ctx.progress, &ctx.cancel)?;
     ctx.progress.finish_stage();
 
@@ -95,6 +95,9 @@ pub fn run(ctx: &Ctx, dir: &Path) -> Result<()> {
         .evaluate_search(JudgmentSource::Derived, &config, &ctx.progress, &ctx.cancel)
         .ok();
     ctx.progress.finish_stage();
+    let truth = shoplab_datasets::synthetic::Truth::read(&files.truth)
+        .with_context(|| format!("cannot read {}", files.truth.display()))?;
+    let truth = project.score_against_truth(&truth, &[], 10, &ctx.progress, &ctx.cancel)?;
     let report = DemoReport {
         project: dir.display().to_string(),
         imports,
@@ -103,6 +106,7 @@ pub fn run(ctx: &Ctx, dir: &Path) -> Result<()> {
         comparison,
         search_judged,
         search_derived,
+        truth,
         seconds: start.elapsed().as_secs_f64(),
     };
     ctx.emit(&report, |r| {
@@ -112,6 +116,8 @@ pub fn run(ctx: &Ctx, dir: &Path) -> Result<()> {
             crate::text::stats(&r.stats)
         );
         s.push_str(&comparison_text(&r.comparison));
+        s.push_str("\nAgainst the shoppers' true tastes (known because the shop is synthetic):\n");
+        s.push_str(&crate::commands::truth_table(&r.truth));
         s.push_str("\nSearch quality, BM25, on the shop's graded judgments:\n");
         s.push_str(&crate::text::search_eval(&r.search_judged));
         if let Some(d) = &r.search_derived {

@@ -52,6 +52,7 @@ fn dispatch(ctx: &Ctx, cli: &Cli) -> anyhow::Result<()> {
         Command::Suggest { prefix, n } => commands::suggest(ctx, p, prefix, *n),
         Command::EvalSearch(a) => commands::eval_search(ctx, p, a),
         Command::Train(a) => commands::train(ctx, p, a),
+        Command::EvalTruth(a) => commands::eval_truth(ctx, p, a),
         Command::Runs => commands::runs(ctx, p),
         Command::Compare(a) => commands::compare(ctx, p, a),
         Command::Recommend(a) => commands::recommend(ctx, p, a),

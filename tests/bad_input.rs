@@ -231,7 +231,10 @@ impl Immutable {
 
 impl Drop for Immutable {
     fn drop(&mut self) {
-        let _ = std::process::Command::new("chattr").arg("-i").arg(&self.0).status();
+        let _ = std::process::Command::new("chattr")
+            .arg("-i")
+            .arg(&self.0)
+            .status();
     }
 }
 
@@ -256,9 +259,15 @@ fn read_only_database_is_reported() {
         std::fs::set_permissions(&db, std::fs::Permissions::from_mode(0o644)).unwrap();
         o
     };
-    assert!(!o.status.success(), "import into a read-only store must fail");
+    assert!(
+        !o.status.success(),
+        "import into a read-only store must fail"
+    );
     let err = stderr(&o).to_lowercase();
-    assert!(err.contains("read-only") || err.contains("permission"), "{err}");
+    assert!(
+        err.contains("read-only") || err.contains("permission"),
+        "{err}"
+    );
     assert!(!err.contains("panicked"), "{err}");
     assert_eq!(stats(&root), before);
 }

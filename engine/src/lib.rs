@@ -15,6 +15,7 @@ pub mod run;
 pub mod search;
 pub mod split;
 pub mod store;
+pub mod truth;
 
 pub use error::{Error, Result};
 pub use project::Project;

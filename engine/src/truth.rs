@@ -1,0 +1,214 @@
+//! Scoring runs against a synthetic shop's known truth.
+//!
+//! Held-out events are a noisy sample of what shoppers like; the synthetic
+//! shop knows the likes themselves (`truth.json`: each shopper's probability
+//! of picking each item). For every shopper, the run's model ranks the items
+//! they have not interacted with in training, and the top K is scored with
+//! their true affinities as gains:
+//! - `truth_ndcg@K`: DCG of the affinities of the model's top K over the DCG
+//!   of the K items with the highest affinity (1 = the model orders exactly
+//!   as the shopper's true taste would);
+//! - `truth_overlap@K`: share of the model's top K inside the true top K.
+
+use std::collections::HashMap;
+
+use rayon::prelude::*;
+use serde::{Deserialize, Serialize};
+use shoplab_datasets::synthetic::Truth;
+use shoplab_datasets::{CancelToken, Progress, UserQuery, top_k};
+
+use crate::error::{Error, Result};
+use crate::project::Project;
+use crate::run::{RunRecord, find_run, fit};
+
+/// How one run does against the truth.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TruthScore {
+    /// Run id.
+    pub run: String,
+    /// Run display name.
+    pub name: String,
+    /// Cut-off.
+    pub k: usize,
+    /// Shoppers scored (present in both the store and the truth).
+    pub users: usize,
+    /// Mean truth-NDCG@K.
+    pub truth_ndcg: f64,
+    /// Mean share of the top K that is in the true top K.
+    pub truth_overlap: f64,
+}
+
+impl Project {
+    /// Scores runs (all when `runs` is empty) against a synthetic shop's truth.
+    pub fn score_against_truth(
+        &self,
+        truth: &Truth,
+        runs: &[String],
+        k: usize,
+        progress: &dyn Progress,
+        cancel: &CancelToken,
+    ) -> Result<Vec<TruthScore>> {
+        if k == 0 {
+            return Err(Error::invalid("k", k, "must be at least 1"));
+        }
+        let records: Vec<RunRecord> = if runs.is_empty() {
+            self.runs()?
+        } else {
+            runs.iter()
+                .map(|r| find_run(&self.paths, r))
+                .collect::<Result<_>>()?
+        };
+        if records.is_empty() {
+            return Err(Error::Empty(
+                "no runs yet: train some first (`shoplab train all`)".into(),
+            ));
+        }
+        let item_ids = self.store().item_ids()?;
+        let user_ids = self.store().user_ids()?;
+        let truth_item: HashMap<&str, usize> = truth
+            .items()
+            .iter()
+            .enumerate()
+            .map(|(i, t)| (t.item.as_str(), i))
+            .collect();
+        let truth_user: HashMap<&str, usize> = truth
+            .users()
+            .iter()
+            .enumerate()
+            .map(|(i, t)| (t.user.as_str(), i))
+            .collect();
+        // Store item index -> truth item index.
+        let items: Vec<Option<usize>> = item_ids
+            .iter()
+            .map(|id| truth_item.get(id.as_str()).copied())
+            .collect();
+        let users: Vec<(u32, usize)> = user_ids
+            .iter()
+            .enumerate()
+            .filter_map(|(u, id)| truth_user.get(id.as_str()).map(|&t| (u as u32, t)))
+            .collect();
+        if users.is_empty() || items.iter().all(Option::is_none) {
+            return Err(Error::invalid(
+                "truth",
+                "truth.json",
+                "none of its shoppers or items are in this project; give the truth.json written with the files you imported",
+            ));
+        }
+        let mut out = Vec::new();
+        for record in records {
+            let log = self.interactions(&record.spec.kinds)?;
+            let fit_model =
+                |m: &_, t: &_, p: &dyn Progress, c: &CancelToken| self.fit_model(m, t, p, c);
+            let fitted = fit(&record.spec, &log, &fit_model, progress, cancel)?;
+            let train = fitted.split.train.to_matrix(record.spec.weighting);
+            let model = fitted.model.as_ref();
+            progress.stage(&format!("truth {}", record.name), Some(users.len() as u64));
+            let per_user: Vec<(f64, f64)> = users
+                .par_iter()
+                .map_init(
+                    || (vec![0f32; model.n_items()], vec![0f32; items.len()]),
+                    |(scores, affinity), &(u, tu)| {
+                        let (hist, weights) = train.row(u as usize);
+                        scores.iter_mut().for_each(|s| *s = 0.0);
+                        model.score(
+                            &UserQuery {
+                                user: Some(u),
+                                history: hist,
+                                weights,
+                            },
+                            scores,
+                        );
+                        for (a, ti) in affinity.iter_mut().zip(&items) {
+                            *a = ti.map_or(0.0, |ti| truth.true_affinity(tu, ti) as f32);
+                        }
+                        let top = top_k(scores, k, hist);
+                        let ideal = top_k(affinity, k, hist);
+                        let dcg = |list: &[u32]| -> f64 {
+                            list.iter()
+                                .enumerate()
+                                .map(|(r, &i)| {
+                                    f64::from(affinity[i as usize]) / ((r + 2) as f64).log2()
+                                })
+                                .sum()
+                        };
+                        let idcg = dcg(&ideal);
+                        let ndcg = if idcg > 0.0 { dcg(&top) / idcg } else { 0.0 };
+                        let overlap =
+                            top.iter().filter(|i| ideal.contains(i)).count() as f64 / k as f64;
+                        (ndcg, overlap)
+                    },
+                )
+                .collect();
+            progress.advance(users.len() as u64);
+            progress.finish_stage();
+            let n = per_user.len() as f64;
+            out.push(TruthScore {
+                run: record.id.clone(),
+                name: record.name.clone(),
+                k,
+                users: per_user.len(),
+                truth_ndcg: per_user.iter().map(|p| p.0).sum::<f64>() / n,
+                truth_overlap: per_user.iter().map(|p| p.1).sum::<f64>() / n,
+            });
+        }
+        Ok(out)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use shoplab_datasets::NoProgress;
+    use shoplab_datasets::read::ReadOptions;
+    use shoplab_datasets::synthetic::{Shop, ShopSpec};
+
+    use crate::project::Project;
+    use crate::recommend::ModelSpec;
+    use crate::run::RunSpec;
+    use crate::store::ImportOptions;
+
+    #[test]
+    fn personal_models_know_tastes_better_than_popularity() {
+        let dir = tempfile::tempdir().unwrap();
+        let spec = ShopSpec {
+            n_users: 150,
+            n_items: 200,
+            n_events: 12_000,
+            ..ShopSpec::demo()
+        };
+        let shop = Shop::generate(&spec);
+        let data = dir.path().join("data");
+        shop.write_files(&data).unwrap();
+        let mut p = Project::create(&dir.path().join("p"), "t").unwrap();
+        let cancel = shoplab_datasets::CancelToken::new();
+        for f in ["catalog.csv", "events.csv"] {
+            p.import(
+                &data.join(f),
+                &ReadOptions::default(),
+                &ImportOptions::default(),
+                &NoProgress,
+                &cancel,
+            )
+            .unwrap();
+        }
+        for m in ["popularity", "item_knn"] {
+            let spec = RunSpec {
+                name: Some(m.into()),
+                model: ModelSpec::from_name_and_params(m, &Default::default()).unwrap(),
+                ..RunSpec::default()
+            };
+            p.run(&spec, &NoProgress, &cancel).unwrap();
+        }
+        let truth = shoplab_datasets::synthetic::Truth::read(&data.join("truth.json")).unwrap();
+        let scores = p
+            .score_against_truth(&truth, &[], 10, &NoProgress, &cancel)
+            .unwrap();
+        assert_eq!(scores.len(), 2);
+        let by = |n: &str| scores.iter().find(|s| s.name == n).unwrap().truth_ndcg;
+        assert!(
+            scores
+                .iter()
+                .all(|s| (0.0..=1.0).contains(&s.truth_ndcg) && s.users > 100)
+        );
+        assert!(by("item_knn") > by("popularity"), "{scores:?}");
+    }
+}

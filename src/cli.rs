@@ -170,18 +170,9 @@ pub struct TrainArgs {
     /// Model parameter, e.g. `--param neighbours=50` (repeatable).
     #[arg(long = "param", value_name = "NAME=VALUE")]
     pub params: Vec<String>,
-    /// Split: temporal, leave_last_out or random.
-    #[arg(long, default_value = "temporal")]
-    pub split: String,
-    /// Fraction of events (temporal, random) held out for test.
-    #[arg(long)]
-    pub test_fraction: Option<f64>,
-    /// Fraction of the training part held out for validation.
-    #[arg(long)]
-    pub valid_fraction: Option<f64>,
-    /// Random seed of the split.
-    #[arg(long)]
-    pub seed: Option<u64>,
+    /// How events are split.
+    #[command(flatten)]
+    pub split: SplitArgs,
     /// Cut-offs for metrics.
     #[arg(long, value_delimiter = ',', default_value = "5,10,20")]
     pub k: Vec<usize>,
@@ -213,6 +204,23 @@ pub struct EvalTruthArgs {
     /// Cut-off K.
     #[arg(short = 'k', long, default_value_t = 10)]
     pub k: usize,
+}
+
+/// How to split events into train / validation / test (shared by commands).
+#[derive(Debug, Args)]
+pub struct SplitArgs {
+    /// Split: temporal, leave_last_out or random.
+    #[arg(long = "split", default_value = "temporal")]
+    pub method: String,
+    /// Fraction of events (temporal, random) held out for test.
+    #[arg(long)]
+    pub test_fraction: Option<f64>,
+    /// Fraction of the training part held out for validation.
+    #[arg(long)]
+    pub valid_fraction: Option<f64>,
+    /// Random seed of the split.
+    #[arg(long)]
+    pub seed: Option<u64>,
 }
 
 /// `shoplab compare`
@@ -260,18 +268,9 @@ pub struct ExportSplitArgs {
     /// Data set name used in file names (NAME.train.inter ...).
     #[arg(long, default_value = "shoplab")]
     pub name: String,
-    /// Split: temporal, leave_last_out or random.
-    #[arg(long, default_value = "random")]
-    pub split: String,
-    /// Test fraction.
-    #[arg(long)]
-    pub test_fraction: Option<f64>,
-    /// Validation fraction (of the training part).
-    #[arg(long)]
-    pub valid_fraction: Option<f64>,
-    /// Seed.
-    #[arg(long)]
-    pub seed: Option<u64>,
+    /// How events are split.
+    #[command(flatten)]
+    pub split: SplitArgs,
 }
 
 /// `shoplab demo`

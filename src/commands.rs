@@ -303,20 +303,18 @@ pub fn eval_search(ctx: &Ctx, project: &Path, a: &EvalSearchArgs) -> Result<()> 
     ctx.emit(&report, crate::text::search_eval)
 }
 
-fn split_spec(
-    kind: &str,
-    test: Option<f64>,
-    valid: Option<f64>,
-    seed: Option<u64>,
-) -> Result<SplitSpec> {
-    let mut spec: SplitSpec = kind.parse().map_err(|e| anyhow::anyhow!("--split: {e}"))?;
-    if let Some(t) = test {
+fn split_spec(a: &SplitArgs) -> Result<SplitSpec> {
+    let mut spec: SplitSpec = a
+        .method
+        .parse()
+        .map_err(|e| anyhow::anyhow!("--split: {e}"))?;
+    if let Some(t) = a.test_fraction {
         spec.set_test_fraction(t)?;
     }
-    if let Some(v) = valid {
+    if let Some(v) = a.valid_fraction {
         spec.set_valid_fraction(v)?;
     }
-    if let Some(s) = seed {
+    if let Some(s) = a.seed {
         spec.set_seed(s);
     }
     Ok(spec)
@@ -361,7 +359,7 @@ pub fn train_specs(a: &TrainArgs) -> Result<Vec<RunSpec>> {
     } else {
         vec![ModelSpec::from_name_and_params(&a.model, &params)?]
     };
-    let split = split_spec(&a.split, a.test_fraction, a.valid_fraction, a.seed)?;
+    let split = split_spec(&a.split)?;
     let eval = EvalOptions {
         ks: a.k.clone(),
         sampled_negatives: a.sampled,
@@ -608,7 +606,7 @@ pub fn generate(ctx: &Ctx, a: &GenerateArgs) -> Result<()> {
 pub fn export_split(ctx: &Ctx, project: &Path, a: &ExportSplitArgs) -> Result<()> {
     let p = open(project)?;
     let spec = RunSpec {
-        split: split_spec(&a.split, a.test_fraction, a.valid_fraction, a.seed)?,
+        split: split_spec(&a.split)?,
         ..RunSpec::default()
     };
     let out = p.export_split(&spec, &a.out, &a.name)?;

@@ -20,7 +20,9 @@ Protocol notes:
 """
 
 import json
+import os
 import sys
+import tempfile
 import time
 
 from recbole.quick_start import run_recbole
@@ -29,8 +31,10 @@ from recbole.quick_start import run_recbole
 def main() -> None:
     if len(sys.argv) < 3:
         sys.exit(__doc__)
-    data_dir, name = sys.argv[1], sys.argv[2]
+    data_dir, name = os.path.abspath(sys.argv[1]), sys.argv[2]
     models = sys.argv[3:] or ["Pop", "ItemKNN", "EASE"]
+    # RecBole writes log/ and log_tensorboard/ into the working folder.
+    os.chdir(tempfile.mkdtemp(prefix="recbole-"))
     for model in models:
         config = {
             "data_path": data_dir,

@@ -451,11 +451,95 @@ fn retailrocket_wands_esci() {
         })
         .collect();
     assert_eq!(grades, vec![3.0, 2.0]);
-    std::fs::remove_file(e.path().join("shopping_queries_dataset_products.csv")).unwrap();
-    write(
-        e.path(),
-        "shopping_queries_dataset_products.parquet",
-        b"PAR1",
+    // The official parquet form reads the same.
+    let pq = tempfile::tempdir().unwrap();
+    write_parquet(
+        &pq.path().join("shopping_queries_dataset_products.parquet"),
+        &[
+            "product_id",
+            "product_title",
+            "product_description",
+            "product_bullet_point",
+            "product_brand",
+            "product_color",
+            "product_locale",
+        ],
+        &[
+            &["B01", "USB Cable", "", "fast", "Anker", "black", "us"],
+            &["B02", "充电器", "", "", "Anker", "", "jp"],
+        ],
     );
-    unreadable(e.path(), "convert");
+    write_parquet(
+        &pq.path().join("shopping_queries_dataset_examples.parquet"),
+        &[
+            "example_id",
+            "query",
+            "query_id",
+            "product_id",
+            "product_locale",
+            "esci_label",
+            "small_version",
+            "large_version",
+            "split",
+        ],
+        &[
+            &["0", "usb cable", "0", "B01", "us", "E", "1", "1", "train"],
+            &["1", "usb cable", "0", "B02", "us", "X", "1", "1", "train"],
+        ],
+    );
+    let (ok, bad) = read_all(pq.path(), &auto());
+    let titles: Vec<&str> = ok
+        .iter()
+        .filter_map(|x| match x {
+            Record::Item(i) => Some(i.title.as_str()),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(titles, vec!["USB Cable", "充电器"]);
+    assert!(
+        ok.iter()
+            .any(|x| matches!(x, Record::Judgment(j) if j.grade == 3.0 && j.item == "B01"))
+    );
+    assert_eq!((bad.len(), bad[0].line), (1, 2), "{bad:?}");
+    // A damaged parquet file is refused with its name.
+    write(
+        pq.path(),
+        "shopping_queries_dataset_products.parquet",
+        b"PAR1 not really",
+    );
+    unreadable(pq.path(), "parquet");
+}
+
+/// Writes a parquet file of text columns (what the ESCI files hold).
+fn write_parquet(path: &Path, columns: &[&str], rows: &[&[&str]]) {
+    use std::sync::Arc;
+
+    use parquet::data_type::{ByteArray, ByteArrayType};
+    use parquet::file::properties::WriterProperties;
+    use parquet::file::writer::SerializedFileWriter;
+    use parquet::schema::parser::parse_message_type;
+
+    let fields: Vec<String> = columns
+        .iter()
+        .map(|c| format!("REQUIRED BYTE_ARRAY {c} (UTF8);"))
+        .collect();
+    let schema =
+        Arc::new(parse_message_type(&format!("message esci {{ {} }}", fields.join(" "))).unwrap());
+    let file = std::fs::File::create(path).unwrap();
+    let mut writer =
+        SerializedFileWriter::new(file, schema, Arc::new(WriterProperties::builder().build()))
+            .unwrap();
+    let mut group = writer.next_row_group().unwrap();
+    let mut c = 0;
+    while let Some(mut column) = group.next_column().unwrap() {
+        let values: Vec<ByteArray> = rows.iter().map(|r| ByteArray::from(r[c])).collect();
+        column
+            .typed::<ByteArrayType>()
+            .write_batch(&values, None, None)
+            .unwrap();
+        column.close().unwrap();
+        c += 1;
+    }
+    group.close().unwrap();
+    writer.close().unwrap();
 }

@@ -8,7 +8,8 @@ use std::sync::Arc;
 use crate::error::{Error, Result, RowError};
 use crate::model::{Event, EventKind, Item, Judgment, Record, User};
 
-use super::rows::{Output, Stream, stream};
+use super::parquet::ParquetTable;
+use super::rows::{AnyTable, Output, Stream, col, stream};
 use super::table::{Position, Row, Table, TableOptions};
 use super::value::{parse_number, split_category};
 
@@ -22,13 +23,6 @@ fn need(path: &Path, name: &str) -> Result<PathBuf> {
             reason: format!("{name} is missing from this folder; the data set needs it"),
         })
     }
-}
-
-fn col(t: &Table, name: &str) -> Result<usize> {
-    t.column(name).ok_or_else(|| Error::Unreadable {
-        path: t.path().to_path_buf(),
-        reason: format!("has no '{name}' column (columns: {})", t.header.join(", ")),
-    })
 }
 
 fn rating_event(row: &Row<'_>, user: &str, item: &str, rating: &str, ts: &str) -> Output {
@@ -917,33 +911,29 @@ pub fn wands(dir: &Path, pos: &Arc<Position>) -> Result<Stream> {
     Ok(Box::new(items.chain(judgments)))
 }
 
-/// Amazon ESCI shopping queries (CSV form of `shopping_queries_dataset_products`
-/// and `_examples`). Labels E / S / C / I become grades 3 / 2 / 1 / 0.
+/// Amazon ESCI shopping queries: `shopping_queries_dataset_products` and
+/// `_examples`, as the official parquet files or CSV exports of them. Labels E / S / C / I become grades 3 / 2 / 1 / 0.
 pub fn esci(dir: &Path, pos: &Arc<Position>) -> Result<Stream> {
     let csv = TableOptions {
         delimiter: Some(b','),
         ..TableOptions::default()
     };
-    for stem in [
-        "shopping_queries_dataset_products",
-        "shopping_queries_dataset_examples",
-    ] {
-        if !dir.join(format!("{stem}.csv")).is_file()
-            && dir.join(format!("{stem}.parquet")).is_file()
-        {
-            return Err(Error::Unreadable {
-                path: dir.join(format!("{stem}.parquet")),
-                reason: format!(
-                    "ShopLab reads the ESCI files as CSV; convert once with: python3 -c \"import pandas as pd; pd.read_parquet('{stem}.parquet').to_csv('{stem}.csv', index=False)\""
-                ),
-            });
+    // The official files are parquet; CSV exports of them work the same.
+    let open = |stem: &str| -> Result<AnyTable> {
+        let parquet = dir.join(format!("{stem}.parquet"));
+        if parquet.is_file() {
+            return Ok(AnyTable::Parquet(ParquetTable::open(
+                &parquet,
+                pos.clone(),
+            )?));
         }
-    }
-    let products = Table::open(
-        &need(dir, "shopping_queries_dataset_products.csv")?,
-        csv,
-        pos.clone(),
-    )?;
+        Ok(AnyTable::Text(Table::open(
+            &need(dir, &format!("{stem}.csv"))?,
+            csv,
+            pos.clone(),
+        )?))
+    };
+    let products = open("shopping_queries_dataset_products")?;
     let (id, title, desc, bullets, brand, color, locale) = (
         col(&products, "product_id")?,
         col(&products, "product_title")?,
@@ -976,11 +966,7 @@ pub fn esci(dir: &Path, pos: &Arc<Position>) -> Result<Stream> {
             ..Item::default()
         })));
     });
-    let examples = Table::open(
-        &need(dir, "shopping_queries_dataset_examples.csv")?,
-        csv,
-        pos.clone(),
-    )?;
+    let examples = open("shopping_queries_dataset_examples")?;
     let (q, p, l) = (
         col(&examples, "query")?,
         col(&examples, "product_id")?,

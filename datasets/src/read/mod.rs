@@ -10,6 +10,7 @@
 mod columns;
 mod datasets;
 mod generic;
+mod parquet;
 mod rows;
 mod table;
 mod value;

@@ -360,13 +360,6 @@ impl Table {
         &self.path
     }
 
-    /// Index of a column by exact (case-insensitive) name.
-    pub fn column(&self, name: &str) -> Option<usize> {
-        self.header
-            .iter()
-            .position(|h| h.eq_ignore_ascii_case(name))
-    }
-
     /// The next row, or a rejection of it; `None` at the end. `Err` only for
     /// an I/O failure that stops the file.
     pub fn next_row(&mut self) -> Option<std::result::Result<Row<'_>, RowError>> {

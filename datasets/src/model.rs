@@ -136,6 +136,11 @@ impl FromStr for EventKind {
 
     /// Accepts the canonical names and common synonyms used by shop exports.
     fn from_str(s: &str) -> Result<Self, Self::Err> {
+        // Canonical names first: imports parse one per event, and this path
+        // needs no allocation.
+        if let Some(k) = EventKind::ALL.into_iter().find(|k| k.as_str() == s) {
+            return Ok(k);
+        }
         let k = s.trim().to_ascii_lowercase();
         Ok(match k.as_str() {
             "view" | "views" | "pageview" | "page_view" | "detail" | "impression" => {

@@ -61,9 +61,31 @@ pub struct RowMapper {
     pub default_kind: Option<EventKind>,
     /// Header names, for messages.
     pub header: Vec<String>,
+    /// Column of each field by `Field as usize` (the mapping, resolved once:
+    /// this runs for every row of an import).
+    columns: [Option<usize>; Field::ALL.len()],
 }
 
 impl RowMapper {
+    /// A mapper for rows of `kind` with the resolved `mapping`.
+    pub fn new(
+        kind: Kind,
+        mapping: Mapping,
+        time: TimeFormat,
+        default_kind: Option<EventKind>,
+        header: Vec<String>,
+    ) -> RowMapper {
+        let columns = Field::ALL.map(|f| mapping.get(f));
+        RowMapper {
+            kind,
+            mapping,
+            time,
+            default_kind,
+            header,
+            columns,
+        }
+    }
+
     fn name(&self, f: Field) -> String {
         self.mapping
             .get(f)
@@ -86,7 +108,7 @@ impl RowMapper {
     /// One record from one row, or the reason it cannot be one.
     pub fn map(&self, row: &Row<'_>) -> Result<Record, RowError> {
         let m = &self.mapping;
-        let col = |f: Field| row.get(m.get(f));
+        let col = |f: Field| row.get(self.columns[f as usize]);
         let need = |f: Field| {
             let v = col(f);
             if v.is_empty() {

@@ -469,13 +469,8 @@ fn generic_source(
         Kind::Users => Format::Users,
         Kind::Judgments => Format::Judgments,
     };
-    let mapper = generic::RowMapper {
-        kind,
-        mapping,
-        time,
-        default_kind: opts.default_kind,
-        header: table.header.clone(),
-    };
+    let mapper =
+        generic::RowMapper::new(kind, mapping, time, opts.default_kind, table.header.clone());
     Ok((
         format,
         stream(table, move |row, out| out.push_back(mapper.map(row))),
@@ -594,13 +589,7 @@ fn jsonl_source(
                 }
             };
             kind = Some(k);
-            let mapper = generic::RowMapper {
-                kind: k,
-                mapping,
-                time: time.clone(),
-                default_kind,
-                header,
-            };
+            let mapper = generic::RowMapper::new(k, mapping, time.clone(), default_kind, header);
             let row = table::Row {
                 line: line_no,
                 fields: &record,

@@ -176,26 +176,20 @@ pub fn code_version() -> String {
     format!("shoplab {}", env!("CARGO_PKG_VERSION"))
 }
 
-/// Stable 64-bit FNV-1a hash of the interaction log, as hex. Hand-written
-/// because it must never change between releases (std's hasher may).
+/// Hash of the interaction log (xxh3-128 over users, items, times and
+/// kinds, as the store fingerprints files): equal logs, equal fingerprints,
+/// on any machine and release.
 pub fn fingerprint(log: &Interactions) -> String {
-    const PRIME: u64 = 0x0100_0000_01b3;
-    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
-    let mut eat = |bytes: &[u8]| {
-        for &b in bytes {
-            h ^= u64::from(b);
-            h = h.wrapping_mul(PRIME);
-        }
-    };
-    eat(&log.n_users.to_le_bytes());
-    eat(&log.n_items.to_le_bytes());
+    let mut h = xxhash_rust::xxh3::Xxh3::new();
+    h.update(&log.n_users.to_le_bytes());
+    h.update(&log.n_items.to_le_bytes());
     for i in 0..log.len() {
-        eat(&log.users[i].to_le_bytes());
-        eat(&log.items[i].to_le_bytes());
-        eat(&log.ts[i].to_le_bytes());
-        eat(&[log.kinds[i].code()]);
+        h.update(&log.users[i].to_le_bytes());
+        h.update(&log.items[i].to_le_bytes());
+        h.update(&log.ts[i].to_le_bytes());
+        h.update(&[log.kinds[i].code()]);
     }
-    format!("{h:016x}")
+    format!("xxh3-128:{:032x}", h.digest128())
 }
 
 /// Inputs a run needs from the project besides its spec.
@@ -506,4 +500,25 @@ pub fn find_run(paths: &ProjectPaths, key: &str) -> Result<RunRecord> {
 /// True when `dir` holds a complete run.
 pub fn is_run_dir(dir: &Path) -> bool {
     dir.join("run.json").is_file()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn fingerprint_follows_the_data() {
+        let mut a = Interactions::new(2, 3);
+        a.push(0, 1, 100, EventKind::View, 1.0);
+        a.push(1, 2, 200, EventKind::Purchase, 1.0);
+        let b = a.clone();
+        assert_eq!(fingerprint(&a), fingerprint(&b));
+        assert!(fingerprint(&a).starts_with("xxh3-128:"));
+        let mut c = a.clone();
+        c.ts[1] = 201;
+        assert_ne!(fingerprint(&a), fingerprint(&c));
+        let mut d = a.clone();
+        d.kinds[0] = EventKind::Click;
+        assert_ne!(fingerprint(&a), fingerprint(&d));
+    }
 }

@@ -7,16 +7,14 @@ use std::time::Instant;
 use anyhow::{Context, Result, bail};
 use serde::Serialize;
 use shoplab_datasets::Progress;
-use shoplab_datasets::read::ReadOptions;
 use shoplab_datasets::synthetic::{Shop, ShopSpec};
 use shoplab_engine::project::Project;
 use shoplab_engine::recommend::ModelSpec;
 use shoplab_engine::run::RunSpec;
 use shoplab_engine::search::SearchRequest;
-use shoplab_engine::store::ImportOptions;
 
 use crate::cli::BenchArgs;
-use crate::commands::Ctx;
+use crate::commands::{Ctx, import_files};
 use crate::table::{num, render};
 
 /// One measured figure.
@@ -136,32 +134,10 @@ fn bench_import(ctx: &Ctx, dir: &Path, events: u64) -> Result<Vec<Figure>> {
     let data = dir.join(format!("data-{events}"));
     generate_files(ctx, &data, &ShopSpec::with_events(events))?;
     let mut p = fresh_project(dir)?;
-    let read = ReadOptions::default();
-    let opts = ImportOptions::default();
-    p.import(
-        &data.join("catalog.csv"),
-        &read,
-        &opts,
-        &ctx.progress,
-        &ctx.cancel,
-    )?;
-    p.import(
-        &data.join("users.csv"),
-        &read,
-        &opts,
-        &ctx.progress,
-        &ctx.cancel,
-    )?;
+    import_files(ctx, &mut p, &data, &["catalog.csv", "users.csv"])?;
     let start = Instant::now();
-    let r = p.import(
-        &data.join("events.csv"),
-        &read,
-        &opts,
-        &ctx.progress,
-        &ctx.cancel,
-    )?;
+    let r = import_files(ctx, &mut p, &data, &["events.csv"])?.remove(0);
     let secs = start.elapsed().as_secs_f64();
-    ctx.progress.finish_stage();
     let label = format!("synthetic, {} events", r.events);
     let mut out = vec![
         fig(
@@ -188,22 +164,7 @@ fn bench_index_search(ctx: &Ctx, dir: &Path, items: usize) -> Result<Vec<Figure>
     };
     generate_files(ctx, &data, &spec)?;
     let mut p = fresh_project(dir)?;
-    let read = ReadOptions::default();
-    let opts = ImportOptions::default();
-    p.import(
-        &data.join("catalog.csv"),
-        &read,
-        &opts,
-        &ctx.progress,
-        &ctx.cancel,
-    )?;
-    p.import(
-        &data.join("judgments.csv"),
-        &read,
-        &opts,
-        &ctx.progress,
-        &ctx.cancel,
-    )?;
+    import_files(ctx, &mut p, &data, &["catalog.csv", "judgments.csv"])?;
     let r = p.build_index(&ctx.progress, &ctx.cancel)?;
     ctx.progress.finish_stage();
     let label = format!("synthetic catalog, {} items", r.items);
@@ -286,12 +247,7 @@ fn bench_eval(ctx: &Ctx, dir: &Path) -> Result<Vec<Figure>> {
     let data = dir.join("ml1m-sized");
     generate_files(ctx, &data, &ShopSpec::movielens_1m_sized())?;
     let mut p = fresh_project(dir)?;
-    let read = ReadOptions::default();
-    let opts = ImportOptions::default();
-    for f in ["catalog.csv", "events.csv"] {
-        p.import(&data.join(f), &read, &opts, &ctx.progress, &ctx.cancel)?;
-    }
-    ctx.progress.finish_stage();
+    import_files(ctx, &mut p, &data, &["catalog.csv", "events.csv"])?;
     let mut out = Vec::new();
     for model in ["item_knn", "ease", "user_knn", "popularity"] {
         let spec = RunSpec {

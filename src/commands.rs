@@ -15,7 +15,7 @@ use shoplab_engine::recommend::ModelSpec;
 use shoplab_engine::run::{RunRecord, RunSpec, default_kinds};
 use shoplab_engine::search::{FieldWeights, SearchEvalConfig, SearchRequest, WeightGrid};
 use shoplab_engine::split::SplitSpec;
-use shoplab_engine::store::ImportOptions;
+use shoplab_engine::store::{ImportOptions, ImportReport};
 
 use crate::cli::*;
 use crate::progress::CliProgress;
@@ -163,6 +163,30 @@ pub fn import(ctx: &Ctx, project: &Path, args: &ImportArgs) -> Result<()> {
         );
     }
     Ok(())
+}
+
+/// Imports files of a folder (the generated synthetic layout) with default
+/// options, in order, finishing each progress stage.
+pub fn import_files(
+    ctx: &Ctx,
+    p: &mut Project,
+    dir: &Path,
+    files: &[&str],
+) -> Result<Vec<ImportReport>> {
+    files
+        .iter()
+        .map(|f| {
+            let r = p.import(
+                &dir.join(f),
+                &ReadOptions::default(),
+                &ImportOptions::default(),
+                &ctx.progress,
+                &ctx.cancel,
+            )?;
+            ctx.progress.finish_stage();
+            Ok(r)
+        })
+        .collect()
 }
 
 /// `shoplab imports`

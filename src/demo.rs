@@ -5,16 +5,15 @@ use std::path::Path;
 use anyhow::{Context, Result, bail};
 use serde::Serialize;
 use shoplab_datasets::Progress;
-use shoplab_datasets::read::ReadOptions;
 use shoplab_datasets::synthetic::{Shop, ShopSpec};
 use shoplab_engine::compare::{Column, Comparison, compare};
 use shoplab_engine::project::{IndexReport, JudgmentSource, Project, open_layout};
 use shoplab_engine::recommend::ModelSpec;
 use shoplab_engine::run::RunSpec;
 use shoplab_engine::search::{SearchEvalConfig, SearchEvalReport};
-use shoplab_engine::store::{ImportOptions, ImportReport, StoreStats};
+use shoplab_engine::store::{ImportReport, StoreStats};
 
-use crate::commands::{Ctx, comparison_text};
+use crate::commands::{Ctx, comparison_text, import_files};
 
 /// Display name that marks a folder as a demo project (safe to replace).
 const DEMO_NAME: &str = "ShopLab demo";
@@ -59,19 +58,12 @@ pub fn run(ctx: &Ctx, dir: &Path) -> Result<()> {
     ctx.progress.finish_stage();
 
     let mut project = Project::create(dir, DEMO_NAME)?;
-    let mut imports = Vec::new();
-    for file in ["catalog.csv", "users.csv", "events.csv", "judgments.csv"] {
-        let path = data.join(file);
-        let r = project.import(
-            &path,
-            &ReadOptions::default(),
-            &ImportOptions::default(),
-            &ctx.progress,
-            &ctx.cancel,
-        )?;
-        ctx.progress.finish_stage();
-        imports.push(r);
-    }
+    let imports = import_files(
+        ctx,
+        &mut project,
+        &data,
+        &["catalog.csv", "users.csv", "events.csv", "judgments.csv"],
+    )?;
     let index = project.build_index(&ctx.progress, &ctx.cancel)?;
     ctx.progress.finish_stage();
 

@@ -20,14 +20,16 @@ pub struct Cli {
     /// Print results as JSON on stdout (for scripts); progress goes nowhere.
     #[arg(long, global = true)]
     pub json: bool,
-    /// What to do.
+    /// What to do (none: open the desktop app).
     #[command(subcommand)]
-    pub command: Command,
+    pub command: Option<Command>,
 }
 
 /// Subcommands.
 #[derive(Debug, Subcommand)]
 pub enum Command {
+    /// Open the desktop app (the same as running `shoplab` with no command).
+    Gui(GuiArgs),
     /// Create a new project folder.
     New {
         /// Folder to create.
@@ -279,6 +281,28 @@ pub struct DemoArgs {
     /// Where to create the demo project (replaced if it is an earlier demo).
     #[arg(long, default_value = "shoplab-demo")]
     pub dir: PathBuf,
+}
+
+/// `shoplab gui`
+#[derive(Debug, Args, Default)]
+pub struct GuiArgs {
+    /// Project folder to open (default: the one given with -p, else the last one opened).
+    pub dir: Option<PathBuf>,
+    /// Build and open the demo shop.
+    #[arg(long)]
+    pub demo: bool,
+    /// View to show first: start, data, search, train, compare, recommend or learn.
+    #[arg(long)]
+    pub view: Option<String>,
+    /// Query to put in the Search view's box.
+    #[arg(long)]
+    pub query: Option<String>,
+    /// Interface language: en or zh.
+    #[arg(long)]
+    pub lang: Option<String>,
+    /// Ignore remembered settings and do not save them (for screenshots and tests).
+    #[arg(long)]
+    pub fresh: bool,
 }
 
 /// `shoplab bench`

@@ -2,21 +2,16 @@
 
 use std::path::Path;
 
-use anyhow::{Context, Result, bail};
+use anyhow::{Context, Result};
 use serde::Serialize;
 use shoplab_datasets::Progress;
-use shoplab_datasets::synthetic::{Shop, ShopSpec};
 use shoplab_engine::compare::{Column, Comparison, compare};
-use shoplab_engine::project::{IndexReport, JudgmentSource, Project, open_layout};
-use shoplab_engine::recommend::ModelSpec;
-use shoplab_engine::run::RunSpec;
+use shoplab_engine::demo;
+use shoplab_engine::project::{IndexReport, JudgmentSource};
 use shoplab_engine::search::{SearchEvalConfig, SearchEvalReport};
 use shoplab_engine::store::{ImportReport, StoreStats};
 
-use crate::commands::{Ctx, comparison_text, import_files};
-
-/// Display name that marks a folder as a demo project (safe to replace).
-const DEMO_NAME: &str = "ShopLab demo";
+use crate::commands::{Ctx, comparison_text};
 
 /// Everything the demo did, for `--json`.
 #[derive(Serialize)]
@@ -35,50 +30,10 @@ struct DemoReport {
 /// Runs the demo into `dir`.
 pub fn run(ctx: &Ctx, dir: &Path) -> Result<()> {
     let start = std::time::Instant::now();
-    if dir.exists() {
-        match open_layout(dir) {
-            Ok((_, settings)) if settings.name == DEMO_NAME => std::fs::remove_dir_all(dir)
-                .with_context(|| format!("cannot replace the earlier demo in {}", dir.display()))?,
-            _ if dir
-                .read_dir()
-                .map(|mut d| d.next().is_none())
-                .unwrap_or(false) => {}
-            _ => bail!(
-                "{} exists and is not an earlier demo project; pick another folder with --dir",
-                dir.display()
-            ),
-        }
-    }
-    ctx.progress.stage("generate demo shop", None);
-    let shop = Shop::generate(&ShopSpec::demo());
-    let data = dir.join("data");
-    let files = shop
-        .write_files(&data)
-        .with_context(|| format!("cannot write the demo shop's files to {}", data.display()))?;
-    ctx.progress.finish_stage();
-
-    let mut project = Project::create(dir, DEMO_NAME)?;
-    let imports = import_files(
-        ctx,
-        &mut project,
-        &data,
-        &["catalog.csv", "users.csv", "events.csv", "judgments.csv"],
-    )?;
-    let index = project.build_index(&ctx.progress, &ctx.cancel)?;
-    ctx.progress.finish_stage();
-
-    let mut records = Vec::new();
-    for model in ModelSpec::all_defaults()
-        .into_iter()
-        .chain([ModelSpec::Content(Default::default())])
-    {
-        let spec = RunSpec {
-            model,
-            ..RunSpec::default()
-        };
-        records.push(project.run(&spec, &ctx.progress, &ctx.cancel)?);
-        ctx.progress.finish_stage();
-    }
+    let built = demo::build(dir, &ctx.progress, &ctx.cancel)
+        .with_context(|| format!("cannot build the demo shop in {}", dir.display()))?;
+    let (project, imports, index, records) =
+        (built.project, built.imports, built.index, built.runs);
     let comparison = compare(&records, &Column::defaults());
     let config = SearchEvalConfig::default();
     let search_judged =
@@ -87,8 +42,8 @@ pub fn run(ctx: &Ctx, dir: &Path) -> Result<()> {
         .evaluate_search(JudgmentSource::Derived, &config, &ctx.progress, &ctx.cancel)
         .ok();
     ctx.progress.finish_stage();
-    let truth = shoplab_datasets::synthetic::Truth::read(&files.truth)
-        .with_context(|| format!("cannot read {}", files.truth.display()))?;
+    let truth = shoplab_datasets::synthetic::Truth::read(&built.truth)
+        .with_context(|| format!("cannot read {}", built.truth.display()))?;
     let truth = project.score_against_truth(&truth, &[], 10, &ctx.progress, &ctx.cancel)?;
     let report = DemoReport {
         project: dir.display().to_string(),

@@ -4,6 +4,7 @@ mod bench;
 mod cli;
 mod commands;
 mod demo;
+mod gui;
 mod progress;
 mod table;
 mod text;
@@ -42,7 +43,11 @@ fn main() -> ExitCode {
 
 fn dispatch(ctx: &Ctx, cli: &Cli) -> anyhow::Result<()> {
     let p = &cli.project;
-    match &cli.command {
+    let Some(command) = &cli.command else {
+        return gui::run(cli, &cli::GuiArgs::default());
+    };
+    match command {
+        Command::Gui(a) => gui::run(cli, a),
         Command::New { dir, name } => commands::new(ctx, dir, name.clone()),
         Command::Import(a) => commands::import(ctx, p, a),
         Command::Imports { rejected } => commands::imports(ctx, p, *rejected),

@@ -21,6 +21,8 @@ struct State {
     total: Option<u64>,
     done: u64,
     last_pct: u64,
+    /// Latest live metric values of the stage (printed once at its end in plain mode).
+    metrics: Vec<(String, f64)>,
 }
 
 impl CliProgress {
@@ -36,6 +38,7 @@ impl CliProgress {
                 total: None,
                 done: 0,
                 last_pct: 0,
+                metrics: Vec::new(),
             }),
         }
     }
@@ -60,6 +63,7 @@ impl Progress for CliProgress {
         s.total = total;
         s.done = 0;
         s.last_pct = 0;
+        s.metrics.clear();
         if self.fancy {
             let bar = match total {
                 Some(t) => {
@@ -112,10 +116,18 @@ impl Progress for CliProgress {
         if self.quiet {
             return;
         }
-        let s = self.lock();
-        match &s.bar {
-            Some(bar) => bar.set_message(format!("{} {name}={value:.4}", s.stage)),
-            None => eprintln!("{}: {name} = {value:.4}", s.stage),
+        let mut s = self.lock();
+        match s.metrics.iter_mut().find(|(n, _)| n == name) {
+            Some(slot) => slot.1 = value,
+            None => s.metrics.push((name.to_string(), value)),
+        }
+        if let Some(bar) = &s.bar {
+            let shown: Vec<String> = s
+                .metrics
+                .iter()
+                .map(|(n, v)| format!("{n}={v:.4}"))
+                .collect();
+            bar.set_message(format!("{} {}", s.stage, shown.join(" ")));
         }
     }
 
@@ -128,8 +140,13 @@ impl Progress for CliProgress {
             bar.finish_and_clear();
         }
         if !s.stage.is_empty() {
+            let shown: String = s
+                .metrics
+                .iter()
+                .map(|(n, v)| format!(", {n} = {v:.4}"))
+                .collect();
             eprintln!(
-                "{} done in {:.2} s",
+                "{} done in {:.2} s{shown}",
                 s.stage,
                 s.started.elapsed().as_secs_f64()
             );

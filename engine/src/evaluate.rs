@@ -57,7 +57,8 @@ impl Default for EvalOptions {
 }
 
 impl EvalOptions {
-    fn validate(&self) -> Result<()> {
+    /// Checks the options, naming the bad value and what is allowed.
+    pub fn validate(&self) -> Result<()> {
         if self.ks.is_empty() || self.ks.contains(&0) {
             return Err(Error::invalid(
                 "ks",
@@ -99,7 +100,7 @@ impl EvalOptions {
 }
 
 /// Per-request latency of scoring one shopper and taking their top K.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(default)]
 pub struct Latency {
     /// Median, in microseconds.
@@ -110,6 +111,9 @@ pub struct Latency {
     pub p99_us: f64,
     /// Mean, in microseconds.
     pub mean_us: f64,
+    /// The 0th, 1st, ..., 100th percentile, in microseconds (101 values;
+    /// empty when nothing was timed): the latency distribution for CDF charts.
+    pub quantiles_us: Vec<f64>,
 }
 
 /// One evaluated shopper's results (for paired significance tests and drill-down).
@@ -242,6 +246,7 @@ pub fn evaluate(
 
     progress.stage("evaluate", Some(eligible.len() as u64));
     let max_k = opts.ks.iter().copied().max().unwrap_or(1);
+    let live = LiveMeans::new(opts);
     let outcomes: Vec<Vec<Outcome>> = eligible
         .par_chunks(opts.batch_size)
         .map_init(
@@ -264,7 +269,8 @@ pub fn evaluate(
                             max_k,
                         )
                     })
-                    .collect();
+                    .collect::<Vec<Outcome>>();
+                live.add(&out, progress);
                 progress.advance(users.len() as u64);
                 Ok(out)
             },
@@ -281,6 +287,49 @@ pub fn evaluate(
         n_users_skipped,
         wall_seconds,
     ))
+}
+
+/// Running means of recall and NDCG at the first K, reported to the
+/// progress as live metrics while shoppers are scored, so a user watches
+/// the estimate settle instead of waiting for one number at the end.
+struct LiveMeans {
+    k_index: usize,
+    recall: String,
+    ndcg: String,
+    sums: std::sync::Mutex<(f64, f64, usize)>,
+}
+
+impl LiveMeans {
+    fn new(opts: &EvalOptions) -> Self {
+        let k = opts.ks.first().copied().unwrap_or(10);
+        LiveMeans {
+            k_index: 0,
+            recall: format!("recall@{k}"),
+            ndcg: format!("ndcg@{k}"),
+            sums: std::sync::Mutex::new((0.0, 0.0, 0)),
+        }
+    }
+
+    fn add(&self, batch: &[Outcome], progress: &dyn Progress) {
+        let (mut recall, mut ndcg) = (0.0, 0.0);
+        for o in batch {
+            if let Some(m) = o.result.metrics.get(self.k_index) {
+                recall += m.recall;
+                ndcg += m.ndcg;
+            }
+        }
+        let Ok(mut sums) = self.sums.lock() else {
+            return;
+        };
+        sums.0 += recall;
+        sums.1 += ndcg;
+        sums.2 += batch.len();
+        if sums.2 > 0 {
+            let n = sums.2 as f64;
+            progress.metric(&self.recall, sums.0 / n);
+            progress.metric(&self.ndcg, sums.1 / n);
+        }
+    }
 }
 
 /// What the worker knows about an item for the shopper at hand.
@@ -583,6 +632,13 @@ pub(crate) fn latency_of(mut us: Vec<f64>) -> Latency {
         p95_us: pct(0.95),
         p99_us: pct(0.99),
         mean_us: us.iter().sum::<f64>() / us.len() as f64,
+        quantiles_us: (0..=100)
+            .map(|p| {
+                // Nearest rank, with the 0th percentile being the minimum.
+                let rank = ((f64::from(p) / 100.0) * us.len() as f64).ceil() as usize;
+                us[rank.clamp(1, us.len()) - 1]
+            })
+            .collect(),
     }
 }
 

@@ -163,6 +163,9 @@ pub struct RunSummary {
     pub latency_p95_us: f64,
     /// 99th percentile latency.
     pub latency_p99_us: f64,
+    /// Latency percentiles 0..=100 in microseconds (for CDF charts; empty in
+    /// runs recorded before they were kept).
+    pub latency_quantiles_us: Vec<f64>,
     /// Users scored per second.
     pub throughput_users_per_s: f64,
     /// Model size in bytes.
@@ -320,6 +323,7 @@ fn summary_of(r: &EvalReport, model_bytes: usize) -> RunSummary {
         latency_p50_us: r.latency.p50_us,
         latency_p95_us: r.latency.p95_us,
         latency_p99_us: r.latency.p99_us,
+        latency_quantiles_us: r.latency.quantiles_us.clone(),
         throughput_users_per_s: r.throughput_users_per_s,
         model_bytes,
         protocol: r.protocol.clone(),

@@ -11,6 +11,7 @@ mod fingerprint;
 mod fixtures;
 mod history;
 mod import;
+mod judge;
 mod prefetch;
 mod read;
 mod schema;

@@ -1,0 +1,98 @@
+//! The bundled demo shop: a small synthetic shop generated on the spot,
+//! imported, indexed and trained with every baseline, in about a second.
+//! The CLI's `shoplab demo` and the app's "Open the demo shop" both build it
+//! here, so a workshop sees the same shop in either face.
+
+use std::path::{Path, PathBuf};
+
+use shoplab_datasets::read::ReadOptions;
+use shoplab_datasets::synthetic::{Shop, ShopSpec};
+use shoplab_datasets::{CancelToken, Progress};
+
+use crate::error::{Error, Result};
+use crate::project::{IndexReport, Project, open_layout};
+use crate::recommend::ModelSpec;
+use crate::run::{RunRecord, RunSpec};
+use crate::store::{ImportOptions, ImportReport};
+
+/// Display name that marks a folder as a demo project (safe to replace).
+pub const DEMO_NAME: &str = "ShopLab demo";
+
+/// The files of the demo shop, in import order.
+pub const DEMO_FILES: [&str; 4] = ["catalog.csv", "users.csv", "events.csv", "judgments.csv"];
+
+/// What building the demo did.
+pub struct DemoBuild {
+    /// The open demo project.
+    pub project: Project,
+    /// One report per imported file.
+    pub imports: Vec<ImportReport>,
+    /// The search index build.
+    pub index: IndexReport,
+    /// One run per model, with default settings.
+    pub runs: Vec<RunRecord>,
+    /// The synthetic shop's truth file (the shoppers' true tastes).
+    pub truth: PathBuf,
+}
+
+/// True when `dir` holds a demo project built by [`build`].
+pub fn is_demo(dir: &Path) -> bool {
+    open_layout(dir).is_ok_and(|(_, s)| s.name == DEMO_NAME)
+}
+
+/// Builds the demo shop in `dir`, replacing an earlier demo there. Refuses a
+/// folder that holds anything else, so nobody's data is ever deleted.
+pub fn build(dir: &Path, progress: &dyn Progress, cancel: &CancelToken) -> Result<DemoBuild> {
+    if dir.exists() {
+        let empty = dir.read_dir().is_ok_and(|mut d| d.next().is_none());
+        if is_demo(dir) {
+            std::fs::remove_dir_all(dir)
+                .map_err(|e| Error::io("cannot replace the earlier demo in", dir, e))?;
+        } else if !empty {
+            return Err(Error::invalid(
+                "demo folder",
+                dir.display(),
+                "it exists and is not an earlier demo project; pick another (empty or new) folder",
+            ));
+        }
+    }
+    progress.stage("generate demo shop", None);
+    let shop = Shop::generate(&ShopSpec::demo());
+    let data = dir.join("data");
+    let files = shop.write_files(&data)?;
+    progress.finish_stage();
+
+    let mut project = Project::create(dir, DEMO_NAME)?;
+    let mut imports = Vec::new();
+    for file in DEMO_FILES {
+        imports.push(project.import(
+            &data.join(file),
+            &ReadOptions::default(),
+            &ImportOptions::default(),
+            progress,
+            cancel,
+        )?);
+        progress.finish_stage();
+    }
+    let index = project.build_index(progress, cancel)?;
+    progress.finish_stage();
+    let mut runs = Vec::new();
+    for model in ModelSpec::all_defaults()
+        .into_iter()
+        .chain([ModelSpec::Content(Default::default())])
+    {
+        let spec = RunSpec {
+            model,
+            ..RunSpec::default()
+        };
+        runs.push(project.run(&spec, progress, cancel)?);
+        progress.finish_stage();
+    }
+    Ok(DemoBuild {
+        project,
+        imports,
+        index,
+        runs,
+        truth: files.truth,
+    })
+}

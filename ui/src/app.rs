@@ -1,0 +1,874 @@
+//! The app: its state, the top bar, the status bar, and the loop that turns
+//! panels' [`Command`]s into background jobs and applies their results.
+
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+use eframe::egui::{self, RichText};
+use serde::{Deserialize, Serialize};
+use shoplab_datasets::read::{self, ReadOptions};
+use shoplab_datasets::{CancelToken, Progress};
+use shoplab_engine::Project;
+use shoplab_engine::demo;
+use shoplab_engine::project::JudgmentSource;
+use shoplab_engine::search::SearchEvalConfig;
+use shoplab_engine::store::ImportOptions;
+
+use crate::chart;
+use crate::command::Command;
+use crate::fonts;
+use crate::i18n::{Lang, tr};
+use crate::job::{Job, JobKind, JobOutcome};
+use crate::settings::AppSettings;
+use crate::snapshot::Snapshot;
+use crate::views;
+
+/// The app's views, in the order of the top bar.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum View {
+    /// Welcome: recent projects, new project, demo shop.
+    Start,
+    /// Data health, imports, catalog and shoppers.
+    Data,
+    /// Query box, two rankers side by side, judgments.
+    Search,
+    /// Model, parameters, split, progress.
+    Train,
+    /// Runs x metrics, charts.
+    Compare,
+    /// A shopper's history beside each run's list.
+    Recommend,
+    /// Explanations of metrics, models and protocols.
+    Learn,
+}
+
+impl View {
+    /// All views, in top-bar order.
+    pub const ALL: [View; 7] = [
+        View::Start,
+        View::Data,
+        View::Search,
+        View::Train,
+        View::Compare,
+        View::Recommend,
+        View::Learn,
+    ];
+
+    /// The view's name in the interface.
+    pub fn label(self, lang: Lang) -> &'static str {
+        match self {
+            View::Start => tr(lang, "Start"),
+            View::Data => tr(lang, "Data"),
+            View::Search => tr(lang, "Search"),
+            View::Train => tr(lang, "Train"),
+            View::Compare => tr(lang, "Compare"),
+            View::Recommend => tr(lang, "Recommend"),
+            View::Learn => tr(lang, "Learn"),
+        }
+    }
+
+    /// Parses a view name as given on the command line.
+    pub fn from_name(name: &str) -> Option<View> {
+        View::ALL
+            .into_iter()
+            .find(|v| format!("{v:?}").eq_ignore_ascii_case(name.trim()))
+    }
+}
+
+/// How the app was started.
+#[derive(Debug, Clone, Default)]
+pub struct Launch {
+    /// Open this project (else the last one, when the settings say so).
+    pub project: Option<PathBuf>,
+    /// Build and open the demo shop.
+    pub demo: bool,
+    /// Show this view once the project is open.
+    pub view: Option<View>,
+    /// Type this query into the Search view.
+    pub query: Option<String>,
+    /// Use this language (else the remembered one).
+    pub lang: Option<Lang>,
+    /// Ignore remembered settings (tests, screenshots).
+    pub fresh: bool,
+}
+
+/// A message in the status bar.
+#[derive(Debug, Clone)]
+pub struct Notice {
+    /// The text.
+    pub text: String,
+    /// Whether it reports a failure.
+    pub error: bool,
+    /// When it was posted.
+    pub at: Instant,
+}
+
+/// Per-frame timing of the app's own UI code, for the responsiveness benchmark.
+#[derive(Debug, Default)]
+pub struct FrameTimes {
+    /// Milliseconds spent building each recent frame (at most 10 000 kept).
+    pub ui_ms: Vec<f64>,
+}
+
+impl FrameTimes {
+    fn record(&mut self, ms: f64) {
+        if self.ui_ms.len() >= 10_000 {
+            self.ui_ms.drain(..5_000);
+        }
+        self.ui_ms.push(ms);
+    }
+
+    /// The `p`-th percentile (0..=100) of recorded frame times, in ms.
+    pub fn percentile(&self, p: f64) -> Option<f64> {
+        if self.ui_ms.is_empty() {
+            return None;
+        }
+        let mut v = self.ui_ms.clone();
+        v.sort_by(f64::total_cmp);
+        let rank = ((p / 100.0) * v.len() as f64).ceil() as usize;
+        Some(v[rank.clamp(1, v.len()) - 1])
+    }
+}
+
+/// The ShopLab desktop app.
+pub struct ShopLabApp {
+    /// Remembered settings.
+    pub settings: AppSettings,
+    /// The view shown.
+    pub view: View,
+    /// The open project, as last read.
+    pub project: Option<Snapshot>,
+    /// Background work in flight.
+    pub jobs: Vec<Job>,
+    /// Status-bar messages, newest last.
+    pub notices: Vec<Notice>,
+    /// Start view state.
+    pub start: views::start::StartState,
+    /// Data view state.
+    pub data: views::data::DataState,
+    /// Search view state.
+    pub search: views::search::SearchState,
+    /// Train view state.
+    pub train: views::train::TrainState,
+    /// Compare view state.
+    pub compare: views::compare::CompareState,
+    /// Recommend view state.
+    pub recommend: views::recommend::RecommendState,
+    /// Learn view state.
+    pub learn: views::learn::LearnState,
+    /// Frame timing.
+    pub frames: FrameTimes,
+    /// The CJK font in use, if one was found.
+    pub cjk_font: Option<PathBuf>,
+    fonts_installed: bool,
+    commands: Vec<Command>,
+    pending_png: Option<(
+        PathBuf,
+        egui::Rect,
+        std::sync::mpsc::Receiver<std::sync::Arc<egui::ColorImage>>,
+    )>,
+    /// The folder of the project being opened (forgotten from the recent list if it fails).
+    opening: Option<PathBuf>,
+    after_open: Option<View>,
+    fresh: bool,
+}
+
+impl ShopLabApp {
+    /// The app as eframe creates it: remembered settings, fonts, and the
+    /// project to open.
+    pub fn new(cc: &eframe::CreationContext<'_>, launch: Launch) -> Self {
+        let settings = if launch.fresh {
+            AppSettings::default()
+        } else {
+            cc.storage
+                .and_then(|s| eframe::get_value(s, AppSettings::KEY))
+                .unwrap_or_default()
+        };
+        Self::with_settings(&cc.egui_ctx, settings, launch)
+    }
+
+    /// The app on a given egui context (also how tests build it).
+    pub fn with_settings(ctx: &egui::Context, settings: AppSettings, launch: Launch) -> Self {
+        let _ = ctx;
+        let mut app = ShopLabApp {
+            settings,
+            view: View::Start,
+            project: None,
+            jobs: Vec::new(),
+            notices: Vec::new(),
+            start: Default::default(),
+            data: Default::default(),
+            search: Default::default(),
+            train: Default::default(),
+            compare: Default::default(),
+            recommend: Default::default(),
+            learn: Default::default(),
+            frames: FrameTimes::default(),
+            cjk_font: None,
+            fonts_installed: false,
+            commands: Vec::new(),
+            pending_png: None,
+            opening: None,
+            after_open: launch.view,
+            fresh: launch.fresh,
+        };
+        if let Some(lang) = launch.lang {
+            app.settings.lang = lang;
+        }
+        if let Some(q) = launch.query {
+            app.search.query = q;
+        }
+        if launch.demo {
+            app.commands.push(Command::OpenDemo);
+        } else if let Some(p) = launch.project {
+            app.commands.push(Command::OpenProject(p));
+        } else if app.settings.reopen_last
+            && let Some(p) = app.settings.last_project().filter(|p| p.is_dir())
+        {
+            app.commands.push(Command::OpenProject(p.to_path_buf()));
+        }
+        app
+    }
+
+    /// The interface language.
+    pub fn lang(&self) -> Lang {
+        self.settings.lang
+    }
+
+    /// Queues a command, as a panel would.
+    pub fn send(&mut self, cmd: Command) {
+        self.commands.push(cmd);
+    }
+
+    /// Whether a job of this kind is running.
+    pub fn busy(&self, kind: JobKind) -> bool {
+        self.jobs.iter().any(|j| j.kind == kind)
+    }
+
+    /// Whether any background work is running.
+    pub fn working(&self) -> bool {
+        !self.jobs.is_empty()
+    }
+
+    /// Work that is not per frame: job results, search answers, screenshots.
+    pub fn tick(&mut self, ctx: &egui::Context) {
+        if !self.fonts_installed {
+            // On the first frame, so fonts land in whichever context draws the app.
+            self.cjk_font = fonts::install(ctx);
+            self.fonts_installed = true;
+        }
+        self.poll_jobs(ctx);
+        self.search.poll();
+        self.take_screenshot(ctx);
+        let commands = std::mem::take(&mut self.commands);
+        for cmd in commands {
+            self.apply(ctx, cmd);
+        }
+        if self.working() {
+            // Keep the elapsed-time display moving.
+            ctx.request_repaint_after(Duration::from_millis(250));
+        }
+    }
+
+    /// Draws the whole window into `ui`.
+    pub fn show(&mut self, ui: &mut egui::Ui) {
+        let started = Instant::now();
+        let lang = self.lang();
+        egui::Panel::top("top_bar").show(ui, |ui| self.top_bar(ui, lang));
+        egui::Panel::bottom("status_bar").show(ui, |ui| self.status_bar(ui, lang));
+        egui::CentralPanel::default().show(ui, |ui| self.central(ui, lang));
+        if !self.commands.is_empty() {
+            ui.ctx().request_repaint();
+        }
+        self.frames.record(started.elapsed().as_secs_f64() * 1000.0);
+    }
+
+    fn top_bar(&mut self, ui: &mut egui::Ui, lang: Lang) {
+        ui.horizontal(|ui| {
+            ui.heading(RichText::new("ShopLab").strong());
+            ui.separator();
+            for v in View::ALL {
+                let needs_project = !matches!(v, View::Start | View::Learn);
+                let enabled = !needs_project || self.project.is_some();
+                let button = egui::Button::selectable(self.view == v, v.label(lang));
+                if ui.add_enabled(enabled, button).clicked() {
+                    self.view = v;
+                }
+            }
+            ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
+                let mut chosen = lang;
+                egui::ComboBox::from_id_salt("lang")
+                    .selected_text(lang.native_name())
+                    .show_ui(ui, |ui| {
+                        for l in Lang::ALL {
+                            ui.selectable_value(&mut chosen, l, l.native_name());
+                        }
+                    });
+                if chosen != lang {
+                    self.settings.lang = chosen;
+                }
+                if let Some(p) = &self.project {
+                    ui.label(RichText::new(&p.name).strong())
+                        .on_hover_text(p.root.display().to_string());
+                }
+            });
+        });
+    }
+
+    fn status_bar(&mut self, ui: &mut egui::Ui, lang: Lang) {
+        ui.horizontal(|ui| {
+            let mut cancel = None;
+            for (i, job) in self.jobs.iter().enumerate() {
+                let state = job.state();
+                ui.spinner();
+                let mut text = format!(
+                    "{} · {} · {:.0} s",
+                    job.title,
+                    state.stage,
+                    job.started.elapsed().as_secs_f64()
+                );
+                if let Some(left) = state.remaining_seconds() {
+                    text.push_str(&format!(" · {} {:.0} s", tr(lang, "left"), left));
+                }
+                if let Some(f) = state.fraction() {
+                    ui.add(
+                        egui::ProgressBar::new(f)
+                            .desired_width(120.0)
+                            .show_percentage(),
+                    );
+                }
+                ui.label(text);
+                if ui.small_button(tr(lang, "Cancel")).clicked() {
+                    cancel = Some(i);
+                }
+                ui.separator();
+            }
+            if let Some(i) = cancel {
+                self.jobs[i].cancel.cancel();
+            }
+            if let Some(n) = self.notices.last() {
+                let color = if n.error {
+                    ui.visuals().error_fg_color
+                } else {
+                    ui.visuals().text_color()
+                };
+                ui.label(RichText::new(&n.text).color(color))
+                    .on_hover_text(n.text.clone());
+            }
+        });
+    }
+
+    fn central(&mut self, ui: &mut egui::Ui, lang: Lang) {
+        let mut out = Vec::new();
+        let view = if self.project.is_none() && !matches!(self.view, View::Learn) {
+            View::Start
+        } else {
+            self.view
+        };
+        let ctx = views::ViewCtx {
+            lang,
+            project: self.project.as_ref(),
+            jobs: &self.jobs,
+        };
+        match view {
+            View::Start => views::start::ui(
+                ui,
+                &mut self.start,
+                &self.settings,
+                self.cjk_font.as_deref(),
+                &ctx,
+                &mut out,
+            ),
+            View::Data => views::data::ui(ui, &mut self.data, &ctx, &mut out),
+            View::Search => views::search::ui(ui, &mut self.search, &ctx, &mut out),
+            View::Train => views::train::ui(ui, &mut self.train, &ctx, &mut out),
+            View::Compare => views::compare::ui(ui, &mut self.compare, &ctx, &mut out),
+            View::Recommend => views::recommend::ui(ui, &mut self.recommend, &ctx, &mut out),
+            View::Learn => views::learn::ui(ui, &mut self.learn, &ctx, &mut out),
+        }
+        self.commands.extend(out);
+    }
+
+    fn notify(&mut self, text: impl Into<String>, error: bool) {
+        let text = text.into();
+        if error {
+            tracing::warn!("{text}");
+        }
+        self.notices.push(Notice {
+            text,
+            error,
+            at: Instant::now(),
+        });
+        if self.notices.len() > 50 {
+            self.notices.remove(0);
+        }
+    }
+
+    fn spawn<F>(&mut self, ctx: &egui::Context, kind: JobKind, title: &str, work: F)
+    where
+        F: FnOnce(&dyn Progress, &CancelToken) -> Result<JobOutcome, String> + Send + 'static,
+    {
+        let lang = self.lang();
+        if !matches!(kind, JobKind::Export | JobKind::Judge) && self.busy(kind) {
+            self.notify(
+                format!(
+                    "{}: {}",
+                    tr(lang, "Still working on the previous request"),
+                    title
+                ),
+                true,
+            );
+            return;
+        }
+        self.jobs.push(Job::spawn(ctx, kind, title, work));
+    }
+
+    fn root(&self) -> Option<PathBuf> {
+        self.project.as_ref().map(|p| p.root.clone())
+    }
+
+    /// Applies one command.
+    pub fn apply(&mut self, ctx: &egui::Context, cmd: Command) {
+        let lang = self.lang();
+        match cmd {
+            Command::Show(v) => self.view = v,
+            Command::SetLang(l) => self.settings.lang = l,
+            Command::Notify(text) => self.notify(text, false),
+            Command::Explain(key) => {
+                self.learn.selected = Some(key.to_string());
+                self.view = View::Learn;
+            }
+            Command::OpenProject(dir) => {
+                self.opening = Some(dir.clone());
+                let title = format!("{} {}", tr(lang, "Opening"), dir.display());
+                self.spawn(ctx, JobKind::Project, &title, move |p, c| {
+                    Snapshot::open(&dir, p, c)
+                        .map(|s| JobOutcome::Project(Box::new(s)))
+                        .map_err(|e| e.to_string())
+                });
+            }
+            Command::CreateProject { dir, files } => {
+                let title = format!("{} {}", tr(lang, "Creating"), dir.display());
+                self.spawn(ctx, JobKind::Project, &title, move |p, c| {
+                    create_project(&dir, &files, p, c).map_err(|e| e.to_string())
+                });
+            }
+            Command::OpenDemo => {
+                let dir = self.demo_dir();
+                let title = tr(lang, "Building the demo shop").to_string();
+                self.spawn(ctx, JobKind::Project, &title, move |p, c| {
+                    let project = if demo::is_demo(&dir) && Project::open(&dir).is_ok() {
+                        Project::open(&dir)
+                    } else {
+                        demo::build(&dir, p, c).map(|b| b.project)
+                    };
+                    project
+                        .and_then(|proj| Snapshot::read(&proj, p, c))
+                        .map(|s| JobOutcome::Project(Box::new(s)))
+                        .map_err(|e| e.to_string())
+                });
+            }
+            Command::Reload => {
+                if let Some(root) = self.root() {
+                    let title = tr(lang, "Reading the project").to_string();
+                    self.spawn(ctx, JobKind::Project, &title, move |p, c| {
+                        Snapshot::open(&root, p, c)
+                            .map(|s| JobOutcome::Project(Box::new(s)))
+                            .map_err(|e| e.to_string())
+                    });
+                }
+            }
+            Command::Preview(path, opts) => {
+                let title = format!("{} {}", tr(lang, "Reading"), path.display());
+                self.spawn(ctx, JobKind::Preview, &title, move |_, _| {
+                    read::inspect(&path, &opts)
+                        .map(|p| JobOutcome::Preview(Box::new(p)))
+                        .map_err(|e| e.to_string())
+                });
+            }
+            Command::Import(files, opts) => {
+                let Some(root) = self.root() else { return };
+                let title = tr(lang, "Importing").to_string();
+                self.spawn(ctx, JobKind::Import, &title, move |p, c| {
+                    import_into(&root, &files, &opts, p, c).map_err(|e| e.to_string())
+                });
+            }
+            Command::BuildIndex => {
+                let Some(root) = self.root() else { return };
+                let title = tr(lang, "Building the search index").to_string();
+                self.spawn(ctx, JobKind::Index, &title, move |p, c| {
+                    let project = Project::open(&root).map_err(|e| e.to_string())?;
+                    project
+                        .build_index(p, c)
+                        .map(JobOutcome::Indexed)
+                        .map_err(|e| e.to_string())
+                });
+            }
+            Command::LoadRejected(import_id) => {
+                let Some(root) = self.root() else { return };
+                let title = tr(lang, "Reading rejected rows").to_string();
+                self.spawn(ctx, JobKind::Rejected, &title, move |_, _| {
+                    let project = Project::open(&root).map_err(|e| e.to_string())?;
+                    project
+                        .store()
+                        .rejected_rows(import_id, 500)
+                        .map(|rows| JobOutcome::Rejected { import_id, rows })
+                        .map_err(|e| e.to_string())
+                });
+            }
+            Command::LoadShopper(user) => {
+                let Some(root) = self.root() else { return };
+                let title = format!("{} {user}", tr(lang, "Reading shopper"));
+                self.spawn(ctx, JobKind::Shopper, &title, move |_, _| {
+                    let project = Project::open(&root).map_err(|e| e.to_string())?;
+                    let idx = project
+                        .store()
+                        .user_idx(&user)
+                        .map_err(|e| e.to_string())?
+                        .ok_or_else(|| format!("no shopper with id '{user}' in this project"))?;
+                    let events = project
+                        .store()
+                        .user_events(idx, 1000)
+                        .map_err(|e| e.to_string())?;
+                    Ok(JobOutcome::Shopper { user, events })
+                });
+            }
+            Command::Judge { query, item, grade } => {
+                let Some(root) = self.root() else { return };
+                let title = tr(lang, "Saving judgment").to_string();
+                self.spawn(ctx, JobKind::Judge, &title, move |_, _| {
+                    let project = Project::open(&root).map_err(|e| e.to_string())?;
+                    let store = project.store();
+                    match grade {
+                        Some(g) => store.set_judgment(&query, item, g),
+                        None => store.clear_judgment(&query, item).map(|_| ()),
+                    }
+                    .map_err(|e| e.to_string())?;
+                    let list = store.judgments_of(&query).map_err(|e| e.to_string())?;
+                    Ok(JobOutcome::Judged(query, list))
+                });
+            }
+            Command::LoadJudgments(query) => {
+                let Some(root) = self.root() else { return };
+                let title = tr(lang, "Reading judgments").to_string();
+                self.spawn(ctx, JobKind::Judge, &title, move |_, _| {
+                    let project = Project::open(&root).map_err(|e| e.to_string())?;
+                    let list = project
+                        .store()
+                        .judgments_of(&query)
+                        .map_err(|e| e.to_string())?;
+                    Ok(JobOutcome::Judged(query, list))
+                });
+            }
+            Command::EvaluateSearch(left, right) => {
+                let Some(root) = self.root() else { return };
+                let title = tr(lang, "Evaluating search").to_string();
+                self.spawn(ctx, JobKind::SearchEval, &title, move |p, c| {
+                    let project = Project::open(&root).map_err(|e| e.to_string())?;
+                    let eval = |weights| {
+                        let config = SearchEvalConfig {
+                            weights,
+                            ..Default::default()
+                        };
+                        project
+                            .evaluate_search(JudgmentSource::Stored, &config, p, c)
+                            .map_err(|e| e.to_string())
+                    };
+                    Ok(JobOutcome::SearchEval(Box::new((
+                        eval(left)?,
+                        eval(right)?,
+                    ))))
+                });
+            }
+            Command::Train(spec) => {
+                let Some(root) = self.root() else { return };
+                self.train.curves_of = None;
+                let title = format!("{} {}", tr(lang, "Training"), spec.model.name());
+                self.spawn(ctx, JobKind::Train, &title, move |p, c| {
+                    let project = Project::open(&root).map_err(|e| e.to_string())?;
+                    project
+                        .run(&spec, p, c)
+                        .map(|r| JobOutcome::Run(Box::new(r)))
+                        .map_err(|e| e.to_string())
+                });
+            }
+            Command::CancelTraining => {
+                for job in self.jobs.iter().filter(|j| j.kind == JobKind::Train) {
+                    job.cancel.cancel();
+                }
+            }
+            Command::Recommend { user, runs } => {
+                let Some(root) = self.root() else { return };
+                let k = self.settings.recommend_k;
+                let title = format!("{} {user}", tr(lang, "Recommending for"));
+                self.spawn(ctx, JobKind::Recommend, &title, move |p, c| {
+                    let project = Project::open(&root).map_err(|e| e.to_string())?;
+                    runs.iter()
+                        .map(|run| {
+                            project
+                                .recommend(Some(run), &user, k, p, c)
+                                .map_err(|e| e.to_string())
+                        })
+                        .collect::<Result<Vec<_>, String>>()
+                        .map(JobOutcome::Recommendations)
+                });
+            }
+            Command::ExportCsv { path, text } => {
+                let title = format!("{} {}", tr(lang, "Saving"), path.display());
+                self.spawn(ctx, JobKind::Export, &title, move |_, _| {
+                    chart::write_text(&path, &text).map(|()| JobOutcome::Saved(path))
+                });
+            }
+            Command::ExportPng { path, rect } => {
+                let (tx, rx) = std::sync::mpsc::channel();
+                let repaint = ctx.clone();
+                self.pending_png = Some((path, rect, rx));
+                let callback = egui::ScreenshotCallback::new(move |image| {
+                    let _ = tx.send(image);
+                    repaint.request_repaint();
+                });
+                ctx.send_viewport_cmd(egui::ViewportCommand::Screenshot(callback));
+            }
+        }
+    }
+
+    fn demo_dir(&self) -> PathBuf {
+        self.settings
+            .demo_dir
+            .clone()
+            .or_else(|| eframe::storage_dir("ShopLab").map(|d| d.join("shoplab-demo")))
+            .unwrap_or_else(|| PathBuf::from("shoplab-demo"))
+    }
+
+    fn take_screenshot(&mut self, ctx: &egui::Context) {
+        let Some((_, _, rx)) = &self.pending_png else {
+            return;
+        };
+        let image = match rx.try_recv() {
+            Ok(image) => image,
+            Err(std::sync::mpsc::TryRecvError::Empty) => return,
+            Err(std::sync::mpsc::TryRecvError::Disconnected) => {
+                self.pending_png = None;
+                let text = tr(
+                    self.lang(),
+                    "This display cannot take screenshots; export CSV instead",
+                );
+                self.notify(text, true);
+                return;
+            }
+        };
+        if let Some((path, rect, _)) = self.pending_png.take() {
+            let ppp = ctx.pixels_per_point();
+            let title = format!("{} {}", tr(self.lang(), "Saving"), path.display());
+            self.spawn(ctx, JobKind::Export, &title, move |_, _| {
+                chart::save_png(&image, rect, ppp, &path).map(|()| JobOutcome::Saved(path))
+            });
+        }
+    }
+
+    fn poll_jobs(&mut self, ctx: &egui::Context) {
+        let mut finished = Vec::new();
+        self.jobs.retain(|job| match job.poll() {
+            Some(result) => {
+                finished.push((job.kind, job.title.clone(), job.state(), result));
+                false
+            }
+            None => true,
+        });
+        for (kind, title, state, result) in finished {
+            if kind == JobKind::Train {
+                self.train.last_curves = state.curves;
+            }
+            match result {
+                Ok(outcome) => self.finish(ctx, outcome),
+                Err(e) => {
+                    let lang = self.lang();
+                    if kind == JobKind::Project
+                        && let Some(dir) = self.opening.take()
+                    {
+                        self.settings.forget(&dir);
+                    }
+                    let cancelled = e.contains("cancel");
+                    let text = if cancelled {
+                        format!("{}: {}", title, tr(lang, "cancelled"))
+                    } else {
+                        format!("{title}: {e}")
+                    };
+                    if kind == JobKind::Train {
+                        self.train.last_error = Some(text.clone());
+                    }
+                    if kind == JobKind::Preview {
+                        self.data.import.error = Some(text.clone());
+                    }
+                    self.notify(text, !cancelled);
+                }
+            }
+        }
+    }
+
+    fn finish(&mut self, ctx: &egui::Context, outcome: JobOutcome) {
+        let lang = self.lang();
+        match outcome {
+            JobOutcome::Project(snapshot) => {
+                self.opening = None;
+                let first_open = self
+                    .project
+                    .as_ref()
+                    .is_none_or(|p| p.root != snapshot.root);
+                self.settings.remember(&snapshot.root);
+                self.notify(
+                    format!(
+                        "{} {} ({:.1} s)",
+                        tr(lang, "Opened"),
+                        snapshot.name,
+                        snapshot.load_seconds
+                    ),
+                    false,
+                );
+                if first_open {
+                    self.search.reset(ctx, &snapshot);
+                    self.compare.reset(&snapshot);
+                    self.recommend.reset();
+                    self.data.reset();
+                    if let Some(v) = self.after_open.take() {
+                        self.view = v;
+                    } else if self.view == View::Start {
+                        self.view = View::Data;
+                    }
+                } else {
+                    self.compare.runs_changed(&snapshot);
+                    if snapshot.has_index && !self.search.has_searcher() {
+                        self.search.reset(ctx, &snapshot);
+                    }
+                }
+                self.project = Some(*snapshot);
+            }
+            JobOutcome::Imported(reports) => {
+                let accepted: u64 = reports.iter().map(|r| r.accepted).sum();
+                let rejected: u64 = reports.iter().map(|r| r.rejected).sum();
+                self.notify(
+                    format!(
+                        "{}: {accepted} {}, {rejected} {}",
+                        tr(lang, "Import finished"),
+                        tr(lang, "rows accepted"),
+                        tr(lang, "rejected")
+                    ),
+                    false,
+                );
+                self.data.import.reset();
+                self.commands.push(Command::Reload);
+                if self.project.as_ref().is_some_and(|p| !p.has_index) {
+                    self.commands.push(Command::BuildIndex);
+                }
+            }
+            JobOutcome::Indexed(report) => {
+                self.notify(
+                    format!(
+                        "{}: {} {} ({:.1} s)",
+                        tr(lang, "Search index built"),
+                        report.items,
+                        tr(lang, "items"),
+                        report.seconds
+                    ),
+                    false,
+                );
+                if let Some(p) = &self.project {
+                    self.search.restart(ctx, p);
+                }
+                self.commands.push(Command::Reload);
+            }
+            JobOutcome::Run(record) => {
+                self.notify(
+                    format!(
+                        "{} {} ({:.1} s)",
+                        tr(lang, "Run recorded:"),
+                        record.name,
+                        record.train_seconds + record.eval_seconds
+                    ),
+                    false,
+                );
+                self.train.last_run = Some(record.id.clone());
+                if let Some(p) = &mut self.project {
+                    p.runs.push(*record);
+                    self.compare.runs_changed(p);
+                }
+            }
+            JobOutcome::Recommendations(lists) => self.recommend.lists = lists,
+            JobOutcome::Shopper { user, events } => self.data.shopper = Some((user, events)),
+            JobOutcome::SearchEval(reports) => self.search.eval = Some(*reports),
+            JobOutcome::Preview(preview) => self.data.import.set_preview(*preview),
+            JobOutcome::Rejected { import_id, rows } => {
+                self.data.rejected = Some((import_id, rows))
+            }
+            JobOutcome::Judged(query, list) => self.search.set_judgments(query, list),
+            JobOutcome::Saved(path) => {
+                self.notify(format!("{} {}", tr(lang, "Saved"), path.display()), false)
+            }
+        }
+    }
+}
+
+impl eframe::App for ShopLabApp {
+    fn logic(&mut self, ctx: &egui::Context, _frame: &mut eframe::Frame) {
+        self.tick(ctx);
+    }
+
+    fn ui(&mut self, ui: &mut egui::Ui, _frame: &mut eframe::Frame) {
+        self.show(ui);
+    }
+
+    fn save(&mut self, storage: &mut dyn eframe::Storage) {
+        if !self.fresh {
+            eframe::set_value(storage, AppSettings::KEY, &self.settings);
+        }
+    }
+}
+
+/// Creates a project and imports `files` into it; builds the index when
+/// there is a catalog.
+fn create_project(
+    dir: &Path,
+    files: &[PathBuf],
+    progress: &dyn Progress,
+    cancel: &CancelToken,
+) -> shoplab_engine::Result<JobOutcome> {
+    let name = dir
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_else(|| "shop".into());
+    let mut project = Project::create(dir, &name)?;
+    for f in files {
+        project.import(
+            f,
+            &ReadOptions::default(),
+            &ImportOptions::default(),
+            progress,
+            cancel,
+        )?;
+        progress.finish_stage();
+    }
+    if project.store().stats()?.items > 0 {
+        project.build_index(progress, cancel)?;
+    }
+    Ok(JobOutcome::Project(Box::new(Snapshot::read(
+        &project, progress, cancel,
+    )?)))
+}
+
+/// Imports files into the project at `root`.
+fn import_into(
+    root: &Path,
+    files: &[PathBuf],
+    opts: &ReadOptions,
+    progress: &dyn Progress,
+    cancel: &CancelToken,
+) -> shoplab_engine::Result<JobOutcome> {
+    let mut project = Project::open(root)?;
+    let mut reports = Vec::new();
+    for f in files {
+        reports.push(project.import(f, opts, &ImportOptions::default(), progress, cancel)?);
+        progress.finish_stage();
+    }
+    Ok(JobOutcome::Imported(reports))
+}

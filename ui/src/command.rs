@@ -1,0 +1,85 @@
+//! What panels ask the app to do. Views never call the engine: they push a
+//! [`Command`], and the app turns it into state changes or background jobs.
+
+use std::path::PathBuf;
+
+use shoplab_datasets::read::ReadOptions;
+use shoplab_engine::run::RunSpec;
+use shoplab_engine::search::FieldWeights;
+
+use crate::app::View;
+use crate::i18n::Lang;
+
+/// A request from a panel to the app.
+#[derive(Debug, Clone)]
+pub enum Command {
+    /// Show another view.
+    Show(View),
+    /// Switch the interface language.
+    SetLang(Lang),
+    /// Open the project in this folder.
+    OpenProject(PathBuf),
+    /// Create a project in this folder and import these files into it.
+    CreateProject {
+        /// The new project's folder.
+        dir: PathBuf,
+        /// Files to import, in order.
+        files: Vec<PathBuf>,
+    },
+    /// Build (or rebuild) the demo shop and open it.
+    OpenDemo,
+    /// Re-read the open project.
+    Reload,
+    /// Read a file the way an import would and show the first rows.
+    Preview(PathBuf, ReadOptions),
+    /// Import files into the open project, then rebuild the index.
+    Import(Vec<PathBuf>, ReadOptions),
+    /// Rebuild the search index.
+    BuildIndex,
+    /// Load the rejected rows of an import.
+    LoadRejected(i64),
+    /// Load one shopper's event timeline.
+    LoadShopper(String),
+    /// Grade a search result for a query (`None` clears the judgment).
+    Judge {
+        /// The query.
+        query: String,
+        /// Item index.
+        item: u32,
+        /// Grade, or `None` to remove.
+        grade: Option<f64>,
+    },
+    /// Load the judgments of a query.
+    LoadJudgments(String),
+    /// Evaluate both search rankers on the judgments.
+    EvaluateSearch(FieldWeights, FieldWeights),
+    /// Train and evaluate a run.
+    Train(Box<RunSpec>),
+    /// Stop the running training.
+    CancelTraining,
+    /// Recommend for a shopper with each of these runs.
+    Recommend {
+        /// The shopper's id.
+        user: String,
+        /// Run ids.
+        runs: Vec<String>,
+    },
+    /// Write a CSV file.
+    ExportCsv {
+        /// Destination.
+        path: PathBuf,
+        /// Contents.
+        text: String,
+    },
+    /// Save the screen area of a chart or table as a PNG.
+    ExportPng {
+        /// Destination.
+        path: PathBuf,
+        /// The area, in points.
+        rect: eframe::egui::Rect,
+    },
+    /// Open the Learn view at an entry.
+    Explain(&'static str),
+    /// Show a message in the status bar.
+    Notify(String),
+}

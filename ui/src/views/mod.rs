@@ -1,0 +1,130 @@
+//! One module per view; each has a state struct and a `ui()` function that
+//! draws it from the app's data and pushes [`Command`]s.
+
+pub mod compare;
+pub mod data;
+pub mod learn;
+pub mod recommend;
+pub mod search;
+pub mod start;
+pub mod train;
+
+use eframe::egui::{self, RichText};
+
+use crate::command::Command;
+use crate::i18n::{Lang, tr};
+use crate::job::{Job, JobKind, JobState};
+use crate::snapshot::Snapshot;
+
+/// What every view may read.
+pub struct ViewCtx<'a> {
+    /// Interface language.
+    pub lang: Lang,
+    /// The open project.
+    pub project: Option<&'a Snapshot>,
+    /// Background work in flight.
+    pub jobs: &'a [Job],
+}
+
+impl ViewCtx<'_> {
+    /// `english` in the interface language.
+    pub fn t(&self, english: &'static str) -> &'static str {
+        tr(self.lang, english)
+    }
+
+    /// The running job of a kind, with its progress.
+    pub fn job(&self, kind: JobKind) -> Option<(&Job, JobState)> {
+        self.jobs
+            .iter()
+            .find(|j| j.kind == kind)
+            .map(|j| (j, j.state()))
+    }
+
+    /// Whether a job of this kind is running.
+    pub fn busy(&self, kind: JobKind) -> bool {
+        self.jobs.iter().any(|j| j.kind == kind)
+    }
+}
+
+/// A small "?" button that opens the Learn view at `key`.
+pub fn explain_button(ui: &mut egui::Ui, lang: Lang, key: &'static str, out: &mut Vec<Command>) {
+    if let Some(entry) = crate::glossary::entry(key) {
+        let tip = entry.what[lang.index()];
+        if ui
+            .small_button("?")
+            .on_hover_text(format!("{}\n\n{tip}", entry.title[lang.index()]))
+            .clicked()
+        {
+            out.push(Command::Explain(entry.key));
+        }
+    }
+}
+
+/// A headline number with its label under it.
+pub fn stat(ui: &mut egui::Ui, label: &str, value: String) {
+    ui.vertical(|ui| {
+        ui.label(RichText::new(value).heading().strong());
+        ui.label(RichText::new(label).small().weak());
+    });
+}
+
+/// Thousands separators for counts.
+pub fn count(n: u64) -> String {
+    let s = n.to_string();
+    let mut out = String::with_capacity(s.len() + s.len() / 3);
+    for (i, c) in s.chars().enumerate() {
+        if i > 0 && (s.len() - i).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
+
+/// A metric value with four decimals, or a dash.
+pub fn value(v: Option<f64>) -> String {
+    v.map_or_else(
+        || "–".into(),
+        |v| {
+            if v.abs() >= 1000.0 {
+                format!("{v:.0}")
+            } else if v.abs() >= 10.0 {
+                format!("{v:.2}")
+            } else {
+                format!("{v:.4}")
+            }
+        },
+    )
+}
+
+/// A Unix time as a UTC date and time.
+pub fn time(ts: i64) -> String {
+    chrono::DateTime::from_timestamp(ts, 0)
+        .map(|t| t.format("%Y-%m-%d %H:%M").to_string())
+        .unwrap_or_else(|| ts.to_string())
+}
+
+/// A line asking the user to open a project first.
+pub fn no_project(ui: &mut egui::Ui, lang: Lang) {
+    ui.label(tr(
+        lang,
+        "Open a project or the demo shop on the Start view first.",
+    ));
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn counts_and_values_read_well() {
+        assert_eq!(count(0), "0");
+        assert_eq!(count(1234), "1,234");
+        assert_eq!(count(10_000_000), "10,000,000");
+        assert_eq!(value(None), "–");
+        assert_eq!(value(Some(0.12345)), "0.1235");
+        assert_eq!(value(Some(12.345)), "12.35");
+        assert_eq!(value(Some(12345.6)), "12346");
+        assert_eq!(time(0), "1970-01-01 00:00");
+    }
+}

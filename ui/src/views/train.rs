@@ -1,0 +1,666 @@
+//! Train / Evaluate: pick a model and its parameters (each explained, with
+//! its default), the split and the metrics; run in the background with a
+//! progress bar, time left, live metric curves and a Cancel button.
+//!
+//! Parameters are edited through the spec's JSON form, so every model the
+//! engine gains appears here with no new UI code: the run spec the CLI, the
+//! GUI and saved runs share is the only source of truth.
+
+use std::collections::BTreeMap;
+
+use eframe::egui::{self, RichText};
+use egui_plot::{Legend, Line, Plot, PlotPoints};
+use serde_json::Value;
+use shoplab_datasets::EventKind;
+use shoplab_engine::evaluate::EvalOptions;
+use shoplab_engine::recommend::ModelSpec;
+use shoplab_engine::run::{RunSpec, default_kinds};
+use shoplab_engine::split::SplitSpec;
+
+use super::{ViewCtx, explain_button, value};
+use crate::command::Command;
+use crate::i18n::Lang;
+use crate::job::JobKind;
+
+/// One-line explanations of parameters: (name, [English, 简体中文]).
+const PARAMS: &[(&str, [&str; 2])] = &[
+    (
+        "neighbours",
+        [
+            "How many most-similar neighbours each item (or shopper) keeps. More finds more candidates but blurs the signal.",
+            "每个物品（或用户）保留的最相似邻居数。越多候选越多，但信号会被稀释。",
+        ],
+    ),
+    (
+        "shrink",
+        [
+            "Added to the similarity's denominator so pairs seen together only a few times count less. 10–100 helps sparse data.",
+            "加在相似度分母上的收缩项，使只共同出现几次的配对权重降低。稀疏数据上取 10–100 常有帮助。",
+        ],
+    ),
+    (
+        "reg",
+        [
+            "L2 regularisation λ. Larger values trust co-occurrence less and favour popular items less.",
+            "L2 正则化系数 λ。越大越不依赖共现，也越少偏向热门物品。",
+        ],
+    ),
+    (
+        "window_days",
+        [
+            "Count only events from this many days before the newest training event (empty: all time).",
+            "只统计最新训练事件之前这么多天内的事件（留空：全部时间）。",
+        ],
+    ),
+    (
+        "half_life_days",
+        [
+            "Halve an event's weight every this many days of age (empty: no decay).",
+            "事件每经过这么多天权重减半（留空：不衰减）。",
+        ],
+    ),
+    (
+        "window_seconds",
+        [
+            "Two events at most this many seconds apart belong to one basket.",
+            "相隔不超过这么多秒的两个事件属于同一购物篮。",
+        ],
+    ),
+    (
+        "score",
+        [
+            "How a pair is scored: confidence (how often B follows A) or lift (how much more than chance).",
+            "配对的打分方式：置信度（A 之后出现 B 的频率）或提升度（比随机高出多少）。",
+        ],
+    ),
+    (
+        "recent",
+        [
+            "How many of the shopper's latest items seed the recommendations.",
+            "用用户最近的多少个物品作为推荐的种子。",
+        ],
+    ),
+    (
+        "max_query_terms",
+        [
+            "Most (field, term) pairs taken from an item to find similar items, rarest first.",
+            "从一个物品中取出用于查找相似物品的（字段，词）对的最大数量，按稀有程度优先。",
+        ],
+    ),
+    (
+        "test_fraction",
+        [
+            "Share of events, latest first, held out as the test set.",
+            "按时间从最新开始留作测试集的事件比例。",
+        ],
+    ),
+    (
+        "test_ratio",
+        [
+            "Share of events drawn at random as the test set.",
+            "随机抽取作为测试集的事件比例。",
+        ],
+    ),
+    (
+        "valid_fraction",
+        [
+            "Share of the remaining training events held out for validation.",
+            "从剩余训练事件中留作验证集的比例。",
+        ],
+    ),
+    (
+        "n",
+        [
+            "Distinct items per shopper held out as the test set (their latest).",
+            "每个用户留作测试集的不同物品数（取最近的）。",
+        ],
+    ),
+    (
+        "seed",
+        [
+            "Random seed: the same seed gives the same split and the same numbers.",
+            "随机种子：相同的种子得到相同的划分和相同的结果。",
+        ],
+    ),
+];
+
+/// Choices of text parameters that are enums in the engine.
+const CHOICES: &[(&str, &[&str])] = &[("score", &["confidence", "lift"])];
+
+fn explain_param(name: &str, lang: Lang) -> &'static str {
+    PARAMS
+        .iter()
+        .find(|(n, _)| *n == name)
+        .map_or("", |(_, text)| text[lang.index()])
+}
+
+/// Every model with default parameters, in display order.
+fn models() -> Vec<ModelSpec> {
+    let mut all = ModelSpec::all_defaults();
+    all.push(ModelSpec::Content(Default::default()));
+    all
+}
+
+/// Train view state.
+pub struct TrainState {
+    /// The model's spec as JSON (edited field by field).
+    pub model: Value,
+    /// The split's spec as JSON.
+    pub split: Value,
+    /// Cut-offs as typed, e.g. "5, 10, 20".
+    pub ks: String,
+    /// Exclude training items from the ranked lists.
+    pub exclude_train: bool,
+    /// Sampled negatives as typed (empty: full ranking).
+    pub negatives: String,
+    /// Event kinds counted as interactions.
+    pub kinds: Vec<EventKind>,
+    /// Run name (empty: the model's name).
+    pub name: String,
+    /// Why the spec as entered is not valid.
+    pub invalid: Option<String>,
+    /// Curves of the last finished training.
+    pub last_curves: BTreeMap<String, Vec<[f64; 2]>>,
+    /// Which job the curves belong to (reset when a new one starts).
+    pub curves_of: Option<u64>,
+    /// Id of the last recorded run.
+    pub last_run: Option<String>,
+    /// Error of the last training, if it failed.
+    pub last_error: Option<String>,
+}
+
+impl Default for TrainState {
+    fn default() -> Self {
+        let spec = RunSpec::default();
+        let eval = EvalOptions::default();
+        TrainState {
+            model: serde_json::to_value(&spec.model).unwrap_or(Value::Null),
+            split: serde_json::to_value(&spec.split).unwrap_or(Value::Null),
+            ks: eval
+                .ks
+                .iter()
+                .map(usize::to_string)
+                .collect::<Vec<_>>()
+                .join(", "),
+            exclude_train: eval.exclude_train,
+            negatives: String::new(),
+            kinds: default_kinds(),
+            name: String::new(),
+            invalid: None,
+            last_curves: BTreeMap::new(),
+            curves_of: None,
+            last_run: None,
+            last_error: None,
+        }
+    }
+}
+
+impl TrainState {
+    /// The run spec as entered, or what is wrong with it.
+    pub fn spec(&self) -> Result<RunSpec, String> {
+        let model: ModelSpec =
+            serde_json::from_value(self.model.clone()).map_err(|e| format!("model: {e}"))?;
+        let split: SplitSpec =
+            serde_json::from_value(self.split.clone()).map_err(|e| format!("split: {e}"))?;
+        let ks = self
+            .ks
+            .split([',', ' '])
+            .filter(|s| !s.trim().is_empty())
+            .map(|s| {
+                s.trim()
+                    .parse::<usize>()
+                    .ok()
+                    .filter(|&k| k > 0)
+                    .ok_or_else(|| format!("cut-off '{s}' is not a whole number above 0"))
+            })
+            .collect::<Result<Vec<_>, _>>()?;
+        if ks.is_empty() {
+            return Err("give at least one cut-off K, e.g. 10".into());
+        }
+        let sampled_negatives =
+            match self.negatives.trim() {
+                "" => None,
+                s => Some(s.parse::<usize>().ok().filter(|&n| n > 0).ok_or_else(|| {
+                    format!("sampled negatives '{s}' is not a whole number above 0")
+                })?),
+            };
+        if self.kinds.is_empty() {
+            return Err("tick at least one event kind".into());
+        }
+        let eval = EvalOptions {
+            ks,
+            exclude_train: self.exclude_train,
+            sampled_negatives,
+            ..EvalOptions::default()
+        };
+        eval.validate().map_err(|e| e.to_string())?;
+        Ok(RunSpec {
+            name: Some(self.name.trim().to_string()).filter(|n| !n.is_empty()),
+            model,
+            split,
+            kinds: self.kinds.clone(),
+            eval,
+            ..RunSpec::default()
+        })
+    }
+
+    /// Selects a model by name, with its default parameters.
+    pub fn select_model(&mut self, name: &str) {
+        if let Some(m) = models().into_iter().find(|m| m.name() == name) {
+            self.model = serde_json::to_value(&m).unwrap_or(Value::Null);
+        }
+    }
+}
+
+fn split_defaults() -> Vec<(&'static str, SplitSpec)> {
+    let temporal = SplitSpec::default();
+    let llo: SplitSpec = serde_json::from_str(r#"{"method":"leave_last_out"}"#).unwrap_or_default();
+    let random: SplitSpec = serde_json::from_str(r#"{"method":"random"}"#).unwrap_or_default();
+    vec![
+        ("temporal", temporal),
+        ("leave_last_out", llo),
+        ("random", random),
+    ]
+}
+
+/// Draws the Train view.
+pub fn ui(ui: &mut egui::Ui, state: &mut TrainState, ctx: &ViewCtx<'_>, out: &mut Vec<Command>) {
+    let Some(project) = ctx.project else {
+        super::no_project(ui, ctx.lang);
+        return;
+    };
+    let t = |s| ctx.t(s);
+    let lang = ctx.lang;
+    let running = ctx.job(JobKind::Train);
+    egui::Panel::left("train_form")
+        .resizable(true)
+        .default_size(420.0)
+        .show(ui, |ui| {
+            egui::ScrollArea::vertical().show(ui, |ui| {
+                ui.add_enabled_ui(running.is_none(), |ui| form(ui, state, ctx, out));
+            });
+        });
+
+    // Right side: progress, curves, last result.
+    if let Some((job, js)) = &running {
+        ui.heading(&job.title);
+        ui.label(format!("{}: {}", t("Stage"), js.stage));
+        if let Some(f) = js.fraction() {
+            ui.add(egui::ProgressBar::new(f).show_percentage().animate(true));
+        } else {
+            ui.spinner();
+        }
+        let mut line = format!(
+            "{} {:.1} s",
+            t("Elapsed"),
+            job.started.elapsed().as_secs_f64()
+        );
+        if let Some(left) = js.remaining_seconds() {
+            line.push_str(&format!(" · {} ~{left:.0} s", t("remaining in this stage")));
+        }
+        ui.label(line);
+        if ui.button(RichText::new(t("Cancel")).strong()).clicked() {
+            out.push(Command::CancelTraining);
+        }
+        curves(ui, &js.curves, ctx);
+    } else {
+        if let Some(e) = &state.last_error {
+            ui.colored_label(ui.visuals().error_fg_color, e);
+        }
+        if let Some(run) = state.last_run.as_ref().and_then(|id| project.run(id)) {
+            ui.heading(format!("{} {}", t("Last run:"), run.name));
+            egui::Grid::new("last_run").striped(true).show(ui, |ui| {
+                for m in &run.metrics {
+                    for (name, v) in [
+                        ("recall", m.values.recall),
+                        ("ndcg", m.values.ndcg),
+                        ("precision", m.values.precision),
+                        ("mrr", m.values.mrr),
+                        ("hit", m.values.hit),
+                    ] {
+                        ui.label(format!("{name}@{}", m.k));
+                        ui.label(value(Some(v)));
+                        ui.end_row();
+                    }
+                }
+                ui.label("auc");
+                ui.label(value(Some(run.auc)));
+                ui.end_row();
+                ui.label(t("train time"));
+                ui.label(format!("{:.2} s", run.train_seconds));
+                ui.end_row();
+                ui.label(t("evaluation time"));
+                ui.label(format!("{:.2} s", run.eval_seconds));
+                ui.end_row();
+            });
+            if ui.button(t("Compare with other runs")).clicked() {
+                out.push(Command::Show(crate::app::View::Compare));
+            }
+            curves(ui, &state.last_curves, ctx);
+        } else {
+            ui.label(RichText::new(t("Pick a model and press Train. Runs are saved in the project and appear on Compare.")).weak());
+        }
+    }
+    let _ = lang;
+}
+
+fn form(ui: &mut egui::Ui, state: &mut TrainState, ctx: &ViewCtx<'_>, out: &mut Vec<Command>) {
+    let t = |s| ctx.t(s);
+    let lang = ctx.lang;
+    ui.heading(t("Model"));
+    let current = state
+        .model
+        .get("model")
+        .and_then(Value::as_str)
+        .unwrap_or("")
+        .to_string();
+    for m in models() {
+        ui.horizontal(|ui| {
+            if ui.radio(current == m.name(), m.name()).clicked() && current != m.name() {
+                state.select_model(m.name());
+            }
+            explain_button(ui, lang, m.name(), out);
+        });
+    }
+    if let Some(e) = crate::glossary::entry(&current) {
+        ui.label(RichText::new(e.what[lang.index()]).weak());
+    }
+    ui.add_space(4.0);
+    ui.label(RichText::new(t("Parameters")).strong());
+    let default_model = models().into_iter().find(|m| m.name() == current);
+    let defaults = default_model
+        .and_then(|m| serde_json::to_value(m).ok())
+        .unwrap_or(Value::Null);
+    params(ui, "model", &mut state.model, &defaults, &["model"], lang);
+
+    ui.separator();
+    ui.horizontal(|ui| {
+        ui.heading(t("Split"));
+        let method = state
+            .split
+            .get("method")
+            .and_then(Value::as_str)
+            .unwrap_or("")
+            .to_string();
+        explain_button(
+            ui,
+            lang,
+            match method.as_str() {
+                "leave_last_out" => "leave_last_out",
+                "random" => "random_split",
+                _ => "temporal_split",
+            },
+            out,
+        );
+    });
+    let method = state
+        .split
+        .get("method")
+        .and_then(Value::as_str)
+        .unwrap_or("")
+        .to_string();
+    ui.horizontal(|ui| {
+        for (name, spec) in split_defaults() {
+            if ui.radio(method == name, t(split_label(name))).clicked() && method != name {
+                state.split = serde_json::to_value(spec).unwrap_or(Value::Null);
+            }
+        }
+    });
+    let split_default = split_defaults()
+        .into_iter()
+        .find(|(n, _)| *n == method)
+        .and_then(|(_, s)| serde_json::to_value(s).ok())
+        .unwrap_or(Value::Null);
+    params(
+        ui,
+        "split",
+        &mut state.split,
+        &split_default,
+        &["method"],
+        lang,
+    );
+
+    ui.separator();
+    ui.heading(t("Evaluation"));
+    ui.horizontal(|ui| {
+        ui.label(t("Cut-offs K"));
+        ui.text_edit_singleline(&mut state.ks);
+    });
+    ui.horizontal(|ui| {
+        ui.checkbox(
+            &mut state.exclude_train,
+            t("exclude items the shopper already had"),
+        );
+        explain_button(ui, lang, "exclude_train", out);
+    });
+    ui.horizontal(|ui| {
+        ui.label(t("Sampled negatives (empty: full ranking)"));
+        ui.add(egui::TextEdit::singleline(&mut state.negatives).desired_width(60.0));
+        explain_button(ui, lang, "sampled_ranking", out);
+    });
+    ui.label(t("Events that count as interactions"));
+    ui.horizontal_wrapped(|ui| {
+        for kind in EventKind::ALL {
+            let mut on = state.kinds.contains(&kind);
+            if ui.checkbox(&mut on, kind.as_str()).changed() {
+                if on {
+                    state.kinds.push(kind);
+                } else {
+                    state.kinds.retain(|k| *k != kind);
+                }
+            }
+        }
+    });
+    ui.horizontal(|ui| {
+        ui.label(t("Run name"));
+        ui.add(egui::TextEdit::singleline(&mut state.name).hint_text(t("optional")));
+    });
+    ui.add_space(6.0);
+    match state.spec() {
+        Ok(spec) => {
+            state.invalid = None;
+            if ui
+                .button(RichText::new(t("Train and evaluate")).strong().size(16.0))
+                .clicked()
+            {
+                out.push(Command::Train(Box::new(spec)));
+            }
+        }
+        Err(e) => {
+            ui.colored_label(ui.visuals().error_fg_color, &e);
+            state.invalid = Some(e);
+        }
+    }
+}
+
+fn split_label(method: &str) -> &'static str {
+    match method {
+        "leave_last_out" => "leave last out",
+        "random" => "random",
+        _ => "by time",
+    }
+}
+
+/// Edits the scalar fields of a JSON object (numbers, optional numbers,
+/// booleans, enum strings), each with its explanation and default.
+fn params(
+    ui: &mut egui::Ui,
+    id: &str,
+    value: &mut Value,
+    defaults: &Value,
+    skip: &[&str],
+    lang: Lang,
+) {
+    let Some(obj) = value.as_object_mut() else {
+        return;
+    };
+    egui::Grid::new(("params", id))
+        .num_columns(2)
+        .striped(true)
+        .show(ui, |ui| {
+            for (name, v) in obj.iter_mut() {
+                if skip.contains(&name.as_str()) {
+                    continue;
+                }
+                let default = defaults.get(name).map(|d| match d {
+                    Value::Null => "–".to_string(),
+                    other => other.to_string(),
+                });
+                let tip = format!(
+                    "{}\n{}: {}",
+                    explain_param(name, lang),
+                    crate::i18n::tr(lang, "default"),
+                    default.unwrap_or_default()
+                );
+                ui.label(name.as_str()).on_hover_text(&tip);
+                edit_value(ui, (id, name.as_str()), name, v);
+                ui.end_row();
+                let text = explain_param(name, lang);
+                if !text.is_empty() {
+                    ui.label("");
+                    ui.label(RichText::new(text).small().weak());
+                    ui.end_row();
+                }
+            }
+        });
+}
+
+fn edit_value(ui: &mut egui::Ui, id: (&str, &str), name: &str, v: &mut Value) {
+    match v {
+        Value::Bool(b) => {
+            ui.checkbox(b, "");
+        }
+        Value::Number(n) if n.is_u64() => {
+            let mut x = n.as_u64().unwrap_or(0);
+            if ui.add(egui::DragValue::new(&mut x).speed(1.0)).changed() {
+                *v = Value::from(x);
+            }
+        }
+        Value::Number(n) => {
+            let mut x = n.as_f64().unwrap_or(0.0);
+            let speed = if x.abs() < 1.0 { 0.01 } else { 1.0 };
+            if ui.add(egui::DragValue::new(&mut x).speed(speed)).changed() {
+                *v = Value::from(x);
+            }
+        }
+        Value::String(s) => {
+            let choices = CHOICES.iter().find(|(n, _)| *n == name).map(|(_, c)| *c);
+            match choices {
+                Some(choices) => {
+                    egui::ComboBox::from_id_salt(id)
+                        .selected_text(s.as_str())
+                        .show_ui(ui, |ui| {
+                            for c in choices {
+                                if ui.selectable_label(s == c, *c).clicked() {
+                                    *s = (*c).to_string();
+                                }
+                            }
+                        });
+                }
+                None => {
+                    ui.text_edit_singleline(s);
+                }
+            }
+        }
+        Value::Null => {
+            // An optional number: empty means "not set".
+            let mut text = String::new();
+            if ui
+                .add(
+                    egui::TextEdit::singleline(&mut text)
+                        .hint_text("–")
+                        .desired_width(80.0),
+                )
+                .changed()
+                && let Ok(x) = text.trim().parse::<f64>()
+            {
+                *v = Value::from(x);
+            }
+        }
+        _ => {
+            ui.label(v.to_string());
+        }
+    }
+    if matches!(v, Value::Number(_)) && name.ends_with("_days") && ui.small_button("x").clicked() {
+        *v = Value::Null;
+    }
+}
+
+/// Live metric curves of a training job (e.g. running recall while
+/// shoppers are scored, or loss per epoch).
+fn curves(ui: &mut egui::Ui, curves: &BTreeMap<String, Vec<[f64; 2]>>, ctx: &ViewCtx<'_>) {
+    if curves.is_empty() {
+        return;
+    }
+    ui.add_space(6.0);
+    ui.label(
+        RichText::new(ctx.t("Live metrics (running mean over the shoppers scored so far)"))
+            .strong(),
+    );
+    Plot::new("live_curves")
+        .height(260.0)
+        .legend(Legend::default())
+        .x_axis_label(ctx.t("shoppers scored"))
+        .allow_scroll(false)
+        .show(ui, |plot| {
+            for (name, points) in curves {
+                plot.line(Line::new(name.clone(), PlotPoints::from(points.clone())));
+            }
+        });
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn default_form_gives_the_default_run_spec() {
+        let s = TrainState::default();
+        let spec = s.spec().unwrap();
+        assert_eq!(spec.model, RunSpec::default().model);
+        assert_eq!(spec.split, RunSpec::default().split);
+        assert_eq!(spec.eval.ks, EvalOptions::default().ks);
+    }
+
+    #[test]
+    fn every_model_round_trips_through_the_form_and_bad_input_is_explained() {
+        let mut s = TrainState::default();
+        for m in models() {
+            s.select_model(m.name());
+            assert_eq!(s.spec().unwrap().model, m);
+        }
+        s.ks = "10, x".into();
+        assert!(s.spec().unwrap_err().contains("'x'"));
+        s.ks = "10".into();
+        s.negatives = "-3".into();
+        assert!(s.spec().unwrap_err().contains("negatives"));
+        s.negatives.clear();
+        s.kinds.clear();
+        assert!(s.spec().unwrap_err().contains("event kind"));
+    }
+
+    #[test]
+    fn every_parameter_of_every_model_and_split_is_explained() {
+        let mut names = Vec::new();
+        for m in models() {
+            if let Value::Object(o) = serde_json::to_value(m).unwrap() {
+                names.extend(o.keys().filter(|k| *k != "model").cloned());
+            }
+        }
+        for (_, s) in split_defaults() {
+            if let Value::Object(o) = serde_json::to_value(s).unwrap() {
+                names.extend(o.keys().filter(|k| *k != "method").cloned());
+            }
+        }
+        for n in names {
+            assert!(
+                !explain_param(&n, Lang::En).is_empty(),
+                "no explanation for {n}"
+            );
+            assert!(
+                !explain_param(&n, Lang::Zh).is_empty(),
+                "no Chinese explanation for {n}"
+            );
+        }
+    }
+}

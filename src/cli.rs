@@ -303,6 +303,9 @@ pub struct GuiArgs {
     /// Ignore remembered settings and do not save them (for screenshots and tests).
     #[arg(long)]
     pub fresh: bool,
+    /// Responsiveness benchmark: visit every view, then write frame times to this JSON file and quit.
+    #[arg(long, value_name = "FILE")]
+    pub tour: Option<PathBuf>,
 }
 
 /// `shoplab bench`

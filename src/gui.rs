@@ -35,6 +35,7 @@ pub fn run(cli: &Cli, args: &GuiArgs) -> Result<()> {
         query: args.query.clone(),
         lang,
         fresh: args.fresh,
+        tour: args.tour.clone(),
     })?;
     Ok(())
 }

@@ -91,6 +91,9 @@ pub struct Launch {
     pub lang: Option<Lang>,
     /// Ignore remembered settings (tests, screenshots).
     pub fresh: bool,
+    /// Responsiveness benchmark: visit every view in turn, redrawing
+    /// continuously, then write frame times to this JSON file and close.
+    pub tour: Option<PathBuf>,
 }
 
 /// A message in the status bar.
@@ -109,6 +112,8 @@ pub struct Notice {
 pub struct FrameTimes {
     /// Milliseconds spent building each recent frame (at most 10 000 kept).
     pub ui_ms: Vec<f64>,
+    /// Whole-frame CPU time as eframe reports it (UI, layout, tessellation), ms.
+    pub cpu_ms: Vec<f64>,
 }
 
 impl FrameTimes {
@@ -119,16 +124,21 @@ impl FrameTimes {
         self.ui_ms.push(ms);
     }
 
-    /// The `p`-th percentile (0..=100) of recorded frame times, in ms.
+    /// The `p`-th percentile (0..=100) of recorded UI times, in ms.
     pub fn percentile(&self, p: f64) -> Option<f64> {
-        if self.ui_ms.is_empty() {
-            return None;
-        }
-        let mut v = self.ui_ms.clone();
-        v.sort_by(f64::total_cmp);
-        let rank = ((p / 100.0) * v.len() as f64).ceil() as usize;
-        Some(v[rank.clamp(1, v.len()) - 1])
+        percentile(&self.ui_ms, p)
     }
+}
+
+/// The `p`-th percentile (0..=100) of `values`.
+fn percentile(values: &[f64], p: f64) -> Option<f64> {
+    if values.is_empty() {
+        return None;
+    }
+    let mut v = values.to_vec();
+    v.sort_by(f64::total_cmp);
+    let rank = ((p / 100.0) * v.len() as f64).ceil() as usize;
+    Some(v[rank.clamp(1, v.len()) - 1])
 }
 
 /// The ShopLab desktop app.
@@ -162,6 +172,7 @@ pub struct ShopLabApp {
     /// The CJK font in use, if one was found.
     pub cjk_font: Option<PathBuf>,
     fonts_installed: bool,
+    tour: Option<Tour>,
     commands: Vec<Command>,
     pending_png: Option<(
         PathBuf,
@@ -207,6 +218,11 @@ impl ShopLabApp {
             frames: FrameTimes::default(),
             cjk_font: None,
             fonts_installed: false,
+            tour: launch.tour.map(|out| Tour {
+                out,
+                started: Instant::now(),
+                loaded_after: None,
+            }),
             commands: Vec::new(),
             pending_png: None,
             opening: None,
@@ -809,12 +825,95 @@ impl ShopLabApp {
     }
 }
 
+/// The responsiveness benchmark's state.
+struct Tour {
+    out: PathBuf,
+    started: Instant,
+    loaded_after: Option<f64>,
+}
+
+/// Seconds the tour spends on each view once the project is open.
+const TOUR_STEP_S: f64 = 4.0;
+
+impl ShopLabApp {
+    /// Drives the benchmark tour; true when it is over.
+    fn tour(&mut self, ctx: &egui::Context) -> bool {
+        let Some(tour) = &mut self.tour else {
+            return false;
+        };
+        ctx.request_repaint();
+        let now = tour.started.elapsed().as_secs_f64();
+        if self.project.is_none() {
+            return now > 600.0;
+        }
+        let loaded = *tour.loaded_after.get_or_insert(now);
+        let step = ((now - loaded) / TOUR_STEP_S) as usize;
+        let plan = [
+            View::Data,
+            View::Data,
+            View::Search,
+            View::Train,
+            View::Compare,
+            View::Recommend,
+            View::Learn,
+        ];
+        match plan.get(step) {
+            Some(&v) => {
+                self.view = v;
+                if step == 1 {
+                    self.data.tab = views::data::Tab::Catalog;
+                }
+                if v == View::Search && self.search.query.is_empty() {
+                    self.search.query = "red".into();
+                }
+                false
+            }
+            None => true,
+        }
+    }
+
+    fn write_tour(&self) {
+        let Some(tour) = &self.tour else { return };
+        let stats = |v: &[f64]| {
+            serde_json::json!({
+                "frames": v.len(),
+                "p50_ms": percentile(v, 50.0),
+                "p95_ms": percentile(v, 95.0),
+                "p99_ms": percentile(v, 99.0),
+                "max_ms": percentile(v, 100.0),
+            })
+        };
+        let report = serde_json::json!({
+            "project": self.project.as_ref().map(|p| p.root.display().to_string()),
+            "events": self.project.as_ref().map(|p| p.stats.events),
+            "items": self.project.as_ref().map(|p| p.stats.items),
+            "project_loaded_after_s": tour.loaded_after,
+            "ui_code": stats(&self.frames.ui_ms),
+            "whole_frame_cpu": stats(&self.frames.cpu_ms),
+        });
+        let text = serde_json::to_string_pretty(&report).unwrap_or_default();
+        if let Err(e) = chart::write_text(&tour.out, &text) {
+            tracing::warn!("cannot write the tour report: {e}");
+        }
+    }
+}
+
 impl eframe::App for ShopLabApp {
     fn logic(&mut self, ctx: &egui::Context, _frame: &mut eframe::Frame) {
         self.tick(ctx);
+        if self.tour(ctx) {
+            self.write_tour();
+            self.tour = None;
+            ctx.send_viewport_cmd(egui::ViewportCommand::Close);
+        }
     }
 
-    fn ui(&mut self, ui: &mut egui::Ui, _frame: &mut eframe::Frame) {
+    fn ui(&mut self, ui: &mut egui::Ui, frame: &mut eframe::Frame) {
+        if let Some(cpu) = frame.info().cpu_usage
+            && self.frames.cpu_ms.len() < 100_000
+        {
+            self.frames.cpu_ms.push(f64::from(cpu) * 1000.0);
+        }
         self.show(ui);
     }
 

@@ -1,21 +1,724 @@
-//! PLACEHOLDER (being written in parallel): same API as the real glossary.
+//! The Learn view's texts: every metric, model and evaluation concept the
+//! app shows, with its formula, what it rewards and its pitfalls, in English
+//! and 简体中文. Definitions follow the engine's code (`engine::metrics`,
+//! `engine::evaluate`, `engine::recommend`, `engine::split`).
+
+/// What an entry explains.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Kind {
+    /// A ranking or beyond-accuracy metric.
     Metric,
+    /// A recommender or search model.
     Model,
+    /// An evaluation concept (splits, protocols, judgments).
     Concept,
 }
+
+/// One explanation; text fields hold [English, 简体中文].
 #[derive(Debug)]
 pub struct Entry {
+    /// Stable key, as used in the engine (e.g. "ndcg", "item_knn").
     pub key: &'static str,
+    /// What it is.
     pub kind: Kind,
+    /// Display name.
     pub title: [&'static str; 2],
+    /// The formula in plain Unicode text (may be empty for concepts).
     pub formula: &'static str,
+    /// What it measures or does.
     pub what: [&'static str; 2],
+    /// What it rewards (for models: when it works well).
     pub rewards: [&'static str; 2],
+    /// Pitfalls and common mistakes.
     pub pitfalls: [&'static str; 2],
 }
-pub const ENTRIES: &[Entry] = &[];
+
+use Kind::{Concept, Metric, Model};
+
+/// Every entry, metrics first, then models, then concepts.
+pub const ENTRIES: &[Entry] = &[
+    Entry {
+        key: "precision",
+        kind: Metric,
+        title: ["Precision@K", "精确率@K"],
+        formula: "precision@K = |relevant ∩ top K| / K",
+        what: [
+            "The share of the K recommended items that are relevant.",
+            "推荐的前 K 个物品中相关物品所占的比例。",
+        ],
+        rewards: ["Lists without wasted slots.", "没有浪费推荐位的列表。"],
+        pitfalls: [
+            "Divides by K even when a shopper has fewer than K relevant items, so its maximum can be below 1; compare it only at the same K.",
+            "即使用户的相关物品少于 K 个也除以 K，因此最大值可能小于 1；只能在相同 K 下比较。",
+        ],
+    },
+    Entry {
+        key: "recall",
+        kind: Metric,
+        title: ["Recall@K", "召回率@K"],
+        formula: "recall@K = |relevant ∩ top K| / |relevant|",
+        what: [
+            "The share of a shopper's relevant (test) items found in the top K.",
+            "用户的相关（测试）物品中出现在前 K 个推荐里的比例。",
+        ],
+        rewards: [
+            "Finding many of the items the shopper went on to choose.",
+            "找出用户后来真正选择的更多物品。",
+        ],
+        pitfalls: [
+            "Shoppers with many test items can never reach 1 at small K; the rank inside the top K does not matter.",
+            "测试物品很多的用户在 K 较小时永远达不到 1；前 K 内的排名先后不影响该指标。",
+        ],
+    },
+    Entry {
+        key: "f1",
+        kind: Metric,
+        title: ["F1@K", "F1@K"],
+        formula: "F1@K = 2 · P@K · R@K / (P@K + R@K)",
+        what: [
+            "The harmonic mean of precision and recall at K.",
+            "K 处精确率与召回率的调和平均。",
+        ],
+        rewards: [
+            "Lists that are both precise and complete.",
+            "既精确又完整的列表。",
+        ],
+        pitfalls: [
+            "Hides which of the two moved; read precision and recall too.",
+            "看不出是哪一个变了；应同时查看精确率和召回率。",
+        ],
+    },
+    Entry {
+        key: "hit",
+        kind: Metric,
+        title: ["Hit rate@K", "命中率@K"],
+        formula: "hit@K = 1 if |relevant ∩ top K| > 0 else 0",
+        what: [
+            "Whether at least one relevant item is in the top K, averaged over shoppers.",
+            "前 K 个中是否至少有一个相关物品，再对用户取平均。",
+        ],
+        rewards: [
+            "Giving every shopper at least one good suggestion.",
+            "让每位用户至少得到一个好推荐。",
+        ],
+        pitfalls: [
+            "Saturates quickly at large K and ignores everything after the first hit.",
+            "K 较大时很快饱和，并忽略第一次命中之后的一切。",
+        ],
+    },
+    Entry {
+        key: "mrr",
+        kind: Metric,
+        title: ["MRR@K (mean reciprocal rank)", "平均倒数排名 MRR@K"],
+        formula: "MRR@K = 1 / rank of the first relevant item in the top K (0 if none)",
+        what: [
+            "How high the first relevant item sits.",
+            "第一个相关物品排得有多靠前。",
+        ],
+        rewards: [
+            "Putting one right answer at the very top, as search needs.",
+            "把一个正确答案放在最顶部，这正是搜索所需要的。",
+        ],
+        pitfalls: [
+            "Ignores every relevant item after the first.",
+            "忽略第一个之后的所有相关物品。",
+        ],
+    },
+    Entry {
+        key: "map",
+        kind: Metric,
+        title: ["MAP@K (mean average precision)", "平均精度均值 MAP@K"],
+        formula: "AP@K = Σ_{i ≤ K, item i relevant} precision@i / |relevant|",
+        what: [
+            "Precision at each relevant rank, averaged and normalised by all relevant items (trec_eval map_cut).",
+            "在每个相关物品所在位置计算精确率，求和后除以全部相关物品数（与 trec_eval 的 map_cut 相同）。",
+        ],
+        rewards: [
+            "Many relevant items, ranked early.",
+            "相关物品多且排名靠前。",
+        ],
+        pitfalls: [
+            "Binary: grades above 0 all count the same. Normalised by all relevant items, so it is low when a shopper has many.",
+            "只看二元相关性：大于 0 的等级都一样。按全部相关物品归一化，用户相关物品多时数值偏低。",
+        ],
+    },
+    Entry {
+        key: "ndcg",
+        kind: Metric,
+        title: [
+            "NDCG@K (normalised discounted cumulative gain)",
+            "归一化折损累计增益 NDCG@K",
+        ],
+        formula: "NDCG@K = DCG@K / IDCG@K,  DCG@K = Σ_{i=1..K} gainᵢ / log₂(i + 1)  (linear gain)",
+        what: [
+            "Rewards relevant items more the higher they rank, with graded gains; divided by the best possible list.",
+            "相关物品排得越靠前得分越高，支持分级相关度；再除以理想排序的得分。",
+        ],
+        rewards: [
+            "The right items in the right order, most relevant first.",
+            "正确的物品以正确的顺序出现，最相关的在最前。",
+        ],
+        pitfalls: [
+            "Shines with graded judgments; with binary test items it behaves like a rank-weighted recall. ShopLab uses linear gain (as ranx), not 2^rel − 1, so numbers from tools using the exponential gain differ on graded data.",
+            "在分级标注上最有意义；若只有二元测试物品，它相当于按排名加权的召回率。ShopLab 使用线性增益（与 ranx 相同），而非 2^rel − 1，因此在分级数据上与使用指数增益的工具结果不同。",
+        ],
+    },
+    Entry {
+        key: "auc",
+        kind: Metric,
+        title: ["AUC", "AUC（曲线下面积）"],
+        formula: "AUC = share of (test item, negative item) pairs where the test item scores higher",
+        what: [
+            "How often a shopper's test item is ranked above an item they did not choose.",
+            "用户的测试物品排在其未选择物品之前的频率。",
+        ],
+        rewards: [
+            "A good ordering of the whole catalog.",
+            "对整个商品目录的良好排序。",
+        ],
+        pitfalls: [
+            "Weighs the bottom of the list as much as the top, which shoppers never see; close to 1 even for weak top-10 lists on big catalogs.",
+            "对列表底部与顶部一视同仁，而用户根本看不到底部；在大目录上，即使前 10 很差也可能接近 1。",
+        ],
+    },
+    Entry {
+        key: "coverage",
+        kind: Metric,
+        title: ["Catalog coverage", "目录覆盖率"],
+        formula: "coverage = |distinct items in all top-K lists| / |catalog|",
+        what: [
+            "The share of the catalog that gets recommended to anyone, at the largest K.",
+            "在最大 K 下，被推荐给至少一位用户的商品占整个目录的比例。",
+        ],
+        rewards: [
+            "Using the long tail, not only best sellers.",
+            "利用长尾商品，而不仅是畅销品。",
+        ],
+        pitfalls: [
+            "Random lists have high coverage: read it beside accuracy, never alone.",
+            "随机推荐的覆盖率也很高：必须与准确率一起看，不能单独看。",
+        ],
+    },
+    Entry {
+        key: "diversity",
+        kind: Metric,
+        title: ["Intra-list diversity", "列表内多样性"],
+        formula: "diversity = share of item pairs in a list whose categories differ (mean over lists)",
+        what: [
+            "How varied each list is, by category, at the largest K.",
+            "在最大 K 下，每个列表按类目衡量的多样程度。",
+        ],
+        rewards: [
+            "Lists that show different kinds of products.",
+            "展示不同种类商品的列表。",
+        ],
+        pitfalls: [
+            "Depends on how fine the category tree is; diverse is not the same as relevant.",
+            "取决于类目划分的粗细；多样并不等于相关。",
+        ],
+    },
+    Entry {
+        key: "novelty",
+        kind: Metric,
+        title: ["Novelty", "新颖性"],
+        formula: "novelty = mean over recommended items of −log₂(shoppers of the item / training shoppers), in bits",
+        what: [
+            "How unexpected recommended items are: rarely bought items carry more bits.",
+            "推荐物品有多出人意料：越少被购买的物品信息量（比特）越高。",
+        ],
+        rewards: ["Surfacing less popular items.", "推荐不那么热门的物品。"],
+        pitfalls: [
+            "Rises for obscure but useless items; read it with accuracy.",
+            "推荐冷门但无用的物品也会使其升高；须结合准确率看。",
+        ],
+    },
+    Entry {
+        key: "popularity_bias",
+        kind: Metric,
+        title: ["Popularity bias (ARP)", "流行度偏差（ARP）"],
+        formula: "ARP = mean over lists of the mean number of training shoppers of the recommended items",
+        what: [
+            "How popular the recommended items are on average. Lower means less bias towards best sellers.",
+            "推荐物品平均有多热门。越低表示越少偏向畅销品。",
+        ],
+        rewards: [
+            "(Lower is better) models that do not just repeat the best sellers.",
+            "（越低越好）不只是重复畅销品的模型。",
+        ],
+        pitfalls: [
+            "Scale depends on the data set size; compare runs on the same data only.",
+            "数值尺度取决于数据集大小；只能在同一数据上比较。",
+        ],
+    },
+    Entry {
+        key: "latency",
+        kind: Metric,
+        title: ["Latency per request", "单次请求延迟"],
+        formula: "p50 / p95 / p99 = percentiles of the time to score one shopper and take the top K",
+        what: [
+            "How long one recommendation request takes, measured during evaluation.",
+            "评估过程中测得的一次推荐请求所需时间。",
+        ],
+        rewards: [
+            "Models a shop can serve live.",
+            "商店能够在线实时服务的模型。",
+        ],
+        pitfalls: [
+            "Measured on this machine with several threads busy; compare runs made on the same machine. The tail (p95, p99) matters more to shoppers than the median.",
+            "在本机且多线程繁忙时测得；只应比较在同一台机器上的实验。对用户而言，尾部延迟（p95、p99）比中位数更重要。",
+        ],
+    },
+    Entry {
+        key: "train_time",
+        kind: Metric,
+        title: ["Training and evaluation time", "训练与评估用时"],
+        formula: "wall-clock seconds",
+        what: [
+            "Seconds spent fitting the model and evaluating it.",
+            "拟合模型和评估所花的秒数。",
+        ],
+        rewards: [
+            "Models that can be retrained often.",
+            "可以频繁重新训练的模型。",
+        ],
+        pitfalls: [
+            "Depends on the machine and on what else it runs.",
+            "取决于机器以及同时运行的其他程序。",
+        ],
+    },
+    Entry {
+        key: "popularity",
+        kind: Model,
+        title: ["Popularity", "热门推荐"],
+        formula: "score(i) = distinct shoppers of i (optionally within a recent window, with decay)",
+        what: [
+            "Recommends the most popular items; the same list for everyone.",
+            "推荐最热门的物品，所有人看到同一个列表。",
+        ],
+        rewards: [
+            "A strong, honest baseline; the only option for brand-new shoppers.",
+            "强而诚实的基线；对全新用户来说是唯一的选择。",
+        ],
+        pitfalls: [
+            "Looks strong on popularity-biased test sets; no personalisation at all.",
+            "在偏向热门的测试集上显得很强；完全没有个性化。",
+        ],
+    },
+    Entry {
+        key: "item_knn",
+        kind: Model,
+        title: ["Item-kNN", "基于物品的协同过滤（Item-kNN）"],
+        formula: "sim(i, j) = |Uᵢ ∩ Uⱼ| / (‖Uᵢ‖ · ‖Uⱼ‖ + shrink);  score(j) = Σ_{i ∈ history} sim(i, j) over j's k nearest",
+        what: [
+            "Recommends items similar to the shopper's, where similar means chosen by the same shoppers (cosine).",
+            "推荐与用户已选物品相似的物品，相似指被同一批用户选择（余弦相似度）。",
+        ],
+        rewards: [
+            "Fast, explainable (\"because you bought X\"), strong on most shops.",
+            "快速、可解释（“因为你买了 X”），在大多数商店表现很好。",
+        ],
+        pitfalls: [
+            "Rare items get noisy similarities: use shrinkage. Cannot recommend items nobody interacted with.",
+            "稀有物品的相似度噪声大：应使用收缩项。无法推荐没有任何交互的物品。",
+        ],
+    },
+    Entry {
+        key: "user_knn",
+        kind: Model,
+        title: ["User-kNN", "基于用户的协同过滤（User-kNN）"],
+        formula: "score(i) = Σ_{v ∈ k nearest shoppers} sim(u, v) · [v chose i]",
+        what: [
+            "Finds the shoppers most like this one and recommends what they chose.",
+            "找到与该用户最相似的用户，推荐他们选择过的物品。",
+        ],
+        rewards: [
+            "Shops with many items per shopper and clear taste groups.",
+            "每位用户交互物品多、口味群体明显的商店。",
+        ],
+        pitfalls: [
+            "Slower per request on many shoppers; weak for shoppers with little history.",
+            "用户很多时单次请求较慢；对历史很少的用户效果差。",
+        ],
+    },
+    Entry {
+        key: "ease",
+        kind: Model,
+        title: ["EASE", "EASE（极浅自编码器）"],
+        formula: "B = I − P · diagMat(1 / diag(P)),  P = (XᵀX + λI)⁻¹",
+        what: [
+            "Learns in one closed-form step how much each item predicts every other item (Steck 2019).",
+            "一步闭式求解，学习每个物品对其他所有物品的预测权重（Steck 2019）。",
+        ],
+        rewards: [
+            "Often the most accurate baseline on small and medium catalogs.",
+            "在中小型目录上往往是最准确的基线。",
+        ],
+        pitfalls: [
+            "Memory grows with items²: 50K items need about 27 GiB, so ShopLab refuses large catalogs with a clear message.",
+            "内存随物品数平方增长：5 万个物品约需 27 GiB，因此 ShopLab 会对大目录给出明确提示并拒绝。",
+        ],
+    },
+    Entry {
+        key: "co_purchase",
+        kind: Model,
+        title: ["Co-purchase (bought together)", "共同购买（经常一起买）"],
+        formula: "confidence(a → b) = baskets with a and b / baskets with a;  lift = confidence / share of baskets with b",
+        what: [
+            "Items bought in the same basket (events close in time) as the shopper's latest items.",
+            "与用户最近物品在同一购物篮（时间相近的事件）中被购买的物品。",
+        ],
+        rewards: [
+            "\"Frequently bought together\" shelves and basket completion.",
+            "“经常一起购买”栏位和购物篮补全。",
+        ],
+        pitfalls: [
+            "Needs real baskets; lift favours rare pairs seen once or twice.",
+            "需要真实的购物篮；提升度会偏向只出现一两次的稀有配对。",
+        ],
+    },
+    Entry {
+        key: "content",
+        kind: Model,
+        title: ["Content similarity", "基于内容的相似度"],
+        formula: "sim(i, j) = BM25 score of j for a query built from i's rarest title/brand/category terms",
+        what: [
+            "Recommends items whose text reads like what the shopper chose, through the search index.",
+            "通过搜索索引推荐文本描述与用户所选物品相似的物品。",
+        ],
+        rewards: [
+            "New items without any events (cold start); niche catalogs.",
+            "没有任何事件的新商品（冷启动）；小众目录。",
+        ],
+        pitfalls: [
+            "Similar text is not similar taste: usually less accurate than collaborative models.",
+            "文本相似不等于口味相似：通常不如协同过滤模型准确。",
+        ],
+    },
+    Entry {
+        key: "bm25",
+        kind: Model,
+        title: ["BM25 search", "BM25 搜索"],
+        formula: "score(q, d) = Σ_{t ∈ q} boost_f · IDF(t) · tf · (k₁ + 1) / (tf + k₁ · (1 − b + b · len / avg len))",
+        what: [
+            "The classic text relevance score over title, description, brand, category and attributes, with a boost per field.",
+            "经典文本相关性打分，覆盖标题、描述、品牌、类目和属性，每个字段有各自的权重。",
+        ],
+        rewards: [
+            "Queries whose words appear in the product text.",
+            "查询词出现在商品文本中的情形。",
+        ],
+        pitfalls: [
+            "No synonyms or meaning: \"sofa\" does not find \"couch\". Tune field boosts on judgments, not by feel.",
+            "不理解同义词和语义：“sofa” 找不到 “couch”。应基于标注调节字段权重，而不是凭感觉。",
+        ],
+    },
+    Entry {
+        key: "temporal_split",
+        kind: Concept,
+        title: ["Temporal split", "按时间划分"],
+        formula: "",
+        what: [
+            "The latest share of all events (by time) is the test set; everything before is training.",
+            "按时间将全部事件中最新的一部分作为测试集，其之前的全部作为训练集。",
+        ],
+        rewards: [
+            "Honesty: models are tested on the future, as in a live shop.",
+            "诚实：模型在“未来”数据上测试，就像真实商店一样。",
+        ],
+        pitfalls: [
+            "Shoppers who only appear in the test period have no history; results depend on the cut date (seasons, sales).",
+            "只在测试期出现的用户没有历史；结果依赖于切分日期（季节、促销）。",
+        ],
+    },
+    Entry {
+        key: "leave_last_out",
+        kind: Concept,
+        title: ["Leave last out", "留出最后一个"],
+        formula: "",
+        what: [
+            "For every shopper, their last n distinct items (by time) are the test set.",
+            "对每位用户，取其按时间排序的最后 n 个不同物品作为测试集。",
+        ],
+        rewards: [
+            "Every shopper is evaluated; common in papers (sequential recommendation).",
+            "每位用户都会被评估；在论文中很常见（序列推荐）。",
+        ],
+        pitfalls: [
+            "Shoppers' test events happen at different times, so training can contain other shoppers' future.",
+            "不同用户的测试事件发生在不同时间，训练集中可能包含其他用户的“未来”。",
+        ],
+    },
+    Entry {
+        key: "random_split",
+        kind: Concept,
+        title: ["Random split", "随机划分"],
+        formula: "",
+        what: [
+            "Each event goes to the test set with a fixed probability, shuffled by the seed.",
+            "每个事件以固定概率进入测试集，由随机种子打乱。",
+        ],
+        rewards: [
+            "Comparability with papers and tools that use it (e.g. RecBole's defaults).",
+            "与使用这种划分的论文和工具（如 RecBole 的默认设置）可比。",
+        ],
+        pitfalls: [
+            "Leaks the future into training and inflates every metric; do not use it to choose a model for a live shop.",
+            "会把未来信息泄漏到训练集中并抬高所有指标；不要用它为真实商店挑选模型。",
+        ],
+    },
+    Entry {
+        key: "full_ranking",
+        kind: Concept,
+        title: ["Full ranking", "全量排序"],
+        formula: "",
+        what: [
+            "Each shopper's test items are ranked against the whole catalog.",
+            "每位用户的测试物品与整个目录中的所有物品一起排序。",
+        ],
+        rewards: [
+            "Numbers that match what a shopper would see.",
+            "与用户实际看到的情形一致的数字。",
+        ],
+        pitfalls: [
+            "Slower than sampling, and numbers are lower than sampled ones; that is the honest value.",
+            "比采样慢，数值也比采样评估低；但这才是真实的数值。",
+        ],
+    },
+    Entry {
+        key: "sampled_ranking",
+        kind: Concept,
+        title: ["Sampled ranking", "采样排序"],
+        formula: "",
+        what: [
+            "Each test item is ranked only against N random negative items.",
+            "每个测试物品只与 N 个随机负例一起排序。",
+        ],
+        rewards: [
+            "Speed on huge catalogs; comparability with older papers.",
+            "在超大目录上速度快；便于与早期论文比较。",
+        ],
+        pitfalls: [
+            "Sampled metrics can rank models differently from full ranking (Krichene & Rendle 2020); prefer full ranking when you can.",
+            "采样指标给出的模型排名可能与全量排序不同（Krichene & Rendle 2020）；能用全量排序时优先使用。",
+        ],
+    },
+    Entry {
+        key: "exclude_train",
+        kind: Concept,
+        title: ["Excluding training items", "排除训练物品"],
+        formula: "",
+        what: [
+            "Items the shopper already had in training are removed from their ranked list.",
+            "从用户的排序列表中移除其在训练集中已交互过的物品。",
+        ],
+        rewards: [
+            "Measuring discovery of new items, the usual goal.",
+            "衡量对新物品的发现能力，这通常是目标。",
+        ],
+        pitfalls: [
+            "Shops with repeat purchases (groceries) need it off, or every model looks bad.",
+            "有大量复购的商店（如生鲜）应关闭此项，否则所有模型看起来都很差。",
+        ],
+    },
+    Entry {
+        key: "judgments",
+        kind: Concept,
+        title: ["Search judgments", "搜索相关性标注"],
+        formula: "",
+        what: [
+            "Graded labels saying how relevant an item is to a query (0 = not relevant).",
+            "表示某物品与某查询相关程度的分级标签（0 = 不相关）。",
+        ],
+        rewards: [
+            "Measuring search quality with NDCG, recall and MRR.",
+            "用 NDCG、召回率和 MRR 衡量搜索质量。",
+        ],
+        pitfalls: [
+            "Unjudged items count as not relevant, so a new ranker that finds unjudged good items is under-rated; judge its results too.",
+            "未标注的物品被当作不相关，因此能找到未标注好物品的新排序器会被低估；也要标注它的结果。",
+        ],
+    },
+    Entry {
+        key: "derived_judgments",
+        kind: Concept,
+        title: ["Judgments derived from events", "从事件推导的标注"],
+        formula: "",
+        what: [
+            "Searches followed by a click, cart or purchase of an item become graded judgments for that query.",
+            "搜索之后对某物品的点击、加购或购买会成为该查询的分级标注。",
+        ],
+        rewards: [
+            "Evaluating search without manual labels.",
+            "无需人工标注即可评估搜索。",
+        ],
+        pitfalls: [
+            "Biased towards what the old search showed (position bias): items never shown can never be judged relevant.",
+            "偏向旧搜索展示过的结果（位置偏差）：从未展示的物品永远不会被判为相关。",
+        ],
+    },
+    Entry {
+        key: "field_weights",
+        kind: Concept,
+        title: ["Field boosts", "字段权重"],
+        formula: "score = Σ_fields boost_f · BM25_f",
+        what: [
+            "How much a match in the title, description, brand, category or attributes counts.",
+            "在标题、描述、品牌、类目或属性中匹配时各自的分量。",
+        ],
+        rewards: [
+            "Catalogs where some fields are cleaner than others.",
+            "某些字段比其他字段更干净的目录。",
+        ],
+        pitfalls: [
+            "Tuned on few judged queries, boosts overfit; check them on held-out queries.",
+            "只在少量已标注查询上调参会过拟合；需在留出的查询上验证。",
+        ],
+    },
+    Entry {
+        key: "cold_start",
+        kind: Concept,
+        title: ["Cold start", "冷启动"],
+        formula: "",
+        what: [
+            "Shoppers or items with very few events (ShopLab counts fewer than 5 item events).",
+            "事件非常少的用户或物品（ShopLab 统计少于 5 条物品事件的）。",
+        ],
+        rewards: [
+            "Knowing where collaborative models cannot help and content or popularity must.",
+            "了解协同过滤无能为力、必须依靠内容或热门推荐的地方。",
+        ],
+        pitfalls: [
+            "Averages over all shoppers hide how badly cold shoppers are served.",
+            "对所有用户取平均会掩盖冷启动用户体验有多差。",
+        ],
+    },
+    Entry {
+        key: "sparsity",
+        kind: Concept,
+        title: ["Sparsity", "稀疏度"],
+        formula: "sparsity = 1 − distinct (shopper, item) pairs / (shoppers × items)",
+        what: [
+            "The share of the shopper × item matrix that is empty.",
+            "用户 × 物品矩阵中空白部分所占的比例。",
+        ],
+        rewards: [
+            "(Context) shop data is typically above 99.9% sparse.",
+            "（背景）电商数据的稀疏度通常高于 99.9%。",
+        ],
+        pitfalls: [
+            "Very sparse data favours simple models (popularity, item-kNN) over complex ones.",
+            "非常稀疏的数据更有利于简单模型（热门、Item-kNN），而不是复杂模型。",
+        ],
+    },
+    Entry {
+        key: "confidence_interval",
+        kind: Concept,
+        title: ["Confidence interval", "置信区间"],
+        formula: "mean ± 1.96 · standard deviation / √n  (95%, normal approximation)",
+        what: [
+            "A range that likely holds the true mean metric given the shoppers sampled.",
+            "在给定用户样本下，很可能包含真实平均指标的区间。",
+        ],
+        rewards: [
+            "Telling real differences from noise.",
+            "区分真实差异与噪声。",
+        ],
+        pitfalls: [
+            "Overlapping intervals do not mean \"no difference\": two runs on the same shoppers are paired, and a paired test (per-shopper differences) is far more sensitive.",
+            "区间重叠并不意味着“没有差异”：同一批用户上的两次实验是配对的，配对检验（逐用户差值）要灵敏得多。",
+        ],
+    },
+];
+
+/// The entry for a key; metric keys may carry a cut-off ("ndcg@10" finds "ndcg").
 pub fn entry(key: &str) -> Option<&'static Entry> {
-    ENTRIES.iter().find(|e| e.key == key)
+    let key = key.trim().to_lowercase();
+    let base = key.split('@').next().unwrap_or_default();
+    let base = match base {
+        "hit_rate" | "hr" => "hit",
+        "p50_us" | "p95_us" | "p99_us" | "latency_p50" | "latency_p95" | "latency_p99" | "p50"
+        | "p95" | "p99" => "latency",
+        "arp" => "popularity_bias",
+        "train_s" | "eval_s" => "train_time",
+        other => other,
+    };
+    ENTRIES.iter().find(|e| e.key == base)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const REQUIRED: [&str; 33] = [
+        "precision",
+        "recall",
+        "f1",
+        "hit",
+        "mrr",
+        "map",
+        "ndcg",
+        "auc",
+        "coverage",
+        "diversity",
+        "novelty",
+        "popularity_bias",
+        "latency",
+        "train_time",
+        "popularity",
+        "item_knn",
+        "user_knn",
+        "ease",
+        "co_purchase",
+        "content",
+        "bm25",
+        "temporal_split",
+        "leave_last_out",
+        "random_split",
+        "full_ranking",
+        "sampled_ranking",
+        "exclude_train",
+        "judgments",
+        "derived_judgments",
+        "field_weights",
+        "cold_start",
+        "sparsity",
+        "confidence_interval",
+    ];
+
+    fn has_cjk(s: &str) -> bool {
+        s.chars().any(|c| ('\u{4e00}'..='\u{9fff}').contains(&c))
+    }
+
+    #[test]
+    fn every_required_key_is_there_once_with_both_languages() {
+        let mut keys: Vec<&str> = ENTRIES.iter().map(|e| e.key).collect();
+        keys.sort_unstable();
+        keys.dedup();
+        assert_eq!(keys.len(), ENTRIES.len(), "duplicate keys");
+        for k in REQUIRED {
+            assert!(entry(k).is_some(), "missing {k}");
+        }
+        for e in ENTRIES {
+            assert!(
+                e.kind == Kind::Concept || !e.formula.is_empty(),
+                "{} has no formula",
+                e.key
+            );
+            for [en, zh] in [e.title, e.what, e.rewards, e.pitfalls] {
+                assert!(!en.is_empty() && !zh.is_empty(), "{}", e.key);
+                assert!(has_cjk(zh) || zh == en, "{}: {zh}", e.key);
+            }
+        }
+    }
+
+    #[test]
+    fn keys_with_cut_offs_and_aliases_resolve() {
+        let key = |k: &str| entry(k).map(|e| e.key);
+        assert_eq!(key("NDCG@10"), Some("ndcg"));
+        assert_eq!(key("hr"), Some("hit"));
+        assert_eq!(key("p95_us"), Some("latency"));
+        assert_eq!(key("arp"), Some("popularity_bias"));
+        assert_eq!(key("train_s"), Some("train_time"));
+        assert_eq!(key("nonsense"), None);
+    }
 }

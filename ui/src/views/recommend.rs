@@ -19,6 +19,8 @@ pub struct RecommendState {
     pub runs: BTreeSet<String>,
     /// The lists, once computed.
     pub lists: Vec<Recommendations>,
+    /// Whether the first shopper's lists were asked for on arrival.
+    asked: bool,
 }
 
 impl RecommendState {
@@ -62,6 +64,22 @@ pub fn ui(
         state.user = first.clone();
     }
     let busy = ctx.busy(JobKind::Recommend);
+    let selected_runs = || -> Vec<String> {
+        project
+            .runs
+            .iter()
+            .filter(|r| state.runs.contains(&r.id))
+            .map(|r| r.id.clone())
+            .collect()
+    };
+    if !state.asked && !busy && state.lists.is_empty() && !state.user.is_empty() {
+        // Show something on arrival: the first shopper with the newest runs.
+        state.asked = true;
+        out.push(Command::Recommend {
+            user: state.user.clone(),
+            runs: selected_runs(),
+        });
+    }
     ui.horizontal(|ui| {
         ui.label(RichText::new(t("Shopper")).strong());
         let r = ui.text_edit_singleline(&mut state.user);

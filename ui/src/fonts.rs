@@ -64,6 +64,10 @@ pub fn install(ctx: &egui::Context) -> Option<PathBuf> {
 }
 
 fn find() -> Option<(PathBuf, Vec<u8>, u32)> {
+    // `none` turns the search off (to see what a machine without CJK fonts shows).
+    if std::env::var_os("SHOPLAB_CJK_FONT").is_some_and(|v| v == "none") {
+        return None;
+    }
     let from_env = std::env::var_os("SHOPLAB_CJK_FONT").map(|p| (PathBuf::from(p), 0));
     from_env
         .into_iter()

@@ -104,7 +104,7 @@ const ZH: &[(&str, &str)] = &[
     ("Evaluation", "评估"),
     ("Events by kind", "各类事件数"),
     ("Events from", "事件时间范围"),
-    ("Events per day", "每日事件数"),
+    ("Events per day, by kind", "每日各类事件数"),
     ("Events that count as interactions", "计为交互的事件类型"),
     ("Export table as CSV", "导出表格为 CSV"),
     ("Export table as PNG", "导出表格为 PNG"),

@@ -16,12 +16,15 @@ pub const COLD_THRESHOLD: u32 = 5;
 const DAY_SECONDS: i64 = 86_400;
 
 /// Events on one UTC day.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct DayCount {
     /// Unix seconds of the day's midnight (UTC).
     pub day: i64,
     /// Events that day.
     pub events: u64,
+    /// Events that day per kind (kinds without events left out).
+    #[serde(default)]
+    pub by_kind: BTreeMap<EventKind, u64>,
 }
 
 /// What a store holds.
@@ -93,7 +96,8 @@ impl Store {
         let mut per_item = vec![0u32; n_items as usize];
         // (user, item) packed in one u64 so sorting and deduplicating is cheap.
         let mut pairs: Vec<u64> = Vec::new();
-        let mut per_day: BTreeMap<i64, u64> = BTreeMap::new();
+        // Per day: counts indexed by `EventKind::code` (cheaper than a map per event).
+        let mut per_day: BTreeMap<i64, [u64; 6]> = BTreeMap::new();
         let mut stmt = self
             .conn
             .prepare("SELECT ts, user_idx, item_idx, kind FROM events")?;
@@ -102,13 +106,14 @@ impl Store {
             let ts: i64 = r.get(0)?;
             let user: u32 = r.get(1)?;
             let item: Option<u32> = r.get(2)?;
-            *stats.events_by_kind.entry(kind_at(r, 3)?).or_default() += 1;
+            let kind = kind_at(r, 3)?;
+            *stats.events_by_kind.entry(kind).or_default() += 1;
             stats.events += 1;
             stats.first_ts = Some(stats.first_ts.map_or(ts, |t| t.min(ts)));
             stats.last_ts = Some(stats.last_ts.map_or(ts, |t| t.max(ts)));
-            *per_day
+            per_day
                 .entry(ts.div_euclid(DAY_SECONDS) * DAY_SECONDS)
-                .or_default() += 1;
+                .or_default()[usize::from(kind.code())] += 1;
             if let Some(item) = item {
                 stats.item_events += 1;
                 if let Some(c) = per_user.get_mut(user as usize) {
@@ -133,7 +138,15 @@ impl Store {
         stats.cold_items = per_item.iter().filter(|&&c| c < COLD_THRESHOLD).count() as u64;
         stats.events_per_day = per_day
             .into_iter()
-            .map(|(day, events)| DayCount { day, events })
+            .map(|(day, counts)| DayCount {
+                day,
+                events: counts.iter().sum(),
+                by_kind: EventKind::ALL
+                    .into_iter()
+                    .filter(|k| counts[usize::from(k.code())] > 0)
+                    .map(|k| (k, counts[usize::from(k.code())]))
+                    .collect(),
+            })
             .collect();
         Ok(stats)
     }
@@ -174,10 +187,15 @@ mod tests {
         assert_eq!(
             s.events_per_day,
             vec![
-                DayCount { day: 0, events: 6 },
+                DayCount {
+                    day: 0,
+                    events: 6,
+                    by_kind: [(EventKind::View, 6)].into()
+                },
                 DayCount {
                     day: DAY_SECONDS,
-                    events: 2
+                    events: 2,
+                    by_kind: [(EventKind::Purchase, 2)].into()
                 }
             ]
         );

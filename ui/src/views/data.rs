@@ -9,7 +9,7 @@ use eframe::egui::{self, RichText};
 use egui_extras::{Column, TableBuilder};
 use egui_plot::{Bar, BarChart, Legend, Line, Plot, PlotPoints};
 use shoplab_datasets::read::{Field, Format, Preview, ReadOptions};
-use shoplab_datasets::{Record, RowError};
+use shoplab_datasets::{EventKind, Record, RowError};
 use shoplab_engine::store::{COLD_THRESHOLD, StoredEvent};
 
 use super::{ViewCtx, count, explain_button, stat, time};
@@ -258,11 +258,21 @@ fn health(ui: &mut egui::Ui, p: &Snapshot, ctx: &ViewCtx<'_>, out: &mut Vec<Comm
                 .show(&mut cols[0], |plot| {
                     plot.bar_chart(BarChart::new(t("events"), bars))
                 });
-            cols[1].label(RichText::new(t("Events per day")).strong());
-            let points: PlotPoints = s
-                .events_per_day
-                .iter()
-                .map(|d| [d.day as f64 / 86_400.0, d.events as f64])
+            cols[1].label(RichText::new(t("Events per day, by kind")).strong());
+            let series: Vec<(EventKind, Vec<[f64; 2]>)> = s
+                .events_by_kind
+                .keys()
+                .map(|&k| {
+                    let pts = s
+                        .events_per_day
+                        .iter()
+                        .map(|d| {
+                            let n = d.by_kind.get(&k).copied().unwrap_or(0);
+                            [d.day as f64 / 86_400.0, n as f64]
+                        })
+                        .collect();
+                    (k, pts)
+                })
                 .collect();
             Plot::new("events_per_day")
                 .height(220.0)
@@ -274,7 +284,9 @@ fn health(ui: &mut egui::Ui, p: &Snapshot, ctx: &ViewCtx<'_>, out: &mut Vec<Comm
                         .unwrap_or_default()
                 })
                 .show(&mut cols[1], |plot| {
-                    plot.line(Line::new(t("events"), points))
+                    for (k, pts) in series {
+                        plot.line(Line::new(k.as_str(), PlotPoints::from(pts)));
+                    }
                 });
         });
     });

@@ -314,13 +314,17 @@ impl ShopLabApp {
             }
             ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
                 let mut chosen = lang;
-                egui::ComboBox::from_id_salt("lang")
+                let combo = egui::ComboBox::from_id_salt("lang")
                     .selected_text(lang.native_name())
                     .show_ui(ui, |ui| {
                         for l in Lang::ALL {
                             ui.selectable_value(&mut chosen, l, l.native_name());
                         }
-                    });
+                    })
+                    .response;
+                // Right to left: the label lands left of the box.
+                let label = ui.label(tr(lang, "Language"));
+                combo.labelled_by(label.id);
                 if chosen != lang {
                     self.settings.lang = chosen;
                 }

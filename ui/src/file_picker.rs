@@ -66,17 +66,20 @@ impl FilePicker {
                     {
                         self.dir = parent.to_path_buf();
                     }
+                    let label = ui.label(tr(lang, "Folder"));
                     let mut text = self.dir.display().to_string();
                     if ui
                         .add(egui::TextEdit::singleline(&mut text).desired_width(f32::INFINITY))
+                        .labelled_by(label.id)
                         .changed()
                     {
                         self.dir = PathBuf::from(text);
                     }
                 });
                 ui.horizontal(|ui| {
-                    ui.label(tr(lang, "Filter"));
-                    ui.text_edit_singleline(&mut self.filter);
+                    let label = ui.label(tr(lang, "Filter"));
+                    ui.text_edit_singleline(&mut self.filter)
+                        .labelled_by(label.id);
                 });
                 ui.separator();
                 let entries = list(&self.dir, &self.filter);

@@ -149,7 +149,7 @@ pub const ENTRIES: &[Entry] = &[
             "NDCG@K (normalised discounted cumulative gain)",
             "归一化折损累计增益 NDCG@K",
         ],
-        formula: "NDCG@K = DCG@K / IDCG@K,  DCG@K = Σ_{i=1..K} gainᵢ / log₂(i + 1)  (linear gain)",
+        formula: "NDCG@K = DCG@K / IDCG@K,  DCG@K = Σ_{i=1..K} gain_i / log₂(i + 1)  (linear gain)",
         what: [
             "Rewards relevant items more the higher they rank, with graded gains; divided by the best possible list.",
             "相关物品排得越靠前得分越高，支持分级相关度；再除以理想排序的得分。",
@@ -308,7 +308,7 @@ pub const ENTRIES: &[Entry] = &[
         key: "item_knn",
         kind: Model,
         title: ["Item-kNN", "基于物品的协同过滤（Item-kNN）"],
-        formula: "sim(i, j) = |Uᵢ ∩ Uⱼ| / (‖Uᵢ‖ · ‖Uⱼ‖ + shrink);  score(j) = Σ_{i ∈ history} sim(i, j) over j's k nearest",
+        formula: "sim(i, j) = |U_i ∩ U_j| / (‖U_i‖ · ‖U_j‖ + shrink);  score(j) = Σ_{i ∈ history} sim(i, j) over j's k nearest",
         what: [
             "Recommends items similar to the shopper's, where similar means chosen by the same shoppers (cosine).",
             "推荐与用户已选物品相似的物品，相似指被同一批用户选择（余弦相似度）。",
@@ -344,7 +344,7 @@ pub const ENTRIES: &[Entry] = &[
         key: "ease",
         kind: Model,
         title: ["EASE", "EASE（极浅自编码器）"],
-        formula: "B = I − P · diagMat(1 / diag(P)),  P = (XᵀX + λI)⁻¹",
+        formula: "B = I − P · diagMat(1 / diag(P)),  P = (X^T X + λI)^-1",
         what: [
             "Learns in one closed-form step how much each item predicts every other item (Steck 2019).",
             "一步闭式求解，学习每个物品对其他所有物品的预测权重（Steck 2019）。",

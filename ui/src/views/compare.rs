@@ -133,16 +133,18 @@ pub fn ui(ui: &mut egui::Ui, state: &mut CompareState, ctx: &ViewCtx<'_>, out: &
         table_ui(ui, state, &table, project, ctx, out);
         ui.separator();
         ui.horizontal(|ui| {
-            ui.label(t("Chart metric"));
+            let label = ui.label(t("Chart metric"));
             egui::ComboBox::from_id_salt("chart_metric")
                 .selected_text(state.metric.as_str())
                 .show_ui(ui, |ui| {
                     for m in CHART_METRICS {
                         ui.selectable_value(&mut state.metric, m, m.as_str());
                     }
-                });
+                })
+                .response
+                .labelled_by(label.id);
             explain_button(ui, ctx.lang, state.metric.as_str(), out);
-            ui.label("K");
+            let k_label = ui.label("K");
             let ks: BTreeSet<usize> = runs
                 .iter()
                 .flat_map(|r| r.metrics.iter().map(|m| m.k))
@@ -153,7 +155,9 @@ pub fn ui(ui: &mut egui::Ui, state: &mut CompareState, ctx: &ViewCtx<'_>, out: &
                     for k in ks {
                         ui.selectable_value(&mut state.k, k, k.to_string());
                     }
-                });
+                })
+                .response
+                .labelled_by(k_label.id);
         });
         ui.columns(2, |cols| {
             metric_at_k(&mut cols[0], &runs, state.metric, project, ctx, out);

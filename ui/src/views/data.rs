@@ -417,6 +417,7 @@ fn import_dialog(
             let start = st.path.as_ref().and_then(|p| p.parent().map(PathBuf::from));
             st.picker.show_at(Pick::Files, start.as_deref());
         }
+        let label = ui.label(t("format"));
         egui::ComboBox::from_id_salt("format")
             .selected_text(st.format.name())
             .show_ui(ui, |ui| {
@@ -428,7 +429,9 @@ fn import_dialog(
                         out.push(Command::Preview(path.clone(), st.options()));
                     }
                 }
-            });
+            })
+            .response
+            .labelled_by(label.id);
     });
     let dropped: Option<PathBuf> = ui
         .ctx()
@@ -468,7 +471,7 @@ fn import_dialog(
         ui.strong(t("becomes"));
         ui.end_row();
         for col in &preview.header {
-            ui.label(col);
+            let label = ui.label(col);
             let current = st
                 .mapping
                 .iter()
@@ -490,7 +493,9 @@ fn import_dialog(
                     for f in Field::ALL {
                         ui.selectable_value(&mut chosen, Some(f.name().to_string()), f.name());
                     }
-                });
+                })
+                .response
+                .labelled_by(label.id);
             if chosen != current {
                 st.mapping.retain(|_, c| c != col);
                 if let Some(f) = chosen {
@@ -590,11 +595,12 @@ fn records_table(ui: &mut egui::Ui, records: &[Record], lang: Lang) {
 fn catalog(ui: &mut egui::Ui, state: &mut DataState, p: &Snapshot, ctx: &ViewCtx<'_>) {
     let t = |s| ctx.t(s);
     ui.horizontal(|ui| {
-        ui.label(t("Filter"));
+        let label = ui.label(t("Filter"));
         ui.add(
             egui::TextEdit::singleline(&mut state.filter)
                 .hint_text(t("id, title, brand or category")),
-        );
+        )
+        .labelled_by(label.id);
     });
     let catalog = p.catalog.clone();
     let n = state.rows(&catalog).len();
@@ -681,8 +687,10 @@ fn shoppers(
 ) {
     let t = |s| ctx.t(s);
     ui.horizontal(|ui| {
-        ui.label(t("Shopper id"));
-        let r = ui.text_edit_singleline(&mut state.shopper_query);
+        let label = ui.label(t("Shopper id"));
+        let r = ui
+            .text_edit_singleline(&mut state.shopper_query)
+            .labelled_by(label.id);
         let go = r.lost_focus() && ui.input(|i| i.key_pressed(egui::Key::Enter));
         if (ui.button(t("Show")).clicked() || go) && !state.shopper_query.trim().is_empty() {
             out.push(Command::LoadShopper(state.shopper_query.trim().to_string()));

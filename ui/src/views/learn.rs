@@ -24,7 +24,11 @@ pub fn ui(ui: &mut egui::Ui, state: &mut LearnState, ctx: &ViewCtx<'_>, _out: &m
         .resizable(true)
         .default_size(220.0)
         .show(ui, |ui| {
-            ui.add(egui::TextEdit::singleline(&mut state.filter).hint_text(t("Filter")));
+            ui.horizontal(|ui| {
+                let label = ui.label(t("Filter"));
+                ui.add(egui::TextEdit::singleline(&mut state.filter).desired_width(140.0))
+                    .labelled_by(label.id);
+            });
             let needle = state.filter.to_lowercase();
             egui::ScrollArea::vertical().show(ui, |ui| {
                 for (kind, heading) in [

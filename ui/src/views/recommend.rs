@@ -81,8 +81,10 @@ pub fn ui(
         });
     }
     ui.horizontal(|ui| {
-        ui.label(RichText::new(t("Shopper")).strong());
-        let r = ui.text_edit_singleline(&mut state.user);
+        let label = ui.label(RichText::new(t("Shopper")).strong());
+        let r = ui
+            .text_edit_singleline(&mut state.user)
+            .labelled_by(label.id);
         let enter = r.lost_focus() && ui.input(|i| i.key_pressed(egui::Key::Enter));
         let ok = !busy && !state.user.trim().is_empty() && !state.runs.is_empty();
         if ui

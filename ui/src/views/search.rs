@@ -205,12 +205,14 @@ pub fn ui(ui: &mut egui::Ui, state: &mut SearchState, ctx: &ViewCtx<'_>, out: &m
 
     // Query box with completions.
     let query_box = ui.horizontal(|ui| {
-        ui.label(RichText::new(t("Query")).strong());
-        let r = ui.add(
-            egui::TextEdit::singleline(&mut state.query)
-                .hint_text(t("e.g. wireless headphones"))
-                .desired_width(420.0),
-        );
+        let label = ui.label(RichText::new(t("Query")).strong());
+        let r = ui
+            .add(
+                egui::TextEdit::singleline(&mut state.query)
+                    .hint_text(t("e.g. wireless headphones"))
+                    .desired_width(420.0),
+            )
+            .labelled_by(label.id);
         ui.checkbox(&mut state.explain, t("explain scores"));
         r
     });
@@ -221,7 +223,11 @@ pub fn ui(ui: &mut egui::Ui, state: &mut SearchState, ctx: &ViewCtx<'_>, out: &m
         state.suggested_for = state.query.clone();
         s.suggest(&state.query);
     }
-    if query_response.has_focus() && !state.suggestions.is_empty() && !state.query.is_empty() {
+    // Shown whether or not the box has focus: clicking a suggestion moves the focus.
+    let _ = query_response;
+    let only_itself = state.suggestions.len() == 1
+        && normalise(&state.suggestions[0].text) == normalise(&state.query);
+    if !state.suggestions.is_empty() && !state.query.is_empty() && !only_itself {
         ui.horizontal_wrapped(|ui| {
             ui.label(RichText::new(t("Suggestions:")).weak());
             for sug in state.suggestions.clone() {
@@ -235,10 +241,10 @@ pub fn ui(ui: &mut egui::Ui, state: &mut SearchState, ctx: &ViewCtx<'_>, out: &m
     // Rankers and filters.
     ui.horizontal_wrapped(|ui| {
         for side in 0..2 {
-            let label = if side == 0 { t("Left") } else { t("Right") };
+            let label = ui.label(if side == 0 { t("Left") } else { t("Right") });
             let current = state.ranker(side);
             egui::ComboBox::from_id_salt(("ranker", side))
-                .selected_text(format!("{label}: {}", t(current.preset)))
+                .selected_text(t(current.preset))
                 .width(280.0)
                 .show_ui(ui, |ui| {
                     for p in presets() {
@@ -250,22 +256,26 @@ pub fn ui(ui: &mut egui::Ui, state: &mut SearchState, ctx: &ViewCtx<'_>, out: &m
                             state.rankers[side] = Some(p);
                         }
                     }
-                });
+                })
+                .response
+                .labelled_by(label.id);
         }
         explain_button(ui, ctx.lang, "field_weights", out);
         ui.separator();
-        ui.label(t("Price"));
+        let price = ui.label(t("Price"));
         ui.add(
             egui::TextEdit::singleline(&mut state.min_price)
                 .desired_width(60.0)
                 .hint_text(t("min")),
-        );
+        )
+        .labelled_by(price.id);
         ui.label("–");
         ui.add(
             egui::TextEdit::singleline(&mut state.max_price)
                 .desired_width(60.0)
                 .hint_text(t("max")),
-        );
+        )
+        .labelled_by(price.id);
     });
 
     // Send the search when anything that shapes it changed.

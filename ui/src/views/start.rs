@@ -81,9 +81,9 @@ pub fn ui(
                     }
                 }
                 ui.separator();
-                ui.label(t("Open a project folder"));
+                let label = ui.label(t("Open a project folder"));
                 ui.horizontal(|ui| {
-                    ui.text_edit_singleline(&mut state.open_dir);
+                    ui.text_edit_singleline(&mut state.open_dir).labelled_by(label.id);
                     if ui.button(t("Browse…")).clicked() {
                         state.target = Target::OpenFolder;
                         state.picker.show_at(Pick::Folder, settings.last_project().and_then(Path::parent));
@@ -99,8 +99,8 @@ pub fn ui(
                 ui.heading(t("New project from files"));
                 ui.label(t("A catalog (items), shoppers' events and optional search judgments as CSV, TSV, JSON lines or Parquet; column names are recognised automatically. Files can also be dropped onto the window."));
                 ui.horizontal(|ui| {
-                    ui.label(t("Folder"));
-                    ui.text_edit_singleline(&mut state.new_dir);
+                    let label = ui.label(t("Folder"));
+                    ui.text_edit_singleline(&mut state.new_dir).labelled_by(label.id);
                     if ui.button(t("Browse…")).clicked() {
                         state.target = Target::NewFolder;
                         state.picker.show_at(Pick::Folder, None);

@@ -423,8 +423,8 @@ fn form(ui: &mut egui::Ui, state: &mut TrainState, ctx: &ViewCtx<'_>, out: &mut 
     ui.separator();
     ui.heading(t("Evaluation"));
     ui.horizontal(|ui| {
-        ui.label(t("Cut-offs K"));
-        ui.text_edit_singleline(&mut state.ks);
+        let label = ui.label(t("Cut-offs K"));
+        ui.text_edit_singleline(&mut state.ks).labelled_by(label.id);
     });
     ui.horizontal(|ui| {
         ui.checkbox(
@@ -434,8 +434,9 @@ fn form(ui: &mut egui::Ui, state: &mut TrainState, ctx: &ViewCtx<'_>, out: &mut 
         explain_button(ui, lang, "exclude_train", out);
     });
     ui.horizontal(|ui| {
-        ui.label(t("Sampled negatives (empty: full ranking)"));
-        ui.add(egui::TextEdit::singleline(&mut state.negatives).desired_width(60.0));
+        let label = ui.label(t("Sampled negatives (empty: full ranking)"));
+        ui.add(egui::TextEdit::singleline(&mut state.negatives).desired_width(60.0))
+            .labelled_by(label.id);
         explain_button(ui, lang, "sampled_ranking", out);
     });
     ui.label(t("Events that count as interactions"));
@@ -452,8 +453,9 @@ fn form(ui: &mut egui::Ui, state: &mut TrainState, ctx: &ViewCtx<'_>, out: &mut 
         }
     });
     ui.horizontal(|ui| {
-        ui.label(t("Run name"));
-        ui.add(egui::TextEdit::singleline(&mut state.name).hint_text(t("optional")));
+        let label = ui.label(t("Run name"));
+        ui.add(egui::TextEdit::singleline(&mut state.name).hint_text(t("optional")))
+            .labelled_by(label.id);
     });
     ui.add_space(6.0);
     match state.spec() {
@@ -512,8 +514,8 @@ fn params(
                     crate::i18n::tr(lang, "default"),
                     default.unwrap_or_default()
                 );
-                ui.label(name.as_str()).on_hover_text(&tip);
-                edit_value(ui, (id, name.as_str()), name, v);
+                let label = ui.label(name.as_str()).on_hover_text(&tip);
+                edit_value(ui, (id, name.as_str()), name, v, label.id);
                 ui.end_row();
                 let text = explain_param(name, lang);
                 if !text.is_empty() {
@@ -525,21 +527,29 @@ fn params(
         });
 }
 
-fn edit_value(ui: &mut egui::Ui, id: (&str, &str), name: &str, v: &mut Value) {
+fn edit_value(ui: &mut egui::Ui, id: (&str, &str), name: &str, v: &mut Value, label: egui::Id) {
     match v {
         Value::Bool(b) => {
-            ui.checkbox(b, "");
+            ui.checkbox(b, "").labelled_by(label);
         }
         Value::Number(n) if n.is_u64() => {
             let mut x = n.as_u64().unwrap_or(0);
-            if ui.add(egui::DragValue::new(&mut x).speed(1.0)).changed() {
+            if ui
+                .add(egui::DragValue::new(&mut x).speed(1.0))
+                .labelled_by(label)
+                .changed()
+            {
                 *v = Value::from(x);
             }
         }
         Value::Number(n) => {
             let mut x = n.as_f64().unwrap_or(0.0);
             let speed = if x.abs() < 1.0 { 0.01 } else { 1.0 };
-            if ui.add(egui::DragValue::new(&mut x).speed(speed)).changed() {
+            if ui
+                .add(egui::DragValue::new(&mut x).speed(speed))
+                .labelled_by(label)
+                .changed()
+            {
                 *v = Value::from(x);
             }
         }
@@ -555,10 +565,12 @@ fn edit_value(ui: &mut egui::Ui, id: (&str, &str), name: &str, v: &mut Value) {
                                     *s = (*c).to_string();
                                 }
                             }
-                        });
+                        })
+                        .response
+                        .labelled_by(label);
                 }
                 None => {
-                    ui.text_edit_singleline(s);
+                    ui.text_edit_singleline(s).labelled_by(label);
                 }
             }
         }
@@ -571,6 +583,7 @@ fn edit_value(ui: &mut egui::Ui, id: (&str, &str), name: &str, v: &mut Value) {
                         .hint_text("–")
                         .desired_width(80.0),
                 )
+                .labelled_by(label)
                 .changed()
                 && let Ok(x) = text.trim().parse::<f64>()
             {

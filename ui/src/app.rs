@@ -777,9 +777,14 @@ impl ShopLabApp {
                     false,
                 );
                 self.data.import.reset();
-                self.commands.push(Command::Reload);
-                if self.project.as_ref().is_some_and(|p| !p.has_index) {
+                // New or changed items (or new searches, for autocomplete) make the index stale.
+                let catalog_changed = reports
+                    .iter()
+                    .any(|r| r.items > 0 || r.items_updated > 0 || r.events > 0);
+                if catalog_changed || self.project.as_ref().is_some_and(|p| !p.has_index) {
                     self.commands.push(Command::BuildIndex);
+                } else {
+                    self.commands.push(Command::Reload);
                 }
             }
             JobOutcome::Indexed(report) => {

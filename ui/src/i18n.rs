@@ -57,6 +57,7 @@ fn chinese() -> &'static HashMap<&'static str, &'static str> {
 
 /// English -> 简体中文.
 const ZH: &[(&str, &str)] = &[
+    ("custom boosts", "自定义字段权重"),
     ("Language", "语言"),
     ("relevant", "相关"),
     ("not relevant", "不相关"),

@@ -250,3 +250,73 @@ fn a_folder_that_is_not_a_project_gives_a_message_not_a_crash() {
     );
     assert_eq!(app.view, View::Start);
 }
+
+#[test]
+fn a_project_from_files_then_an_import_whose_column_is_mapped_by_hand() {
+    let dir = tempfile::tempdir().unwrap();
+    let catalog = dir.path().join("catalog.csv");
+    std::fs::write(
+        &catalog,
+        "item_id,title,brand,category,price\na,Red shoe,Acme,Shoes,10\nb,Blue shoe,Acme,Shoes,12\n",
+    )
+    .unwrap();
+    // "who" is no known name for the shopper column: the preview cannot map it.
+    let events = dir.path().join("events.csv");
+    std::fs::write(
+        &events,
+        "who,item_id,event,timestamp\nu1,a,view,1704067200\nu1,b,purchase,1704067300\nu2,a,view,1704067400\n",
+    )
+    .unwrap();
+    let mut h = harness(AppSettings::default());
+    h.state_mut().send(Command::CreateProject {
+        dir: dir.path().join("shop"),
+        files: vec![catalog],
+    });
+    step_until(&mut h, "the new project", |a| {
+        a.project.is_some() && idle(a)
+    });
+    {
+        let p = h.state().project.as_ref().unwrap();
+        assert_eq!((p.stats.items, p.stats.events), (2, 0));
+        assert!(p.has_index, "a catalog gets its search index at once");
+    }
+
+    // The import dialog: preview, see the unmapped column, map it, import.
+    h.get_by_label("Imports").click();
+    h.step();
+    h.state_mut().data.import.path = Some(events.clone());
+    h.state_mut()
+        .send(Command::Preview(events.clone(), Default::default()));
+    step_until(&mut h, "the preview", |a| a.data.import.preview.is_some());
+    {
+        let preview = h.state().data.import.preview.as_ref().unwrap();
+        assert_eq!(preview.header, ["who", "item_id", "event", "timestamp"]);
+        assert!(!preview.mapping.contains_key("user_id"));
+    }
+    h.state_mut()
+        .data
+        .import
+        .mapping
+        .insert("user_id".into(), "who".into());
+    let options = shoplab_datasets::read::ReadOptions {
+        mapping: h.state().data.import.mapping.clone(),
+        ..Default::default()
+    };
+    h.state_mut().data.import.preview = None;
+    h.state_mut().send(Command::Preview(events, options));
+    step_until(&mut h, "the new preview", |a| {
+        a.data.import.preview.is_some()
+    });
+    {
+        let preview = h.state().data.import.preview.as_ref().unwrap();
+        assert!(preview.errors.is_empty(), "{:?}", preview.errors);
+        assert_eq!(preview.records.len(), 3);
+    }
+    h.step();
+    h.get_by_label("Import").click();
+    step_until(&mut h, "the import", |a| {
+        idle(a) && a.project.as_ref().is_some_and(|p| p.stats.events == 3)
+    });
+    let p = h.state().project.as_ref().unwrap();
+    assert_eq!((p.stats.users, p.imports.len()), (2, 2));
+}

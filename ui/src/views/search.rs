@@ -25,6 +25,34 @@ pub struct Ranker {
     pub weights: FieldWeights,
 }
 
+/// Name of the user-set boosts.
+const CUSTOM: &str = "custom boosts";
+
+/// Sliders for the five field boosts of one side.
+fn boost_sliders(ui: &mut egui::Ui, side: usize, w: &mut FieldWeights, ctx: &ViewCtx<'_>) {
+    ui.horizontal_wrapped(|ui| {
+        ui.label(
+            RichText::new(if side == 0 {
+                ctx.t("Left")
+            } else {
+                ctx.t("Right")
+            })
+            .strong(),
+        );
+        for (name, value) in [
+            ("title", &mut w.title),
+            ("description", &mut w.description),
+            ("brand", &mut w.brand),
+            ("category", &mut w.category),
+            ("attributes", &mut w.attributes),
+        ] {
+            let label = ui.label(name);
+            ui.add(egui::Slider::new(value, 0.0..=5.0).step_by(0.1))
+                .labelled_by(label.id);
+        }
+    });
+}
+
 /// Boost presets offered for each side.
 pub fn presets() -> Vec<Ranker> {
     let w = |title, description, brand, category, attributes| FieldWeights {
@@ -256,6 +284,16 @@ pub fn ui(ui: &mut egui::Ui, state: &mut SearchState, ctx: &ViewCtx<'_>, out: &m
                             state.rankers[side] = Some(p);
                         }
                     }
+                    // Custom starts from the boosts shown, then takes sliders.
+                    if ui
+                        .selectable_label(current.preset == CUSTOM, t(CUSTOM))
+                        .clicked()
+                    {
+                        state.rankers[side] = Some(Ranker {
+                            preset: CUSTOM,
+                            weights: current.weights,
+                        });
+                    }
                 })
                 .response
                 .labelled_by(label.id);
@@ -277,6 +315,11 @@ pub fn ui(ui: &mut egui::Ui, state: &mut SearchState, ctx: &ViewCtx<'_>, out: &m
         )
         .labelled_by(price.id);
     });
+    for side in 0..2 {
+        if let Some(r) = state.rankers[side].as_mut().filter(|r| r.preset == CUSTOM) {
+            boost_sliders(ui, side, &mut r.weights, ctx);
+        }
+    }
 
     // Send the search when anything that shapes it changed.
     let requests = state.requests();

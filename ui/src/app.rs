@@ -222,6 +222,7 @@ impl ShopLabApp {
                 out,
                 started: Instant::now(),
                 loaded_after: None,
+                png: None,
             }),
             commands: Vec::new(),
             pending_png: None,
@@ -839,6 +840,8 @@ struct Tour {
     out: PathBuf,
     started: Instant,
     loaded_after: Option<f64>,
+    /// The window PNG the tour saved on Compare (checks export end to end).
+    png: Option<PathBuf>,
 }
 
 /// Seconds the tour spends on each view once the project is open.
@@ -875,6 +878,19 @@ impl ShopLabApp {
                 if v == View::Search && self.search.query.is_empty() {
                     self.search.query = "red".into();
                 }
+                // Halfway through Compare, save the window as a PNG, as a user's export would.
+                if v == View::Compare
+                    && tour.png.is_none()
+                    && now - loaded > (step as f64 + 0.5) * TOUR_STEP_S
+                    && let Some(p) = &self.project
+                {
+                    let path = chart::export_path(&p.root, "tour-window", "png");
+                    tour.png = Some(path.clone());
+                    self.commands.push(Command::ExportPng {
+                        path,
+                        rect: ctx.content_rect(),
+                    });
+                }
                 false
             }
             None => true,
@@ -897,6 +913,10 @@ impl ShopLabApp {
             "events": self.project.as_ref().map(|p| p.stats.events),
             "items": self.project.as_ref().map(|p| p.stats.items),
             "project_loaded_after_s": tour.loaded_after,
+            "png_export": tour.png.as_ref().map(|p| serde_json::json!({
+                "path": p.display().to_string(),
+                "written": p.is_file(),
+            })),
             "ui_code": stats(&self.frames.ui_ms),
             "whole_frame_cpu": stats(&self.frames.cpu_ms),
         });

@@ -7,7 +7,7 @@ use std::collections::BTreeSet;
 
 use eframe::egui::{self, RichText};
 use egui_extras::{Column as TableColumn, TableBuilder};
-use egui_plot::{Bar, BarChart, Legend, Line, Plot, PlotPoints, Points, Text};
+use egui_plot::{Bar, BarChart, Corner, Legend, Line, Plot, PlotPoints, Points, Text};
 use shoplab_engine::compare::{Column, Comparison, compare};
 use shoplab_engine::metrics::Metric;
 use shoplab_engine::run::RunRecord;
@@ -487,7 +487,7 @@ fn latency_cdf(
     }
     let r = Plot::new("latency_cdf")
         .height(240.0)
-        .legend(Legend::default())
+        .legend(Legend::default().position(Corner::RightBottom))
         .x_axis_label(ctx.t("microseconds"))
         .y_axis_label(ctx.t("share of requests"))
         .allow_scroll(false)
@@ -538,7 +538,7 @@ fn scatter(
         .collect();
     let r = Plot::new("scatter")
         .height(240.0)
-        .legend(Legend::default())
+        .legend(Legend::default().position(Corner::RightBottom))
         .x_axis_label(ctx.t("p95 latency (µs)"))
         .y_axis_label(label.clone())
         .allow_scroll(false)

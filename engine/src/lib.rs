@@ -16,6 +16,7 @@ pub mod run;
 pub mod search;
 pub mod split;
 pub mod store;
+pub mod trec;
 pub mod truth;
 
 pub use error::{Error, Result};

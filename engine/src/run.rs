@@ -5,7 +5,8 @@
 //! runs/<id>/run.json       RunRecord: spec, seed, data fingerprint, versions, timings, summary
 //! runs/<id>/metrics.json   the full evaluation report without per-user rows
 //! runs/<id>/per_user.csv   per-user metric values (for paired significance tests)
-//! runs/<id>/run.trec       top-K lists in TREC run format (qid Q0 docid rank score tag)
+//! runs/<id>/run.trec       top-K lists in TREC run format (qid Q0 docid rank rank_score tag)
+//! runs/<id>/run.scores.tsv the models' raw scores of those lists (see `trec`)
 //! runs/<id>/qrels.trec     the test items in TREC qrels format (qid 0 docid grade)
 //! ```
 //! Baseline models are not saved: they are refitted from the recorded spec,
@@ -24,6 +25,7 @@ use crate::metrics::MetricSet;
 use crate::project::{ProjectPaths, read_json, write_atomic, write_json_atomic};
 use crate::recommend::ModelSpec;
 use crate::split::{Split, SplitSpec, split};
+use crate::trec::{self, TrecWriter};
 
 /// Everything that defines a run. The same struct drives the CLI, the GUI and saved runs.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -370,9 +372,7 @@ fn write_run(
         &dir.join("per_user.csv"),
         per_user_csv(record, report, inputs.user_ids).as_bytes(),
     )?;
-    let (run, qrels) = trec_files(record, report, inputs, fitted, train_matrix);
-    write_atomic(&dir.join("run.trec"), run.as_bytes())?;
-    write_atomic(&dir.join("qrels.trec"), qrels.as_bytes())?;
+    trec_files(record, report, inputs, fitted, train_matrix).write(&dir, "run", "qrels")?;
     write_json_atomic(&dir.join("run.json"), record)
 }
 
@@ -405,22 +405,20 @@ fn csv_field(s: &str) -> String {
     }
 }
 
-/// TREC run and qrels text for the evaluated users (the lists the
-/// evaluation ranked, not a second scoring pass), so the numbers can be
-/// re-checked with trec_eval or ranx.
+/// TREC run and qrels for the evaluated users (the lists the evaluation
+/// ranked, not a second scoring pass), written through [`TrecWriter`] so
+/// trec_eval, pytrec_eval and ranx score exactly the order ShopLab scored.
 fn trec_files(
     record: &RunRecord,
     report: &EvalReport,
     inputs: &RunInputs<'_>,
     fitted: &Fitted,
     train_matrix: &shoplab_datasets::SparseMatrix,
-) -> (String, String) {
+) -> TrecWriter {
     let test = fitted.split.test.to_matrix(Weighting::Binary);
-    let mut run = String::new();
-    let mut qrels = String::new();
-    let tag = record.name.replace(char::is_whitespace, "_");
+    let mut w = TrecWriter::new(&record.name);
     let doc = |item: u32| {
-        trec_token(
+        trec::token(
             inputs
                 .item_ids
                 .get(item as usize)
@@ -430,28 +428,23 @@ fn trec_files(
     };
     for u in &report.per_user {
         let user = u.user as usize;
-        let qid = trec_token(inputs.user_ids.get(user).map_or("", String::as_str), user);
-        for (rank, (&item, score)) in u.top.iter().zip(&u.top_scores).enumerate() {
-            let _ = writeln!(run, "{qid} Q0 {} {} {score} {tag}", doc(item), rank + 1);
-        }
+        let qid = trec::token(inputs.user_ids.get(user).map_or("", String::as_str), user);
+        let ranked: Vec<(String, f64)> = u
+            .top
+            .iter()
+            .zip(&u.top_scores)
+            .map(|(&item, &score)| (doc(item), f64::from(score)))
+            .collect();
+        w.ranked(&qid, &ranked);
         let hist = train_matrix.row(user).0;
         for &item in test.row(user).0 {
             if record.spec.eval.exclude_train && hist.binary_search(&item).is_ok() {
                 continue;
             }
-            let _ = writeln!(qrels, "{qid} 0 {} 1", doc(item));
+            w.judged(&qid, &doc(item), 1);
         }
     }
-    (run, qrels)
-}
-
-/// TREC files are whitespace-separated: ids with spaces fall back to the index.
-fn trec_token(id: &str, idx: usize) -> String {
-    if id.is_empty() || id.contains(char::is_whitespace) {
-        format!("idx{idx}")
-    } else {
-        id.to_string()
-    }
+    w
 }
 
 /// All runs of a project, oldest first. Folders without `run.json`

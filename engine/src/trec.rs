@@ -6,7 +6,7 @@
 //! carries *rank scores*: for a list of n documents, n, n-1, …, 1 in
 //! ShopLab's order, strictly decreasing, so every tool sees exactly that
 //! order. The model's raw scores go to a side file (`<stem>.scores.tsv`:
-//! `qid	docid	rank	score`) for anyone who wants to fuse or inspect them.
+//! `qid<TAB>docid<TAB>rank<TAB>score`) for anyone who wants to fuse or inspect them.
 //!
 //! Files written for a stem `run` in a folder:
 //! ```text

@@ -1,5 +1,6 @@
-//! What panels ask the app to do. Views never call the engine: they push a
-//! [`Command`], and the app turns it into state changes or background jobs.
+//! What panels ask the app to do. Views never do I/O or call `Project`: they
+//! push a [`Command`], and the app turns it into state changes, background
+//! jobs or requests to its search thread (ARCHITECTURE.md, threading rule).
 
 use std::path::PathBuf;
 

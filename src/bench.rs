@@ -8,7 +8,8 @@ use anyhow::{Context, Result, bail};
 use serde::Serialize;
 use shoplab_datasets::Progress;
 use shoplab_datasets::synthetic::{Shop, ShopSpec};
-use shoplab_engine::project::Project;
+use shoplab_engine::percentile::Percentiles;
+use shoplab_engine::project::{JudgmentSource, Project};
 use shoplab_engine::recommend::ModelSpec;
 use shoplab_engine::run::RunSpec;
 use shoplab_engine::search::SearchRequest;
@@ -177,8 +178,7 @@ fn bench_index_search(ctx: &Ctx, dir: &Path, items: usize) -> Result<Vec<Figure>
 
     let index = p.search_index()?;
     let mut queries: Vec<String> = p
-        .store()
-        .judgments()?
+        .judgments(JudgmentSource::Stored)?
         .into_iter()
         .map(|(q, _, _)| q)
         .collect();
@@ -234,11 +234,12 @@ fn bench_index_search(ctx: &Ctx, dir: &Path, items: usize) -> Result<Vec<Figure>
                 lat.push(t.elapsed().as_secs_f64() * 1e6);
             }
         }
-        lat.sort_by(f64::total_cmp);
-        let pct = |p: f64| lat[((lat.len() - 1) as f64 * p).round() as usize];
-        out.push(fig(&format!("{name} p50"), pct(0.50), "µs", &qlabel));
-        out.push(fig(&format!("{name} p95"), pct(0.95), "µs", &qlabel));
-        out.push(fig(&format!("{name} p99"), pct(0.99), "µs", &qlabel));
+        // The same percentile definition as run and search latencies (nearest rank).
+        let lat = Percentiles::new(lat);
+        for p in [50.0, 95.0, 99.0] {
+            let v = lat.at(p).unwrap_or(0.0);
+            out.push(fig(&format!("{name} p{p}"), v, "µs", &qlabel));
+        }
     }
     Ok(out)
 }

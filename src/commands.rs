@@ -199,11 +199,10 @@ pub fn imports(ctx: &Ctx, project: &Path, rejected: usize) -> Result<()> {
         rejected_rows: Vec<shoplab_datasets::RowError>,
     }
     let list = p
-        .store()
         .imports()?
         .into_iter()
         .map(|i| {
-            let rows = p.store().rejected_rows(i.id, rejected)?;
+            let rows = p.rejected_rows(i.id, rejected)?;
             Ok(Entry {
                 import: i,
                 rejected_rows: rows,
@@ -228,7 +227,7 @@ pub fn imports(ctx: &Ctx, project: &Path, rejected: usize) -> Result<()> {
 /// `shoplab stats`
 pub fn stats(ctx: &Ctx, project: &Path) -> Result<()> {
     let p = open(project)?;
-    let stats = p.store().stats()?;
+    let stats = p.stats()?;
     ctx.emit(&stats, crate::text::stats)
 }
 

@@ -48,7 +48,7 @@ pub fn run(ctx: &Ctx, dir: &Path) -> Result<()> {
     let report = DemoReport {
         project: dir.display().to_string(),
         imports,
-        stats: project.store().stats()?,
+        stats: project.stats()?,
         index,
         comparison,
         search_judged,

@@ -25,7 +25,7 @@ pub fn run(cli: &Cli, args: &GuiArgs) -> Result<()> {
     };
     // -p counts only when given (its default is the current folder).
     let project = args.dir.clone().or_else(|| {
-        (cli.project != Path::new(".") || Path::new("shop.sqlite").is_file())
+        (cli.project != Path::new(".") || shoplab_engine::Project::is_project(Path::new(".")))
             .then(|| cli.project.clone())
     });
     shoplab_ui::run(Launch {

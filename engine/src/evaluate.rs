@@ -619,26 +619,19 @@ fn summarise(
     }
 }
 
-/// Nearest-rank percentiles and the mean.
-/// Nearest-rank percentiles and the mean of per-request times (µs).
-pub(crate) fn latency_of(mut us: Vec<f64>) -> Latency {
+/// Percentiles ([`crate::percentile`], nearest rank) and the mean of per-request times (µs).
+pub(crate) fn latency_of(us: Vec<f64>) -> Latency {
+    let us = crate::percentile::Percentiles::new(us);
+    let pct = |p: f64| us.at(p).unwrap_or(0.0);
     if us.is_empty() {
         return Latency::default();
     }
-    us.sort_unstable_by(f64::total_cmp);
-    let pct = |p: f64| us[((p * us.len() as f64).ceil() as usize).clamp(1, us.len()) - 1];
     Latency {
-        p50_us: pct(0.50),
-        p95_us: pct(0.95),
-        p99_us: pct(0.99),
-        mean_us: us.iter().sum::<f64>() / us.len() as f64,
-        quantiles_us: (0..=100)
-            .map(|p| {
-                // Nearest rank, with the 0th percentile being the minimum.
-                let rank = ((f64::from(p) / 100.0) * us.len() as f64).ceil() as usize;
-                us[rank.clamp(1, us.len()) - 1]
-            })
-            .collect(),
+        p50_us: pct(50.0),
+        p95_us: pct(95.0),
+        p99_us: pct(99.0),
+        mean_us: us.mean().unwrap_or(0.0),
+        quantiles_us: (0..=100).map(|p| pct(f64::from(p))).collect(),
     }
 }
 

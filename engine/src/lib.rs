@@ -10,6 +10,7 @@ pub mod demo;
 pub mod error;
 pub mod evaluate;
 pub mod metrics;
+pub mod percentile;
 pub mod project;
 pub mod recommend;
 pub mod run;

@@ -261,7 +261,8 @@ impl Project {
         })
     }
 
-    /// The event store.
+    /// The event store, for the engine's own modules and tests; the CLI and
+    /// the app use `Project`'s methods instead (ARCHITECTURE.md, "the facade").
     pub fn store(&self) -> &Store {
         &self.store
     }
@@ -561,6 +562,172 @@ impl Project {
             files,
             sizes: [parts.train.len(), parts.valid.len(), parts.test.len()],
         })
+    }
+}
+
+/// The search index and its autocomplete held open, for a face that answers
+/// many searches in a row (the app's search thread); from
+/// [`Project::open_search`]. Ranks exactly as [`Project::search`] does.
+pub struct OpenSearch {
+    index: SearchIndex,
+    autocomplete: Option<Autocomplete>,
+}
+
+impl OpenSearch {
+    /// Runs one search.
+    pub fn search(&self, req: &SearchRequest) -> Result<SearchResults> {
+        self.index.search(req)
+    }
+
+    /// Query completions for a prefix (none when the autocomplete file is missing).
+    pub fn suggest(&self, prefix: &str, n: usize) -> Vec<Suggestion> {
+        self.autocomplete
+            .as_ref()
+            .map(|a| a.suggest(prefix, n))
+            .unwrap_or_default()
+    }
+}
+
+/// What the faces read and write besides training and search, so that the
+/// CLI and the app never reach into the store or the folder layout.
+// Full paths instead of `use` lines keep this block self-contained.
+impl Project {
+    /// Whether `root` holds a project (what [`Project::open`] checks first).
+    pub fn is_project(root: &Path) -> bool {
+        ProjectPaths::new(root).store().is_file()
+    }
+
+    /// Data health: counts, sparsity, cold items and shoppers.
+    pub fn stats(&self) -> Result<crate::store::StoreStats> {
+        self.store.stats()
+    }
+
+    /// Import history, oldest first.
+    pub fn imports(&self) -> Result<Vec<crate::store::ImportRecord>> {
+        self.store.imports()
+    }
+
+    /// Up to `limit` rows an import rejected, in file order.
+    pub fn rejected_rows(
+        &self,
+        import_id: i64,
+        limit: usize,
+    ) -> Result<Vec<shoplab_datasets::RowError>> {
+        self.store.rejected_rows(import_id, limit)
+    }
+
+    /// The catalog, by item index.
+    pub fn items(&self) -> Result<Vec<Item>> {
+        self.store.items()
+    }
+
+    /// Shopper ids, by user index.
+    pub fn user_ids(&self) -> Result<Vec<String>> {
+        self.store.user_ids()
+    }
+
+    /// Up to `limit` events of the shopper with the shop's id `user`.
+    pub fn shopper_events(
+        &self,
+        user: &str,
+        limit: usize,
+    ) -> Result<Vec<crate::store::StoredEvent>> {
+        let idx = self.store.user_idx(user)?.ok_or_else(|| Error::NotFound {
+            kind: "shopper",
+            name: user.to_string(),
+            hint: " in this project. Shopper ids are the shop's own ids, as in the events file"
+                .into(),
+        })?;
+        self.store.user_events(idx, limit)
+    }
+
+    /// Stored judgments of one query as (item index, grade).
+    pub fn judgments_of(&self, query: &str) -> Result<Vec<(u32, f64)>> {
+        self.store.judgments_of(query)
+    }
+
+    /// Grades item `item` for `query`, or removes its judgment when `grade` is `None`.
+    pub fn judge(&self, query: &str, item: u32, grade: Option<f64>) -> Result<()> {
+        match grade {
+            Some(g) => self.store.set_judgment(query, item, g),
+            None => self.store.clear_judgment(query, item).map(|_| ()),
+        }
+    }
+
+    /// Whether a search index has been built (it may still fail to open if damaged).
+    pub fn has_index(&self) -> bool {
+        // tantivy writes meta.json last when it commits; SearchIndex::open checks the same file.
+        self.paths.index().join("meta.json").is_file()
+    }
+
+    /// The folder exported tables and charts go to (`reports/`).
+    pub fn reports_dir(&self) -> PathBuf {
+        self.paths.reports()
+    }
+
+    /// Opens the search index and autocomplete once for many searches.
+    pub fn open_search(&self) -> Result<OpenSearch> {
+        let index = self.search_index()?;
+        let autocomplete = Autocomplete::open(&self.paths.index()).ok();
+        Ok(OpenSearch {
+            index,
+            autocomplete,
+        })
+    }
+}
+
+#[cfg(test)]
+mod facade_tests {
+    use super::*;
+    use shoplab_datasets::NoProgress;
+
+    #[test]
+    fn the_faces_read_and_write_through_the_project() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut p = Project::create(&dir.path().join("shop"), "t").unwrap();
+        assert!(Project::is_project(&dir.path().join("shop")));
+        assert!(!Project::is_project(dir.path()));
+        assert!(!p.has_index());
+        assert!(p.open_search().is_err());
+        assert!(p.reports_dir().is_dir(), "created with the project");
+        let catalog = dir.path().join("catalog.csv");
+        std::fs::write(
+            &catalog,
+            "item_id,title,brand,category,price\na,Red shoe,Acme,Shoes,10\nb,Blue boot,Acme,Shoes,12\n",
+        )
+        .unwrap();
+        let cancel = CancelToken::new();
+        let (read, import) = (ReadOptions::default(), ImportOptions::default());
+        p.import(&catalog, &read, &import, &NoProgress, &cancel)
+            .unwrap();
+        assert_eq!(p.stats().unwrap().items, 2);
+        assert_eq!(p.imports().unwrap().len(), 1);
+        assert_eq!(p.items().unwrap()[1].title, "Blue boot");
+        p.build_index(&NoProgress, &cancel).unwrap();
+        assert!(p.has_index());
+        let open = p.open_search().unwrap();
+        let req = SearchRequest::new("red");
+        let hits: Vec<u32> = open
+            .search(&req)
+            .unwrap()
+            .hits
+            .iter()
+            .map(|h| h.item)
+            .collect();
+        let direct: Vec<u32> = p
+            .search(&req)
+            .unwrap()
+            .hits
+            .iter()
+            .map(|h| h.item)
+            .collect();
+        assert_eq!((hits, direct), (vec![0], vec![0]));
+        p.judge("red shoe", 0, Some(2.0)).unwrap();
+        assert_eq!(p.judgments_of("red shoe").unwrap(), [(0, 2.0)]);
+        p.judge("red shoe", 0, None).unwrap();
+        assert!(p.judgments_of("red shoe").unwrap().is_empty());
+        let e = p.shopper_events("nobody", 10).unwrap_err().to_string();
+        assert!(e.contains("shopper 'nobody' not found"), "{e}");
     }
 }
 

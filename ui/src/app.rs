@@ -10,6 +10,7 @@ use shoplab_datasets::read::{self, ReadOptions};
 use shoplab_datasets::{CancelToken, Progress};
 use shoplab_engine::Project;
 use shoplab_engine::demo;
+use shoplab_engine::percentile::percentile;
 use shoplab_engine::project::JudgmentSource;
 use shoplab_engine::search::SearchEvalConfig;
 use shoplab_engine::store::ImportOptions;
@@ -19,6 +20,7 @@ use crate::command::Command;
 use crate::fonts;
 use crate::i18n::{Lang, tr};
 use crate::job::{Job, JobKind, JobOutcome};
+use crate::searcher::{Answer, Searcher};
 use crate::settings::AppSettings;
 use crate::snapshot::Snapshot;
 use crate::views;
@@ -124,21 +126,11 @@ impl FrameTimes {
         self.ui_ms.push(ms);
     }
 
-    /// The `p`-th percentile (0..=100) of recorded UI times, in ms.
+    /// The `p`-th percentile (0..=100) of recorded UI times, in ms (the
+    /// engine's one definition: nearest rank).
     pub fn percentile(&self, p: f64) -> Option<f64> {
         percentile(&self.ui_ms, p)
     }
-}
-
-/// The `p`-th percentile (0..=100) of `values`.
-fn percentile(values: &[f64], p: f64) -> Option<f64> {
-    if values.is_empty() {
-        return None;
-    }
-    let mut v = values.to_vec();
-    v.sort_by(f64::total_cmp);
-    let rank = ((p / 100.0) * v.len() as f64).ceil() as usize;
-    Some(v[rank.clamp(1, v.len()) - 1])
 }
 
 /// The ShopLab desktop app.
@@ -171,6 +163,8 @@ pub struct ShopLabApp {
     pub frames: FrameTimes,
     /// The CJK font in use, if one was found.
     pub cjk_font: Option<PathBuf>,
+    /// The open project's search thread (fed by `Command::Search` / `Suggest`).
+    searcher: Option<Searcher>,
     fonts_installed: bool,
     tour: Option<Tour>,
     commands: Vec<Command>,
@@ -217,6 +211,7 @@ impl ShopLabApp {
             learn: Default::default(),
             frames: FrameTimes::default(),
             cjk_font: None,
+            searcher: None,
             fonts_installed: false,
             tour: launch.tour.map(|out| Tour {
                 out,
@@ -276,7 +271,7 @@ impl ShopLabApp {
             self.fonts_installed = true;
         }
         self.poll_jobs(ctx);
-        self.search.poll();
+        self.poll_search();
         self.take_screenshot(ctx);
         let commands = std::mem::take(&mut self.commands);
         for cmd in commands {
@@ -449,6 +444,32 @@ impl ShopLabApp {
         self.project.as_ref().map(|p| p.root.clone())
     }
 
+    /// (Re)starts the search thread on the project's index (none without
+    /// one), and has the Search view ask again for what it shows.
+    fn start_searcher(&mut self, ctx: &egui::Context, p: &Snapshot) {
+        self.searcher = p.has_index.then(|| Searcher::start(ctx, p.root.clone()));
+        self.search.restart();
+    }
+
+    /// Hands the search thread's newest answers to the Search view.
+    fn poll_search(&mut self) {
+        let Some(s) = &self.searcher else { return };
+        for answer in s.poll() {
+            match answer {
+                Answer::Search {
+                    seq,
+                    results,
+                    micros,
+                } if seq == s.last_search => self.search.results = Some((results, micros)),
+                Answer::Suggest { seq, list } if seq == s.last_suggest => {
+                    self.search.suggestions = list
+                }
+                Answer::Unavailable(e) => self.search.unavailable = Some(e),
+                _ => {}
+            }
+        }
+    }
+
     /// Applies one command.
     pub fn apply(&mut self, ctx: &egui::Context, cmd: Command) {
         let lang = self.lang();
@@ -526,13 +547,22 @@ impl ShopLabApp {
                         .map_err(|e| e.to_string())
                 });
             }
+            Command::Search(requests) => {
+                if let Some(s) = &mut self.searcher {
+                    s.search(requests);
+                }
+            }
+            Command::Suggest(prefix) => {
+                if let Some(s) = &mut self.searcher {
+                    s.suggest(&prefix);
+                }
+            }
             Command::LoadRejected(import_id) => {
                 let Some(root) = self.root() else { return };
                 let title = tr(lang, "Reading rejected rows").to_string();
                 self.spawn(ctx, JobKind::Rejected, &title, move |_, _| {
                     let project = Project::open(&root).map_err(|e| e.to_string())?;
                     project
-                        .store()
                         .rejected_rows(import_id, 500)
                         .map(|rows| JobOutcome::Rejected { import_id, rows })
                         .map_err(|e| e.to_string())
@@ -543,14 +573,8 @@ impl ShopLabApp {
                 let title = format!("{} {user}", tr(lang, "Reading shopper"));
                 self.spawn(ctx, JobKind::Shopper, &title, move |_, _| {
                     let project = Project::open(&root).map_err(|e| e.to_string())?;
-                    let idx = project
-                        .store()
-                        .user_idx(&user)
-                        .map_err(|e| e.to_string())?
-                        .ok_or_else(|| format!("no shopper with id '{user}' in this project"))?;
                     let events = project
-                        .store()
-                        .user_events(idx, 1000)
+                        .shopper_events(&user, 1000)
                         .map_err(|e| e.to_string())?;
                     Ok(JobOutcome::Shopper { user, events })
                 });
@@ -560,13 +584,10 @@ impl ShopLabApp {
                 let title = tr(lang, "Saving judgment").to_string();
                 self.spawn(ctx, JobKind::Judge, &title, move |_, _| {
                     let project = Project::open(&root).map_err(|e| e.to_string())?;
-                    let store = project.store();
-                    match grade {
-                        Some(g) => store.set_judgment(&query, item, g),
-                        None => store.clear_judgment(&query, item).map(|_| ()),
-                    }
-                    .map_err(|e| e.to_string())?;
-                    let list = store.judgments_of(&query).map_err(|e| e.to_string())?;
+                    project
+                        .judge(&query, item, grade)
+                        .map_err(|e| e.to_string())?;
+                    let list = project.judgments_of(&query).map_err(|e| e.to_string())?;
                     Ok(JobOutcome::Judged(query, list))
                 });
             }
@@ -575,10 +596,7 @@ impl ShopLabApp {
                 let title = tr(lang, "Reading judgments").to_string();
                 self.spawn(ctx, JobKind::Judge, &title, move |_, _| {
                     let project = Project::open(&root).map_err(|e| e.to_string())?;
-                    let list = project
-                        .store()
-                        .judgments_of(&query)
-                        .map_err(|e| e.to_string())?;
+                    let list = project.judgments_of(&query).map_err(|e| e.to_string())?;
                     Ok(JobOutcome::Judged(query, list))
                 });
             }
@@ -748,7 +766,8 @@ impl ShopLabApp {
                     false,
                 );
                 if first_open {
-                    self.search.reset(ctx, &snapshot);
+                    self.search.reset();
+                    self.start_searcher(ctx, &snapshot);
                     self.compare.reset(&snapshot);
                     self.recommend.reset();
                     self.data.reset();
@@ -759,8 +778,9 @@ impl ShopLabApp {
                     }
                 } else {
                     self.compare.runs_changed(&snapshot);
-                    if snapshot.has_index && !self.search.has_searcher() {
-                        self.search.reset(ctx, &snapshot);
+                    if snapshot.has_index && self.searcher.is_none() {
+                        self.search.reset();
+                        self.start_searcher(ctx, &snapshot);
                     }
                 }
                 self.project = Some(*snapshot);
@@ -799,8 +819,9 @@ impl ShopLabApp {
                     ),
                     false,
                 );
-                if let Some(p) = &self.project {
-                    self.search.restart(ctx, p);
+                if let Some(p) = self.project.take() {
+                    self.start_searcher(ctx, &p);
+                    self.project = Some(p);
                 }
                 self.commands.push(Command::Reload);
             }
@@ -884,7 +905,7 @@ impl ShopLabApp {
                     && now - loaded > (step as f64 + 0.5) * TOUR_STEP_S
                     && let Some(p) = &self.project
                 {
-                    let path = chart::export_path(&p.root, "tour-window", "png");
+                    let path = chart::export_path(&p.reports_dir, "tour-window", "png");
                     tour.png = Some(path.clone());
                     self.commands.push(Command::ExportPng {
                         path,
@@ -976,7 +997,7 @@ fn create_project(
         )?;
         progress.finish_stage();
     }
-    if project.store().stats()?.items > 0 {
+    if project.stats()?.items > 0 {
         project.build_index(progress, cancel)?;
     }
     Ok(JobOutcome::Project(Box::new(Snapshot::read(

@@ -68,12 +68,11 @@ pub fn csv(header: &[&str], rows: &[Vec<String>]) -> String {
     String::from_utf8(bytes).unwrap_or_default()
 }
 
-/// Where an export named `stem` goes: `reports/<stem>-<time>.<ext>` in the project.
-pub fn export_path(project_root: &Path, stem: &str, ext: &str) -> PathBuf {
+/// Where an export named `stem` goes: `<stem>-<time>.<ext>` in the
+/// project's reports folder (`Snapshot::reports_dir`, from the engine).
+pub fn export_path(reports_dir: &Path, stem: &str, ext: &str) -> PathBuf {
     let now = chrono::Utc::now().format("%Y%m%d-%H%M%S");
-    project_root
-        .join("reports")
-        .join(format!("{stem}-{now}.{ext}"))
+    reports_dir.join(format!("{stem}-{now}.{ext}"))
 }
 
 #[cfg(test)]

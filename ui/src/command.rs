@@ -1,11 +1,12 @@
-//! What panels ask the app to do. Views never call the engine: they push a
-//! [`Command`], and the app turns it into state changes or background jobs.
+//! What panels ask the app to do. Views never do I/O or call `Project`: they
+//! push a [`Command`], and the app turns it into state changes, background
+//! jobs or requests to its search thread (ARCHITECTURE.md, threading rule).
 
 use std::path::PathBuf;
 
 use shoplab_datasets::read::ReadOptions;
 use shoplab_engine::run::RunSpec;
-use shoplab_engine::search::FieldWeights;
+use shoplab_engine::search::{FieldWeights, SearchRequest};
 
 use crate::app::View;
 use crate::i18n::Lang;
@@ -36,6 +37,11 @@ pub enum Command {
     Import(Vec<PathBuf>, ReadOptions),
     /// Rebuild the search index.
     BuildIndex,
+    /// Run these searches on the search thread (one per ranker); the answer
+    /// replaces the Search view's results, older answers are dropped.
+    Search(Vec<SearchRequest>),
+    /// Ask the search thread for completions of what is typed.
+    Suggest(String),
     /// Load the rejected rows of an import.
     LoadRejected(i64),
     /// Load one shopper's event timeline.

@@ -28,7 +28,13 @@ pub struct FilePicker {
     dir: PathBuf,
     filter: String,
     error: Option<String>,
+    /// The listing shown, for (folder, filter): read when either changes
+    /// (or the picker reopens), not every frame.
+    listing: Option<Listing>,
 }
+
+/// A folder's entries as filtered, or why they could not be read.
+type Listing = (PathBuf, String, Result<Vec<(PathBuf, bool)>, String>);
 
 impl FilePicker {
     /// Opens the picker at `start` (or the current folder).
@@ -37,6 +43,7 @@ impl FilePicker {
         self.mode = mode;
         self.filter.clear();
         self.error = None;
+        self.listing = None;
         self.dir = start
             .map(Path::to_path_buf)
             .filter(|p| p.is_dir())
@@ -82,8 +89,16 @@ impl FilePicker {
                         .labelled_by(label.id);
                 });
                 ui.separator();
-                let entries = list(&self.dir, &self.filter);
-                match entries {
+                let stale = self
+                    .listing
+                    .as_ref()
+                    .is_none_or(|(d, f, _)| *d != self.dir || *f != self.filter);
+                if stale {
+                    let entries = list(&self.dir, &self.filter);
+                    self.listing = Some((self.dir.clone(), self.filter.clone(), entries));
+                }
+                let entries = self.listing.as_ref().map(|(_, _, e)| e.clone());
+                match entries.unwrap_or_else(|| Ok(Vec::new())) {
                     Err(e) => {
                         ui.colored_label(ui.visuals().error_fg_color, e);
                     }

@@ -4,7 +4,8 @@
 //! that reads the app's state and pushes [`Command`]s; the [`ShopLabApp`]
 //! applies them, and anything that touches SQLite, tantivy or training runs
 //! on a background [`job`] that reports through the engine's `Progress` and
-//! stops on its `CancelToken`. A frame never waits on the engine.
+//! stops on its `CancelToken` (searches go to the app's one search thread).
+//! A frame never waits on the engine.
 
 mod app;
 mod chart;

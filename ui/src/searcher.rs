@@ -1,14 +1,17 @@
 //! The search service behind the Search view: a thread that keeps the
-//! project's tantivy index and autocomplete open and answers requests in
-//! order, so typing never waits on the index. Only the newest answer of
-//! each kind matters; older ones are dropped by their sequence number.
+//! project's search index and autocomplete open (through
+//! [`Project::open_search`]) and answers requests in order, so typing never
+//! waits on the index. Only the newest answer of each kind matters; older
+//! ones are dropped by their sequence number. The app owns it and feeds it
+//! the view's `Command::Search` and `Command::Suggest`.
 
 use std::path::PathBuf;
 use std::sync::mpsc::{Receiver, Sender, channel};
 use std::time::Instant;
 
 use eframe::egui;
-use shoplab_engine::search::{Autocomplete, SearchIndex, SearchRequest, SearchResults, Suggestion};
+use shoplab_engine::Project;
+use shoplab_engine::search::{SearchRequest, SearchResults, Suggestion};
 
 /// A question for the search thread.
 enum Ask {
@@ -57,14 +60,14 @@ pub struct Searcher {
 }
 
 impl Searcher {
-    /// Starts the thread for the index in `index_dir`.
-    pub fn start(ctx: &egui::Context, index_dir: PathBuf) -> Searcher {
+    /// Starts the thread for the project in `root`.
+    pub fn start(ctx: &egui::Context, root: PathBuf) -> Searcher {
         let (tx, asks) = channel::<Ask>();
         let (answers, rx) = channel();
         let ctx = ctx.clone();
         let spawned = std::thread::Builder::new()
             .name("shoplab-search".into())
-            .spawn(move || serve(&ctx, &index_dir, &asks, &answers));
+            .spawn(move || serve(&ctx, &root, &asks, &answers));
         let searcher = Searcher {
             tx,
             rx,
@@ -106,12 +109,13 @@ impl Searcher {
 
 fn serve(
     ctx: &egui::Context,
-    dir: &std::path::Path,
+    root: &std::path::Path,
     asks: &Receiver<Ask>,
     answers: &Sender<Answer>,
 ) {
-    let opened = SearchIndex::open(dir).map(|index| (index, Autocomplete::open(dir).ok()));
-    let (index, autocomplete) = match opened {
+    // The project (and its SQLite connection) is closed again at once; only
+    // the index and autocomplete stay open.
+    let open = match Project::open(root).and_then(|p| p.open_search()) {
         Ok(x) => x,
         Err(e) => {
             let _ = answers.send(Answer::Unavailable(e.to_string()));
@@ -130,10 +134,7 @@ fn serve(
             }
         }
         if let Some(Ask::Suggest { seq, prefix }) = suggest {
-            let list = autocomplete
-                .as_ref()
-                .map(|a| a.suggest(&prefix, 8))
-                .unwrap_or_default();
+            let list = open.suggest(&prefix, 8);
             if answers.send(Answer::Suggest { seq, list }).is_err() {
                 return;
             }
@@ -142,7 +143,7 @@ fn serve(
             let start = Instant::now();
             let results = requests
                 .iter()
-                .map(|r| index.search(r).map_err(|e| e.to_string()))
+                .map(|r| open.search(r).map_err(|e| e.to_string()))
                 .collect();
             let micros = start.elapsed().as_micros();
             if answers

@@ -7,6 +7,7 @@ use std::time::Instant;
 
 use shoplab_datasets::{CancelToken, Item, Progress};
 use shoplab_engine::Project;
+use shoplab_engine::project::JudgmentSource;
 use shoplab_engine::run::RunRecord;
 use shoplab_engine::store::{ImportRecord, StoreStats};
 
@@ -55,6 +56,8 @@ pub struct Snapshot {
     pub users: Arc<Vec<String>>,
     /// Whether a search index has been built.
     pub has_index: bool,
+    /// Where exports go (the project's `reports/` folder).
+    pub reports_dir: PathBuf,
     /// Judged queries with their number of judgments, most judged first.
     pub judged_queries: Vec<(String, usize)>,
     /// Seconds the read took.
@@ -70,20 +73,19 @@ impl Snapshot {
     ) -> shoplab_engine::Result<Snapshot> {
         let start = Instant::now();
         progress.stage("read project", Some(5));
-        let store = project.store();
-        let stats = store.stats()?;
+        let stats = project.stats()?;
         progress.advance(1);
         check(cancel)?;
-        let imports = store.imports()?;
+        let imports = project.imports()?;
         let runs = project.runs()?;
         progress.advance(1);
-        let catalog = Catalog::new(store.items()?);
+        let catalog = Catalog::new(project.items()?);
         progress.advance(1);
         check(cancel)?;
-        let users = store.user_ids()?;
+        let users = project.user_ids()?;
         progress.advance(1);
         let mut judged: std::collections::BTreeMap<String, usize> = Default::default();
-        for (q, _, _) in store.judgments()? {
+        for (q, _, _) in project.judgments(JudgmentSource::Stored)? {
             *judged.entry(q).or_default() += 1;
         }
         let mut judged_queries: Vec<(String, usize)> = judged.into_iter().collect();
@@ -98,7 +100,8 @@ impl Snapshot {
             runs,
             catalog: Arc::new(catalog),
             users: Arc::new(users),
-            has_index: has_index(&project.paths.index()),
+            has_index: project.has_index(),
+            reports_dir: project.reports_dir(),
             judged_queries,
             load_seconds: start.elapsed().as_secs_f64(),
         })
@@ -113,11 +116,6 @@ impl Snapshot {
         Snapshot::read(&Project::open(root)?, progress, cancel)
     }
 
-    /// The project's search index folder.
-    pub fn index_dir(&self) -> PathBuf {
-        shoplab_engine::project::ProjectPaths::new(&self.root).index()
-    }
-
     /// A run by id.
     pub fn run(&self, id: &str) -> Option<&RunRecord> {
         self.runs.iter().find(|r| r.id == id)
@@ -130,9 +128,4 @@ fn check(cancel: &CancelToken) -> shoplab_engine::Result<()> {
     } else {
         Ok(())
     }
-}
-
-/// True when the folder holds a tantivy index.
-fn has_index(dir: &Path) -> bool {
-    dir.join("meta.json").is_file()
 }

@@ -1,7 +1,8 @@
 //! Compare: runs x metrics (sortable, best per column highlighted) and
 //! charts (metric@K curves, bars per metric, latency CDF, recall vs
 //! latency); hovering shows exact values, and every table and chart exports
-//! to CSV and PNG under the project's `reports/` folder.
+//! to CSV and PNG under the project's reports folder. The table is computed
+//! when the ticked runs change, not every frame.
 
 use std::collections::BTreeSet;
 
@@ -40,6 +41,23 @@ pub struct CompareState {
     pub metric: Metric,
     /// Cut-off on the bar and scatter charts.
     pub k: usize,
+    table: Option<Table>,
+}
+
+/// The ticked runs and their comparison, kept until the ticks, the runs or
+/// the columns change.
+#[derive(Debug)]
+struct Table {
+    columns: Vec<Column>,
+    runs: Vec<RunRecord>,
+    table: Comparison,
+}
+
+impl Table {
+    /// Whether this was computed for exactly these runs and columns.
+    fn is_for<'a>(&self, runs: impl Iterator<Item = &'a RunRecord>, columns: &[Column]) -> bool {
+        self.columns == columns && self.runs.iter().map(|r| &r.id).eq(runs.map(|r| &r.id))
+    }
 }
 
 impl Default for CompareState {
@@ -50,6 +68,7 @@ impl Default for CompareState {
             sort: None,
             metric: Metric::Ndcg,
             k: 10,
+            table: None,
         }
     }
 }
@@ -118,19 +137,32 @@ pub fn ui(ui: &mut egui::Ui, state: &mut CompareState, ctx: &ViewCtx<'_>, out: &
                 }
             });
         });
-    let runs: Vec<RunRecord> = project
-        .runs
-        .iter()
-        .filter(|r| state.selected.contains(&r.id))
-        .cloned()
-        .collect();
-    if runs.is_empty() {
+    let ticked = || {
+        project
+            .runs
+            .iter()
+            .filter(|r| state.selected.contains(&r.id))
+    };
+    let cached = state
+        .table
+        .take()
+        .filter(|c| c.is_for(ticked(), &state.columns));
+    let cache = cached.unwrap_or_else(|| {
+        let runs: Vec<RunRecord> = ticked().cloned().collect();
+        Table {
+            table: compare(&runs, &state.columns),
+            columns: state.columns.clone(),
+            runs,
+        }
+    });
+    if cache.runs.is_empty() {
         ui.label(t("Tick runs on the left to compare them."));
+        state.table = Some(cache);
         return;
     }
-    let table = compare(&runs, &state.columns);
+    let (runs, table) = (&cache.runs, &cache.table);
     egui::ScrollArea::vertical().show(ui, |ui| {
-        table_ui(ui, state, &table, project, ctx, out);
+        table_ui(ui, state, table, project, ctx, out);
         ui.separator();
         ui.horizontal(|ui| {
             let label = ui.label(t("Chart metric"));
@@ -160,30 +192,15 @@ pub fn ui(ui: &mut egui::Ui, state: &mut CompareState, ctx: &ViewCtx<'_>, out: &
                 .labelled_by(k_label.id);
         });
         ui.columns(2, |cols| {
-            metric_at_k(&mut cols[0], &runs, state.metric, project, ctx, out);
-            bars(
-                &mut cols[1],
-                &runs,
-                state.metric,
-                state.k,
-                project,
-                ctx,
-                out,
-            );
+            metric_at_k(&mut cols[0], runs, state.metric, project, ctx, out);
+            bars(&mut cols[1], runs, state.metric, state.k, project, ctx, out);
         });
         ui.columns(2, |cols| {
-            latency_cdf(&mut cols[0], &runs, project, ctx, out);
-            scatter(
-                &mut cols[1],
-                &runs,
-                state.metric,
-                state.k,
-                project,
-                ctx,
-                out,
-            );
+            latency_cdf(&mut cols[0], runs, project, ctx, out);
+            scatter(&mut cols[1], runs, state.metric, state.k, project, ctx, out);
         });
     });
+    state.table = Some(cache);
 }
 
 fn table_ui(
@@ -298,13 +315,13 @@ fn table_ui(
                 })
                 .collect();
             out.push(Command::ExportCsv {
-                path: chart::export_path(&p.root, "comparison", "csv"),
+                path: chart::export_path(&p.reports_dir, "comparison", "csv"),
                 text: chart::csv(&header, &rows),
             });
         }
         if ui.button(t("Export table as PNG")).clicked() {
             out.push(Command::ExportPng {
-                path: chart::export_path(&p.root, "comparison", "png"),
+                path: chart::export_path(&p.reports_dir, "comparison", "png"),
                 rect: response.rect,
             });
         }
@@ -328,7 +345,7 @@ fn export_buttons(
             .clicked()
         {
             out.push(Command::ExportCsv {
-                path: chart::export_path(&p.root, stem, "csv"),
+                path: chart::export_path(&p.reports_dir, stem, "csv"),
                 text: csv(),
             });
         }
@@ -338,7 +355,7 @@ fn export_buttons(
             .clicked()
         {
             out.push(Command::ExportPng {
-                path: chart::export_path(&p.root, stem, "png"),
+                path: chart::export_path(&p.reports_dir, stem, "png"),
                 rect,
             });
         }
@@ -564,4 +581,36 @@ fn scatter(
         ctx,
         out,
     );
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn run(id: &str) -> RunRecord {
+        RunRecord {
+            id: id.into(),
+            name: id.into(),
+            ..RunRecord::default()
+        }
+    }
+
+    #[test]
+    fn the_table_is_kept_until_the_runs_or_columns_change() {
+        let runs = [run("a"), run("b"), run("c")];
+        let columns = Column::defaults();
+        let kept = Table {
+            columns: columns.clone(),
+            runs: runs[..2].to_vec(),
+            table: compare(&runs[..2], &columns),
+        };
+        assert!(kept.is_for(runs[..2].iter(), &columns));
+        assert!(!kept.is_for(runs.iter(), &columns), "a run ticked");
+        assert!(!kept.is_for(runs[..1].iter(), &columns), "a run unticked");
+        assert!(!kept.is_for([&runs[0], &runs[2]].into_iter(), &columns));
+        assert!(
+            !kept.is_for(runs[..2].iter(), &columns[1..]),
+            "columns changed"
+        );
+    }
 }

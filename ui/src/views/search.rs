@@ -13,7 +13,6 @@ use shoplab_engine::search::{
 use super::{ViewCtx, count, explain_button, value};
 use crate::command::Command;
 use crate::job::JobKind;
-use crate::searcher::{Answer, Searcher};
 use crate::snapshot::Snapshot;
 
 /// A named set of field boosts.
@@ -110,53 +109,26 @@ pub struct SearchState {
     judged_query: String,
     /// Search quality of both rankers on the judgments.
     pub eval: Option<(SearchEvalReport, SearchEvalReport)>,
-    searcher: Option<Searcher>,
     sent: Option<String>,
     suggested_for: String,
     load_judgments_for: Option<String>,
 }
 
 impl SearchState {
-    /// A new project: start its search thread, forget old results.
-    pub fn reset(&mut self, ctx: &egui::Context, p: &Snapshot) {
+    /// A new project: forget old results (the typed query stays).
+    pub fn reset(&mut self) {
         let query = std::mem::take(&mut self.query);
         *self = SearchState {
             query,
             ..Default::default()
         };
-        self.restart(ctx, p);
     }
 
-    /// (Re)opens the index after it was built.
-    pub fn restart(&mut self, ctx: &egui::Context, p: &Snapshot) {
-        self.searcher = p.has_index.then(|| Searcher::start(ctx, p.index_dir()));
+    /// The index was (re)opened: ask again for what is on screen.
+    pub fn restart(&mut self) {
         self.unavailable = None;
         self.sent = None;
         self.suggested_for.clear();
-    }
-
-    /// Whether a search thread is running.
-    pub fn has_searcher(&self) -> bool {
-        self.searcher.is_some()
-    }
-
-    /// Takes answers from the search thread.
-    pub fn poll(&mut self) {
-        let Some(s) = &self.searcher else { return };
-        for answer in s.poll() {
-            match answer {
-                Answer::Search {
-                    seq,
-                    results,
-                    micros,
-                } if seq == s.last_search => {
-                    self.results = Some((results, micros));
-                }
-                Answer::Suggest { seq, list } if seq == s.last_suggest => self.suggestions = list,
-                Answer::Unavailable(e) => self.unavailable = Some(e),
-                _ => {}
-            }
-        }
     }
 
     /// Judgments of `query` as stored.
@@ -245,11 +217,9 @@ pub fn ui(ui: &mut egui::Ui, state: &mut SearchState, ctx: &ViewCtx<'_>, out: &m
         r
     });
     let query_response = query_box.inner;
-    if let Some(s) = &mut state.searcher
-        && state.suggested_for != state.query
-    {
+    if state.suggested_for != state.query {
         state.suggested_for = state.query.clone();
-        s.suggest(&state.query);
+        out.push(Command::Suggest(state.query.clone()));
     }
     // Shown whether or not the box has focus: clicking a suggestion moves the focus.
     let _ = query_response;
@@ -325,9 +295,7 @@ pub fn ui(ui: &mut egui::Ui, state: &mut SearchState, ctx: &ViewCtx<'_>, out: &m
     let requests = state.requests();
     let key = format!("{requests:?}");
     if !state.query.trim().is_empty() && state.sent.as_ref() != Some(&key) {
-        if let Some(s) = &mut state.searcher {
-            s.search(requests);
-        }
+        out.push(Command::Search(requests));
         state.sent = Some(key);
         let q = normalise(&state.query);
         if q != state.judged_query {

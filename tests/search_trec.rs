@@ -180,7 +180,7 @@ fn eval_search_export_reproduces_in_pytrec_eval() {
         &root,
         &[
             "eval-search",
-            "-k",
+            "--k",
             "1,3,5,10",
             "--trec",
             out.to_str().unwrap(),
@@ -234,7 +234,7 @@ fn eval_search_export_reproduces_in_pytrec_eval() {
         &root,
         &[
             "eval-search",
-            "-k",
+            "--k",
             "1,3,5,10",
             "--min-grade",
             "0",

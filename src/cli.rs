@@ -161,6 +161,18 @@ pub struct EvalSearchArgs {
     /// Search a grid of field boosts and report the best.
     #[arg(long)]
     pub tune: bool,
+    /// Lowest grade that counts as relevant (inclusive; 0 = any grade above 0).
+    #[arg(long, default_value_t = 1.0, value_name = "GRADE")]
+    pub min_grade: f64,
+    /// NDCG gain of a relevant item: floor (whole part of the grade, as
+    /// trec_eval reads fractional grades), grade (fractions kept) or binary.
+    #[arg(long, default_value = "floor", value_name = "MAPPING")]
+    pub gain: String,
+    /// Also write the evaluation as TREC run, qrels and scores files (for
+    /// trec_eval / pytrec_eval) into DIR, or without DIR into the project's
+    /// reports/search-eval-<time>/.
+    #[arg(long, value_name = "DIR", num_args = 0..=1)]
+    pub trec: Option<Option<PathBuf>>,
 }
 
 /// `shoplab train`

@@ -4,7 +4,7 @@
 use std::collections::BTreeMap;
 use std::path::Path;
 
-use anyhow::{Context, Result, bail};
+use anyhow::{Context, Result, anyhow, bail};
 use serde::Serialize;
 use shoplab_datasets::read::{Format, ReadOptions};
 use shoplab_datasets::{CancelToken, EventKind, Progress, Weighting};
@@ -13,7 +13,10 @@ use shoplab_engine::evaluate::EvalOptions;
 use shoplab_engine::project::{JudgmentSource, Project};
 use shoplab_engine::recommend::ModelSpec;
 use shoplab_engine::run::{RunRecord, RunSpec, default_kinds};
-use shoplab_engine::search::{FieldWeights, SearchEvalConfig, SearchRequest, WeightGrid};
+use shoplab_engine::search::{
+    FieldWeights, GainMapping, Relevance, SearchEvalConfig, SearchEvalReport, SearchRequest,
+    SearchTrecExport, WeightGrid,
+};
 use shoplab_engine::split::SplitSpec;
 use shoplab_engine::store::{ImportOptions, ImportReport};
 
@@ -299,9 +302,22 @@ pub fn eval_search(ctx: &Ctx, project: &Path, a: &EvalSearchArgs) -> Result<()> 
     } else {
         JudgmentSource::Stored
     };
+    let relevance = Relevance {
+        min_grade: a.min_grade,
+        gain: a
+            .gain
+            .parse::<GainMapping>()
+            .map_err(|e| anyhow!("--gain: {e}"))?,
+    };
     if a.tune {
+        if a.trec.is_some() {
+            bail!(
+                "--trec exports an evaluation; run it without --tune (with the boosts --tune found)"
+            );
+        }
         let grid = WeightGrid {
             start: field_weights(&a.weights)?,
+            relevance,
             ..WeightGrid::default()
         };
         let tried = p.tune_search(source, &grid, &ctx.progress, &ctx.cancel)?;
@@ -320,10 +336,47 @@ pub fn eval_search(ctx: &Ctx, project: &Path, a: &EvalSearchArgs) -> Result<()> 
     let config = SearchEvalConfig {
         ks: a.k.clone(),
         weights: field_weights(&a.weights)?,
+        relevance,
     };
     let report = p.evaluate_search(source, &config, &ctx.progress, &ctx.cancel)?;
     ctx.progress.finish_stage();
-    ctx.emit(&report, crate::text::search_eval)
+    let Some(dir) = &a.trec else {
+        return ctx.emit(&report, crate::text::search_eval);
+    };
+    let dir = dir.clone().unwrap_or_else(|| {
+        let stamp = chrono::Utc::now().format("%Y%m%d-%H%M%S");
+        p.paths.reports().join(format!("search-eval-{stamp}"))
+    });
+    let export = p.export_search_trec(source, &report, &dir)?;
+    #[derive(Serialize)]
+    struct Exported<'a> {
+        #[serde(flatten)]
+        report: &'a SearchEvalReport,
+        trec: SearchTrecExport,
+    }
+    ctx.emit(
+        &Exported {
+            report: &report,
+            trec: export,
+        },
+        |e| {
+            format!(
+                "{}TREC files in {} (run.trec, qrels.trec, run.scores.tsv, queries.tsv); \
+                 trec_eval -c -l {} reproduces these numbers{}\n",
+                crate::text::search_eval(e.report),
+                dir.display(),
+                e.trec.relevance_level,
+                if e.trec.gain_scale > 1 {
+                    format!(
+                        " (gains multiplied by {} to be whole numbers)",
+                        e.trec.gain_scale
+                    )
+                } else {
+                    String::new()
+                }
+            )
+        },
+    )
 }
 
 fn split_spec(a: &SplitArgs) -> Result<SplitSpec> {

@@ -129,9 +129,11 @@ pub fn search_eval(r: &SearchEvalReport) -> String {
         );
     }
     format!(
-        "{} queries judged ({} left out: nothing relevant), boosts {}\n{}latency per query: p50 {:.0} µs, p95 {:.0} µs, p99 {:.0} µs\n",
+        "{} queries judged ({} left out: nothing relevant; {} found nothing and score 0), {}, boosts {}\n{}latency per query: p50 {:.0} µs, p95 {:.0} µs, p99 {:.0} µs\n",
         r.n_queries,
         r.n_skipped,
+        r.n_no_hits,
+        r.config.relevance.describe(),
         weights(&r.config.weights),
         render(&rows),
         r.latency.p50_us,

@@ -8,7 +8,10 @@
 //! Reads the judgments file (Latin-1 CSV with columns
 //! `id,product_uid,product_title,search_term,relevance`), indexes the product
 //! titles, and prints NDCG@10 with the default field boosts and with boosts
-//! tuned on the same judgments (gain = relevance - 1, so 1 = irrelevant).
+//! tuned on the same judgments (grade = relevance - 1, so 1 = irrelevant),
+//! under the default relevance setting (grade >= 1 relevant, gain
+//! floor(grade), as trec_eval reads these grades) and under ShopLab's former
+//! rule (any grade above 0, fractional gains).
 #![allow(clippy::print_stdout)] // An example reports on standard output.
 
 use std::collections::HashMap;
@@ -17,7 +20,8 @@ use std::time::Instant;
 
 use shoplab_datasets::{CancelToken, Item, NoProgress};
 use shoplab_engine::search::{
-    SearchEvalConfig, SearchIndex, WeightGrid, evaluate_search, tune_field_weights,
+    GainMapping, Relevance, SearchEvalConfig, SearchIndex, WeightGrid, evaluate_search,
+    tune_field_weights,
 };
 
 /// Splits one CSV text into records of fields (RFC 4180 quoting; the file is
@@ -100,14 +104,6 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     println!("indexed in {} ms", stats.took_ms);
     let index = SearchIndex::open(&index_dir)?;
 
-    let config = SearchEvalConfig::default();
-    let report = evaluate_search(
-        &index,
-        &judgments,
-        &config,
-        &NoProgress,
-        &CancelToken::new(),
-    )?;
     let ndcg10 = |r: &shoplab_engine::search::SearchEvalReport| {
         r.config
             .ks
@@ -115,15 +111,33 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             .position(|&k| k == 10)
             .map_or(f64::NAN, |i| r.means[i].ndcg)
     };
-    println!(
-        "default weights {:?}: NDCG@10 = {:.4} over {} queries ({} skipped), latency p50 {:.0} us, p99 {:.0} us",
-        config.weights,
-        ndcg10(&report),
-        report.n_queries,
-        report.n_skipped,
-        report.latency.p50_us,
-        report.latency.p99_us
-    );
+    let former = Relevance {
+        min_grade: 0.0,
+        gain: GainMapping::Grade,
+    };
+    for relevance in [Relevance::default(), former] {
+        let config = SearchEvalConfig {
+            relevance,
+            ..SearchEvalConfig::default()
+        };
+        let report = evaluate_search(
+            &index,
+            &judgments,
+            &config,
+            &NoProgress,
+            &CancelToken::new(),
+        )?;
+        println!(
+            "default weights {:?}, {}: NDCG@10 = {:.4} over {} queries ({} skipped), latency p50 {:.0} us, p99 {:.0} us",
+            config.weights,
+            relevance.describe(),
+            ndcg10(&report),
+            report.n_queries,
+            report.n_skipped,
+            report.latency.p50_us,
+            report.latency.p99_us
+        );
+    }
 
     let start = Instant::now();
     let tried = tune_field_weights(

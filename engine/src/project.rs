@@ -24,8 +24,8 @@ use crate::recommend::ModelSpec;
 use crate::run::{RunInputs, RunRecord, RunSpec, evaluate_and_record, find_run, fit, list_runs};
 use crate::search::{
     Autocomplete, ContentModel, FieldWeights, SearchEvalConfig, SearchEvalReport, SearchIndex,
-    SearchRequest, SearchResults, Suggestion, WeightGrid, derive_judgments, evaluate_search,
-    tune_field_weights,
+    SearchRequest, SearchResults, SearchTrecExport, Suggestion, WeightGrid, derive_judgments,
+    evaluate_search, export_trec, tune_field_weights,
 };
 use crate::split::split;
 use crate::store::{ImportOptions, ImportReport, Store};
@@ -347,6 +347,22 @@ impl Project {
             }));
         }
         evaluate_search(&self.search_index()?, &judgments, config, progress, cancel)
+    }
+
+    /// Writes a search evaluation of `source`'s judgments as TREC run, qrels
+    /// and scores into `dir` (see [`crate::search::export`]).
+    pub fn export_search_trec(
+        &self,
+        source: JudgmentSource,
+        report: &SearchEvalReport,
+        dir: &Path,
+    ) -> Result<SearchTrecExport> {
+        export_trec(
+            report,
+            &self.judgments(source)?,
+            &self.store.item_ids()?,
+            dir,
+        )
     }
 
     /// Field boosts tried by coordinate ascent on the judgments, best first.

@@ -1,5 +1,17 @@
 //! Search quality: ranking metrics of the index's BM25 results against graded
 //! judgments, and a coordinate search for the field boosts that score best.
+//!
+//! The protocol, which the TREC export ([`super::export`]) reproduces:
+//! - judgments are grouped by normalised query text (lowercase, single
+//!   spaces); a query whose text is blank is left out (`n_blank`);
+//! - grades become gains by the configured [`Relevance`] (default: relevant
+//!   iff grade >= 1, gain = floor(grade), as trec_eval reads such grades);
+//! - a query with no relevant item is left out of every mean (`n_skipped`);
+//! - every other query is ranked by [`SearchIndex::rank`] (the same order as
+//!   `search`: score, then lower item index) to depth max(ks); a query that
+//!   finds nothing, or has no searchable word, scores 0 and is counted in the
+//!   means (`n_no_hits`);
+//! - means are plain averages over the evaluated queries.
 
 use std::collections::BTreeMap;
 use std::time::Instant;
@@ -10,6 +22,7 @@ use shoplab_datasets::{CancelToken, Progress};
 
 use super::index::SearchIndex;
 use super::judgments::normalise_query;
+use super::relevance::Relevance;
 use super::request::{FieldWeights, SearchRequest};
 use crate::error::{Error, Result};
 use crate::evaluate::{Latency, latency_of};
@@ -26,6 +39,9 @@ pub struct SearchEvalConfig {
     pub ks: Vec<usize>,
     /// Field boosts of the ranking (default [`FieldWeights::default`]).
     pub weights: FieldWeights,
+    /// Which grades are relevant and their gains (default
+    /// [`Relevance::default`]: grade >= 1, gain floor(grade)).
+    pub relevance: Relevance,
 }
 
 impl Default for SearchEvalConfig {
@@ -33,6 +49,7 @@ impl Default for SearchEvalConfig {
         SearchEvalConfig {
             ks: vec![1, 5, 10],
             weights: FieldWeights::default(),
+            relevance: Relevance::default(),
         }
     }
 }
@@ -46,6 +63,7 @@ impl SearchEvalConfig {
                 "give one or more cut-offs of at least 1, e.g. 1,5,10",
             ));
         }
+        self.relevance.validate()?;
         self.weights.validate()
     }
 
@@ -57,12 +75,22 @@ impl SearchEvalConfig {
 /// One judged query's results.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct QueryResult {
+    /// The query's id in TREC exports (`q1`, `q2`, … over the judged
+    /// queries in text order, evaluated or not).
+    #[serde(default)]
+    pub qid: String,
     /// The query, normalised (lowercase, single spaces).
     pub query: String,
-    /// Judged items with gain above 0.
+    /// Judged items that are relevant (gain above 0).
     pub n_relevant: usize,
     /// Metrics at each K, in the order of the config's `ks`.
     pub metrics: Vec<MetricSet>,
+    /// The ranked item indices, best first (at most max(ks)).
+    #[serde(default)]
+    pub items: Vec<u32>,
+    /// Their BM25 scores.
+    #[serde(default)]
+    pub scores: Vec<f32>,
 }
 
 /// Everything a search evaluation measured.
@@ -74,6 +102,12 @@ pub struct SearchEvalReport {
     pub n_queries: usize,
     /// Queries left out because none of their judged items is relevant.
     pub n_skipped: usize,
+    /// Judged queries left out because their text is blank.
+    #[serde(default)]
+    pub n_blank: usize,
+    /// Evaluated queries that found nothing (scored 0, counted in the means).
+    #[serde(default)]
+    pub n_no_hits: usize,
     /// Mean metrics over evaluated queries, one set per K.
     pub means: Vec<MetricSet>,
     /// Per-query results (for paired tests and drill-down), by query text.
@@ -82,32 +116,65 @@ pub struct SearchEvalReport {
     pub latency: Latency,
 }
 
-/// Judgments grouped by normalised query; queries without a relevant item
-/// are dropped and counted.
-fn group(judgments: &[(String, u32, f64)]) -> (Vec<(String, Qrels)>, usize) {
+/// One judged query: its TREC id, normalised text and judgments as gains.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct JudgedQuery {
+    /// `q1`, `q2`, … in text order.
+    pub qid: String,
+    /// Normalised text.
+    pub query: String,
+    /// Every judged item with its gain under the relevance setting.
+    pub qrels: Qrels,
+}
+
+/// Judgments grouped by normalised query, in text order, with gains from
+/// `relevance`; the second value counts blank queries (left out).
+pub(crate) fn group(
+    judgments: &[(String, u32, f64)],
+    relevance: &Relevance,
+) -> (Vec<JudgedQuery>, usize) {
     let mut by_query: BTreeMap<String, Vec<(u32, f64)>> = BTreeMap::new();
-    for (q, item, gain) in judgments {
+    for (q, item, grade) in judgments {
         by_query
             .entry(normalise_query(q))
             .or_default()
-            .push((*item, *gain));
+            .push((*item, relevance.gain(*grade)));
     }
-    let mut skipped = 0;
-    let mut out = Vec::with_capacity(by_query.len());
-    for (q, pairs) in by_query {
-        let qrels = Qrels::from_pairs(pairs);
-        if qrels.n_relevant() == 0 || q.is_empty() {
-            skipped += 1;
-        } else {
-            out.push((q, qrels));
-        }
-    }
-    (out, skipped)
+    let n_blank = usize::from(by_query.remove("").is_some());
+    let queries = by_query
+        .into_iter()
+        .enumerate()
+        .map(|(i, (query, pairs))| JudgedQuery {
+            qid: format!("q{}", i + 1),
+            query,
+            // Gains rise with grades, so keeping an item's highest gain keeps
+            // its highest grade's gain.
+            qrels: Qrels::from_pairs(pairs),
+        })
+        .collect();
+    (queries, n_blank)
 }
 
-/// The index's top `k` items for `query`; a query with no searchable words
-/// ranks nothing (a real miss, not an error).
-fn ranked(index: &SearchIndex, query: &str, k: usize, weights: FieldWeights) -> Result<Vec<u32>> {
+/// The judged queries with a relevant item, and how many had none.
+fn evaluable(queries: Vec<JudgedQuery>) -> (Vec<JudgedQuery>, usize) {
+    let n = queries.len();
+    let kept: Vec<JudgedQuery> = queries
+        .into_iter()
+        .filter(|q| q.qrels.n_relevant() > 0)
+        .collect();
+    let skipped = n - kept.len();
+    (kept, skipped)
+}
+
+/// The index's top `k` `(item, score)` for `query`, in the order `search`
+/// shows them; a query with no searchable words ranks nothing (a real miss,
+/// not an error).
+fn ranked(
+    index: &SearchIndex,
+    query: &str,
+    k: usize,
+    weights: FieldWeights,
+) -> Result<Vec<(u32, f32)>> {
     let req = SearchRequest {
         k,
         weights,
@@ -115,10 +182,14 @@ fn ranked(index: &SearchIndex, query: &str, k: usize, weights: FieldWeights) -> 
         ..SearchRequest::new(query)
     };
     match index.rank(&req) {
-        Ok(hits) => Ok(hits.into_iter().map(|(item, _)| item).collect()),
+        Ok(hits) => Ok(hits),
         Err(Error::InvalidParameter { name, .. }) if name == "query" => Ok(Vec::new()),
         Err(e) => Err(e),
     }
+}
+
+fn items_of(hits: &[(u32, f32)]) -> Vec<u32> {
+    hits.iter().map(|h| h.0).collect()
 }
 
 fn mean_of(results: &[QueryResult], n_ks: usize) -> Vec<MetricSet> {
@@ -144,28 +215,35 @@ pub fn evaluate_search(
     cancel: &CancelToken,
 ) -> Result<SearchEvalReport> {
     config.validate()?;
-    let (queries, n_skipped) = group(judgments);
+    let (judged, n_blank) = group(judgments, &config.relevance);
+    let (queries, n_skipped) = evaluable(judged);
     if queries.is_empty() {
         return Err(Error::Empty(format!(
-            "no judged query has a relevant item ({n_skipped} queries, all with gain 0); \
-             import judgments or search events with clicks first"
+            "no judged query has a relevant item ({n_skipped} queries, none with a grade that \
+             counts as relevant under '{}'); lower the threshold (--min-grade), or import \
+             judgments or search events with clicks first",
+            config.relevance.describe()
         )));
     }
     let max_k = config.max_k();
     progress.stage("evaluating search", Some(queries.len() as u64));
     let mut per_query = Vec::with_capacity(queries.len());
     let mut times = Vec::with_capacity(queries.len());
-    for (i, (query, qrels)) in queries.into_iter().enumerate() {
+    for (i, q) in queries.into_iter().enumerate() {
         if i.is_multiple_of(CHUNK) && cancel.is_cancelled() {
             return Err(Error::Cancelled);
         }
         let start = Instant::now();
-        let list = ranked(index, &query, max_k, config.weights)?;
+        let hits = ranked(index, &q.query, max_k, config.weights)?;
         times.push(start.elapsed().as_secs_f64() * 1e6);
+        let items = items_of(&hits);
         per_query.push(QueryResult {
-            metrics: metrics_at_many(&list, &qrels, &config.ks),
-            n_relevant: qrels.n_relevant(),
-            query,
+            metrics: metrics_at_many(&items, &q.qrels, &config.ks),
+            n_relevant: q.qrels.n_relevant(),
+            qid: q.qid,
+            query: q.query,
+            scores: hits.iter().map(|h| h.1).collect(),
+            items,
         });
         if (i + 1).is_multiple_of(CHUNK) {
             progress.advance(CHUNK as u64);
@@ -177,6 +255,8 @@ pub fn evaluate_search(
         config: config.clone(),
         n_queries: per_query.len(),
         n_skipped,
+        n_blank,
+        n_no_hits: per_query.iter().filter(|q| q.items.is_empty()).count(),
         means: mean_of(&per_query, config.ks.len()),
         per_query,
         latency: latency_of(times),
@@ -195,6 +275,9 @@ pub struct WeightGrid {
     pub start: FieldWeights,
     /// Cut-off of the NDCG being maximised (default 10).
     pub k: usize,
+    /// Relevance threshold and gains of that NDCG (default
+    /// [`Relevance::default`], as in [`SearchEvalConfig`]).
+    pub relevance: Relevance,
 }
 
 impl Default for WeightGrid {
@@ -204,6 +287,7 @@ impl Default for WeightGrid {
             rounds: 2,
             start: FieldWeights::default(),
             k: 10,
+            relevance: Relevance::default(),
         }
     }
 }
@@ -243,7 +327,9 @@ pub fn tune_field_weights(
         return Err(Error::invalid("values", v, "boosts must be numbers >= 0"));
     }
     grid.start.validate()?;
-    let (queries, n_skipped) = group(judgments);
+    grid.relevance.validate()?;
+    let (judged, _) = group(judgments, &grid.relevance);
+    let (queries, n_skipped) = evaluable(judged);
     if queries.is_empty() {
         return Err(Error::Empty(format!(
             "no judged query has a relevant item ({n_skipped} queries); nothing to tune on"
@@ -252,9 +338,9 @@ pub fn tune_field_weights(
     let ndcg = |w: FieldWeights| -> Result<f64> {
         let sum = queries
             .par_iter()
-            .map(|(q, qrels)| {
-                let list = ranked(index, q, grid.k, w)?;
-                Ok(metrics_at_many(&list, qrels, &[grid.k])[0].ndcg)
+            .map(|q| {
+                let list = items_of(&ranked(index, &q.query, grid.k, w)?);
+                Ok(metrics_at_many(&list, &q.qrels, &[grid.k])[0].ndcg)
             })
             .sum::<Result<f64>>()?;
         Ok(sum / queries.len() as f64)
@@ -298,7 +384,8 @@ mod tests {
     use shoplab_datasets::NoProgress;
 
     use super::*;
-    use crate::search::test_catalog::indexed;
+    use crate::search::relevance::GainMapping;
+    use crate::search::test_catalog::{indexed, indexed_pairs, washers};
 
     fn close(a: f64, b: f64) -> bool {
         (a - b).abs() < 1e-9
@@ -343,6 +430,163 @@ mod tests {
         assert!(close(report.means[0].precision, 1.0));
         assert!(close(report.means[1].precision, 0.75));
         assert!(report.latency.p99_us >= report.latency.p50_us);
+        Ok(())
+    }
+
+    #[test]
+    fn search_and_evaluation_rank_tied_hits_alike_lower_item_first() -> Result<()> {
+        let catalog = washers();
+        // Documents in reverse item order: the index's own tie order (by
+        // document) is then the opposite of the documented rule.
+        let (_dir, index) = indexed_pairs(
+            catalog
+                .iter()
+                .enumerate()
+                .rev()
+                .map(|(i, it)| (i as u32, it)),
+        )?;
+        let query = "1/2 washers";
+        let all = index.search(&SearchRequest {
+            k: 40,
+            ..SearchRequest::new(query)
+        })?;
+        assert_eq!(all.hits.len(), 40);
+        for w in all.hits.windows(2) {
+            let (a, b) = (&w[0], &w[1]);
+            assert!(
+                a.score > b.score || (a.score == b.score && a.item < b.item),
+                "{} ({}) before {} ({})",
+                a.item,
+                a.score,
+                b.item,
+                b.score
+            );
+        }
+        let top = index.search(&SearchRequest::new(query))?;
+        assert_eq!(top.hits, all.hits[..10]);
+        assert!(
+            top.hits.windows(2).any(|w| w[0].score == w[1].score),
+            "the fixture must tie in the top 10"
+        );
+        // Paging continues the same order.
+        let page2 = index.search(&SearchRequest {
+            offset: 10,
+            ..SearchRequest::new(query)
+        })?;
+        assert_eq!(page2.hits, all.hits[10..20]);
+
+        let judgments: Vec<(String, u32, f64)> = (0..40)
+            .map(|i| ("1/2 Washers".to_string(), i, 1.0))
+            .collect();
+        let config = SearchEvalConfig {
+            ks: vec![5, 10],
+            ..SearchEvalConfig::default()
+        };
+        let report = evaluate_search(
+            &index,
+            &judgments,
+            &config,
+            &NoProgress,
+            &CancelToken::new(),
+        )?;
+        let q = &report.per_query[0];
+        assert_eq!(q.query, query);
+        let shown: Vec<u32> = top.hits.iter().map(|h| h.item).collect();
+        assert_eq!(q.items, shown);
+        let scores: Vec<f32> = top.hits.iter().map(|h| h.score).collect();
+        assert_eq!(q.scores, scores);
+        Ok(())
+    }
+
+    #[test]
+    fn relevance_threshold_and_gain_are_options_recorded_with_the_result() -> Result<()> {
+        let (_dir, index) = indexed()?;
+        // "claw hammer" ranks [2, 1]; item 1 is the better match by the grades.
+        let judgments = vec![
+            ("claw hammer".to_string(), 1, 1.67),
+            ("claw hammer".to_string(), 2, 0.67),
+            ("garden hose".to_string(), 7, 0.33), // relevant only when any grade > 0 is
+        ];
+        let run = |min_grade: f64, gain: GainMapping| {
+            let config = SearchEvalConfig {
+                ks: vec![2],
+                relevance: Relevance { min_grade, gain },
+                ..SearchEvalConfig::default()
+            };
+            evaluate_search(
+                &index,
+                &judgments,
+                &config,
+                &NoProgress,
+                &CancelToken::new(),
+            )
+        };
+        let log2_3 = 3f64.log2();
+
+        // Default (trec_eval): relevant iff grade >= 1, gain floor(grade).
+        let default = evaluate_search(
+            &index,
+            &judgments,
+            &SearchEvalConfig {
+                ks: vec![2],
+                ..SearchEvalConfig::default()
+            },
+            &NoProgress,
+            &CancelToken::new(),
+        )?;
+        assert_eq!((default.n_queries, default.n_skipped), (1, 1));
+        let m = default.means[0];
+        assert!(close(m.ndcg, 1.0 / log2_3), "{m:?}");
+        assert!(close(m.precision, 0.5));
+        assert!(close(m.mrr, 0.5));
+        let json = serde_json::to_value(&default).unwrap_or_default();
+        assert_eq!(json["config"]["relevance"]["min_grade"], 1.0);
+        assert_eq!(json["config"]["relevance"]["gain"], "floor");
+
+        // ShopLab's former rule: any grade above 0, fractional gains.
+        let any = run(0.0, GainMapping::Grade)?;
+        assert_eq!((any.n_queries, any.n_skipped), (2, 0));
+        let hammer = &any.per_query[0].metrics[0];
+        let ndcg = (0.67 + 1.67 / log2_3) / (1.67 + 0.67 / log2_3);
+        assert!(close(hammer.ndcg, ndcg), "{hammer:?}");
+        assert!(close(hammer.precision, 1.0));
+
+        // Binary gains above a threshold.
+        let binary = run(0.5, GainMapping::Binary)?;
+        assert!(close(binary.per_query[0].metrics[0].ndcg, 1.0));
+        let strict = run(1.5, GainMapping::Binary)?;
+        assert!(close(strict.means[0].ndcg, 1.0 / log2_3));
+
+        // A threshold the gain mapping cannot honour is refused.
+        assert!(run(0.5, GainMapping::Floor).is_err());
+        // Nothing relevant under the setting: a clear error naming it.
+        let err = run(2.0, GainMapping::Floor).err().map(|e| e.to_string());
+        assert!(err.is_some_and(|e| e.contains("grade >= 2") && e.contains("--min-grade")));
+        Ok(())
+    }
+
+    #[test]
+    fn queries_that_find_nothing_score_zero_and_count() -> Result<()> {
+        let (_dir, index) = indexed()?;
+        let judgments = vec![
+            ("garden hose".to_string(), 7, 2.0),
+            ("?!--".to_string(), 7, 2.0),     // no searchable word
+            ("zeppelin".to_string(), 0, 1.0), // nothing matches
+            ("   ".to_string(), 1, 1.0),      // blank: left out
+        ];
+        let report = evaluate_search(
+            &index,
+            &judgments,
+            &SearchEvalConfig::default(),
+            &NoProgress,
+            &CancelToken::new(),
+        )?;
+        assert_eq!(report.n_queries, 3);
+        assert_eq!(report.n_no_hits, 2);
+        assert_eq!(report.n_blank, 1);
+        assert!(close(report.means[2].ndcg, 1.0 / 3.0));
+        let qids: Vec<&str> = report.per_query.iter().map(|q| q.qid.as_str()).collect();
+        assert_eq!(qids, ["q1", "q2", "q3"]);
         Ok(())
     }
 

@@ -1,5 +1,6 @@
 //! The catalog index on disk: building it from scratch and searching it.
 
+use std::cmp::Reverse;
 use std::collections::HashSet;
 use std::fmt::Display;
 use std::ops::Bound;
@@ -8,7 +9,7 @@ use std::time::{Instant, SystemTime, UNIX_EPOCH};
 
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
-use tantivy::collector::{Count, TopDocs};
+use tantivy::collector::{Collector, Count, TopDocs};
 use tantivy::columnar::Column;
 use tantivy::query::{
     BooleanQuery, BoostQuery, ConstScoreQuery, Occur, Query, RangeQuery, TermQuery,
@@ -20,6 +21,7 @@ use tantivy::{DocAddress, Index, IndexWriter, ReloadPolicy, Searcher, TantivyDoc
 use shoplab_datasets::{CancelToken, Item, Progress};
 
 use super::facets::{ChildCounts, FacetTable};
+use super::ranking::{NO_ITEM, RankKey, ScoreThenItem};
 use super::request::{Facets, Hit, SearchRequest, SearchResults};
 use super::schema::{Fields, brand_facet, category_facet, names};
 use super::tokenizer;
@@ -253,9 +255,7 @@ impl SearchIndex {
     pub fn search(&self, req: &SearchRequest) -> Result<SearchResults> {
         let start = Instant::now();
         let query = self.query(req)?;
-        let top = TopDocs::with_limit(req.k)
-            .and_offset(req.offset)
-            .order_by_score();
+        let top = top_collector(req);
         let err = |e| index_error(&self.dir, e);
         let (top, total_hits, facets) = if req.facets {
             let cats = match req.category.as_deref().map(category_facet) {
@@ -278,7 +278,7 @@ impl SearchIndex {
         };
         let hits = top
             .into_iter()
-            .map(|(score, addr)| self.hit(&*query, req.explain, score, addr))
+            .map(|(key, addr)| self.hit(&*query, req.explain, key, addr))
             .collect::<Result<Vec<_>>>()?;
         Ok(SearchResults {
             hits,
@@ -294,20 +294,29 @@ impl SearchIndex {
     }
 
     /// Just the ranked `(item, score)` pairs of a request: no stored fields,
-    /// counts or facets, so it is the fastest way to rank (evaluation uses it).
+    /// counts or facets (evaluation and tuning use it). The order is exactly
+    /// that of [`SearchIndex::search`]: score, then lower item index.
     pub fn rank(&self, req: &SearchRequest) -> Result<Vec<(u32, f32)>> {
         let query = self.query(req)?;
-        let top = TopDocs::with_limit(req.k)
-            .and_offset(req.offset)
-            .order_by_score();
         let found = self
             .searcher
-            .search(&query, &top)
+            .search(&query, &top_collector(req))
             .map_err(|e| index_error(&self.dir, e))?;
         found
             .into_iter()
-            .map(|(score, addr)| Ok((self.item_of(addr)?, score)))
+            .map(|((score, item), _)| Ok((self.checked_item(item.0)?, score)))
             .collect()
+    }
+
+    /// A ranked item index, or the error for a document that had none.
+    fn checked_item(&self, item: u32) -> Result<u32> {
+        if item == NO_ITEM {
+            return Err(index_error(
+                &self.dir,
+                "a document has no valid item index; rebuild it with `shoplab index`",
+            ));
+        }
+        Ok(item)
     }
 
     /// The query of a request: every query term in every boosted field, OR-ed
@@ -374,7 +383,8 @@ impl SearchIndex {
         Ok(Box::new(BooleanQuery::new(clauses)))
     }
 
-    fn hit(&self, query: &dyn Query, explain: bool, score: f32, addr: DocAddress) -> Result<Hit> {
+    fn hit(&self, query: &dyn Query, explain: bool, key: RankKey, addr: DocAddress) -> Result<Hit> {
+        let (score, Reverse(item)) = key;
         let err = |e| index_error(&self.dir, e);
         let doc: TantivyDocument = self.searcher.doc(addr).map_err(err)?;
         let text = |field: Field| {
@@ -394,7 +404,7 @@ impl SearchIndex {
             None
         };
         Ok(Hit {
-            item: self.item_of(addr)?,
+            item: self.checked_item(item)?,
             id: text(self.fields.ext_id),
             score,
             title: text(self.fields.title),
@@ -447,6 +457,13 @@ impl SearchIndex {
                     .map(move |d| DocAddress::new(ord as u32, d))
             })
     }
+}
+
+/// The page of a request in the one ranking order (score, then item index).
+fn top_collector(req: &SearchRequest) -> impl Collector<Fruit = Vec<(RankKey, DocAddress)>> {
+    TopDocs::with_limit(req.k)
+        .and_offset(req.offset)
+        .order_by(ScoreThenItem)
 }
 
 /// OR of every term in every field with a boost above 0, each boosted.

@@ -1,14 +1,18 @@
 //! Catalog search over a tantivy index: a tokenizer for mixed Chinese and
 //! Latin text, BM25 retrieval with field boosts, facets and filters, query
-//! autocomplete, search-quality evaluation with graded judgments, and a
+//! autocomplete, search-quality evaluation with graded judgments (exported
+//! as TREC files any oracle re-scores), and a
 //! content-similarity recommender built on the same index.
 
 pub mod autocomplete;
 pub mod content;
 pub mod evaluate;
+pub mod export;
 mod facets;
 pub mod index;
 pub mod judgments;
+mod ranking;
+pub mod relevance;
 pub mod request;
 mod schema;
 pub mod tokenizer;
@@ -19,8 +23,10 @@ pub use evaluate::{
     QueryResult, SearchEvalConfig, SearchEvalReport, WeightGrid, evaluate_search,
     tune_field_weights,
 };
+pub use export::{SearchTrecExport, export_trec};
 pub use index::{IndexStats, SearchIndex};
 pub use judgments::{SearchInteraction, derive_judgments};
+pub use relevance::{GainMapping, Relevance};
 pub use request::{FacetCount, Facets, FieldWeights, Hit, SearchRequest, SearchResults};
 pub use schema::CATEGORY_SEPARATOR;
 
@@ -86,16 +92,37 @@ pub(crate) mod test_catalog {
 
     /// The catalog indexed into a fresh temporary folder (`dir/index`).
     pub fn indexed() -> Result<(TempDir, SearchIndex)> {
+        let items = items();
+        indexed_pairs(items.iter().enumerate().map(|(i, it)| (i as u32, it)))
+    }
+
+    /// `(item index, item)` pairs indexed in the order given (documents in
+    /// that order, whatever their item indices).
+    pub fn indexed_pairs<'a>(
+        pairs: impl Iterator<Item = (u32, &'a Item)>,
+    ) -> Result<(TempDir, SearchIndex)> {
         let tmp = tempfile::tempdir().map_err(|e| crate::Error::io("tempdir", "", e))?;
         let dir = tmp.path().join("index");
-        let items = items();
-        SearchIndex::build(
-            &dir,
-            items.iter().enumerate().map(|(i, it)| (i as u32, it)),
-            &NoProgress,
-            &CancelToken::new(),
-        )?;
+        SearchIndex::build(&dir, pairs, &NoProgress, &CancelToken::new())?;
         let index = SearchIndex::open(&dir)?;
         Ok((tmp, index))
+    }
+
+    /// 40 washers: four titles, each ten times (ties in BM25), with item
+    /// indices spread so no title's copies are adjacent.
+    pub fn washers() -> Vec<Item> {
+        let titles = [
+            "1/2 in. Steel Washer",
+            "1/2 in. Zinc Flat Washer (10-Pack)",
+            "Rubber Washer 1/2 in.",
+            "Washer and Dryer Pedestal",
+        ];
+        (0..40)
+            .map(|i| Item {
+                id: format!("W{i:02}"),
+                title: titles[i % titles.len()].to_string(),
+                ..Item::default()
+            })
+            .collect()
     }
 }

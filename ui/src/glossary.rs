@@ -557,6 +557,42 @@ pub const ENTRIES: &[Entry] = &[
         ],
     },
     Entry {
+        key: "relevance_grades",
+        kind: Concept,
+        title: ["Relevance threshold and gain", "相关性阈值与增益"],
+        formula: "relevant ⇔ grade ≥ min_grade;  gain = ⌊grade⌋ | grade | 1",
+        what: [
+            "How graded judgments become relevance: which grade counts as relevant (recall, MRR, MAP) and how much each grade adds to NDCG. The default is trec_eval's reading: relevant from grade 1, gain = the whole part of the grade.",
+            "分级标注如何变成相关性：多高的等级算相关（召回率、MRR、MAP），以及每个等级对 NDCG 贡献多少增益。默认与 trec_eval 的读法相同：等级 ≥ 1 为相关，增益取等级的整数部分。",
+        ],
+        rewards: [
+            "Numbers that standard tools (trec_eval, pytrec_eval, ranx) reproduce from the exported qrels.",
+            "标准工具（trec_eval、pytrec_eval、ranx）可以用导出的 qrels 复现的数值。",
+        ],
+        pitfalls: [
+            "Rater means such as 1.67 are cut to 1 by trec_eval; counting every grade above 0 as relevant gives higher figures that no other tool reproduces. Always report the setting with the number.",
+            "像 1.67 这样的评分均值会被 trec_eval 截为 1；把所有大于 0 的等级都算作相关会得到更高、但其他工具无法复现的数值。报告数值时务必注明所用设置。",
+        ],
+    },
+    Entry {
+        key: "ties",
+        kind: Concept,
+        title: ["Tied scores", "同分"],
+        formula: "",
+        what: [
+            "Items with exactly the same score (popularity counts, BM25 on duplicate titles) still need an order. ShopLab puts the lower item index (catalog order) first, and writes TREC runs with strictly decreasing rank scores so other tools see the same order; raw scores go to run.scores.tsv.",
+            "得分完全相同的物品（热门计数、重复标题上的 BM25）仍需排序。ShopLab 把物品序号（目录顺序）较小的排在前面，导出 TREC 结果时写入严格递减的名次分，使其他工具看到相同顺序；原始得分写在 run.scores.tsv。",
+        ],
+        rewards: [
+            "Metrics that do not change between tools or between rebuilds of an index.",
+            "在不同工具之间、索引重建前后都不变的指标。",
+        ],
+        pitfalls: [
+            "A model must not be credited for tie order: a shopper for whom a model has no information gets all-equal scores, and the tie rule alone decides the list.",
+            "不能因为同分的排序规则而给模型记功：模型对某用户毫无信息时所有得分相同，列表完全由同分规则决定。",
+        ],
+    },
+    Entry {
         key: "field_weights",
         kind: Concept,
         title: ["Field boosts", "字段权重"],
@@ -649,7 +685,7 @@ pub fn entry(key: &str) -> Option<&'static Entry> {
 mod tests {
     use super::*;
 
-    const REQUIRED: [&str; 33] = [
+    const REQUIRED: [&str; 35] = [
         "precision",
         "recall",
         "f1",
@@ -683,6 +719,8 @@ mod tests {
         "cold_start",
         "sparsity",
         "confidence_interval",
+        "relevance_grades",
+        "ties",
     ];
 
     fn has_cjk(s: &str) -> bool {

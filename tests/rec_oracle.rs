@@ -43,7 +43,8 @@ fn fixture(dir: &Path) -> (PathBuf, PathBuf) {
             events.push_str(&format!("{ts},U{u:02},S{u}a,{},{kind}\n", item(i)));
         }
         if u % 2 == 0 {
-            let late = T0 + i64::from(N_USERS) * 600 + i64::from(u) * 30;
+            // Late, but before the last shoppers arrive (they stay cold).
+            let late = T0 + 28 * 600 + 200 + i64::from(u) * 5;
             let again = [first[0], (u * 11 + 7) % N_ITEMS, (u * 3 + 1) % N_ITEMS];
             for (j, i) in again.iter().enumerate() {
                 events.push_str(&format!(

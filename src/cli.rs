@@ -199,6 +199,18 @@ pub struct TrainArgs {
     /// Score against N sampled negatives instead of the full catalog (labelled "sampled").
     #[arg(long)]
     pub sampled: Option<usize>,
+    /// Shoppers with no training events: `apart` (ranked by popularity, reported
+    /// apart, out of the means), `fallback` (ranked by popularity, in the means)
+    /// or `model` (ranked by the model itself, as runs before this option).
+    #[arg(long, default_value = "apart")]
+    pub cold: String,
+    /// Order of tied scores: `popularity` (more training shoppers first) or `item_index`.
+    #[arg(long, default_value = "popularity")]
+    pub tie_break: String,
+    /// Repeat protocol for buy-again shops: training items stay candidates and
+    /// count as hits when the shopper comes back to them.
+    #[arg(long)]
+    pub repeat: bool,
     /// Display name of the run.
     #[arg(long)]
     pub name: Option<String>,
@@ -285,6 +297,9 @@ pub struct ExportSplitArgs {
     /// How events are split.
     #[command(flatten)]
     pub split: SplitArgs,
+    /// Leave out validation and test rows that repeat an earlier (shopper, item) pair.
+    #[arg(long)]
+    pub dedup: bool,
 }
 
 /// `shoplab demo`

@@ -436,9 +436,22 @@ pub fn train_specs(a: &TrainArgs) -> Result<Vec<RunSpec>> {
         vec![ModelSpec::from_name_and_params(&a.model, &params)?]
     };
     let split = split_spec(&a.split)?;
+    let snake =
+        |s: &str| serde_json::Value::String(s.trim().to_ascii_lowercase().replace('-', "_"));
+    let cold_shoppers = serde_json::from_value(snake(&a.cold))
+        .map_err(|_| anyhow::anyhow!("--cold {}: expected apart, fallback or model", a.cold))?;
+    let tie_break = serde_json::from_value(snake(&a.tie_break)).map_err(|_| {
+        anyhow::anyhow!(
+            "--tie-break {}: expected popularity or item_index",
+            a.tie_break
+        )
+    })?;
     let eval = EvalOptions {
         ks: a.k.clone(),
         sampled_negatives: a.sampled,
+        exclude_train: !a.repeat,
+        cold_shoppers,
+        tie_break,
         ..EvalOptions::default()
     };
     let kinds = kinds(&a.kinds)?;
@@ -459,50 +472,84 @@ pub fn train_specs(a: &TrainArgs) -> Result<Vec<RunSpec>> {
 pub fn train(ctx: &Ctx, project: &Path, a: &TrainArgs) -> Result<()> {
     let p = open(project)?;
     let mut specs = train_specs(a)?;
-    if a.model == "all" && p.search_index().is_ok() {
+    let mut skipped = Vec::new();
+    if a.model == "all" {
         // The content model reads the search index; include it once there is one.
-        if let Some(first) = specs.first().cloned() {
-            specs.push(RunSpec {
-                model: ModelSpec::Content(Default::default()),
-                ..first
-            });
+        match p.search_index() {
+            Ok(_) => {
+                if let Some(first) = specs.first().cloned() {
+                    specs.push(RunSpec {
+                        model: ModelSpec::Content(Default::default()),
+                        ..first
+                    });
+                }
+            }
+            Err(_) => skipped.push(Skipped {
+                model: "content",
+                reason: "no search index yet (build it with `shoplab index`, then `shoplab train content`)"
+                    .into(),
+            }),
         }
+    }
+    if a.spec.is_none() && a.weighting != "binary" {
+        let unaffected: Vec<&str> = specs
+            .iter()
+            .filter(|s| !s.model.uses_weighting() && !matches!(s.model, ModelSpec::Content(_)))
+            .map(|s| s.model.name())
+            .collect();
+        if !unaffected.is_empty() {
+            eprintln!(
+                "note: --weighting {} reaches the matrix models' fit; {} count distinct shoppers and ignore it",
+                a.weighting,
+                unaffected.join(", ")
+            );
+        }
+    }
+    for s in &skipped {
+        eprintln!("skipped {}: {}", s.model, s.reason);
     }
     let several = specs.len() > 1;
     let mut records = Vec::new();
-    let mut skipped = Vec::new();
     for spec in specs {
         match p.run(&spec, &ctx.progress, &ctx.cancel) {
-            Ok(r) => records.push(r),
+            Ok(r) => {
+                ctx.progress.finish_stage();
+                records.push(r);
+            }
             // With `all`, a model that cannot run on this data (EASE on a huge
-            // catalog, say) is reported and the others still run.
-            Err(e) if several => {
+            // catalog, say) is reported once, with no timing, and the others still run.
+            Err(e) if several && !matches!(e, shoplab_engine::Error::Cancelled) => {
+                ctx.progress.abandon_stage();
                 eprintln!("skipped {}: {e}", spec.model.name());
-                skipped.push(spec.model.name());
+                skipped.push(Skipped {
+                    model: spec.model.name(),
+                    reason: e.to_string(),
+                });
             }
             Err(e) => {
+                ctx.progress.abandon_stage();
                 return Err(e).with_context(|| format!("run of {} failed", spec.model.name()));
             }
         }
-        ctx.progress.finish_stage();
     }
     if records.is_empty() {
+        let names: Vec<&str> = skipped.iter().map(|s| s.model).collect();
         bail!(
             "no model could be trained ({} skipped, reasons above)",
-            skipped.join(", ")
+            names.join(", ")
         );
     }
     ctx.emit(&records, |rs| {
         let mut s = String::new();
         for r in rs {
             s.push_str(&format!(
-                "Run {} ({}): trained in {:.2} s, evaluated {} users in {:.2} s ({}).\n",
+                "Run {} ({}): trained in {:.2} s, evaluated {} users in {:.2} s.\n  {}\n",
                 r.id,
                 r.name,
                 r.train_seconds,
                 r.summary.users_evaluated,
                 r.eval_seconds,
-                r.summary.protocol
+                shoplab_engine::compare::protocol_text(r)
             ));
         }
         s.push('\n');
@@ -514,7 +561,14 @@ pub fn train(ctx: &Ctx, project: &Path, a: &TrainArgs) -> Result<()> {
     })
 }
 
-/// Text form of a comparison table; the best value per column gets a `*`.
+/// A model `train all` did not run, and why.
+struct Skipped {
+    model: &'static str,
+    reason: String,
+}
+
+/// Text form of a comparison table; the best value per column gets a `*`,
+/// and each run's protocol (cold shoppers, ties, repeats) follows the table.
 pub fn comparison_text(c: &Comparison) -> String {
     let mut rows = vec![
         std::iter::once("run".to_string())
@@ -535,6 +589,17 @@ pub fn comparison_text(c: &Comparison) -> String {
     let mut s = render(&rows);
     if c.rows.len() > 1 {
         s.push_str("* best in column\n");
+    }
+    let protocols: Vec<&str> = c.rows.iter().map(|r| r.protocol.as_str()).collect();
+    if protocols.iter().all(|p| *p == protocols[0]) {
+        if let Some(p) = protocols.first().filter(|p| !p.is_empty()) {
+            s.push_str(&format!("Protocol: {p}.\n"));
+        }
+    } else {
+        s.push_str("Protocols differ:\n");
+        for r in &c.rows {
+            s.push_str(&format!("  {}: {}\n", r.name, r.protocol));
+        }
     }
     s
 }
@@ -578,6 +643,9 @@ pub fn runs(ctx: &Ctx, project: &Path) -> Result<()> {
             "model".to_string(),
             "split".to_string(),
             "ndcg@10".to_string(),
+            "users".to_string(),
+            "cold".to_string(),
+            "repeats".to_string(),
             "train_s".to_string(),
         ]];
         for r in rs {
@@ -592,13 +660,26 @@ pub fn runs(ctx: &Ctx, project: &Path) -> Result<()> {
                     },
                 ))
                 .value(r)),
+                r.summary.users_evaluated.to_string(),
+                if r.summary.cold_protocol.is_empty() {
+                    "?".to_string()
+                } else {
+                    format!("{} {}", r.summary.users_cold, r.summary.cold_protocol)
+                },
+                if r.summary.test_pairs == 0 {
+                    "?".to_string()
+                } else {
+                    format!("{:.1}%", 100.0 * r.summary.repeat_share)
+                },
                 num(Some(r.train_seconds)),
             ]);
         }
         if rs.is_empty() {
             "No runs yet: shoplab train ease\n".into()
         } else {
-            render(&rows)
+            let mut s = render(&rows);
+            s.push_str("cold: shoppers with test items but no training events, and what the run did with them (apart: out of the means); repeats: test pairs already seen in training; ?: run made before these were counted\n");
+            s
         }
     })
 }
@@ -634,7 +715,13 @@ pub fn recommend(ctx: &Ctx, project: &Path, a: &RecommendArgs) -> Result<()> {
                 it.id, it.title, it.category
             ));
         }
-        s.push_str(&format!("\nRecommended by run {}:\n", r.run));
+        if r.history.is_empty() {
+            s.push_str("  (none: ranked by the run's cold fallback)\n");
+        }
+        s.push_str(&format!(
+            "\nRecommended by run {} ({}):\n",
+            r.run, r.scored_by
+        ));
         for (i, it) in r.items.iter().enumerate() {
             s.push_str(&format!(
                 "{:>3}. {:<12} {}  [{}]  {:.4}\n",
@@ -685,7 +772,10 @@ pub fn export_split(ctx: &Ctx, project: &Path, a: &ExportSplitArgs) -> Result<()
         split: split_spec(&a.split)?,
         ..RunSpec::default()
     };
-    let out = p.export_split(&spec, &a.out, &a.name)?;
+    let out = p.export_split(&spec, &a.out, &a.name, a.dedup)?;
+    for w in &out.warnings {
+        eprintln!("warning: {w}");
+    }
     ctx.emit(&out, |o| {
         format!(
             "Wrote {} (train {}, valid {}, test {} events).\n",

@@ -43,6 +43,17 @@ impl CliProgress {
         }
     }
 
+    /// Ends the current stage without a "done in" line (it failed or was
+    /// skipped; the caller says why).
+    pub fn abandon_stage(&self) {
+        let mut s = self.lock();
+        if let Some(bar) = s.bar.take() {
+            bar.finish_and_clear();
+        }
+        s.stage.clear();
+        s.metrics.clear();
+    }
+
     fn lock(&self) -> std::sync::MutexGuard<'_, State> {
         // A panic while holding the lock only loses a progress line.
         self.state.lock().unwrap_or_else(|p| p.into_inner())

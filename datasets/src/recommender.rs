@@ -3,6 +3,8 @@
 //! It lives in the lowest crate so that the engine's baselines and the
 //! candle models (which must not depend on the engine) share it.
 
+use std::cmp::Ordering;
+
 /// What a recommender is asked about: one shopper and what they did before.
 #[derive(Debug, Clone, Copy)]
 pub struct UserQuery<'a> {
@@ -38,12 +40,31 @@ pub trait Recommender: Send + Sync {
 /// ascending). Ties are broken by the lower item index, so rankings never depend
 /// on thread count or batch size.
 pub fn top_k(scores: &[f32], k: usize, exclude: &[u32]) -> Vec<u32> {
-    let better = |a: &(f32, u32), b: &(f32, u32)| {
-        // Descending score, then ascending index; NaN sorts last.
-        b.0.partial_cmp(&a.0)
-            .unwrap_or_else(|| a.0.is_nan().cmp(&b.0.is_nan()))
-            .then(a.1.cmp(&b.1))
-    };
+    top_k_with_prior(scores, k, exclude, None)
+}
+
+/// Best first: higher score, then higher `prior` (when given), then lower
+/// item index; NaN scores last. The one order every ShopLab ranking uses.
+pub fn rank_order(a: (f32, u32), b: (f32, u32), prior: Option<&[f32]>) -> Ordering {
+    b.0.partial_cmp(&a.0)
+        .unwrap_or_else(|| a.0.is_nan().cmp(&b.0.is_nan()))
+        .then_with(|| match prior {
+            Some(p) => p[b.1 as usize].total_cmp(&p[a.1 as usize]),
+            None => Ordering::Equal,
+        })
+        .then(a.1.cmp(&b.1))
+}
+
+/// [`top_k`] with a tie-breaker: among equal scores, the item with the
+/// higher `prior` (e.g. its training popularity) comes first, then the
+/// lower index. `prior`, when given, has one value per item.
+pub fn top_k_with_prior(
+    scores: &[f32],
+    k: usize,
+    exclude: &[u32],
+    prior: Option<&[f32]>,
+) -> Vec<u32> {
+    let better = |a: &(f32, u32), b: &(f32, u32)| rank_order(*a, *b, prior);
     if k == 0 {
         return Vec::new();
     }
@@ -78,5 +99,18 @@ mod tests {
         assert_eq!(top_k(&s, 3, &[1, 5]), vec![2, 0, 3]);
         assert_eq!(top_k(&s, 10, &[]), vec![1, 2, 5, 0, 3, 4]);
         assert_eq!(top_k(&s, 0, &[]), Vec::<u32>::new());
+    }
+
+    #[test]
+    fn prior_breaks_ties_before_the_index() {
+        let s = [1.0, 2.0, 1.0, 1.0, f32::NAN];
+        let prior = [0.0, 0.0, 5.0, 3.0, 9.0];
+        // Item 1 leads on score; 2 and 3 beat 0 on the prior; NaN stays last.
+        assert_eq!(
+            top_k_with_prior(&s, 5, &[], Some(&prior)),
+            vec![1, 2, 3, 0, 4]
+        );
+        assert_eq!(top_k_with_prior(&s, 2, &[1], Some(&prior)), vec![2, 3]);
+        assert_eq!(top_k_with_prior(&s, 5, &[], None), top_k(&s, 5, &[]));
     }
 }

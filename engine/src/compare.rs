@@ -38,6 +38,12 @@ pub enum Column {
     LatencyP95,
     /// 99th percentile latency (µs).
     LatencyP99,
+    /// Shoppers in the means.
+    Users,
+    /// Shoppers with test items but no training events.
+    ColdUsers,
+    /// Share of test pairs the shopper already had in training.
+    RepeatShare,
 }
 
 impl Column {
@@ -60,6 +66,9 @@ impl Column {
             Column::Novelty,
             Column::TrainSeconds,
             Column::LatencyP95,
+            Column::Users,
+            Column::ColdUsers,
+            Column::RepeatShare,
         ])
         .collect()
     }
@@ -78,7 +87,19 @@ impl Column {
             Column::LatencyP50 => "p50_us".into(),
             Column::LatencyP95 => "p95_us".into(),
             Column::LatencyP99 => "p99_us".into(),
+            Column::Users => "users".into(),
+            Column::ColdUsers => "cold_users".into(),
+            Column::RepeatShare => "repeat_share".into(),
         }
+    }
+
+    /// Whether the column describes the data rather than ranks runs (no
+    /// best value is marked).
+    pub fn informational(&self) -> bool {
+        matches!(
+            self,
+            Column::Users | Column::ColdUsers | Column::RepeatShare
+        )
     }
 
     /// Whether a larger value is better (for highlighting the best run).
@@ -114,6 +135,10 @@ impl Column {
             Column::LatencyP50 => Some(s.latency_p50_us),
             Column::LatencyP95 => Some(s.latency_p95_us),
             Column::LatencyP99 => Some(s.latency_p99_us),
+            Column::Users => Some(s.users_evaluated as f64),
+            // Runs recorded before cold shoppers were counted have no value.
+            Column::ColdUsers => (!s.cold_protocol.is_empty()).then_some(s.users_cold as f64),
+            Column::RepeatShare => (s.test_pairs > 0).then_some(s.repeat_share),
         }
     }
 }
@@ -133,12 +158,15 @@ impl FromStr for Column {
             "p50_us" | "p50" => Column::LatencyP50,
             "p95_us" | "p95" => Column::LatencyP95,
             "p99_us" | "p99" => Column::LatencyP99,
+            "users" => Column::Users,
+            "cold_users" | "cold" => Column::ColdUsers,
+            "repeat_share" | "repeats" => Column::RepeatShare,
             _ => Column::Metric(key.parse::<MetricAt>().map_err(|reason| {
                 Error::invalid(
                     "column",
                     s,
                     format!(
-                        "{reason}; other columns: auc, coverage, diversity, novelty, popularity_bias, train_s, eval_s, p50_us, p95_us, p99_us"
+                        "{reason}; other columns: auc, coverage, diversity, novelty, popularity_bias, train_s, eval_s, p50_us, p95_us, p99_us, users, cold_users, repeat_share"
                     ),
                 )
             })?),
@@ -166,6 +194,19 @@ pub struct ComparisonRow {
     pub name: String,
     /// Value per column.
     pub values: Vec<Option<f64>>,
+    /// The run's protocol in words (ranking, split, cold shoppers, ties).
+    #[serde(default)]
+    pub protocol: String,
+    /// Shoppers with test items but no training events.
+    #[serde(default)]
+    pub users_cold: usize,
+    /// What the run did with them (`apart`, `fallback`, `model`; empty for
+    /// runs recorded before they were counted).
+    #[serde(default)]
+    pub cold_protocol: String,
+    /// Share of test pairs already seen in training.
+    #[serde(default)]
+    pub repeat_share: f64,
 }
 
 /// Builds the table for `runs` and `columns`.
@@ -176,12 +217,19 @@ pub fn compare(runs: &[RunRecord], columns: &[Column]) -> Comparison {
             run: r.id.clone(),
             name: r.name.clone(),
             values: columns.iter().map(|c| c.value(r)).collect(),
+            protocol: protocol_text(r),
+            users_cold: r.summary.users_cold,
+            cold_protocol: r.summary.cold_protocol.clone(),
+            repeat_share: r.summary.repeat_share,
         })
         .collect();
     let best = columns
         .iter()
         .enumerate()
         .map(|(ci, c)| {
+            if c.informational() {
+                return None;
+            }
             rows.iter()
                 .enumerate()
                 .filter_map(|(ri, row)| row.values[ci].filter(|v| v.is_finite()).map(|v| (ri, v)))
@@ -201,6 +249,55 @@ pub fn compare(runs: &[RunRecord], columns: &[Column]) -> Comparison {
         rows,
         best,
     }
+}
+
+/// One line on how a run was evaluated, e.g. `full ranking; temporal,
+/// test 20%; 88 cold shoppers apart (popularity: ndcg@10 0.0420); ties by
+/// popularity; 12.0% of test pairs seen in training`.
+pub fn protocol_text(r: &RunRecord) -> String {
+    let s = &r.summary;
+    let mut parts = vec![s.protocol.clone(), r.spec.split.to_string()];
+    if s.cold_protocol.is_empty() {
+        parts.push("cold shoppers not counted (run made before they were)".into());
+    } else if s.users_cold > 0 {
+        let first = s
+            .cold_metrics
+            .iter()
+            .find(|m| m.k == 10)
+            .or(s.cold_metrics.first());
+        let how = match s.cold_protocol.as_str() {
+            "apart" => "apart, not in the means",
+            "fallback" => "in the means",
+            _ => "in the means, ranked by the model itself",
+        };
+        let fig = first
+            .map(|m| format!("; {} ndcg@{} {:.4}", s.cold_scored_by, m.k, m.values.ndcg))
+            .unwrap_or_default();
+        parts.push(format!("{} cold shoppers {how}{fig}", s.users_cold));
+    } else {
+        parts.push("no cold shoppers".into());
+    }
+    if s.users_no_signal > 0 {
+        parts.push(format!(
+            "{} shoppers without signal from the model",
+            s.users_no_signal
+        ));
+    }
+    if !s.tie_break.is_empty() {
+        parts.push(format!("ties by {}", s.tie_break.replace('_', " ")));
+    }
+    if s.test_pairs > 0 {
+        parts.push(format!(
+            "{:.1}% of test pairs seen in training{}",
+            100.0 * s.repeat_share,
+            if r.spec.eval.exclude_train {
+                " (left out of rankings and test sets)"
+            } else {
+                ""
+            }
+        ));
+    }
+    parts.join("; ")
 }
 
 #[cfg(test)]

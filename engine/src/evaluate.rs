@@ -1,8 +1,20 @@
 //! Offline evaluation of a recommender under a recorded protocol.
 //!
 //! Full ranking over the whole catalog by default (sampled negatives only on
-//! request, and labelled so), the shopper's training items excluded, ties
-//! broken by the lower item index. Users are scored in batches in parallel,
+//! request, and labelled so), the shopper's training items excluded (or kept
+//! as candidates under the `repeat` protocol), ties broken by training
+//! popularity and then the lower item index.
+//!
+//! Cold shoppers (test items but no training events) are ranked by no model
+//! at all: every history-based model gives them equal scores, so their list
+//! would be the tie order. By default they are reported apart, scored by a
+//! named fallback (popularity), and left out of the model's means, so every
+//! model is compared on the same warm shoppers; a run can instead include
+//! them with the fallback's lists (declared in the spec). Warm shoppers for
+//! whom a model's scores are all equal are counted (`n_users_no_signal`):
+//! their list is the declared tie-break's, nothing the model learnt.
+//!
+//! Users are scored in batches in parallel,
 //! each rayon task with its own score buffer, and per-user results are summed
 //! in user order afterwards, so every number except the timings is identical
 //! for any batch size and thread count. No users x items score matrix is ever
@@ -16,12 +28,75 @@ use rand::seq::SliceRandom;
 use rand_chacha::ChaCha8Rng;
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
+use shoplab_datasets::recommender::rank_order;
 use shoplab_datasets::{
     CancelToken, Interactions, Progress, Recommender, SparseMatrix, UserQuery, Weighting,
 };
 
 use crate::error::{Error, Result};
 use crate::metrics::{MetricSet, Qrels, metrics_at_many};
+use crate::recommend::{ModelSpec, PopularityParams};
+
+/// How tied scores are ordered in a ranking.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum TieBreak {
+    /// Equal scores go to the item more training shoppers chose, then the
+    /// lower item index (default): ties carry the one signal every shop has,
+    /// never the accident of import order.
+    #[default]
+    Popularity,
+    /// Equal scores go to the lower item index (runs before the option).
+    ItemIndex,
+}
+
+impl TieBreak {
+    /// Snake-case name, as in JSON.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            TieBreak::Popularity => "popularity",
+            TieBreak::ItemIndex => "item_index",
+        }
+    }
+}
+
+/// What happens to shoppers with test items but no training events.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ColdShoppers {
+    /// Scored by the fallback model, reported apart, left out of the model's
+    /// means (default).
+    #[default]
+    Apart,
+    /// Scored by the fallback model and included in the model's means.
+    Fallback,
+    /// Scored by the model itself and included (what runs before the option
+    /// did: most models then rank them by tie order alone).
+    Model,
+}
+
+impl ColdShoppers {
+    /// Snake-case name, as in JSON.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ColdShoppers::Apart => "apart",
+            ColdShoppers::Fallback => "fallback",
+            ColdShoppers::Model => "model",
+        }
+    }
+}
+
+fn legacy_tie_break() -> TieBreak {
+    TieBreak::ItemIndex
+}
+
+fn legacy_cold() -> ColdShoppers {
+    ColdShoppers::Model
+}
+
+fn default_fallback() -> ModelSpec {
+    ModelSpec::Popularity(PopularityParams::default())
+}
 
 /// How to evaluate.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -41,6 +116,18 @@ pub struct EvalOptions {
     pub sampled_negatives: Option<usize>,
     /// Seed of the negative sampling (default 42).
     pub seed: u64,
+    /// Order of tied scores (default popularity; runs recorded before the
+    /// option read as `item_index`, which is what they used).
+    #[serde(default = "legacy_tie_break")]
+    pub tie_break: TieBreak,
+    /// Shoppers with no training events (default `apart`; runs recorded
+    /// before the option read as `model`, which is what they did).
+    #[serde(default = "legacy_cold")]
+    pub cold_shoppers: ColdShoppers,
+    /// The model that ranks cold shoppers (default popularity, all time; only
+    /// popularity can rank a shopper without history).
+    #[serde(default = "default_fallback")]
+    pub cold_fallback: ModelSpec,
 }
 
 impl Default for EvalOptions {
@@ -52,6 +139,9 @@ impl Default for EvalOptions {
             batch_size: 256,
             sampled_negatives: None,
             seed: 42,
+            tie_break: TieBreak::default(),
+            cold_shoppers: ColdShoppers::default(),
+            cold_fallback: default_fallback(),
         }
     }
 }
@@ -80,6 +170,13 @@ impl EvalOptions {
                 "must be at least 1, or absent for full ranking",
             ));
         }
+        if !matches!(self.cold_fallback, ModelSpec::Popularity(_)) {
+            return Err(Error::invalid(
+                "cold_fallback",
+                self.cold_fallback.name(),
+                "only popularity can rank a shopper with no training events; use {\"model\": \"popularity\"} (optionally with window_days)",
+            ));
+        }
         if self.max_users == Some(0) {
             return Err(Error::invalid(
                 "max_users",
@@ -90,12 +187,24 @@ impl EvalOptions {
         Ok(())
     }
 
-    /// Plain-words protocol label: `full ranking` or `sampled (N negatives)`.
+    /// Plain-words protocol label: `full ranking` or `sampled (N negatives)`,
+    /// with `, repeat` when training items stay candidates.
     pub fn protocol(&self) -> String {
-        match self.sampled_negatives {
+        let base = match self.sampled_negatives {
             None => "full ranking".to_string(),
             Some(n) => format!("sampled ({n} negatives)"),
+        };
+        if self.exclude_train {
+            base
+        } else {
+            format!("{base}, repeat")
         }
+    }
+
+    /// The repeat protocol (training items stay candidates and count as hits
+    /// when bought again), for buy-again shops.
+    pub fn repeat(&self) -> bool {
+        !self.exclude_train
     }
 }
 
@@ -132,6 +241,25 @@ pub struct UserResult {
     pub top: Vec<u32>,
     /// The model's score of each item in `top`.
     pub top_scores: Vec<f32>,
+    /// The shopper had no training events (ranked by the cold fallback
+    /// unless the protocol is `model`).
+    pub cold: bool,
+    /// The scorer gave every candidate the same score: the list is the tie-break's.
+    pub no_signal: bool,
+}
+
+/// How the cold shoppers fared, reported beside the model's means.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct ColdReport {
+    /// Who ranked them: the fallback's name (e.g. `popularity`), or the model's under `model`.
+    pub scored_by: String,
+    /// Cold shoppers evaluated.
+    pub n_users: usize,
+    /// Their mean metrics, one set per K.
+    pub means: Vec<MetricSet>,
+    /// Their mean AUC.
+    pub auc: f64,
 }
 
 /// Everything an evaluation measured.
@@ -146,10 +274,30 @@ pub struct EvalReport {
     pub exclude_train: bool,
     /// Negatives per shopper when sampled.
     pub sampled_negatives: Option<usize>,
-    /// Shoppers with test items that were evaluated.
+    /// Order of tied scores.
+    pub tie_break: TieBreak,
+    /// What happened to cold shoppers.
+    pub cold_shoppers: ColdShoppers,
+    /// Shoppers in the means (cold ones only when `cold_shoppers` is not `apart`).
     pub n_users_evaluated: usize,
     /// Shoppers with test events but no test item left after excluding training items.
     pub n_users_skipped: usize,
+    /// Shoppers with test items and no training events (in the means or not).
+    pub n_users_cold: usize,
+    /// Cold shoppers' results (None when there were none).
+    pub cold: Option<ColdReport>,
+    /// Shoppers in the means whose scorer gave every candidate the same
+    /// score (their lists are the tie-break's, nothing learnt).
+    pub n_users_no_signal: usize,
+    /// Distinct (shopper, item) pairs in the test part.
+    pub n_test_pairs: usize,
+    /// Of those, pairs the shopper already had in training (repeats): left
+    /// out of the test set under the default protocol (a shopper with only
+    /// such pairs is skipped), candidates and hits under `repeat`.
+    pub n_test_pairs_seen_in_train: usize,
+    /// Of those, pairs whose item no training shopper touched (no
+    /// interaction-based model can score them).
+    pub n_test_pairs_new_item: usize,
     /// Mean metrics over evaluated shoppers, one set per K.
     pub means: Vec<MetricSet>,
     /// Mean per-shopper AUC.
@@ -163,8 +311,10 @@ pub struct EvalReport {
     pub novelty: f64,
     /// Average number of training shoppers of recommended items (ARP).
     pub popularity_bias: f64,
-    /// Per-shopper results, by user index.
+    /// Per-shopper results of the shoppers in the means, by user index.
     pub per_user: Vec<UserResult>,
+    /// Per-shopper results of cold shoppers reported apart, by user index.
+    pub cold_per_user: Vec<UserResult>,
     /// Per-request latency.
     pub latency: Latency,
     /// Shoppers evaluated per second of wall time.
@@ -177,13 +327,19 @@ pub struct EvalReport {
 struct Outcome {
     result: UserResult,
     latency_us: f64,
+    /// Counted in the model's means.
+    counted: bool,
 }
 
 /// Evaluates `model` on `test`, with `train` (the matrix the model was fitted
-/// on, user x item) as each shopper's history. `item_features` (one id per
-/// item, e.g. a category) enables intra-list diversity.
+/// on, user x item) as each shopper's history. `fallback` ranks cold
+/// shoppers (see the module docs); without one they are only counted.
+/// `item_features` (one id per item, e.g. a category) enables intra-list
+/// diversity.
+#[allow(clippy::too_many_arguments)] // the protocol's inputs, called from run and tests
 pub fn evaluate(
     model: &dyn Recommender,
+    fallback: Option<&dyn Recommender>,
     train: &SparseMatrix,
     test: &Interactions,
     opts: &EvalOptions,
@@ -212,8 +368,35 @@ pub fn evaluate(
             format!("need one feature per item ({n_items})"),
         ));
     }
+    if let Some(f) = fallback
+        && f.n_items() != n_items
+    {
+        return Err(Error::invalid(
+            "cold_fallback",
+            f.name(),
+            format!("it scores {} items, the model {n_items}", f.n_items()),
+        ));
+    }
+    if opts.cold_shoppers == ColdShoppers::Fallback && fallback.is_none() {
+        return Err(Error::invalid(
+            "cold_shoppers",
+            "fallback",
+            "needs a fitted fallback model",
+        ));
+    }
     let start = Instant::now();
     let test_m = test.to_matrix(Weighting::Binary);
+    // Training popularity (shoppers per item): the tie-break and the
+    // beyond-accuracy figures.
+    let mut popularity = vec![0u32; n_items];
+    for &i in &train.indices {
+        popularity[i as usize] += 1;
+    }
+    let prior = popularity_prior(train);
+    let prior = match opts.tie_break {
+        TieBreak::Popularity => Some(prior.as_slice()),
+        TieBreak::ItemIndex => None,
+    };
     let history = |u: usize| {
         if u < train.n_rows {
             train.row(u)
@@ -223,12 +406,22 @@ pub fn evaluate(
     };
     let mut eligible = Vec::new();
     let mut n_users_skipped = 0;
+    let mut pairs = PairCounts::default();
     for u in 0..test_m.n_rows {
         let items = test_m.row(u).0;
         if items.is_empty() {
             continue;
         }
         let hist = history(u).0;
+        pairs.n += items.len();
+        pairs.seen += items
+            .iter()
+            .filter(|i| hist.binary_search(i).is_ok())
+            .count();
+        pairs.new_item += items
+            .iter()
+            .filter(|&&i| popularity[i as usize] == 0)
+            .count();
         if opts.exclude_train && items.iter().all(|i| hist.binary_search(i).is_ok()) {
             n_users_skipped += 1;
         } else {
@@ -257,17 +450,27 @@ pub fn evaluate(
                 }
                 let out = users
                     .iter()
-                    .map(|&u| {
+                    .filter_map(|&u| {
                         let (hist, weights) = history(u as usize);
-                        w.user(
-                            model,
+                        let cold = hist.is_empty();
+                        let (scorer, counted) = match (cold, opts.cold_shoppers) {
+                            (false, _) | (true, ColdShoppers::Model) => (model, true),
+                            (true, ColdShoppers::Fallback) => (fallback?, true),
+                            (true, ColdShoppers::Apart) => (fallback?, false),
+                        };
+                        let mut o = w.user(
+                            scorer,
                             u,
                             hist,
                             weights,
                             test_m.row(u as usize).0,
                             opts,
                             max_k,
-                        )
+                            prior,
+                        );
+                        o.counted = counted;
+                        o.result.cold = cold;
+                        Some(o)
                     })
                     .collect::<Vec<Outcome>>();
                 live.add(&out, progress);
@@ -279,14 +482,59 @@ pub fn evaluate(
     progress.finish_stage();
     let outcomes: Vec<Outcome> = outcomes.into_iter().flatten().collect();
     let wall_seconds = start.elapsed().as_secs_f64();
-    Ok(summarise(
+    let n_users_cold = eligible
+        .iter()
+        .filter(|&&u| history(u as usize).0.is_empty())
+        .count();
+    let mut report = summarise(
         outcomes,
+        &popularity,
         train,
         opts,
         item_features,
         n_users_skipped,
         wall_seconds,
-    ))
+    );
+    report.n_users_cold = n_users_cold;
+    if n_users_cold > 0 && report.cold.is_none() {
+        // Counted but not scored: no fallback was given.
+        report.cold = Some(ColdReport {
+            scored_by: String::new(),
+            n_users: 0,
+            means: vec![MetricSet::default(); opts.ks.len()],
+            auc: 0.0,
+        });
+    }
+    if opts.cold_shoppers == ColdShoppers::Model
+        && let Some(c) = &mut report.cold
+    {
+        c.scored_by = model.name().to_string();
+    } else if let (Some(c), Some(f)) = (&mut report.cold, fallback) {
+        c.scored_by = f.name().to_string();
+    }
+    report.n_test_pairs = pairs.n;
+    report.n_test_pairs_seen_in_train = pairs.seen;
+    report.n_test_pairs_new_item = pairs.new_item;
+    Ok(report)
+}
+
+/// Training shoppers per item (matrix entries are distinct pairs), as the
+/// tie-break prior of [`TieBreak::Popularity`].
+pub fn popularity_prior(train: &SparseMatrix) -> Vec<f32> {
+    let mut prior = vec![0f32; train.n_cols];
+    for &i in &train.indices {
+        prior[i as usize] += 1.0;
+    }
+    prior
+}
+
+/// Distinct test pairs and how many of them repeat training or name an
+/// item without training events.
+#[derive(Default)]
+struct PairCounts {
+    n: usize,
+    seen: usize,
+    new_item: usize,
 }
 
 /// Running means of recall and NDCG at the first K, reported to the
@@ -312,7 +560,8 @@ impl LiveMeans {
 
     fn add(&self, batch: &[Outcome], progress: &dyn Progress) {
         let (mut recall, mut ndcg) = (0.0, 0.0);
-        for o in batch {
+        let batch: Vec<&Outcome> = batch.iter().filter(|o| o.counted).collect();
+        for o in &batch {
             if let Some(m) = o.result.metrics.get(self.k_index) {
                 recall += m.recall;
                 ndcg += m.ndcg;
@@ -372,6 +621,7 @@ impl Worker {
         test: &[u32],
         opts: &EvalOptions,
         max_k: usize,
+        prior: Option<&[f32]>,
     ) -> Outcome {
         let exclude: &[u32] = if opts.exclude_train { hist } else { &[] };
         for &i in exclude {
@@ -413,8 +663,13 @@ impl Worker {
                     .map(|(i, &s)| (s, i as u32)),
             );
         }
-        top_of(&mut self.cand, max_k, &mut self.ranked);
+        top_of(&mut self.cand, max_k, &mut self.ranked, prior);
         let latency_us = clock.elapsed().as_secs_f64() * 1e6;
+        // Every candidate scored the same: the ranking is the tie-break's alone.
+        let no_signal = self
+            .cand
+            .split_first()
+            .is_none_or(|(first, rest)| rest.iter().all(|c| c.0.total_cmp(&first.0).is_eq()));
 
         let qrels = Qrels::binary(self.test_items.iter().copied());
         let auc = self.auc(opts.sampled_negatives.is_some());
@@ -433,8 +688,11 @@ impl Worker {
                     .iter()
                     .map(|&i| self.scores[i as usize])
                     .collect(),
+                cold: false,
+                no_signal,
             },
             latency_us,
+            counted: true,
         }
     }
 
@@ -495,21 +753,16 @@ impl Worker {
     }
 }
 
-/// Best first: higher score, then lower item index; NaN last. The same order
-/// as [`shoplab_datasets::top_k`], on a reused buffer.
-fn better(a: &(f32, u32), b: &(f32, u32)) -> Ordering {
-    b.0.partial_cmp(&a.0)
-        .unwrap_or_else(|| a.0.is_nan().cmp(&b.0.is_nan()))
-        .then(a.1.cmp(&b.1))
-}
-
-/// The `k` best candidates into `out`, best first. Uses a linear-time
-/// selection, then sorts only the `k` selected.
-fn top_of(cand: &mut [(f32, u32)], k: usize, out: &mut Vec<u32>) {
+/// The `k` best candidates into `out`, best first, in the order of
+/// [`shoplab_datasets::recommender::rank_order`] (score, then `prior`, then
+/// the lower index; NaN last). Uses a linear-time selection, then sorts only
+/// the `k` selected; `cand` keeps every candidate.
+fn top_of(cand: &mut [(f32, u32)], k: usize, out: &mut Vec<u32>, prior: Option<&[f32]>) {
     out.clear();
     if k == 0 || cand.is_empty() {
         return;
     }
+    let better = |a: &(f32, u32), b: &(f32, u32)| -> Ordering { rank_order(*a, *b, prior) };
     let k = k.min(cand.len());
     if cand.len() > k {
         cand.select_nth_unstable_by(k - 1, better);
@@ -522,6 +775,7 @@ fn top_of(cand: &mut [(f32, u32)], k: usize, out: &mut Vec<u32>) {
 /// Averages per-user outcomes (in user order) into the report.
 fn summarise(
     outcomes: Vec<Outcome>,
+    popularity: &[u32],
     train: &SparseMatrix,
     opts: &EvalOptions,
     item_features: Option<&[u32]>,
@@ -529,11 +783,6 @@ fn summarise(
     wall_seconds: f64,
 ) -> EvalReport {
     let n_items = train.n_cols;
-    // Training popularity: shoppers per item (matrix entries are distinct pairs).
-    let mut popularity = vec![0u32; n_items];
-    for &i in &train.indices {
-        popularity[i as usize] += 1;
-    }
     let n_train_users = (0..train.n_rows)
         .filter(|&r| train.indptr[r] < train.indptr[r + 1])
         .count()
@@ -541,8 +790,11 @@ fn summarise(
     // Items no training shopper touched count as touched once: novelty stays finite.
     let self_info = |i: u32| -(f64::from(popularity[i as usize].max(1)) / n_train_users).log2();
 
-    let n = outcomes.len();
+    let n = outcomes.iter().filter(|o| o.counted).count();
     let mut means = vec![MetricSet::default(); opts.ks.len()];
+    let mut cold: Option<ColdReport> = None;
+    let mut cold_per_user = Vec::new();
+    let mut n_users_no_signal = 0;
     let mut auc = 0.0;
     let mut recommended = vec![false; n_items];
     let (mut novelty, mut arp, mut n_lists) = (0.0, 0.0, 0usize);
@@ -550,6 +802,24 @@ fn summarise(
     let mut latencies = Vec::with_capacity(n);
     let mut per_user = Vec::with_capacity(n);
     for o in outcomes {
+        if o.result.cold {
+            let c = cold.get_or_insert_with(|| ColdReport {
+                means: vec![MetricSet::default(); opts.ks.len()],
+                ..ColdReport::default()
+            });
+            c.n_users += 1;
+            c.auc += o.result.auc;
+            for (m, u) in c.means.iter_mut().zip(&o.result.metrics) {
+                m.add(u);
+            }
+        }
+        if !o.counted {
+            cold_per_user.push(o.result);
+            continue;
+        }
+        if o.result.no_signal {
+            n_users_no_signal += 1;
+        }
         for (m, u) in means.iter_mut().zip(&o.result.metrics) {
             m.add(u);
         }
@@ -590,14 +860,29 @@ fn summarise(
     for m in &mut means {
         m.scale(nf);
     }
+    if let Some(c) = &mut cold {
+        let cn = c.n_users as f64;
+        for m in &mut c.means {
+            m.scale(cn);
+        }
+        c.auc /= cn.max(1.0);
+    }
     let mean_of = |sum: f64, count: usize| if count == 0 { 0.0 } else { sum / count as f64 };
     EvalReport {
         protocol: opts.protocol(),
         ks: opts.ks.clone(),
         exclude_train: opts.exclude_train,
         sampled_negatives: opts.sampled_negatives,
+        tie_break: opts.tie_break,
+        cold_shoppers: opts.cold_shoppers,
         n_users_evaluated: n,
         n_users_skipped,
+        n_users_cold: 0,
+        cold,
+        n_users_no_signal,
+        n_test_pairs: 0,
+        n_test_pairs_seen_in_train: 0,
+        n_test_pairs_new_item: 0,
         means,
         auc: mean_of(auc, n),
         coverage: if n_items == 0 {
@@ -609,6 +894,7 @@ fn summarise(
         novelty: mean_of(novelty, n_lists),
         popularity_bias: mean_of(arp, n_lists),
         per_user,
+        cold_per_user,
         latency: latency_of(latencies),
         throughput_users_per_s: if wall_seconds > 0.0 {
             nf / wall_seconds
@@ -691,6 +977,7 @@ mod tests {
     ) -> EvalReport {
         evaluate(
             model,
+            None,
             &train.to_matrix(Weighting::Binary),
             test,
             opts,
@@ -708,7 +995,8 @@ mod tests {
     /// Three shoppers over six items, scores [5, 4, 4, 3, 1, 0]:
     /// - u0 trained on 0, tests {2, 4}: ranking 1 2 3 4 5 (0 excluded; 1 and 2 tie, 1 first).
     /// - u1 trained on 1, tests {1}: its only test item was trained on, so it is skipped.
-    /// - u2 trained on nothing, tests {0, 5}: ranking 0 1 2 3 4 5.
+    /// - u2 trained on nothing, tests {0, 5}: ranking 0 1 2 3 4 5 (the
+    ///   protocol that scores cold shoppers with the model itself).
     #[test]
     fn hand_computed_report() {
         let model = Fixed(vec![5.0, 4.0, 4.0, 3.0, 1.0, 0.0]);
@@ -716,6 +1004,8 @@ mod tests {
         let test = log(3, 6, &[(0, 2), (0, 4), (1, 1), (2, 0), (2, 5), (2, 0)]);
         let opts = EvalOptions {
             ks: vec![1, 2, 5],
+            cold_shoppers: ColdShoppers::Model,
+            tie_break: TieBreak::ItemIndex,
             ..EvalOptions::default()
         };
         let features = [0, 0, 1, 1, 0, 2];
@@ -777,6 +1067,7 @@ mod tests {
         let opts = EvalOptions {
             ks: vec![2],
             exclude_train: false,
+            tie_break: TieBreak::ItemIndex,
             ..EvalOptions::default()
         };
         let r = run(&model, &train, &test, &opts, None);
@@ -785,6 +1076,198 @@ mod tests {
         assert!(close(r.per_user[0].metrics[0].hit, 0.0));
         assert!(close(r.per_user[1].metrics[0].mrr, 0.5));
         assert_eq!(r.diversity, None);
+    }
+
+    /// Scores item h + 1 for each history item h: a model that knows
+    /// nothing about a shopper without history, as kNN and EASE.
+    struct Next(usize);
+
+    impl Recommender for Next {
+        fn name(&self) -> &str {
+            "next"
+        }
+        fn n_items(&self) -> usize {
+            self.0
+        }
+        fn score(&self, q: &UserQuery<'_>, scores: &mut [f32]) {
+            for &h in q.history {
+                if let Some(s) = scores.get_mut(h as usize + 1) {
+                    *s += 1.0;
+                }
+            }
+        }
+    }
+
+    /// Train: u0 {0}, u1 {0, 3}, u2 {3}, u3 nothing (cold).
+    /// Test: u0 {1}, u1 {3, 4}, u2 {5}, u3 {0}.
+    fn cold_case() -> (Interactions, Interactions) {
+        (
+            log(4, 6, &[(0, 0), (1, 0), (1, 3), (2, 3)]),
+            log(4, 6, &[(0, 1), (1, 3), (1, 4), (2, 5), (3, 0)]),
+        )
+    }
+
+    fn eval_with(
+        model: &dyn Recommender,
+        fallback: Option<&dyn Recommender>,
+        opts: &EvalOptions,
+    ) -> EvalReport {
+        let (train, test) = cold_case();
+        evaluate(
+            model,
+            fallback,
+            &train.to_matrix(Weighting::Binary),
+            &test,
+            opts,
+            &NoProgress,
+            &CancelToken::new(),
+            None,
+        )
+        .unwrap_or_else(|e| panic!("{e}"))
+    }
+
+    #[test]
+    fn cold_shoppers_are_reported_apart_with_the_fallback() {
+        // The fallback: training popularity (items 0 and 3 by two shoppers).
+        let popularity = Fixed(vec![2.0, 0.0, 0.0, 2.0, 0.0, 0.0]);
+        let opts = EvalOptions {
+            ks: vec![1, 2],
+            ..EvalOptions::default()
+        };
+        let r = eval_with(&Next(6), Some(&popularity), &opts);
+        // u3 is cold: out of the means, ranked by the fallback (0 first: a hit).
+        assert_eq!((r.n_users_evaluated, r.n_users_cold), (3, 1));
+        assert!(r.per_user.iter().all(|u| !u.cold && u.user != 3));
+        let cold = r.cold.clone().unwrap_or_default();
+        assert_eq!((cold.scored_by.as_str(), cold.n_users), ("fixed", 1));
+        assert!(close(cold.means[0].hit, 1.0));
+        assert_eq!(r.cold_per_user.len(), 1);
+        // u0 hits at 1; u1 ties 1 and 4 (equal popularity 0, so the lower
+        // index first): hit at 2; u2 misses.
+        assert!(close(r.means[0].hit, 1.0 / 3.0), "{:?}", r.means);
+        assert!(close(r.means[1].hit, 2.0 / 3.0), "{:?}", r.means);
+        assert_eq!(r.n_users_no_signal, 0);
+        // Test pairs: 5; (1, 3) repeats training; items 1, 4, 5 are new.
+        assert_eq!(
+            (
+                r.n_test_pairs,
+                r.n_test_pairs_seen_in_train,
+                r.n_test_pairs_new_item
+            ),
+            (5, 1, 3)
+        );
+
+        // Included with the fallback: in the means, still counted as cold.
+        let inc = EvalOptions {
+            cold_shoppers: ColdShoppers::Fallback,
+            ..opts.clone()
+        };
+        let r = eval_with(&Next(6), Some(&popularity), &inc);
+        assert_eq!((r.n_users_evaluated, r.n_users_cold), (4, 1));
+        assert!(close(r.means[0].hit, 2.0 / 4.0));
+
+        // Scored by the model itself, the cold shopper's all-zero scores are
+        // ranked by the tie-break alone: counted as "no signal".
+        let legacy = EvalOptions {
+            cold_shoppers: ColdShoppers::Model,
+            ..opts.clone()
+        };
+        let r = eval_with(&Next(6), None, &legacy);
+        assert_eq!((r.n_users_evaluated, r.n_users_no_signal), (4, 1));
+        assert_eq!(r.cold.map(|c| c.scored_by), Some("next".to_string()));
+
+        // Apart without a fallback: counted, never scored.
+        let r = eval_with(&Next(6), None, &opts);
+        assert_eq!((r.n_users_evaluated, r.n_users_cold), (3, 1));
+        assert!(r.cold_per_user.is_empty());
+        // Including them needs a fallback.
+        let (train, test) = cold_case();
+        assert!(
+            evaluate(
+                &Next(6),
+                None,
+                &train.to_matrix(Weighting::Binary),
+                &test,
+                &inc,
+                &NoProgress,
+                &CancelToken::new(),
+                None,
+            )
+            .is_err()
+        );
+    }
+
+    #[test]
+    fn ties_go_to_the_more_popular_item() {
+        // A model with no opinion for a warm shopper: every score equal.
+        let flat = Fixed(vec![1.0; 6]);
+        let opts = EvalOptions {
+            ks: vec![1],
+            cold_shoppers: ColdShoppers::Model,
+            ..EvalOptions::default()
+        };
+        let r = eval_with(&flat, None, &opts);
+        // u2 (history {3}): candidates 0,1,2,4,5 tie; item 0 has two
+        // training shoppers, so it leads; by index it would too, so look at u0
+        // (history {0}): 3 is the popular one and comes before 1 and 2.
+        let u0 = r
+            .per_user
+            .iter()
+            .find(|u| u.user == 0)
+            .map(|u| u.top.clone());
+        assert_eq!(u0, Some(vec![3]));
+        assert_eq!(r.n_users_no_signal, 4);
+        let by_index = EvalOptions {
+            tie_break: TieBreak::ItemIndex,
+            ..opts
+        };
+        let r = eval_with(&flat, None, &by_index);
+        let u0 = r
+            .per_user
+            .iter()
+            .find(|u| u.user == 0)
+            .map(|u| u.top.clone());
+        assert_eq!(u0, Some(vec![1]));
+    }
+
+    #[test]
+    fn repeat_protocol_keeps_training_items_as_candidates() {
+        let opts = EvalOptions {
+            ks: vec![2],
+            exclude_train: false,
+            cold_shoppers: ColdShoppers::Model,
+            ..EvalOptions::default()
+        };
+        assert_eq!(opts.protocol(), "full ranking, repeat");
+        assert!(opts.repeat());
+        // u1 (history {0, 3}) tests {3, 4}: 3 is a candidate and a hit now.
+        let r = eval_with(&Fixed(vec![0.0, 0.0, 0.0, 5.0, 4.0, 0.0]), None, &opts);
+        let u1 = r
+            .per_user
+            .iter()
+            .find(|u| u.user == 1)
+            .cloned()
+            .unwrap_or_default();
+        assert_eq!((u1.n_test, u1.top.clone()), (2, vec![3, 4]));
+        assert!(close(u1.metrics[0].recall, 1.0));
+    }
+
+    #[test]
+    fn old_records_read_as_the_protocol_they_used() {
+        let old: EvalOptions =
+            serde_json::from_str(r#"{"ks": [10]}"#).unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(old.tie_break, TieBreak::ItemIndex);
+        assert_eq!(old.cold_shoppers, ColdShoppers::Model);
+        let new = EvalOptions::default();
+        assert_eq!(
+            (new.tie_break, new.cold_shoppers),
+            (TieBreak::Popularity, ColdShoppers::Apart)
+        );
+        let bad = EvalOptions {
+            cold_fallback: ModelSpec::Ease(Default::default()),
+            ..EvalOptions::default()
+        };
+        assert!(bad.validate().is_err());
     }
 
     fn random_case() -> (Interactions, Interactions) {
@@ -870,6 +1353,7 @@ mod tests {
         let eval = |model: &dyn Recommender, opts: &EvalOptions| {
             evaluate(
                 model,
+                None,
                 &x,
                 &test,
                 opts,
@@ -907,6 +1391,7 @@ mod tests {
         cancel.cancel();
         let r = evaluate(
             &Hashy(23),
+            None,
             &x,
             &test,
             &EvalOptions::default(),
@@ -934,8 +1419,12 @@ mod tests {
         ) {
             let mut cand: Vec<(f32, u32)> = scores.iter().enumerate().map(|(i, &s)| (s, i as u32)).collect();
             let mut out = Vec::new();
-            top_of(&mut cand, k, &mut out);
-            prop_assert_eq!(out, top_k(&scores, k, &[]));
+            top_of(&mut cand, k, &mut out, None);
+            prop_assert_eq!(&out, &top_k(&scores, k, &[]));
+            let prior: Vec<f32> = (0..scores.len()).map(|i| ((i * 7) % 4) as f32).collect();
+            let mut cand: Vec<(f32, u32)> = scores.iter().enumerate().map(|(i, &s)| (s, i as u32)).collect();
+            top_of(&mut cand, k, &mut out, Some(&prior));
+            prop_assert_eq!(out, shoplab_datasets::recommender::top_k_with_prior(&scores, k, &[], Some(&prior)));
         }
     }
 }

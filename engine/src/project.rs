@@ -14,12 +14,14 @@ use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 use shoplab_datasets::read::ReadOptions;
+use shoplab_datasets::recommender::top_k_with_prior;
 use shoplab_datasets::{
-    CancelToken, EventKind, Interactions, Item, Progress, Recommender, UserQuery, top_k,
+    CancelToken, EventKind, Interactions, Item, Progress, Recommender, UserQuery, Weighting,
 };
 
 use crate::compare::{Column, Comparison, compare};
 use crate::error::{Error, Result};
+use crate::evaluate::{ColdShoppers, TieBreak, popularity_prior};
 use crate::recommend::ModelSpec;
 use crate::run::{RunInputs, RunRecord, RunSpec, evaluate_and_record, find_run, fit, list_runs};
 use crate::search::{
@@ -27,7 +29,7 @@ use crate::search::{
     SearchRequest, SearchResults, SearchTrecExport, Suggestion, WeightGrid, derive_judgments,
     evaluate_search, export_trec, tune_field_weights,
 };
-use crate::split::split;
+use crate::split::{RepeatedPairs, split, split_warnings};
 use crate::store::{ImportOptions, ImportReport, Store};
 
 /// File name of the event store inside a project.
@@ -205,6 +207,10 @@ pub struct Recommendations {
     pub history: Vec<ItemSummary>,
     /// Recommended items, best first, with scores.
     pub items: Vec<ScoredItem>,
+    /// Who ranked them: the run's model, or its cold fallback (e.g.
+    /// `popularity`) for a shopper with no history.
+    #[serde(default)]
+    pub scored_by: String,
 }
 
 /// An item as shown in lists.
@@ -235,6 +241,14 @@ pub struct SplitExport {
     pub files: Vec<PathBuf>,
     /// Events per part: train, valid, test.
     pub sizes: [usize; 3],
+    /// Held-out rows repeating a (shopper, item) pair of an earlier part,
+    /// counted before any deduplication.
+    pub repeated: RepeatedPairs,
+    /// Whether repeated pairs were removed from validation and test.
+    pub deduplicated: bool,
+    /// What the user should know about the files (empty validation part,
+    /// repeated pairs), one sentence each.
+    pub warnings: Vec<String>,
 }
 
 impl Project {
@@ -387,6 +401,7 @@ impl Project {
         &self,
         spec: &ModelSpec,
         train: &Interactions,
+        weighting: Weighting,
         progress: &dyn Progress,
         cancel: &CancelToken,
     ) -> Result<Box<dyn Recommender>> {
@@ -398,7 +413,7 @@ impl Project {
                 progress,
                 cancel,
             )?)),
-            other => other.fit(train, progress, cancel),
+            other => other.fit(train, weighting, progress, cancel),
         }
     }
 
@@ -424,9 +439,10 @@ impl Project {
             events = log.len(),
             "run: data loaded"
         );
-        let fit_model = |m: &ModelSpec, t: &Interactions, p: &dyn Progress, c: &CancelToken| {
-            self.fit_model(m, t, p, c)
-        };
+        let fit_model =
+            |m: &ModelSpec, t: &Interactions, w: Weighting, p: &dyn Progress, c: &CancelToken| {
+                self.fit_model(m, t, w, p, c)
+            };
         let fitted = fit(spec, &log, &fit_model, progress, cancel)?;
         let inputs = RunInputs {
             log: &log,
@@ -490,15 +506,29 @@ impl Project {
             hint: ". User ids are the shop's own ids, as in the events file".into(),
         })?;
         let log = self.interactions(&record.spec.kinds)?;
-        let fit_model = |m: &ModelSpec, t: &Interactions, p: &dyn Progress, c: &CancelToken| {
-            self.fit_model(m, t, p, c)
-        };
+        let fit_model =
+            |m: &ModelSpec, t: &Interactions, w: Weighting, p: &dyn Progress, c: &CancelToken| {
+                self.fit_model(m, t, w, p, c)
+            };
         let fitted = fit(&record.spec, &log, &fit_model, progress, cancel)?;
         // Recommend from everything the shopper did, not only the training part.
         let matrix = log.to_matrix(record.spec.weighting);
         let (hist, weights) = matrix.row(user_idx as usize);
         let mut scores = vec![0f32; fitted.model.n_items()];
-        fitted.model.score(
+        // A shopper with no history gets the run's declared cold fallback,
+        // not the model's tie order (see `evaluate`).
+        let fallback = if hist.is_empty() && record.spec.eval.cold_shoppers != ColdShoppers::Model {
+            Some(record.spec.eval.cold_fallback.fit(
+                &fitted.split.train,
+                Weighting::Binary,
+                &shoplab_datasets::NoProgress,
+                cancel,
+            )?)
+        } else {
+            None
+        };
+        let scorer = fallback.as_deref().unwrap_or(fitted.model.as_ref());
+        scorer.score(
             &UserQuery {
                 user: Some(user_idx),
                 history: hist,
@@ -531,7 +561,13 @@ impl Project {
             .take(50)
             .map(|(_, i)| summary(i))
             .collect();
-        let items = top_k(&scores, k, hist)
+        let prior = match record.spec.eval.tie_break {
+            TieBreak::Popularity => Some(popularity_prior(
+                &fitted.split.train.to_matrix(Weighting::Binary),
+            )),
+            TieBreak::ItemIndex => None,
+        };
+        let items = top_k_with_prior(&scores, k, hist, prior.as_deref())
             .into_iter()
             .map(|i| ScoredItem {
                 item: summary(i),
@@ -543,15 +579,29 @@ impl Project {
             run: record.id,
             history,
             items,
+            scored_by: scorer.name().to_string(),
         })
     }
 
     /// Writes a split as RecBole atomic benchmark files
     /// (`NAME.train.inter`, `NAME.valid.inter`, `NAME.test.inter`), so peers
-    /// score exactly the same test interactions.
-    pub fn export_split(&self, spec: &RunSpec, dir: &Path, name: &str) -> Result<SplitExport> {
+    /// score exactly the same test interactions. With `dedup`, held-out rows
+    /// that repeat an earlier (shopper, item) pair are left out.
+    pub fn export_split(
+        &self,
+        spec: &RunSpec,
+        dir: &Path,
+        name: &str,
+        dedup: bool,
+    ) -> Result<SplitExport> {
         let log = self.interactions(&spec.kinds)?;
-        let parts = split(&log, &spec.split)?;
+        let mut parts = split(&log, &spec.split)?;
+        let repeated = if dedup {
+            parts.dedup()
+        } else {
+            parts.repeated_pairs()
+        };
+        let warnings = split_warnings(&spec.split, &repeated, dedup);
         let user_ids = self.store.user_ids()?;
         let item_ids = self.store.item_ids()?;
         std::fs::create_dir_all(dir).map_err(|e| Error::io("cannot create folder", dir, e))?;
@@ -577,6 +627,9 @@ impl Project {
         Ok(SplitExport {
             files,
             sizes: [parts.train.len(), parts.valid.len(), parts.test.len()],
+            repeated,
+            deduplicated: dedup,
+            warnings,
         })
     }
 }

@@ -8,7 +8,11 @@
 //! runs/<id>/run.trec       top-K lists in TREC run format (qid Q0 docid rank rank_score tag)
 //! runs/<id>/run.scores.tsv the models' raw scores of those lists (see `trec`)
 //! runs/<id>/qrels.trec     the test items in TREC qrels format (qid 0 docid grade)
+//! runs/<id>/per_user_cold.csv, cold.trec, cold.scores.tsv, cold_qrels.trec
+//!                          the same for cold shoppers reported apart (ranked by the fallback)
 //! ```
+//! `per_user.csv` and `run.trec` hold exactly the shoppers in the means, so
+//! any TREC tool's mean equals the recorded one.
 //! Baseline models are not saved: they are refitted from the recorded spec,
 //! which is deterministic and takes seconds (neural models will save weights).
 
@@ -20,7 +24,7 @@ use serde::{Deserialize, Serialize};
 use shoplab_datasets::{CancelToken, EventKind, Interactions, Progress, Recommender, Weighting};
 
 use crate::error::{Error, Result};
-use crate::evaluate::{EvalOptions, EvalReport, evaluate};
+use crate::evaluate::{ColdShoppers, EvalOptions, EvalReport, UserResult, evaluate};
 use crate::metrics::MetricSet;
 use crate::project::{ProjectPaths, read_json, write_atomic, write_json_atomic};
 use crate::recommend::ModelSpec;
@@ -39,7 +43,9 @@ pub struct RunSpec {
     pub split: SplitSpec,
     /// Which event kinds count as interactions (default: all item events but searches).
     pub kinds: Vec<EventKind>,
-    /// How repeated interactions become matrix values.
+    /// How repeated interactions become matrix values: the matrix the
+    /// item-kNN, user-kNN and EASE fits read, and the history weights at
+    /// scoring time (popularity and co-purchase count shoppers, whatever it says).
     pub weighting: Weighting,
     /// Evaluation protocol.
     pub eval: EvalOptions,
@@ -151,6 +157,28 @@ pub struct RunSummary {
     pub users_evaluated: usize,
     /// Users left out (no test items).
     pub users_skipped: usize,
+    /// Shoppers with test items but no training events ("cold").
+    pub users_cold: usize,
+    /// What the run did with them: `apart` (reported apart, out of the
+    /// means), `fallback` (in the means, ranked by the fallback) or `model`.
+    pub cold_protocol: String,
+    /// The model that ranked cold shoppers (e.g. `popularity`).
+    pub cold_scored_by: String,
+    /// Cold shoppers' mean metrics per K (same order as `spec.eval.ks`).
+    pub cold_metrics: Vec<MetricsAtK>,
+    /// Warm shoppers in the means whose model scores were all equal (their
+    /// lists are the tie-break's).
+    pub users_no_signal: usize,
+    /// Order of tied scores (`popularity` or `item_index`).
+    pub tie_break: String,
+    /// Distinct (shopper, item) pairs in the test part.
+    pub test_pairs: usize,
+    /// Test pairs the shopper already had in training.
+    pub test_pairs_seen_in_train: usize,
+    /// `test_pairs_seen_in_train / test_pairs` (0 without test pairs).
+    pub repeat_share: f64,
+    /// Test pairs whose item had no training events.
+    pub test_pairs_new_item: usize,
     /// Distinct recommended items / catalog size, at the largest K.
     pub coverage: f64,
     /// Intra-list diversity at the largest K (None without item categories).
@@ -219,9 +247,15 @@ pub struct Fitted {
     pub train_seconds: f64,
 }
 
-/// Fits a model spec on training interactions (the project supplies one that
-/// can also fit models needing its search index).
-pub type FitModel<'a> = dyn Fn(&ModelSpec, &Interactions, &dyn Progress, &CancelToken) -> Result<Box<dyn Recommender>>
+/// Fits a model spec on training interactions with a weighting (the project
+/// supplies one that can also fit models needing its search index).
+pub type FitModel<'a> = dyn Fn(
+        &ModelSpec,
+        &Interactions,
+        Weighting,
+        &dyn Progress,
+        &CancelToken,
+    ) -> Result<Box<dyn Recommender>>
     + 'a;
 
 /// Splits the log and fits the spec's model on the training part.
@@ -242,7 +276,7 @@ pub fn fit(
     }
     progress.stage(&format!("train {}", spec.model.name()), None);
     let start = Instant::now();
-    let model = fit_model(&spec.model, &split.train, progress, cancel)?;
+    let model = fit_model(&spec.model, &split.train, spec.weighting, progress, cancel)?;
     let train_seconds = start.elapsed().as_secs_f64();
     progress.finish_stage();
     Ok(Fitted {
@@ -264,8 +298,10 @@ pub fn evaluate_and_record(
     let created_at = chrono::Utc::now();
     let train_matrix = fitted.split.train.to_matrix(spec.weighting);
     let start = Instant::now();
+    let fallback = cold_fallback(spec, fitted, cancel)?;
     let report = evaluate(
         fitted.model.as_ref(),
+        fallback.as_deref(),
         &train_matrix,
         &fitted.split.test,
         &spec.eval,
@@ -314,10 +350,58 @@ pub fn evaluate_and_record(
     Ok(record)
 }
 
+/// The fitted cold fallback, when cold shoppers are ranked by it and any exist.
+fn cold_fallback(
+    spec: &RunSpec,
+    fitted: &Fitted,
+    cancel: &CancelToken,
+) -> Result<Option<Box<dyn Recommender>>> {
+    if spec.eval.cold_shoppers == ColdShoppers::Model {
+        return Ok(None);
+    }
+    spec.eval.validate()?;
+    // Quiet: a popularity count takes milliseconds and is not the run's model.
+    let model = spec.eval.cold_fallback.fit(
+        &fitted.split.train,
+        Weighting::Binary,
+        &shoplab_datasets::NoProgress,
+        cancel,
+    )?;
+    Ok(Some(model))
+}
+
 fn summary_of(r: &EvalReport, model_bytes: usize) -> RunSummary {
+    let ks = &r.ks;
     RunSummary {
         users_evaluated: r.n_users_evaluated,
         users_skipped: r.n_users_skipped,
+        users_cold: r.n_users_cold,
+        cold_protocol: r.cold_shoppers.as_str().to_string(),
+        cold_scored_by: r
+            .cold
+            .as_ref()
+            .map(|c| c.scored_by.clone())
+            .unwrap_or_default(),
+        cold_metrics: r
+            .cold
+            .as_ref()
+            .map(|c| {
+                ks.iter()
+                    .zip(&c.means)
+                    .map(|(&k, m)| MetricsAtK { k, values: *m })
+                    .collect()
+            })
+            .unwrap_or_default(),
+        users_no_signal: r.n_users_no_signal,
+        tie_break: r.tie_break.as_str().to_string(),
+        test_pairs: r.n_test_pairs,
+        test_pairs_seen_in_train: r.n_test_pairs_seen_in_train,
+        repeat_share: if r.n_test_pairs == 0 {
+            0.0
+        } else {
+            r.n_test_pairs_seen_in_train as f64 / r.n_test_pairs as f64
+        },
+        test_pairs_new_item: r.n_test_pairs_new_item,
         coverage: r.coverage,
         diversity: r.diversity,
         novelty: r.novelty,
@@ -367,24 +451,38 @@ fn write_run(
     std::fs::create_dir_all(&dir).map_err(|e| Error::io("cannot create folder", &dir, e))?;
     let mut lean = report.clone();
     lean.per_user.clear();
+    lean.cold_per_user.clear();
     write_json_atomic(&dir.join("metrics.json"), &lean)?;
     write_atomic(
         &dir.join("per_user.csv"),
-        per_user_csv(record, report, inputs.user_ids).as_bytes(),
+        per_user_csv(record, &report.per_user, inputs.user_ids).as_bytes(),
     )?;
-    trec_files(record, report, inputs, fitted, train_matrix).write(&dir, "run", "qrels")?;
+    trec_files(record, &report.per_user, inputs, fitted, train_matrix)
+        .write(&dir, "run", "qrels")?;
+    if !report.cold_per_user.is_empty() {
+        // Cold shoppers reported apart: the fallback's lists, re-checkable the same way.
+        write_atomic(
+            &dir.join("per_user_cold.csv"),
+            per_user_csv(record, &report.cold_per_user, inputs.user_ids).as_bytes(),
+        )?;
+        trec_files(record, &report.cold_per_user, inputs, fitted, train_matrix).write(
+            &dir,
+            "cold",
+            "cold_qrels",
+        )?;
+    }
     write_json_atomic(&dir.join("run.json"), record)
 }
 
-fn per_user_csv(record: &RunRecord, report: &EvalReport, user_ids: &[String]) -> String {
+fn per_user_csv(record: &RunRecord, users: &[UserResult], user_ids: &[String]) -> String {
     let mut out = String::from("user_id,n_test,auc");
     for k in &record.spec.eval.ks {
         for m in crate::metrics::Metric::ALL {
             let _ = write!(out, ",{m}@{k}");
         }
     }
-    out.push('\n');
-    for u in &report.per_user {
+    out.push_str(",cold,no_signal\n");
+    for u in users {
         let id = user_ids.get(u.user as usize).map_or("?", String::as_str);
         let _ = write!(out, "{},{},{}", csv_field(id), u.n_test, u.auc);
         for set in &u.metrics {
@@ -392,7 +490,7 @@ fn per_user_csv(record: &RunRecord, report: &EvalReport, user_ids: &[String]) ->
                 let _ = write!(out, ",{}", m.of(set));
             }
         }
-        out.push('\n');
+        let _ = writeln!(out, ",{},{}", u8::from(u.cold), u8::from(u.no_signal));
     }
     out
 }
@@ -410,7 +508,7 @@ fn csv_field(s: &str) -> String {
 /// trec_eval, pytrec_eval and ranx score exactly the order ShopLab scored.
 fn trec_files(
     record: &RunRecord,
-    report: &EvalReport,
+    users: &[UserResult],
     inputs: &RunInputs<'_>,
     fitted: &Fitted,
     train_matrix: &shoplab_datasets::SparseMatrix,
@@ -426,7 +524,7 @@ fn trec_files(
             item as usize,
         )
     };
-    for u in &report.per_user {
+    for u in users {
         let user = u.user as usize;
         let qid = trec::token(inputs.user_ids.get(user).map_or("", String::as_str), user);
         let ranked: Vec<(String, f64)> = u

@@ -353,6 +353,129 @@ fn last_items_per_user(log: &Interactions, rows: &[usize], n: usize) -> Vec<usiz
     held
 }
 
+/// How many held-out rows repeat a (shopper, item) pair of an earlier part,
+/// and what [`Split::dedup`] removed.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RepeatedPairs {
+    /// Test rows.
+    pub test_rows: usize,
+    /// Test rows whose pair is in the training part.
+    pub test_rows_in_train: usize,
+    /// Test rows whose pair is in the training or validation part, or
+    /// earlier in the test part.
+    pub test_rows_repeated: usize,
+    /// Validation rows.
+    pub valid_rows: usize,
+    /// Validation rows whose pair is in the training part or earlier in
+    /// the validation part.
+    pub valid_rows_repeated: usize,
+}
+
+/// Sorted distinct (user, item) pairs of a part.
+fn pair_set(part: &Interactions) -> Vec<(u32, u32)> {
+    let mut pairs: Vec<(u32, u32)> = part
+        .users
+        .iter()
+        .copied()
+        .zip(part.items.iter().copied())
+        .collect();
+    pairs.sort_unstable();
+    pairs.dedup();
+    pairs
+}
+
+/// Rows of `part` that are not repeats: pair not in `before` and not seen
+/// earlier in `part`. Returns (kept rows, rows whose pair is in `before`).
+fn fresh_rows(part: &Interactions, before: &[(u32, u32)]) -> (Vec<usize>, usize) {
+    let mut seen = std::collections::HashSet::new();
+    let mut in_before = 0;
+    let mut kept = Vec::with_capacity(part.len());
+    for e in 0..part.len() {
+        let pair = (part.users[e], part.items[e]);
+        if before.binary_search(&pair).is_ok() {
+            in_before += 1;
+        } else if seen.insert(pair) {
+            kept.push(e);
+        }
+    }
+    (kept, in_before)
+}
+
+fn merged(a: &[(u32, u32)], b: &[(u32, u32)]) -> Vec<(u32, u32)> {
+    let mut m = [a, b].concat();
+    m.sort_unstable();
+    m.dedup();
+    m
+}
+
+impl Split {
+    /// Counts held-out rows that repeat a pair of an earlier part (training,
+    /// then validation, then earlier test rows).
+    pub fn repeated_pairs(&self) -> RepeatedPairs {
+        let train = pair_set(&self.train);
+        let (valid_kept, _) = fresh_rows(&self.valid, &train);
+        let before_test = merged(&train, &pair_set(&self.valid));
+        let (test_kept, _) = fresh_rows(&self.test, &before_test);
+        let (_, test_in_train) = fresh_rows(&self.test, &train);
+        RepeatedPairs {
+            test_rows: self.test.len(),
+            test_rows_in_train: test_in_train,
+            test_rows_repeated: self.test.len() - test_kept.len(),
+            valid_rows: self.valid.len(),
+            valid_rows_repeated: self.valid.len() - valid_kept.len(),
+        }
+    }
+
+    /// Removes repeated pairs from the held-out parts: validation rows whose
+    /// pair is in training, test rows whose pair is in training or
+    /// validation, and later rows of a pair within a part. Training is kept
+    /// whole. Returns what was counted before removing.
+    pub fn dedup(&mut self) -> RepeatedPairs {
+        let counted = self.repeated_pairs();
+        let train = pair_set(&self.train);
+        let (valid_kept, _) = fresh_rows(&self.valid, &train);
+        self.valid = self.valid.select(&valid_kept);
+        let before_test = merged(&train, &pair_set(&self.valid));
+        let (test_kept, _) = fresh_rows(&self.test, &before_test);
+        self.test = self.test.select(&test_kept);
+        counted
+    }
+}
+
+/// What an exported split should warn about: an empty validation part and
+/// test rows that repeat training pairs (RecBole treats them differently
+/// from ShopLab: see BENCHMARKS.md).
+pub fn split_warnings(spec: &SplitSpec, r: &RepeatedPairs, deduplicated: bool) -> Vec<String> {
+    let mut out = Vec::new();
+    if spec.valid_fraction() == 0.0 {
+        out.push(
+            "the validation file is empty (validation fraction 0): give --valid-fraction 0.1 for a real validation part, or tell the peer tool not to use one".into(),
+        );
+    }
+    let pct = |n: usize, of: usize| 100.0 * n as f64 / of.max(1) as f64;
+    if r.test_rows_repeated > 0 {
+        if deduplicated {
+            out.push(format!(
+                "left out {} of {} test rows ({:.1}%) and {} of {} validation rows that repeat an earlier (shopper, item) pair",
+                r.test_rows_repeated,
+                r.test_rows,
+                pct(r.test_rows_repeated, r.test_rows),
+                r.valid_rows_repeated,
+                r.valid_rows
+            ));
+        } else {
+            out.push(format!(
+                "{} of {} test rows ({:.1}%) name a (shopper, item) pair already in training ({} repeat an earlier pair of any part): ShopLab leaves them out of its test sets by default, RecBole ranks them as positives; --dedup writes files without them",
+                r.test_rows_in_train,
+                r.test_rows,
+                pct(r.test_rows_in_train, r.test_rows),
+                r.test_rows_repeated
+            ));
+        }
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -559,5 +682,41 @@ mod tests {
                 }
             }
         }
+    }
+
+    #[test]
+    fn repeated_pairs_are_counted_and_removed() {
+        let mut log = Interactions::new(2, 3);
+        for (u, i, t) in [
+            (0, 0, 1),
+            (0, 1, 2),
+            (1, 2, 3),
+            (0, 0, 10),
+            (0, 2, 11),
+            (0, 2, 12),
+            (1, 2, 13),
+        ] {
+            log.push(u, i, t, EventKind::View, 1.0);
+        }
+        let spec = SplitSpec::Temporal {
+            test_fraction: 4.0 / 7.0,
+            valid_fraction: 0.0,
+            seed: 42,
+        };
+        let mut parts = split(&log, &spec).unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(parts.test.len(), 4);
+        let r = parts.repeated_pairs();
+        // Test (0,0) and (1,2) repeat training; the second (0,2) repeats the first.
+        assert_eq!(
+            (r.test_rows, r.test_rows_in_train, r.test_rows_repeated),
+            (4, 2, 3)
+        );
+        assert_eq!(parts.dedup(), r);
+        assert_eq!(
+            (parts.test.users.clone(), parts.test.items.clone()),
+            (vec![0], vec![2])
+        );
+        assert_eq!(parts.train.len(), 3);
+        assert_eq!(parts.repeated_pairs().test_rows_repeated, 0);
     }
 }

@@ -98,7 +98,7 @@ impl Project {
         for record in records {
             let log = self.interactions(&record.spec.kinds)?;
             let fit_model =
-                |m: &_, t: &_, p: &dyn Progress, c: &CancelToken| self.fit_model(m, t, p, c);
+                |m: &_, t: &_, w, p: &dyn Progress, c: &CancelToken| self.fit_model(m, t, w, p, c);
             let fitted = fit(&record.spec, &log, &fit_model, progress, cancel)?;
             let train = fitted.split.train.to_matrix(record.spec.weighting);
             let model = fitted.model.as_ref();

@@ -169,33 +169,42 @@ impl ModelSpec {
         })
     }
 
-    /// Trains the model on `train`.
+    /// Whether `weighting` changes what this model learns: the matrix
+    /// models (item-kNN, user-kNN, EASE) fit the weighted user x item
+    /// matrix; popularity and co-purchase count distinct shoppers.
+    pub fn uses_weighting(&self) -> bool {
+        matches!(
+            self,
+            ModelSpec::ItemKnn(_) | ModelSpec::UserKnn(_) | ModelSpec::Ease(_)
+        )
+    }
+
+    /// Trains the model on `train`, whose repeated interactions become
+    /// matrix values by `weighting` (see [`ModelSpec::uses_weighting`]).
     pub fn fit(
         &self,
         train: &Interactions,
+        weighting: Weighting,
         progress: &dyn Progress,
         cancel: &CancelToken,
     ) -> Result<Box<dyn Recommender>> {
         Ok(match self {
             ModelSpec::Popularity(p) => Box::new(popularity::fit(train, p, progress, cancel)?),
             ModelSpec::ItemKnn(p) => Box::new(knn::fit_item_knn(
-                &train.to_matrix(Weighting::Binary),
+                &train.to_matrix(weighting),
                 p,
                 progress,
                 cancel,
             )?),
             ModelSpec::UserKnn(p) => Box::new(knn::fit_user_knn(
-                &train.to_matrix(Weighting::Binary),
+                &train.to_matrix(weighting),
                 p,
                 progress,
                 cancel,
             )?),
-            ModelSpec::Ease(p) => Box::new(ease::fit(
-                &train.to_matrix(Weighting::Binary),
-                p,
-                progress,
-                cancel,
-            )?),
+            ModelSpec::Ease(p) => {
+                Box::new(ease::fit(&train.to_matrix(weighting), p, progress, cancel)?)
+            }
             ModelSpec::CoPurchase(p) => Box::new(copurchase::fit(train, p, progress, cancel)?),
             ModelSpec::Content(_) => {
                 return Err(Error::invalid(
@@ -285,7 +294,7 @@ mod tests {
         };
         for spec in ModelSpec::all_defaults() {
             let model = spec
-                .fit(&log, &NoProgress, &CancelToken::new())
+                .fit(&log, Weighting::Binary, &NoProgress, &CancelToken::new())
                 .unwrap_or_else(|e| panic!("{e}"));
             assert_eq!(model.name(), spec.name());
             let mut scores = vec![0.0; model.n_items()];
@@ -308,10 +317,61 @@ mod tests {
         log.push(0, 1, 0, EventKind::View, 1.0);
         for spec in ModelSpec::all_defaults() {
             assert!(
-                matches!(spec.fit(&log, &NoProgress, &cancel), Err(Error::Cancelled)),
+                matches!(
+                    spec.fit(&log, Weighting::Binary, &NoProgress, &cancel),
+                    Err(Error::Cancelled)
+                ),
                 "{}",
                 spec.name()
             );
         }
+    }
+
+    /// Count weighting reaches the fit: a shopper who viewed item 1 five
+    /// times pulls item-kNN's similarities (and EASE's weights) towards it,
+    /// so the same query ranks differently than under binary weighting.
+    #[test]
+    fn count_weighting_changes_what_matrix_models_learn() {
+        // u0 chose 0 and 1 (1 five times), u1 chose 0 and 2, u2 chose 1 and 2.
+        let mut log = Interactions::new(3, 3);
+        log.push(0, 0, 0, EventKind::View, 1.0);
+        for t in 1..=5 {
+            log.push(0, 1, t, EventKind::View, 1.0);
+        }
+        log.push(1, 0, 6, EventKind::View, 1.0);
+        log.push(1, 2, 7, EventKind::View, 1.0);
+        log.push(2, 1, 8, EventKind::View, 1.0);
+        log.push(2, 2, 9, EventKind::View, 1.0);
+        let hist = [0u32];
+        let q = shoplab_datasets::UserQuery {
+            user: None,
+            history: &hist,
+            weights: &[1.0],
+        };
+        for spec in [
+            ModelSpec::ItemKnn(ItemKnnParams::default()),
+            ModelSpec::Ease(EaseParams { reg: 1.0 }),
+            ModelSpec::UserKnn(UserKnnParams::default()),
+        ] {
+            let scores = |w: Weighting| {
+                let m = spec
+                    .fit(&log, w, &NoProgress, &CancelToken::new())
+                    .unwrap_or_else(|e| panic!("{e}"));
+                let mut s = vec![0.0; 3];
+                m.score(&q, &mut s);
+                s
+            };
+            let (binary, count) = (scores(Weighting::Binary), scores(Weighting::Count));
+            // Binary: items 1 and 2 are symmetric for a shopper who chose 0.
+            assert!(
+                (binary[1] - binary[2]).abs() < 1e-6,
+                "{}: {binary:?}",
+                spec.name()
+            );
+            // Count: u0's repeats tie item 1 to item 0 more strongly.
+            assert!(count[1] > count[2] + 1e-4, "{}: {count:?}", spec.name());
+            assert!(spec.uses_weighting());
+        }
+        assert!(!ModelSpec::Popularity(PopularityParams::default()).uses_weighting());
     }
 }

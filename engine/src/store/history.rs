@@ -162,7 +162,7 @@ impl ImportRecord {
 impl Store {
     /// Every import, oldest first.
     pub fn imports(&self) -> Result<Vec<ImportRecord>> {
-        self.select_imports("ORDER BY id")
+        self.select_imports("ORDER BY id", [])
     }
 
     /// The files whose latest import stopped part-way, leaving only part of
@@ -170,17 +170,23 @@ impl Store {
     pub fn unfinished_imports(&self) -> Result<Vec<ImportRecord>> {
         let mut partial = self.select_imports(
             "i WHERE id = (SELECT MAX(id) FROM imports j WHERE j.file = i.file) ORDER BY id",
+            [],
         )?;
         partial.retain(ImportRecord::is_partial);
         Ok(partial)
     }
 
-    /// Import records selected by the SQL after `FROM imports`.
-    pub(super) fn select_imports(&self, rest: &str) -> Result<Vec<ImportRecord>> {
+    /// Import records selected by the SQL after `FROM imports`, with its
+    /// parameters.
+    pub(super) fn select_imports<P: rusqlite::Params>(
+        &self,
+        rest: &str,
+        params: P,
+    ) -> Result<Vec<ImportRecord>> {
         let sql = format!("SELECT {} FROM imports {rest}", import_columns(self.schema));
         let run = || -> rusqlite::Result<Vec<ImportRecord>> {
             let mut stmt = self.conn.prepare_cached(&sql)?;
-            let rows = stmt.query_map([], import_from_row)?;
+            let rows = stmt.query_map(params, import_from_row)?;
             rows.collect()
         };
         run().map_err(|e| self.err(e))

@@ -316,7 +316,7 @@ impl Store {
             .flatten();
         match id {
             None => Ok(None),
-            Some(id) => Ok(self.select_imports(&format!("WHERE id = {id}"))?.pop()),
+            Some(id) => Ok(self.select_imports("WHERE id = ?", [id])?.pop()),
         }
     }
 
@@ -572,7 +572,7 @@ impl Store {
         started: Instant,
     ) -> Result<ImportReport> {
         let record = self
-            .select_imports(&format!("WHERE id = {id}"))?
+            .select_imports("WHERE id = ?", [id])?
             .pop()
             .ok_or_else(|| Error::Store {
                 path: self.path.clone(),
@@ -713,9 +713,13 @@ mod tests {
         assert_eq!(again.import_id, first.import_id);
         assert_eq!(count(&store, "SELECT COUNT(*) FROM events"), 10);
         assert_eq!(store.imports()?.len(), 1);
-        // Other content is a new import.
-        store.import(ok(events(2)), &source("b"), &opts(4), &NoProgress, &cancel)?;
-        assert_eq!(count(&store, "SELECT COUNT(*) FROM events"), 12);
+        // Other content is a new import (whose events, all stored before,
+        // are skipped as duplicates).
+        let other = store.import(ok(events(2)), &source("b"), &opts(4), &NoProgress, &cancel)?;
+        assert!(!other.already_imported && other.import_id != first.import_id);
+        assert_eq!((other.events, other.duplicates), (0, 2));
+        assert_eq!(count(&store, "SELECT COUNT(*) FROM events"), 10);
+        assert_eq!(store.imports()?.len(), 2);
         Ok(())
     }
 

@@ -54,7 +54,15 @@ impl Ctx {
     }
 }
 
+/// Opens a project for a command that does not write to its store: works on
+/// read-only media and beside a running import.
 fn open(project: &Path) -> Result<Project> {
+    Project::open_read_only(project)
+        .with_context(|| format!("cannot open project {}", project.display()))
+}
+
+/// Opens a project to import into.
+fn open_for_writing(project: &Path) -> Result<Project> {
     Project::open(project).with_context(|| format!("cannot open project {}", project.display()))
 }
 
@@ -121,13 +129,22 @@ pub fn import(ctx: &Ctx, project: &Path, args: &ImportArgs) -> Result<()> {
         let preview = shoplab_datasets::read::inspect(&args.path, &read)?;
         return ctx.emit(&preview, |p| format!("{p}\n"));
     }
-    let mut p = open(project)?;
+    let mut p = open_for_writing(project)?;
     let opts = ImportOptions {
         strict: args.strict,
         allow_new_items: args.allow_new_items,
         ..ImportOptions::default()
     };
-    let report = p.import(&args.path, &read, &opts, &ctx.progress, &ctx.cancel)?;
+    let report = match p.import(&args.path, &read, &opts, &ctx.progress, &ctx.cancel) {
+        Ok(report) => report,
+        Err(e) => {
+            ctx.progress.abandon_stage();
+            if matches!(e, shoplab_engine::Error::Cancelled) {
+                return Err(cancelled_import(&p, project, args));
+            }
+            return Err(e.into());
+        }
+    };
     ctx.progress.finish_stage();
     ctx.emit(&report, |r| {
         let mut s = if r.already_imported {
@@ -137,7 +154,7 @@ pub fn import(ctx: &Ctx, project: &Path, args: &ImportArgs) -> Result<()> {
             )
         } else {
             format!(
-                "Imported {}: {} rows accepted, {} rejected ({} items, {} users, {} events, {} judgments) in {:.2} s{}.\n",
+                "Imported {}: {} rows accepted, {} rejected ({} items, {} users, {} events, {} judgments){} in {:.2} s{}.\n",
                 args.path.display(),
                 r.accepted,
                 r.rejected,
@@ -145,6 +162,14 @@ pub fn import(ctx: &Ctx, project: &Path, args: &ImportArgs) -> Result<()> {
                 r.users,
                 r.events,
                 r.judgments,
+                if r.duplicates > 0 {
+                    format!(
+                        "; {} duplicates of stored events skipped (rows earlier imports already stored)",
+                        r.duplicates
+                    )
+                } else {
+                    String::new()
+                },
                 r.elapsed_s,
                 r.resumed_from
                     .map(|n| format!(", resumed after {n} rows"))
@@ -159,13 +184,38 @@ pub fn import(ctx: &Ctx, project: &Path, args: &ImportArgs) -> Result<()> {
         }
         s
     })?;
-    if !report.already_imported && report.accepted == 0 {
+    if !report.already_imported && report.accepted == 0 && report.duplicates == 0 {
         bail!(
             "nothing could be imported from {}: every row was rejected (see the reasons above)",
             args.path.display()
         );
     }
     Ok(())
+}
+
+/// The error for an import cancelled with Ctrl-C: what is stored and the
+/// command that resumes it.
+fn cancelled_import(p: &Project, project: &Path, args: &ImportArgs) -> anyhow::Error {
+    let stored = p
+        .store()
+        .imports()
+        .ok()
+        .and_then(|log| log.into_iter().rev().find(|i| i.file == args.path))
+        .map_or(0, |i| i.records_consumed);
+    let mut command = format!(
+        "shoplab -p {} import {}",
+        project.display(),
+        args.path.display()
+    );
+    let original: Vec<String> = std::env::args().skip(1).collect();
+    if original.iter().any(|a| a.starts_with("--")) {
+        // Options change what is read; the user's own command line resumes.
+        command = format!("shoplab {}", original.join(" "));
+    }
+    anyhow::Error::new(shoplab_engine::Error::Cancelled).context(format!(
+        "Import of {} cancelled: the first {stored} rows are stored, the rest is not (`shoplab imports` lists it as cancelled).\nTo resume where it stopped, run the same command again: {command}",
+        args.path.display()
+    ))
 }
 
 /// Imports files of a folder (the generated synthetic layout) with default
@@ -227,7 +277,7 @@ pub fn imports(ctx: &Ctx, project: &Path, rejected: usize) -> Result<()> {
     })
 }
 
-/// `shoplab stats`
+/// `shoplab stats` (warns about files whose import did not finish)
 pub fn stats(ctx: &Ctx, project: &Path) -> Result<()> {
     let p = open(project)?;
     let stats = p.stats()?;

@@ -32,13 +32,88 @@ fn main() -> ExitCode {
         progress: CliProgress::new(cli.json),
         cancel: CancelToken::new(),
     };
+    // The desktop app handles its own quitting; commands stop at their next
+    // safe point on Ctrl-C.
+    if !matches!(cli.command, None | Some(Command::Gui(_))) {
+        cancel_on_ctrl_c(&ctx.cancel);
+    }
     match dispatch(&ctx, &cli) {
         Ok(()) => ExitCode::SUCCESS,
+        Err(e) if is_cancelled(&e) => {
+            eprintln!("{e}");
+            ExitCode::from(EXIT_INTERRUPTED)
+        }
         Err(e) => {
-            eprintln!("error: {e:#}");
+            eprintln!("error: {}", error_text(&e));
             ExitCode::FAILURE
         }
     }
+}
+
+/// Exit status after Ctrl-C (128 + SIGINT, as shells report it).
+const EXIT_INTERRUPTED: u8 = 130;
+
+/// The first Ctrl-C cancels `token` (work stops cleanly at its next chunk);
+/// a second one exits at once, which is as safe as a kill: every import
+/// chunk is a transaction and an unfinished import resumes.
+fn cancel_on_ctrl_c(token: &CancelToken) {
+    use signal_hook::consts::SIGINT;
+    use signal_hook::iterator::Signals;
+    let token = token.clone();
+    // Registered on the watching thread, so that if the thread cannot start
+    // Ctrl-C keeps its default effect instead of being swallowed.
+    let watcher = std::thread::Builder::new()
+        .name("ctrl-c".into())
+        .spawn(move || {
+            let mut signals = match Signals::new([SIGINT]) {
+                Ok(s) => s,
+                Err(e) => {
+                    tracing::warn!(error = %e, "cannot catch Ctrl-C; it ends the program at once");
+                    return;
+                }
+            };
+            for _ in signals.forever() {
+                if token.is_cancelled() {
+                    eprintln!("\nStopped at once; an unfinished import resumes when run again.");
+                    std::process::exit(i32::from(EXIT_INTERRUPTED));
+                }
+                token.cancel();
+                eprintln!(
+                    "\nCtrl-C: stopping at the next safe point (press Ctrl-C again to quit at once) ..."
+                );
+            }
+        });
+    if let Err(e) = watcher {
+        tracing::warn!(error = %e, "cannot watch for Ctrl-C; it ends the program at once");
+    }
+}
+
+/// True when the work was cancelled by the user.
+fn is_cancelled(e: &anyhow::Error) -> bool {
+    e.chain().any(|c| {
+        matches!(
+            c.downcast_ref::<shoplab_engine::Error>(),
+            Some(shoplab_engine::Error::Cancelled)
+        )
+    })
+}
+
+/// An error and its causes on one line, leaving out a cause whose text the
+/// line already holds (errors that print their source and also return it
+/// would otherwise show the operating system's words twice).
+fn error_text(e: &anyhow::Error) -> String {
+    let mut text = String::new();
+    for cause in e.chain() {
+        let part = cause.to_string();
+        if text.contains(&part) {
+            continue;
+        }
+        if !text.is_empty() {
+            text.push_str(": ");
+        }
+        text.push_str(&part);
+    }
+    text
 }
 
 fn dispatch(ctx: &Ctx, cli: &Cli) -> anyhow::Result<()> {
@@ -65,5 +140,31 @@ fn dispatch(ctx: &Ctx, cli: &Cli) -> anyhow::Result<()> {
         Command::ExportSplit(a) => commands::export_split(ctx, p, a),
         Command::Demo(a) => demo::run(ctx, &a.dir),
         Command::Bench(a) => bench::run(ctx, a),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn each_cause_is_said_once() {
+        let os = std::io::Error::from(std::io::ErrorKind::NotFound);
+        let shown = os.to_string();
+        let engine = shoplab_engine::Error::io("cannot open", "/x/y.csv", os);
+        let e = anyhow::Error::new(engine).context("cannot import /x/y.csv");
+        let text = error_text(&e);
+        assert_eq!(text.matches(&shown).count(), 1, "{text}");
+        assert!(
+            text.starts_with("cannot import /x/y.csv: cannot open /x/y.csv"),
+            "{text}"
+        );
+    }
+
+    #[test]
+    fn cancellation_is_found_under_context() {
+        let e = anyhow::Error::new(shoplab_engine::Error::Cancelled).context("import cancelled");
+        assert!(is_cancelled(&e));
+        assert!(!is_cancelled(&anyhow::anyhow!("cancelled")));
     }
 }

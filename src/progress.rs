@@ -4,7 +4,7 @@ use std::io::IsTerminal;
 use std::sync::Mutex;
 use std::time::Instant;
 
-use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+use indicatif::{HumanBytes, ProgressBar, ProgressDrawTarget, ProgressStyle};
 use shoplab_datasets::Progress;
 
 /// Reports engine progress on stderr.
@@ -58,10 +58,9 @@ impl CliProgress {
         // A panic while holding the lock only loses a progress line.
         self.state.lock().unwrap_or_else(|p| p.into_inner())
     }
-}
 
-impl Progress for CliProgress {
-    fn stage(&self, name: &str, total: Option<u64>) {
+    /// Starts a stage counting items, or bytes of a source being read.
+    fn start(&self, name: &str, total: Option<u64>, bytes: bool) {
         if self.quiet {
             return;
         }
@@ -79,9 +78,12 @@ impl Progress for CliProgress {
             let bar = match total {
                 Some(t) => {
                     let bar = ProgressBar::with_draw_target(Some(t), ProgressDrawTarget::stderr());
-                    if let Ok(style) = ProgressStyle::with_template(
-                        "{msg:>12} [{bar:30}] {pos}/{len} ({per_sec}, {eta} left)",
-                    ) {
+                    let template = if bytes {
+                        "{msg:>12} [{bar:30}] {bytes}/{total_bytes} read ({bytes_per_sec}, {eta} left)"
+                    } else {
+                        "{msg:>12} [{bar:30}] {pos}/{len} ({per_sec}, {eta} left)"
+                    };
+                    if let Ok(style) = ProgressStyle::with_template(template) {
                         bar.set_style(style.progress_chars("=> "));
                     }
                     bar
@@ -99,10 +101,36 @@ impl Progress for CliProgress {
             s.bar = Some(bar);
         } else {
             match total {
+                Some(t) if bytes => eprintln!("{name}: {} to read", HumanBytes(t)),
                 Some(t) => eprintln!("{name}: {t} to do"),
                 None => eprintln!("{name} ..."),
             }
         }
+    }
+}
+
+impl CliProgress {
+    /// Ends the current stage without calling it done (it stopped on an
+    /// error or a cancel, which the caller reports).
+    pub fn abandon_stage(&self) {
+        if self.quiet {
+            return;
+        }
+        let mut s = self.lock();
+        if let Some(bar) = s.bar.take() {
+            bar.abandon();
+        }
+        s.stage.clear();
+    }
+}
+
+impl Progress for CliProgress {
+    fn stage(&self, name: &str, total: Option<u64>) {
+        self.start(name, total, false);
+    }
+
+    fn stage_bytes(&self, name: &str, total_bytes: Option<u64>) {
+        self.start(name, total_bytes, true);
     }
 
     fn advance(&self, n: u64) {

@@ -12,8 +12,23 @@ fn date(ts: Option<i64>) -> String {
         .map_or_else(|| "-".to_string(), |d| d.format("%Y-%m-%d").to_string())
 }
 
-/// Data health in a few lines.
+/// Data health in a few lines, then a warning per file whose import did not
+/// finish.
 pub fn stats(s: &StoreStats) -> String {
+    let mut text = health(s);
+    for i in &s.unfinished_imports {
+        text.push_str(&format!(
+            "warning: the last import of {} did not finish ({} after {} rows), so the project holds only part of it; run `shoplab import {}` again to resume\n",
+            i.file.display(),
+            i.status.as_str(),
+            i.records_consumed,
+            i.file.display()
+        ));
+    }
+    text
+}
+
+fn health(s: &StoreStats) -> String {
     let kinds: Vec<String> = s
         .events_by_kind
         .iter()
@@ -46,16 +61,21 @@ pub fn stats(s: &StoreStats) -> String {
     )
 }
 
-/// One line of the import log.
+/// One entry of the import log (a second line says why it stopped).
 pub fn import_line(r: &ImportRecord) -> String {
-    format!(
-        "#{} {} [{}] {:?}: {} accepted, {} rejected ({} items, {} users, {} events, {} judgments), started {}",
+    let mut line = format!(
+        "#{} {} [{}] {}: {} accepted, {} rejected{} ({} items, {} users, {} events, {} judgments), started {}",
         r.id,
         r.file.display(),
         r.format,
-        r.status,
+        r.status.as_str(),
         r.accepted,
         r.rejected,
+        if r.duplicates > 0 {
+            format!(", {} duplicates of stored events skipped", r.duplicates)
+        } else {
+            String::new()
+        },
         r.items,
         r.users,
         r.events,
@@ -64,7 +84,11 @@ pub fn import_line(r: &ImportRecord) -> String {
             || "-".to_string(),
             |d| d.format("%Y-%m-%d %H:%M:%S UTC").to_string()
         )
-    )
+    );
+    if let Some(error) = &r.error {
+        line.push_str(&format!("\n    {error}"));
+    }
+    line
 }
 
 /// Search hits as a table, then facets.

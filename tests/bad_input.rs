@@ -24,6 +24,35 @@ fn loaded() -> (tempfile::TempDir, std::path::PathBuf, serde_json::Value) {
     (dir, root, before)
 }
 
+/// Stats without the size of the import log: what the project holds.
+fn data(stats: &serde_json::Value) -> serde_json::Value {
+    let mut s = stats.clone();
+    if let Some(o) = s.as_object_mut() {
+        o.remove("imports");
+    }
+    s
+}
+
+/// The newest entry of the import log.
+fn last_import(root: &std::path::Path) -> serde_json::Value {
+    let log = json(root, &["imports"]);
+    log.as_array().unwrap().last().cloned().unwrap()
+}
+
+/// A file refused as a whole still leaves a failed entry, with the reason, in the log.
+fn assert_refusal_logged(root: &std::path::Path, name: &str, reason: &str) {
+    let entry = last_import(root);
+    assert!(
+        entry["file"].as_str().unwrap().ends_with(name),
+        "no log entry for {name}: {entry}"
+    );
+    assert_eq!(entry["status"], "failed", "{entry}");
+    let error = entry["error"].as_str().unwrap_or_default().to_lowercase();
+    assert!(error.contains(reason), "{entry}");
+    let text = ok(root, &["imports"]);
+    assert!(text.contains(name) && text.contains("failed"), "{text}");
+}
+
 fn import_fails(root: &std::path::Path, file: &std::path::Path, expect: &[&str]) -> String {
     let o = shoplab(root, &["import", file.to_str().unwrap()]);
     let err = stderr(&o);
@@ -48,7 +77,8 @@ fn empty_file() {
     let (dir, root, before) = loaded();
     let f = write(dir.path(), "empty.csv", b"");
     import_fails(&root, &f, &["empty.csv", "empty"]);
-    assert_eq!(stats(&root), before);
+    assert_eq!(data(&stats(&root)), data(&before));
+    assert_refusal_logged(&root, "empty.csv", "empty");
 }
 
 #[test]
@@ -56,7 +86,8 @@ fn header_only() {
     let (dir, root, before) = loaded();
     let f = write(dir.path(), "header.csv", b"item_id,title,price\n");
     import_fails(&root, &f, &["header.csv", "no data rows"]);
-    assert_eq!(stats(&root), before);
+    assert_eq!(data(&stats(&root)), data(&before));
+    assert_refusal_logged(&root, "header.csv", "no data rows");
 }
 
 #[test]
@@ -66,14 +97,17 @@ fn binary_file_renamed_to_csv() {
     bytes.extend((0..4000u32).flat_map(|i| i.to_le_bytes()));
     let f = write(dir.path(), "photo.csv", &bytes);
     import_fails(&root, &f, &["photo.csv", "binary"]);
-    assert_eq!(stats(&root), before);
+    assert_eq!(data(&stats(&root)), data(&before));
+    assert_refusal_logged(&root, "photo.csv", "binary");
 }
 
 #[test]
 fn path_that_does_not_exist() {
     let (dir, root, before) = loaded();
     let missing = dir.path().join("nope.csv");
-    import_fails(&root, &missing, &["nope.csv"]);
+    let err = import_fails(&root, &missing, &["nope.csv"]);
+    // The OS's words once, not once from the error and again from its cause.
+    assert_eq!(err.matches("os error 2").count(), 1, "{err}");
     assert_eq!(stats(&root), before);
 }
 
@@ -159,6 +193,61 @@ fn strict_aborts_and_changes_nothing() {
 }
 
 #[test]
+fn strict_retries_keep_each_attempts_rejects() {
+    let (dir, root, _) = loaded();
+    let f = write(
+        dir.path(),
+        "items.csv",
+        b"item_id,title,price\nP5,Lamp,20\nP6,Kettle,abc\nP7,Pan,9\n",
+    );
+    for _ in 0..3 {
+        let o = shoplab(&root, &["import", f.to_str().unwrap(), "--strict"]);
+        assert!(!o.status.success());
+    }
+    let log = json(&root, &["imports", "--rejected", "100"]);
+    let attempts: Vec<&serde_json::Value> = log
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| e["file"].as_str().unwrap().ends_with("items.csv"))
+        .collect();
+    assert_eq!(attempts.len(), 3, "one log entry per attempt: {log}");
+    for a in &attempts {
+        assert_eq!(a["status"], "failed", "{a}");
+        let rows = a["rejected_rows"].as_array().unwrap();
+        assert_eq!(rows.len(), 1, "each attempt lists its own reject once: {a}");
+        assert_eq!(rows[0]["line"], 3, "{a}");
+        assert!(a["error"].as_str().unwrap().contains("--strict"), "{a}");
+    }
+    // Without --strict the same file goes in, with the bad row kept once.
+    let r = json(&root, &["import", f.to_str().unwrap()]);
+    assert_eq!(
+        (r["accepted"].as_u64(), r["rejected"].as_u64()),
+        (Some(2), Some(1)),
+        "{r}"
+    );
+    let entry = last_import(&root);
+    assert_eq!(entry["status"], "done", "{entry}");
+    let log = json(&root, &["imports", "--rejected", "100"]);
+    let last = log.as_array().unwrap().last().unwrap();
+    assert_eq!(last["rejected_rows"].as_array().unwrap().len(), 1, "{last}");
+}
+
+#[test]
+fn import_progress_names_its_units() {
+    let (dir, root, _) = loaded();
+    let f = write(dir.path(), "items.csv", b"item_id,title\nP5,Lamp\nP6,Pan\n");
+    let o = shoplab(&root, &["import", f.to_str().unwrap()]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let err = stderr(&o);
+    let line = err
+        .lines()
+        .find(|l| l.starts_with("import:"))
+        .unwrap_or_else(|| panic!("no progress line: {err}"));
+    assert!(line.contains(" B ") && line.contains("to read"), "{line}");
+}
+
+#[test]
 fn unparsable_timestamp_and_unknown_items() {
     let (dir, root, before) = loaded();
     let f = write(
@@ -238,37 +327,125 @@ impl Drop for Immutable {
     }
 }
 
+/// Makes `paths` read-only for this process (root ignores permission bits,
+/// so as root the immutable attribute is used); undone on drop. `None` when
+/// this machine cannot (no chattr, or a filesystem without the attribute).
+#[cfg(unix)]
+enum ReadOnly {
+    Immutable(Vec<Immutable>),
+    Modes(Vec<(std::path::PathBuf, u32)>),
+}
+
+#[cfg(unix)]
+impl ReadOnly {
+    fn set(paths: &[&std::path::Path]) -> Option<ReadOnly> {
+        use std::os::unix::fs::PermissionsExt;
+        if is_root() {
+            let guards: Option<Vec<Immutable>> = paths.iter().map(|p| Immutable::set(p)).collect();
+            guards.map(ReadOnly::Immutable)
+        } else {
+            let mut old = Vec::new();
+            for p in paths {
+                let mode = std::fs::metadata(p).unwrap().permissions().mode();
+                let ro = if p.is_dir() { 0o555 } else { 0o444 };
+                std::fs::set_permissions(p, std::fs::Permissions::from_mode(ro)).unwrap();
+                old.push((p.to_path_buf(), mode));
+            }
+            Some(ReadOnly::Modes(old))
+        }
+    }
+}
+
+#[cfg(unix)]
+impl Drop for ReadOnly {
+    fn drop(&mut self) {
+        use std::os::unix::fs::PermissionsExt;
+        if let ReadOnly::Modes(old) = self {
+            for (p, mode) in old.iter().rev() {
+                let _ = std::fs::set_permissions(p, std::fs::Permissions::from_mode(*mode));
+            }
+        }
+    }
+}
+
+/// Writing into a read-only store fails with a clear message; reading works.
 #[cfg(unix)]
 #[test]
 fn read_only_database_is_reported() {
-    use std::os::unix::fs::PermissionsExt;
     let (dir, root, before) = loaded();
     let db = root.join("shop.sqlite");
     let f = write(dir.path(), "x.csv", b"item_id,title\nP9,Thing\n");
-    let o = if is_root() {
-        let Some(_guard) = Immutable::set(&db) else {
-            // No chattr (or a filesystem without the attribute): nothing
-            // can make a file read-only for root here.
-            eprintln!("skipped: cannot make {} immutable", db.display());
-            return;
-        };
-        shoplab(&root, &["import", f.to_str().unwrap()])
-    } else {
-        std::fs::set_permissions(&db, std::fs::Permissions::from_mode(0o444)).unwrap();
-        let o = shoplab(&root, &["import", f.to_str().unwrap()]);
-        std::fs::set_permissions(&db, std::fs::Permissions::from_mode(0o644)).unwrap();
-        o
+    let Some(guard) = ReadOnly::set(&[&db]) else {
+        eprintln!("skipped: cannot make {} read-only", db.display());
+        return;
     };
+    let o = shoplab(&root, &["import", f.to_str().unwrap()]);
     assert!(
         !o.status.success(),
         "import into a read-only store must fail"
     );
     let err = stderr(&o).to_lowercase();
-    assert!(
-        err.contains("read-only") || err.contains("permission"),
-        "{err}"
-    );
+    assert!(err.contains("read-only"), "{err}");
     assert!(!err.contains("panicked"), "{err}");
+    // Viewing needs no write access.
+    assert_eq!(stats(&root), before);
+    drop(guard);
+    assert_eq!(stats(&root), before);
+}
+
+/// A project on a read-only medium (or owned by someone else) can be viewed:
+/// every command that writes nothing works, and one that writes says why not.
+#[cfg(unix)]
+#[test]
+fn read_only_project_can_be_viewed() {
+    let (dir, root, _) = loaded();
+    let run = json(&root, &["train", "popularity"]);
+    let run_id = run[0]["id"].as_str().unwrap().to_string();
+    let before = stats(&root);
+    let db = root.join("shop.sqlite");
+    let f = write(dir.path(), "x.csv", b"item_id,title\nP9,Thing\n");
+    // A project copied to a read-only medium holds its files only: drop the
+    // (empty) journal files that SQLite readers leave in a writable folder,
+    // so that SQLite cannot open the store the usual way.
+    for journal in ["shop.sqlite-wal", "shop.sqlite-shm"] {
+        let p = root.join(journal);
+        if journal.ends_with("wal") && p.exists() {
+            assert_eq!(
+                std::fs::metadata(&p).unwrap().len(),
+                0,
+                "unmerged changes in {journal}"
+            );
+        }
+        let _ = std::fs::remove_file(p);
+    }
+    let Some(guard) = ReadOnly::set(&[&db, &root]) else {
+        eprintln!("skipped: cannot make {} read-only", root.display());
+        return;
+    };
+    assert_eq!(stats(&root), before);
+    let text = ok(&root, &["stats"]);
+    assert!(text.contains("items"), "{text}");
+    let log = json(&root, &["imports"]);
+    assert_eq!(log.as_array().unwrap().len(), 2, "{log}");
+    let runs = json(&root, &["runs"]);
+    assert_eq!(runs[0]["id"], run_id.as_str(), "{runs}");
+    let table = json(&root, &["compare"]);
+    assert_eq!(table["rows"].as_array().unwrap().len(), 1, "{table}");
+    let rec = json(&root, &["recommend", "--user", "U1", "--run", &run_id]);
+    assert_eq!(rec["user"], "U1", "{rec}");
+
+    let o = shoplab(&root, &["import", f.to_str().unwrap()]);
+    assert!(
+        !o.status.success(),
+        "import into a read-only project must fail"
+    );
+    let err = stderr(&o);
+    assert!(err.contains("read-only"), "{err}");
+    assert!(
+        err.contains("stats") && !err.contains("open the project read-only"),
+        "the message names what still works and no mode that does not exist: {err}"
+    );
+    drop(guard);
     assert_eq!(stats(&root), before);
 }
 

@@ -11,6 +11,11 @@ use std::sync::atomic::{AtomicBool, Ordering};
 pub trait Progress: Send + Sync {
     /// A new stage begins (`total` is the number of units, when known).
     fn stage(&self, name: &str, total: Option<u64>);
+    /// A new stage that counts bytes of a source being read (an import);
+    /// by default reported like any other stage.
+    fn stage_bytes(&self, name: &str, total_bytes: Option<u64>) {
+        self.stage(name, total_bytes);
+    }
     /// `n` more units of the current stage are done.
     fn advance(&self, n: u64);
     /// A live metric (e.g. training loss at an epoch).

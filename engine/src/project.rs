@@ -264,10 +264,25 @@ impl Project {
         })
     }
 
-    /// Opens an existing project.
+    /// Opens an existing project to import into (the store is migrated to
+    /// this version's schema when older).
     pub fn open(root: &Path) -> Result<Project> {
         let (paths, settings) = open_layout(root)?;
         let store = Store::open(&paths.store())?;
+        Ok(Project {
+            paths,
+            settings,
+            store,
+        })
+    }
+
+    /// Opens an existing project without writing to its store (no migration,
+    /// no journal files where they cannot be made): for everything but
+    /// imports, and on read-only media or another user's folder. Runs,
+    /// indexes and reports are still written as files where asked for.
+    pub fn open_read_only(root: &Path) -> Result<Project> {
+        let (paths, settings) = open_layout(root)?;
+        let store = Store::open_read_only(&paths.store())?;
         Ok(Project {
             paths,
             settings,

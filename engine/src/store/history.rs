@@ -20,7 +20,9 @@ pub enum ImportStatus {
     Running,
     /// Finished; importing the same file again adds nothing.
     Done,
-    /// Stopped by an error; importing the file again resumes it.
+    /// Stopped by an error, or the file was refused as a whole (see
+    /// [`ImportRecord::error`]); importing the file again resumes it when part
+    /// of it was stored, else starts a new attempt.
     Failed,
     /// Cancelled by the user; importing the file again resumes it.
     Cancelled,
@@ -87,10 +89,24 @@ pub struct ImportRecord {
     pub events: u64,
     /// Judgments stored or updated.
     pub judgments: u64,
+    /// Events skipped because earlier imports had stored them (a cumulative
+    /// export imported again).
+    #[serde(default)]
+    pub duplicates: u64,
+    /// Why the import stopped, or why its file was refused as a whole.
+    #[serde(default)]
+    pub error: Option<String>,
 }
 
-/// Columns read by [`import_from_row`], in order.
-pub(super) const IMPORT_COLUMNS: &str = "id, file, format, fingerprint, size, started_at, finished_at, status, records_consumed, accepted, rejected, items, items_updated, users, events, judgments";
+/// Columns read by [`import_from_row`], in order, for a store at schema
+/// `version` (version 1 had no `duplicates` and `error`).
+pub(super) fn import_columns(version: i64) -> &'static str {
+    if version >= 2 {
+        "id, file, format, fingerprint, size, started_at, finished_at, status, records_consumed, accepted, rejected, items, items_updated, users, events, judgments, duplicates, error"
+    } else {
+        "id, file, format, fingerprint, size, started_at, finished_at, status, records_consumed, accepted, rejected, items, items_updated, users, events, judgments, 0, NULL"
+    }
+}
 
 /// Reads an [`ImportRecord`] selected with [`IMPORT_COLUMNS`].
 pub(super) fn import_from_row(r: &Row<'_>) -> rusqlite::Result<ImportRecord> {
@@ -116,6 +132,8 @@ pub(super) fn import_from_row(r: &Row<'_>) -> rusqlite::Result<ImportRecord> {
         users: counts(13)?,
         events: counts(14)?,
         judgments: counts(15)?,
+        duplicates: counts(16)?,
+        error: r.get(17)?,
     })
 }
 
@@ -130,18 +148,45 @@ impl ImportRecord {
             items_updated: self.items_updated,
             users: self.users,
             events: self.events,
+            duplicates: self.duplicates,
             judgments: self.judgments,
         }
+    }
+
+    /// True when the import stopped part-way with some of its file stored.
+    pub fn is_partial(&self) -> bool {
+        self.status != ImportStatus::Done && self.records_consumed > 0
     }
 }
 
 impl Store {
     /// Every import, oldest first.
     pub fn imports(&self) -> Result<Vec<ImportRecord>> {
-        let sql = format!("SELECT {IMPORT_COLUMNS} FROM imports ORDER BY id");
+        self.select_imports("ORDER BY id", [])
+    }
+
+    /// The files whose latest import stopped part-way, leaving only part of
+    /// the file in the store (oldest first). Re-running the import resumes it.
+    pub fn unfinished_imports(&self) -> Result<Vec<ImportRecord>> {
+        let mut partial = self.select_imports(
+            "i WHERE id = (SELECT MAX(id) FROM imports j WHERE j.file = i.file) ORDER BY id",
+            [],
+        )?;
+        partial.retain(ImportRecord::is_partial);
+        Ok(partial)
+    }
+
+    /// Import records selected by the SQL after `FROM imports`, with its
+    /// parameters.
+    pub(super) fn select_imports<P: rusqlite::Params>(
+        &self,
+        rest: &str,
+        params: P,
+    ) -> Result<Vec<ImportRecord>> {
+        let sql = format!("SELECT {} FROM imports {rest}", import_columns(self.schema));
         let run = || -> rusqlite::Result<Vec<ImportRecord>> {
-            let mut stmt = self.conn.prepare(&sql)?;
-            let rows = stmt.query_map([], import_from_row)?;
+            let mut stmt = self.conn.prepare_cached(&sql)?;
+            let rows = stmt.query_map(params, import_from_row)?;
             rows.collect()
         };
         run().map_err(|e| self.err(e))

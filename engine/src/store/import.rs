@@ -4,6 +4,11 @@
 //! Each chunk's transaction also stores how many reader outputs the import
 //! has consumed, so the committed data and the resume point always agree: a
 //! second run of an unfinished import skips exactly those outputs.
+//!
+//! Every attempt has its own entry in the history unless it continues one
+//! that stored part of its file: a file refused as a whole, or a strict
+//! import that stopped, keeps its entry (with the reason and its rejected
+//! row), and the next attempt starts a new one.
 
 use std::path::{Path, PathBuf};
 use std::time::Instant;
@@ -13,7 +18,7 @@ use serde::{Deserialize, Serialize};
 use shoplab_datasets::read::ReadOptions;
 use shoplab_datasets::{CancelToken, Progress, Record, RowError};
 
-use super::history::{IMPORT_COLUMNS, ImportRecord, ImportStatus, import_from_row};
+use super::history::{ImportRecord, ImportStatus};
 use super::prefetch::Prefetched;
 use super::writer::{Counts, RecordWriter};
 use super::{Store, fingerprint, schema};
@@ -91,6 +96,9 @@ pub struct ImportReport {
     pub events: u64,
     /// Judgments stored or updated.
     pub judgments: u64,
+    /// Events of the file that earlier imports had stored already (the rows
+    /// an export of "all orders to date" shares with yesterday's); skipped.
+    pub duplicates: u64,
     /// The same content was imported before; nothing was added.
     pub already_imported: bool,
     /// An unfinished import was continued after this many reader outputs.
@@ -107,6 +115,8 @@ trait RecordStream: Iterator<Item = Result<Record, RowError>> {
     fn location(&self) -> Option<(PathBuf, u64)>;
     /// Total progress units (bytes for files), when known.
     fn total_units(&self) -> Option<u64>;
+    /// True when progress units are bytes of the source, not records.
+    fn counts_bytes(&self) -> bool;
     /// Progress units done after `consumed` outputs.
     fn units_done(&self, consumed: u64) -> u64;
 }
@@ -128,6 +138,9 @@ impl<I: Iterator<Item = Result<Record, RowError>>> RecordStream for Plain<I> {
     fn total_units(&self) -> Option<u64> {
         None
     }
+    fn counts_bytes(&self) -> bool {
+        false
+    }
     fn units_done(&self, consumed: u64) -> u64 {
         consumed
     }
@@ -139,6 +152,9 @@ impl RecordStream for Prefetched {
     }
     fn total_units(&self) -> Option<u64> {
         Some(self.total_bytes())
+    }
+    fn counts_bytes(&self) -> bool {
+        true
     }
     fn units_done(&self, _consumed: u64) -> u64 {
         self.bytes_read()
@@ -190,7 +206,9 @@ impl Store {
     }
 
     /// Reads `path` with the datasets readers and imports it (see
-    /// [`Store::import`]). Progress is in bytes of the source.
+    /// [`Store::import`]). Progress is in bytes of the source. A file the
+    /// readers refuse as a whole (binary, empty, unreadable header) gets a
+    /// failed entry in the history with the reason.
     pub fn import_file(
         &mut self,
         path: &Path,
@@ -199,11 +217,23 @@ impl Store {
         progress: &dyn Progress,
         cancel: &CancelToken,
     ) -> Result<ImportReport> {
-        let records = shoplab_datasets::read::open(path, read)?;
+        let opened = shoplab_datasets::read::open(path, read)
+            .map_err(Error::from)
+            .and_then(|records| {
+                let fingerprint = fingerprint::fingerprint_files(records.files())?;
+                Ok((records, fingerprint))
+            });
+        let (records, fingerprint) = match opened {
+            Ok(opened) => opened,
+            Err(e) => {
+                self.record_refusal(path, read.format.name(), &e);
+                return Err(e);
+            }
+        };
         let source = ImportSource {
             path: path.to_path_buf(),
             format: records.format().name().to_string(),
-            fingerprint: fingerprint::fingerprint_files(records.files())?,
+            fingerprint,
             size: records.total_bytes(),
         };
         let records = Prefetched::spawn(records)
@@ -232,29 +262,36 @@ impl Store {
             Some(done) if done.status == ImportStatus::Done => {
                 return self.report(done.id, true, None, started);
             }
-            Some(unfinished) => {
+            // Continue an attempt that stored part of the file (or was
+            // killed before its first chunk; it stored nothing either way).
+            Some(unfinished)
+                if unfinished.records_consumed > 0
+                    || unfinished.status == ImportStatus::Running =>
+            {
                 let job = self.resume_job(&unfinished, source, opts)?;
                 (job, Some(unfinished.records_consumed))
             }
-            None => (self.new_job(source, opts)?, None),
+            // Nothing or a refused / stopped attempt that stored nothing:
+            // that attempt keeps its entry and this one gets its own.
+            _ => (self.new_job(source, opts)?, None),
         };
-        progress.stage("import", records.total_units());
-        let mut ordinal = 0u64;
-        while ordinal < job.counts.records_consumed && records.next().is_some() {
-            ordinal += 1;
-        }
-        if ordinal > 0 {
-            progress.advance(records.units_done(ordinal));
+        let total = records.total_units();
+        if records.counts_bytes() {
+            progress.stage_bytes("import", total);
+        } else {
+            progress.stage("import", total);
         }
 
         self.bulk_mode(true).map_err(|e| self.err(e))?;
-        let loaded = self.load(&mut records, &job, ordinal, progress, cancel);
+        let loaded = self.load(&mut records, &job, progress, cancel);
         // Both the bulk settings and the event indexes come back whatever
         // happened, so readers stay fast.
         let restored = self.bulk_mode(false).map_err(|e| self.err(e));
-        progress.finish_stage();
         match loaded {
             Ok(()) => {
+                // Only a stage that ran to its end is finished; the caller
+                // reports one that stopped through the error.
+                progress.finish_stage();
                 restored?;
                 self.report(job.id, false, resumed_from, started)
             }
@@ -267,13 +304,50 @@ impl Store {
 
     /// The newest import of content with this fingerprint.
     fn latest_import(&self, fingerprint: &str) -> Result<Option<ImportRecord>> {
-        let sql = format!(
-            "SELECT {IMPORT_COLUMNS} FROM imports WHERE fingerprint = ? ORDER BY id DESC LIMIT 1"
-        );
-        self.conn
-            .query_row(&sql, [fingerprint], import_from_row)
+        let id: Option<i64> = self
+            .conn
+            .query_row(
+                "SELECT MAX(id) FROM imports WHERE fingerprint = ? AND fingerprint <> ''",
+                [fingerprint],
+                |r| r.get(0),
+            )
             .optional()
-            .map_err(|e| self.err(e))
+            .map_err(|e| self.err(e))?
+            .flatten();
+        match id {
+            None => Ok(None),
+            Some(id) => Ok(self.select_imports("WHERE id = ?", [id])?.pop()),
+        }
+    }
+
+    /// Records a file the readers refused as a whole, so the history shows
+    /// the attempt and why. Best effort: the refusal itself is what the user
+    /// must see, so a store that cannot be written only logs a warning.
+    fn record_refusal(&self, path: &Path, format: &str, error: &Error) {
+        if !path.exists() {
+            // Nothing there to refuse: the error names the path.
+            return;
+        }
+        let size = std::fs::metadata(path).map_or(0, |m| m.len());
+        let fingerprint = if path.is_file() {
+            fingerprint::fingerprint_file(path).unwrap_or_default()
+        } else {
+            String::new()
+        };
+        let at = now();
+        if let Err(e) = self.conn.execute(
+            "INSERT INTO imports (file, format, fingerprint, size, started_at, status, new_items_allowed, error) VALUES (?,?,?,?,?,'failed',0,?)",
+            (
+                path.to_string_lossy(),
+                format,
+                fingerprint,
+                sql_int(size),
+                at,
+                error.to_string(),
+            ),
+        ) {
+            tracing::warn!(file = %path.display(), error = %e, "cannot record the refused file in the import history");
+        }
     }
 
     /// Starts a new import in the history.
@@ -316,8 +390,15 @@ impl Store {
     ) -> Result<Job<'a>> {
         let run = || -> rusqlite::Result<bool> {
             self.conn.execute(
-                "UPDATE imports SET status = 'running', file = ?, finished_at = NULL WHERE id = ?",
-                (source.path.to_string_lossy(), earlier.id),
+                "UPDATE imports SET status = 'running', file = ?, format = ?, error = NULL, finished_at = NULL WHERE id = ?",
+                (source.path.to_string_lossy(), &source.format, earlier.id),
+            )?;
+            // Rows rejected by an attempt that committed nothing after them
+            // (a strict stop keeps its row outside any chunk) belong to that
+            // attempt: the committed ones come first and number `rejected`.
+            self.conn.execute(
+                "DELETE FROM rejected_rows WHERE rowid IN (SELECT rowid FROM rejected_rows WHERE import_id = ?1 ORDER BY rowid LIMIT -1 OFFSET ?2)",
+                (earlier.id, sql_int(earlier.rejected)),
             )?;
             self.conn.query_row(
                 "SELECT new_items_allowed FROM imports WHERE id = ?",
@@ -335,13 +416,13 @@ impl Store {
         })
     }
 
-    /// Writes the remaining outputs chunk by chunk. A strict import is one
-    /// transaction, so its first rejection rolls all of it back.
+    /// Skips the outputs an earlier run committed, then writes the rest
+    /// chunk by chunk. A strict import is one transaction, so its first
+    /// rejection rolls all of it back.
     fn load<S: RecordStream>(
         &self,
         records: &mut S,
         job: &Job<'_>,
-        mut ordinal: u64,
         progress: &dyn Progress,
         cancel: &CancelToken,
     ) -> std::result::Result<(), Stop> {
@@ -359,7 +440,21 @@ impl Store {
                 job.new_items_allowed,
                 job.counts,
             )?;
+            let mut ordinal = 0u64;
+            while ordinal < job.counts.records_consumed {
+                if ordinal % job.opts.chunk_rows as u64 == 0 && cancel.is_cancelled() {
+                    return Err(Stop::Cancelled);
+                }
+                let Some(output) = records.next() else {
+                    break;
+                };
+                writer.replay(&output)?;
+                ordinal += 1;
+            }
             let mut units = records.units_done(ordinal);
+            if units > 0 {
+                progress.advance(units);
+            }
             loop {
                 if cancel.is_cancelled() {
                     return Err(Stop::Cancelled);
@@ -409,7 +504,8 @@ impl Store {
         result
     }
 
-    /// Marks an import that stopped early and turns the stop into an error.
+    /// Marks an import that stopped early, with why, and turns the stop into
+    /// an error.
     fn record_stop(&self, job: &Job<'_>, stop: Stop) -> Error {
         let (status, error) = match stop {
             Stop::Cancelled => (ImportStatus::Cancelled, Error::Cancelled),
@@ -440,9 +536,13 @@ impl Store {
                 )
             }
         };
+        let reason = match &error {
+            Error::Cancelled => None,
+            other => Some(other.to_string()),
+        };
         if let Err(e) = self.conn.execute(
-            "UPDATE imports SET status = ? WHERE id = ?",
-            (status.as_str(), job.id),
+            "UPDATE imports SET status = ?, error = ? WHERE id = ?",
+            (status.as_str(), reason, job.id),
         ) {
             tracing::warn!(import = job.id, error = %e, "cannot record why the import stopped");
         }
@@ -471,11 +571,13 @@ impl Store {
         resumed_from: Option<u64>,
         started: Instant,
     ) -> Result<ImportReport> {
-        let sql = format!("SELECT {IMPORT_COLUMNS} FROM imports WHERE id = ?");
         let record = self
-            .conn
-            .query_row(&sql, [id], import_from_row)
-            .map_err(|e| self.err(e))?;
+            .select_imports("WHERE id = ?", [id])?
+            .pop()
+            .ok_or_else(|| Error::Store {
+                path: self.path.clone(),
+                message: format!("import #{id} vanished from the history while it ran"),
+            })?;
         Ok(ImportReport {
             import_id: id,
             file: record.file,
@@ -487,6 +589,7 @@ impl Store {
             users: record.users,
             events: record.events,
             judgments: record.judgments,
+            duplicates: record.duplicates,
             already_imported,
             resumed_from,
             sample_rejections: self.rejected_rows(id, SAMPLE_REJECTIONS)?,
@@ -498,7 +601,7 @@ impl Store {
 /// Stores the running totals of an import in its open chunk.
 fn save_counts(conn: &rusqlite::Connection, id: i64, c: &Counts) -> rusqlite::Result<()> {
     conn.prepare_cached(
-        "UPDATE imports SET records_consumed = ?, accepted = ?, rejected = ?, items = ?, items_updated = ?, users = ?, events = ?, judgments = ? WHERE id = ?",
+        "UPDATE imports SET records_consumed = ?, accepted = ?, rejected = ?, items = ?, items_updated = ?, users = ?, events = ?, judgments = ?, duplicates = ? WHERE id = ?",
     )?
     .execute((
         sql_int(c.records_consumed),
@@ -509,6 +612,7 @@ fn save_counts(conn: &rusqlite::Connection, id: i64, c: &Counts) -> rusqlite::Re
         sql_int(c.users),
         sql_int(c.events),
         sql_int(c.judgments),
+        sql_int(c.duplicates),
         id,
     ))?;
     Ok(())
@@ -609,9 +713,13 @@ mod tests {
         assert_eq!(again.import_id, first.import_id);
         assert_eq!(count(&store, "SELECT COUNT(*) FROM events"), 10);
         assert_eq!(store.imports()?.len(), 1);
-        // Other content is a new import.
-        store.import(ok(events(2)), &source("b"), &opts(4), &NoProgress, &cancel)?;
-        assert_eq!(count(&store, "SELECT COUNT(*) FROM events"), 12);
+        // Other content is a new import (whose events, all stored before,
+        // are skipped as duplicates).
+        let other = store.import(ok(events(2)), &source("b"), &opts(4), &NoProgress, &cancel)?;
+        assert!(!other.already_imported && other.import_id != first.import_id);
+        assert_eq!((other.events, other.duplicates), (0, 2));
+        assert_eq!(count(&store, "SELECT COUNT(*) FROM events"), 10);
+        assert_eq!(store.imports()?.len(), 2);
         Ok(())
     }
 
@@ -829,6 +937,189 @@ mod tests {
         Ok(())
     }
 
+    /// Events `e{t}` by one shopper on one item, at the given times.
+    fn at(times: &[i64]) -> Vec<std::result::Result<Record, RowError>> {
+        times
+            .iter()
+            .map(|&t| Ok(event(t, "u", "i", EventKind::Purchase)))
+            .collect()
+    }
+
+    #[test]
+    fn a_cumulative_export_adds_only_its_new_events() -> Result<()> {
+        let (_dir, mut store) = temp_store()?;
+        let cancel = CancelToken::new();
+        // Time 1 happens twice for real.
+        let first = store.import(
+            at(&[0, 1, 1, 2]).into_iter(),
+            &source("monday"),
+            &opts(2),
+            &NoProgress,
+            &cancel,
+        )?;
+        assert_eq!((first.events, first.duplicates), (4, 0));
+        // Everything to date (another order) plus a third time-1 row and time 3.
+        let second = store.import(
+            at(&[2, 1, 0, 1, 1, 3]).into_iter(),
+            &source("tuesday"),
+            &opts(2),
+            &NoProgress,
+            &cancel,
+        )?;
+        assert_eq!(
+            (second.accepted, second.events, second.duplicates),
+            (2, 2, 4)
+        );
+        assert_eq!(count(&store, "SELECT COUNT(*) FROM events"), 6);
+        assert_eq!(count(&store, "SELECT COUNT(*) FROM events WHERE ts = 1"), 3);
+        assert_eq!(store.imports()?[1].duplicates, 4);
+        // Any difference in content is a different event.
+        let mut other = event(0, "u", "i", EventKind::Purchase);
+        if let Record::Event(e) = &mut other {
+            e.value = Some(2.0);
+        }
+        let third = store.import(
+            ok(vec![other, event(0, "u", "i", EventKind::View)]),
+            &source("wednesday"),
+            &opts(2),
+            &NoProgress,
+            &cancel,
+        )?;
+        assert_eq!((third.events, third.duplicates), (2, 0));
+        Ok(())
+    }
+
+    #[test]
+    fn a_resumed_import_matches_each_stored_copy_once() -> Result<()> {
+        let (_dir, mut store) = temp_store()?;
+        store.import(
+            at(&[0, 1, 1, 2]).into_iter(),
+            &source("a"),
+            &opts(2),
+            &NoProgress,
+            &CancelToken::new(),
+        )?;
+        // Time 1 three times: one more than stored.
+        let b = || at(&[1, 0, 1, 1, 2, 3]).into_iter();
+        let token = CancelToken::new();
+        let stopper = CancelAfter {
+            token: token.clone(),
+            after: 1,
+            chunks: AtomicU64::new(0),
+        };
+        let stopped = store.import(b(), &source("b"), &opts(2), &stopper, &token);
+        assert!(matches!(stopped, Err(Error::Cancelled)));
+        assert_eq!(store.imports()?[1].duplicates, 2);
+        let report = store.import(
+            b(),
+            &source("b"),
+            &opts(2),
+            &NoProgress,
+            &CancelToken::new(),
+        )?;
+        assert_eq!(report.resumed_from, Some(2));
+        assert_eq!((report.events, report.duplicates), (2, 4));
+        assert_eq!(count(&store, "SELECT COUNT(*) FROM events"), 6);
+        assert_eq!(count(&store, "SELECT COUNT(*) FROM events WHERE ts = 1"), 3);
+        Ok(())
+    }
+
+    #[test]
+    fn each_strict_attempt_keeps_its_own_reject() -> Result<()> {
+        let (_dir, mut store) = temp_store()?;
+        let strict = ImportOptions {
+            strict: true,
+            chunk_rows: 2,
+            ..ImportOptions::default()
+        };
+        let outputs = || {
+            let mut v = at(&[0, 1, 2]);
+            v.push(Err(bad_row(5)));
+            v.into_iter()
+        };
+        for _ in 0..2 {
+            let r = store.import(
+                outputs(),
+                &source("s"),
+                &strict,
+                &NoProgress,
+                &CancelToken::new(),
+            );
+            assert!(r.is_err());
+        }
+        let history = store.imports()?;
+        assert_eq!(history.len(), 2, "one entry per attempt");
+        for h in &history {
+            assert_eq!(h.status, ImportStatus::Failed);
+            assert!(h.error.as_deref().unwrap_or_default().contains("--strict"));
+            assert_eq!(store.rejected_rows(h.id, 10)?, vec![bad_row(5)]);
+        }
+        // A later import of the same file without --strict is a third attempt.
+        let report = store.import(
+            outputs(),
+            &source("s"),
+            &opts(2),
+            &NoProgress,
+            &CancelToken::new(),
+        )?;
+        assert_eq!((report.events, report.rejected), (3, 1));
+        assert_eq!(store.rejected_rows(report.import_id, 10)?.len(), 1);
+        assert_eq!(store.imports()?.len(), 3);
+        Ok(())
+    }
+
+    #[test]
+    fn a_resume_drops_the_rejects_of_an_attempt_that_committed_nothing() -> Result<()> {
+        let (_dir, mut store) = temp_store()?;
+        let outputs = || {
+            let mut v = at(&[0]);
+            v.push(Err(bad_row(2)));
+            v.extend(at(&[1, 2]));
+            v.push(Err(bad_row(5)));
+            v.into_iter()
+        };
+        let token = CancelToken::new();
+        let stopper = CancelAfter {
+            token: token.clone(),
+            after: 1,
+            chunks: AtomicU64::new(0),
+        };
+        assert!(
+            store
+                .import(outputs(), &source("f"), &opts(2), &stopper, &token)
+                .is_err()
+        );
+        let strict = ImportOptions {
+            strict: true,
+            chunk_rows: 2,
+            ..ImportOptions::default()
+        };
+        for _ in 0..2 {
+            let r = store.import(
+                outputs(),
+                &source("f"),
+                &strict,
+                &NoProgress,
+                &CancelToken::new(),
+            );
+            assert!(r.is_err());
+        }
+        let report = store.import(
+            outputs(),
+            &source("f"),
+            &opts(2),
+            &NoProgress,
+            &CancelToken::new(),
+        )?;
+        assert_eq!((report.events, report.rejected), (3, 2));
+        assert_eq!(
+            store.rejected_rows(report.import_id, 10)?,
+            vec![bad_row(2), bad_row(5)]
+        );
+        assert_eq!(store.imports()?.len(), 1);
+        Ok(())
+    }
+
     #[test]
     fn zero_chunk_rows_is_refused() -> Result<()> {
         let (_dir, mut store) = temp_store()?;
@@ -887,6 +1178,42 @@ mod file_tests {
         let again = store.import_file(&events, &read, &opts, &NoProgress, &cancel)?;
         assert!(again.already_imported);
         assert_eq!(store.stats()?.events, 1);
+        Ok(())
+    }
+
+    #[test]
+    fn a_file_refused_as_a_whole_is_in_the_history() -> Result<()> {
+        let (dir, mut store) = temp_store()?;
+        let binary = dir.path().join("photo.csv");
+        let mut bytes = b"\x89PNG\r\n\x1a\n\0\0".to_vec();
+        bytes.extend((0..2000u32).flat_map(|i| i.to_le_bytes()));
+        std::fs::write(&binary, &bytes).map_err(|e| Error::io("cannot write", &binary, e))?;
+        let (read, opts, cancel) = (
+            ReadOptions::default(),
+            ImportOptions::default(),
+            CancelToken::new(),
+        );
+        for attempt in 1..=2 {
+            let err = store.import_file(&binary, &read, &opts, &NoProgress, &cancel);
+            let message = err.err().map(|e| e.to_string()).unwrap_or_default();
+            let history = store.imports()?;
+            assert_eq!(history.len(), attempt);
+            let entry = &history[attempt - 1];
+            assert_eq!(entry.status, ImportStatus::Failed);
+            assert_eq!(entry.file, binary);
+            assert_eq!(entry.error.as_deref(), Some(message.as_str()));
+            assert!(message.contains("binary"), "{message}");
+            assert_eq!(entry.size, bytes.len() as u64);
+        }
+        // A path that does not exist is not a file to log.
+        let missing = dir.path().join("nope.csv");
+        assert!(
+            store
+                .import_file(&missing, &read, &opts, &NoProgress, &cancel)
+                .is_err()
+        );
+        assert_eq!(store.imports()?.len(), 2);
+        assert!(store.unfinished_imports()?.is_empty());
         Ok(())
     }
 }

@@ -10,6 +10,7 @@ mod fingerprint;
 #[cfg(test)]
 mod fixtures;
 mod history;
+mod identity;
 mod import;
 mod judge;
 mod prefetch;
@@ -39,11 +40,17 @@ const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
 /// a dozen, which must all stay cached.
 const STATEMENT_CACHE: usize = 32;
 
+/// What a user can still do with a store they cannot write to.
+const READ_ONLY_ADVICE: &str = "commands that only read the project (stats, imports, runs, compare, search, recommend) still work; to import, make the project folder and its shop.sqlite writable, or copy the project to a writable folder";
+
 /// An open event store.
 #[derive(Debug)]
 pub struct Store {
     conn: Connection,
     path: PathBuf,
+    /// Schema version of the file: the latest for a store opened for writing;
+    /// a read-only store may be older (reads adapt, see `history`).
+    schema: i64,
 }
 
 impl Store {
@@ -61,16 +68,28 @@ impl Store {
                 ),
             ));
         }
-        let mut conn = Connection::open(path).map_err(|e| sql_error(path, e))?;
+        if path.is_file() {
+            check_writable(path)?;
+        }
+        let mut conn = Connection::open(path).map_err(|e| write_error(path, e))?;
+        // SQLite quietly opens a file it may not write read-only.
+        if conn.is_readonly(rusqlite::MAIN_DB).unwrap_or(false) {
+            return Err(read_only_error(path, "the file is read-only"));
+        }
         prepare_for_writing(&mut conn, path)?;
         Ok(Store {
             conn,
             path: path.to_path_buf(),
+            schema: schema::latest_version(),
         })
     }
 
-    /// Opens an existing store without ever writing to it (safe beside a
-    /// running import, and on read-only media).
+    /// Opens an existing store without ever writing to it: no migration, no
+    /// journal mode change. Safe beside a running import (WAL readers see the
+    /// last commit), and it works on read-only media and in folders owned by
+    /// someone else, where SQLite cannot create its `-shm` file: then the
+    /// file is opened as immutable, provided no `-wal` file holds changes it
+    /// would miss.
     pub fn open_read_only(path: &Path) -> Result<Store> {
         if !path.is_file() {
             return Err(store_error(
@@ -78,28 +97,30 @@ impl Store {
                 "no such file; create the project with `shoplab new` and import data first",
             ));
         }
-        let flags = OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX;
-        let conn = Connection::open_with_flags(path, flags).map_err(|e| sql_error(path, e))?;
-        conn.busy_timeout(BUSY_TIMEOUT)
-            .map_err(|e| sql_error(path, e))?;
-        conn.set_prepared_statement_cache_capacity(STATEMENT_CACHE);
-        let version = schema::version(&conn).map_err(|e| sql_error(path, e))?;
+        let (conn, version) = match open_uri(path, false) {
+            Ok(opened) => opened,
+            Err(first) if !wal_has_changes(path) => {
+                // Nothing in a `-wal` to miss: reading the file as it is is exact.
+                open_uri(path, true).map_err(|_| sql_error(path, first))?
+            }
+            Err(first) if is_access_error(&first) => {
+                return Err(store_error(
+                    path,
+                    "it has changes not yet merged into the file (in its -wal file: another program is writing it, or it was not closed cleanly) and its folder is read-only for you, so they cannot be read safely; open the project once where it is writable (or ask its owner to), then try again",
+                ));
+            }
+            Err(first) => return Err(sql_error(path, first)),
+        };
         match check_version(path, version)? {
-            v if v == schema::latest_version() => Ok(Store {
-                conn,
-                path: path.to_path_buf(),
-            }),
             0 => Err(store_error(
                 path,
                 "the file is empty, not an event store; open the project for writing once to create it",
             )),
-            v => Err(store_error(
-                path,
-                format!(
-                    "the store has schema version {v} and needs upgrading to {}; open it once for writing (any `shoplab` command that imports) first",
-                    schema::latest_version()
-                ),
-            )),
+            v => Ok(Store {
+                conn,
+                path: path.to_path_buf(),
+                schema: v,
+            }),
         }
     }
 
@@ -114,9 +135,110 @@ impl Store {
     }
 }
 
+/// Opens `path` read-only through a SQLite URI (`immutable` when nothing can
+/// change it) and reads its schema version, which is where a read-only open
+/// that cannot work fails.
+fn open_uri(path: &Path, immutable: bool) -> rusqlite::Result<(Connection, schema::Version)> {
+    let uri = format!(
+        "file:{}?mode=ro{}",
+        uri_path(path),
+        if immutable { "&immutable=1" } else { "" }
+    );
+    let flags = OpenFlags::SQLITE_OPEN_READ_ONLY
+        | OpenFlags::SQLITE_OPEN_URI
+        | OpenFlags::SQLITE_OPEN_NO_MUTEX;
+    let conn = Connection::open_with_flags(uri, flags)?;
+    conn.busy_timeout(BUSY_TIMEOUT)?;
+    conn.set_prepared_statement_cache_capacity(STATEMENT_CACHE);
+    let version = schema::version(&conn)?;
+    Ok((conn, version))
+}
+
+/// A path as the path part of a `file:` URI: bytes other than unreserved
+/// characters and `/` percent-encoded (so `?`, `#`, `%` and spaces survive).
+fn uri_path(path: &Path) -> String {
+    let text = path.to_string_lossy();
+    let text = if cfg!(windows) {
+        format!("/{}", text.replace('\\', "/"))
+    } else {
+        text.into_owned()
+    };
+    let mut out = String::with_capacity(text.len());
+    for b in text.bytes() {
+        if b.is_ascii_alphanumeric() || b"/-._~".contains(&b) {
+            out.push(char::from(b));
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
+}
+
+/// True when the store's `-wal` file exists and is not empty.
+fn wal_has_changes(path: &Path) -> bool {
+    let mut wal = path.as_os_str().to_owned();
+    wal.push("-wal");
+    std::fs::metadata(Path::new(&wal)).is_ok_and(|m| m.len() > 0)
+}
+
+/// True for SQLite errors that mean "may not open or write here".
+fn is_access_error(e: &rusqlite::Error) -> bool {
+    matches!(
+        e.sqlite_error_code(),
+        Some(ErrorCode::CannotOpen | ErrorCode::ReadOnly | ErrorCode::PermissionDenied)
+    )
+}
+
+/// Fails with the read-only advice when the store file cannot be opened for
+/// writing (read-only medium, immutable file, another user's file).
+fn check_writable(path: &Path) -> Result<()> {
+    use std::io::ErrorKind;
+    match std::fs::OpenOptions::new()
+        .read(true)
+        .write(true)
+        .open(path)
+    {
+        Ok(_) => Ok(()),
+        Err(e)
+            if matches!(
+                e.kind(),
+                ErrorKind::PermissionDenied | ErrorKind::ReadOnlyFilesystem
+            ) =>
+        {
+            Err(read_only_error(
+                path,
+                &format!("the file is read-only ({e})"),
+            ))
+        }
+        // Anything else SQLite reports in its own words.
+        Err(_) => Ok(()),
+    }
+}
+
+/// An error for a store that must be written but cannot be.
+fn read_only_error(path: &Path, why: &str) -> Error {
+    store_error(
+        path,
+        format!("cannot write to it: {why}. The project is read-only here; {READ_ONLY_ADVICE}"),
+    )
+}
+
+/// Like [`sql_error`], for opening a store to write to: a file that cannot
+/// be opened there is most often in a read-only folder.
+fn write_error(path: &Path, e: rusqlite::Error) -> Error {
+    if is_access_error(&e) && path.is_file() {
+        read_only_error(
+            path,
+            "SQLite cannot open it for writing (is its folder read-only, or owned by another user?)",
+        )
+    } else {
+        sql_error(path, e)
+    }
+}
+
 /// Sets the connection up for writing: WAL, schema migrated, indexes present.
 fn prepare_for_writing(conn: &mut Connection, path: &Path) -> Result<()> {
-    let sql = |e| sql_error(path, e);
+    let sql = |e| write_error(path, e);
     conn.busy_timeout(BUSY_TIMEOUT).map_err(sql)?;
     conn.set_prepared_statement_cache_capacity(STATEMENT_CACHE);
     conn.pragma_update(None, "temp_store", "MEMORY")
@@ -172,12 +294,10 @@ fn sql_error(path: &Path, e: rusqlite::Error) -> Error {
             "another program has it open and is writing to it (another ShopLab window, import or storefront?); close that program or wait for it to finish, then try again".to_string()
         }
         Some(ErrorCode::ReadOnly) => {
-            "the file or its folder is read-only; make it writable, or open the project read-only"
-                .to_string()
+            format!("cannot write to it: the file or its folder is read-only; {READ_ONLY_ADVICE}")
         }
         Some(ErrorCode::CannotOpen | ErrorCode::PermissionDenied) => {
-            "cannot open the file; check that it and its folder exist and are readable and writable"
-                .to_string()
+            "cannot open the file; check that it and its folder exist and are readable".to_string()
         }
         Some(ErrorCode::NotADatabase) => {
             "it is not a SQLite file (not a ShopLab event store); pick the project's shop.sqlite"
@@ -246,6 +366,65 @@ mod tests {
         let missing = dir.path().join("no-such-folder").join("shop.sqlite");
         assert!(message(Store::open(&missing)).contains("does not exist"));
         Ok(())
+    }
+
+    #[test]
+    fn reading_writes_nothing_and_odd_paths_work() -> Result<()> {
+        let dir = tempfile::tempdir().map_err(|e| Error::io("tempdir", "/tmp", e))?;
+        let folder = dir.path().join("a shop #1 ?x=%20");
+        std::fs::create_dir(&folder).map_err(|e| Error::io("mkdir", &folder, e))?;
+        let path = folder.join("shop.sqlite");
+        drop(Store::open(&path)?);
+        let ro = Store::open_read_only(&path)?;
+        assert!(ro.conn.is_readonly(rusqlite::MAIN_DB).unwrap_or(false));
+        assert!(ro.imports()?.is_empty());
+        assert_eq!(ro.schema, schema::latest_version());
+        Ok(())
+    }
+
+    #[test]
+    fn an_older_store_is_read_as_it_is_and_upgraded_only_for_writing() -> Result<()> {
+        let dir = tempfile::tempdir().map_err(|e| Error::io("tempdir", "/tmp", e))?;
+        let path = dir.path().join("shop.sqlite");
+        drop(Store::open(&path)?);
+        // Bring the file back to a version-1 store with one import.
+        let conn = Connection::open(&path).map_err(|e| sql_error(&path, e))?;
+        conn.execute_batch(
+            "ALTER TABLE imports DROP COLUMN duplicates; ALTER TABLE imports DROP COLUMN error; PRAGMA user_version = 1;
+             INSERT INTO imports (file, format, fingerprint, size, started_at, status, new_items_allowed, events, records_consumed) VALUES ('e.csv', 'events', 'x', 1, 0, 'cancelled', 0, 5, 5);",
+        )
+        .map_err(|e| sql_error(&path, e))?;
+        drop(conn);
+        let ro = Store::open_read_only(&path)?;
+        assert_eq!(ro.schema, 1);
+        let log = ro.imports()?;
+        assert_eq!(
+            (log[0].events, log[0].duplicates, log[0].error.clone()),
+            (5, 0, None)
+        );
+        assert_eq!(ro.stats()?.unfinished_imports.len(), 1);
+        drop(ro);
+        let version = |p: &Path| -> Result<i64> {
+            Connection::open(p)
+                .and_then(|c| c.pragma_query_value(None, "user_version", |r| r.get(0)))
+                .map_err(|e| sql_error(p, e))
+        };
+        assert_eq!(version(&path)?, 1, "reading did not migrate");
+        drop(Store::open(&path)?);
+        assert_eq!(version(&path)?, schema::latest_version());
+        Ok(())
+    }
+
+    #[test]
+    fn uri_paths_escape_what_sqlite_would_read_as_syntax() {
+        assert_eq!(
+            uri_path(Path::new("/a b/c?d#e%f.sqlite")),
+            "/a%20b/c%3Fd%23e%25f.sqlite"
+        );
+        assert_eq!(
+            uri_path(Path::new("/x/商店.sqlite")).matches('%').count(),
+            6
+        );
     }
 
     #[test]

@@ -82,6 +82,14 @@ const MIGRATIONS: &[&str] = &[
     );
     CREATE INDEX rejected_rows_by_import ON rejected_rows (import_id);
     "#,
+    // Version 2. `duplicates`: events of the file already stored by earlier
+    // imports (cumulative exports), skipped. `error`: why an import stopped or
+    // why its file was refused as a whole. Both read as 0 / NULL from a
+    // version-1 store opened read-only (see `history::import_columns`).
+    r#"
+    ALTER TABLE imports ADD COLUMN duplicates INTEGER NOT NULL DEFAULT 0;
+    ALTER TABLE imports ADD COLUMN error TEXT;
+    "#,
 ];
 
 /// Indexes on `events`. Imports drop them and build them again at the end,
@@ -153,6 +161,27 @@ mod tests {
         migrate(&mut conn, latest_version())?;
         let n: i64 = conn.query_row("SELECT COUNT(*) FROM events", [], |r| r.get(0))?;
         assert_eq!(n, 0);
+        Ok(())
+    }
+
+    #[test]
+    fn a_version_1_store_keeps_its_imports() -> rusqlite::Result<()> {
+        let mut conn = Connection::open_in_memory()?;
+        let tx = conn.transaction()?;
+        tx.execute_batch(MIGRATIONS[0])?;
+        tx.pragma_update(None, "user_version", 1)?;
+        tx.execute(
+            "INSERT INTO imports (file, format, fingerprint, size, started_at, status, new_items_allowed, events) VALUES ('e.csv', 'events', 'x', 1, 0, 'done', 0, 5)",
+            [],
+        )?;
+        tx.commit()?;
+        migrate(&mut conn, 1)?;
+        assert_eq!(version(&conn)?, Version::At(latest_version()));
+        let row: (i64, i64, Option<String>) =
+            conn.query_row("SELECT events, duplicates, error FROM imports", [], |r| {
+                Ok((r.get(0)?, r.get(1)?, r.get(2)?))
+            })?;
+        assert_eq!(row, (5, 0, None));
         Ok(())
     }
 

@@ -6,8 +6,8 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 use shoplab_datasets::EventKind;
 
-use super::Store;
 use super::read::kind_at;
+use super::{ImportRecord, Store};
 use crate::error::Result;
 
 /// Users or items with fewer item events than this count as cold.
@@ -64,12 +64,19 @@ pub struct StoreStats {
     pub imports: u64,
     /// Rows rejected over all imports.
     pub rejected_rows: u64,
+    /// Files whose latest import stopped part-way (cancelled, failed or
+    /// killed), so the store holds only part of them; importing each again
+    /// resumes it.
+    #[serde(default)]
+    pub unfinished_imports: Vec<ImportRecord>,
 }
 
 impl Store {
     /// Computes the store's statistics in one pass over the events.
     pub fn stats(&self) -> Result<StoreStats> {
-        self.compute_stats().map_err(|e| self.err(e))
+        let mut stats = self.compute_stats().map_err(|e| self.err(e))?;
+        stats.unfinished_imports = self.unfinished_imports()?;
+        Ok(stats)
     }
 
     fn compute_stats(&self) -> rusqlite::Result<StoreStats> {

@@ -1,5 +1,6 @@
 //! Writes records into the open import transaction: resolves the shop's ids
-//! to dense indices and batches event inserts.
+//! to dense indices, skips events stored before (see `identity`) and batches
+//! event inserts.
 //!
 //! Id maps live in memory for the whole import (loaded from the store at its
 //! start), because a SQL lookup per event would cost more than the insert.
@@ -11,6 +12,8 @@ use std::path::PathBuf;
 use foldhash::HashMap;
 use rusqlite::Connection;
 use shoplab_datasets::{Event, Item, Judgment, Record, RowError, User};
+
+use super::identity::{EventContent, StoredEvents};
 
 /// Events per multi-row `INSERT`: one statement per 32 rows cuts the
 /// per-statement overhead, which dominates single-row inserts.
@@ -39,8 +42,20 @@ pub(super) struct Counts {
     pub users: u64,
     /// Events stored.
     pub events: u64,
+    /// Events skipped because earlier imports stored them already.
+    pub duplicates: u64,
     /// Judgments stored or updated.
     pub judgments: u64,
+}
+
+/// What became of one record.
+enum Outcome {
+    /// Stored (or updated).
+    Stored,
+    /// An event stored before by another import; skipped.
+    Duplicate,
+    /// Refused by the store, with the reason.
+    Refused(String),
 }
 
 /// One event with its ids resolved, waiting for its batch.
@@ -71,6 +86,10 @@ pub(super) struct RecordWriter<'c> {
     /// Users first seen in events, written at the end of the chunk.
     new_users: Vec<(String, u32)>,
     user_batch_sql: String,
+    /// Events of other imports not yet matched; loaded at the first event.
+    stored: Option<StoredEvents>,
+    /// Scratch space for event keys.
+    key_buf: Vec<u8>,
     /// Running totals of the import.
     pub counts: Counts,
 }
@@ -104,6 +123,8 @@ impl<'c> RecordWriter<'c> {
                 "INSERT INTO users (idx, ext_id) VALUES {}",
                 ["(?,?)"; USER_BATCH].join(",")
             ),
+            stored: None,
+            key_buf: Vec::with_capacity(64),
             counts,
         })
     }
@@ -126,23 +147,81 @@ impl<'c> RecordWriter<'c> {
                 return Ok(Some(row));
             }
         };
-        let refusal = match &mut record {
-            Record::Item(item) => self.item(item).map(|()| None)?,
+        let outcome = match &mut record {
+            Record::Item(item) => self.item(item).map(|()| Outcome::Stored)?,
             Record::User(user) => self.user(user)?,
             Record::Event(event) => self.event(event)?,
             Record::Judgment(judgment) => self.judgment(judgment)?,
         };
-        match refusal {
-            None => {
+        match outcome {
+            Outcome::Stored => {
                 self.counts.accepted += 1;
                 Ok(None)
             }
-            Some(reason) => {
+            Outcome::Duplicate => {
+                self.counts.duplicates += 1;
+                Ok(None)
+            }
+            Outcome::Refused(reason) => {
                 let row = self.store_rejection(&record, ordinal, position(), reason);
                 self.reject(&row)?;
                 Ok(Some(row))
             }
         }
+    }
+
+    /// Replays an output committed by an earlier run of this import, which a
+    /// resumed import skips: an event that matched a stored copy then matches
+    /// it again, so the copy is not matched twice. Writes nothing.
+    pub fn replay(&mut self, output: &Result<Record, RowError>) -> rusqlite::Result<()> {
+        let Ok(Record::Event(event)) = output else {
+            return Ok(());
+        };
+        // An event whose ids are not all known matched nothing stored.
+        let Some(&user) = self.users.get(event.user.as_str()) else {
+            return Ok(());
+        };
+        let item = match event.item.as_deref() {
+            None => None,
+            Some(id) => match self.items.get(id) {
+                Some(&idx) => Some(idx),
+                None => return Ok(()),
+            },
+        };
+        let query = match event.query.as_deref() {
+            None => None,
+            Some(text) => match self.queries.get(text) {
+                Some(&id) => Some(id),
+                None => return Ok(()),
+            },
+        };
+        let content = EventContent {
+            ts: event.ts,
+            user,
+            item,
+            kind: event.kind.code(),
+            query,
+            value: event.value,
+            position: event.position,
+            session: event.session.as_deref(),
+        };
+        self.is_stored(&content)?;
+        Ok(())
+    }
+
+    /// Whether an event with this content was stored by another import and
+    /// not yet matched; a match uses that stored copy up.
+    fn is_stored(&mut self, content: &EventContent<'_>) -> rusqlite::Result<bool> {
+        let stored = match &mut self.stored {
+            Some(s) => s,
+            None => self
+                .stored
+                .insert(StoredEvents::load(self.conn, self.import_id)?),
+        };
+        if stored.is_empty() {
+            return Ok(false);
+        }
+        Ok(stored.claim(content.key(&mut self.key_buf)))
     }
 
     /// Writes the events still waiting for a full batch.
@@ -252,9 +331,9 @@ impl<'c> RecordWriter<'c> {
     }
 
     /// Inserts a user or replaces the attributes of the stored one.
-    fn user(&mut self, user: &User) -> rusqlite::Result<Option<String>> {
+    fn user(&mut self, user: &User) -> rusqlite::Result<Outcome> {
         if user.id.is_empty() {
-            return Ok(Some("the user id is empty".into()));
+            return Ok(Outcome::Refused("the user id is empty".into()));
         }
         let attributes = to_json(&user.attributes)?;
         match self.users.get(user.id.as_str()) {
@@ -269,21 +348,22 @@ impl<'c> RecordWriter<'c> {
                 self.insert_user(&user.id, &attributes)?;
             }
         }
-        Ok(None)
+        Ok(Outcome::Stored)
     }
 
-    /// Queues an event, creating its user (and query) on first sight. Takes
-    /// the session string out of an accepted event instead of copying it.
-    fn event(&mut self, event: &mut Event) -> rusqlite::Result<Option<String>> {
+    /// Queues an event, creating its user (and query) on first sight, unless
+    /// another import stored it already. Takes the session string out of an
+    /// accepted event instead of copying it.
+    fn event(&mut self, event: &mut Event) -> rusqlite::Result<Outcome> {
         if event.user.is_empty() {
-            return Ok(Some("the user id is empty".into()));
+            return Ok(Outcome::Refused("the user id is empty".into()));
         }
         // The item is checked first so that a refused event creates nothing.
         let item = match event.item.as_deref() {
             None => None,
             Some(id) => match self.item_for(id)? {
                 Ok(idx) => Some(idx),
-                Err(reason) => return Ok(Some(reason)),
+                Err(reason) => return Ok(Outcome::Refused(reason)),
             },
         };
         let user = match self.users.get(event.user.as_str()) {
@@ -300,6 +380,20 @@ impl<'c> RecordWriter<'c> {
             None => None,
             Some(text) => Some(self.query_id(text)?),
         };
+        // A duplicate names only known ids, so it has created nothing above.
+        let content = EventContent {
+            ts: event.ts,
+            user,
+            item,
+            kind: event.kind.code(),
+            query,
+            value: event.value,
+            position: event.position,
+            session: event.session.as_deref(),
+        };
+        if self.is_stored(&content)? {
+            return Ok(Outcome::Duplicate);
+        }
         self.pending.push(EventRow {
             ts: event.ts,
             user,
@@ -314,17 +408,20 @@ impl<'c> RecordWriter<'c> {
             self.write_batch()?;
         }
         self.counts.events += 1;
-        Ok(None)
+        Ok(Outcome::Stored)
     }
 
     /// Stores a judgment; a later grade for the same (query, item) wins.
-    fn judgment(&mut self, judgment: &Judgment) -> rusqlite::Result<Option<String>> {
+    fn judgment(&mut self, judgment: &Judgment) -> rusqlite::Result<Outcome> {
         if !judgment.grade.is_finite() {
-            return Ok(Some(format!("grade {} is not a number", judgment.grade)));
+            return Ok(Outcome::Refused(format!(
+                "grade {} is not a number",
+                judgment.grade
+            )));
         }
         let item = match self.item_for(&judgment.item)? {
             Ok(idx) => idx,
-            Err(reason) => return Ok(Some(reason)),
+            Err(reason) => return Ok(Outcome::Refused(reason)),
         };
         self.conn
             .prepare_cached(
@@ -332,7 +429,7 @@ impl<'c> RecordWriter<'c> {
             )?
             .execute((&judgment.query, item, judgment.grade, self.import_id))?;
         self.counts.judgments += 1;
-        Ok(None)
+        Ok(Outcome::Stored)
     }
 
     /// The index of item `id`, creating a placeholder when allowed; the inner

@@ -222,6 +222,22 @@ fn health(ui: &mut egui::Ui, p: &Snapshot, ctx: &ViewCtx<'_>, out: &mut Vec<Comm
             ))
             .weak(),
         );
+        // A file whose last import stopped part-way is only partly in the
+        // project: say so where the figures are read.
+        for i in &s.unfinished_imports {
+            ui.colored_label(
+                ui.visuals().warn_fg_color,
+                format!(
+                    "{} {} ({}, {} {}). {}",
+                    t("The last import did not finish:"),
+                    i.file.display(),
+                    i.status.as_str(),
+                    count(i.records_consumed),
+                    t("rows stored"),
+                    t("Import the file again to resume it.")
+                ),
+            );
+        }
         if !p.has_index {
             ui.horizontal(|ui| {
                 ui.colored_label(ui.visuals().warn_fg_color, t("No search index yet."));

@@ -43,9 +43,12 @@ impl CliProgress {
         }
     }
 
-    /// Ends the current stage without a "done in" line (it failed or was
-    /// skipped; the caller says why).
+    /// Ends the current stage without a "done in" line (it failed, was
+    /// skipped or cancelled; the caller says why).
     pub fn abandon_stage(&self) {
+        if self.quiet {
+            return;
+        }
         let mut s = self.lock();
         if let Some(bar) = s.bar.take() {
             bar.finish_and_clear();
@@ -106,21 +109,6 @@ impl CliProgress {
                 None => eprintln!("{name} ..."),
             }
         }
-    }
-}
-
-impl CliProgress {
-    /// Ends the current stage without calling it done (it stopped on an
-    /// error or a cancel, which the caller reports).
-    pub fn abandon_stage(&self) {
-        if self.quiet {
-            return;
-        }
-        let mut s = self.lock();
-        if let Some(bar) = s.bar.take() {
-            bar.abandon();
-        }
-        s.stage.clear();
     }
 }
 

@@ -302,6 +302,12 @@ pub fn protocol_text(r: &RunRecord) -> String {
             }
         ));
     }
+    if s.test_pairs_new_item > 0 {
+        parts.push(format!(
+            "{} test pairs name items without training events",
+            s.test_pairs_new_item
+        ));
+    }
     parts.join("; ")
 }
 

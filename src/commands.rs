@@ -628,7 +628,15 @@ pub fn comparison_text(c: &Comparison) -> String {
     for (ri, row) in c.rows.iter().enumerate() {
         let mut cells = vec![row.name.clone()];
         for (ci, v) in row.values.iter().enumerate() {
-            let mut cell = num(*v);
+            let count = c
+                .columns
+                .get(ci)
+                .and_then(|h| h.parse::<Column>().ok())
+                .is_some_and(|col| col.is_count());
+            let mut cell = match v {
+                Some(x) if count => format!("{x:.0}"),
+                _ => num(*v),
+            };
             if c.rows.len() > 1 && c.best[ci] == Some(ri) {
                 cell.push('*');
             }
@@ -650,6 +658,12 @@ pub fn comparison_text(c: &Comparison) -> String {
         for r in &c.rows {
             s.push_str(&format!("  {}: {}\n", r.name, r.protocol));
         }
+    }
+    for r in c.rows.iter().filter(|r| r.users_no_signal > 0) {
+        s.push_str(&format!(
+            "{}: {} shoppers got equal scores for every item (no signal); their lists are the tie-break's.\n",
+            r.name, r.users_no_signal
+        ));
     }
     s
 }

@@ -93,6 +93,11 @@ impl Column {
         }
     }
 
+    /// Whether the column holds a whole count (shown without decimals).
+    pub fn is_count(&self) -> bool {
+        matches!(self, Column::Users | Column::ColdUsers)
+    }
+
     /// Whether the column describes the data rather than ranks runs (no
     /// best value is marked).
     pub fn informational(&self) -> bool {
@@ -207,6 +212,10 @@ pub struct ComparisonRow {
     /// Share of test pairs already seen in training.
     #[serde(default)]
     pub repeat_share: f64,
+    /// Shoppers in the means whose model scores were all equal (ranked by
+    /// the tie-break alone).
+    #[serde(default)]
+    pub users_no_signal: usize,
 }
 
 /// Builds the table for `runs` and `columns`.
@@ -221,6 +230,7 @@ pub fn compare(runs: &[RunRecord], columns: &[Column]) -> Comparison {
             users_cold: r.summary.users_cold,
             cold_protocol: r.summary.cold_protocol.clone(),
             repeat_share: r.summary.repeat_share,
+            users_no_signal: r.summary.users_no_signal,
         })
         .collect();
     let best = columns
@@ -252,8 +262,9 @@ pub fn compare(runs: &[RunRecord], columns: &[Column]) -> Comparison {
 }
 
 /// One line on how a run was evaluated, e.g. `full ranking; temporal,
-/// test 20%; 88 cold shoppers apart (popularity: ndcg@10 0.0420); ties by
-/// popularity; 12.0% of test pairs seen in training`.
+/// test 20%; 192 cold shoppers apart, not in the means; popularity ndcg@10
+/// 0.4506; ties by popularity; 0.0% of test pairs seen in training`.
+/// Model-specific counts (shoppers without signal) are not part of it.
 pub fn protocol_text(r: &RunRecord) -> String {
     let s = &r.summary;
     let mut parts = vec![s.protocol.clone(), r.spec.split.to_string()];
@@ -277,12 +288,6 @@ pub fn protocol_text(r: &RunRecord) -> String {
     } else {
         parts.push("no cold shoppers".into());
     }
-    if s.users_no_signal > 0 {
-        parts.push(format!(
-            "{} shoppers without signal from the model",
-            s.users_no_signal
-        ));
-    }
     if !s.tie_break.is_empty() {
         parts.push(format!("ties by {}", s.tie_break.replace('_', " ")));
     }
@@ -290,11 +295,17 @@ pub fn protocol_text(r: &RunRecord) -> String {
         parts.push(format!(
             "{:.1}% of test pairs seen in training{}",
             100.0 * s.repeat_share,
-            if r.spec.eval.exclude_train {
+            if r.spec.eval.exclude_train && s.test_pairs_seen_in_train > 0 {
                 " (left out of rankings and test sets)"
             } else {
                 ""
             }
+        ));
+    }
+    if s.test_pairs_new_item > 0 {
+        parts.push(format!(
+            "{} test pairs name items without training events",
+            s.test_pairs_new_item
         ));
     }
     parts.join("; ")
@@ -332,5 +343,36 @@ mod tests {
         assert_eq!(t.best, vec![Some(1), None, Some(0)]);
         assert_eq!(t.rows[0].values[1], None);
         assert!("bogus".parse::<Column>().is_err());
+    }
+
+    #[test]
+    fn data_columns_are_not_ranked_and_the_protocol_names_cold_shoppers() {
+        let mut a = run("a", 0.3, 2.0);
+        a.summary.users_cold = 5;
+        a.summary.cold_protocol = "apart".into();
+        a.summary.cold_scored_by = "popularity".into();
+        a.summary.test_pairs = 10;
+        a.summary.test_pairs_seen_in_train = 4;
+        a.summary.repeat_share = 0.4;
+        let b = run("b", 0.4, 5.0);
+        let cols: Vec<Column> = ["ndcg@10", "cold_users", "repeat_share"]
+            .iter()
+            .map(|c| c.parse().unwrap())
+            .collect();
+        let t = compare(&[a.clone(), b], &cols);
+        assert_eq!(t.best, vec![Some(1), None, None]);
+        assert_eq!(t.rows[0].values[1], Some(5.0));
+        // Runs recorded before cold shoppers were counted have no value.
+        assert_eq!(t.rows[1].values[1], None);
+        assert_eq!(t.rows[0].users_cold, 5);
+        let text = protocol_text(&a);
+        assert!(
+            text.contains("5 cold shoppers apart, not in the means"),
+            "{text}"
+        );
+        assert!(
+            text.contains("40.0% of test pairs seen in training"),
+            "{text}"
+        );
     }
 }

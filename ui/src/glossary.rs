@@ -505,19 +505,37 @@ pub const ENTRIES: &[Entry] = &[
     Entry {
         key: "exclude_train",
         kind: Concept,
-        title: ["Excluding training items", "排除训练物品"],
-        formula: "",
+        title: ["Repeats: excluding training items or not", "复购：是否排除训练物品"],
+        formula: "repeat share = test pairs already in training / test pairs",
         what: [
-            "Items the shopper already had in training are removed from their ranked list.",
-            "从用户的排序列表中移除其在训练集中已交互过的物品。",
+            "By default an item the shopper already had in training is left out of their ranked list and of their test set (the test asks: which new items will they take?). The repeat protocol (--repeat, or untick \"exclude training items\") keeps those items as candidates and counts them as hits: the question becomes \"what will they buy again?\". Every run records the share of test pairs already seen in training.",
+            "默认情况下，用户在训练集中已有的物品会从其排序列表和测试集中剔除（测试的问题是：他们会选择哪些新物品？）。复购协议（--repeat，或取消勾选“排除训练物品”）保留这些物品作为候选并计为命中：问题变成“他们会再买什么？”。每次运行都会记录测试对中已在训练中出现过的比例。",
         ],
         rewards: [
-            "Measuring discovery of new items, the usual goal.",
-            "衡量对新物品的发现能力，这通常是目标。",
+            "Default: discovery of new items. Repeat: buy-again shops such as groceries (Instacart re-orders half of its test pairs).",
+            "默认：发现新物品。复购：生鲜等复购型商店（Instacart 一半的测试对是复购）。",
         ],
         pitfalls: [
-            "Shops with repeat purchases (groceries) need it off, or every model looks bad.",
-            "有大量复购的商店（如生鲜）应关闭此项，否则所有模型看起来都很差。",
+            "Other tools differ: RecBole masks a shopper's history minus the test positives, so on repeat-heavy data it is told which seen items are positives and scores far higher. Compare figures only under the same protocol; check the repeat share first.",
+            "不同工具做法不同：RecBole 屏蔽的是“历史减去测试正样本”，因此在复购多的数据上它等于被告知了哪些已见物品是正样本，分数会高得多。只在相同协议下比较数值；先看复购比例。",
+        ],
+    },
+    Entry {
+        key: "cold_shoppers",
+        kind: Concept,
+        title: ["Cold shoppers in evaluation", "评估中的冷启动用户"],
+        formula: "",
+        what: [
+            "Shoppers with test events but no training events. A model that learns from history has nothing to go on, gives every item the same score, and the tie rule alone would pick their list. By default ShopLab ranks them by a named fallback (popularity) and reports them apart, so a model's means cover only shoppers it could score; --cold fallback puts them in the means, --cold model lets the model rank them.",
+            "有测试事件但没有训练事件的用户。依赖历史的模型对他们毫无依据，所有物品得分相同，列表只能由同分规则决定。默认情况下 ShopLab 用一个明确的后备模型（热门）为他们排序并单独报告，因此模型的均值只覆盖它能打分的用户；--cold fallback 把他们计入均值，--cold model 让模型自己排序。",
+        ],
+        rewards: [
+            "Means that credit a model only for what it learned, and an honest count of shoppers it cannot serve.",
+            "只因模型学到的东西而给它记分的均值，以及它无法服务的用户数量的如实统计。",
+        ],
+        pitfalls: [
+            "A temporal split of a young shop can make most test shoppers cold (192 of 301 on MovieLens 100K): then the model's means rest on few shoppers. Always read the count beside the figure.",
+            "新店铺按时间划分时，大多数测试用户可能都是冷启动用户（MovieLens 100K 上 301 个中有 192 个）：此时模型的均值只基于少数用户。务必同时查看人数。",
         ],
     },
     Entry {
@@ -685,7 +703,7 @@ pub fn entry(key: &str) -> Option<&'static Entry> {
 mod tests {
     use super::*;
 
-    const REQUIRED: [&str; 35] = [
+    const REQUIRED: [&str; 36] = [
         "precision",
         "recall",
         "f1",
@@ -721,6 +739,7 @@ mod tests {
         "confidence_interval",
         "relevance_grades",
         "ties",
+        "cold_shoppers",
     ];
 
     fn has_cjk(s: &str) -> bool {

@@ -57,6 +57,31 @@ fn chinese() -> &'static HashMap<&'static str, &'static str> {
 
 /// English -> 简体中文.
 const ZH: &[(&str, &str)] = &[
+    ("shoppers evaluated", "个用户参与评估"),
+    ("split:", "划分："),
+    ("cold shoppers not counted (a run from an older version)", "未统计冷启动用户（旧版本的运行）"),
+    ("no cold shoppers", "没有冷启动用户"),
+    ("cold shoppers, reported apart from the means", "个冷启动用户，单独报告，不计入均值"),
+    ("cold shoppers, in the means", "个冷启动用户，计入均值"),
+    ("cold shoppers, ranked by the model itself", "个冷启动用户，由模型自己排序"),
+    ("ranked by", "排序方式："),
+    (
+        "shoppers got equal scores for every item (their list is tie order only)",
+        "个用户对所有物品得分相同（其列表只由同分规则决定）",
+    ),
+    (
+        "of test pairs seen in training (repeat protocol: they stay candidates)",
+        "的测试对在训练中出现过（复购协议：它们仍是候选）",
+    ),
+    (
+        "of test pairs seen in training (left out of ranking and test)",
+        "的测试对在训练中出现过（已从排序和测试中剔除）",
+    ),
+    ("of test pairs seen in training", "的测试对在训练中出现过"),
+    ("ties: more popular item first", "同分：更热门的物品在前"),
+    ("ties: catalog order", "同分：按目录顺序"),
+    ("How these runs were evaluated", "这些运行是如何评估的"),
+    ("test pairs seen in training", "训练中出现过的测试对"),
     ("custom boosts", "自定义字段权重"),
     ("Language", "语言"),
     ("relevant", "相关"),

@@ -163,6 +163,16 @@ pub fn ui(ui: &mut egui::Ui, state: &mut CompareState, ctx: &ViewCtx<'_>, out: &
     let (runs, table) = (&cache.runs, &cache.table);
     egui::ScrollArea::vertical().show(ui, |ui| {
         table_ui(ui, state, table, project, ctx, out);
+        egui::CollapsingHeader::new(t("How these runs were evaluated"))
+            .default_open(true)
+            .show(ui, |ui| {
+                for r in runs {
+                    ui.label(
+                        RichText::new(format!("{}: {}", r.name, super::protocol_line(r, ctx)))
+                            .small(),
+                    );
+                }
+            });
         ui.separator();
         ui.horizontal(|ui| {
             let label = ui.label(t("Chart metric"));

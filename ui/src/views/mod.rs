@@ -128,3 +128,59 @@ mod tests {
         assert_eq!(time(0), "1970-01-01 00:00");
     }
 }
+
+/// How a run was evaluated, in one line: shoppers counted, cold shoppers
+/// and what ranked them, the share of test pairs already seen in training,
+/// and the tie rule (the engine's `RunSummary` fields, in the interface language).
+pub fn protocol_line(r: &shoplab_engine::run::RunRecord, ctx: &ViewCtx<'_>) -> String {
+    let t = |s: &'static str| ctx.t(s);
+    let s = &r.summary;
+    let mut parts = vec![
+        format!("{} {}", s.users_evaluated, t("shoppers evaluated")),
+        format!("{} {}", t("split:"), r.spec.split),
+    ];
+    if s.cold_protocol.is_empty() {
+        parts.push(t("cold shoppers not counted (a run from an older version)").into());
+    } else if s.users_cold == 0 {
+        parts.push(t("no cold shoppers").into());
+    } else {
+        let how = match s.cold_protocol.as_str() {
+            "apart" => t("cold shoppers, reported apart from the means"),
+            "fallback" => t("cold shoppers, in the means"),
+            _ => t("cold shoppers, ranked by the model itself"),
+        };
+        let mut part = format!("{} {how}", s.users_cold);
+        if s.cold_protocol != "model" {
+            let fig = s.cold_metrics.iter().find(|m| m.k == 10).or(s.cold_metrics.first());
+            part.push_str(&format!(" ({} {}", t("ranked by"), s.cold_scored_by));
+            if let Some(m) = fig {
+                part.push_str(&format!(", ndcg@{} {}", m.k, value(Some(m.values.ndcg))));
+            }
+            part.push(')');
+        }
+        parts.push(part);
+    }
+    if s.users_no_signal > 0 {
+        parts.push(format!(
+            "{} {}",
+            s.users_no_signal,
+            t("shoppers got equal scores for every item (their list is tie order only)")
+        ));
+    }
+    if s.test_pairs > 0 {
+        let what = if !r.spec.eval.exclude_train {
+            t("of test pairs seen in training (repeat protocol: they stay candidates)")
+        } else if s.test_pairs_seen_in_train > 0 {
+            t("of test pairs seen in training (left out of ranking and test)")
+        } else {
+            t("of test pairs seen in training")
+        };
+        parts.push(format!("{:.1}% {what}", 100.0 * s.repeat_share));
+    }
+    match s.tie_break.as_str() {
+        "popularity" => parts.push(t("ties: more popular item first").into()),
+        "item_index" => parts.push(t("ties: catalog order").into()),
+        _ => {}
+    }
+    parts.join(" · ")
+}

@@ -326,6 +326,15 @@ pub fn ui(ui: &mut egui::Ui, state: &mut TrainState, ctx: &ViewCtx<'_>, out: &mu
                 ui.label("auc");
                 ui.label(value(Some(run.auc)));
                 ui.end_row();
+                ui.label(t("shoppers evaluated"));
+                ui.label(run.summary.users_evaluated.to_string());
+                ui.end_row();
+                ui.label(t("cold shoppers"));
+                ui.label(run.summary.users_cold.to_string());
+                ui.end_row();
+                ui.label(t("test pairs seen in training"));
+                ui.label(format!("{:.1}%", 100.0 * run.summary.repeat_share));
+                ui.end_row();
                 ui.label(t("train time"));
                 ui.label(format!("{:.2} s", run.train_seconds));
                 ui.end_row();
@@ -336,6 +345,7 @@ pub fn ui(ui: &mut egui::Ui, state: &mut TrainState, ctx: &ViewCtx<'_>, out: &mu
             if ui.button(t("Compare with other runs")).clicked() {
                 out.push(Command::Show(crate::app::View::Compare));
             }
+            ui.label(RichText::new(super::protocol_line(run, ctx)).small());
             curves(ui, &state.last_curves, ctx);
         } else {
             ui.label(RichText::new(t("Pick a model and press Train. Runs are saved in the project and appear on Compare.")).weak());

@@ -57,6 +57,14 @@ fn chinese() -> &'static HashMap<&'static str, &'static str> {
 
 /// English -> 简体中文.
 const ZH: &[(&str, &str)] = &[
+    ("No history for this shopper: ranked by", "该用户没有历史记录，排序方式："),
+    ("Shoppers with no training events", "没有训练事件的用户"),
+    ("ranked by popularity, reported apart", "按热门排序，单独报告"),
+    ("ranked by popularity, in the means", "按热门排序，计入均值"),
+    ("ranked by the model (tie order decides)", "由模型排序（同分规则决定）"),
+    ("Tied scores", "同分"),
+    ("more popular item first", "更热门的物品在前"),
+    ("catalog order", "按目录顺序"),
     ("shoppers evaluated", "个用户参与评估"),
     ("split:", "划分："),
     ("cold shoppers not counted (a run from an older version)", "未统计冷启动用户（旧版本的运行）"),

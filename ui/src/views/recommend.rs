@@ -145,6 +145,18 @@ pub fn ui(
                     .run(&list.run)
                     .map_or(list.run.as_str(), |r| r.name.as_str());
                 column(ui, name, |ui| {
+                    let model = project.run(&list.run).map(|r| r.spec.model.name());
+                    if !list.scored_by.is_empty() && model != Some(list.scored_by.as_str()) {
+                        ui.label(
+                            RichText::new(format!(
+                                "{} {}",
+                                t("No history for this shopper: ranked by"),
+                                list.scored_by
+                            ))
+                            .small()
+                            .weak(),
+                        );
+                    }
                     for (rank, s) in list.items.iter().enumerate() {
                         let again = history.contains(s.item.id.as_str());
                         item(

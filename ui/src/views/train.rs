@@ -12,7 +12,7 @@ use eframe::egui::{self, RichText};
 use egui_plot::{Legend, Line, Plot, PlotPoints};
 use serde_json::Value;
 use shoplab_datasets::EventKind;
-use shoplab_engine::evaluate::EvalOptions;
+use shoplab_engine::evaluate::{ColdShoppers, EvalOptions, TieBreak};
 use shoplab_engine::recommend::ModelSpec;
 use shoplab_engine::run::{RunSpec, default_kinds};
 use shoplab_engine::split::SplitSpec;
@@ -151,6 +151,10 @@ pub struct TrainState {
     pub ks: String,
     /// Exclude training items from the ranked lists.
     pub exclude_train: bool,
+    /// What ranks shoppers with no training events.
+    pub cold_shoppers: ColdShoppers,
+    /// Order of tied scores.
+    pub tie_break: TieBreak,
     /// Sampled negatives as typed (empty: full ranking).
     pub negatives: String,
     /// Event kinds counted as interactions.
@@ -183,6 +187,8 @@ impl Default for TrainState {
                 .collect::<Vec<_>>()
                 .join(", "),
             exclude_train: eval.exclude_train,
+            cold_shoppers: eval.cold_shoppers,
+            tie_break: eval.tie_break,
             negatives: String::new(),
             kinds: default_kinds(),
             name: String::new(),
@@ -231,6 +237,8 @@ impl TrainState {
             ks,
             exclude_train: self.exclude_train,
             sampled_negatives,
+            cold_shoppers: self.cold_shoppers,
+            tie_break: self.tie_break,
             ..EvalOptions::default()
         };
         eval.validate().map_err(|e| e.to_string())?;
@@ -442,6 +450,41 @@ fn form(ui: &mut egui::Ui, state: &mut TrainState, ctx: &ViewCtx<'_>, out: &mut 
             t("exclude items the shopper already had"),
         );
         explain_button(ui, lang, "exclude_train", out);
+    });
+    ui.horizontal(|ui| {
+        let label = ui.label(t("Shoppers with no training events"));
+        let name = |c: ColdShoppers| match c {
+            ColdShoppers::Apart => t("ranked by popularity, reported apart"),
+            ColdShoppers::Fallback => t("ranked by popularity, in the means"),
+            ColdShoppers::Model => t("ranked by the model (tie order decides)"),
+        };
+        egui::ComboBox::from_id_salt("cold_shoppers")
+            .selected_text(name(state.cold_shoppers))
+            .show_ui(ui, |ui| {
+                for c in [ColdShoppers::Apart, ColdShoppers::Fallback, ColdShoppers::Model] {
+                    ui.selectable_value(&mut state.cold_shoppers, c, name(c));
+                }
+            })
+            .response
+            .labelled_by(label.id);
+        explain_button(ui, lang, "cold_shoppers", out);
+    });
+    ui.horizontal(|ui| {
+        let label = ui.label(t("Tied scores"));
+        let name = |b: TieBreak| match b {
+            TieBreak::Popularity => t("more popular item first"),
+            TieBreak::ItemIndex => t("catalog order"),
+        };
+        egui::ComboBox::from_id_salt("tie_break")
+            .selected_text(name(state.tie_break))
+            .show_ui(ui, |ui| {
+                for b in [TieBreak::Popularity, TieBreak::ItemIndex] {
+                    ui.selectable_value(&mut state.tie_break, b, name(b));
+                }
+            })
+            .response
+            .labelled_by(label.id);
+        explain_button(ui, lang, "ties", out);
     });
     ui.horizontal(|ui| {
         let label = ui.label(t("Sampled negatives (empty: full ranking)"));

@@ -57,6 +57,9 @@ fn chinese() -> &'static HashMap<&'static str, &'static str> {
 
 /// English -> 简体中文.
 const ZH: &[(&str, &str)] = &[
+    ("Import the file again to resume it.", "再次导入该文件即可继续。"),
+    ("The last import did not finish:", "上次导入没有完成："),
+    ("rows stored", "行已存储"),
     ("No history for this shopper: ranked by", "该用户没有历史记录，排序方式："),
     ("Shoppers with no training events", "没有训练事件的用户"),
     ("ranked by popularity, reported apart", "按热门排序，单独报告"),

@@ -332,7 +332,10 @@ impl Drop for Immutable {
 /// this machine cannot (no chattr, or a filesystem without the attribute).
 #[cfg(unix)]
 enum ReadOnly {
-    Immutable(Vec<Immutable>),
+    /// Held only to be dropped (which removes the attribute again).
+    Immutable {
+        _held: Vec<Immutable>,
+    },
     Modes(Vec<(std::path::PathBuf, u32)>),
 }
 
@@ -342,7 +345,7 @@ impl ReadOnly {
         use std::os::unix::fs::PermissionsExt;
         if is_root() {
             let guards: Option<Vec<Immutable>> = paths.iter().map(|p| Immutable::set(p)).collect();
-            guards.map(ReadOnly::Immutable)
+            guards.map(|held| ReadOnly::Immutable { _held: held })
         } else {
             let mut old = Vec::new();
             for p in paths {

@@ -442,7 +442,7 @@ impl Store {
             )?;
             let mut ordinal = 0u64;
             while ordinal < job.counts.records_consumed {
-                if ordinal % job.opts.chunk_rows as u64 == 0 && cancel.is_cancelled() {
+                if ordinal.is_multiple_of(job.opts.chunk_rows as u64) && cancel.is_cancelled() {
                     return Err(Stop::Cancelled);
                 }
                 let Some(output) = records.next() else {

@@ -561,7 +561,7 @@ impl ShopLabApp {
                 let Some(root) = self.root() else { return };
                 let title = tr(lang, "Reading rejected rows").to_string();
                 self.spawn(ctx, JobKind::Rejected, &title, move |_, _| {
-                    let project = Project::open(&root).map_err(|e| e.to_string())?;
+                    let project = Project::open_read_only(&root).map_err(|e| e.to_string())?;
                     project
                         .rejected_rows(import_id, 500)
                         .map(|rows| JobOutcome::Rejected { import_id, rows })
@@ -572,7 +572,7 @@ impl ShopLabApp {
                 let Some(root) = self.root() else { return };
                 let title = format!("{} {user}", tr(lang, "Reading shopper"));
                 self.spawn(ctx, JobKind::Shopper, &title, move |_, _| {
-                    let project = Project::open(&root).map_err(|e| e.to_string())?;
+                    let project = Project::open_read_only(&root).map_err(|e| e.to_string())?;
                     let events = project
                         .shopper_events(&user, 1000)
                         .map_err(|e| e.to_string())?;
@@ -604,7 +604,7 @@ impl ShopLabApp {
                 let Some(root) = self.root() else { return };
                 let title = tr(lang, "Evaluating search").to_string();
                 self.spawn(ctx, JobKind::SearchEval, &title, move |p, c| {
-                    let project = Project::open(&root).map_err(|e| e.to_string())?;
+                    let project = Project::open_read_only(&root).map_err(|e| e.to_string())?;
                     let eval = |weights| {
                         let config = SearchEvalConfig {
                             weights,
@@ -625,7 +625,7 @@ impl ShopLabApp {
                 self.train.curves_of = None;
                 let title = format!("{} {}", tr(lang, "Training"), spec.model.name());
                 self.spawn(ctx, JobKind::Train, &title, move |p, c| {
-                    let project = Project::open(&root).map_err(|e| e.to_string())?;
+                    let project = Project::open_read_only(&root).map_err(|e| e.to_string())?;
                     project
                         .run(&spec, p, c)
                         .map(|r| JobOutcome::Run(Box::new(r)))
@@ -642,7 +642,7 @@ impl ShopLabApp {
                 let k = self.settings.recommend_k;
                 let title = format!("{} {user}", tr(lang, "Recommending for"));
                 self.spawn(ctx, JobKind::Recommend, &title, move |p, c| {
-                    let project = Project::open(&root).map_err(|e| e.to_string())?;
+                    let project = Project::open_read_only(&root).map_err(|e| e.to_string())?;
                     runs.iter()
                         .map(|run| {
                             project

@@ -115,7 +115,7 @@ fn serve(
 ) {
     // The project (and its SQLite connection) is closed again at once; only
     // the index and autocomplete stay open.
-    let open = match Project::open(root).and_then(|p| p.open_search()) {
+    let open = match Project::open_read_only(root).and_then(|p| p.open_search()) {
         Ok(x) => x,
         Err(e) => {
             let _ = answers.send(Answer::Unavailable(e.to_string()));

@@ -113,7 +113,7 @@ impl Snapshot {
         progress: &dyn Progress,
         cancel: &CancelToken,
     ) -> shoplab_engine::Result<Snapshot> {
-        Snapshot::read(&Project::open(root)?, progress, cancel)
+        Snapshot::read(&Project::open_read_only(root)?, progress, cancel)
     }
 
     /// A run by id.

@@ -1,13 +1,14 @@
 //! Readers for public data sets, each in its documented layout.
 
 use std::collections::{BTreeMap, HashMap, HashSet};
-use std::io::BufRead;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use crate::error::{Error, Result, RowError};
 use crate::model::{Event, EventKind, Item, Judgment, Record, User};
 
+use super::input::open_text;
+use super::lines::{Line, Lines};
 use super::parquet::ParquetTable;
 use super::rows::{AnyTable, Output, Stream, col, stream};
 use super::table::{Position, Row, Table, TableOptions};
@@ -153,59 +154,77 @@ pub fn movielens_100k(dir: &Path, pos: &Arc<Position>) -> Result<Stream> {
 /// Lines of a `::`-separated MovieLens 1M file (Latin-1).
 struct DatLines {
     path: PathBuf,
-    lines: std::io::Split<std::io::BufReader<std::fs::File>>,
-    line: u64,
+    lines: Lines,
+    buf: Vec<u8>,
+    consumed: Arc<std::sync::atomic::AtomicU64>,
     pos: Arc<Position>,
     idx: u64,
+    done: bool,
 }
 
 impl DatLines {
     fn open(path: PathBuf, pos: &Arc<Position>) -> Result<DatLines> {
-        super::table::sniff(&path, Some(b':'), Some("windows-1252"))?;
-        let f = std::fs::File::open(&path).map_err(|e| Error::Io {
-            path: path.clone(),
-            source: e,
-        })?;
+        let input = open_text(&path, Some("windows-1252"))?;
         let idx = pos.register(&path);
         Ok(DatLines {
             path,
-            lines: std::io::BufReader::new(f).split(b'\n'),
-            line: 0,
+            lines: Lines::new(input.reader, false),
+            buf: Vec::new(),
+            consumed: input.consumed,
             pos: pos.clone(),
             idx,
+            done: false,
         })
     }
 
     fn next_fields(&mut self) -> Option<std::result::Result<(u64, Vec<String>), RowError>> {
         use std::sync::atomic::Ordering;
         loop {
-            let bytes = match self.lines.next()? {
-                Ok(b) => b,
-                Err(e) => {
-                    return Some(Err(RowError {
-                        file: self.path.clone(),
-                        line: self.line + 1,
-                        column: None,
-                        reason: format!("cannot read: {e}"),
-                        raw: String::new(),
-                    }));
-                }
-            };
-            self.line += 1;
-            self.pos.line.store(self.line, Ordering::Relaxed);
+            if self.done {
+                return None;
+            }
+            self.buf.clear();
+            let next = self.lines.next(&mut self.buf);
             self.pos.file.store(self.idx, Ordering::Relaxed);
-            self.pos.advance(bytes.len() as u64 + 1);
+            self.pos.at(self.consumed.load(Ordering::Relaxed));
+            let reject = |line: u64, reason: String| RowError {
+                file: self.path.clone(),
+                line,
+                column: None,
+                reason,
+                raw: String::new(),
+            };
+            let line = match next {
+                Ok(Line::End) => {
+                    self.done = true;
+                    self.pos.advance(self.consumed.load(Ordering::Relaxed));
+                    return None;
+                }
+                Err(e) => {
+                    self.done = true;
+                    self.pos.advance(self.consumed.load(Ordering::Relaxed));
+                    return Some(Err(reject(
+                        self.pos.line.load(Ordering::Relaxed) + 1,
+                        format!("cannot read the file past this point ({e}); the rows after it were not read"),
+                    )));
+                }
+                Ok(Line::Long(l, n)) => {
+                    return Some(Err(reject(l, format!("row is {n} bytes, over the 1 MiB limit"))));
+                }
+                Ok(Line::Text(l)) => l,
+            };
+            self.pos.line.store(line, Ordering::Relaxed);
+            if self.buf.contains(&0) {
+                return Some(Err(reject(line, "holds a NUL byte, which text never has; the row is skipped".into())));
+            }
             let text = encoding_rs::WINDOWS_1252
-                .decode_without_bom_handling(&bytes)
+                .decode_without_bom_handling(&self.buf)
                 .0;
-            let text = text.trim_end_matches('\r');
+            let text = text.trim_end_matches(['\r', '\n']);
             if text.trim().is_empty() {
                 continue;
             }
-            return Some(Ok((
-                self.line,
-                text.split("::").map(str::to_string).collect(),
-            )));
+            return Some(Ok((line, text.split("::").map(str::to_string).collect())));
         }
     }
 }

@@ -76,7 +76,7 @@ pub fn col(t: &impl RowSource, name: &str) -> Result<usize> {
             path: t.path().to_path_buf(),
             reason: format!(
                 "has no '{name}' column (columns: {})",
-                t.header().join(", ")
+                super::names::list(t.header())
             ),
         })
 }

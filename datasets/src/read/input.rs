@@ -148,7 +148,8 @@ pub struct Input {
     pub head_is_all: bool,
 }
 
-/// Counts the bytes read from the file itself.
+/// Counts the bytes of the file itself taken by the reader above it (read,
+/// or consumed by a decompressor), for progress and the ratio guard.
 struct Counting<R> {
     inner: R,
     count: Arc<AtomicU64>,
@@ -159,6 +160,16 @@ impl<R: Read> Read for Counting<R> {
         let n = self.inner.read(buf)?;
         self.count.fetch_add(n as u64, Ordering::Relaxed);
         Ok(n)
+    }
+}
+
+impl<R: BufRead> BufRead for Counting<R> {
+    fn fill_buf(&mut self) -> io::Result<&[u8]> {
+        self.inner.fill_buf()
+    }
+    fn consume(&mut self, n: usize) {
+        self.count.fetch_add(n as u64, Ordering::Relaxed);
+        self.inner.consume(n);
     }
 }
 
@@ -354,13 +365,10 @@ pub fn open_text(path: &Path, encoding: Option<&str>) -> Result<Input> {
     }
     let given = encoding.map(|e| Encoding::parse(e, path)).transpose()?;
     let consumed = Arc::new(AtomicU64::new(0));
-    let mut raw = BufReader::with_capacity(
-        1 << 16,
-        Counting {
-            inner: file,
-            count: consumed.clone(),
-        },
-    );
+    let mut raw = Counting {
+        inner: BufReader::with_capacity(1 << 16, file),
+        count: consumed.clone(),
+    };
     let start = raw.fill_buf().map_err(|e| io_err(path, e))?;
     let gzip = start.starts_with(b"\x1f\x8b");
     let named_gz = path
@@ -416,6 +424,11 @@ pub fn open_text(path: &Path, encoding: Option<&str>) -> Result<Input> {
         None => Box::new(Prefixed::new(first, bytes)),
     };
     let head = read_head(&mut reader, SNIFF_BYTES).map_err(|e| gzip_err(path, gzip, e))?;
+    if gzip && head.len() as u64 > consumed.load(Ordering::Relaxed).saturating_mul(GZIP_MAX_RATIO) {
+        // The start already expands suspiciously: look further now, so that
+        // a bomb is refused as a whole instead of failing mid-import.
+        refuse_bomb(path)?;
+    }
     let head_is_all = head.len() < SNIFF_BYTES || {
         // Peek one more byte to know whether the head is the whole file.
         reader.fill_buf().map(<[u8]>::is_empty).unwrap_or(false)
@@ -482,6 +495,29 @@ pub fn open_text(path: &Path, encoding: Option<&str>) -> Result<Input> {
         head,
         head_is_all,
     })
+}
+
+/// Inflates the start of a gzip file (up to the ratio guard's allowance)
+/// and refuses it when the guard would stop it.
+fn refuse_bomb(path: &Path) -> Result<()> {
+    let file = File::open(path).map_err(|e| io_err(path, e))?;
+    let compressed = Arc::new(AtomicU64::new(0));
+    let mut probe = RatioGuard {
+        inner: flate2::bufread::MultiGzDecoder::new(Counting {
+            inner: BufReader::with_capacity(1 << 16, file),
+            count: compressed.clone(),
+        }),
+        compressed,
+        out: 0,
+    }
+    .take(GZIP_FREE_BYTES + (1 << 20));
+    match io::copy(&mut probe, &mut io::sink()) {
+        Err(e) if e.get_ref().is_some_and(|i| i.to_string().contains("decompression bomb")) => {
+            Err(unreadable(path, e.to_string()))
+        }
+        // Other failures are reported where the reading meets them.
+        _ => Ok(()),
+    }
 }
 
 fn gzip_err(path: &Path, gzip: bool, e: io::Error) -> Error {

@@ -31,7 +31,7 @@ pub use columns::{Field, Mapping};
 pub use generic::Kind;
 pub use input::{GZIP_MAX_RATIO, SNIFF_BYTES};
 pub use table::{Encoding, MAX_ROW_BYTES, MAX_ROW_LINES, MixedEncoding};
-pub use value::{Decimal, TimeFormat, parse_price, parse_price_in, parse_timestamp};
+pub use value::{Decimal, TimeFormat, parse_decimal, parse_price, parse_price_in, parse_timestamp};
 
 use crate::error::{Error, Result, RowError};
 use crate::model::{EventKind, Record};

@@ -88,9 +88,15 @@ fn decimal_commas_of_european_exports_are_read_as_decimals() {
     assert!(bad.is_empty(), "{bad:?}");
     let Record::Event(ev) = &ok[0] else { panic!() };
     assert_eq!(ev.value, Some(4.5));
-    let j = write(d.path(), "urteile.csv", b"query;item_id;grade\nlampe;A1;1,5\n");
+    let j = write(
+        d.path(),
+        "urteile.csv",
+        b"query;item_id;grade\nlampe;A1;1,5\n",
+    );
     let (ok, _) = read_all(&j, &auto());
-    let Record::Judgment(g) = &ok[0] else { panic!() };
+    let Record::Judgment(g) = &ok[0] else {
+        panic!()
+    };
     assert_eq!(g.grade, 1.5);
 }
 
@@ -191,7 +197,10 @@ fn gb18030_catalogs_are_detected() {
     assert!(bad.is_empty(), "{bad:?}");
     let titles: Vec<String> = items(&ok).into_iter().map(|i| i.1).collect();
     assert_eq!(titles, vec!["红色衬衫", "蓝色牛仔裤", "茶杯（白色）"]);
-    assert_eq!(inspect(&p, &opts).unwrap().encoding.as_deref(), Some("gb18030"));
+    assert_eq!(
+        inspect(&p, &opts).unwrap().encoding.as_deref(),
+        Some("gb18030")
+    );
     opts.encoding = Some("gbk".into());
     let (ok, _) = read_all(&p, &opts);
     assert_eq!(items(&ok)[0].1, "红色衬衫");
@@ -235,7 +244,10 @@ fn rows_mixing_utf8_and_latin1_are_each_decoded_and_counted() {
     let mixed = src.mixed_encodings();
     assert_eq!(mixed.len(), 1, "{mixed:?}");
     assert_eq!((mixed[0].rows, mixed[0].first_line), (2, 3));
-    assert_eq!((mixed[0].encoding, mixed[0].other), ("windows-1252", "utf-8"));
+    assert_eq!(
+        (mixed[0].encoding, mixed[0].other),
+        ("windows-1252", "utf-8")
+    );
 
     // UTF-8 for the first 64 KiB, a Latin-1 row later: read as Latin-1
     // and counted.
@@ -271,13 +283,18 @@ fn a_nul_byte_rejects_its_row_only_and_binary_files_stay_refused() {
     let mut sqlite = b"SQLite format 3\0".to_vec();
     sqlite.extend([0u8; 200]);
     assert!(refused(&write(d.path(), "db.csv", &sqlite), &auto()).contains("SQLite"));
-    let random: Vec<u8> = (0..4096u32).map(|i| (i.wrapping_mul(2_654_435_761) >> 13) as u8).collect();
+    let random: Vec<u8> = (0..4096u32)
+        .map(|i| (i.wrapping_mul(2_654_435_761) >> 13) as u8)
+        .collect();
     assert!(refused(&write(d.path(), "blob.csv", &random), &auto()).contains("binary"));
     // A gzip of a PNG is refused as what it holds.
     let mut png = b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR".to_vec();
     png.extend([0u8; 100]);
     let reason = refused(&write(d.path(), "img.csv.gz", &gzip(&png)), &auto());
-    assert!(reason.contains("PNG") && reason.contains("gzip"), "{reason}");
+    assert!(
+        reason.contains("PNG") && reason.contains("gzip"),
+        "{reason}"
+    );
 }
 
 // Item 11: gzip.
@@ -326,13 +343,19 @@ fn corrupt_and_bomb_like_gzip_files_are_refused() {
     let (ok, bad) = read_all(&cut, &auto());
     assert!(!ok.is_empty() && ok.len() < 20_000);
     assert_eq!(bad.len(), 1, "{bad:?}");
-    assert!(bad[0].reason.contains("rows after it were not read"), "{}", bad[0].reason);
+    assert!(
+        bad[0].reason.contains("rows after it were not read"),
+        "{}",
+        bad[0].reason
+    );
     // Not gzip at all inside.
     let mut junk = b"\x1f\x8b\x08\x00\x00\x00\x00\x00\x00\x03".to_vec();
     junk.extend([0xffu8; 64]);
     let reason = refused(&write(d.path(), "junk.csv.gz", &junk), &auto());
     assert!(reason.contains("gzip"), "{reason}");
-    assert!(refused(&write(d.path(), "plain.csv.gz", b"item_id\nA1\n"), &auto()).contains("not a gzip"));
+    assert!(
+        refused(&write(d.path(), "plain.csv.gz", b"item_id\nA1\n"), &auto()).contains("not a gzip")
+    );
 
     // 100 MB of one byte compresses about 1000x: refused up front.
     let mut enc = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::best());

@@ -21,7 +21,8 @@ pub fn scratch() -> PathBuf {
     } else {
         std::env::temp_dir()
     };
-    let thread = format!("{:?}", std::thread::current().id()).replace(|c: char| !c.is_ascii_alphanumeric(), "");
+    let thread = format!("{:?}", std::thread::current().id())
+        .replace(|c: char| !c.is_ascii_alphanumeric(), "");
     let dir = base.join(format!("shoplab-fuzz-{}-{thread}", std::process::id()));
     let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(&dir).expect("scratch folder");
@@ -43,7 +44,11 @@ pub fn read_all(path: &Path, opts: &ReadOptions) {
             assert!(n < 10_000_000);
         }
     } else if let Err(e) = open(path, opts) {
-        assert!(e.to_string().len() < 8_000, "error of {} bytes", e.to_string().len());
+        assert!(
+            e.to_string().len() < 8_000,
+            "error of {} bytes",
+            e.to_string().len()
+        );
     }
     let _ = inspect(path, opts).map(|p| p.to_string());
 }
@@ -58,7 +63,12 @@ const GENERIC_NAMES: [&str; 8] = [
     "e.csv",
     "j.json",
 ];
-const FORMATS: [Format; 4] = [Format::Auto, Format::Catalog, Format::Events, Format::Judgments];
+const FORMATS: [Format; 4] = [
+    Format::Auto,
+    Format::Catalog,
+    Format::Events,
+    Format::Judgments,
+];
 const ENCODINGS: [Option<&str>; 4] = [None, None, Some("utf-16le"), Some("gb18030")];
 
 /// Generic files (CSV, TSV, JSON lines, gzip of them): the first byte picks
@@ -90,19 +100,37 @@ pub fn generic(data: &[u8]) {
 
 const LAYOUTS: [(Format, &[&str]); 9] = [
     (Format::MovieLens100k, &["u.item", "u.data", "u.user"]),
-    (Format::MovieLens1m, &["movies.dat", "ratings.dat", "users.dat"]),
+    (
+        Format::MovieLens1m,
+        &["movies.dat", "ratings.dat", "users.dat"],
+    ),
     (Format::MovieLensCsv, &["movies.csv", "ratings.csv"]),
     (Format::RecBole, &["ml.inter", "ml.item", "ml.user"]),
-    (Format::RetailRocket, &["events.csv", "category_tree.csv", "item_properties_part1.csv"]),
+    (
+        Format::RetailRocket,
+        &[
+            "events.csv",
+            "category_tree.csv",
+            "item_properties_part1.csv",
+        ],
+    ),
     (Format::Wands, &["query.csv", "product.csv", "label.csv"]),
     (
         Format::Esci,
-        &["shopping_queries_dataset_products.csv", "shopping_queries_dataset_examples.csv"],
+        &[
+            "shopping_queries_dataset_products.csv",
+            "shopping_queries_dataset_examples.csv",
+        ],
     ),
     (Format::HomeDepot, &["train.csv"]),
     (
         Format::Instacart,
-        &["products.csv", "aisles.csv", "departments.csv", "order_lines.csv"],
+        &[
+            "products.csv",
+            "aisles.csv",
+            "departments.csv",
+            "order_lines.csv",
+        ],
     ),
 ];
 
@@ -170,7 +198,10 @@ pub fn detect(data: &[u8]) {
     std::fs::write(&path, body).expect("scratch file");
     if sel & 0x80 != 0 {
         // Side files some detections look for.
-        let _ = std::fs::write(dir.join("products.csv"), b"product_id,product_name,aisle_id,department_id\n1,a,1,1\n");
+        let _ = std::fs::write(
+            dir.join("products.csv"),
+            b"product_id,product_name,aisle_id,department_id\n1,a,1,1\n",
+        );
         let _ = std::fs::write(dir.join("ratings.dat"), b"1::1::5::978300760\n");
     }
     let delimiter = match sel & 0x60 {
@@ -211,4 +242,3 @@ pub fn values(text: &str) {
     let _ = parse_timestamp(text, &TimeFormat::Auto);
     let _ = parse_timestamp(text, &TimeFormat::Pattern("%d.%m.%Y %H:%M".into()));
 }
-

@@ -205,17 +205,25 @@ impl DatLines {
                     self.pos.advance(self.consumed.load(Ordering::Relaxed));
                     return Some(Err(reject(
                         self.pos.line.load(Ordering::Relaxed) + 1,
-                        format!("cannot read the file past this point ({e}); the rows after it were not read"),
+                        format!(
+                            "cannot read the file past this point ({e}); the rows after it were not read"
+                        ),
                     )));
                 }
                 Ok(Line::Long(l, n)) => {
-                    return Some(Err(reject(l, format!("row is {n} bytes, over the 1 MiB limit"))));
+                    return Some(Err(reject(
+                        l,
+                        format!("row is {n} bytes, over the 1 MiB limit"),
+                    )));
                 }
                 Ok(Line::Text(l)) => l,
             };
             self.pos.line.store(line, Ordering::Relaxed);
             if self.buf.contains(&0) {
-                return Some(Err(reject(line, "holds a NUL byte, which text never has; the row is skipped".into())));
+                return Some(Err(reject(
+                    line,
+                    "holds a NUL byte, which text never has; the row is skipped".into(),
+                )));
             }
             let text = encoding_rs::WINDOWS_1252
                 .decode_without_bom_handling(&self.buf)
@@ -946,11 +954,11 @@ pub fn esci(dir: &Path, pos: &Arc<Position>) -> Result<Stream> {
                 pos.clone(),
             )?));
         }
-        Ok(AnyTable::Text(Table::open(
+        Ok(AnyTable::Text(Box::new(Table::open(
             &need(dir, &format!("{stem}.csv"))?,
             csv,
             pos.clone(),
-        )?))
+        )?)))
     };
     let products = open("shopping_queries_dataset_products")?;
     let (id, title, desc, bullets, brand, color, locale) = (

@@ -8,7 +8,9 @@ use crate::model::{Event, EventKind, Item, Judgment, Record, User};
 
 use super::columns::{Field, Mapping};
 use super::table::Row;
-use super::value::{Decimal, TimeFormat, parse_decimal, parse_price_in, parse_timestamp, split_category};
+use super::value::{
+    Decimal, TimeFormat, parse_decimal, parse_price_in, parse_timestamp, split_category,
+};
 
 /// Which kind of records a generic file holds.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -155,7 +157,7 @@ impl RowMapper {
                     &self.name(Field::Grade),
                     self.decimals[Field::Grade as usize],
                 )
-                    .map_err(|r| row.reject(Some(&self.name(Field::Grade)), r))?;
+                .map_err(|r| row.reject(Some(&self.name(Field::Grade)), r))?;
                 Ok(Record::Judgment(Judgment {
                     query: need(Field::Query)?.to_string(),
                     item: need(Field::ItemId)?.to_string(),
@@ -169,8 +171,12 @@ impl RowMapper {
                 let value = match col(Field::Value) {
                     "" => None,
                     v => Some(
-                        parse_decimal(v, &self.name(Field::Value), self.decimals[Field::Value as usize])
-                            .map_err(|r| row.reject(Some(&self.name(Field::Value)), r))?,
+                        parse_decimal(
+                            v,
+                            &self.name(Field::Value),
+                            self.decimals[Field::Value as usize],
+                        )
+                        .map_err(|r| row.reject(Some(&self.name(Field::Value)), r))?,
                     ),
                 };
                 let kind = match col(Field::Event) {

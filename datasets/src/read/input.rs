@@ -267,13 +267,22 @@ impl<R: Read> Read for Transcode<R> {
 const MAGIC: [(&[u8], &str); 9] = [
     (b"\x89PNG", "a PNG image"),
     (b"SQLite format 3\0", "an SQLite database"),
-    (b"PK\x03\x04", "a zip archive (an .xlsx workbook is one: save it as CSV)"),
+    (
+        b"PK\x03\x04",
+        "a zip archive (an .xlsx workbook is one: save it as CSV)",
+    ),
     (b"%PDF", "a PDF document"),
-    (b"PAR1", "a parquet file (only the data-set formats that ship parquet read it)"),
+    (
+        b"PAR1",
+        "a parquet file (only the data-set formats that ship parquet read it)",
+    ),
     (b"BZh", "a bzip2 archive (decompress it first)"),
     (b"\xFD7zXZ\0", "an xz archive (decompress it first)"),
     (b"\x28\xB5\x2F\xFD", "a zstd archive (decompress it first)"),
-    (b"\xD0\xCF\x11\xE0", "an old Excel/Office file (.xls: save it as CSV)"),
+    (
+        b"\xD0\xCF\x11\xE0",
+        "an old Excel/Office file (.xls: save it as CSV)",
+    ),
 ];
 
 fn io_err(path: &Path, e: io::Error) -> Error {
@@ -337,7 +346,8 @@ fn guess_legacy(text: &[u8]) -> Encoding {
         .iter()
         .rposition(|&b| b == b'\n')
         .map_or(text.len(), |i| i + 1);
-    let Some(s) = encoding_rs::GB18030.decode_without_bom_handling_and_without_replacement(&text[..cut])
+    let Some(s) =
+        encoding_rs::GB18030.decode_without_bom_handling_and_without_replacement(&text[..cut])
     else {
         return Encoding::Windows1252;
     };
@@ -390,13 +400,19 @@ pub fn open_text(path: &Path, encoding: Option<&str>) -> Result<Input> {
         Box::new(raw)
     };
     let mut bytes = BufReader::with_capacity(1 << 16, bytes);
-    let gz_hint = if gzip { " (inside the gzip archive)" } else { "" };
+    let gz_hint = if gzip {
+        " (inside the gzip archive)"
+    } else {
+        ""
+    };
     let first = read_head(&mut bytes, 4096).map_err(|e| gzip_err(path, gzip, e))?;
     for (magic, what) in MAGIC {
         if first.starts_with(magic) {
             return Err(unreadable(
                 path,
-                format!("is a binary file ({what}{gz_hint}), not text; export the data as CSV, TSV or JSON lines"),
+                format!(
+                    "is a binary file ({what}{gz_hint}), not text; export the data as CSV, TSV or JSON lines"
+                ),
             ));
         }
     }
@@ -424,7 +440,12 @@ pub fn open_text(path: &Path, encoding: Option<&str>) -> Result<Input> {
         None => Box::new(Prefixed::new(first, bytes)),
     };
     let head = read_head(&mut reader, SNIFF_BYTES).map_err(|e| gzip_err(path, gzip, e))?;
-    if gzip && head.len() as u64 > consumed.load(Ordering::Relaxed).saturating_mul(GZIP_MAX_RATIO) {
+    if gzip
+        && head.len() as u64
+            > consumed
+                .load(Ordering::Relaxed)
+                .saturating_mul(GZIP_MAX_RATIO)
+    {
         // The start already expands suspiciously: look further now, so that
         // a bomb is refused as a whole instead of failing mid-import.
         refuse_bomb(path)?;
@@ -436,13 +457,17 @@ pub fn open_text(path: &Path, encoding: Option<&str>) -> Result<Input> {
     if head.iter().all(u8::is_ascii_whitespace) {
         return Err(unreadable(
             path,
-            format!("the file is empty{gz_hint}; export the data again and check that the file has rows"),
+            format!(
+                "the file is empty{gz_hint}; export the data again and check that the file has rows"
+            ),
         ));
     }
     if control_share(&head) > 0.05 {
         return Err(unreadable(
             path,
-            format!("looks like a binary file{gz_hint}, not text (it is full of control bytes such as NUL); export the data as CSV, TSV or JSON lines"),
+            format!(
+                "looks like a binary file{gz_hint}, not text (it is full of control bytes such as NUL); export the data as CSV, TSV or JSON lines"
+            ),
         ));
     }
     let (encoding, decoding) = match (wide, given) {
@@ -461,7 +486,9 @@ pub fn open_text(path: &Path, encoding: Option<&str>) -> Result<Input> {
             },
         ),
         (None, None) => {
-            let body = head.strip_prefix(b"\xEF\xBB\xBF".as_slice()).unwrap_or(&head);
+            let body = head
+                .strip_prefix(b"\xEF\xBB\xBF".as_slice())
+                .unwrap_or(&head);
             match std::str::from_utf8(body) {
                 // A UTF-8 sequence cut at the end of the block is still UTF-8.
                 Err(e) if e.error_len().is_some() => {
@@ -512,7 +539,10 @@ fn refuse_bomb(path: &Path) -> Result<()> {
     }
     .take(GZIP_FREE_BYTES + (1 << 20));
     match io::copy(&mut probe, &mut io::sink()) {
-        Err(e) if e.get_ref().is_some_and(|i| i.to_string().contains("decompression bomb")) => {
+        Err(e)
+            if e.get_ref()
+                .is_some_and(|i| i.to_string().contains("decompression bomb")) =>
+        {
             Err(unreadable(path, e.to_string()))
         }
         // Other failures are reported where the reading meets them.
@@ -524,7 +554,9 @@ fn gzip_err(path: &Path, gzip: bool, e: io::Error) -> Error {
     if gzip {
         unreadable(
             path,
-            format!("is a gzip archive that cannot be decompressed ({e}); check that the download is complete"),
+            format!(
+                "is a gzip archive that cannot be decompressed ({e}); check that the download is complete"
+            ),
         )
     } else {
         io_err(path, e)
@@ -596,15 +628,24 @@ mod tests {
     fn legacy_guess_tells_chinese_from_latin1() {
         let (gbk, _, _) = encoding_rs::GBK.encode("商品编号,名称\n1,红色衬衫。\n2,蓝色裤子\n");
         assert_eq!(guess_legacy(&gbk), Encoding::Gb18030);
-        assert_eq!(guess_legacy(b"id,title\n1,Caf\xe9 cr\xe8me\n"), Encoding::Windows1252);
+        assert_eq!(
+            guess_legacy(b"id,title\n1,Caf\xe9 cr\xe8me\n"),
+            Encoding::Windows1252
+        );
         assert_eq!(guess_legacy(b"1,\xe9t\xe9\n"), Encoding::Windows1252);
     }
 
     #[test]
     fn utf16_is_recognised_without_a_bom() {
-        let le: Vec<u8> = "id,title\n1,Lamp\n".encode_utf16().flat_map(u16::to_le_bytes).collect();
+        let le: Vec<u8> = "id,title\n1,Lamp\n"
+            .encode_utf16()
+            .flat_map(u16::to_le_bytes)
+            .collect();
         assert_eq!(utf16_without_bom(&le), Some(Encoding::Utf16Le));
-        let be: Vec<u8> = "id,title\n1,Lamp\n".encode_utf16().flat_map(u16::to_be_bytes).collect();
+        let be: Vec<u8> = "id,title\n1,Lamp\n"
+            .encode_utf16()
+            .flat_map(u16::to_be_bytes)
+            .collect();
         assert_eq!(utf16_without_bom(&be), Some(Encoding::Utf16Be));
         assert_eq!(utf16_without_bom(b"id,title\n1,Lamp\n"), None);
     }

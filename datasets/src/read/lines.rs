@@ -115,10 +115,10 @@ impl Lines {
         if long {
             return Ok(Line::Long(line, len));
         }
-        if self.cr_only {
-            if let Some(last) = buf.last_mut().filter(|b| **b == b'\r') {
-                *last = b'\n';
-            }
+        if self.cr_only
+            && let Some(last) = buf.last_mut().filter(|b| **b == b'\r')
+        {
+            *last = b'\n';
         }
         match buf.last() {
             Some(b'\n') => {
@@ -136,6 +136,16 @@ impl Lines {
     /// `first`) again before the rest of the stream; `deferred` is an
     /// over-long line met after them, reported once they are read.
     pub fn replay(&mut self, lines: &[u8], first: u64, deferred: Option<(u64, u64)>) {
+        if deferred.is_none()
+            && lines.len() <= self.replay_at
+            && &self.replay[self.replay_at - lines.len()..self.replay_at] == lines
+        {
+            // The lines were just read from the replay buffer: step back
+            // instead of copying (repeated resyncs stay linear).
+            self.replay_at -= lines.len();
+            self.replay_line = first;
+            return;
+        }
         // Lines still waiting from an earlier replay come after these.
         let mut all = lines.to_vec();
         all.extend_from_slice(&self.replay[self.replay_at..]);
@@ -147,7 +157,6 @@ impl Lines {
         }
     }
 }
-
 
 #[cfg(test)]
 mod tests {

@@ -35,8 +35,8 @@ pub use value::{Decimal, TimeFormat, parse_decimal, parse_price, parse_price_in,
 
 use crate::error::{Error, Result, RowError};
 use crate::model::{EventKind, Record};
-use rows::{Output, Stream, stream};
 use lines::{Line, Lines};
+use rows::{Output, Stream, stream};
 use table::{Position, Table, TableOptions};
 
 /// File formats ShopLab reads.
@@ -601,9 +601,8 @@ const JSON_PEEK_LINES: usize = 1_000;
 
 /// One JSON object line as a header and a row of text values, or why not.
 fn json_row(bytes: &[u8]) -> std::result::Result<(Vec<String>, csv::StringRecord), String> {
-    let text = std::str::from_utf8(bytes).map_err(|_| {
-        "not valid UTF-8 text; JSON lines files must be UTF-8".to_string()
-    })?;
+    let text = std::str::from_utf8(bytes)
+        .map_err(|_| "not valid UTF-8 text; JSON lines files must be UTF-8".to_string())?;
     if text.contains('\0') {
         return Err("holds a NUL byte, which text never has; the row is skipped".into());
     }
@@ -703,7 +702,9 @@ fn jsonl_source(
                     lines = Lines::new(Box::new(std::io::empty()), false);
                     return Some(Err(reject(
                         pos.line.load(Ordering::Relaxed) + 1,
-                        format!("cannot read the file past this point ({e}); the rows after it were not read"),
+                        format!(
+                            "cannot read the file past this point ({e}); the rows after it were not read"
+                        ),
                         b"",
                     )));
                 }
@@ -879,7 +880,11 @@ impl fmt::Display for Preview {
             writeln!(f, "file: {}", file.display())?;
         }
         if let (Some(d), Some(e)) = (&self.delimiter, &self.encoding) {
-            let gz = if self.gzip { "   compression: gzip" } else { "" };
+            let gz = if self.gzip {
+                "   compression: gzip"
+            } else {
+                ""
+            };
             writeln!(f, "separator: {d}   encoding: {e}{gz}")?;
         }
         for (column, d) in &self.decimals {

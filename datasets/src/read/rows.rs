@@ -41,7 +41,7 @@ impl RowSource for Table {
 /// Either kind of table, for data sets distributed in both forms.
 pub enum AnyTable {
     /// Delimited text.
-    Text(Table),
+    Text(Box<Table>),
     /// Parquet.
     Parquet(ParquetTable),
 }

@@ -258,7 +258,12 @@ fn decode_lossy(bytes: &[u8], d: Decoding) -> String {
             Some(fb) => fb.codec().decode_without_bom_handling(bytes).0.into_owned(),
             None => String::from_utf8_lossy(bytes).into_owned(),
         },
-        _ => d.main.codec().decode_without_bom_handling(bytes).0.into_owned(),
+        _ => d
+            .main
+            .codec()
+            .decode_without_bom_handling(bytes)
+            .0
+            .into_owned(),
     }
 }
 
@@ -378,22 +383,20 @@ impl Table {
             first_mixed: 0,
         };
         if opts.has_header {
-            let line = loop {
-                match t.gather() {
-                    Gathered::End => {
-                        return Err(Error::Unreadable {
-                            path: path.to_path_buf(),
-                            reason: "the file is empty".into(),
-                        });
-                    }
-                    Gathered::Reject { line, reason, .. } => {
-                        return Err(Error::Unreadable {
-                            path: path.to_path_buf(),
-                            reason: format!("cannot read the header (line {line}): {reason}"),
-                        });
-                    }
-                    Gathered::Record(line) => break line,
+            let line = match t.gather() {
+                Gathered::End => {
+                    return Err(Error::Unreadable {
+                        path: path.to_path_buf(),
+                        reason: "the file is empty".into(),
+                    });
                 }
+                Gathered::Reject { line, reason, .. } => {
+                    return Err(Error::Unreadable {
+                        path: path.to_path_buf(),
+                        reason: format!("cannot read the header (line {line}): {reason}"),
+                    });
+                }
+                Gathered::Record(line) => line,
             };
             let n = t.nfields;
             t.header = (0..n)
@@ -409,7 +412,9 @@ impl Table {
             if t.header.iter().any(|h| h.contains('\0')) {
                 return Err(Error::Unreadable {
                     path: path.to_path_buf(),
-                    reason: format!("the header (line {line}) holds a NUL byte; export the file again"),
+                    reason: format!(
+                        "the header (line {line}) holds a NUL byte; export the file again"
+                    ),
                 });
             }
             t.width = t.header.len();
@@ -542,7 +547,8 @@ impl Table {
     fn resync(&mut self, line: u64, reason: String, deferred: Option<(u64, u64)>) -> Gathered {
         let first_end = memchr::memchr(b'\n', &self.rec).map_or(self.rec.len(), |i| i + 1);
         let raw = raw_bytes(&self.rec[..first_end]);
-        self.lines.replay(&self.rec[first_end..], line + 1, deferred);
+        self.lines
+            .replay(&self.rec[first_end..], line + 1, deferred);
         self.core.reset();
         self.rec.clear();
         Gathered::Reject { line, reason, raw }
@@ -620,9 +626,10 @@ impl Table {
     }
 
     fn column_name(&self, i: usize) -> String {
-        self.header
-            .get(i)
-            .map_or_else(|| format!("{}", i + 1), |h| names::clip(h, names::MAX_QUOTED))
+        self.header.get(i).map_or_else(
+            || format!("{}", i + 1),
+            |h| names::clip(h, names::MAX_QUOTED),
+        )
     }
 
     /// Decodes the fields in `out` into `record`.

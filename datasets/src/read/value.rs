@@ -102,7 +102,11 @@ impl Decimal {
         let t = text.trim();
         let (comma, point) = (t.rfind(','), t.rfind('.'));
         match (comma, point) {
-            (Some(c), Some(p)) => Some(if c > p { Decimal::Comma } else { Decimal::Point }),
+            (Some(c), Some(p)) => Some(if c > p {
+                Decimal::Comma
+            } else {
+                Decimal::Point
+            }),
             (Some(c), None) => {
                 let after = t[c + 1..].chars().take_while(char::is_ascii_digit).count();
                 if t.matches(',').count() > 1 {
@@ -202,7 +206,9 @@ pub fn parse_decimal(text: &str, column: &str, decimal: Decimal) -> Result<f64, 
             return Err(if Decimal::shown_by(t) == Some(other) {
                 mismatch()
             } else {
-                format!("{column} '{t}' is not a number (thousands separators must split groups of three digits)")
+                format!(
+                    "{column} '{t}' is not a number (thousands separators must split groups of three digits)"
+                )
             });
         }
         groups.iter().for_each(|g| digits.push_str(g));
@@ -325,15 +331,30 @@ mod tests {
         // The defect: `1,50` was stored as 150.
         assert!(parse_price("1,50").unwrap_err().contains("decimal comma"));
         assert_eq!(parse_price_in("1,50", Decimal::Comma), Ok(Some(1.5)));
-        assert_eq!(parse_price_in("1.234,50 €", Decimal::Comma), Ok(Some(1234.5)));
+        assert_eq!(
+            parse_price_in("1.234,50 €", Decimal::Comma),
+            Ok(Some(1234.5))
+        );
         assert_eq!(parse_price_in("1 234,50", Decimal::Comma), Ok(Some(1234.5)));
         assert_eq!(parse_price_in("1.299", Decimal::Comma), Ok(Some(1299.0)));
-        assert!(parse_price_in("1.50", Decimal::Comma).unwrap_err().contains("decimal point"));
-        assert!(parse_price("1.234,50").unwrap_err().contains("decimal comma"));
+        assert!(
+            parse_price_in("1.50", Decimal::Comma)
+                .unwrap_err()
+                .contains("decimal point")
+        );
+        assert!(
+            parse_price("1.234,50")
+                .unwrap_err()
+                .contains("decimal comma")
+        );
         assert_eq!(parse_price("1,299"), Ok(Some(1299.0)));
         assert!(parse_price("1,2,3").is_err());
         assert_eq!(parse_decimal("-4,5", "value", Decimal::Comma), Ok(-4.5));
-        assert!(parse_number("4,5", "rating").unwrap_err().contains("decimal comma"));
+        assert!(
+            parse_number("4,5", "rating")
+                .unwrap_err()
+                .contains("decimal comma")
+        );
     }
 
     #[test]
@@ -347,7 +368,10 @@ mod tests {
         let hint = Decimal::Comma;
         assert_eq!(Decimal::decide(["1.299", "12"], hint), Decimal::Comma);
         assert_eq!(Decimal::decide(["1.299", "2.50"], hint), Decimal::Point);
-        assert_eq!(Decimal::decide(["1,299", "2,5", "3,75", "3.5"], Decimal::Point), Decimal::Comma);
+        assert_eq!(
+            Decimal::decide(["1,299", "2,5", "3,75", "3.5"], Decimal::Point),
+            Decimal::Comma
+        );
     }
 
     #[test]

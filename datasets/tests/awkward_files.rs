@@ -420,3 +420,30 @@ fn json_lines_files_name_what_they_hold() {
     );
     assert_eq!(open(&e, &auto()).unwrap().format(), Format::Events);
 }
+
+// Found while writing the fuzz targets: a huge days_since_prior_order
+// overflowed the derived time (a panic in debug builds, a wrapped time in
+// release ones).
+#[test]
+fn instacart_gaps_out_of_range_are_rejected_not_overflowed() {
+    let d = tempfile::tempdir().unwrap();
+    write(
+        d.path(),
+        "products.csv",
+        b"product_id,product_name,aisle_id,department_id\n1,Bananas,24,4\n",
+    );
+    write(d.path(), "aisles.csv", b"aisle_id,aisle\n24,fruit\n");
+    write(
+        d.path(),
+        "order_lines.csv",
+        b",order_id,user_id,order_number,order_dow,order_hour_of_day,days_since_prior_order,product_id,add_to_cart_order,reordered\n\
+1,10,7,1,1,9,,1,1,0\n\
+2,20,7,2,1,10,1e300,1,1,1\n\
+3,30,7,3,1,99,3,1,1,1\n",
+    );
+    let (ok, bad) = read_all(d.path(), &auto());
+    assert_eq!(ok.len(), 2, "{ok:?}"); // the item and order 10
+    let lines: Vec<u64> = bad.iter().map(|e| e.line).collect();
+    assert_eq!(lines, vec![3, 4], "{bad:?}");
+    assert!(bad[0].reason.contains("out of range"), "{}", bad[0].reason);
+}

@@ -585,6 +585,8 @@ pub fn home_depot(path: &Path, encoding: Option<&str>, pos: &Arc<Position>) -> R
 /// per order: 2017-01-01 00:00 UTC, plus the shopper's cumulative days since
 /// their first order, plus the hour. Orders of one shopper keep their order.
 pub fn instacart(dir: &Path, lines_file: &Path, pos: &Arc<Position>) -> Result<Stream> {
+    /// Longest gap between two orders of a shopper that is believed.
+    const MAX_GAP_DAYS: f64 = 3_650.0;
     let csv = TableOptions {
         delimiter: Some(b','),
         ..TableOptions::default()
@@ -624,8 +626,13 @@ pub fn instacart(dir: &Path, lines_file: &Path, pos: &Arc<Position>) -> Result<S
             continue;
         };
         let days = row.get(Some(fd)).parse::<f64>().unwrap_or(0.0);
-        let hour = row.get(Some(fh)).parse::<f64>().map_or(0, |h| h as u32);
-        orders.insert((row.get(Some(fu)).to_string(), n), (days, hour));
+        let hour = row.get(Some(fh)).parse::<f64>().unwrap_or(0.0);
+        // Out of range (Instacart caps the gap at 30 days): the order's rows
+        // are rejected below rather than given an absurd time.
+        if !(0.0..=MAX_GAP_DAYS).contains(&days) || !(0.0..24.0).contains(&hour) {
+            continue;
+        }
+        orders.insert((row.get(Some(fu)).to_string(), n), (days, hour as u32));
     }
     let mut by_user: BTreeMap<String, Vec<(u32, f64, u32)>> = BTreeMap::new();
     for ((u, n), (d, h)) in orders {
@@ -642,7 +649,8 @@ pub fn instacart(dir: &Path, lines_file: &Path, pos: &Arc<Position>) -> Result<S
             }
             order_ts.insert(
                 (u.clone(), n),
-                BASE + (days * 86_400.0) as i64 + i64::from(h) * 3600,
+                BASE.saturating_add((days * 86_400.0) as i64)
+                    .saturating_add(i64::from(h) * 3600),
             );
         }
     }
@@ -681,9 +689,10 @@ pub fn instacart(dir: &Path, lines_file: &Path, pos: &Arc<Position>) -> Result<S
         let user = row.get(Some(lu)).to_string();
         let n = row.get(Some(ln)).parse::<u32>().unwrap_or(0);
         let Some(&ts) = order_ts.get(&(user.clone(), n)) else {
-            out.push_back(Err(
-                row.reject(Some("order_number"), "order_number is not a whole number")
-            ));
+            out.push_back(Err(row.reject(
+                Some("order_number"),
+                "order_number is not a whole number, or the order's days_since_prior_order (0..3650) or order_hour_of_day (0..23) is out of range",
+            )));
             return;
         };
         let position = row.get(Some(lc)).parse::<f64>().ok().map(|p| p as u32);

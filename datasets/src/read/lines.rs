@@ -132,6 +132,24 @@ impl Lines {
         Ok(Line::Text(line))
     }
 
+    /// The next line and its number when it lies whole in the stream's
+    /// buffer (the common case), to be parsed without copying; `\r\n` is
+    /// kept. [`Lines::consume_peeked`] then takes it.
+    pub fn peek(&mut self) -> Option<(&[u8], u64)> {
+        if self.replay_at < self.replay.len() || self.deferred.is_some() || self.cr_only {
+            return None;
+        }
+        let buf = self.reader.fill_buf().ok()?;
+        let i = memchr(b'\n', buf)?;
+        Some((&buf[..=i], self.next_line))
+    }
+
+    /// Takes the line returned by [`Lines::peek`] (`len` bytes).
+    pub fn consume_peeked(&mut self, len: usize) {
+        self.reader.consume(len);
+        self.next_line += 1;
+    }
+
     /// Reads `lines` (whole lines ending in `\n`, the first numbered
     /// `first`) again before the rest of the stream; `deferred` is an
     /// over-long line met after them, reported once they are read.

@@ -600,7 +600,7 @@ fn check_required(path: &Path, kind: Kind, mapping: &Mapping, header: &[String])
 const JSON_PEEK_LINES: usize = 1_000;
 
 /// One JSON object line as a header and a row of text values, or why not.
-fn json_row(bytes: &[u8]) -> std::result::Result<(Vec<String>, csv::StringRecord), String> {
+fn json_row(bytes: &[u8]) -> std::result::Result<(Vec<String>, table::OwnedFields), String> {
     let text = std::str::from_utf8(bytes)
         .map_err(|_| "not valid UTF-8 text; JSON lines files must be UTF-8".to_string())?;
     if text.contains('\0') {
@@ -612,7 +612,7 @@ fn json_row(bytes: &[u8]) -> std::result::Result<(Vec<String>, csv::StringRecord
         Err(e) => return Err(format!("not valid JSON: {e}")),
     };
     let mut header = Vec::new();
-    let mut record = csv::StringRecord::new();
+    let mut record = table::OwnedFields::default();
     for (k, v) in &obj {
         match (k.as_str(), v) {
             ("attributes", serde_json::Value::Object(attrs)) => {
@@ -754,7 +754,7 @@ fn jsonl_source(
             }
             let row = table::Row {
                 line: line_no,
-                fields: &record,
+                fields: record.as_fields(),
                 path: &path,
             };
             return mapper.as_ref().map(|m| m.map(&row));

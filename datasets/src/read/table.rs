@@ -6,7 +6,6 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 
-use csv::StringRecord;
 use csv_core::ReadRecordResult;
 
 use crate::error::{Error, Result, RowError};
@@ -131,12 +130,69 @@ impl Position {
     }
 }
 
+/// The decoded fields of a row, borrowed from the reader's buffers (no
+/// copy per row: this runs for every row of an import).
+#[derive(Debug, Clone, Copy)]
+pub struct Fields<'a> {
+    text: &'a str,
+    /// End of each field in `text`; every end is a character boundary.
+    ends: &'a [usize],
+}
+
+impl<'a> Fields<'a> {
+    /// Number of fields.
+    pub fn len(&self) -> usize {
+        self.ends.len()
+    }
+
+    /// Field `i`, untrimmed.
+    pub fn get(&self, i: usize) -> Option<&'a str> {
+        let end = *self.ends.get(i)?;
+        let start = if i == 0 { 0 } else { self.ends[i - 1] };
+        self.text.get(start..end)
+    }
+
+    /// Every field in order.
+    pub fn iter(&self) -> impl Iterator<Item = &'a str> + '_ {
+        (0..self.len()).filter_map(|i| self.get(i))
+    }
+}
+
+/// Fields built one by one (JSON objects, parquet rows, re-decoded text).
+#[derive(Debug, Clone, Default)]
+pub struct OwnedFields {
+    text: String,
+    ends: Vec<usize>,
+}
+
+impl OwnedFields {
+    /// Appends a field.
+    pub fn push_field(&mut self, f: &str) {
+        self.text.push_str(f);
+        self.ends.push(self.text.len());
+    }
+
+    /// Removes every field, keeping the buffers.
+    pub fn clear(&mut self) {
+        self.text.clear();
+        self.ends.clear();
+    }
+
+    /// The fields, borrowed.
+    pub fn as_fields(&self) -> Fields<'_> {
+        Fields {
+            text: &self.text,
+            ends: &self.ends,
+        }
+    }
+}
+
 /// One data row.
 pub struct Row<'a> {
     /// 1-based line where the row starts.
     pub line: u64,
     /// The fields, decoded.
-    pub fields: &'a StringRecord,
+    pub fields: Fields<'a>,
     /// The file.
     pub path: &'a Path,
 }
@@ -282,7 +338,8 @@ pub struct Table {
     ends: Vec<usize>,
     /// Fields of the record in `out` / `ends`.
     nfields: usize,
-    record: StringRecord,
+    /// Fields decoded from a legacy encoding.
+    decoded: OwnedFields,
     /// Column names (from the header, or `column1..N` without one).
     pub header: Vec<String>,
     width: usize,
@@ -372,7 +429,7 @@ impl Table {
             out: vec![0; 1 << 12],
             ends: vec![0; 64],
             nfields: 0,
-            record: StringRecord::new(),
+            decoded: OwnedFields::default(),
             header: Vec::new(),
             width: 0,
             check_width: opts.check_width,
@@ -441,39 +498,47 @@ impl Table {
     /// Parses `rec[from..]` (whole lines) into `out` / `ends`; true when the
     /// record is complete, false when a quoted field is still open.
     fn feed(&mut self, from: usize, nout: &mut usize, nend: &mut usize) -> bool {
-        let mut input = &self.rec[from..];
-        loop {
-            let (res, nin, o, e) =
-                self.core
-                    .read_record(input, &mut self.out[*nout..], &mut self.ends[*nend..]);
-            input = &input[nin..];
-            *nout += o;
-            *nend += e;
-            match res {
-                ReadRecordResult::OutputFull => {
-                    let n = self.out.len() * 2;
-                    self.out.resize(n, 0);
-                }
-                ReadRecordResult::OutputEndsFull => {
-                    let n = self.ends.len() * 2;
-                    self.ends.resize(n, 0);
-                }
-                // Lines end in `\n`, the only terminator: a record ends
-                // exactly at the end of a line, or the line ends inside quotes.
-                ReadRecordResult::Record | ReadRecordResult::End => return true,
-                ReadRecordResult::InputEmpty => {
-                    if input.is_empty() {
-                        return false;
-                    }
-                }
-            }
-        }
+        feed(
+            &mut self.core,
+            &mut self.out,
+            &mut self.ends,
+            &self.rec[from..],
+            nout,
+            nend,
+        )
     }
 
-    /// Reads the next record's lines into `rec` and parses them.
+    /// Reads the next record's lines and parses them; lines are copied into
+    /// `rec` only when a record spans several (they may be read again).
     fn gather(&mut self) -> Gathered {
-        loop {
+        let (mut nout, mut nend): (usize, usize);
+        let (start, mut complete) = loop {
             self.rec.clear();
+            (nout, nend) = (0, 0);
+            if let Some((line, number)) = self.lines.peek() {
+                let len = line.len();
+                let content = line[..len - 1]
+                    .strip_suffix(b"\r")
+                    .unwrap_or(&line[..len - 1]);
+                if content.iter().all(u8::is_ascii_whitespace) {
+                    self.lines.consume_peeked(len);
+                    continue; // blank line
+                }
+                let (core, out, ends) = (&mut self.core, &mut self.out, &mut self.ends);
+                let complete = if content.len() + 1 == len {
+                    feed(core, out, ends, line, &mut nout, &mut nend)
+                } else {
+                    feed(core, out, ends, content, &mut nout, &mut nend);
+                    feed(core, out, ends, b"\n", &mut nout, &mut nend)
+                };
+                if !complete {
+                    // A quoted field runs on: keep this line, it may be read again.
+                    self.rec.extend_from_slice(content);
+                    self.rec.push(b'\n');
+                }
+                self.lines.consume_peeked(len);
+                break (number, complete);
+            }
             let start = match self.lines.next(&mut self.rec) {
                 Err(e) => return self.io_failure(0, &e),
                 Ok(Line::End) => return Gathered::End,
@@ -489,45 +554,66 @@ impl Table {
             if self.rec.iter().all(u8::is_ascii_whitespace) {
                 continue; // blank line
             }
-            let (mut nout, mut nend) = (0, 0);
-            let mut lines = 1usize;
-            let mut line_start = 0;
-            while !self.feed(line_start, &mut nout, &mut nend) {
-                // A quoted field runs on: take the next line, unless it has
-                // run too far to be anything but a stray quote.
-                if self.rec.len() > MAX_ROW_BYTES || lines >= MAX_ROW_LINES {
-                    return self.resync(start, stray(lines), None);
+            break (start, self.feed(0, &mut nout, &mut nend));
+        };
+        let mut lines = 1usize;
+        while !complete {
+            // A quoted field runs on: take the next line, unless it has
+            // run too far to be anything but a stray quote.
+            if self.rec.len() > MAX_ROW_BYTES || lines >= MAX_ROW_LINES {
+                return self.resync(start, stray(lines), None);
+            }
+            let line_start = self.rec.len();
+            match self.lines.next(&mut self.rec) {
+                Ok(Line::Text(_)) => lines += 1,
+                Ok(Line::End) => return self.resync(start, stray(lines), None),
+                Ok(Line::Long(l, len)) => {
+                    return self.resync(start, stray(lines), Some((l, len)));
                 }
-                line_start = self.rec.len();
-                match self.lines.next(&mut self.rec) {
-                    Ok(Line::Text(_)) => lines += 1,
-                    Ok(Line::End) => return self.resync(start, stray(lines), None),
-                    Ok(Line::Long(l, len)) => {
-                        return self.resync(start, stray(lines), Some((l, len)));
-                    }
-                    Err(e) => return self.io_failure(start, &e),
-                }
+                Err(e) => return self.io_failure(start, &e),
             }
-            self.nfields = nend;
-            if lines > 1 && self.check_width && self.width > 0 && nend != self.width {
-                // A quoted field spanning lines that leaves a row of the
-                // wrong shape is a stray quote, not a multi-line cell.
-                let reason = format!(
-                    "a quoted field opened on this line runs over {lines} lines and leaves {nend} columns instead of {}; check for a stray quote (\"). Reading goes on at the next line",
-                    self.width
-                );
-                return self.resync(start, reason, None);
-            }
-            if self.rec.len() > MAX_ROW_BYTES + 1 {
-                let raw = raw_bytes(&self.rec);
-                return Gathered::Reject {
-                    line: start,
-                    reason: too_long(self.rec.len() as u64),
-                    raw,
-                };
-            }
-            return Gathered::Record(start);
+            complete = self.feed(line_start, &mut nout, &mut nend);
         }
+        self.nfields = nend;
+        if lines > 1 && self.check_width && self.width > 0 && nend != self.width {
+            // A quoted field spanning lines that leaves a row of the
+            // wrong shape is a stray quote, not a multi-line cell.
+            let reason = format!(
+                "a quoted field opened on this line runs over {lines} lines and leaves {nend} columns instead of {}; check for a stray quote (\"). Reading goes on at the next line",
+                self.width
+            );
+            return self.resync(start, reason, None);
+        }
+        if self.rec.len() > MAX_ROW_BYTES + 1 {
+            let raw = raw_bytes(&self.rec);
+            return Gathered::Reject {
+                line: start,
+                reason: too_long(self.rec.len() as u64),
+                raw,
+            };
+        }
+        Gathered::Record(start)
+    }
+
+    /// The text of the record read last, for a rejection.
+    fn raw(&self) -> String {
+        if !self.rec.is_empty() {
+            return raw_bytes(&self.rec);
+        }
+        // Parsed in place: rebuild it from its fields.
+        let mut text = Vec::new();
+        let mut a = 0;
+        for (i, &e) in self.ends[..self.nfields].iter().enumerate() {
+            if i > 0 {
+                text.push(self.delimiter);
+            }
+            text.extend_from_slice(&self.out[a..e]);
+            a = e;
+            if text.len() > 300 {
+                break;
+            }
+        }
+        raw_bytes(&text)
     }
 
     fn io_failure(&mut self, line: u64, e: &std::io::Error) -> Gathered {
@@ -600,7 +686,7 @@ impl Table {
                 line,
                 column: Some(self.column_name(col)),
                 reason: "holds a NUL byte, which text never has; the row is skipped (export the file again if many rows are)".into(),
-                raw: raw_bytes(&self.rec),
+                raw: self.raw(),
             }));
         }
         if self.check_width && n != self.width {
@@ -612,15 +698,25 @@ impl Table {
                     "wrong number of columns: expected {} like the header, found {n}; check the separator and quoting of this row",
                     self.width
                 ),
-                raw: raw_bytes(&self.rec),
+                raw: self.raw(),
             }));
         }
-        if let Err(e) = self.decode(line) {
-            return Some(Err(e));
-        }
+        let utf8 = match self.decode(line) {
+            Ok(u) => u,
+            Err(e) => return Some(Err(e)),
+        };
+        let fields = if utf8 {
+            let text = std::str::from_utf8(&self.out[..self.ends[n - 1]]).unwrap_or("");
+            Fields {
+                text,
+                ends: &self.ends[..n],
+            }
+        } else {
+            self.decoded.as_fields()
+        };
         Some(Ok(Row {
             line,
-            fields: &self.record,
+            fields,
             path: &self.path,
         }))
     }
@@ -632,11 +728,11 @@ impl Table {
         )
     }
 
-    /// Decodes the fields in `out` into `record`.
-    fn decode(&mut self, line: u64) -> std::result::Result<(), RowError> {
+    /// Decodes the fields in `out`: true when they are UTF-8 as they are,
+    /// false when they were decoded into `decoded`.
+    fn decode(&mut self, line: u64) -> std::result::Result<bool, RowError> {
         let n = self.nfields;
         let bytes = &self.out[..self.ends[n - 1]];
-        self.record.clear();
         let d = self.decoding;
         let utf8 = if d.main == Encoding::Utf8 || d.per_row == Some(Encoding::Utf8) {
             std::str::from_utf8(bytes).ok().filter(|s| {
@@ -650,15 +746,10 @@ impl Table {
             None
         };
         if let Some(s) = utf8 {
-            let mut a = 0;
-            for &e in &self.ends[..n] {
-                self.record.push_field(&s[a..e]);
-                a = e;
-            }
             if d.main != Encoding::Utf8 && !s.is_ascii() {
                 self.note_mixed(line);
             }
-            return Ok(());
+            return Ok(true);
         }
         let codec = match (d.main, d.per_row) {
             (Encoding::Utf8, None) => {
@@ -673,7 +764,7 @@ impl Table {
                     line,
                     column: Some(self.column_name(col)),
                     reason: "not valid UTF-8 text; if the file is Latin-1 / Windows-1252, pass --encoding windows-1252".into(),
-                    raw: raw_bytes(&self.rec),
+                    raw: self.raw(),
                 });
             }
             (Encoding::Utf8, Some(fb)) => {
@@ -682,13 +773,14 @@ impl Table {
             }
             (main, _) => main.codec(),
         };
+        self.decoded.clear();
         let mut a = 0;
         for &e in &self.ends[..n] {
             let field = codec.decode_without_bom_handling(&self.out[a..e]).0;
-            self.record.push_field(&field);
+            self.decoded.push_field(&field);
             a = e;
         }
-        Ok(())
+        Ok(false)
     }
 
     fn note_mixed(&mut self, line: u64) {
@@ -717,6 +809,41 @@ impl Table {
             rows: self.mixed,
             first_line: self.first_mixed,
         });
+    }
+}
+
+/// Parses `input` into `out` / `ends` after what is there; true when a
+/// record ended (lines end in `\n`, the only terminator, so a record ends
+/// exactly at the end of a line), false when the input ran out first.
+fn feed(
+    core: &mut csv_core::Reader,
+    out: &mut Vec<u8>,
+    ends: &mut Vec<usize>,
+    mut input: &[u8],
+    nout: &mut usize,
+    nend: &mut usize,
+) -> bool {
+    loop {
+        let (res, nin, o, e) = core.read_record(input, &mut out[*nout..], &mut ends[*nend..]);
+        input = &input[nin..];
+        *nout += o;
+        *nend += e;
+        match res {
+            ReadRecordResult::OutputFull => {
+                let n = out.len() * 2;
+                out.resize(n, 0);
+            }
+            ReadRecordResult::OutputEndsFull => {
+                let n = ends.len() * 2;
+                ends.resize(n, 0);
+            }
+            ReadRecordResult::Record | ReadRecordResult::End => return true,
+            ReadRecordResult::InputEmpty => {
+                if input.is_empty() {
+                    return false;
+                }
+            }
+        }
     }
 }
 

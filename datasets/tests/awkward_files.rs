@@ -447,3 +447,27 @@ fn instacart_gaps_out_of_range_are_rejected_not_overflowed() {
     assert_eq!(lines, vec![3, 4], "{bad:?}");
     assert!(bad[0].reason.contains("out of range"), "{}", bad[0].reason);
 }
+
+// Found by the `datasets` fuzz target: a rejected MovieLens 1M row quoted
+// its whole text, however long (JSON lines rows could also grow past the
+// cap when invalid bytes became replacement characters).
+#[test]
+fn rejected_rows_quote_at_most_a_few_hundred_bytes() {
+    let d = tempfile::tempdir().unwrap();
+    write(d.path(), "movies.dat", b"1::Heat (1995)::Action\n");
+    let long = "x".repeat(5_000);
+    write(
+        d.path(),
+        "ratings.dat",
+        format!("1::1::{long}::978300760\n").as_bytes(),
+    );
+    let (_, bad) = read_all(d.path(), &auto());
+    assert_eq!(bad.len(), 1);
+    assert!(bad[0].raw.len() <= 310, "raw of {} bytes", bad[0].raw.len());
+    let mut junk = b"{\"item_id\":\"".to_vec();
+    junk.extend(std::iter::repeat_n(0xffu8, 400));
+    junk.extend_from_slice(b"\"}\n{\"item_id\":\"A\"}\n");
+    let j = write(d.path(), "items.jsonl", &junk);
+    let (_, bad) = read_all(&j, &auto());
+    assert!(bad[0].raw.len() <= 310, "raw of {} bytes", bad[0].raw.len());
+}

@@ -256,7 +256,7 @@ fn dat_reject(path: &Path, line: u64, fields: &[String], reason: &str) -> RowErr
         line,
         column: None,
         reason: reason.to_string(),
-        raw: fields.join("::"),
+        raw: super::table::clip_raw(fields.join("::")),
     }
 }
 

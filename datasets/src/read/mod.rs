@@ -687,9 +687,7 @@ fn jsonl_source(
                 line,
                 column: None,
                 reason,
-                raw: String::from_utf8_lossy(&raw[..raw.len().min(300)])
-                    .trim_end()
-                    .to_string(),
+                raw: table::raw_bytes(raw),
             };
             let line_no = match next {
                 Ok(Line::End) => {

@@ -229,7 +229,8 @@ fn raw_text<'a>(fields: impl Iterator<Item = &'a str>) -> String {
     clip_raw(s)
 }
 
-fn clip_raw(mut s: String) -> String {
+/// `s` cut to at most 300 bytes (plus `…`), for the raw text of a rejection.
+pub(super) fn clip_raw(mut s: String) -> String {
     if s.len() > 300 {
         let mut cut = 300;
         while !s.is_char_boundary(cut) {
@@ -241,7 +242,8 @@ fn clip_raw(mut s: String) -> String {
     s
 }
 
-fn raw_bytes(b: &[u8]) -> String {
+/// Raw bytes of a rejected row as text, cut like [`clip_raw`].
+pub(super) fn raw_bytes(b: &[u8]) -> String {
     let b = &b[..b.len().min(300)];
     clip_raw(String::from_utf8_lossy(b).trim_end().replace('\0', "\\0"))
 }

@@ -349,8 +349,10 @@ pub struct Table {
     pos: Arc<Position>,
     file_idx: u64,
     done: bool,
-    mixed: u64,
-    first_mixed: u64,
+    /// Rows read in the other encoding, and the first of them (cells: the
+    /// count is taken while a row borrows the buffers).
+    mixed: std::cell::Cell<u64>,
+    first_mixed: std::cell::Cell<u64>,
 }
 
 /// How to open a [`Table`].
@@ -438,8 +440,8 @@ impl Table {
             file_idx: pos.register(path),
             pos,
             done: false,
-            mixed: 0,
-            first_mixed: 0,
+            mixed: std::cell::Cell::new(0),
+            first_mixed: std::cell::Cell::new(0),
         };
         if opts.has_header {
             let line = match t.gather() {
@@ -703,22 +705,35 @@ impl Table {
                 raw: self.raw(),
             }));
         }
-        let utf8 = match self.decode(line) {
-            Ok(u) => u,
+        let d = self.decoding;
+        // Fast path: UTF-8 text is used in place, validated once.
+        if let Some(text) = utf8_text(&self.out[..used], &self.ends[..n], d) {
+            if d.main != Encoding::Utf8 && !text.is_ascii() {
+                self.note_mixed(line);
+            }
+            return Some(Ok(Row {
+                line,
+                fields: Fields {
+                    text,
+                    ends: &self.ends[..n],
+                },
+                path: &self.path,
+            }));
+        }
+        let codec = match self.legacy_codec(line) {
+            Ok(c) => c,
             Err(e) => return Some(Err(e)),
         };
-        let fields = if utf8 {
-            let text = std::str::from_utf8(&self.out[..self.ends[n - 1]]).unwrap_or("");
-            Fields {
-                text,
-                ends: &self.ends[..n],
-            }
-        } else {
-            self.decoded.as_fields()
-        };
+        self.decoded.clear();
+        let mut a = 0;
+        for &e in &self.ends[..n] {
+            let field = codec.decode_without_bom_handling(&self.out[a..e]).0;
+            self.decoded.push_field(&field);
+            a = e;
+        }
         Some(Ok(Row {
             line,
-            fields,
+            fields: self.decoded.as_fields(),
             path: &self.path,
         }))
     }
@@ -730,29 +745,14 @@ impl Table {
         )
     }
 
-    /// Decodes the fields in `out`: true when they are UTF-8 as they are,
-    /// false when they were decoded into `decoded`.
-    fn decode(&mut self, line: u64) -> std::result::Result<bool, RowError> {
+    /// The codec for fields that are not read as UTF-8, or a rejection
+    /// when the file must be UTF-8.
+    fn legacy_codec(
+        &self,
+        line: u64,
+    ) -> std::result::Result<&'static encoding_rs::Encoding, RowError> {
         let n = self.nfields;
-        let bytes = &self.out[..self.ends[n - 1]];
         let d = self.decoding;
-        let utf8 = if d.main == Encoding::Utf8 || d.per_row == Some(Encoding::Utf8) {
-            std::str::from_utf8(bytes).ok().filter(|s| {
-                // Fields must each be whole characters.
-                self.ends[..n].iter().all(|&e| s.is_char_boundary(e))
-                    && (d.main == Encoding::Utf8 || s.is_ascii() || plausible_utf8(s, d.main))
-            })
-        } else if bytes.is_ascii() {
-            std::str::from_utf8(bytes).ok()
-        } else {
-            None
-        };
-        if let Some(s) = utf8 {
-            if d.main != Encoding::Utf8 && !s.is_ascii() {
-                self.note_mixed(line);
-            }
-            return Ok(true);
-        }
         let codec = match (d.main, d.per_row) {
             (Encoding::Utf8, None) => {
                 let col = (0..n)
@@ -775,26 +775,19 @@ impl Table {
             }
             (main, _) => main.codec(),
         };
-        self.decoded.clear();
-        let mut a = 0;
-        for &e in &self.ends[..n] {
-            let field = codec.decode_without_bom_handling(&self.out[a..e]).0;
-            self.decoded.push_field(&field);
-            a = e;
-        }
-        Ok(false)
+        Ok(codec)
     }
 
-    fn note_mixed(&mut self, line: u64) {
-        self.mixed += 1;
-        if self.mixed == 1 {
-            self.first_mixed = line;
+    fn note_mixed(&self, line: u64) {
+        self.mixed.set(self.mixed.get() + 1);
+        if self.mixed.get() == 1 {
+            self.first_mixed.set(line);
             self.flush_mixed();
         }
     }
 
     fn flush_mixed(&self) {
-        if self.mixed == 0 {
+        if self.mixed.get() == 0 {
             return;
         }
         let (encoding, other) = match self.decoding {
@@ -808,8 +801,8 @@ impl Table {
             file: self.path.clone(),
             encoding,
             other,
-            rows: self.mixed,
-            first_line: self.first_mixed,
+            rows: self.mixed.get(),
+            first_line: self.first_mixed.get(),
         });
     }
 }
@@ -853,6 +846,21 @@ fn stray(lines: usize) -> String {
     format!(
         "a quoted field opened on this line is not closed within {lines} line(s); check for a stray quote (\"). Reading goes on at the next line"
     )
+}
+
+/// The fields as UTF-8 text when they are to be read as such: valid, every
+/// field whole characters, and (in a file of a legacy encoding) plausible.
+fn utf8_text<'a>(bytes: &'a [u8], ends: &[usize], d: Decoding) -> Option<&'a str> {
+    if d.main == Encoding::Utf8 || d.per_row == Some(Encoding::Utf8) {
+        std::str::from_utf8(bytes).ok().filter(|s| {
+            ends.iter().all(|&e| s.is_char_boundary(e))
+                && (d.main == Encoding::Utf8 || s.is_ascii() || plausible_utf8(s, d.main))
+        })
+    } else if bytes.is_ascii() {
+        std::str::from_utf8(bytes).ok()
+    } else {
+        None
+    }
 }
 
 /// In a file of a legacy encoding, is a row that happens to be valid UTF-8

@@ -958,10 +958,10 @@ pub fn esci(dir: &Path, pos: &Arc<Position>) -> Result<Stream> {
     let open = |stem: &str| -> Result<AnyTable> {
         let parquet = dir.join(format!("{stem}.parquet"));
         if parquet.is_file() {
-            return Ok(AnyTable::Parquet(ParquetTable::open(
+            return Ok(AnyTable::Parquet(Box::new(ParquetTable::open(
                 &parquet,
                 pos.clone(),
-            )?));
+            )?)));
         }
         Ok(AnyTable::Text(Box::new(Table::open(
             &need(dir, &format!("{stem}.csv"))?,

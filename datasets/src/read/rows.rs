@@ -43,7 +43,7 @@ pub enum AnyTable {
     /// Delimited text.
     Text(Box<Table>),
     /// Parquet.
-    Parquet(ParquetTable),
+    Parquet(Box<ParquetTable>),
 }
 
 impl RowSource for AnyTable {

@@ -244,12 +244,27 @@ pub fn parse_price_in(text: &str, decimal: Decimal) -> Result<Option<f64>, Strin
         return Ok(None);
     }
     const SIGNS: [char; 5] = ['$', '€', '£', '¥', '￥'];
-    let cleaned: String = t
-        .trim_start_matches(SIGNS)
-        .trim_end_matches(SIGNS)
+    let bare = t.trim_start_matches(SIGNS).trim_end_matches(SIGNS).trim();
+    // Spaces and apostrophes group thousands (`1 234,50`, `1'234.50`) in
+    // the whole part only: there they become the column's group mark, so
+    // the grouping is checked; anywhere else the value is not a number.
+    let spacer = |c: char| matches!(c, ' ' | '\u{a0}' | '\u{202f}' | '\'');
+    let (dec, group) = decimal.marks();
+    let (int, frac) = match bare.split_once(dec) {
+        Some((i, f)) => (i, Some(f)),
+        None => (bare, None),
+    };
+    if frac.is_some_and(|f| f.contains(spacer)) {
+        return Err(format!("price '{t}' is not a number"));
+    }
+    let mut cleaned: String = int
         .chars()
-        .filter(|c| !matches!(c, ' ' | '\u{a0}' | '\u{202f}' | '\''))
+        .map(|c| if spacer(c) { group } else { c })
         .collect();
+    if let Some(f) = frac {
+        cleaned.push(dec);
+        cleaned.push_str(f);
+    }
     let v = parse_decimal(&cleaned, "price", decimal).map_err(|e| {
         if e.contains("decimal") || e.contains("thousands") {
             e.replace(&format!("'{cleaned}'"), &format!("'{t}'"))
@@ -349,6 +364,13 @@ mod tests {
         );
         assert_eq!(parse_price("1,299"), Ok(Some(1299.0)));
         assert!(parse_price("1,2,3").is_err());
+        // Found by the `values` fuzz target: spaces inside the decimals
+        // were dropped, so "3.5 5 2" read as 3552 with a decimal comma.
+        assert!(parse_price_in("3.5 5 2", Decimal::Comma).is_err());
+        assert!(parse_price_in("3.5 5 2", Decimal::Point).is_err());
+        assert!(parse_price_in("1,2'26", Decimal::Point).is_err());
+        assert_eq!(parse_price_in("1'234.50", Decimal::Point), Ok(Some(1234.5)));
+        assert!(parse_price_in("12 34,5", Decimal::Comma).is_err());
         assert_eq!(parse_decimal("-4,5", "value", Decimal::Comma), Ok(-4.5));
         assert!(
             parse_number("4,5", "rating")

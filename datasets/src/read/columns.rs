@@ -4,6 +4,8 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
+use super::names::{MAX_QUOTED, clip, list};
+
 /// A field ShopLab understands in generic files.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -214,6 +216,31 @@ impl Mapping {
         header: &[String],
         overrides: &BTreeMap<String, String>,
     ) -> Result<Mapping, String> {
+        let mut seen: std::collections::HashMap<String, usize> = std::collections::HashMap::new();
+        let mut twice: Vec<String> = Vec::new();
+        for (i, h) in header.iter().enumerate() {
+            let key = h.trim().to_lowercase();
+            if key.is_empty() {
+                continue;
+            }
+            match seen.get(&key) {
+                Some(j) => twice.push(format!(
+                    "'{}' (columns {} and {})",
+                    clip(h.trim(), MAX_QUOTED),
+                    j + 1,
+                    i + 1
+                )),
+                None => {
+                    seen.insert(key, i);
+                }
+            }
+        }
+        if !twice.is_empty() {
+            return Err(format!(
+                "the header names a column more than once: {}; rename the columns so that each name is used once (ShopLab cannot tell which one is meant)",
+                list(&twice)
+            ));
+        }
         let mut m = Mapping::default();
         let mut used = vec![false; header.len()];
         for (field, column) in overrides {
@@ -227,9 +254,10 @@ impl Mapping {
                 .iter()
                 .position(|h| h == column || h.eq_ignore_ascii_case(column))
                 .ok_or_else(|| {
+                    let (field, column) = (clip(field, MAX_QUOTED), clip(column, MAX_QUOTED));
                     format!(
                         "--map {field}={column}: the file has no column '{column}' (columns: {})",
-                        header.join(", ")
+                        list(header)
                     )
                 })?;
             m.fields.insert(f, i);
@@ -311,5 +339,16 @@ mod tests {
                 .unwrap_err()
                 .contains("no column 'nope'")
         );
+    }
+
+    #[test]
+    fn duplicate_names_are_refused_and_listed_briefly() {
+        let h = header(&["item_id", "title", "price", "Title"]);
+        let e = Mapping::resolve(&h, &BTreeMap::new()).unwrap_err();
+        assert!(e.contains("'Title' (columns 2 and 4)"), "{e}");
+        let many: Vec<String> = (0..200_000).map(|i| format!("c{}", i % 100_000)).collect();
+        let e = Mapping::resolve(&many, &BTreeMap::new()).unwrap_err();
+        assert!(e.len() < 2_000, "{} bytes", e.len());
+        assert!(e.contains("and 99980 more"), "{e}");
     }
 }

@@ -1,13 +1,14 @@
 //! Readers for public data sets, each in its documented layout.
 
 use std::collections::{BTreeMap, HashMap, HashSet};
-use std::io::BufRead;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use crate::error::{Error, Result, RowError};
 use crate::model::{Event, EventKind, Item, Judgment, Record, User};
 
+use super::input::open_text;
+use super::lines::{Line, Lines};
 use super::parquet::ParquetTable;
 use super::rows::{AnyTable, Output, Stream, col, stream};
 use super::table::{Position, Row, Table, TableOptions};
@@ -153,59 +154,85 @@ pub fn movielens_100k(dir: &Path, pos: &Arc<Position>) -> Result<Stream> {
 /// Lines of a `::`-separated MovieLens 1M file (Latin-1).
 struct DatLines {
     path: PathBuf,
-    lines: std::io::Split<std::io::BufReader<std::fs::File>>,
-    line: u64,
+    lines: Lines,
+    buf: Vec<u8>,
+    consumed: Arc<std::sync::atomic::AtomicU64>,
     pos: Arc<Position>,
     idx: u64,
+    done: bool,
 }
 
 impl DatLines {
     fn open(path: PathBuf, pos: &Arc<Position>) -> Result<DatLines> {
-        super::table::sniff(&path, Some(b':'), Some("windows-1252"))?;
-        let f = std::fs::File::open(&path).map_err(|e| Error::Io {
-            path: path.clone(),
-            source: e,
-        })?;
+        let input = open_text(&path, Some("windows-1252"))?;
         let idx = pos.register(&path);
         Ok(DatLines {
             path,
-            lines: std::io::BufReader::new(f).split(b'\n'),
-            line: 0,
+            lines: Lines::new(input.reader, false),
+            buf: Vec::new(),
+            consumed: input.consumed,
             pos: pos.clone(),
             idx,
+            done: false,
         })
     }
 
     fn next_fields(&mut self) -> Option<std::result::Result<(u64, Vec<String>), RowError>> {
         use std::sync::atomic::Ordering;
         loop {
-            let bytes = match self.lines.next()? {
-                Ok(b) => b,
-                Err(e) => {
-                    return Some(Err(RowError {
-                        file: self.path.clone(),
-                        line: self.line + 1,
-                        column: None,
-                        reason: format!("cannot read: {e}"),
-                        raw: String::new(),
-                    }));
-                }
-            };
-            self.line += 1;
-            self.pos.line.store(self.line, Ordering::Relaxed);
+            if self.done {
+                return None;
+            }
+            self.buf.clear();
+            let next = self.lines.next(&mut self.buf);
             self.pos.file.store(self.idx, Ordering::Relaxed);
-            self.pos.advance(bytes.len() as u64 + 1);
+            self.pos.at(self.consumed.load(Ordering::Relaxed));
+            let reject = |line: u64, reason: String| RowError {
+                file: self.path.clone(),
+                line,
+                column: None,
+                reason,
+                raw: String::new(),
+            };
+            let line = match next {
+                Ok(Line::End) => {
+                    self.done = true;
+                    self.pos.advance(self.consumed.load(Ordering::Relaxed));
+                    return None;
+                }
+                Err(e) => {
+                    self.done = true;
+                    self.pos.advance(self.consumed.load(Ordering::Relaxed));
+                    return Some(Err(reject(
+                        self.pos.line.load(Ordering::Relaxed) + 1,
+                        format!(
+                            "cannot read the file past this point ({e}); the rows after it were not read"
+                        ),
+                    )));
+                }
+                Ok(Line::Long(l, n)) => {
+                    return Some(Err(reject(
+                        l,
+                        format!("row is {n} bytes, over the 1 MiB limit"),
+                    )));
+                }
+                Ok(Line::Text(l)) => l,
+            };
+            self.pos.line.store(line, Ordering::Relaxed);
+            if self.buf.contains(&0) {
+                return Some(Err(reject(
+                    line,
+                    "holds a NUL byte, which text never has; the row is skipped".into(),
+                )));
+            }
             let text = encoding_rs::WINDOWS_1252
-                .decode_without_bom_handling(&bytes)
+                .decode_without_bom_handling(&self.buf)
                 .0;
-            let text = text.trim_end_matches('\r');
+            let text = text.trim_end_matches(['\r', '\n']);
             if text.trim().is_empty() {
                 continue;
             }
-            return Some(Ok((
-                self.line,
-                text.split("::").map(str::to_string).collect(),
-            )));
+            return Some(Ok((line, text.split("::").map(str::to_string).collect())));
         }
     }
 }
@@ -229,7 +256,7 @@ fn dat_reject(path: &Path, line: u64, fields: &[String], reason: &str) -> RowErr
         line,
         column: None,
         reason: reason.to_string(),
-        raw: fields.join("::"),
+        raw: super::table::clip_raw(fields.join("::")),
     }
 }
 
@@ -558,6 +585,8 @@ pub fn home_depot(path: &Path, encoding: Option<&str>, pos: &Arc<Position>) -> R
 /// per order: 2017-01-01 00:00 UTC, plus the shopper's cumulative days since
 /// their first order, plus the hour. Orders of one shopper keep their order.
 pub fn instacart(dir: &Path, lines_file: &Path, pos: &Arc<Position>) -> Result<Stream> {
+    /// Longest gap between two orders of a shopper that is believed.
+    const MAX_GAP_DAYS: f64 = 3_650.0;
     let csv = TableOptions {
         delimiter: Some(b','),
         ..TableOptions::default()
@@ -597,8 +626,13 @@ pub fn instacart(dir: &Path, lines_file: &Path, pos: &Arc<Position>) -> Result<S
             continue;
         };
         let days = row.get(Some(fd)).parse::<f64>().unwrap_or(0.0);
-        let hour = row.get(Some(fh)).parse::<f64>().map_or(0, |h| h as u32);
-        orders.insert((row.get(Some(fu)).to_string(), n), (days, hour));
+        let hour = row.get(Some(fh)).parse::<f64>().unwrap_or(0.0);
+        // Out of range (Instacart caps the gap at 30 days): the order's rows
+        // are rejected below rather than given an absurd time.
+        if !(0.0..=MAX_GAP_DAYS).contains(&days) || !(0.0..24.0).contains(&hour) {
+            continue;
+        }
+        orders.insert((row.get(Some(fu)).to_string(), n), (days, hour as u32));
     }
     let mut by_user: BTreeMap<String, Vec<(u32, f64, u32)>> = BTreeMap::new();
     for ((u, n), (d, h)) in orders {
@@ -615,7 +649,8 @@ pub fn instacart(dir: &Path, lines_file: &Path, pos: &Arc<Position>) -> Result<S
             }
             order_ts.insert(
                 (u.clone(), n),
-                BASE + (days * 86_400.0) as i64 + i64::from(h) * 3600,
+                BASE.saturating_add((days * 86_400.0) as i64)
+                    .saturating_add(i64::from(h) * 3600),
             );
         }
     }
@@ -654,9 +689,10 @@ pub fn instacart(dir: &Path, lines_file: &Path, pos: &Arc<Position>) -> Result<S
         let user = row.get(Some(lu)).to_string();
         let n = row.get(Some(ln)).parse::<u32>().unwrap_or(0);
         let Some(&ts) = order_ts.get(&(user.clone(), n)) else {
-            out.push_back(Err(
-                row.reject(Some("order_number"), "order_number is not a whole number")
-            ));
+            out.push_back(Err(row.reject(
+                Some("order_number"),
+                "order_number is not a whole number, or the order's days_since_prior_order (0..3650) or order_hour_of_day (0..23) is out of range",
+            )));
             return;
         };
         let position = row.get(Some(lc)).parse::<f64>().ok().map(|p| p as u32);
@@ -922,16 +958,16 @@ pub fn esci(dir: &Path, pos: &Arc<Position>) -> Result<Stream> {
     let open = |stem: &str| -> Result<AnyTable> {
         let parquet = dir.join(format!("{stem}.parquet"));
         if parquet.is_file() {
-            return Ok(AnyTable::Parquet(ParquetTable::open(
+            return Ok(AnyTable::Parquet(Box::new(ParquetTable::open(
                 &parquet,
                 pos.clone(),
-            )?));
+            )?)));
         }
-        Ok(AnyTable::Text(Table::open(
+        Ok(AnyTable::Text(Box::new(Table::open(
             &need(dir, &format!("{stem}.csv"))?,
             csv,
             pos.clone(),
-        )?))
+        )?)))
     };
     let products = open("shopping_queries_dataset_products")?;
     let (id, title, desc, bullets, brand, color, locale) = (

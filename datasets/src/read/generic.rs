@@ -8,7 +8,9 @@ use crate::model::{Event, EventKind, Item, Judgment, Record, User};
 
 use super::columns::{Field, Mapping};
 use super::table::Row;
-use super::value::{TimeFormat, parse_number, parse_price, parse_timestamp, split_category};
+use super::value::{
+    Decimal, TimeFormat, parse_decimal, parse_price_in, parse_timestamp, split_category,
+};
 
 /// Which kind of records a generic file holds.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -64,7 +66,12 @@ pub struct RowMapper {
     /// Column of each field by `Field as usize` (the mapping, resolved once:
     /// this runs for every row of an import).
     columns: [Option<usize>; Field::ALL.len()],
+    /// Decimal separator of each numeric column, by `Field as usize`.
+    decimals: [Decimal; Field::ALL.len()],
 }
+
+/// Fields whose values are decimal numbers.
+pub const NUMERIC: [Field; 3] = [Field::Price, Field::Value, Field::Grade];
 
 impl RowMapper {
     /// A mapper for rows of `kind` with the resolved `mapping`.
@@ -83,7 +90,14 @@ impl RowMapper {
             default_kind,
             header,
             columns,
+            decimals: [Decimal::Point; Field::ALL.len()],
         }
+    }
+
+    /// Sets the decimal separator of a numeric column (default: point).
+    pub fn with_decimal(mut self, f: Field, d: Decimal) -> RowMapper {
+        self.decimals[f as usize] = d;
+        self
     }
 
     fn name(&self, f: Field) -> String {
@@ -120,7 +134,7 @@ impl RowMapper {
         match self.kind {
             Kind::Catalog => {
                 let id = need(Field::ItemId)?;
-                let price = parse_price(col(Field::Price))
+                let price = parse_price_in(col(Field::Price), self.decimals[Field::Price as usize])
                     .map_err(|r| row.reject(Some(&self.name(Field::Price)), r))?;
                 Ok(Record::Item(Item {
                     id: id.to_string(),
@@ -138,8 +152,12 @@ impl RowMapper {
                 attributes: self.attributes(row),
             })),
             Kind::Judgments => {
-                let grade = parse_number(need(Field::Grade)?, &self.name(Field::Grade))
-                    .map_err(|r| row.reject(Some(&self.name(Field::Grade)), r))?;
+                let grade = parse_decimal(
+                    need(Field::Grade)?,
+                    &self.name(Field::Grade),
+                    self.decimals[Field::Grade as usize],
+                )
+                .map_err(|r| row.reject(Some(&self.name(Field::Grade)), r))?;
                 Ok(Record::Judgment(Judgment {
                     query: need(Field::Query)?.to_string(),
                     item: need(Field::ItemId)?.to_string(),
@@ -153,8 +171,12 @@ impl RowMapper {
                 let value = match col(Field::Value) {
                     "" => None,
                     v => Some(
-                        parse_number(v, &self.name(Field::Value))
-                            .map_err(|r| row.reject(Some(&self.name(Field::Value)), r))?,
+                        parse_decimal(
+                            v,
+                            &self.name(Field::Value),
+                            self.decimals[Field::Value as usize],
+                        )
+                        .map_err(|r| row.reject(Some(&self.name(Field::Value)), r))?,
                     ),
                 };
                 let kind = match col(Field::Event) {

@@ -10,6 +10,9 @@
 mod columns;
 mod datasets;
 mod generic;
+mod input;
+mod lines;
+mod names;
 mod parquet;
 mod rows;
 mod table;
@@ -17,7 +20,6 @@ mod value;
 
 use std::collections::BTreeMap;
 use std::fmt;
-use std::io::BufRead;
 use std::path::{Path, PathBuf};
 use std::str::FromStr;
 use std::sync::Arc;
@@ -27,11 +29,13 @@ use serde::{Deserialize, Serialize};
 
 pub use columns::{Field, Mapping};
 pub use generic::Kind;
-pub use table::{Encoding, MAX_ROW_BYTES};
-pub use value::{TimeFormat, parse_price, parse_timestamp};
+pub use input::{GZIP_MAX_RATIO, SNIFF_BYTES};
+pub use table::{Encoding, MAX_ROW_BYTES, MAX_ROW_LINES, MixedEncoding};
+pub use value::{Decimal, TimeFormat, parse_decimal, parse_price, parse_price_in, parse_timestamp};
 
 use crate::error::{Error, Result, RowError};
 use crate::model::{EventKind, Record};
+use lines::{Line, Lines};
 use rows::{Output, Stream, stream};
 use table::{Position, Table, TableOptions};
 
@@ -153,6 +157,9 @@ pub struct ReadOptions {
     pub default_kind: Option<EventKind>,
 }
 
+/// What progress counts: bytes of the files as stored.
+pub const PROGRESS_UNIT: &str = "bytes";
+
 /// A stream of records from one file or data set.
 pub struct Source {
     inner: Stream,
@@ -201,6 +208,20 @@ impl Source {
         self.total_bytes
     }
 
+    /// Unit of [`Source::bytes_read`] and [`Source::total_bytes`], for
+    /// progress displays: bytes of the files as stored on disk (compressed
+    /// bytes for a `.gz` file).
+    pub fn progress_unit(&self) -> &'static str {
+        PROGRESS_UNIT
+    }
+
+    /// Files some of whose rows were read in another encoding than the
+    /// file's own so far (e.g. Latin-1 rows in a UTF-8 file): the text is
+    /// right, but the user should be told.
+    pub fn mixed_encodings(&self) -> Vec<MixedEncoding> {
+        self.tracker().mixed_encodings()
+    }
+
     /// File and 1-based line of the row read last.
     pub fn position(&self) -> Option<(PathBuf, u64)> {
         self.pos.current()
@@ -236,6 +257,20 @@ impl Tracker {
     /// Total bytes of all files.
     pub fn total_bytes(&self) -> u64 {
         self.total_bytes
+    }
+
+    /// See [`Source::mixed_encodings`].
+    pub fn mixed_encodings(&self) -> Vec<MixedEncoding> {
+        self.pos
+            .mixed
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone()
+    }
+
+    /// See [`Source::progress_unit`].
+    pub fn progress_unit(&self) -> &'static str {
+        PROGRESS_UNIT
     }
 
     /// Position of the record read last; cheap, for tagging every record.
@@ -437,8 +472,7 @@ fn generic_source(
         Format::Judgments => Some(Kind::Judgments),
         _ => None,
     };
-    let name = file_name(path);
-    if name.ends_with(".jsonl") || name.ends_with(".ndjson") || name.ends_with(".json") {
+    if is_json(path) {
         return jsonl_source(path, forced, time, opts, pos);
     }
     let table = Table::open(
@@ -459,7 +493,7 @@ fn generic_source(
         path: path.to_path_buf(),
         reason: format!(
             "cannot tell what this file holds from its columns ({}); pass --format catalog|events|users|judgments and --map FIELD=COLUMN",
-            table.header.join(", ")
+            names::list(&table.header)
         ),
     })?;
     check_required(path, kind, &mapping, &table.header)?;
@@ -469,12 +503,76 @@ fn generic_source(
         Kind::Users => Format::Users,
         Kind::Judgments => Format::Judgments,
     };
-    let mapper =
+    let decimals = decide_decimals(path, opts, &mapping, table.delimiter())?;
+    let mut mapper =
         generic::RowMapper::new(kind, mapping, time, opts.default_kind, table.header.clone());
+    for (f, d) in decimals {
+        mapper = mapper.with_decimal(f, d);
+    }
     Ok((
         format,
         stream(table, move |row, out| out.push_back(mapper.map(row))),
     ))
+}
+
+/// Rows sampled from the start of a file to decide its decimal separators.
+const DECIMAL_SAMPLE_ROWS: usize = 5_000;
+
+/// The decimal separator of each numeric column, decided once per file
+/// from the values at its start (see [`Decimal::decide`]).
+fn decide_decimals(
+    path: &Path,
+    opts: &ReadOptions,
+    mapping: &Mapping,
+    delimiter: u8,
+) -> Result<Vec<(Field, Decimal)>> {
+    let cols: Vec<(Field, usize)> = generic::NUMERIC
+        .iter()
+        .filter_map(|&f| Some((f, mapping.get(f)?)))
+        .collect();
+    if cols.is_empty() {
+        return Ok(Vec::new());
+    }
+    let mut t = Table::open(
+        path,
+        TableOptions {
+            delimiter: Some(delimiter),
+            encoding: opts.encoding.as_deref(),
+            ..TableOptions::default()
+        },
+        Arc::new(Position::default()),
+    )?;
+    let mut values: Vec<Vec<String>> = vec![Vec::new(); cols.len()];
+    let mut rows = 0;
+    while rows < DECIMAL_SAMPLE_ROWS {
+        let Some(row) = t.next_row() else { break };
+        rows += 1;
+        if let Ok(row) = row {
+            for (k, (_, i)) in cols.iter().enumerate() {
+                let v = row.get(Some(*i));
+                if v.contains([',', '.']) {
+                    values[k].push(v.to_string());
+                }
+            }
+        }
+    }
+    // European spreadsheets write `;`-separated files with decimal commas.
+    let hint = if delimiter == b';' {
+        Decimal::Comma
+    } else {
+        Decimal::Point
+    };
+    Ok(cols
+        .iter()
+        .zip(&values)
+        .map(|((f, _), v)| (*f, Decimal::decide(v.iter().map(String::as_str), hint)))
+        .collect())
+}
+
+fn is_json(path: &Path) -> bool {
+    let name = file_name(path);
+    let name = name.strip_suffix(".gz").unwrap_or(&name);
+    name.ends_with(".jsonl") || name.ends_with(".ndjson") || name.ends_with(".json")
 }
 
 fn check_required(path: &Path, kind: Kind, mapping: &Mapping, header: &[String]) -> Result<()> {
@@ -491,15 +589,50 @@ fn check_required(path: &Path, kind: Kind, mapping: &Mapping, header: &[String])
         reason: format!(
             "a {kind:?} file needs the column(s) {} but has {}; name the right column with --map, e.g. --map {}=YOUR_COLUMN",
             missing.join(", "),
-            header.join(", "),
+            names::list(header),
             missing[0]
         )
         .to_lowercase(),
     })
 }
 
+/// Lines looked at to tell what a JSON lines file holds before reading it.
+const JSON_PEEK_LINES: usize = 1_000;
+
+/// One JSON object line as a header and a row of text values, or why not.
+fn json_row(bytes: &[u8]) -> std::result::Result<(Vec<String>, table::OwnedFields), String> {
+    let text = std::str::from_utf8(bytes)
+        .map_err(|_| "not valid UTF-8 text; JSON lines files must be UTF-8".to_string())?;
+    if text.contains('\0') {
+        return Err("holds a NUL byte, which text never has; the row is skipped".into());
+    }
+    let obj: serde_json::Map<String, serde_json::Value> = match serde_json::from_str(text) {
+        Ok(serde_json::Value::Object(o)) => o,
+        Ok(_) => return Err("line is not a JSON object".into()),
+        Err(e) => return Err(format!("not valid JSON: {e}")),
+    };
+    let mut header = Vec::new();
+    let mut record = table::OwnedFields::default();
+    for (k, v) in &obj {
+        match (k.as_str(), v) {
+            ("attributes", serde_json::Value::Object(attrs)) => {
+                for (ak, av) in attrs {
+                    header.push(format!("attr:{ak}"));
+                    record.push_field(&json_text(av));
+                }
+            }
+            _ => {
+                header.push(k.clone());
+                record.push_field(&json_text(v));
+            }
+        }
+    }
+    Ok((header, record))
+}
+
 /// JSON lines: one object per line; keys are matched like CSV headers, and a
-/// nested `attributes` object becomes `attr:` columns.
+/// nested `attributes` object becomes `attr:` columns. What the file holds
+/// is told from its first object (or `--format`).
 fn jsonl_source(
     path: &Path,
     forced: Option<Kind>,
@@ -507,98 +640,125 @@ fn jsonl_source(
     opts: &ReadOptions,
     pos: &Arc<Position>,
 ) -> Result<(Format, Stream)> {
-    table::sniff(path, None, Some("utf-8"))?;
-    let file = std::fs::File::open(path).map_err(|e| Error::Io {
-        path: path.to_path_buf(),
-        source: e,
-    })?;
+    let input = input::open_text(path, Some("utf-8"))?;
+    let consumed = input.consumed.clone();
     let idx = pos.register(path);
-    let mut lines = std::io::BufReader::new(file).split(b'\n');
-    let path = path.to_path_buf();
+    let mut lines = Lines::new(input.reader, false);
     let overrides = opts.mapping.clone();
+    let mut kind = forced;
+    if kind.is_none() {
+        // Peek at the first objects, then read them again as rows.
+        let mut peeked = Vec::new();
+        let mut long = None;
+        for _ in 0..JSON_PEEK_LINES {
+            let at = peeked.len();
+            match lines.next(&mut peeked) {
+                Ok(Line::Text(_)) => {}
+                Ok(Line::Long(l, n)) => {
+                    long = Some((l, n));
+                    break;
+                }
+                Ok(Line::End) | Err(_) => break,
+            }
+            if let Ok((header, _)) = json_row(&peeked[at..])
+                && let Ok(m) = Mapping::resolve(&header, &overrides)
+                && let Some(k) = generic::detect_kind(&m)
+            {
+                kind = Some(k);
+                break;
+            }
+        }
+        // A long line ends the peek; it is reported after the lines before it.
+        lines.replay(&peeked, 1, long);
+    }
+    let path = path.to_path_buf();
     let default_kind = opts.default_kind;
     let pos = pos.clone();
-    let mut line_no = 0u64;
-    let mut kind = forced;
+    let mut buf = Vec::new();
+    let mut mapper: Option<generic::RowMapper> = None;
     let iter = std::iter::from_fn(move || {
         loop {
-            let bytes = match lines.next()? {
-                Ok(b) => b,
-                Err(e) => {
-                    return Some(Err(RowError {
-                        file: path.clone(),
-                        line: line_no + 1,
-                        column: None,
-                        reason: format!("cannot read: {e}"),
-                        raw: String::new(),
-                    }));
-                }
-            };
-            line_no += 1;
-            pos.line.store(line_no, Ordering::Relaxed);
+            buf.clear();
+            let next = lines.next(&mut buf);
             pos.file.store(idx, Ordering::Relaxed);
-            pos.advance(bytes.len() as u64 + 1);
-            if bytes.iter().all(u8::is_ascii_whitespace) {
-                continue;
-            }
-            let reject = |reason: String| RowError {
+            pos.at(consumed.load(Ordering::Relaxed));
+            let reject = |line: u64, reason: String, raw: &[u8]| RowError {
                 file: path.clone(),
-                line: line_no,
+                line,
                 column: None,
                 reason,
-                raw: String::from_utf8_lossy(&bytes[..bytes.len().min(300)]).into_owned(),
+                raw: table::raw_bytes(raw),
             };
-            if bytes.len() > MAX_ROW_BYTES {
-                return Some(Err(reject(format!(
-                    "row is {} bytes, over the 1 MiB limit",
-                    bytes.len()
-                ))));
-            }
-            let obj: serde_json::Map<String, serde_json::Value> =
-                match serde_json::from_slice(&bytes) {
-                    Ok(serde_json::Value::Object(o)) => o,
-                    Ok(_) => return Some(Err(reject("line is not a JSON object".into()))),
-                    Err(e) => return Some(Err(reject(format!("not valid JSON: {e}")))),
-                };
-            let mut header = Vec::new();
-            let mut record = csv::StringRecord::new();
-            for (k, v) in &obj {
-                match (k.as_str(), v) {
-                    ("attributes", serde_json::Value::Object(attrs)) => {
-                        for (ak, av) in attrs {
-                            header.push(format!("attr:{ak}"));
-                            record.push_field(&json_text(av));
-                        }
-                    }
-                    _ => {
-                        header.push(k.clone());
-                        record.push_field(&json_text(v));
-                    }
+            let line_no = match next {
+                Ok(Line::End) => {
+                    pos.advance(consumed.load(Ordering::Relaxed));
+                    return None;
                 }
-            }
-            let mapping = match Mapping::resolve(&header, &overrides) {
-                Ok(m) => m,
-                Err(r) => return Some(Err(reject(r))),
-            };
-            let k = match kind.or_else(|| generic::detect_kind(&mapping)) {
-                Some(k) => k,
-                None => {
+                Err(e) => {
+                    pos.advance(consumed.load(Ordering::Relaxed));
+                    // Nothing after a read failure can be trusted: stop here.
+                    lines = Lines::new(Box::new(std::io::empty()), false);
                     return Some(Err(reject(
-                        "cannot tell what this object is (no item_id / user_id keys)".into(),
+                        pos.line.load(Ordering::Relaxed) + 1,
+                        format!(
+                            "cannot read the file past this point ({e}); the rows after it were not read"
+                        ),
+                        b"",
                     )));
                 }
+                Ok(Line::Long(l, n)) => {
+                    pos.line.store(l, Ordering::Relaxed);
+                    return Some(Err(reject(
+                        l,
+                        format!("row is {n} bytes, over the 1 MiB limit"),
+                        b"",
+                    )));
+                }
+                Ok(Line::Text(l)) => l,
             };
-            kind = Some(k);
-            let mapper = generic::RowMapper::new(k, mapping, time.clone(), default_kind, header);
+            pos.line.store(line_no, Ordering::Relaxed);
+            if buf.iter().all(u8::is_ascii_whitespace) {
+                continue;
+            }
+            let (header, record) = match json_row(&buf) {
+                Ok(r) => r,
+                Err(reason) => return Some(Err(reject(line_no, reason, &buf))),
+            };
+            // Consecutive objects with the same keys share one mapping.
+            let reuse = mapper.as_ref().is_some_and(|m| m.header == header);
+            if !reuse {
+                let mapping = match Mapping::resolve(&header, &overrides) {
+                    Ok(m) => m,
+                    Err(r) => return Some(Err(reject(line_no, r, &buf))),
+                };
+                let k = match kind.or_else(|| generic::detect_kind(&mapping)) {
+                    Some(k) => k,
+                    None => {
+                        return Some(Err(reject(
+                            line_no,
+                            "cannot tell what this object is (no item_id / user_id keys)".into(),
+                            &buf,
+                        )));
+                    }
+                };
+                kind = Some(k);
+                mapper = Some(generic::RowMapper::new(
+                    k,
+                    mapping,
+                    time.clone(),
+                    default_kind,
+                    header,
+                ));
+            }
             let row = table::Row {
                 line: line_no,
-                fields: &record,
+                fields: record.as_fields(),
                 path: &path,
             };
-            return Some(mapper.map(&row));
+            return mapper.as_ref().map(|m| m.map(&row));
         }
     });
-    let format = match forced {
+    let format = match kind {
         Some(Kind::Catalog) => Format::Catalog,
         Some(Kind::Events) => Format::Events,
         Some(Kind::Users) => Format::Users,
@@ -628,6 +788,12 @@ pub struct Preview {
     pub delimiter: Option<String>,
     /// Encoding, for delimited files.
     pub encoding: Option<String>,
+    /// True when the file is gzip-compressed.
+    pub gzip: bool,
+    /// Decimal separator of each numeric column (column -> `point` / `comma`).
+    pub decimals: BTreeMap<String, Decimal>,
+    /// Rows of the previewed part read in another encoding than the file's.
+    pub mixed_encodings: Vec<MixedEncoding>,
     /// Header columns, for generic files.
     pub header: Vec<String>,
     /// Canonical field -> column, for generic files.
@@ -656,6 +822,9 @@ pub fn inspect(path: &Path, opts: &ReadOptions) -> Result<Preview> {
         files: source.files().to_vec(),
         delimiter: None,
         encoding: None,
+        gzip: false,
+        decimals: BTreeMap::new(),
+        mixed_encodings: source.mixed_encodings(),
         header: Vec::new(),
         mapping: BTreeMap::new(),
         attributes: Vec::new(),
@@ -666,13 +835,7 @@ pub fn inspect(path: &Path, opts: &ReadOptions) -> Result<Preview> {
         source.format(),
         Format::Auto | Format::Catalog | Format::Events | Format::Users | Format::Judgments
     );
-    let name = file_name(path);
-    if generic
-        && path.is_file()
-        && !name.ends_with(".jsonl")
-        && !name.ends_with(".ndjson")
-        && !name.ends_with(".json")
-    {
+    if generic && path.is_file() && !is_json(path) {
         let s = table::sniff(path, opts.delimiter, opts.encoding.as_deref())?;
         let t = Table::open(
             path,
@@ -692,6 +855,11 @@ pub fn inspect(path: &Path, opts: &ReadOptions) -> Result<Preview> {
             d => (d as char).to_string(),
         });
         preview.encoding = Some(s.encoding.name().to_string());
+        preview.gzip = s.gzip;
+        preview.decimals = decide_decimals(path, opts, &m, s.delimiter)?
+            .into_iter()
+            .filter_map(|(f, d)| Some((t.header.get(m.get(f)?)?.clone(), d)))
+            .collect();
         preview.mapping = m
             .fields
             .iter()
@@ -710,7 +878,22 @@ impl fmt::Display for Preview {
             writeln!(f, "file: {}", file.display())?;
         }
         if let (Some(d), Some(e)) = (&self.delimiter, &self.encoding) {
-            writeln!(f, "separator: {d}   encoding: {e}")?;
+            let gz = if self.gzip {
+                "   compression: gzip"
+            } else {
+                ""
+            };
+            writeln!(f, "separator: {d}   encoding: {e}{gz}")?;
+        }
+        for (column, d) in &self.decimals {
+            let d = match d {
+                Decimal::Point => "a decimal point (1,234.50)",
+                Decimal::Comma => "a decimal comma (1.234,50)",
+            };
+            writeln!(f, "numbers in {column}: {d}")?;
+        }
+        for m in &self.mixed_encodings {
+            writeln!(f, "warning: {m}")?;
         }
         if !self.mapping.is_empty() {
             writeln!(f, "columns:")?;

@@ -6,21 +6,20 @@ use std::fs::File;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use csv::StringRecord;
 use parquet::file::reader::{FileReader, SerializedFileReader};
 use parquet::record::Field;
 use parquet::record::reader::RowIter;
 
 use crate::error::{Error, Result, RowError};
 
-use super::table::{Position, Row};
+use super::table::{OwnedFields, Position, Row};
 
 /// A parquet file, one row at a time.
 pub struct ParquetTable {
     path: PathBuf,
     header: Vec<String>,
     rows: RowIter<'static>,
-    record: StringRecord,
+    record: OwnedFields,
     row: u64,
     size: u64,
     pos: Arc<Position>,
@@ -53,7 +52,7 @@ impl ParquetTable {
             path: path.to_path_buf(),
             header,
             rows: reader.into_iter(),
-            record: StringRecord::new(),
+            record: OwnedFields::default(),
             row: 0,
             size,
             file_idx: pos.register(path),
@@ -112,7 +111,7 @@ impl ParquetTable {
         }
         Some(Ok(Row {
             line: self.row,
-            fields: &self.record,
+            fields: self.record.as_fields(),
             path: &self.path,
         }))
     }

@@ -41,9 +41,9 @@ impl RowSource for Table {
 /// Either kind of table, for data sets distributed in both forms.
 pub enum AnyTable {
     /// Delimited text.
-    Text(Table),
+    Text(Box<Table>),
     /// Parquet.
-    Parquet(ParquetTable),
+    Parquet(Box<ParquetTable>),
 }
 
 impl RowSource for AnyTable {
@@ -76,7 +76,7 @@ pub fn col(t: &impl RowSource, name: &str) -> Result<usize> {
             path: t.path().to_path_buf(),
             reason: format!(
                 "has no '{name}' column (columns: {})",
-                t.header().join(", ")
+                super::names::list(t.header())
             ),
         })
 }

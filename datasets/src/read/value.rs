@@ -69,29 +69,209 @@ pub fn parse_timestamp(text: &str, format: &TimeFormat) -> Result<i64, String> {
     }
 }
 
-/// A finite number, or why not (naming the column).
-pub fn parse_number(text: &str, column: &str) -> Result<f64, String> {
-    let t = text.trim();
-    match t.parse::<f64>() {
-        Ok(v) if v.is_finite() => Ok(v),
-        Ok(_) => Err(format!("{column} is '{t}', not a finite number")),
-        Err(_) => Err(format!("{column} '{t}' is not a number")),
+/// The decimal separator of a column's numbers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Decimal {
+    /// `1,234.50`: decimal point, comma between thousands.
+    #[default]
+    Point,
+    /// `1.234,50`: decimal comma (European spreadsheets), dot or space between thousands.
+    Comma,
+}
+
+impl Decimal {
+    fn marks(self) -> (char, char) {
+        match self {
+            Decimal::Point => ('.', ','),
+            Decimal::Comma => (',', '.'),
+        }
+    }
+
+    fn name(self) -> &'static str {
+        match self {
+            Decimal::Point => "a decimal point",
+            Decimal::Comma => "a decimal comma",
+        }
+    }
+
+    /// The separator a number shows unambiguously, if any: `1,50` and
+    /// `1.234,5` show a comma, `1.50` and `1,234.5` a point, while `1,234`
+    /// and `1.234` could be either (a thousands group or three decimals).
+    pub fn shown_by(text: &str) -> Option<Decimal> {
+        let t = text.trim();
+        let (comma, point) = (t.rfind(','), t.rfind('.'));
+        match (comma, point) {
+            (Some(c), Some(p)) => Some(if c > p {
+                Decimal::Comma
+            } else {
+                Decimal::Point
+            }),
+            (Some(c), None) => {
+                let after = t[c + 1..].chars().take_while(char::is_ascii_digit).count();
+                if t.matches(',').count() > 1 {
+                    Some(Decimal::Point)
+                } else if after != 3 {
+                    Some(Decimal::Comma)
+                } else {
+                    None
+                }
+            }
+            (None, Some(p)) => {
+                let after = t[p + 1..].chars().take_while(char::is_ascii_digit).count();
+                if t.matches('.').count() > 1 {
+                    Some(Decimal::Comma)
+                } else if after != 3 {
+                    Some(Decimal::Point)
+                } else {
+                    None
+                }
+            }
+            (None, None) => None,
+        }
+    }
+
+    /// The separator of a column from sample values: the one they show,
+    /// by majority; `hint` when they show none (e.g. a comma for
+    /// `;`-separated files, which European spreadsheets write).
+    pub fn decide<'a>(values: impl IntoIterator<Item = &'a str>, hint: Decimal) -> Decimal {
+        let (mut point, mut comma) = (0usize, 0usize);
+        for v in values {
+            match Decimal::shown_by(v) {
+                Some(Decimal::Point) => point += 1,
+                Some(Decimal::Comma) => comma += 1,
+                None => {}
+            }
+        }
+        if point > comma {
+            Decimal::Point
+        } else if comma > point {
+            Decimal::Comma
+        } else {
+            hint
+        }
     }
 }
 
-/// An optional price: empty is unknown; otherwise finite and not negative.
-/// Accepts a leading currency sign and thousands separators (`$1,299.00`).
+/// A finite number written with `decimal` (thousands separators are
+/// allowed only in groups of three), or why not (naming the column).
+/// Never reads a number written the other way: `1,50` in a decimal-point
+/// column is an error, not 150.
+pub fn parse_decimal(text: &str, column: &str, decimal: Decimal) -> Result<f64, String> {
+    let t = text.trim();
+    let (dec, group) = decimal.marks();
+    // Fast path: what Rust parses is unambiguous once the group mark is absent.
+    if !t.contains(',') && (dec == '.' || !t.contains(group)) {
+        return match t.parse::<f64>() {
+            Ok(v) if v.is_finite() => Ok(v),
+            Ok(_) => Err(format!("{column} is '{t}', not a finite number")),
+            Err(_) => Err(format!("{column} '{t}' is not a number")),
+        };
+    }
+    let other = match decimal {
+        Decimal::Point => Decimal::Comma,
+        Decimal::Comma => Decimal::Point,
+    };
+    let mismatch = || {
+        format!(
+            "{column} '{t}' is written with {}, but this column's numbers use {}; ShopLab does not guess which is meant, so fix the value (or the column) and import again",
+            other.name(),
+            decimal.name()
+        )
+    };
+    let (sign, body) = match t.strip_prefix('-') {
+        Some(b) => ("-", b),
+        None => ("", t.strip_prefix('+').unwrap_or(t)),
+    };
+    let (int, frac) = match body.split_once(dec) {
+        Some((i, f)) => (i, Some(f)),
+        None => (body, None),
+    };
+    if frac.is_some_and(|f| f.contains(group) || f.contains(dec)) {
+        return Err(mismatch());
+    }
+    let mut digits = String::with_capacity(t.len());
+    digits.push_str(sign);
+    if int.contains(group) {
+        let groups: Vec<&str> = int.split(group).collect();
+        let ok = groups.iter().enumerate().all(|(i, g)| {
+            g.bytes().all(|b| b.is_ascii_digit())
+                && if i == 0 {
+                    (1..=3).contains(&g.len())
+                } else {
+                    g.len() == 3
+                }
+        });
+        if !ok {
+            return Err(if Decimal::shown_by(t) == Some(other) {
+                mismatch()
+            } else {
+                format!(
+                    "{column} '{t}' is not a number (thousands separators must split groups of three digits)"
+                )
+            });
+        }
+        groups.iter().for_each(|g| digits.push_str(g));
+    } else {
+        digits.push_str(int);
+    }
+    if let Some(f) = frac {
+        digits.push('.');
+        digits.push_str(f);
+    }
+    match digits.parse::<f64>() {
+        Ok(v) if v.is_finite() => Ok(v),
+        _ => Err(format!("{column} '{t}' is not a number")),
+    }
+}
+
+/// A finite number with a decimal point, or why not (naming the column).
+pub fn parse_number(text: &str, column: &str) -> Result<f64, String> {
+    parse_decimal(text, column, Decimal::Point)
+}
+
+/// An optional price with a decimal point (see [`parse_price_in`]).
 pub fn parse_price(text: &str) -> Result<Option<f64>, String> {
+    parse_price_in(text, Decimal::Point)
+}
+
+/// An optional price: empty is unknown; otherwise finite and not negative.
+/// Accepts a currency sign before or after and thousands separators
+/// (`$1,299.00`, `1.299,00 €`, `1 299,00`).
+pub fn parse_price_in(text: &str, decimal: Decimal) -> Result<Option<f64>, String> {
     let t = text.trim();
     if t.is_empty() {
         return Ok(None);
     }
-    let cleaned: String = t
-        .trim_start_matches(['$', '€', '£', '¥', '￥'])
+    const SIGNS: [char; 5] = ['$', '€', '£', '¥', '￥'];
+    let bare = t.trim_start_matches(SIGNS).trim_end_matches(SIGNS).trim();
+    // Spaces and apostrophes group thousands (`1 234,50`, `1'234.50`) in
+    // the whole part only: there they become the column's group mark, so
+    // the grouping is checked; anywhere else the value is not a number.
+    let spacer = |c: char| matches!(c, ' ' | '\u{a0}' | '\u{202f}' | '\'');
+    let (dec, group) = decimal.marks();
+    let (int, frac) = match bare.split_once(dec) {
+        Some((i, f)) => (i, Some(f)),
+        None => (bare, None),
+    };
+    if frac.is_some_and(|f| f.contains(spacer)) {
+        return Err(format!("price '{t}' is not a number"));
+    }
+    let mut cleaned: String = int
         .chars()
-        .filter(|c| *c != ',' && *c != ' ')
+        .map(|c| if spacer(c) { group } else { c })
         .collect();
-    let v = parse_number(&cleaned, "price").map_err(|_| format!("price '{t}' is not a number"))?;
+    if let Some(f) = frac {
+        cleaned.push(dec);
+        cleaned.push_str(f);
+    }
+    let v = parse_decimal(&cleaned, "price", decimal).map_err(|e| {
+        if e.contains("decimal") || e.contains("thousands") {
+            e.replace(&format!("'{cleaned}'"), &format!("'{t}'"))
+        } else {
+            format!("price '{t}' is not a number")
+        }
+    })?;
     if v < 0.0 {
         return Err(format!("price {t} is negative; prices must be 0 or more"));
     }
@@ -162,6 +342,61 @@ mod tests {
     }
 
     #[test]
+    fn decimal_commas_are_never_read_as_thousands() {
+        // The defect: `1,50` was stored as 150.
+        assert!(parse_price("1,50").unwrap_err().contains("decimal comma"));
+        assert_eq!(parse_price_in("1,50", Decimal::Comma), Ok(Some(1.5)));
+        assert_eq!(
+            parse_price_in("1.234,50 €", Decimal::Comma),
+            Ok(Some(1234.5))
+        );
+        assert_eq!(parse_price_in("1 234,50", Decimal::Comma), Ok(Some(1234.5)));
+        assert_eq!(parse_price_in("1.299", Decimal::Comma), Ok(Some(1299.0)));
+        assert!(
+            parse_price_in("1.50", Decimal::Comma)
+                .unwrap_err()
+                .contains("decimal point")
+        );
+        assert!(
+            parse_price("1.234,50")
+                .unwrap_err()
+                .contains("decimal comma")
+        );
+        assert_eq!(parse_price("1,299"), Ok(Some(1299.0)));
+        assert!(parse_price("1,2,3").is_err());
+        // Found by the `values` fuzz target: spaces inside the decimals
+        // were dropped, so "3.5 5 2" read as 3552 with a decimal comma.
+        assert!(parse_price_in("3.5 5 2", Decimal::Comma).is_err());
+        assert!(parse_price_in("3.5 5 2", Decimal::Point).is_err());
+        assert!(parse_price_in("1,2'26", Decimal::Point).is_err());
+        assert_eq!(parse_price_in("1'234.50", Decimal::Point), Ok(Some(1234.5)));
+        assert!(parse_price_in("12 34,5", Decimal::Comma).is_err());
+        assert_eq!(parse_decimal("-4,5", "value", Decimal::Comma), Ok(-4.5));
+        assert!(
+            parse_number("4,5", "rating")
+                .unwrap_err()
+                .contains("decimal comma")
+        );
+    }
+
+    #[test]
+    fn decimal_separator_is_decided_from_the_values() {
+        assert_eq!(Decimal::shown_by("1,50"), Some(Decimal::Comma));
+        assert_eq!(Decimal::shown_by("1.234,5"), Some(Decimal::Comma));
+        assert_eq!(Decimal::shown_by("1,234"), None);
+        assert_eq!(Decimal::shown_by("1,234,567"), Some(Decimal::Point));
+        assert_eq!(Decimal::shown_by("12.5"), Some(Decimal::Point));
+        assert_eq!(Decimal::shown_by("12"), None);
+        let hint = Decimal::Comma;
+        assert_eq!(Decimal::decide(["1.299", "12"], hint), Decimal::Comma);
+        assert_eq!(Decimal::decide(["1.299", "2.50"], hint), Decimal::Point);
+        assert_eq!(
+            Decimal::decide(["1,299", "2,5", "3,75", "3.5"], Decimal::Point),
+            Decimal::Comma
+        );
+    }
+
+    #[test]
     fn categories() {
         assert_eq!(split_category("Home > Kitchen"), vec!["Home", "Kitchen"]);
         assert_eq!(split_category("a/b/c"), vec!["a", "b", "c"]);
@@ -180,6 +415,32 @@ mod tests {
             if let Ok(Some(p)) = parse_price(&t) {
                 prop_assert!(p.is_finite() && p >= 0.0);
             }
+        }
+
+        /// A number written either way reads back the same, and never
+        /// 100x off when read in the other way: it is refused or equal.
+        #[test]
+        fn decimal_either_way(cents in 0u64..100_000_000) {
+            let int = cents / 100;
+            let frac = cents % 100;
+            let grouped = |sep: char| {
+                let s = int.to_string();
+                let mut out = String::new();
+                for (i, c) in s.chars().enumerate() {
+                    if i > 0 && (s.len() - i) % 3 == 0 {
+                        out.push(sep);
+                    }
+                    out.push(c);
+                }
+                out
+            };
+            let v = cents as f64 / 100.0;
+            let eu = format!("{},{frac:02}", grouped('.'));
+            let us = format!("{}.{frac:02}", grouped(','));
+            prop_assert_eq!(parse_price_in(&eu, Decimal::Comma), Ok(Some(v)));
+            prop_assert_eq!(parse_price_in(&us, Decimal::Point), Ok(Some(v)));
+            prop_assert!(parse_price_in(&eu, Decimal::Point).is_err());
+            prop_assert!(parse_price_in(&us, Decimal::Comma).is_err());
         }
     }
 }

@@ -176,6 +176,9 @@ pub fn import(ctx: &Ctx, project: &Path, args: &ImportArgs) -> Result<()> {
                     .unwrap_or_default()
             )
         };
+        for w in &r.warnings {
+            s.push_str(&format!("  warning: {w}\n"));
+        }
         for e in &r.sample_rejections {
             s.push_str(&format!("  rejected {e}\n"));
         }

@@ -478,3 +478,26 @@ fn locked_database_is_reported() {
     );
     assert_eq!(stats(&root), before);
 }
+
+#[test]
+fn rows_in_a_second_encoding_are_stored_right_and_reported() {
+    let (dir, root) = new_project();
+    // A UTF-8 catalog with one row saved by a Latin-1 tool ("Café crème").
+    let mut bytes = CATALOG.as_bytes().to_vec();
+    bytes.extend_from_slice(b"P9,Caf\xe9 cr\xe8me,Mug,Acme,Home,3.5,,white\n");
+    let file = write(dir.path(), "mixed.csv", &bytes);
+    let text = ok(&root, &["import", file.to_str().unwrap()]);
+    assert!(
+        text.contains("warning:") && text.contains("windows-1252"),
+        "no warning about the Latin-1 row: {text}"
+    );
+    let db = rusqlite::Connection::open(root.join("shop.sqlite")).unwrap();
+    let title: String = db
+        .query_row("SELECT title FROM items WHERE ext_id = 'P9'", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(title, "Café crème");
+    let tee: String = db
+        .query_row("SELECT title FROM items WHERE ext_id = 'P4'", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(tee, "红色棉质T恤", "a valid UTF-8 row was garbled");
+}

@@ -788,15 +788,25 @@ impl ShopLabApp {
             JobOutcome::Imported(reports) => {
                 let accepted: u64 = reports.iter().map(|r| r.accepted).sum();
                 let rejected: u64 = reports.iter().map(|r| r.rejected).sum();
-                self.notify(
-                    format!(
-                        "{}: {accepted} {}, {rejected} {}",
-                        tr(lang, "Import finished"),
-                        tr(lang, "rows accepted"),
-                        tr(lang, "rejected")
-                    ),
-                    false,
+                let duplicates: u64 = reports.iter().map(|r| r.duplicates).sum();
+                let mut message = format!(
+                    "{}: {accepted} {}, {rejected} {}",
+                    tr(lang, "Import finished"),
+                    tr(lang, "rows accepted"),
+                    tr(lang, "rejected")
                 );
+                if duplicates > 0 {
+                    message.push_str(&format!(
+                        ", {duplicates} {}",
+                        tr(lang, "duplicates of stored events skipped")
+                    ));
+                }
+                // Rows read in a second encoding are stored, but the user must hear of it.
+                let warnings: Vec<&String> = reports.iter().flat_map(|r| &r.warnings).collect();
+                for w in &warnings {
+                    message.push_str(&format!("\n{}: {w}", tr(lang, "Check")));
+                }
+                self.notify(message, !warnings.is_empty());
                 self.data.import.reset();
                 // New or changed items (or new searches, for autocomplete) make the index stale.
                 let catalog_changed = reports

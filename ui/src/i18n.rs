@@ -57,6 +57,8 @@ fn chinese() -> &'static HashMap<&'static str, &'static str> {
 
 /// English -> 简体中文.
 const ZH: &[(&str, &str)] = &[
+    ("duplicates of stored events skipped", "条与已存储事件重复，已跳过"),
+    ("Check", "请检查"),
     ("Import the file again to resume it.", "再次导入该文件即可继续。"),
     ("The last import did not finish:", "上次导入没有完成："),
     ("rows stored", "行已存储"),

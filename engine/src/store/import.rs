@@ -105,6 +105,10 @@ pub struct ImportReport {
     pub resumed_from: Option<u64>,
     /// The first rejected rows.
     pub sample_rejections: Vec<RowError>,
+    /// Things the user should check although every row was stored, e.g.
+    /// rows read in a second encoding (Latin-1 rows in a UTF-8 file).
+    #[serde(default)]
+    pub warnings: Vec<String>,
     /// Wall time of this run, in seconds.
     pub elapsed_s: f64,
 }
@@ -236,9 +240,16 @@ impl Store {
             fingerprint,
             size: records.total_bytes(),
         };
+        let tracker = records.tracker();
         let records = Prefetched::spawn(records)
             .map_err(|e| Error::io("cannot start a reader thread for", path, e))?;
-        self.import_stream(records, &source, opts, progress, cancel)
+        let mut report = self.import_stream(records, &source, opts, progress, cancel)?;
+        report.warnings = tracker
+            .mixed_encodings()
+            .iter()
+            .map(ToString::to_string)
+            .collect();
+        Ok(report)
     }
 
     fn import_stream<S: RecordStream>(
@@ -593,6 +604,7 @@ impl Store {
             already_imported,
             resumed_from,
             sample_rejections: self.rejected_rows(id, SAMPLE_REJECTIONS)?,
+            warnings: Vec::new(),
             elapsed_s: started.elapsed().as_secs_f64(),
         })
     }

@@ -493,11 +493,15 @@ fn rows_in_a_second_encoding_are_stored_right_and_reported() {
     );
     let db = rusqlite::Connection::open(root.join("shop.sqlite")).unwrap();
     let title: String = db
-        .query_row("SELECT title FROM items WHERE ext_id = 'P9'", [], |r| r.get(0))
+        .query_row("SELECT title FROM items WHERE ext_id = 'P9'", [], |r| {
+            r.get(0)
+        })
         .unwrap();
     assert_eq!(title, "Café crème");
     let tee: String = db
-        .query_row("SELECT title FROM items WHERE ext_id = 'P4'", [], |r| r.get(0))
+        .query_row("SELECT title FROM items WHERE ext_id = 'P4'", [], |r| {
+            r.get(0)
+        })
         .unwrap();
     assert_eq!(tee, "红色棉质T恤", "a valid UTF-8 row was garbled");
 }

@@ -505,7 +505,10 @@ pub const ENTRIES: &[Entry] = &[
     Entry {
         key: "exclude_train",
         kind: Concept,
-        title: ["Repeats: excluding training items or not", "复购：是否排除训练物品"],
+        title: [
+            "Repeats: excluding training items or not",
+            "复购：是否排除训练物品",
+        ],
         formula: "repeat share = test pairs already in training / test pairs",
         what: [
             "By default an item the shopper already had in training is left out of their ranked list and of their test set (the test asks: which new items will they take?). The repeat protocol (--repeat, or untick \"exclude training items\") keeps those items as candidates and counts them as hits: the question becomes \"what will they buy again?\". Every run records the share of test pairs already seen in training.",

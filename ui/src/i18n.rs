@@ -57,26 +57,50 @@ fn chinese() -> &'static HashMap<&'static str, &'static str> {
 
 /// English -> 简体中文.
 const ZH: &[(&str, &str)] = &[
-    ("duplicates of stored events skipped", "条与已存储事件重复，已跳过"),
+    (
+        "duplicates of stored events skipped",
+        "条与已存储事件重复，已跳过",
+    ),
     ("Check", "请检查"),
-    ("Import the file again to resume it.", "再次导入该文件即可继续。"),
+    (
+        "Import the file again to resume it.",
+        "再次导入该文件即可继续。",
+    ),
     ("The last import did not finish:", "上次导入没有完成："),
     ("rows stored", "行已存储"),
-    ("No history for this shopper: ranked by", "该用户没有历史记录，排序方式："),
+    (
+        "No history for this shopper: ranked by",
+        "该用户没有历史记录，排序方式：",
+    ),
     ("Shoppers with no training events", "没有训练事件的用户"),
-    ("ranked by popularity, reported apart", "按热门排序，单独报告"),
+    (
+        "ranked by popularity, reported apart",
+        "按热门排序，单独报告",
+    ),
     ("ranked by popularity, in the means", "按热门排序，计入均值"),
-    ("ranked by the model (tie order decides)", "由模型排序（同分规则决定）"),
+    (
+        "ranked by the model (tie order decides)",
+        "由模型排序（同分规则决定）",
+    ),
     ("Tied scores", "同分"),
     ("more popular item first", "更热门的物品在前"),
     ("catalog order", "按目录顺序"),
     ("shoppers evaluated", "个用户参与评估"),
     ("split:", "划分："),
-    ("cold shoppers not counted (a run from an older version)", "未统计冷启动用户（旧版本的运行）"),
+    (
+        "cold shoppers not counted (a run from an older version)",
+        "未统计冷启动用户（旧版本的运行）",
+    ),
     ("no cold shoppers", "没有冷启动用户"),
-    ("cold shoppers, reported apart from the means", "个冷启动用户，单独报告，不计入均值"),
+    (
+        "cold shoppers, reported apart from the means",
+        "个冷启动用户，单独报告，不计入均值",
+    ),
     ("cold shoppers, in the means", "个冷启动用户，计入均值"),
-    ("cold shoppers, ranked by the model itself", "个冷启动用户，由模型自己排序"),
+    (
+        "cold shoppers, ranked by the model itself",
+        "个冷启动用户，由模型自己排序",
+    ),
     ("ranked by", "排序方式："),
     (
         "shoppers got equal scores for every item (their list is tie order only)",

@@ -112,23 +112,6 @@ pub fn no_project(ui: &mut egui::Ui, lang: Lang) {
     ));
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn counts_and_values_read_well() {
-        assert_eq!(count(0), "0");
-        assert_eq!(count(1234), "1,234");
-        assert_eq!(count(10_000_000), "10,000,000");
-        assert_eq!(value(None), "–");
-        assert_eq!(value(Some(0.12345)), "0.1235");
-        assert_eq!(value(Some(12.345)), "12.35");
-        assert_eq!(value(Some(12345.6)), "12346");
-        assert_eq!(time(0), "1970-01-01 00:00");
-    }
-}
-
 /// How a run was evaluated, in one line: shoppers counted, cold shoppers
 /// and what ranked them, the share of test pairs already seen in training,
 /// and the tie rule (the engine's `RunSummary` fields, in the interface language).
@@ -151,7 +134,11 @@ pub fn protocol_line(r: &shoplab_engine::run::RunRecord, ctx: &ViewCtx<'_>) -> S
         };
         let mut part = format!("{} {how}", s.users_cold);
         if s.cold_protocol != "model" {
-            let fig = s.cold_metrics.iter().find(|m| m.k == 10).or(s.cold_metrics.first());
+            let fig = s
+                .cold_metrics
+                .iter()
+                .find(|m| m.k == 10)
+                .or(s.cold_metrics.first());
             part.push_str(&format!(" ({} {}", t("ranked by"), s.cold_scored_by));
             if let Some(m) = fig {
                 part.push_str(&format!(", ndcg@{} {}", m.k, value(Some(m.values.ndcg))));
@@ -183,4 +170,21 @@ pub fn protocol_line(r: &shoplab_engine::run::RunRecord, ctx: &ViewCtx<'_>) -> S
         _ => {}
     }
     parts.join(" · ")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn counts_and_values_read_well() {
+        assert_eq!(count(0), "0");
+        assert_eq!(count(1234), "1,234");
+        assert_eq!(count(10_000_000), "10,000,000");
+        assert_eq!(value(None), "–");
+        assert_eq!(value(Some(0.12345)), "0.1235");
+        assert_eq!(value(Some(12.345)), "12.35");
+        assert_eq!(value(Some(12345.6)), "12346");
+        assert_eq!(time(0), "1970-01-01 00:00");
+    }
 }

@@ -461,7 +461,11 @@ fn form(ui: &mut egui::Ui, state: &mut TrainState, ctx: &ViewCtx<'_>, out: &mut 
         egui::ComboBox::from_id_salt("cold_shoppers")
             .selected_text(name(state.cold_shoppers))
             .show_ui(ui, |ui| {
-                for c in [ColdShoppers::Apart, ColdShoppers::Fallback, ColdShoppers::Model] {
+                for c in [
+                    ColdShoppers::Apart,
+                    ColdShoppers::Fallback,
+                    ColdShoppers::Model,
+                ] {
                     ui.selectable_value(&mut state.cold_shoppers, c, name(c));
                 }
             })

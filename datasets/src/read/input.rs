@@ -356,10 +356,76 @@ fn guess_legacy(text: &[u8]) -> Encoding {
         wide += 1;
         cjk += usize::from(is_cjk(c));
     }
-    if wide > 0 && cjk * 10 >= wide * 8 {
+    // Latin-1 letters followed by ASCII letters also decode as GB18030 (and
+    // to CJK characters: "Cr\xe8me" pairs \xe8 with 'm'), so ask as well that
+    // the high bytes come in pairs of the GB2312 range, as nearly all
+    // Chinese text does and Latin-1 text almost never does.
+    let (pairs, other) = gb2312_pairs(&text[..cut]);
+    if wide > 0 && cjk * 10 >= wide * 8 && pairs * 10 >= (pairs + other) * 9 {
         Encoding::Gb18030
     } else {
         Encoding::Windows1252
+    }
+}
+
+/// High bytes that pair up as GB2312 characters (both bytes 0xA1..=0xFE)
+/// and high bytes that do not.
+fn gb2312_pairs(text: &[u8]) -> (usize, usize) {
+    let range = 0xA1..=0xFE;
+    let (mut pairs, mut other, mut i) = (0, 0, 0);
+    while let Some(&b) = text.get(i) {
+        if b < 0x80 {
+            i += 1;
+        } else if range.contains(&b) && text.get(i + 1).is_some_and(|t| range.contains(t)) {
+            pairs += 1;
+            i += 2;
+        } else {
+            other += 1;
+            i += 1;
+        }
+    }
+    (pairs, other)
+}
+
+/// A sniffed block that is not UTF-8 as a whole, decided line by line: when
+/// most lines with non-ASCII bytes are valid UTF-8, the file is UTF-8 with a
+/// few rows in a legacy encoding (guessed from those rows alone); otherwise
+/// the legacy encoding is the file's and valid UTF-8 rows stay UTF-8.
+fn decide_mixed(body: &[u8]) -> (Encoding, Decoding) {
+    let (mut utf8, mut odd) = (0usize, 0usize);
+    let mut odd_text = Vec::new();
+    for line in body.split(|&b| b == b'\n') {
+        if line.is_ascii() {
+            continue;
+        }
+        match std::str::from_utf8(line) {
+            Ok(_) => utf8 += 1,
+            // A character cut at the end of the block says nothing.
+            Err(e) if e.error_len().is_none() => {}
+            Err(_) => {
+                odd += 1;
+                odd_text.extend_from_slice(line);
+                odd_text.push(b'\n');
+            }
+        }
+    }
+    let legacy = guess_legacy(&odd_text);
+    if utf8 > odd {
+        (
+            Encoding::Utf8,
+            Decoding {
+                main: Encoding::Utf8,
+                per_row: Some(legacy),
+            },
+        )
+    } else {
+        (
+            legacy,
+            Decoding {
+                main: legacy,
+                per_row: Some(Encoding::Utf8),
+            },
+        )
     }
 }
 
@@ -491,16 +557,7 @@ pub fn open_text(path: &Path, encoding: Option<&str>) -> Result<Input> {
                 .unwrap_or(&head);
             match std::str::from_utf8(body) {
                 // A UTF-8 sequence cut at the end of the block is still UTF-8.
-                Err(e) if e.error_len().is_some() => {
-                    let legacy = guess_legacy(body);
-                    (
-                        legacy,
-                        Decoding {
-                            main: legacy,
-                            per_row: Some(Encoding::Utf8),
-                        },
-                    )
-                }
+                Err(e) if e.error_len().is_some() => decide_mixed(body),
                 _ => (
                     Encoding::Utf8,
                     Decoding {
@@ -623,6 +680,27 @@ impl<R: BufRead> BufRead for Prefixed<R> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn latin1_letters_before_ascii_are_not_taken_for_chinese() {
+        // Each of these decodes as GB18030 CJK characters, byte for byte.
+        let latin1 = b"id,title\nR1,Cr\xe8me 1\nR2,Superstrut 90\xe8_ 4-Hole Angle\nR3,Caf\xe9s\n";
+        assert_eq!(guess_legacy(latin1), Encoding::Windows1252);
+        let (e, d) = decide_mixed(latin1);
+        assert_eq!((e, d.main), (Encoding::Windows1252, Encoding::Windows1252));
+    }
+
+    #[test]
+    fn a_utf8_file_with_a_few_latin1_rows_stays_utf8() {
+        let mut text = b"id,title\n".to_vec();
+        for i in 0..20 {
+            text.extend_from_slice(format!("R{i},Cr\u{e8}me {i}\n").as_bytes());
+        }
+        text.extend_from_slice(b"R99,Fa\xe7ade\n");
+        let (e, d) = decide_mixed(&text);
+        assert_eq!(e, Encoding::Utf8);
+        assert_eq!(d.per_row, Some(Encoding::Windows1252));
+    }
 
     #[test]
     fn legacy_guess_tells_chinese_from_latin1() {

@@ -508,10 +508,19 @@ pub fn train_specs(a: &TrainArgs) -> Result<Vec<RunSpec>> {
         ..EvalOptions::default()
     };
     let kinds = kinds(&a.kinds)?;
+    let several = models.len() > 1;
     Ok(models
         .into_iter()
         .map(|model| RunSpec {
-            name: a.name.clone(),
+            // `train all --name X` names each run X-<model>, so its runs stay
+            // apart in `runs`, `compare` and the app.
+            name: a.name.as_ref().map(|n| {
+                if several {
+                    format!("{n}-{}", model.name())
+                } else {
+                    n.clone()
+                }
+            }),
             model,
             split: split.clone(),
             kinds: kinds.clone(),
@@ -719,7 +728,11 @@ pub fn runs(ctx: &Ctx, project: &Path) -> Result<()> {
             rows.push(vec![
                 r.id.clone(),
                 r.model.clone(),
-                r.spec.split.to_string(),
+                match r.spec.eval.sampled_negatives {
+                    // Sampled metrics are optimistic: say so wherever they appear.
+                    Some(n) => format!("{}; sampled ({n} negatives)", r.spec.split),
+                    None => r.spec.split.to_string(),
+                },
                 num(Column::Metric("ndcg@10".parse().unwrap_or(
                     shoplab_engine::metrics::MetricAt {
                         metric: shoplab_engine::metrics::Metric::Ndcg,

@@ -404,3 +404,50 @@ fn export_split_warns_and_deduplicates_repeated_pairs() {
         "test pairs repeat"
     );
 }
+
+#[test]
+fn runs_are_found_by_exact_name_and_ambiguous_names_are_refused() {
+    let (_dir, root) = shop();
+    // `train all --name` keeps each model's run apart.
+    ok(&root, &["train", "all", "--k", "5", "--name", "rnd"]);
+    let runs = json(&root, &["runs"]);
+    let names: Vec<&str> = runs
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["name"].as_str().unwrap())
+        .collect();
+    assert!(
+        names.contains(&"rnd-ease") && names.contains(&"rnd-popularity"),
+        "{names:?}"
+    );
+    // A run named like a model beats another run of that model.
+    ok(&root, &["train", "ease", "--k", "5", "--name", "ease"]);
+    ok(
+        &root,
+        &[
+            "train",
+            "ease",
+            "--k",
+            "5",
+            "--name",
+            "ease-repeat",
+            "--repeat",
+        ],
+    );
+    let table = json(&root, &["compare", "ease"]);
+    assert_eq!(table["rows"][0]["name"], "ease", "{table}");
+    // Two runs share a name: refused with their ids, not the newest taken.
+    ok(
+        &root,
+        &["train", "popularity", "--k", "5", "--name", "twin"],
+    );
+    ok(&root, &["train", "ease", "--k", "5", "--name", "twin"]);
+    let o = shoplab(&root, &["compare", "twin"]);
+    assert!(!o.status.success(), "an ambiguous name was resolved");
+    assert!(
+        stderr(&o).contains("2 runs are named 'twin'"),
+        "{}",
+        stderr(&o)
+    );
+}

@@ -573,23 +573,39 @@ pub fn find_run(paths: &ProjectPaths, key: &str) -> Result<RunRecord> {
     if let Some(r) = runs.iter().find(|r| r.id == key) {
         return Ok(r.clone());
     }
-    if let Some(r) = runs.iter().rev().find(|r| r.name == key || r.model == key) {
-        return Ok(r.clone());
+    // An exact name beats a model name, which beats an id prefix; a key that
+    // fits several runs at the first level it fits is refused, never
+    // silently resolved to the newest.
+    let levels: [&dyn Fn(&RunRecord) -> bool; 3] =
+        [&|r| r.name == key, &|r| r.model == key, &|r| {
+            r.id.starts_with(key)
+        }];
+    for (level, fits) in levels.iter().enumerate() {
+        let matching: Vec<&RunRecord> = runs.iter().filter(|r| fits(r)).collect();
+        match matching.as_slice() {
+            [] => continue,
+            [one] => return Ok((*one).clone()),
+            many => {
+                let what = ["are named", "are of the model", "have ids starting with"][level];
+                let ids: Vec<&str> = many.iter().rev().take(5).map(|r| r.id.as_str()).collect();
+                return Err(Error::invalid(
+                    "run",
+                    key,
+                    format!(
+                        "{} runs {what} '{key}' ({}{}); give a run id (see `shoplab runs`)",
+                        many.len(),
+                        ids.join(", "),
+                        if many.len() > 5 { ", …" } else { "" }
+                    ),
+                ));
+            }
+        }
     }
-    let matching: Vec<&RunRecord> = runs.iter().filter(|r| r.id.starts_with(key)).collect();
-    match matching.as_slice() {
-        [one] => Ok((*one).clone()),
-        [] => Err(Error::NotFound {
-            kind: "run",
-            name: key.to_string(),
-            hint: ". List runs with `shoplab runs`".into(),
-        }),
-        many => Err(Error::invalid(
-            "run",
-            key,
-            format!("matches {} runs; give more of the id", many.len()),
-        )),
-    }
+    Err(Error::NotFound {
+        kind: "run",
+        name: key.to_string(),
+        hint: ". List runs with `shoplab runs`".into(),
+    })
 }
 
 /// True when `dir` holds a complete run.

@@ -531,7 +531,9 @@ pub fn home_depot(path: &Path, encoding: Option<&str>, pos: &Arc<Position>) -> R
         path,
         TableOptions {
             delimiter: Some(b','),
-            encoding,
+            // The data set is documented as Latin-1; its few odd bytes are too
+            // few for detection to judge.
+            encoding: encoding.or(Some("windows-1252")),
             ..TableOptions::default()
         },
         pos.clone(),

@@ -360,31 +360,47 @@ fn guess_legacy(text: &[u8]) -> Encoding {
     // to CJK characters: "Cr\xe8me" pairs \xe8 with 'm'), so ask as well that
     // the high bytes come in pairs of the GB2312 range, as nearly all
     // Chinese text does and Latin-1 text almost never does.
-    let (pairs, other) = gb2312_pairs(&text[..cut]);
-    if wide > 0 && cjk * 10 >= wide * 8 && pairs * 10 >= (pairs + other) * 9 {
+    // Chinese words are mostly two or more characters, so most pairs sit
+    // next to another pair; a Latin-1 file's accidental pairs ("30\xe5\xa1 in.")
+    // stand alone.
+    let (pairs, in_runs, other) = gb2312_pairs(&text[..cut]);
+    if wide > 0 && cjk * 10 >= wide * 8 && pairs * 10 >= (pairs + other) * 9 && in_runs * 2 >= pairs
+    {
         Encoding::Gb18030
     } else {
         Encoding::Windows1252
     }
 }
 
-/// High bytes that pair up as GB2312 characters (both bytes 0xA1..=0xFE)
-/// and high bytes that do not.
-fn gb2312_pairs(text: &[u8]) -> (usize, usize) {
+/// High bytes that pair up as GB2312 characters (both bytes 0xA1..=0xFE),
+/// how many of those pairs stand next to another pair, and high bytes that
+/// do not pair.
+fn gb2312_pairs(text: &[u8]) -> (usize, usize, usize) {
     let range = 0xA1..=0xFE;
-    let (mut pairs, mut other, mut i) = (0, 0, 0);
+    let (mut pairs, mut in_runs, mut other, mut i) = (0, 0, 0, 0);
+    let mut run = 0usize;
+    let mut end_run = |run: &mut usize| {
+        if *run >= 2 {
+            in_runs += *run;
+        }
+        *run = 0;
+    };
     while let Some(&b) = text.get(i) {
         if b < 0x80 {
+            end_run(&mut run);
             i += 1;
         } else if range.contains(&b) && text.get(i + 1).is_some_and(|t| range.contains(t)) {
             pairs += 1;
+            run += 1;
             i += 2;
         } else {
+            end_run(&mut run);
             other += 1;
             i += 1;
         }
     }
-    (pairs, other)
+    end_run(&mut run);
+    (pairs, in_runs, other)
 }
 
 /// A sniffed block that is not UTF-8 as a whole, decided line by line: when
@@ -684,7 +700,7 @@ mod tests {
     #[test]
     fn latin1_letters_before_ascii_are_not_taken_for_chinese() {
         // Each of these decodes as GB18030 CJK characters, byte for byte.
-        let latin1 = b"id,title\nR1,Cr\xe8me 1\nR2,Superstrut 90\xe8_ 4-Hole Angle\nR3,Caf\xe9s\n";
+        let latin1 = b"id,title\nR1,Cr\xe8me 1\nR2,Superstrut 90\xe8_ 4-Hole Angle\nR3,Caf\xe9s\nR4,Nails 30\xe5\xa1 Galvanized\n";
         assert_eq!(guess_legacy(latin1), Encoding::Windows1252);
         let (e, d) = decide_mixed(latin1);
         assert_eq!((e, d.main), (Encoding::Windows1252, Encoding::Windows1252));

@@ -285,7 +285,9 @@ fn hold_out(
     let mut held = match spec {
         SplitSpec::Temporal { test_fraction, .. } => {
             let mut by_time = rows.to_vec();
-            by_time.sort_by_key(|&e| (log.ts[e], e));
+            // Equal times are ordered by what the events are, not where they
+            // sit in the file, so a re-ordered export splits the same way.
+            by_time.sort_by_key(|&e| (log.ts[e], log.items[e], log.users[e], e));
             let n_held = share(rows.len(), fraction(*test_fraction));
             by_time.split_off(rows.len() - n_held)
         }
@@ -324,7 +326,7 @@ fn share(n: usize, fraction: f64) -> usize {
 /// Shoppers who would be left with no training item keep everything.
 fn last_items_per_user(log: &Interactions, rows: &[usize], n: usize) -> Vec<usize> {
     let mut by_user = rows.to_vec();
-    by_user.sort_by_key(|&e| (log.users[e], log.ts[e], e));
+    by_user.sort_by_key(|&e| (log.users[e], log.ts[e], log.items[e], e));
     let mut held = Vec::new();
     let mut last: Vec<u32> = Vec::with_capacity(n);
     for events in by_user.chunk_by(|&a, &b| log.users[a] == log.users[b]) {
@@ -501,6 +503,45 @@ mod tests {
 
     fn run(spec: &SplitSpec) -> Split {
         split(&log(), spec).unwrap_or_else(|e| panic!("{e}"))
+    }
+
+    #[test]
+    fn events_at_the_same_time_split_alike_in_any_file_order() {
+        // Shopper 0 rates items 0, 1, 2 in the same second; shopper 1 too.
+        let rows = [(0, 0), (0, 1), (0, 2), (1, 2), (1, 0), (1, 1)];
+        let held = |order: &[usize], spec: &SplitSpec| {
+            let mut log = Interactions::new(2, 3);
+            for &r in order {
+                let (u, i) = rows[r];
+                log.push(u, i, 100, EventKind::View, 1.0);
+            }
+            let s = split(&log, spec).unwrap_or_else(|e| panic!("{e}"));
+            let mut pairs: Vec<(u32, u32)> = s
+                .test
+                .users
+                .iter()
+                .copied()
+                .zip(s.test.items.iter().copied())
+                .collect();
+            pairs.sort_unstable();
+            pairs
+        };
+        for spec in [
+            SplitSpec::LeaveLastOut {
+                n: 1,
+                valid_fraction: 0.0,
+                seed: 1,
+            },
+            SplitSpec::Temporal {
+                test_fraction: 0.5,
+                valid_fraction: 0.0,
+                seed: 1,
+            },
+        ] {
+            let a = held(&[0, 1, 2, 3, 4, 5], &spec);
+            let b = held(&[5, 3, 4, 2, 0, 1], &spec);
+            assert_eq!(a, b, "{spec:?}");
+        }
     }
 
     #[test]

@@ -348,6 +348,14 @@ fn corrupt_and_bomb_like_gzip_files_are_refused() {
         "{}",
         bad[0].reason
     );
+    // It names the line it could not finish: the one after the last row read
+    // (plus the header), never line 0.
+    assert!(
+        bad[0].line as usize >= ok.len() + 2,
+        "line {} after {} rows",
+        bad[0].line,
+        ok.len()
+    );
     // Not gzip at all inside.
     let mut junk = b"\x1f\x8b\x08\x00\x00\x00\x00\x00\x00\x03".to_vec();
     junk.extend([0xffu8; 64]);

@@ -51,6 +51,12 @@ impl Lines {
         }
     }
 
+    /// Number of the next line read from the stream (what a read failure
+    /// reports: the line it could not finish).
+    pub fn next_line_number(&self) -> u64 {
+        self.next_line
+    }
+
     /// Appends the next line to `buf`.
     pub fn next(&mut self, buf: &mut Vec<u8>) -> io::Result<Line> {
         if self.replay_at < self.replay.len() {

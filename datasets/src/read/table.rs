@@ -544,7 +544,10 @@ impl Table {
                 break (number, complete);
             }
             let start = match self.lines.next(&mut self.rec) {
-                Err(e) => return self.io_failure(0, &e),
+                Err(e) => {
+                    let line = self.lines.next_line_number();
+                    return self.io_failure(line, &e);
+                }
                 Ok(Line::End) => return Gathered::End,
                 Ok(Line::Long(line, len)) => {
                     return Gathered::Reject {

@@ -230,7 +230,8 @@ fn utf16_with_a_bom_is_read_with_or_without_encoding_given() {
 #[test]
 fn rows_mixing_utf8_and_latin1_are_each_decoded_and_counted() {
     let d = tempfile::tempdir().unwrap();
-    // Latin-1 first (so the file is taken for Latin-1), then UTF-8 rows.
+    // A Latin-1 row first, then UTF-8 rows: the file is what most of its
+    // non-ASCII rows are (UTF-8), and the Latin-1 row is the one counted.
     let mut text = b"item_id,title\nA1,Caf\xe9 cr\xe8me\n".to_vec();
     text.extend_from_slice("A2,Café crème\nA3,Crème brûlée\nA4,plain\n".as_bytes());
     let p = write(d.path(), "mixed.csv", &text);
@@ -243,7 +244,24 @@ fn rows_mixing_utf8_and_latin1_are_each_decoded_and_counted() {
     );
     let mixed = src.mixed_encodings();
     assert_eq!(mixed.len(), 1, "{mixed:?}");
-    assert_eq!((mixed[0].rows, mixed[0].first_line), (2, 3));
+    assert_eq!((mixed[0].rows, mixed[0].first_line), (1, 2));
+    assert_eq!(
+        (mixed[0].encoding, mixed[0].other),
+        ("utf-8", "windows-1252")
+    );
+
+    // Mostly Latin-1 with UTF-8 rows: taken for Latin-1, the UTF-8 rows kept
+    // as they are and counted.
+    let mut text = b"item_id,title\nA1,Caf\xe9\nA2,Cr\xe8me\nA3,Na\xefve\n".to_vec();
+    text.extend_from_slice("A4,Crème brûlée\n".as_bytes());
+    let p = write(d.path(), "mixed1.csv", &text);
+    let mut src = open(&p, &auto()).unwrap();
+    let ok: Vec<Record> = src.by_ref().map(Result::unwrap).collect();
+    let titles: Vec<String> = items(&ok).into_iter().map(|i| i.1).collect();
+    assert_eq!(titles, vec!["Café", "Crème", "Naïve", "Crème brûlée"]);
+    let mixed = src.mixed_encodings();
+    assert_eq!(mixed.len(), 1, "{mixed:?}");
+    assert_eq!((mixed[0].rows, mixed[0].first_line), (1, 5));
     assert_eq!(
         (mixed[0].encoding, mixed[0].other),
         ("windows-1252", "utf-8")

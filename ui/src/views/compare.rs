@@ -283,7 +283,10 @@ fn table_ui(
                             for (ci, v) in row.values.iter().enumerate() {
                                 r.col(|ui| {
                                     let best = table.best.get(ci).copied().flatten() == Some(ri);
-                                    let text = RichText::new(value(*v));
+                                    let text = RichText::new(cell(
+                                        table.columns.get(ci).and_then(|c| c.parse().ok()),
+                                        *v,
+                                    ));
                                     if best {
                                         ui.label(
                                             text.strong()
@@ -591,6 +594,16 @@ fn scatter(
         ctx,
         out,
     );
+}
+
+/// A table cell: counts as whole numbers, shares as percentages, the rest
+/// as metric values.
+fn cell(column: Option<Column>, v: Option<f64>) -> String {
+    match (column, v) {
+        (Some(Column::Users | Column::ColdUsers), Some(v)) => format!("{v:.0}"),
+        (Some(Column::RepeatShare), Some(v)) => format!("{:.1}%", 100.0 * v),
+        _ => value(v),
+    }
 }
 
 #[cfg(test)]

@@ -166,6 +166,9 @@ pub fn ui(ui: &mut egui::Ui, state: &mut CompareState, ctx: &ViewCtx<'_>, out: &
         egui::CollapsingHeader::new(t("How these runs were evaluated"))
             .default_open(true)
             .show(ui, |ui| {
+                // The table may be wider than the window: wrap at the visible edge.
+                let visible = ui.clip_rect().right() - ui.max_rect().left() - 8.0;
+                ui.set_max_width(visible.max(200.0));
                 for r in runs {
                     ui.label(
                         RichText::new(format!("{}: {}", r.name, super::protocol_line(r, ctx)))

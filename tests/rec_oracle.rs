@@ -13,7 +13,6 @@ mod common;
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
-use std::process::Command;
 
 use common::*;
 
@@ -72,46 +71,6 @@ fn shop() -> (tempfile::TempDir, PathBuf) {
     (dir, root)
 }
 
-/// True when pytrec_eval can be imported; in CI its absence fails the test.
-fn pytrec_available() -> bool {
-    let ok = Command::new("python3")
-        .args(["-c", "import pytrec_eval"])
-        .output()
-        .is_ok_and(|o| o.status.success());
-    if !ok {
-        assert!(
-            std::env::var_os("CI").is_none(),
-            "CI is set but `python3 -c 'import pytrec_eval'` fails: install it (pip install pytrec_eval)"
-        );
-        // The skip line is the test's output (shown with --nocapture and in CI logs).
-        #[allow(clippy::print_stdout)]
-        {
-            println!(
-                "SKIPPED: pytrec_eval is not installed (pip install pytrec_eval), so the TREC exports were not re-scored"
-            );
-        }
-    }
-    ok
-}
-
-/// pytrec_eval's per-query values and means for a qrels / run pair.
-fn oracle(qrels: &Path, run: &Path, ks: &str) -> serde_json::Value {
-    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/oracle/trec_check.py");
-    let o = Command::new("python3")
-        .arg(script)
-        .arg(qrels)
-        .arg(run)
-        .arg(ks)
-        .output()
-        .expect("python3 runs");
-    assert!(
-        o.status.success(),
-        "trec_check.py failed: {}",
-        String::from_utf8_lossy(&o.stderr)
-    );
-    serde_json::from_slice(&o.stdout).unwrap()
-}
-
 /// per_user.csv as user -> column -> value.
 fn per_user(path: &Path) -> BTreeMap<String, BTreeMap<String, f64>> {
     let text = std::fs::read_to_string(path).unwrap();
@@ -158,7 +117,7 @@ fn assert_oracle_agrees(
         .map(|k| k.to_string())
         .collect::<Vec<_>>()
         .join(",");
-    let o = oracle(qrels, run, &cut);
+    let o = trec_oracle(qrels, run, &cut, 1);
     let ours = per_user(csv);
     let theirs = o["per_query"].as_object().unwrap();
     let our_users: BTreeSet<&String> = ours.keys().collect();
@@ -218,7 +177,7 @@ fn exported_runs_score_the_same_in_pytrec_eval() {
         &["user_knn", "--split", "random", "--seed", "7", "--repeat"],
         &["item_knn", "--cold", "fallback"],
     ];
-    let check = pytrec_available();
+    let check = pytrec_eval_available("the recommendation runs");
     let mut tied_runs = 0;
     for case in cases {
         let mut args = vec!["train"];

@@ -9,7 +9,6 @@
 mod common;
 
 use std::path::Path;
-use std::process::Command;
 
 use common::*;
 use serde_json::Value;
@@ -64,34 +63,8 @@ zeppelin,G02,2
 drill,D02,1.75
 ";
 
-/// pytrec_eval is there, or the test is skipped (a failure under CI).
-fn have_pytrec_eval() -> bool {
-    let ok = Command::new("python3")
-        .args(["-c", "import pytrec_eval"])
-        .output()
-        .is_ok_and(|o| o.status.success());
-    if !ok {
-        assert!(
-            std::env::var_os("CI").is_none(),
-            "CI is set but python3 cannot import pytrec_eval (.ci/run installs it)"
-        );
-        println!("SKIP search_trec: python3 with pytrec_eval not found");
-    }
-    ok
-}
-
 fn oracle(dir: &Path, ks: &str, level: i64) -> Value {
-    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/oracle/trec_check.py");
-    let o = Command::new("python3")
-        .arg(script)
-        .arg(dir.join("qrels.trec"))
-        .arg(dir.join("run.trec"))
-        .arg(ks)
-        .args(["--relevance-level", &level.to_string()])
-        .output()
-        .expect("python3 runs");
-    assert!(o.status.success(), "trec_check.py failed: {}", stderr(&o));
-    serde_json::from_slice(&o.stdout).expect("trec_check.py prints JSON")
+    trec_oracle(&dir.join("qrels.trec"), &dir.join("run.trec"), ks, level)
 }
 
 fn close(a: f64, b: f64, what: &str) {
@@ -222,7 +195,7 @@ fn eval_search_export_reproduces_in_pytrec_eval() {
     let evaluated: Vec<&Value> = washer["items"].as_array().unwrap().iter().collect();
     assert_eq!(shown, evaluated);
 
-    if !have_pytrec_eval() {
+    if !pytrec_eval_available("the search evaluations") {
         return;
     }
     let level = report["trec"]["relevance_level"].as_i64().unwrap();

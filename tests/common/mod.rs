@@ -87,3 +87,47 @@ pub const EVENTS: &str = "timestamp,user_id,session_id,item_id,event,query,value
 pub fn stats(project: &Path) -> serde_json::Value {
     json(project, &["stats"])
 }
+
+/// True when pytrec_eval (trec_eval's code, the outside oracle of the TREC
+/// export tests) can be imported. Under CI its absence fails the test
+/// (`.ci/run` installs it); elsewhere the test prints a skip line.
+pub fn pytrec_eval_available(what: &str) -> bool {
+    let ok = Command::new("python3")
+        .args(["-c", "import pytrec_eval"])
+        .output()
+        .is_ok_and(|o| o.status.success());
+    if !ok {
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "CI is set but `python3 -c 'import pytrec_eval'` fails: .ci/run installs it (pip install pytrec-eval-terrier)"
+        );
+        // The skip line is the test's output (shown with --nocapture and in CI logs).
+        #[allow(clippy::print_stdout)]
+        {
+            println!(
+                "SKIPPED: pytrec_eval is not installed (pip install pytrec-eval-terrier), so {what} were not re-scored"
+            );
+        }
+    }
+    ok
+}
+
+/// pytrec_eval's per-query values and means for a qrels / run pair
+/// (`tests/oracle/trec_check.py`, at relevance level `level`).
+pub fn trec_oracle(qrels: &Path, run: &Path, ks: &str, level: i64) -> serde_json::Value {
+    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/oracle/trec_check.py");
+    let o = Command::new("python3")
+        .arg(script)
+        .arg(qrels)
+        .arg(run)
+        .arg(ks)
+        .args(["--relevance-level", &level.to_string()])
+        .output()
+        .expect("python3 runs");
+    assert!(
+        o.status.success(),
+        "trec_check.py failed: {}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    serde_json::from_slice(&o.stdout).expect("trec_check.py prints JSON")
+}

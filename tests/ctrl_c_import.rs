@@ -19,23 +19,7 @@ fn query(db: &Path, sql: &str) -> rusqlite::Result<i64> {
 
 #[test]
 fn sigint_cancels_at_a_chunk_and_the_import_resumes() {
-    let (dir, root) = new_project();
-    let data = dir.path().join("data");
-    ok(
-        &root,
-        &[
-            "generate",
-            data.to_str().unwrap(),
-            "--size",
-            "400000",
-            "--seed",
-            "11",
-        ],
-    );
-    ok(
-        &root,
-        &["import", data.join("catalog.csv").to_str().unwrap()],
-    );
+    let (_dir, root, data) = shop_with_catalog(11);
     let events = data.join("events.csv");
     let rows = std::fs::read_to_string(&events).unwrap().lines().count() as i64 - 1;
     let db = root.join("shop.sqlite");

@@ -97,23 +97,7 @@ fn a_re_export_with_new_rows_adds_exactly_the_new_rows() {
 
 #[test]
 fn a_re_export_killed_mid_import_resumes_to_exactly_the_new_rows() {
-    let (dir, root) = new_project();
-    let data = dir.path().join("data");
-    ok(
-        &root,
-        &[
-            "generate",
-            data.to_str().unwrap(),
-            "--size",
-            "400000",
-            "--seed",
-            "7",
-        ],
-    );
-    ok(
-        &root,
-        &["import", data.join("catalog.csv").to_str().unwrap()],
-    );
+    let (dir, root, data) = shop_with_catalog(7);
     let full = std::fs::read_to_string(data.join("events.csv")).unwrap();
     let rows = full.lines().count() - 1;
     // Yesterday's export: the first 60% of today's.

@@ -17,22 +17,8 @@ fn count(db: &std::path::Path, sql: &str) -> i64 {
 
 #[test]
 fn killed_import_resumes_exactly_once() {
-    let (dir, root) = new_project();
-    let data = dir.path().join("data");
-    ok(
-        &root,
-        &[
-            "generate",
-            data.to_str().unwrap(),
-            "--size",
-            "400000",
-            "--seed",
-            "7",
-        ],
-    );
-    let catalog = data.join("catalog.csv");
+    let (_dir, root, data) = shop_with_catalog(7);
     let events = data.join("events.csv");
-    ok(&root, &["import", catalog.to_str().unwrap()]);
     let expected_rows = std::fs::read_to_string(&events).unwrap().lines().count() as i64 - 1;
     let db = root.join("shop.sqlite");
 

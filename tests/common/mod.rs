@@ -131,3 +131,29 @@ pub fn trec_oracle(qrels: &Path, run: &Path, ks: &str, level: i64) -> serde_json
     );
     serde_json::from_slice(&o.stdout).expect("trec_check.py prints JSON")
 }
+
+/// A new project beside a generated synthetic shop (`shoplab generate`, 400K
+/// events with `seed`) whose catalog is already imported: the setting of the
+/// kill, Ctrl-C and re-export tests. Returns the temp folder, the project and
+/// the generated data folder (its `events.csv` is left to the test).
+pub fn shop_with_catalog(seed: u64) -> (tempfile::TempDir, PathBuf, PathBuf) {
+    let (dir, root) = new_project();
+    let data = dir.path().join("data");
+    let seed = seed.to_string();
+    ok(
+        &root,
+        &[
+            "generate",
+            data.to_str().unwrap(),
+            "--size",
+            "400000",
+            "--seed",
+            &seed,
+        ],
+    );
+    ok(
+        &root,
+        &["import", data.join("catalog.csv").to_str().unwrap()],
+    );
+    (dir, root, data)
+}

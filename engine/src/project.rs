@@ -267,13 +267,7 @@ impl Project {
     /// Opens an existing project to import into (the store is migrated to
     /// this version's schema when older).
     pub fn open(root: &Path) -> Result<Project> {
-        let (paths, settings) = open_layout(root)?;
-        let store = Store::open(&paths.store())?;
-        Ok(Project {
-            paths,
-            settings,
-            store,
-        })
+        Self::open_with(root, Store::open)
     }
 
     /// Opens an existing project without writing to its store (no migration,
@@ -281,8 +275,12 @@ impl Project {
     /// imports, and on read-only media or another user's folder. Runs,
     /// indexes and reports are still written as files where asked for.
     pub fn open_read_only(root: &Path) -> Result<Project> {
+        Self::open_with(root, Store::open_read_only)
+    }
+
+    fn open_with(root: &Path, open_store: fn(&Path) -> Result<Store>) -> Result<Project> {
         let (paths, settings) = open_layout(root)?;
-        let store = Store::open_read_only(&paths.store())?;
+        let store = open_store(&paths.store())?;
         Ok(Project {
             paths,
             settings,

@@ -5,32 +5,13 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use std::io::Write;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use shoplab_datasets::read::{Format, ReadOptions, inspect, open};
-use shoplab_datasets::{Error, Record, RowError};
+use shoplab_datasets::{Error, Record};
 
-fn write(dir: &Path, name: &str, bytes: &[u8]) -> PathBuf {
-    let p = dir.join(name);
-    std::fs::write(&p, bytes).unwrap();
-    p
-}
-
-fn read_all(path: &Path, opts: &ReadOptions) -> (Vec<Record>, Vec<RowError>) {
-    let mut ok = Vec::new();
-    let mut bad = Vec::new();
-    for r in open(path, opts).unwrap() {
-        match r {
-            Ok(r) => ok.push(r),
-            Err(e) => bad.push(e),
-        }
-    }
-    (ok, bad)
-}
-
-fn auto() -> ReadOptions {
-    ReadOptions::default()
-}
+mod common;
+use common::{auto, read_all, write};
 
 fn items(ok: &[Record]) -> Vec<(String, String, Option<f64>)> {
     ok.iter()

@@ -3,32 +3,13 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
-use shoplab_datasets::read::{Format, ReadOptions, inspect, open};
+use shoplab_datasets::read::{Format, inspect, open};
 use shoplab_datasets::{Error, EventKind, Record};
 
-fn write(dir: &Path, name: &str, bytes: &[u8]) -> PathBuf {
-    let p = dir.join(name);
-    std::fs::write(&p, bytes).unwrap();
-    p
-}
-
-fn read_all(path: &Path, opts: &ReadOptions) -> (Vec<Record>, Vec<shoplab_datasets::RowError>) {
-    let mut ok = Vec::new();
-    let mut bad = Vec::new();
-    for r in open(path, opts).unwrap() {
-        match r {
-            Ok(r) => ok.push(r),
-            Err(e) => bad.push(e),
-        }
-    }
-    (ok, bad)
-}
-
-fn auto() -> ReadOptions {
-    ReadOptions::default()
-}
+mod common;
+use common::{auto, read_all, write};
 
 fn unreadable(path: &Path, needle: &str) {
     match open(path, &auto()) {

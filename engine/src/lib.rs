@@ -14,6 +14,7 @@ pub mod percentile;
 pub mod project;
 pub mod recommend;
 pub mod run;
+pub mod run_label;
 pub mod search;
 pub mod split;
 pub mod store;

@@ -19,6 +19,7 @@ mod searcher;
 mod settings;
 mod snapshot;
 pub mod views;
+pub mod words;
 
 pub use app::{Launch, ShopLabApp, View};
 pub use command::Command;

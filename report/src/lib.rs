@@ -4,3 +4,24 @@
 //! one label everywhere (`shoplab_engine::run_label`).
 
 pub mod palette;
+
+use shoplab_engine::compare::Column;
+
+/// What to write from the Compare view (or `shoplab compare --export`).
+#[derive(Debug, Clone, PartialEq)]
+pub enum Export {
+    /// The whole table, every row and column (PNG), and a CSV with each
+    /// run's parameters, split and seed beside its values.
+    Table {
+        /// The columns, in the order shown.
+        columns: Vec<Column>,
+    },
+    /// Metric against cut-off K, one line per run.
+    MetricAtK,
+    /// Metric at one K, one bar per run.
+    Bars,
+    /// Latency per request, cumulative share (log-scaled time axis).
+    LatencyCdf,
+    /// Metric at one K against p95 latency.
+    Scatter,
+}

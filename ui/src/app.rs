@@ -659,6 +659,10 @@ impl ShopLabApp {
                     chart::write_text(&path, &text).map(|()| JobOutcome::Saved(path))
                 });
             }
+            Command::ExportComparison { .. } => {
+                // Drawn by the report crate (being written); until then, say so.
+                self.notify(tr(lang, "This export is not available yet"), true);
+            }
             Command::ExportPng { path, rect } => {
                 let (tx, rx) = std::sync::mpsc::channel();
                 let repaint = ctx.clone();

@@ -84,6 +84,19 @@ pub enum Command {
         /// The area, in points.
         rect: eframe::egui::Rect,
     },
+    /// Write the comparison of these runs (ids, in the order shown) to the
+    /// project's reports folder: the whole table or one chart, as PNG and
+    /// CSV, drawn off screen so scrolling does not matter.
+    ExportComparison {
+        /// Run ids, in table order.
+        runs: Vec<String>,
+        /// The table or which chart.
+        export: shoplab_report::Export,
+        /// Metric on the charts.
+        metric: shoplab_engine::metrics::Metric,
+        /// Cut-off on the bar and scatter charts.
+        k: usize,
+    },
     /// Open the Learn view at an entry.
     Explain(&'static str),
     /// Show a message in the status bar.

@@ -13,6 +13,7 @@ use serde::{Deserialize, Serialize};
 mod app;
 mod compare;
 mod data;
+mod export;
 mod search;
 mod train;
 mod words;
@@ -72,6 +73,7 @@ fn parts() -> impl Iterator<Item = &'static [(&'static str, &'static str)]> {
         search::ZH,
         train::ZH,
         words::ZH,
+        export::ZH,
     ]
     .into_iter()
 }

@@ -92,10 +92,11 @@ pub enum Command {
         runs: Vec<String>,
         /// The table or which chart.
         export: shoplab_report::Export,
-        /// Metric on the charts.
-        metric: shoplab_engine::metrics::Metric,
-        /// Cut-off on the bar and scatter charts.
-        k: usize,
+        /// The charts' measure: a ranking metric at the chosen K
+        /// (`Column::Metric`), or a run-level figure (AUC, coverage,
+        /// novelty, diversity, popularity bias) for the bar and scatter
+        /// charts; the metric@K chart uses the metric of a `Column::Metric`.
+        measure: shoplab_engine::compare::Column,
     },
     /// Open the Learn view at an entry.
     Explain(&'static str),

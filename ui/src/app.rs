@@ -318,15 +318,22 @@ impl ShopLabApp {
                         }
                     })
                     .response;
-                // Right to left: the label lands left of the box.
-                let label = ui.label(tr(lang, "Language"));
-                combo.labelled_by(label.id);
+                // Right to left: the label lands left of the box. In a narrow
+                // window the box speaks for itself (its hover names it).
+                if ui.available_width() > 260.0 {
+                    let label = ui.label(tr(lang, "Language"));
+                    combo.labelled_by(label.id);
+                } else {
+                    combo.on_hover_text(tr(lang, "Language"));
+                }
                 if chosen != lang {
                     self.settings.lang = chosen;
                 }
+                // The project's name takes the room that is left, never the
+                // tabs' (it used to overlap them in a 760 px window).
                 if let Some(p) = &self.project {
-                    ui.label(RichText::new(&p.name).strong())
-                        .on_hover_text(p.root.display().to_string());
+                    ui.add(egui::Label::new(RichText::new(&p.name).strong()).truncate())
+                        .on_hover_text(format!("{}\n{}", p.name, p.root.display()));
                 }
             });
         });
@@ -760,6 +767,14 @@ impl ShopLabApp {
                     .as_ref()
                     .is_none_or(|p| p.root != snapshot.root);
                 self.settings.remember(&snapshot.root);
+                if first_open {
+                    // Messages about the previous project do not belong to this one.
+                    self.notices.clear();
+                    ctx.send_viewport_cmd(egui::ViewportCommand::Title(format!(
+                        "ShopLab — {}",
+                        snapshot.name
+                    )));
+                }
                 self.notify(
                     format!(
                         "{} {} ({:.1} s)",

@@ -320,3 +320,26 @@ fn a_project_from_files_then_an_import_whose_column_is_mapped_by_hand() {
     let p = h.state().project.as_ref().unwrap();
     assert_eq!((p.stats.users, p.imports.len()), (2, 2));
 }
+
+#[test]
+fn in_a_760_px_window_the_project_name_never_covers_a_tab() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut h = open_demo(dir.path());
+    for lang in [Lang::En, Lang::Zh] {
+        h.state_mut().settings.lang = lang;
+        h.set_size(egui::vec2(760.0, 480.0));
+        h.run_steps(3);
+        let learn = h.get_by_label(View::Learn.label(lang)).rect();
+        let recommend = h.get_by_label(View::Recommend.label(lang)).rect();
+        // The name may be cut short (with an ellipsis); it must stay right of the tabs.
+        let name = h
+            .get_all_by_label("ShopLab demo")
+            .map(|n| n.rect())
+            .find(|r| r.top() < learn.bottom())
+            .expect("the project name in the top bar");
+        assert!(
+            name.left() >= learn.right() && !name.intersects(recommend),
+            "{lang:?}: name at {name:?}, Learn at {learn:?}"
+        );
+    }
+}

@@ -1296,30 +1296,54 @@ mod tests {
     }
 
     /// Every Compare column: the defaults, every metric at several K, and
-    /// every other column `Column::from_str` knows.
+    /// one of each other variant (the match below stops compiling when a
+    /// variant is added, so a new column cannot go without words).
     fn every_column() -> Vec<Column> {
+        let others = [
+            Column::Auc,
+            Column::Coverage,
+            Column::Diversity,
+            Column::Novelty,
+            Column::PopularityBias,
+            Column::TrainSeconds,
+            Column::EvalSeconds,
+            Column::LatencyP50,
+            Column::LatencyP95,
+            Column::LatencyP99,
+            Column::Users,
+            Column::ColdUsers,
+            Column::RepeatShare,
+        ];
+        let listed = |c: &Column| match c {
+            Column::Metric(_) => false,
+            Column::Auc
+            | Column::Coverage
+            | Column::Diversity
+            | Column::Novelty
+            | Column::PopularityBias
+            | Column::TrainSeconds
+            | Column::EvalSeconds
+            | Column::LatencyP50
+            | Column::LatencyP95
+            | Column::LatencyP99
+            | Column::Users
+            | Column::ColdUsers
+            | Column::RepeatShare => true,
+        };
+        assert!(others.iter().all(listed));
         let mut cols = Column::defaults();
         for m in Metric::ALL {
             for k in [1, 5, 10, 20, 50, 100] {
-                cols.push(Column::from_str(&format!("{m}@{k}")).unwrap());
+                cols.push(Column::Metric(shoplab_engine::metrics::MetricAt {
+                    metric: m,
+                    k,
+                }));
             }
         }
-        for label in [
-            "auc",
-            "coverage",
-            "diversity",
-            "novelty",
-            "popularity_bias",
-            "train_s",
-            "eval_s",
-            "p50_us",
-            "p95_us",
-            "p99_us",
-            "users",
-            "cold_users",
-            "repeat_share",
-        ] {
-            cols.push(Column::from_str(label).unwrap());
+        cols.extend(others);
+        // Every label parses back to its column, as the CLI reads it.
+        for c in &cols {
+            assert_eq!(Column::from_str(&c.label()).ok(), Some(*c));
         }
         cols
     }

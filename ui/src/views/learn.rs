@@ -95,19 +95,24 @@ pub fn ui(ui: &mut egui::Ui, state: &mut LearnState, ctx: &ViewCtx<'_>, _out: &m
                     ui.label(RichText::new(heading).strong());
                     for e in shown {
                         let on = state.selected.as_deref() == Some(e.key);
-                        let plain = words::plain(lang, e.key).map(|p| p.name);
-                        let item = ui.selectable_label(on, e.title[l]);
-                        let item = match plain {
-                            Some(p) => item.on_hover_text(p),
-                            None => item,
-                        };
-                        if item.clicked() {
+                        let mut clicked = ui.selectable_label(on, e.title[l]).clicked();
+                        if let Some(p) = plain_beside(lang, e) {
+                            // Readable, indented under the title, and a click target too.
+                            clicked |= ui
+                                .horizontal(|ui| {
+                                    ui.add_space(8.0);
+                                    ui.add(
+                                        egui::Label::new(RichText::new(p).size(12.5).weak())
+                                            .sense(egui::Sense::click()),
+                                    )
+                                    .clicked()
+                                })
+                                .inner;
+                        }
+                        if clicked {
                             state.selected = Some(e.key.to_string());
                         }
-                        if let Some(p) = plain {
-                            ui.label(RichText::new(p).small().weak());
-                        }
-                        ui.add_space(2.0);
+                        ui.add_space(3.0);
                     }
                     ui.add_space(6.0);
                 }
@@ -125,8 +130,8 @@ pub fn ui(ui: &mut egui::Ui, state: &mut LearnState, ctx: &ViewCtx<'_>, _out: &m
     egui::ScrollArea::vertical().show(ui, |ui| {
         ui.horizontal_wrapped(|ui| {
             ui.heading(RichText::new(e.title[l]).size(24.0));
-            if let Some(p) = words::plain(lang, e.key) {
-                ui.label(RichText::new(format!("· {}", p.name)).size(18.0).weak());
+            if let Some(p) = plain_beside(lang, e) {
+                ui.label(RichText::new(format!("· {p}")).size(18.0).weak());
             }
         });
         ui.label(RichText::new(e.key).monospace().weak());
@@ -153,34 +158,47 @@ pub fn ui(ui: &mut egui::Ui, state: &mut LearnState, ctx: &ViewCtx<'_>, _out: &m
     });
 }
 
+/// The plain name to show beside an entry's title (none when it would only
+/// repeat the title).
+fn plain_beside(lang: Lang, e: &Entry) -> Option<&'static str> {
+    let p = words::plain(lang, e.key)?.name;
+    let title = e.title[lang.index()];
+    (!title.to_lowercase().starts_with(&p.to_lowercase())).then_some(p)
+}
+
 /// The column labels, figures and settings that open `e`, each with its
 /// plain name and meaning: where a person meets the entry in the app.
 fn shown_as(ui: &mut egui::Ui, e: &Entry, lang: Lang, ctx: &ViewCtx<'_>) {
+    // A ranking metric is shown with a cut-off: its header at K = 10.
+    let is_metric = e.key.parse::<shoplab_engine::metrics::Metric>().is_ok();
     let terms: Vec<String> = words::keys()
-        .filter(|(key, learn)| *learn == e.key && key != e.key)
-        .map(|(key, _)| key)
+        .filter(|(key, learn)| *learn == e.key && (key != e.key || is_metric))
+        .map(|(key, _)| if is_metric { format!("{key}@10") } else { key })
         .collect();
     let settings: Vec<&str> = words::param_keys()
         .filter(|k| words::param_learn_key(k) == Some(e.key))
         .collect();
+    let precise = |k: &str| k.strip_prefix("data.").unwrap_or(k).to_string();
     for (heading, lines) in [
         (
             ctx.t("Shown as"),
             terms
                 .iter()
-                .map(|k| (words::header(lang, k), words::meaning(lang, k)))
+                .map(|k| {
+                    (
+                        words::name(lang, k).unwrap_or_default(),
+                        precise(k),
+                        words::meaning(lang, k),
+                    )
+                })
                 .collect::<Vec<_>>(),
         ),
         (
             ctx.t("Settings"),
             settings
                 .iter()
-                .map(|k| {
-                    (
-                        words::param(lang, k),
-                        words::param_plain(lang, k).map(|p| p.meaning),
-                    )
-                })
+                .filter_map(|k| words::param_plain(lang, k).map(|p| (p, k)))
+                .map(|(p, k)| (p.name.to_string(), k.to_string(), Some(p.meaning)))
                 .collect(),
         ),
     ] {
@@ -189,13 +207,16 @@ fn shown_as(ui: &mut egui::Ui, e: &Entry, lang: Lang, ctx: &ViewCtx<'_>) {
         }
         ui.add_space(8.0);
         ui.label(RichText::new(heading).strong());
-        for (name, meaning) in lines {
+        for (name, key, meaning) in lines {
             ui.horizontal_wrapped(|ui| {
-                ui.label(RichText::new(name).monospace());
-                if let Some(m) = meaning {
-                    ui.label(RichText::new(m).weak());
-                }
+                ui.label(RichText::new(name).strong());
+                ui.label(RichText::new(key.as_str()).monospace().weak());
             });
+            if let Some(m) = meaning {
+                // Indented under its name, wrapping at any width.
+                ui.indent(("learn_meaning", &key), |ui| ui.label(m));
+            }
+            ui.add_space(2.0);
         }
     }
 }
@@ -264,7 +285,8 @@ mod tests {
         h.run();
         assert_eq!(h.state().0.selected.as_deref(), Some("latency"));
         h.get_by_label("· answer time");
-        h.get_by_label("answer time, 95% of requests (p95_us)");
+        h.get_by_label("answer time, 95% of requests");
+        h.get_by_label("p95_us");
     }
 
     #[test]

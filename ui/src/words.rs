@@ -1170,7 +1170,7 @@ pub fn learn_key(key: &str) -> Option<&'static str> {
 /// "found in top 10 (recall@10)"; the label itself when it has none.
 pub fn header(lang: Lang, label: &str) -> String {
     match resolve(label) {
-        Some((r, k)) => format!("{} ({})", with_k(r.name[lang.index()], k), precise(label)),
+        Some((r, k)) => with_identifier(&with_k(r.name[lang.index()], k), precise(label)),
         None => label.to_string(),
     }
 }
@@ -1256,10 +1256,13 @@ pub fn term(ui: &mut egui::Ui, lang: Lang, key: &str, out: &mut Vec<Command>) {
         match resolve(key) {
             Some((r, k)) => {
                 let meaning = r.meaning[lang.index()];
-                ui.label(with_k(r.name[lang.index()], k))
-                    .on_hover_text(meaning);
-                ui.label(RichText::new(precise(key)).small().weak().monospace())
-                    .on_hover_text(meaning);
+                let name = with_k(r.name[lang.index()], k);
+                let same = name.eq_ignore_ascii_case(precise(key));
+                ui.label(name).on_hover_text(meaning);
+                if !same {
+                    ui.label(RichText::new(precise(key)).size(11.5).weak().monospace())
+                        .on_hover_text(meaning);
+                }
                 crate::views::explain_button(ui, lang, r.learn, out);
             }
             None => {
@@ -1592,6 +1595,9 @@ mod tests {
 
     #[test]
     fn data_figures_are_apart_from_the_compare_columns_of_the_same_name() {
+        // A name that is its own identifier is not repeated.
+        assert_eq!(header(Lang::En, "data.events"), "events");
+        assert_eq!(header(Lang::Zh, "data.events"), "事件数 (events)");
         let compare = meaning(Lang::En, "cold_users").unwrap_or_default();
         let data = meaning(Lang::En, "data.cold_users").unwrap_or_default();
         assert!(compare.contains("no training events"), "{compare}");

@@ -209,8 +209,10 @@ fn shown_as(ui: &mut egui::Ui, e: &Entry, lang: Lang, ctx: &ViewCtx<'_>) {
         ui.label(RichText::new(heading).strong());
         for (name, key, meaning) in lines {
             ui.horizontal_wrapped(|ui| {
-                ui.label(RichText::new(name).strong());
-                ui.label(RichText::new(key.as_str()).monospace().weak());
+                ui.label(RichText::new(name.as_str()).strong());
+                if !name.eq_ignore_ascii_case(&key) {
+                    ui.label(RichText::new(key.as_str()).monospace().weak());
+                }
             });
             if let Some(m) = meaning {
                 // Indented under its name, wrapping at any width.

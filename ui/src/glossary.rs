@@ -777,7 +777,9 @@ pub const ENTRIES: &[Entry] = &[
     },
 ];
 
-/// The entry for a key; metric keys may carry a cut-off ("ndcg@10" finds "ndcg").
+/// The entry for a key; metric keys may carry a cut-off ("ndcg@10" finds
+/// "ndcg"), Compare labels open their concept (`p95_us` → latency) and Data
+/// figures theirs (`data.cold_users` → cold start).
 pub fn entry(key: &str) -> Option<&'static Entry> {
     let key = key.trim().to_lowercase();
     let base = key.split('@').next().unwrap_or_default();
@@ -791,6 +793,8 @@ pub fn entry(key: &str) -> Option<&'static Entry> {
         "users" => "users_evaluated",
         "cold_users" | "cold" => "cold_shoppers",
         "repeats" => "repeat_share",
+        // The Data view's figures (`data.cold_users`) open what the words say.
+        data if data.starts_with("data.") => crate::words::learn_key(data)?,
         other => other,
     };
     ENTRIES.iter().find(|e| e.key == base)

@@ -1575,14 +1575,14 @@ mod tests {
                 assert_eq!(e, Some(r.learn), "{what}: {}", r.key);
             }
         }
-        // Where the glossary reads a column label itself (the Compare "?"),
-        // it opens the same entry as the words.
-        for c in every_column() {
-            let label = c.label();
+        // Where the glossary reads a column label or key itself (a view's
+        // "?" beside it), it opens the same entry as the words.
+        let labels = every_column().into_iter().map(|c| c.label());
+        for key in labels.chain(keys().map(|(k, _)| k)) {
             assert_eq!(
-                crate::glossary::entry(&label).map(|e| e.key),
-                learn_key(&label),
-                "{label}"
+                crate::glossary::entry(&key).map(|e| e.key),
+                learn_key(&key),
+                "{key}"
             );
         }
         // Every Learn entry has a plain name for its title line.

@@ -511,8 +511,8 @@ pub const ENTRIES: &[Entry] = &[
         ],
         formula: "repeat share = test pairs already in training / test pairs",
         what: [
-            "By default an item the shopper already had in training is left out of their ranked list and of their test set (the test asks: which new items will they take?). The repeat protocol (untick \"exclude items the shopper already had\" on Train; `--repeat` on the command line) keeps those items as candidates and counts them as hits: the question becomes \"what will they buy again?\". Every run records the share of test pairs already seen in training.",
-            "默认情况下，用户在训练集中已有的物品会从其排序列表和测试集中剔除（测试的问题是：他们会选择哪些新物品？）。复购协议（在“训练”页取消勾选“排除用户已有过交互的商品”；命令行用 `--repeat`）保留这些物品作为候选并计为命中：问题变成“他们会再买什么？”。每次运行都会记录测试对中已在训练中出现过的比例。",
+            "By default an item the shopper already had in training is left out of their ranked list and of their test set (the test asks: which new items will they take?). The repeat protocol (untick \"exclude items the shopper already had\" on Train; --repeat on the command line) keeps those items as candidates and counts them as hits: the question becomes \"what will they buy again?\". Every run records the share of test pairs already seen in training.",
+            "默认情况下，用户在训练集中已有的物品会从其排序列表和测试集中剔除（测试的问题是：他们会选择哪些新物品？）。复购协议（在“训练”页取消勾选“排除用户已有过交互的商品”；命令行用 --repeat）保留这些物品作为候选并计为命中：问题变成“他们会再买什么？”。每次运行都会记录测试对中已在训练中出现过的比例。",
         ],
         rewards: [
             "Default: discovery of new items. Repeat: buy-again shops such as groceries (Instacart re-orders half of its test pairs).",
@@ -529,8 +529,8 @@ pub const ENTRIES: &[Entry] = &[
         title: ["Cold shoppers in evaluation", "评估中的冷启动用户"],
         formula: "",
         what: [
-            "Shoppers with test events but no training events. A model that learns from history has nothing to go on, gives every item the same score, and the tie rule alone would pick their list. By default ShopLab ranks them by a named fallback (popularity) and reports them apart, so a model's means cover only shoppers it could score. On Train, \"Shoppers with no training events\" can instead put them in the means or let the model rank them (`--cold fallback`, `--cold model` on the command line).",
-            "有测试事件但没有训练事件的用户。依赖历史的模型对他们毫无依据，所有物品得分相同，列表只能由同分规则决定。默认情况下 ShopLab 用一个明确的后备模型（热门）为他们排序并单独报告，因此模型的均值只覆盖它能打分的用户。在“训练”页，“没有训练事件的用户”一项可以改为把他们计入均值，或让模型自己排序（命令行用 `--cold fallback`、`--cold model`）。",
+            "Shoppers with test events but no training events. A model that learns from history has nothing to go on, gives every item the same score, and the tie rule alone would pick their list. By default ShopLab ranks them by a named fallback (popularity) and reports them apart, so a model's means cover only shoppers it could score. On Train, \"Shoppers with no training events\" can instead put them in the means or let the model rank them (--cold fallback, --cold model on the command line).",
+            "有测试事件但没有训练事件的用户。依赖历史的模型对他们毫无依据，所有物品得分相同，列表只能由同分规则决定。默认情况下 ShopLab 用一个明确的后备模型（热门）为他们排序并单独报告，因此模型的均值只覆盖它能打分的用户。在“训练”页，“没有训练事件的用户”一项可以改为把他们计入均值，或让模型自己排序（命令行用 --cold fallback、--cold model）。",
         ],
         rewards: [
             "Means that credit a model only for what it learned, and an honest count of shoppers it cannot serve.",

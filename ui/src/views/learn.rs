@@ -163,7 +163,7 @@ pub fn ui(ui: &mut egui::Ui, state: &mut LearnState, ctx: &ViewCtx<'_>, _out: &m
 fn plain_beside(lang: Lang, e: &Entry) -> Option<&'static str> {
     let p = words::plain(lang, e.key)?.name;
     let title = e.title[lang.index()];
-    (!title.to_lowercase().starts_with(&p.to_lowercase())).then_some(p)
+    (!title.to_lowercase().contains(&p.to_lowercase())).then_some(p)
 }
 
 /// The column labels, figures and settings that open `e`, each with its

@@ -167,7 +167,7 @@ pub const ENTRIES: &[Entry] = &[
         key: "auc",
         kind: Metric,
         title: ["AUC", "AUC（曲线下面积）"],
-        formula: "AUC = share of (test item, negative item) pairs where the test item scores higher",
+        formula: "AUC = share of (test item, other item) pairs where the test item scores higher (ties count half); other items: all items neither tested nor left out, or the sampled ones",
         what: [
             "How often a shopper's test item is ranked above an item they did not choose.",
             "用户的测试物品排在其未选择物品之前的频率。",
@@ -362,10 +362,10 @@ pub const ENTRIES: &[Entry] = &[
         key: "co_purchase",
         kind: Model,
         title: ["Co-purchase (bought together)", "共同购买（经常一起买）"],
-        formula: "confidence(a → b) = baskets with a and b / baskets with a;  lift = confidence / share of baskets with b",
+        formula: "confidence(a → b) = shoppers who bought a and b within the basket window / shoppers who bought a;  lift = confidence(a → b) · shoppers / shoppers who bought b",
         what: [
-            "Items bought in the same basket (events close in time) as the shopper's latest items.",
-            "与用户最近物品在同一购物篮（时间相近的事件）中被购买的物品。",
+            "Items other shoppers bought within a short time (one basket) of the shopper's latest items; each shopper counts a pair once. Only purchases and add-to-carts count, unless the data has none.",
+            "其他用户在短时间内（同一购物篮）与该用户最近的物品一起购买的物品；每位用户对一个配对只计一次。只统计购买和加购，除非数据中没有这两类事件。",
         ],
         rewards: [
             "\"Frequently bought together\" shelves and basket completion.",
@@ -454,8 +454,8 @@ pub const ENTRIES: &[Entry] = &[
         title: ["Random split", "随机划分"],
         formula: "",
         what: [
-            "Each event goes to the test set with a fixed probability, shuffled by the seed.",
-            "每个事件以固定概率进入测试集，由随机种子打乱。",
+            "A fixed share of events, drawn by a shuffle with the seed, is the test set; the rest is training.",
+            "用随机种子打乱后抽取固定比例的事件作为测试集，其余作为训练集。",
         ],
         rewards: [
             "Comparability with papers and tools that use it (e.g. RecBole's defaults).",
@@ -511,8 +511,8 @@ pub const ENTRIES: &[Entry] = &[
         ],
         formula: "repeat share = test pairs already in training / test pairs",
         what: [
-            "By default an item the shopper already had in training is left out of their ranked list and of their test set (the test asks: which new items will they take?). The repeat protocol (--repeat, or untick \"exclude training items\") keeps those items as candidates and counts them as hits: the question becomes \"what will they buy again?\". Every run records the share of test pairs already seen in training.",
-            "默认情况下，用户在训练集中已有的物品会从其排序列表和测试集中剔除（测试的问题是：他们会选择哪些新物品？）。复购协议（--repeat，或取消勾选“排除训练物品”）保留这些物品作为候选并计为命中：问题变成“他们会再买什么？”。每次运行都会记录测试对中已在训练中出现过的比例。",
+            "By default an item the shopper already had in training is left out of their ranked list and of their test set (the test asks: which new items will they take?). The repeat protocol (untick \"exclude items the shopper already had\" on Train; --repeat on the command line) keeps those items as candidates and counts them as hits: the question becomes \"what will they buy again?\". Every run records the share of test pairs already seen in training.",
+            "默认情况下，用户在训练集中已有的物品会从其排序列表和测试集中剔除（测试的问题是：他们会选择哪些新物品？）。复购协议（在“训练”页取消勾选“排除用户已有过交互的商品”；命令行用 --repeat）保留这些物品作为候选并计为命中：问题变成“他们会再买什么？”。每次运行都会记录测试对中已在训练中出现过的比例。",
         ],
         rewards: [
             "Default: discovery of new items. Repeat: buy-again shops such as groceries (Instacart re-orders half of its test pairs).",
@@ -529,8 +529,8 @@ pub const ENTRIES: &[Entry] = &[
         title: ["Cold shoppers in evaluation", "评估中的冷启动用户"],
         formula: "",
         what: [
-            "Shoppers with test events but no training events. A model that learns from history has nothing to go on, gives every item the same score, and the tie rule alone would pick their list. By default ShopLab ranks them by a named fallback (popularity) and reports them apart, so a model's means cover only shoppers it could score; --cold fallback puts them in the means, --cold model lets the model rank them.",
-            "有测试事件但没有训练事件的用户。依赖历史的模型对他们毫无依据，所有物品得分相同，列表只能由同分规则决定。默认情况下 ShopLab 用一个明确的后备模型（热门）为他们排序并单独报告，因此模型的均值只覆盖它能打分的用户；--cold fallback 把他们计入均值，--cold model 让模型自己排序。",
+            "Shoppers with test events but no training events. A model that learns from history has nothing to go on, gives every item the same score, and the tie rule alone would pick their list. By default ShopLab ranks them by a named fallback (popularity) and reports them apart, so a model's means cover only shoppers it could score. On Train, \"Shoppers with no training events\" can instead put them in the means or let the model rank them (--cold fallback, --cold model on the command line).",
+            "有测试事件但没有训练事件的用户。依赖历史的模型对他们毫无依据，所有物品得分相同，列表只能由同分规则决定。默认情况下 ShopLab 用一个明确的后备模型（热门）为他们排序并单独报告，因此模型的均值只覆盖它能打分的用户。在“训练”页，“没有训练事件的用户”一项可以改为把他们计入均值，或让模型自己排序（命令行用 --cold fallback、--cold model）。",
         ],
         rewards: [
             "Means that credit a model only for what it learned, and an honest count of shoppers it cannot serve.",
@@ -668,6 +668,96 @@ pub const ENTRIES: &[Entry] = &[
         ],
     },
     Entry {
+        key: "repeat_share",
+        kind: Concept,
+        title: ["Repeat share", "重复物品占比"],
+        formula: "repeat share = test (shopper, item) pairs the shopper already had in training / all test (shopper, item) pairs",
+        what: [
+            "How much of the test period is shoppers going back to items they already had. By default those pairs are left out of the test (a shopper with only such pairs is skipped); with \"exclude items the shopper already had\" unticked they stay candidates and count as hits.",
+            "测试期中用户回到已有物品的程度。默认情况下这些配对会从测试中剔除（只有这类配对的用户会被跳过）；取消勾选“排除用户已有过交互的商品”后，它们仍是候选并计为命中。",
+        ],
+        rewards: [
+            "(Context) Which question a run answers: near 0, finding new items; high (groceries re-order about half), buying again matters and keeping training items fits the shop.",
+            "（背景）说明实验回答的是哪个问题：接近 0 时是发现新物品；较高时（生鲜约一半是复购），复购很重要，保留训练物品更符合商店实际。",
+        ],
+        pitfalls: [
+            "A high repeat share with training items excluded means much of what shoppers did is not tested; compare runs only under the same protocol.",
+            "复购占比高而又排除了训练物品，意味着用户的大部分行为没有被测试；只在相同协议下比较实验。",
+        ],
+    },
+    Entry {
+        key: "users_evaluated",
+        kind: Concept,
+        title: ["Shoppers evaluated", "参与评估的用户"],
+        formula: "",
+        what: [
+            "The shoppers a run's averages are taken over: every shopper with test events who still has a test item to find. By default a shopper whose test items were all already in their training is skipped, and shoppers without training events (cold) are reported apart unless the run includes them.",
+            "实验平均值所覆盖的用户：有测试事件且仍有测试物品待找到的每位用户。默认情况下，测试物品全部已在训练中出现过的用户会被跳过；没有训练事件的（冷启动）用户单独报告，除非实验把他们计入。",
+        ],
+        rewards: [
+            "(Context) Read it beside every average: an average over a few dozen shoppers moves a lot from one run to the next.",
+            "（背景）每个平均值都要结合人数看：只基于几十位用户的平均值在不同实验之间波动很大。",
+        ],
+        pitfalls: [
+            "Runs with different splits or protocols average over different shoppers; their numbers are not directly comparable.",
+            "划分方式或协议不同的实验，平均的是不同的用户；其数值不能直接比较。",
+        ],
+    },
+    Entry {
+        key: "data_health",
+        kind: Concept,
+        title: ["Data health figures", "数据概况指标"],
+        formula: "",
+        what: [
+            "Items (the catalog, plus items that events name but the catalog lacks), shoppers, events by kind, distinct shopper–item pairs, sparsity, and cold shoppers and items (fewer than 5 events on items), with the time span of the events and the rows rejected at import.",
+            "商品数（目录中的，加上事件中出现但目录里没有的）、用户数、各类事件数、不同的用户–商品对数、稀疏度，以及冷启动用户和商品（商品事件少于 5 条），还有事件的时间范围和导入时被拒绝的行。",
+        ],
+        rewards: [
+            "(Context) Knowing what a model can learn: few events per shopper and many cold items favour popularity and content models.",
+            "（背景）了解模型能学到什么：人均事件少、冷启动商品多时，热门推荐和基于内容的模型更有优势。",
+        ],
+        pitfalls: [
+            "These counts include every event kind; a run counts only the kinds ticked in Train, and its split can make many test shoppers cold even when few are cold here.",
+            "这些计数包含所有事件类型；实验只统计在“训练”页勾选的类型，而且划分后可能有很多测试用户是冷启动用户，即使这里很少。",
+        ],
+    },
+    Entry {
+        key: "event_kinds",
+        kind: Concept,
+        title: ["Event kinds", "事件类型"],
+        formula: "",
+        what: [
+            "view (looked at a product page), click (clicked a product in a list or result), cart (added to cart), purchase (bought), search (ran a query), rating (gave a rating). A run counts the ticked kinds (all but search by default) as a shopper choosing an item, in training and in the test.",
+            "view（浏览商品页面）、click（在列表或结果中点击商品）、cart（加入购物车）、purchase（购买）、search（进行搜索）、rating（评分）。实验把勾选的类型（默认除搜索外全部）算作用户选择了某物品，训练和测试都如此。",
+        ],
+        rewards: [
+            "(Context) Purchases say most about taste; views are plentiful but noisy.",
+            "（背景）购买最能反映口味；浏览数量多但噪声大。",
+        ],
+        pitfalls: [
+            "The test uses the same kinds: with views ticked, models are scored on predicting browsing, not buying.",
+            "测试使用相同的事件类型：勾选浏览后，模型被评价的是预测浏览而不是预测购买。",
+        ],
+    },
+    Entry {
+        key: "weighting",
+        kind: Concept,
+        title: ["Weighting of repeated events", "重复事件的加权"],
+        formula: "binary: 1 · count: number of events · kind_weighted: sum of purchase 4, cart 2, others 1 · value: the event's value (the latest)",
+        what: [
+            "How a shopper's several events on one item become one number in the shopper × item table that item-kNN, user-kNN and EASE learn from (and in the shopper's history when scoring). Popularity and co-purchase count distinct shoppers whatever it says.",
+            "用户对同一物品的多个事件如何合成用户 × 物品表中的一个数，供 Item-kNN、User-kNN 和 EASE 学习（打分时的用户历史也如此）。热门推荐和共同购买无论如何都按不同用户计数。",
+        ],
+        rewards: [
+            "Binary (default) is the standard implicit-feedback protocol; counts and kind weights let repeat purchases, and purchases over views, weigh more.",
+            "二值（默认）是标准的隐式反馈协议；按次数或按类型加权可以让复购、以及购买相对浏览，占更大的分量。",
+        ],
+        pitfalls: [
+            "Counts let a few very active shoppers dominate the similarities; value only makes sense for ratings.",
+            "按次数计会让少数非常活跃的用户主导相似度；按数值只对评分有意义。",
+        ],
+    },
+    Entry {
         key: "confidence_interval",
         kind: Concept,
         title: ["Confidence interval", "置信区间"],
@@ -687,7 +777,9 @@ pub const ENTRIES: &[Entry] = &[
     },
 ];
 
-/// The entry for a key; metric keys may carry a cut-off ("ndcg@10" finds "ndcg").
+/// The entry for a key; metric keys may carry a cut-off ("ndcg@10" finds
+/// "ndcg"), Compare labels open their concept (`p95_us` → latency) and Data
+/// figures theirs (`data.cold_users` → cold start).
 pub fn entry(key: &str) -> Option<&'static Entry> {
     let key = key.trim().to_lowercase();
     let base = key.split('@').next().unwrap_or_default();
@@ -696,7 +788,13 @@ pub fn entry(key: &str) -> Option<&'static Entry> {
         "p50_us" | "p95_us" | "p99_us" | "latency_p50" | "latency_p95" | "latency_p99" | "p50"
         | "p95" | "p99" => "latency",
         "arp" => "popularity_bias",
-        "train_s" | "eval_s" => "train_time",
+        "train_s" | "eval_s" | "train" | "eval" => "train_time",
+        // Compare's data columns open the concept they count.
+        "users" => "users_evaluated",
+        "cold_users" | "cold" => "cold_shoppers",
+        "repeats" => "repeat_share",
+        // The Data view's figures (`data.cold_users`) open what the words say.
+        data if data.starts_with("data.") => crate::words::learn_key(data)?,
         other => other,
     };
     ENTRIES.iter().find(|e| e.key == base)
@@ -706,7 +804,7 @@ pub fn entry(key: &str) -> Option<&'static Entry> {
 mod tests {
     use super::*;
 
-    const REQUIRED: [&str; 36] = [
+    const REQUIRED: [&str; 41] = [
         "precision",
         "recall",
         "f1",
@@ -743,6 +841,11 @@ mod tests {
         "relevance_grades",
         "ties",
         "cold_shoppers",
+        "repeat_share",
+        "users_evaluated",
+        "data_health",
+        "event_kinds",
+        "weighting",
     ];
 
     fn has_cjk(s: &str) -> bool {
@@ -779,6 +882,9 @@ mod tests {
         assert_eq!(key("p95_us"), Some("latency"));
         assert_eq!(key("arp"), Some("popularity_bias"));
         assert_eq!(key("train_s"), Some("train_time"));
+        assert_eq!(key("cold_users"), Some("cold_shoppers"));
+        assert_eq!(key("users"), Some("users_evaluated"));
+        assert_eq!(key("repeat_share"), Some("repeat_share"));
         assert_eq!(key("nonsense"), None);
     }
 }

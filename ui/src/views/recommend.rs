@@ -14,9 +14,6 @@ use crate::command::Command;
 use crate::job::JobKind;
 use crate::words;
 
-/// The mark beside a recommended item the shopper took in the test period.
-pub const HIT_MARK: &str = "✓";
-
 /// Recommend view state.
 #[derive(Debug, Default)]
 pub struct RecommendState {
@@ -227,8 +224,10 @@ pub fn ui(
     };
     let hit_color = hit_color(ui);
     ui.horizontal_wrapped(|ui| {
-        ui.label(RichText::new(HIT_MARK).color(hit_color).strong());
-        ui.label(t("bought in the test period (held out from training)"));
+        tick(ui, hit_color);
+        ui.label(
+            RichText::new(t("bought in the test period (held out from training)")).color(hit_color),
+        );
         ui.label(
             RichText::new(t("italics: already in the shopper's history"))
                 .italics()
@@ -300,25 +299,39 @@ fn list_summary(ui: &mut egui::Ui, list: &Recommendations, ctx: &ViewCtx<'_>, hi
         );
     } else {
         let hits = list.items.iter().filter(|s| s.hit).count();
-        ui.label(
-            RichText::new(format!(
-                "{HIT_MARK} {}",
-                t("{hits} of {n} held-out items found")
-                    .replace("{hits}", &hits.to_string())
-                    .replace("{n}", &list.held_out.len().to_string())
-            ))
-            .color(hit)
-            .strong(),
-        )
-        .on_hover_text(
-            list.held_out
-                .iter()
-                .map(|h| h.title.as_str())
-                .collect::<Vec<_>>()
-                .join("\n"),
-        );
+        ui.horizontal(|ui| {
+            tick(ui, hit);
+            ui.label(
+                RichText::new(
+                    t("{hits} of {n} held-out items found")
+                        .replace("{hits}", &hits.to_string())
+                        .replace("{n}", &list.held_out.len().to_string()),
+                )
+                .color(hit)
+                .strong(),
+            )
+            .on_hover_text(
+                list.held_out
+                    .iter()
+                    .map(|h| h.title.as_str())
+                    .collect::<Vec<_>>()
+                    .join("\n"),
+            );
+        });
     }
     ui.separator();
+}
+
+/// A drawn check mark (egui's bundled fonts have no "✓" glyph).
+fn tick(ui: &mut egui::Ui, color: Color32) {
+    let h = ui.text_style_height(&egui::TextStyle::Body);
+    let (rect, _) = ui.allocate_exact_size(egui::vec2(h, h), egui::Sense::hover());
+    let p = |x: f32, y: f32| rect.min + egui::vec2(x * rect.width(), y * rect.height());
+    let stroke = egui::Stroke::new(2.0, color);
+    ui.painter()
+        .line_segment([p(0.15, 0.55), p(0.4, 0.8)], stroke);
+    ui.painter()
+        .line_segment([p(0.4, 0.8), p(0.85, 0.2)], stroke);
 }
 
 fn column(ui: &mut egui::Ui, title: &str, body: impl FnOnce(&mut egui::Ui)) {
@@ -347,8 +360,8 @@ fn item(
     }
     if hit {
         ui.horizontal(|ui| {
-            ui.label(RichText::new(HIT_MARK).color(hit_color).strong());
-            ui.label(text.color(hit_color));
+            tick(ui, hit_color);
+            ui.label(text.color(hit_color).strong());
         });
     } else {
         ui.label(text);

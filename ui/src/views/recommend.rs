@@ -170,11 +170,14 @@ pub fn ui(
         ui.label(t("Runs:"));
         for r in project.runs.iter().rev() {
             let mut on = state.runs.contains(&r.id);
-            let text = format!(
-                "{} ({})",
-                state.label(&r.id),
-                words::model(lang, r.spec.model.name())
-            );
+            let label = state.label(&r.id);
+            let model = r.spec.model.name();
+            // The model's plain name, unless the label already starts with it.
+            let text = if label.starts_with(model) {
+                label.to_string()
+            } else {
+                format!("{label} ({})", words::model(lang, model))
+            };
             if ui.checkbox(&mut on, text).on_hover_text(&r.id).changed() {
                 if on {
                     state.runs.insert(r.id.clone());
@@ -204,7 +207,7 @@ pub fn ui(
             .collect();
         egui::Panel::left("per_user_panel")
             .resizable(true)
-            .default_size(280.0)
+            .default_size((ui.available_width() * 0.3).clamp(180.0, 280.0))
             .min_size(180.0)
             .show(ui, |ui| {
                 per_user::panel(ui, &mut state.per_user, &runs, ctx, out);
@@ -235,37 +238,48 @@ pub fn ui(
         );
     });
     let history: BTreeSet<&str> = first.history.iter().map(|h| h.id.as_str()).collect();
-    egui::ScrollArea::both().show(ui, |ui| {
-        ui.horizontal_top(|ui| {
-            column(
-                ui,
-                &format!("{} {} ({})", first.user, t("history"), first.history.len()),
-                |ui| {
-                    for h in &first.history {
-                        item(ui, &h.title, &h.category, None, false, false, hit_color);
-                    }
-                },
-            );
-            for list in &state.lists {
-                let name = state.label(&list.run);
-                column(ui, name, |ui| {
-                    list_summary(ui, list, ctx, hit_color);
-                    for (rank, s) in list.items.iter().enumerate() {
-                        let again = history.contains(s.item.id.as_str());
-                        item(
-                            ui,
-                            &format!("{}. {}", rank + 1, s.item.title),
-                            &s.item.category,
-                            Some(s.score),
-                            again,
-                            s.hit,
-                            hit_color,
-                        );
-                    }
-                });
-            }
+    // Columns share the width down to a readable minimum; past that, the
+    // area scrolls sideways (its scroll bar always shown).
+    let n = state.lists.len() as f32 + 1.0;
+    let width = ((ui.available_width() - 14.0 * n) / n).clamp(180.0, 260.0);
+    // Solid bars: floating ones are invisible until hovered, and a person
+    // on a small window would not know the lists go on.
+    ui.spacing_mut().scroll = egui::style::ScrollStyle::solid();
+    egui::ScrollArea::both()
+        .scroll_bar_visibility(egui::scroll_area::ScrollBarVisibility::AlwaysVisible)
+        .show(ui, |ui| {
+            ui.horizontal_top(|ui| {
+                column(
+                    ui,
+                    width,
+                    &format!("{} {} ({})", first.user, t("history"), first.history.len()),
+                    |ui| {
+                        for h in &first.history {
+                            item(ui, &h.title, &h.category, None, false, false, hit_color);
+                        }
+                    },
+                );
+                for list in &state.lists {
+                    let name = state.label(&list.run);
+                    column(ui, width, name, |ui| {
+                        list_summary(ui, list, ctx, hit_color);
+                        for (rank, s) in list.items.iter().enumerate() {
+                            // A hit is in the full history too (the test period's events).
+                            let again = !s.hit && history.contains(s.item.id.as_str());
+                            item(
+                                ui,
+                                &format!("{}. {}", rank + 1, s.item.title),
+                                &s.item.category,
+                                Some(s.score),
+                                again,
+                                s.hit,
+                                hit_color,
+                            );
+                        }
+                    });
+                }
+            });
         });
-    });
 }
 
 fn hit_color(ui: &egui::Ui) -> Color32 {
@@ -300,17 +314,19 @@ fn list_summary(ui: &mut egui::Ui, list: &Recommendations, ctx: &ViewCtx<'_>, hi
     } else {
         let hits = list.items.iter().filter(|s| s.hit).count();
         ui.horizontal(|ui| {
-            tick(ui, hit);
-            ui.label(
-                RichText::new(
-                    t("{hits} of {n} held-out items found")
-                        .replace("{hits}", &hits.to_string())
-                        .replace("{n}", &list.held_out.len().to_string()),
-                )
-                .color(hit)
-                .strong(),
+            let text = RichText::new(
+                t("{hits} of {n} held-out items found")
+                    .replace("{hits}", &hits.to_string())
+                    .replace("{n}", &list.held_out.len().to_string()),
             )
-            .on_hover_text(
+            .strong();
+            let text = if hits > 0 {
+                tick(ui, hit);
+                text.color(hit)
+            } else {
+                text
+            };
+            ui.label(text).on_hover_text(
                 list.held_out
                     .iter()
                     .map(|h| h.title.as_str())
@@ -334,9 +350,9 @@ fn tick(ui: &mut egui::Ui, color: Color32) {
         .line_segment([p(0.4, 0.8), p(0.85, 0.2)], stroke);
 }
 
-fn column(ui: &mut egui::Ui, title: &str, body: impl FnOnce(&mut egui::Ui)) {
+fn column(ui: &mut egui::Ui, width: f32, title: &str, body: impl FnOnce(&mut egui::Ui)) {
     ui.group(|ui| {
-        ui.set_width(260.0);
+        ui.set_width(width);
         ui.vertical(|ui| {
             ui.label(RichText::new(title).strong());
             ui.separator();

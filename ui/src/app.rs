@@ -653,6 +653,10 @@ impl ShopLabApp {
                 self.view = View::Recommend;
                 self.recommend.show_shopper(&user, &runs);
             }
+            Command::ShowShoppers { run, metric } => {
+                self.view = View::Recommend;
+                self.recommend.show_per_user(&run, &metric);
+            }
             Command::LoadPerUser(run) => {
                 let Some(root) = self.root() else { return };
                 let title = format!("{} {run}", tr(lang, "Reading the shoppers of run"));

@@ -346,6 +346,36 @@ fn the_per_user_list_loads_in_the_background_worst_first_and_a_shopper_click_dri
     });
     assert_eq!(h.state().recommend.user, worst);
 
+    // A metric link (Compare): that run's shoppers by that metric, worst first.
+    h.state_mut().view = View::Compare;
+    let run = h.state().project.as_ref().unwrap().runs[0].id.clone();
+    h.state_mut().recommend.hide_per_user = true;
+    h.state_mut().send(Command::ShowShoppers {
+        run: run.clone(),
+        metric: "recall@10".into(),
+    });
+    step_until(&mut h, "the shoppers by recall@10", |a| {
+        a.view == View::Recommend
+            && !a.recommend.hide_per_user
+            && a.recommend
+                .per_user
+                .table
+                .as_ref()
+                .is_some_and(|t| t.run == run)
+            && !a.working()
+    });
+    h.step();
+    h.get_by_label_contains("recall@10");
+    {
+        let s = &mut h.state_mut().recommend.per_user;
+        assert_eq!(s.metric, "recall@10");
+        let order = s.sorted().to_vec();
+        let t = s.table.as_ref().unwrap();
+        let col = t.column("recall@10").unwrap();
+        let v: Vec<f64> = order.iter().map(|&i| t.rows[i].values[col]).collect();
+        assert!(v.windows(2).all(|w| w[0] <= w[1]), "{v:?}");
+    }
+
     // From another view (Data, Compare), the link switches to Recommend.
     h.state_mut().view = View::Data;
     h.state_mut().send(Command::RecommendFor {

@@ -46,6 +46,7 @@ pub(super) const ZH: &[(&str, &str)] = &[
         "斜体：已在用户历史中",
     ),
     ("no training events (cold)", "无训练事件（冷启动）"),
+    ("test period", "测试期"),
     (
         "The shopper took nothing in this run's test period: no hits to mark.",
         "该用户在此运行的测试期内没有任何行为：没有可标记的命中。",

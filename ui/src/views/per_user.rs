@@ -39,6 +39,16 @@ impl PerUserState {
         *self = PerUserState::default();
     }
 
+    /// Lists `run`'s shoppers by `metric`, worst first.
+    pub fn show(&mut self, run: &str, metric: &str) {
+        if self.run.as_deref() != Some(run) {
+            self.error = None;
+        }
+        self.run = Some(run.to_string());
+        self.metric = metric.to_string();
+        self.best_first = false;
+    }
+
     /// Takes a loaded table; an answer for a run no longer shown is dropped.
     pub fn loaded(&mut self, table: PerUser) {
         if self.loading.as_deref() == Some(table.run.as_str()) {
@@ -112,6 +122,25 @@ pub fn shopper_link_runs(
         out.push(Command::RecommendFor {
             user: user.to_string(),
             runs: runs.to_vec(),
+        });
+    }
+    r
+}
+
+/// A link from a run's metric (e.g. a Compare cell) to its shoppers sorted
+/// by that metric, worst first, on the Recommend view.
+pub fn shoppers_link(
+    ui: &mut egui::Ui,
+    text: impl Into<egui::WidgetText>,
+    run: &str,
+    metric: &str,
+    out: &mut Vec<Command>,
+) -> egui::Response {
+    let r = ui.link(text);
+    if r.clicked() {
+        out.push(Command::ShowShoppers {
+            run: run.to_string(),
+            metric: metric.to_string(),
         });
     }
     r

@@ -51,6 +51,12 @@ impl RecommendState {
         self.pending = Some((self.user.clone(), Vec::new()));
     }
 
+    /// Shows a run's shoppers sorted by `metric`, worst first.
+    pub fn show_per_user(&mut self, run: &str, metric: &str) {
+        self.hide_per_user = false;
+        self.per_user.show(run, metric);
+    }
+
     /// Takes lists from a finished request; lists of a shopper no longer
     /// shown are dropped (the pending request asks for the new one).
     pub fn take_lists(&mut self, lists: Vec<Recommendations>) {
@@ -254,8 +260,18 @@ pub fn ui(
                     width,
                     &format!("{} {} ({})", first.user, t("history"), first.history.len()),
                     |ui| {
+                        let held: BTreeSet<&str> = state
+                            .lists
+                            .iter()
+                            .flat_map(|l| l.held_out.iter().map(|h| h.id.as_str()))
+                            .collect();
                         for h in &first.history {
-                            item(ui, &h.title, &h.category, None, false, false, hit_color);
+                            let category = if held.contains(h.id.as_str()) {
+                                format!("{} · {}", h.category, t("test period"))
+                            } else {
+                                h.category.clone()
+                            };
+                            item(ui, &h.title, &category, None, false, false, hit_color);
                         }
                     },
                 );

@@ -773,6 +773,9 @@ impl ShopLabApp {
                     if kind == JobKind::Train {
                         self.train.last_error = Some(text.clone());
                     }
+                    if kind == JobKind::Recommend {
+                        self.recommend.error = Some(text.clone());
+                    }
                     if kind == JobKind::PerUser {
                         self.recommend.per_user.failed(text.clone());
                     }

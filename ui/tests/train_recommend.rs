@@ -309,6 +309,20 @@ fn a_new_shopper_drops_the_old_lists_and_hits_are_marked_and_counted() {
         h.get_by_label_contains(says);
     }
     assert!(h.state().recommend.lists[0].items.iter().all(|i| !i.hit));
+
+    // An unknown id is said in the view, where the lists would be.
+    h.state_mut().send(Command::RecommendFor {
+        user: "nobody".into(),
+        runs: Vec::new(),
+    });
+    step_until(&mut h, "the error", |a| {
+        a.recommend.error.is_some() && !a.working()
+    });
+    h.step();
+    assert!(
+        h.get_all_by_label_contains("'nobody' not found").count() >= 2,
+        "in the view as well as the status bar"
+    );
 }
 
 #[test]

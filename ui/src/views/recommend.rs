@@ -25,6 +25,8 @@ pub struct RecommendState {
     pub lists: Vec<Recommendations>,
     /// Lists asked for and not yet sent (sent once no request runs; the newest wins).
     pub pending: Option<(String, Vec<String>)>,
+    /// Why the last request failed (e.g. an unknown shopper id).
+    pub error: Option<String>,
     /// The run-by-run per-shopper list.
     pub per_user: PerUserState,
     /// Hide the per-shopper list.
@@ -47,6 +49,7 @@ impl RecommendState {
         self.user = user.trim().to_string();
         self.runs.extend(runs.iter().cloned());
         self.lists.clear();
+        self.error = None;
         self.asked = true;
         self.pending = Some((self.user.clone(), Vec::new()));
     }
@@ -221,7 +224,9 @@ pub fn ui(
     }
 
     let Some(first) = state.lists.first() else {
-        if busy || state.pending.is_some() {
+        if let Some(e) = &state.error {
+            ui.colored_label(ui.visuals().error_fg_color, e);
+        } else if busy || state.pending.is_some() {
             ui.horizontal(|ui| {
                 ui.spinner();
                 ui.label(format!("{} {}", t("Ranking for shopper"), state.user));

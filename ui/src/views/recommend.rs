@@ -250,14 +250,14 @@ pub fn ui(
     });
     let history: BTreeSet<&str> = first.history.iter().map(|h| h.id.as_str()).collect();
     // Columns share the width down to a readable minimum; past that, the
-    // area scrolls sideways (its scroll bar always shown).
+    // area scrolls sideways (solid bars, shown when needed).
     let n = state.lists.len() as f32 + 1.0;
     let width = ((ui.available_width() - 14.0 * n) / n).clamp(180.0, 260.0);
     // Solid bars: floating ones are invisible until hovered, and a person
     // on a small window would not know the lists go on.
     ui.spacing_mut().scroll = egui::style::ScrollStyle::solid();
     egui::ScrollArea::both()
-        .scroll_bar_visibility(egui::scroll_area::ScrollBarVisibility::AlwaysVisible)
+        .scroll_bar_visibility(egui::scroll_area::ScrollBarVisibility::VisibleWhenNeeded)
         .show(ui, |ui| {
             ui.horizontal_top(|ui| {
                 column(

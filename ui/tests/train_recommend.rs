@@ -137,6 +137,11 @@ fn the_train_button_is_off_from_the_click_on_and_a_double_click_starts_one_run()
             },
         );
     h.step();
+    // The help under each parameter reads at body size (was 9 px "small").
+    let help = h
+        .get_by_label("Random seed: the same seed gives the same split and the same numbers.")
+        .rect();
+    assert!(help.height() >= 14.0, "help text {help:?}");
     // Two clicks in consecutive frames, before any job exists: one command.
     h.get_by_label("Train and evaluate").click();
     h.step();

@@ -587,7 +587,10 @@ fn split_label(method: &str) -> &'static str {
 /// The colour of help text: the body colour, only slightly weaker, so it
 /// reads at normal size on both themes (was small and dim grey).
 pub fn help_color(ui: &egui::Ui) -> egui::Color32 {
-    let v = ui.visuals();
+    help_color_of(ui.visuals())
+}
+
+fn help_color_of(v: &egui::Visuals) -> egui::Color32 {
     egui::Color32::from(
         egui::Rgba::from(v.text_color()) * 0.8 + egui::Rgba::from(v.weak_text_color()) * 0.2,
     )
@@ -770,6 +773,21 @@ mod tests {
         s.negatives.clear();
         s.kinds.clear();
         assert!(s.spec().unwrap_err().contains("event kind"));
+    }
+
+    #[test]
+    fn help_text_is_nearly_body_coloured_on_both_themes() {
+        for visuals in [egui::Visuals::dark(), egui::Visuals::light()] {
+            let help = help_color_of(&visuals);
+            let lum = |c: egui::Color32| egui::Rgba::from(c).intensity();
+            let (body, weak) = (lum(visuals.text_color()), lum(visuals.weak_text_color()));
+            // Four fifths of the way from the weak grey to the body colour.
+            let h = lum(help);
+            assert!(
+                (h - body).abs() < (weak - body).abs() * 0.3,
+                "{h} {body} {weak}"
+            );
+        }
     }
 
     #[test]

@@ -426,3 +426,29 @@ fn train_shows_models_parameters_and_event_kinds_in_plain_words_in_chinese() {
     h.get_by_label_contains(&words(shoplab_ui::words::param, "neighbours"));
     h.get_by_label(&words(shoplab_ui::words::event_kind, "purchase"));
 }
+
+#[test]
+fn the_links_other_views_call_ask_for_a_shoppers_lists_or_a_runs_shoppers() {
+    let mut h = Harness::builder().build_ui_state(
+        |ui, out: &mut Vec<Command>| {
+            per_user::shopper_link(ui, "U42", out);
+            per_user::recommend_button(ui, Lang::En, "U43", out);
+            per_user::shoppers_button(ui, Lang::En, "run-1", "ndcg@10", out);
+        },
+        Vec::new(),
+    );
+    h.step();
+    h.get_by_label("U42").click();
+    h.get_by_label("Recommendations for this shopper").click();
+    h.get_by_label("Shoppers by this metric").click();
+    h.step();
+    let got: Vec<String> = h.state().iter().map(|c| format!("{c:?}")).collect();
+    assert_eq!(got.len(), 3, "{got:?}");
+    assert!(
+        matches!(&h.state()[0], Command::RecommendFor { user, runs } if user == "U42" && runs.is_empty())
+    );
+    assert!(matches!(&h.state()[1], Command::RecommendFor { user, .. } if user == "U43"));
+    assert!(
+        matches!(&h.state()[2], Command::ShowShoppers { run, metric } if run == "run-1" && metric == "ndcg@10")
+    );
+}

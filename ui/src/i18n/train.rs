@@ -47,6 +47,12 @@ pub(super) const ZH: &[(&str, &str)] = &[
     ),
     ("no training events (cold)", "无训练事件（冷启动）"),
     ("test period", "测试期"),
+    ("Recommendations for this shopper", "该用户的推荐"),
+    ("Shoppers by this metric", "按此指标查看用户"),
+    (
+        "Each shopper's value of this metric for this run, worst first; click one to see their lists",
+        "此运行中每个用户在该指标上的值，最差的在前；点击用户查看其推荐列表",
+    ),
     (
         "The shopper took nothing in this run's test period: no hits to mark.",
         "该用户在此运行的测试期内没有任何行为：没有可标记的命中。",

@@ -127,6 +127,48 @@ pub fn shopper_link_runs(
     r
 }
 
+/// A button for a shopper shown elsewhere (the Data view's timeline):
+/// "Recommendations for this shopper", opening their Recommend view.
+pub fn recommend_button(
+    ui: &mut egui::Ui,
+    lang: crate::i18n::Lang,
+    user: &str,
+    out: &mut Vec<Command>,
+) -> egui::Response {
+    let r = ui.button(crate::i18n::tr(lang, "Recommendations for this shopper"));
+    if r.clicked() {
+        out.push(Command::RecommendFor {
+            user: user.to_string(),
+            runs: Vec::new(),
+        });
+    }
+    r
+}
+
+/// A button beside a run's metric (Compare): "Shoppers by this metric",
+/// worst first, on the Recommend view.
+pub fn shoppers_button(
+    ui: &mut egui::Ui,
+    lang: crate::i18n::Lang,
+    run: &str,
+    metric: &str,
+    out: &mut Vec<Command>,
+) -> egui::Response {
+    let r = ui
+        .small_button(crate::i18n::tr(lang, "Shoppers by this metric"))
+        .on_hover_text(crate::i18n::tr(
+            lang,
+            "Each shopper's value of this metric for this run, worst first; click one to see their lists",
+        ));
+    if r.clicked() {
+        out.push(Command::ShowShoppers {
+            run: run.to_string(),
+            metric: metric.to_string(),
+        });
+    }
+    r
+}
+
 /// A link from a run's metric (e.g. a Compare cell) to its shoppers sorted
 /// by that metric, worst first, on the Recommend view.
 pub fn shoppers_link(

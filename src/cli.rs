@@ -70,7 +70,9 @@ pub enum Command {
     Runs,
     /// Compare runs side by side (default: all runs).
     Compare(CompareArgs),
-    /// Show a shopper's history and a run's recommendations for them.
+    /// Show a shopper's history and a run's recommendations for them, ranked as the
+    /// run's evaluation ranked them; ✓ marks items the shopper took in the test period.
+    /// With --per-user: the run's evaluated shoppers, worst first.
     Recommend(RecommendArgs),
     /// Write a synthetic shop (catalog, users, events, judgments, truth) as files.
     Generate(GenerateArgs),
@@ -263,8 +265,15 @@ pub struct CompareArgs {
 #[derive(Debug, Args)]
 pub struct RecommendArgs {
     /// The shopper's id.
-    #[arg(long)]
-    pub user: String,
+    #[arg(long, required_unless_present = "per_user")]
+    pub user: Option<String>,
+    /// Instead of one shopper's list: the run's evaluated shoppers with
+    /// their metric values (its per_user.csv), worst first by `--by`.
+    #[arg(long, conflicts_with = "user")]
+    pub per_user: bool,
+    /// With `--per-user`: the metric to sort by, e.g. `ndcg@10`, `recall@20`, `auc`.
+    #[arg(long, default_value = "ndcg@10", requires = "per_user")]
+    pub by: String,
     /// Run whose model to use (id, prefix or name); default: the latest run.
     #[arg(long)]
     pub run: Option<String>,

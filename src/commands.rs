@@ -785,35 +785,100 @@ pub fn compare(ctx: &Ctx, project: &Path, a: &CompareArgs) -> Result<()> {
 /// `shoplab recommend`
 pub fn recommend(ctx: &Ctx, project: &Path, a: &RecommendArgs) -> Result<()> {
     let p = open(project)?;
-    let r = p.recommend(a.run.as_deref(), &a.user, a.k, &ctx.progress, &ctx.cancel)?;
+    let Some(user) = a.user.as_deref() else {
+        return per_user(ctx, &p, a);
+    };
+    let r = p.recommend(a.run.as_deref(), user, a.k, &ctx.progress, &ctx.cancel)?;
     ctx.progress.finish_stage();
-    ctx.emit(&r, |r| {
-        let mut s = format!("Shopper {} — recent history:\n", r.user);
-        for it in r.history.iter().take(10) {
+    ctx.emit(&r, recommend_text)
+}
+
+/// `shoplab recommend --per-user`: a run's evaluated shoppers, worst first by `--by`.
+fn per_user(ctx: &Ctx, p: &Project, a: &RecommendArgs) -> Result<()> {
+    let run = match &a.run {
+        Some(r) => r.clone(),
+        None => p
+            .runs()?
+            .pop()
+            .map(|r| r.id)
+            .context("no runs yet: train a model first (`shoplab train ease`)")?,
+    };
+    let mut table = p.per_user(&run)?;
+    let Some(col) = table.column(&a.by) else {
+        bail!(
+            "--by {}: run {} has no such column; it has {}",
+            a.by,
+            table.run,
+            table.columns.join(", ")
+        );
+    };
+    table.rows.sort_by(|x, y| {
+        x.values[col]
+            .total_cmp(&y.values[col])
+            .then(x.user.cmp(&y.user))
+    });
+    ctx.emit(&table, |t| {
+        let mut s = format!(
+            "Shoppers of run {} by {} (worst first), {} shoppers:\n",
+            t.run,
+            a.by,
+            t.rows.len()
+        );
+        for r in &t.rows {
             s.push_str(&format!(
-                "  {:<12} {}  [{}]\n",
-                it.id, it.title, it.category
-            ));
-        }
-        if r.history.is_empty() {
-            s.push_str("  (none: ranked by the run's cold fallback)\n");
-        }
-        s.push_str(&format!(
-            "\nRecommended by run {} ({}):\n",
-            r.run, r.scored_by
-        ));
-        for (i, it) in r.items.iter().enumerate() {
-            s.push_str(&format!(
-                "{:>3}. {:<12} {}  [{}]  {:.4}\n",
-                i + 1,
-                it.item.id,
-                it.item.title,
-                it.item.category,
-                it.score
+                "  {:<16} {:>8.4}  {} held out{}\n",
+                r.user,
+                r.values[col],
+                r.n_test,
+                if r.cold { ", cold" } else { "" }
             ));
         }
         s
     })
+}
+
+/// `shoplab recommend` as text: history, then the list with held-out hits marked.
+fn recommend_text(r: &shoplab_engine::project::Recommendations) -> String {
+    let mut s = format!("Shopper {} — recent history:\n", r.user);
+    for it in r.history.iter().take(10) {
+        s.push_str(&format!(
+            "  {:<12} {}  [{}]\n",
+            it.id, it.title, it.category
+        ));
+    }
+    if r.history.is_empty() {
+        s.push_str("  (none)\n");
+    }
+    s.push_str(&format!(
+        "\nRecommended by run {} ({}):\n",
+        r.run, r.scored_by
+    ));
+    if r.cold {
+        s.push_str(
+            "  (no training events under this run's split: ranked by the run's cold fallback)\n",
+        );
+    }
+    for (i, it) in r.items.iter().enumerate() {
+        s.push_str(&format!(
+            "{:>3}. {} {:<12} {}  [{}]  {:.4}\n",
+            i + 1,
+            if it.hit { "✓" } else { " " },
+            it.item.id,
+            it.item.title,
+            it.item.category,
+            it.score
+        ));
+    }
+    if r.held_out.is_empty() {
+        s.push_str("\nNo held-out items: the shopper took nothing in this run's test period.\n");
+    } else {
+        let hits = r.items.iter().filter(|it| it.hit).count();
+        s.push_str(&format!(
+            "\n✓ bought in the test period: {hits} of {} held-out items found\n",
+            r.held_out.len()
+        ));
+    }
+    s
 }
 
 /// Parses `--size` of `generate` / `bench`.

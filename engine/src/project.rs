@@ -14,14 +14,12 @@ use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 use shoplab_datasets::read::ReadOptions;
-use shoplab_datasets::recommender::top_k_with_prior;
 use shoplab_datasets::{
-    CancelToken, EventKind, Interactions, Item, Progress, Recommender, UserQuery, Weighting,
+    CancelToken, EventKind, Interactions, Item, Progress, Recommender, Weighting,
 };
 
 use crate::compare::{Column, Comparison, compare};
 use crate::error::{Error, Result};
-use crate::evaluate::{ColdShoppers, TieBreak, popularity_prior};
 use crate::recommend::ModelSpec;
 use crate::run::{RunInputs, RunRecord, RunSpec, evaluate_and_record, find_run, fit, list_runs};
 use crate::search::{
@@ -208,9 +206,16 @@ pub struct Recommendations {
     /// Recommended items, best first, with scores.
     pub items: Vec<ScoredItem>,
     /// Who ranked them: the run's model, or its cold fallback (e.g.
-    /// `popularity`) for a shopper with no history.
+    /// `popularity`) for a shopper with no training events.
     #[serde(default)]
     pub scored_by: String,
+    /// The items the shopper took in the run's test period (its split,
+    /// recomputed from the run's spec), as its evaluation counted them.
+    #[serde(default)]
+    pub held_out: Vec<ItemSummary>,
+    /// The shopper has no training events under the run's split.
+    #[serde(default)]
+    pub cold: bool,
 }
 
 /// An item as shown in lists.
@@ -232,6 +237,9 @@ pub struct ScoredItem {
     pub item: ItemSummary,
     /// The model's score.
     pub score: f32,
+    /// The shopper took this item in the run's test period (a held-out hit).
+    #[serde(default)]
+    pub hit: bool,
 }
 
 /// What `Project::export_split` wrote.
@@ -497,8 +505,10 @@ impl Project {
         Ok(compare(&runs, columns))
     }
 
-    /// A shopper's history and the top-`k` items of a run's model for them
-    /// (the model is refitted from the run's spec on its training split).
+    /// A shopper's history and the top-`k` items of a run's model for them,
+    /// ranked as the run's evaluation ranked them (from the shopper's
+    /// training events under the run's split, recomputed from its spec), with
+    /// the items they took in the test period marked as hits.
     pub fn recommend(
         &self,
         run_key: Option<&str>,
@@ -524,31 +534,7 @@ impl Project {
                 self.fit_model(m, t, w, p, c)
             };
         let fitted = fit(&record.spec, &log, &fit_model, progress, cancel)?;
-        // Recommend from everything the shopper did, not only the training part.
-        let matrix = log.to_matrix(record.spec.weighting);
-        let (hist, weights) = matrix.row(user_idx as usize);
-        let mut scores = vec![0f32; fitted.model.n_items()];
-        // A shopper with no history gets the run's declared cold fallback,
-        // not the model's tie order (see `evaluate`).
-        let fallback = if hist.is_empty() && record.spec.eval.cold_shoppers != ColdShoppers::Model {
-            Some(record.spec.eval.cold_fallback.fit(
-                &fitted.split.train,
-                Weighting::Binary,
-                &shoplab_datasets::NoProgress,
-                cancel,
-            )?)
-        } else {
-            None
-        };
-        let scorer = fallback.as_deref().unwrap_or(fitted.model.as_ref());
-        scorer.score(
-            &UserQuery {
-                user: Some(user_idx),
-                history: hist,
-                weights,
-            },
-            &mut scores,
-        );
+        let list = crate::recommend::shopper::rank(&record.spec, &fitted, user_idx, k, cancel)?;
         let items = self.store.items()?;
         let item_ids = self.store.item_ids()?;
         let summary = |i: u32| ItemSummary {
@@ -574,26 +560,31 @@ impl Project {
             .take(50)
             .map(|(_, i)| summary(i))
             .collect();
-        let prior = match record.spec.eval.tie_break {
-            TieBreak::Popularity => Some(popularity_prior(
-                &fitted.split.train.to_matrix(Weighting::Binary),
-            )),
-            TieBreak::ItemIndex => None,
-        };
-        let items = top_k_with_prior(&scores, k, hist, prior.as_deref())
-            .into_iter()
-            .map(|i| ScoredItem {
-                item: summary(i),
-                score: scores[i as usize],
-            })
-            .collect();
         Ok(Recommendations {
             user: user.to_string(),
             run: record.id,
             history,
-            items,
-            scored_by: scorer.name().to_string(),
+            items: list
+                .ranked
+                .iter()
+                .map(|&(i, score, hit)| ScoredItem {
+                    item: summary(i),
+                    score,
+                    hit,
+                })
+                .collect(),
+            scored_by: list.scored_by,
+            held_out: list.held_out.iter().map(|&i| summary(i)).collect(),
+            cold: list.cold,
         })
+    }
+
+    /// A run's evaluated shoppers and their per-user metric values (its
+    /// `per_user.csv`, and `per_user_cold.csv` when cold shoppers were
+    /// reported apart).
+    pub fn per_user(&self, run_key: &str) -> Result<crate::recommend::per_user::PerUser> {
+        let record = find_run(&self.paths, run_key)?;
+        crate::recommend::per_user::read(&record.id, &self.paths.run(&record.id))
     }
 
     /// Writes a split as RecBole atomic benchmark files

@@ -628,9 +628,21 @@ impl ShopLabApp {
                 });
             }
             Command::Train(spec) => {
-                let Some(root) = self.root() else { return };
-                self.train.curves_of = None;
-                let title = format!("{} {}", tr(lang, "Training"), spec.model.name());
+                // One run at a time: a second Train (a double click, a queued
+                // repeat) is refused here, whatever the view showed.
+                if self.busy(JobKind::Train) {
+                    return;
+                }
+                let Some(root) = self.root() else {
+                    self.train.starting = false;
+                    return;
+                };
+                self.train.run_started();
+                let title = format!(
+                    "{} {}",
+                    tr(lang, "Training"),
+                    crate::words::model(lang, spec.model.name())
+                );
                 self.spawn(ctx, JobKind::Train, &title, move |p, c| {
                     let project = Project::open_read_only(&root).map_err(|e| e.to_string())?;
                     project
@@ -643,6 +655,25 @@ impl ShopLabApp {
                 for job in self.jobs.iter().filter(|j| j.kind == JobKind::Train) {
                     job.cancel.cancel();
                 }
+            }
+            Command::RecommendFor { user, runs } => {
+                self.view = View::Recommend;
+                self.recommend.show_shopper(&user, &runs);
+            }
+            Command::ShowShoppers { run, metric } => {
+                self.view = View::Recommend;
+                self.recommend.show_per_user(&run, &metric);
+            }
+            Command::LoadPerUser(run) => {
+                let Some(root) = self.root() else { return };
+                let title = format!("{} {run}", tr(lang, "Reading the shoppers of run"));
+                self.spawn(ctx, JobKind::PerUser, &title, move |_, _| {
+                    let project = Project::open_read_only(&root).map_err(|e| e.to_string())?;
+                    project
+                        .per_user(&run)
+                        .map(|t| JobOutcome::PerUser(Box::new(t)))
+                        .map_err(|e| e.to_string())
+                });
             }
             Command::Recommend { user, runs } => {
                 let Some(root) = self.root() else { return };
@@ -729,6 +760,7 @@ impl ShopLabApp {
         for (kind, title, state, result) in finished {
             if kind == JobKind::Train {
                 self.train.last_curves = state.curves;
+                self.train.starting = false;
             }
             match result {
                 Ok(outcome) => self.finish(ctx, outcome),
@@ -747,6 +779,12 @@ impl ShopLabApp {
                     };
                     if kind == JobKind::Train {
                         self.train.last_error = Some(text.clone());
+                    }
+                    if kind == JobKind::Recommend {
+                        self.recommend.error = Some(text.clone());
+                    }
+                    if kind == JobKind::PerUser {
+                        self.recommend.per_user.failed(text.clone());
                     }
                     if kind == JobKind::Preview {
                         self.data.import.error = Some(text.clone());
@@ -789,6 +827,7 @@ impl ShopLabApp {
                     self.start_searcher(ctx, &snapshot);
                     self.compare.reset(&snapshot);
                     self.recommend.reset();
+                    self.train.reset();
                     self.data.reset();
                     if let Some(v) = self.after_open.take() {
                         self.view = v;
@@ -864,13 +903,14 @@ impl ShopLabApp {
                     ),
                     false,
                 );
-                self.train.last_run = Some(record.id.clone());
+                self.train.run_recorded(&record.id);
                 if let Some(p) = &mut self.project {
                     p.runs.push(*record);
                     self.compare.runs_changed(p);
                 }
             }
-            JobOutcome::Recommendations(lists) => self.recommend.lists = lists,
+            JobOutcome::Recommendations(lists) => self.recommend.take_lists(lists),
+            JobOutcome::PerUser(table) => self.recommend.per_user.loaded(*table),
             JobOutcome::Shopper { user, events } => self.data.shopper = Some((user, events)),
             JobOutcome::SearchEval(reports) => self.search.eval = Some(*reports),
             JobOutcome::Preview(preview) => self.data.import.set_preview(*preview),

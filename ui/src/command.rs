@@ -70,6 +70,24 @@ pub enum Command {
         /// Run ids.
         runs: Vec<String>,
     },
+    /// Show the Recommend view for this shopper and ask for the lists (a
+    /// drill-down link from Data, Compare or the per-user list).
+    RecommendFor {
+        /// The shopper's id.
+        user: String,
+        /// Run ids to show (empty: keep the runs already ticked there).
+        runs: Vec<String>,
+    },
+    /// Show a run's evaluated shoppers sorted by a metric, worst first, on
+    /// the Recommend view (a drill-down link from a metric in Compare).
+    ShowShoppers {
+        /// The run id.
+        run: String,
+        /// The metric column, e.g. `ndcg@10`, `recall@20`, `auc`.
+        metric: String,
+    },
+    /// Load a run's per-shopper metric values (its per_user.csv).
+    LoadPerUser(String),
     /// Write a CSV file.
     ExportCsv {
         /// Destination.

@@ -14,6 +14,7 @@ use shoplab_datasets::RowError;
 use shoplab_datasets::read::Preview;
 use shoplab_datasets::{CancelToken, Progress};
 use shoplab_engine::project::{IndexReport, Recommendations};
+use shoplab_engine::recommend::per_user::PerUser;
 use shoplab_engine::run::RunRecord;
 use shoplab_engine::search::SearchEvalReport;
 use shoplab_engine::store::{ImportReport, StoredEvent};
@@ -33,6 +34,8 @@ pub enum JobOutcome {
     Run(Box<RunRecord>),
     /// Recommendation lists for one shopper, one per run.
     Recommendations(Vec<Recommendations>),
+    /// A run's evaluated shoppers and their metric values.
+    PerUser(Box<PerUser>),
     /// One shopper's event timeline.
     Shopper {
         /// The shopper's id.
@@ -157,6 +160,8 @@ pub enum JobKind {
     Train,
     /// Recommending for a shopper.
     Recommend,
+    /// Reading a run's per-shopper metric values.
+    PerUser,
     /// Reading a shopper's events.
     Shopper,
     /// Evaluating search on judgments.

@@ -7,7 +7,9 @@
 pub mod copurchase;
 pub mod ease;
 pub mod knn;
+pub mod per_user;
 pub mod popularity;
+pub mod shopper;
 
 use std::collections::BTreeMap;
 

@@ -1,5 +1,60 @@
 //! Chinese for the train strings (English -> 简体中文); kept apart so each
-//! area's strings sit in one place.
+//! area's strings sit in one place. Covers the Train and Recommend views and
+//! the per-shopper list.
 
 /// English -> 简体中文.
-pub(super) const ZH: &[(&str, &str)] = &[];
+pub(super) const ZH: &[(&str, &str)] = &[
+    ("Change the order", "切换排序"),
+    ("Hide shoppers by metric", "隐藏按指标排列的用户"),
+    ("Show shoppers by metric", "显示按指标排列的用户"),
+    ("Sorted by", "排序依据"),
+    ("Run to list", "列出的运行"),
+    (
+        "No training events for this shopper: ranked by",
+        "该用户在训练集中没有事件：排序依据为",
+    ),
+    (
+        "Pick a shopper and press Recommend. Each run's model is refitted on its training data, then ranks the whole catalog for the shopper as its evaluation did.",
+        "选择一个用户并点击“推荐”。每个运行的模型会在其训练数据上重新拟合，然后像评估时那样为该用户对整个商品目录排序。",
+    ),
+    ("Ranking for shopper", "正在为用户排序"),
+    ("Reading the run's shoppers…", "正在读取该运行的用户……"),
+    ("Reading the shoppers of run", "正在读取运行的用户："),
+    ("Shoppers of run", "运行的用户："),
+    (
+        "This run recorded no per-shopper values.",
+        "该运行没有记录逐用户的指标值。",
+    ),
+    ("Read again", "重新读取"),
+    ("best first", "最好的在前"),
+    ("worst first", "最差的在前"),
+    (
+        "bought in the test period (held out from training)",
+        "在测试期内购买（训练时留出）",
+    ),
+    (
+        "click a shopper to see their lists",
+        "点击用户查看其推荐列表",
+    ),
+    ("held-out items", "个留出物品"),
+    (
+        "{hits} of {n} held-out items found",
+        "在 {n} 个留出物品中找到 {hits} 个",
+    ),
+    (
+        "italics: already in the shopper's history",
+        "斜体：已在用户历史中",
+    ),
+    ("no training events (cold)", "无训练事件（冷启动）"),
+    ("test period", "测试期"),
+    ("Recommendations for this shopper", "该用户的推荐"),
+    ("Shoppers by this metric", "按此指标查看用户"),
+    (
+        "Each shopper's value of this metric for this run, worst first; click one to see their lists",
+        "此运行中每个用户在该指标上的值，最差的在前；点击用户查看其推荐列表",
+    ),
+    (
+        "The shopper took nothing in this run's test period: no hits to mark.",
+        "该用户在此运行的测试期内没有任何行为：没有可标记的命中。",
+    ),
+];

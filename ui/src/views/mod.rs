@@ -4,6 +4,7 @@
 pub mod compare;
 pub mod data;
 pub mod learn;
+pub mod per_user;
 pub mod recommend;
 pub mod search;
 pub mod start;

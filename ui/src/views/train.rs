@@ -169,8 +169,11 @@ pub struct TrainState {
     pub curves_of: Option<u64>,
     /// Id of the last recorded run.
     pub last_run: Option<String>,
-    /// Error of the last training, if it failed.
+    /// Error of the last training, if it failed (cleared when the next starts).
     pub last_error: Option<String>,
+    /// "Train and evaluate" was pressed and its job has not ended: the
+    /// button stays disabled from the click on, before the job appears.
+    pub starting: bool,
 }
 
 impl Default for TrainState {
@@ -197,6 +200,7 @@ impl Default for TrainState {
             curves_of: None,
             last_run: None,
             last_error: None,
+            starting: false,
         }
     }
 }
@@ -252,6 +256,29 @@ impl TrainState {
         })
     }
 
+    /// Forgets what belongs to the project (its runs, curves, errors); the
+    /// form's choices stay.
+    pub fn reset(&mut self) {
+        self.last_curves.clear();
+        self.curves_of = None;
+        self.last_run = None;
+        self.last_error = None;
+        self.starting = false;
+    }
+
+    /// A training job started: the previous run's error and curves go.
+    pub fn run_started(&mut self) {
+        self.starting = true;
+        self.curves_of = None;
+        self.last_error = None;
+    }
+
+    /// A run was recorded.
+    pub fn run_recorded(&mut self, id: &str) {
+        self.last_run = Some(id.to_string());
+        self.last_error = None;
+    }
+
     /// Selects a model by name, with its default parameters.
     pub fn select_model(&mut self, name: &str) {
         if let Some(m) = models().into_iter().find(|m| m.name() == name) {
@@ -280,12 +307,14 @@ pub fn ui(ui: &mut egui::Ui, state: &mut TrainState, ctx: &ViewCtx<'_>, out: &mu
     let t = |s| ctx.t(s);
     let lang = ctx.lang;
     let running = ctx.job(JobKind::Train);
+    let locked = running.is_some() || state.starting;
     egui::Panel::left("train_form")
         .resizable(true)
         .default_size(420.0)
+        .min_size(260.0)
         .show(ui, |ui| {
             egui::ScrollArea::vertical().show(ui, |ui| {
-                ui.add_enabled_ui(running.is_none(), |ui| form(ui, state, ctx, out));
+                ui.add_enabled_ui(!locked, |ui| form(ui, state, ctx, out));
             });
         });
 
@@ -326,12 +355,12 @@ pub fn ui(ui: &mut egui::Ui, state: &mut TrainState, ctx: &ViewCtx<'_>, out: &mu
                         ("mrr", m.values.mrr),
                         ("hit", m.values.hit),
                     ] {
-                        ui.label(format!("{name}@{}", m.k));
+                        ui.label(crate::words::header(lang, &format!("{name}@{}", m.k)));
                         ui.label(value(Some(v)));
                         ui.end_row();
                     }
                 }
-                ui.label("auc");
+                ui.label(crate::words::header(lang, "auc"));
                 ui.label(value(Some(run.auc)));
                 ui.end_row();
                 ui.label(t("shoppers evaluated"));
@@ -359,7 +388,6 @@ pub fn ui(ui: &mut egui::Ui, state: &mut TrainState, ctx: &ViewCtx<'_>, out: &mu
             ui.label(RichText::new(t("Pick a model and press Train. Runs are saved in the project and appear on Compare.")).weak());
         }
     }
-    let _ = lang;
 }
 
 fn form(ui: &mut egui::Ui, state: &mut TrainState, ctx: &ViewCtx<'_>, out: &mut Vec<Command>) {
@@ -374,14 +402,21 @@ fn form(ui: &mut egui::Ui, state: &mut TrainState, ctx: &ViewCtx<'_>, out: &mut 
         .to_string();
     for m in models() {
         ui.horizontal(|ui| {
-            if ui.radio(current == m.name(), m.name()).clicked() && current != m.name() {
+            let plain = crate::words::model(lang, m.name());
+            let text = if plain == m.name() {
+                plain
+            } else {
+                format!("{plain} ({})", m.name())
+            };
+            if ui.radio(current == m.name(), text).clicked() && current != m.name() {
                 state.select_model(m.name());
             }
             explain_button(ui, lang, m.name(), out);
         });
     }
     if let Some(e) = crate::glossary::entry(&current) {
-        ui.label(RichText::new(e.what[lang.index()]).weak());
+        let help = help_color(ui);
+        ui.add(egui::Label::new(RichText::new(e.what[lang.index()]).color(help)).wrap());
     }
     ui.add_space(4.0);
     ui.label(RichText::new(t("Parameters")).strong());
@@ -500,7 +535,12 @@ fn form(ui: &mut egui::Ui, state: &mut TrainState, ctx: &ViewCtx<'_>, out: &mut 
     ui.horizontal_wrapped(|ui| {
         for kind in EventKind::ALL {
             let mut on = state.kinds.contains(&kind);
-            if ui.checkbox(&mut on, kind.as_str()).changed() {
+            let text = crate::words::event_kind(lang, kind.as_str());
+            if ui
+                .checkbox(&mut on, text)
+                .on_hover_text(kind.as_str())
+                .changed()
+            {
                 if on {
                     state.kinds.push(kind);
                 } else {
@@ -518,10 +558,14 @@ fn form(ui: &mut egui::Ui, state: &mut TrainState, ctx: &ViewCtx<'_>, out: &mut 
     match state.spec() {
         Ok(spec) => {
             state.invalid = None;
-            if ui
-                .button(RichText::new(t("Train and evaluate")).strong().size(16.0))
-                .clicked()
-            {
+            let r = ui.add_enabled(
+                !state.starting,
+                egui::Button::new(RichText::new(t("Train and evaluate")).strong().size(16.0)),
+            );
+            // The second click of a double click never starts a second run,
+            // even when the first finished in between (a fast model).
+            if r.clicked() && !r.double_clicked() && !r.triple_clicked() && !state.starting {
+                state.starting = true;
                 out.push(Command::Train(Box::new(spec)));
             }
         }
@@ -540,8 +584,21 @@ fn split_label(method: &str) -> &'static str {
     }
 }
 
+/// The colour of help text: the body colour, only slightly weaker, so it
+/// reads at normal size on both themes (was small and dim grey).
+pub fn help_color(ui: &egui::Ui) -> egui::Color32 {
+    help_color_of(ui.visuals())
+}
+
+fn help_color_of(v: &egui::Visuals) -> egui::Color32 {
+    egui::Color32::from(
+        egui::Rgba::from(v.text_color()) * 0.8 + egui::Rgba::from(v.weak_text_color()) * 0.2,
+    )
+}
+
 /// Edits the scalar fields of a JSON object (numbers, optional numbers,
-/// booleans, enum strings), each with its explanation and default.
+/// booleans, enum strings), each with its plain name, the identifier as
+/// typed in specs, its default, and its explanation below it at body size.
 fn params(
     ui: &mut egui::Ui,
     id: &str,
@@ -553,35 +610,41 @@ fn params(
     let Some(obj) = value.as_object_mut() else {
         return;
     };
-    egui::Grid::new(("params", id))
-        .num_columns(2)
-        .striped(true)
-        .show(ui, |ui| {
-            for (name, v) in obj.iter_mut() {
-                if skip.contains(&name.as_str()) {
-                    continue;
-                }
-                let default = defaults.get(name).map(|d| match d {
-                    Value::Null => "–".to_string(),
-                    other => other.to_string(),
-                });
-                let tip = format!(
+    let help = help_color(ui);
+    for (name, v) in obj.iter_mut() {
+        if skip.contains(&name.as_str()) {
+            continue;
+        }
+        let default = defaults.get(name).map(|d| match d {
+            Value::Null => "–".to_string(),
+            other => other.to_string(),
+        });
+        ui.horizontal_wrapped(|ui| {
+            let plain = crate::words::param(lang, name);
+            let label = ui
+                .label(RichText::new(&plain).strong())
+                .on_hover_text(format!(
                     "{}\n{}: {}",
                     explain_param(name, lang),
                     crate::i18n::tr(lang, "default"),
-                    default.unwrap_or_default()
+                    default.clone().unwrap_or_default()
+                ));
+            if plain != *name {
+                ui.label(RichText::new(format!("({name})")).monospace().color(help));
+            }
+            edit_value(ui, (id, name.as_str()), name, v, label.id);
+            if let Some(d) = &default {
+                ui.label(
+                    RichText::new(format!("{} {d}", crate::i18n::tr(lang, "default"))).color(help),
                 );
-                let label = ui.label(name.as_str()).on_hover_text(&tip);
-                edit_value(ui, (id, name.as_str()), name, v, label.id);
-                ui.end_row();
-                let text = explain_param(name, lang);
-                if !text.is_empty() {
-                    ui.label("");
-                    ui.label(RichText::new(text).small().weak());
-                    ui.end_row();
-                }
             }
         });
+        let text = explain_param(name, lang);
+        if !text.is_empty() {
+            ui.add(egui::Label::new(RichText::new(text).color(help)).wrap());
+        }
+        ui.add_space(4.0);
+    }
 }
 
 fn edit_value(ui: &mut egui::Ui, id: (&str, &str), name: &str, v: &mut Value, label: egui::Id) {
@@ -674,7 +737,10 @@ fn curves(ui: &mut egui::Ui, curves: &BTreeMap<String, Vec<[f64; 2]>>, ctx: &Vie
         .allow_scroll(false)
         .show(ui, |plot| {
             for (name, points) in curves {
-                plot.line(Line::new(name.clone(), PlotPoints::from(points.clone())));
+                plot.line(Line::new(
+                    crate::words::header(ctx.lang, name),
+                    PlotPoints::from(points.clone()),
+                ));
             }
         });
 }
@@ -707,6 +773,21 @@ mod tests {
         s.negatives.clear();
         s.kinds.clear();
         assert!(s.spec().unwrap_err().contains("event kind"));
+    }
+
+    #[test]
+    fn help_text_is_nearly_body_coloured_on_both_themes() {
+        for visuals in [egui::Visuals::dark(), egui::Visuals::light()] {
+            let help = help_color_of(&visuals);
+            let lum = |c: egui::Color32| egui::Rgba::from(c).intensity();
+            let (body, weak) = (lum(visuals.text_color()), lum(visuals.weak_text_color()));
+            // Four fifths of the way from the weak grey to the body colour.
+            let h = lum(help);
+            assert!(
+                (h - body).abs() < (weak - body).abs() * 0.3,
+                "{h} {body} {weak}"
+            );
+        }
     }
 
     #[test]

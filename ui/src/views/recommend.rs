@@ -185,7 +185,10 @@ pub fn ui(
             let text = if label.starts_with(model) {
                 label.to_string()
             } else {
-                format!("{label} ({})", words::model(lang, model))
+                format!(
+                    "{label} ({})",
+                    words::plain(lang, model).map_or(model, |p| p.name)
+                )
             };
             if ui.checkbox(&mut on, text).on_hover_text(&r.id).changed() {
                 if on {

@@ -22,116 +22,12 @@ use crate::command::Command;
 use crate::i18n::Lang;
 use crate::job::JobKind;
 
-/// One-line explanations of parameters: (name, [English, 简体中文]).
-const PARAMS: &[(&str, [&str; 2])] = &[
-    (
-        "neighbours",
-        [
-            "How many most-similar neighbours each item (or shopper) keeps. More finds more candidates but blurs the signal.",
-            "每个物品（或用户）保留的最相似邻居数。越多候选越多，但信号会被稀释。",
-        ],
-    ),
-    (
-        "shrink",
-        [
-            "Added to the similarity's denominator so pairs seen together only a few times count less. 10–100 helps sparse data.",
-            "加在相似度分母上的收缩项，使只共同出现几次的配对权重降低。稀疏数据上取 10–100 常有帮助。",
-        ],
-    ),
-    (
-        "reg",
-        [
-            "L2 regularisation λ. Larger values trust co-occurrence less and favour popular items less.",
-            "L2 正则化系数 λ。越大越不依赖共现，也越少偏向热门物品。",
-        ],
-    ),
-    (
-        "window_days",
-        [
-            "Count only events from this many days before the newest training event (empty: all time).",
-            "只统计最新训练事件之前这么多天内的事件（留空：全部时间）。",
-        ],
-    ),
-    (
-        "half_life_days",
-        [
-            "Halve an event's weight every this many days of age (empty: no decay).",
-            "事件每经过这么多天权重减半（留空：不衰减）。",
-        ],
-    ),
-    (
-        "window_seconds",
-        [
-            "Two events at most this many seconds apart belong to one basket.",
-            "相隔不超过这么多秒的两个事件属于同一购物篮。",
-        ],
-    ),
-    (
-        "score",
-        [
-            "How a pair is scored: confidence (how often B follows A) or lift (how much more than chance).",
-            "配对的打分方式：置信度（A 之后出现 B 的频率）或提升度（比随机高出多少）。",
-        ],
-    ),
-    (
-        "recent",
-        [
-            "How many of the shopper's latest items seed the recommendations.",
-            "用用户最近的多少个物品作为推荐的种子。",
-        ],
-    ),
-    (
-        "max_query_terms",
-        [
-            "Most (field, term) pairs taken from an item to find similar items, rarest first.",
-            "从一个物品中取出用于查找相似物品的（字段，词）对的最大数量，按稀有程度优先。",
-        ],
-    ),
-    (
-        "test_fraction",
-        [
-            "Share of events, latest first, held out as the test set.",
-            "按时间从最新开始留作测试集的事件比例。",
-        ],
-    ),
-    (
-        "test_ratio",
-        [
-            "Share of events drawn at random as the test set.",
-            "随机抽取作为测试集的事件比例。",
-        ],
-    ),
-    (
-        "valid_fraction",
-        [
-            "Share of the remaining training events held out for validation.",
-            "从剩余训练事件中留作验证集的比例。",
-        ],
-    ),
-    (
-        "n",
-        [
-            "Distinct items per shopper held out as the test set (their latest).",
-            "每个用户留作测试集的不同物品数（取最近的）。",
-        ],
-    ),
-    (
-        "seed",
-        [
-            "Random seed: the same seed gives the same split and the same numbers.",
-            "随机种子：相同的种子得到相同的划分和相同的结果。",
-        ],
-    ),
-];
-
 /// Choices of text parameters that are enums in the engine.
 const CHOICES: &[(&str, &[&str])] = &[("score", &["confidence", "lift"])];
 
+/// A parameter's one-line explanation (the words table, checked against the engine).
 fn explain_param(name: &str, lang: Lang) -> &'static str {
-    PARAMS
-        .iter()
-        .find(|(n, _)| *n == name)
-        .map_or("", |(_, text)| text[lang.index()])
+    crate::words::param_plain(lang, name).map_or("", |p| p.meaning)
 }
 
 /// Every model with default parameters, in display order.
@@ -402,12 +298,7 @@ fn form(ui: &mut egui::Ui, state: &mut TrainState, ctx: &ViewCtx<'_>, out: &mut 
         .to_string();
     for m in models() {
         ui.horizontal(|ui| {
-            let plain = crate::words::model(lang, m.name());
-            let text = if plain == m.name() {
-                plain
-            } else {
-                format!("{plain} ({})", m.name())
-            };
+            let text = crate::words::model(lang, m.name());
             if ui.radio(current == m.name(), text).clicked() && current != m.name() {
                 state.select_model(m.name());
             }
@@ -620,7 +511,8 @@ fn params(
             other => other.to_string(),
         });
         ui.horizontal_wrapped(|ui| {
-            let plain = crate::words::param(lang, name);
+            let plain = crate::words::param_plain(lang, name)
+                .map_or_else(|| name.clone(), |p| p.name.to_string());
             let label = ui
                 .label(RichText::new(&plain).strong())
                 .on_hover_text(format!(

@@ -128,7 +128,7 @@ impl<'a> TableFigure<'a> {
         }
     }
 
-    fn table_top() -> i32 {
+    pub(crate) fn table_top() -> i32 {
         MARGIN + 34 + 26 + 8
     }
 }

@@ -794,8 +794,8 @@ pub fn compare(ctx: &Ctx, project: &Path, a: &CompareArgs) -> Result<()> {
     let all = p.runs()?;
     let ids: Vec<String> = table.rows.iter().map(|r| r.run.clone()).collect();
     let cjk = std::env::var_os("SHOPLAB_CJK_FONT").map(std::path::PathBuf::from);
-    let files = shoplab_report::write_all(&all, &ids, &columns, measure, dir, cjk.as_deref())
-        .with_context(|| format!("cannot export the comparison to {}", dir.display()))?;
+    // The error names the folder or file and what to do.
+    let files = shoplab_report::write_all(&all, &ids, &columns, measure, dir, cjk.as_deref())?;
     #[derive(Serialize)]
     struct Exported {
         comparison: Comparison,

@@ -9,7 +9,7 @@ use std::ops::Range;
 use plotters::coord::Shift;
 use plotters::coord::ranged1d::{DefaultFormatting, KeyPointHint, Ranged};
 use plotters::prelude::*;
-use plotters::style::text_anchor::{HPos, Pos, VPos};
+use plotters::style::text_anchor::{HPos, VPos};
 use shoplab_engine::compare::Column;
 use shoplab_engine::metrics::Metric;
 
@@ -385,8 +385,20 @@ impl Figure for ChartFigure {
         }
         mesh.draw().map_err(e)?;
 
+        // Scatter labels avoid every point and each other.
+        let (left_edge, bottom) = chart.backend_coord(&(self.x.lo, self.y.lo));
+        let (right_edge, top) = chart.backend_coord(&(self.x.hi, self.y.hi));
+        let bounds = (left_edge, top, right_edge, bottom);
         let mut placed: Vec<(i32, i32, i32, i32)> = Vec::new();
-        let right_edge = chart.backend_coord(&(self.x.hi, self.y.lo)).0;
+        if self.kind == Kind::Scatter {
+            for (_, _, points) in &self.series {
+                for p in points {
+                    let (cx, cy) = chart.backend_coord(p);
+                    placed.push((cx - 9, cy - 9, cx + 9, cy + 9));
+                }
+            }
+        }
+        let mut labels = Vec::new();
         for (i, (color, label, points)) in self.series.iter().enumerate() {
             match self.kind {
                 Kind::MetricAtK(_) | Kind::LatencyCdf => {
@@ -433,11 +445,13 @@ impl Figure for ChartFigure {
                                 Circle::new(*p, 8, ink::AXIS.stroke_width(1)),
                             ])
                             .map_err(e)?;
-                        let (cx, cy) = chart.backend_coord(p);
-                        place_label(pen, root, label, (cx, cy), right_edge, &mut placed)?;
+                        labels.push((label, chart.backend_coord(p)));
                     }
                 }
             }
+        }
+        for (label, point) in labels {
+            place_label(pen, root, label, point, bounds, &mut placed)?;
         }
         if let Some(msg) = self.empty_message {
             let mid_x = (self.plot.0 + self.y_area + self.plot.2) / 2;
@@ -478,14 +492,9 @@ impl ChartFigure {
         };
         if self.bar_labels_vertical {
             let text = lines.join(" ");
-            let style = self
+            return self
                 .pen
-                .style(&text, ink::BODY, &ink::TEXT)
-                .transform(FontTransform::Rotate270)
-                .pos(Pos::new(HPos::Right, VPos::Center));
-            root.draw(&Text::new(text, (x, y + 14), style))
-                .map_err(|e| e.to_string())?;
-            return Ok(());
+                .text_up(root, &text, (x, y + 14), ink::BODY, &ink::TEXT);
         }
         for (li, line) in lines.iter().enumerate() {
             self.pen.text(
@@ -570,47 +579,62 @@ impl ChartFigure {
     }
 }
 
-/// Draws a scatter point's label beside it: right of the point, or left
-/// when it would pass the plot's right edge, moved up or down until it
-/// overlaps no label placed before.
+/// Draws a scatter point's label beside it: right of the point, else
+/// left, at the point's height or moved up or down until it overlaps no
+/// point and no label placed before (then a thin line joins it to its
+/// point), inside `bounds` (left, top, right, bottom).
 fn place_label<DB: DrawingBackend>(
     pen: &Pen,
     root: &DrawingArea<DB, Shift>,
     label: &str,
     (cx, cy): (i32, i32),
-    right_edge: i32,
+    (left, top, right, bottom): (i32, i32, i32, i32),
     placed: &mut Vec<(i32, i32, i32, i32)>,
 ) -> Drawn {
     let w = pen.width(label, ink::BODY) as i32;
     let h = 20;
-    let (x0, hpos) = if cx + 12 + w <= right_edge {
-        (cx + 12, HPos::Left)
+    let free = |x0: i32, y: i32| {
+        x0 >= left
+            && x0 + w <= right
+            && y - h / 2 >= top
+            && y + h / 2 <= bottom
+            && !placed
+                .iter()
+                .any(|&(a, b, c, d)| x0 < c && x0 + w > a && y - h / 2 < d && y + h / 2 > b)
+    };
+    let sides = [cx + 12, cx - 12 - w];
+    let found = (0..12)
+        .map(|i| {
+            if i % 2 == 0 {
+                i / 2 * h
+            } else {
+                -(i / 2 + 1) * h
+            }
+        })
+        .flat_map(|dy| sides.iter().map(move |&x0| (x0, cy + dy)))
+        .find(|&(x0, y)| free(x0, y));
+    let (x0, y) = found.unwrap_or(if cx + 12 + w <= right {
+        (sides[0], cy)
     } else {
-        (cx - 12 - w, HPos::Right)
-    };
-    let overlaps = |y: i32, placed: &[(i32, i32, i32, i32)]| {
-        placed
-            .iter()
-            .any(|&(a, b, c, d)| x0 < c && x0 + w > a && y - h / 2 < d && y + h / 2 > b)
-    };
-    let y = [0, -h, h, -2 * h, 2 * h, -3 * h, 3 * h]
-        .iter()
-        .map(|dy| cy + dy)
-        .find(|y| !overlaps(*y, placed))
-        .unwrap_or(cy);
+        (sides[1], cy)
+    });
     placed.push((x0, y - h / 2, x0 + w, y + h / 2));
-    let ax = if matches!(hpos, HPos::Left) {
-        x0
-    } else {
-        x0 + w
-    };
+    let right_side = x0 > cx;
+    if y != cy {
+        let end = if right_side { x0 - 2 } else { x0 + w + 2 };
+        root.draw(&PathElement::new(
+            vec![(cx, cy), (end, y)],
+            ink::MUTED.stroke_width(1),
+        ))
+        .map_err(|e| e.to_string())?;
+    }
     pen.text(
         root,
         label,
-        (ax, y),
+        (x0, y),
         ink::BODY,
         &ink::TEXT,
-        (hpos, VPos::Center),
+        (HPos::Left, VPos::Center),
         false,
     )
 }
@@ -848,5 +872,82 @@ mod tests {
         let k = Axis::at(&[5.0, 10.0, 20.0]);
         assert_eq!(k.ticks, [5.0, 10.0, 20.0]);
         assert_eq!(k.format(10.0), "10");
+    }
+}
+
+#[cfg(test)]
+mod layout_tests {
+    use super::*;
+    use crate::fonts::Fonts;
+    use shoplab_engine::run::RunRecord;
+
+    fn shown(runs: &[RunRecord]) -> Vec<Shown<'_>> {
+        let ids: Vec<String> = runs.iter().map(|r| r.id.clone()).collect();
+        crate::runs::pick(runs, &ids).unwrap()
+    }
+
+    fn pen() -> Pen {
+        Pen {
+            fonts: Fonts::load(None).unwrap(),
+        }
+    }
+
+    #[test]
+    fn runs_without_latency_are_named_in_the_legend_and_an_empty_chart_says_why() {
+        let mut with = RunRecord {
+            id: "a".into(),
+            name: "ease".into(),
+            ..RunRecord::default()
+        };
+        with.summary.latency_quantiles_us = (0..=100).map(|p| 100.0 + f64::from(p)).collect();
+        let without = RunRecord {
+            id: "b".into(),
+            name: "old".into(),
+            ..RunRecord::default()
+        };
+        let runs = [with, without];
+        let s = shown(&runs);
+        let measure = Column::Auc;
+        let fig = ChartFigure::new(&Export::LatencyCdf, &s, measure, pen(), "now").unwrap();
+        assert_eq!(fig.legend[0].note, None);
+        assert_eq!(fig.legend[1].note, Some("(no latency recorded)"));
+        assert!(fig.empty_message.is_none());
+        assert!(fig.x.log, "time is on a log scale");
+        let fig = ChartFigure::new(&Export::LatencyCdf, &s[1..], measure, pen(), "now").unwrap();
+        assert!(fig.empty_message.is_some_and(|m| m.contains("No latency")));
+    }
+
+    #[test]
+    fn narrow_bars_get_upright_labels_and_wide_ones_wrap_under_the_bar() {
+        let runs: Vec<RunRecord> = (0..40)
+            .map(|i| RunRecord {
+                id: format!("r{i}"),
+                name: format!("a rather long run name number {i}"),
+                ..RunRecord::default()
+            })
+            .collect();
+        let seven: Vec<RunRecord> = (0..7)
+            .map(|i| RunRecord {
+                id: format!("e{i}"),
+                name: format!("ease · reg=1{i}50.0"),
+                ..RunRecord::default()
+            })
+            .collect();
+        let fig =
+            ChartFigure::new(&Export::Bars, &shown(&seven), Column::Auc, pen(), "now").unwrap();
+        assert!(!fig.bar_labels_vertical);
+        assert_eq!(
+            fig.bar_labels[0],
+            ["ease", "reg=1050.0"],
+            "wrapped at the dot"
+        );
+        let fig =
+            ChartFigure::new(&Export::Bars, &shown(&runs), Column::Auc, pen(), "now").unwrap();
+        assert!(fig.bar_labels_vertical);
+        assert_eq!(fig.bar_labels.len(), 40, "a label under every bar");
+        // The legend is beside the plot and tall enough for every run.
+        let (_, top, _, bottom) = fig.legend_rect();
+        assert!(bottom - top >= 40 * ENTRY_H);
+        assert!(fig.size().1 as i32 >= bottom);
     }
 }

@@ -56,8 +56,15 @@ pub fn line_metric(measure: Column) -> Metric {
 
 /// Writes one export (PNG, SVG and CSV); returns the paths written.
 pub fn write(req: &Request<'_>) -> Result<Vec<PathBuf>, ExportError> {
+    write_at(req, chrono::Utc::now())
+}
+
+/// [`write`], with the time that names the files (one time for a set).
+fn write_at(
+    req: &Request<'_>,
+    now: chrono::DateTime<chrono::Utc>,
+) -> Result<Vec<PathBuf>, ExportError> {
     let shown = pick(req.all_runs, req.runs)?;
-    let now = chrono::Utc::now();
     let stamp = now.format("%Y-%m-%d %H:%M UTC").to_string();
     let base = free_base(
         req.dir,
@@ -113,16 +120,20 @@ pub fn write_all(
         Export::LatencyCdf,
         Export::Scatter,
     ];
+    let now = chrono::Utc::now();
     let mut paths = Vec::new();
     for export in &exports {
-        paths.extend(write(&Request {
-            all_runs,
-            runs,
-            export,
-            measure,
-            dir,
-            cjk_font,
-        })?);
+        paths.extend(write_at(
+            &Request {
+                all_runs,
+                runs,
+                export,
+                measure,
+                dir,
+                cjk_font,
+            },
+            now,
+        )?);
     }
     Ok(paths)
 }

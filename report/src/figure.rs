@@ -51,6 +51,30 @@ pub(crate) fn svg<F: Figure>(figure: &F) -> Result<String, String> {
     Ok(text)
 }
 
+fn segment_width(text: &str, family: FontFamily<'static>, size: f64) -> u32 {
+    let font: FontDesc<'static> = (family, size).into_font();
+    font.box_size(text).map(|(w, _)| w).unwrap_or_else(|_| {
+        // Unmeasurable: assume wide glyphs rather than overlap.
+        (text.chars().count() as f64 * size) as u32
+    })
+}
+
+fn draw_text<DB: DrawingBackend>(
+    area: &DrawingArea<DB, Shift>,
+    text: &str,
+    (x, y): (i32, i32),
+    style: TextStyle<'static>,
+    bold: bool,
+) -> Drawn {
+    area.draw(&Text::new(text.to_string(), (x, y), style.clone()))
+        .map_err(|e| e.to_string())?;
+    if bold {
+        area.draw(&Text::new(text.to_string(), (x + 1, y), style))
+            .map_err(|e| e.to_string())?;
+    }
+    Ok(())
+}
+
 /// Text colours and sizes shared by every figure.
 pub(crate) mod ink {
     use plotters::style::RGBColor;
@@ -86,15 +110,16 @@ impl Pen {
 
     /// Width of `text` at `size` px.
     pub fn width(&self, text: &str, size: f64) -> u32 {
-        let font: FontDesc<'static> = (self.fonts.family(text), size).into_font();
-        font.box_size(text).map(|(w, _)| w).unwrap_or_else(|_| {
-            // Unmeasurable: assume wide glyphs rather than overlap.
-            (text.chars().count() as f64 * size) as u32
-        })
+        self.fonts
+            .segments(text)
+            .into_iter()
+            .map(|(part, family)| segment_width(part, family, size))
+            .sum()
     }
 
     /// Draws `text` with its `anchor` at `(x, y)`; `bold` draws it twice,
-    /// a pixel apart (the bundled face has one weight).
+    /// a pixel apart (the bundled face has one weight). Text mixing scripts
+    /// is drawn a segment at a time, each in the font that has it.
     #[allow(clippy::too_many_arguments)]
     pub fn text<DB: DrawingBackend>(
         &self,
@@ -106,14 +131,48 @@ impl Pen {
         anchor: (HPos, VPos),
         bold: bool,
     ) -> Drawn {
-        let style = self
-            .style(text, size, color)
-            .pos(Pos::new(anchor.0, anchor.1));
-        area.draw(&Text::new(text.to_string(), (x, y), style.clone()))
-            .map_err(|e| e.to_string())?;
-        if bold {
-            area.draw(&Text::new(text.to_string(), (x + 1, y), style))
+        let segments = self.fonts.segments(text);
+        if let [(_, family)] = segments.as_slice() {
+            let style = TextStyle::from((*family, size).into_font())
+                .color(color)
+                .pos(Pos::new(anchor.0, anchor.1));
+            return draw_text(area, text, (x, y), style, bold);
+        }
+        let total = self.width(text, size) as i32;
+        let mut at = match anchor.0 {
+            HPos::Left => x,
+            HPos::Center => x - total / 2,
+            HPos::Right => x - total,
+        };
+        for (part, family) in segments {
+            let style = TextStyle::from((family, size).into_font())
+                .color(color)
+                .pos(Pos::new(HPos::Left, anchor.1));
+            draw_text(area, part, (at, y), style, bold)?;
+            at += segment_width(part, family, size) as i32;
+        }
+        Ok(())
+    }
+
+    /// Draws `text` reading upwards with its end at `(x, y)` (labels under
+    /// narrow bars).
+    pub fn text_up<DB: DrawingBackend>(
+        &self,
+        area: &DrawingArea<DB, Shift>,
+        text: &str,
+        (x, y): (i32, i32),
+        size: f64,
+        color: &'static RGBColor,
+    ) -> Drawn {
+        let mut at = y + self.width(text, size) as i32;
+        for (part, family) in self.fonts.segments(text) {
+            let style = TextStyle::from((family, size).into_font())
+                .color(color)
+                .transform(FontTransform::Rotate270)
+                .pos(Pos::new(HPos::Left, VPos::Center));
+            area.draw(&Text::new(part.to_string(), (x, at), style))
                 .map_err(|e| e.to_string())?;
+            at -= segment_width(part, family, size) as i32;
         }
         Ok(())
     }

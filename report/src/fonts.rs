@@ -74,9 +74,48 @@ impl Fonts {
         }
     }
 
+    /// `text` cut where the font it needs changes: Latin runs in the
+    /// bundled font, the rest in the CJK font (when there is one), so a
+    /// label mixing Chinese and Latin draws whole whichever CJK font the
+    /// machine has (some have no Latin letters).
+    pub fn segments<'t>(&self, text: &'t str) -> Vec<(&'t str, FontFamily<'static>)> {
+        let Some((name, _)) = &self.cjk else {
+            return vec![(text, FontFamily::Name(SANS))];
+        };
+        let latin = |c: char| c.is_whitespace() || self.latin.glyph_id(c).0 != 0;
+        let mut out: Vec<(&'t str, FontFamily<'static>)> = Vec::new();
+        let mut start = 0;
+        let mut current: Option<bool> = None;
+        for (i, c) in text.char_indices() {
+            // Spaces stay with the text around them.
+            let is_latin = if c.is_whitespace() {
+                current.unwrap_or(true)
+            } else {
+                latin(c)
+            };
+            if current.is_some_and(|cur| cur != is_latin) {
+                out.push((&text[start..i], family(current, name)));
+                start = i;
+            }
+            current = Some(is_latin);
+        }
+        if start < text.len() || out.is_empty() {
+            out.push((&text[start..], family(current, name)));
+        }
+        out
+    }
+
     /// Whether a CJK font was loaded.
     pub fn has_cjk(&self) -> bool {
         self.cjk.is_some()
+    }
+}
+
+fn family(latin: Option<bool>, cjk: &'static str) -> FontFamily<'static> {
+    if latin.unwrap_or(true) {
+        FontFamily::Name(SANS)
+    } else {
+        FontFamily::Name(cjk)
     }
 }
 
@@ -103,5 +142,29 @@ mod tests {
             SANS,
             "no CJK font: boxes, no panic"
         );
+    }
+}
+
+#[cfg(test)]
+mod cjk_tests {
+    use super::*;
+
+    /// Runs where the machine has the Droid fallback font (no Latin letters
+    /// in it: mixed labels must be cut into segments).
+    #[test]
+    fn mixed_labels_are_cut_where_the_font_changes() {
+        let path = Path::new("/usr/share/fonts/truetype/droid/DroidSansFallbackFull.ttf");
+        if !path.is_file() {
+            return;
+        }
+        let f = Fonts::load(Some(path)).unwrap();
+        assert!(f.has_cjk());
+        let parts: Vec<&str> = f
+            .segments("商品 ease · reg=5")
+            .iter()
+            .map(|(t, _)| *t)
+            .collect();
+        assert_eq!(parts, ["商品 ", "ease · reg=5"]);
+        assert_eq!(f.segments("ease").len(), 1);
     }
 }

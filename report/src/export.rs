@@ -268,14 +268,21 @@ mod tests {
         let fig = TableFigure::new(&big, &columns, pen(), "now");
         let png = figure::png(&fig).unwrap();
         let img = image::load_from_memory(&png).unwrap().to_rgb8();
-        assert_eq!(img.dimensions(), (w40, h40));
+        let k = figure::PNG_SCALE;
+        assert_eq!(img.dimensions(), (w40 * k, h40 * k));
         // The last row's label is drawn (its colour swatch is at the left).
         let last_row_y = (TableFigure::table_top() + 36 + 39 * 30 + 15) as u32;
         let [r, g, b] = crate::palette::run_color(39);
-        assert_eq!(img.get_pixel(24 + 10 + 7, last_row_y).0, [r, g, b]);
+        assert_eq!(
+            img.get_pixel((24 + 10 + 7) * k, last_row_y * k).0,
+            [r, g, b]
+        );
     }
 
-    fn ink_in(img: &image::RgbImage, (x0, y0, x1, y1): (i32, i32, i32, i32)) -> usize {
+    /// Non-white pixels in a rectangle given in figure units.
+    fn ink_in(img: &image::RgbImage, rect: (i32, i32, i32, i32)) -> usize {
+        let k = figure::PNG_SCALE as i32;
+        let (x0, y0, x1, y1) = (rect.0 * k, rect.1 * k, rect.2 * k, rect.3 * k);
         let mut n = 0;
         for y in y0.max(0)..y1.min(img.height() as i32) {
             for x in x0.max(0)..x1.min(img.width() as i32) {
@@ -301,7 +308,8 @@ mod tests {
             let img = image::load_from_memory(&figure::png(&fig).unwrap())
                 .unwrap()
                 .to_rgb8();
-            assert_eq!(img.dimensions(), fig.size());
+            let k = figure::PNG_SCALE;
+            assert_eq!(img.dimensions(), (fig.size().0 * k, fig.size().1 * k));
             let legend = fig.legend_rect();
             let plot = fig.plot_rect();
             assert!(

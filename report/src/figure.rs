@@ -5,6 +5,9 @@
 use plotters::coord::Shift;
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
+use plotters_backend::{
+    BackendColor, BackendCoord, BackendStyle, BackendTextStyle, DrawingErrorKind,
+};
 
 use crate::fonts::Fonts;
 
@@ -19,12 +22,22 @@ pub(crate) trait Figure {
     fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> Drawn;
 }
 
-/// The figure as PNG bytes.
+/// Pixels per figure unit in PNG files: twice the layout size, so text
+/// and lines stay sharp when a page or a paper scales the image.
+pub(crate) const PNG_SCALE: u32 = 2;
+
+/// The figure as PNG bytes, at [`PNG_SCALE`] times its size.
 pub(crate) fn png<F: Figure>(figure: &F) -> Result<Vec<u8>, String> {
     let (w, h) = figure.size();
+    let (w, h) = (w * PNG_SCALE, h * PNG_SCALE);
     let mut buf = vec![255u8; w as usize * h as usize * 3];
     {
-        let root = BitMapBackend::with_buffer(&mut buf, (w, h)).into_drawing_area();
+        let inner = BitMapBackend::with_buffer(&mut buf, (w, h));
+        let root = Scaled {
+            inner,
+            k: PNG_SCALE as i32,
+        }
+        .into_drawing_area();
         figure.draw(&root)?;
         root.present().map_err(|e| e.to_string())?;
     }
@@ -38,6 +51,145 @@ pub(crate) fn png<F: Figure>(figure: &F) -> Result<Vec<u8>, String> {
         )
         .map_err(|e| e.to_string())?;
     Ok(bytes)
+}
+
+/// A backend drawing everything `k` times larger on `inner`: the figures
+/// lay out in one unit system, and text is rasterised at the larger size
+/// (not blown up), so PNGs are sharp.
+struct Scaled<B> {
+    inner: B,
+    k: i32,
+}
+
+/// A stroke `k` times wider.
+struct Wider<'s, S> {
+    style: &'s S,
+    k: u32,
+}
+
+impl<S: BackendStyle> BackendStyle for Wider<'_, S> {
+    fn color(&self) -> BackendColor {
+        self.style.color()
+    }
+    fn stroke_width(&self) -> u32 {
+        self.style.stroke_width() * self.k
+    }
+}
+
+impl<B: DrawingBackend> Scaled<B> {
+    fn at(&self, (x, y): BackendCoord) -> BackendCoord {
+        (x * self.k, y * self.k)
+    }
+    fn wider<'s, S: BackendStyle>(&self, style: &'s S) -> Wider<'s, S> {
+        Wider {
+            style,
+            k: self.k as u32,
+        }
+    }
+}
+
+impl<B: DrawingBackend> DrawingBackend for Scaled<B> {
+    type ErrorType = B::ErrorType;
+
+    fn get_size(&self) -> (u32, u32) {
+        let (w, h) = self.inner.get_size();
+        (w / self.k as u32, h / self.k as u32)
+    }
+
+    fn ensure_prepared(&mut self) -> Result<(), DrawingErrorKind<B::ErrorType>> {
+        self.inner.ensure_prepared()
+    }
+
+    fn present(&mut self) -> Result<(), DrawingErrorKind<B::ErrorType>> {
+        self.inner.present()
+    }
+
+    fn draw_pixel(
+        &mut self,
+        point: BackendCoord,
+        color: BackendColor,
+    ) -> Result<(), DrawingErrorKind<B::ErrorType>> {
+        let (x, y) = self.at(point);
+        let k = self.k - 1;
+        self.inner.draw_rect((x, y), (x + k, y + k), &color, true)
+    }
+
+    fn draw_line<S: BackendStyle>(
+        &mut self,
+        from: BackendCoord,
+        to: BackendCoord,
+        style: &S,
+    ) -> Result<(), DrawingErrorKind<B::ErrorType>> {
+        let path = [self.at(from), self.at(to)];
+        let style = self.wider(style);
+        self.inner.draw_path(path, &style)
+    }
+
+    fn draw_rect<S: BackendStyle>(
+        &mut self,
+        upper_left: BackendCoord,
+        bottom_right: BackendCoord,
+        style: &S,
+        fill: bool,
+    ) -> Result<(), DrawingErrorKind<B::ErrorType>> {
+        let (a, (bx, by)) = (self.at(upper_left), self.at(bottom_right));
+        let k = self.k - 1;
+        let style = self.wider(style);
+        self.inner.draw_rect(a, (bx + k, by + k), &style, fill)
+    }
+
+    fn draw_path<S: BackendStyle, I: IntoIterator<Item = BackendCoord>>(
+        &mut self,
+        path: I,
+        style: &S,
+    ) -> Result<(), DrawingErrorKind<B::ErrorType>> {
+        let path: Vec<BackendCoord> = path.into_iter().map(|p| self.at(p)).collect();
+        let style = self.wider(style);
+        self.inner.draw_path(path, &style)
+    }
+
+    fn draw_circle<S: BackendStyle>(
+        &mut self,
+        center: BackendCoord,
+        radius: u32,
+        style: &S,
+        fill: bool,
+    ) -> Result<(), DrawingErrorKind<B::ErrorType>> {
+        let c = self.at(center);
+        let style = self.wider(style);
+        self.inner
+            .draw_circle(c, radius * self.k as u32, &style, fill)
+    }
+
+    fn fill_polygon<S: BackendStyle, I: IntoIterator<Item = BackendCoord>>(
+        &mut self,
+        vert: I,
+        style: &S,
+    ) -> Result<(), DrawingErrorKind<B::ErrorType>> {
+        let vert: Vec<BackendCoord> = vert.into_iter().map(|p| self.at(p)).collect();
+        self.inner.fill_polygon(vert, style)
+    }
+
+    fn draw_text<TStyle: BackendTextStyle>(
+        &mut self,
+        text: &str,
+        style: &TStyle,
+        pos: BackendCoord,
+    ) -> Result<(), DrawingErrorKind<B::ErrorType>> {
+        let font = FontDesc::new(
+            style.family(),
+            style.size() * f64::from(self.k),
+            style.style(),
+        )
+        .transform(style.transform());
+        let larger = TextStyle {
+            font,
+            color: style.color(),
+            pos: style.anchor(),
+        };
+        let pos = self.at(pos);
+        self.inner.draw_text(text, &larger, pos)
+    }
 }
 
 /// The figure as an SVG document.

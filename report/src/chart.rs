@@ -56,6 +56,9 @@ struct Entry {
     note: Option<&'static str>,
 }
 
+/// One run's colour, label and points (x, y).
+type Series = (RGBColor, String, Vec<(f64, f64)>);
+
 /// A chart, laid out for its runs.
 #[derive(Debug)]
 pub struct ChartFigure {
@@ -68,7 +71,7 @@ pub struct ChartFigure {
     x: Axis,
     y: Axis,
     /// Per run: its colour, label and points (x, y).
-    series: Vec<(RGBColor, String, Vec<(f64, f64)>)>,
+    series: Vec<Series>,
     legend: Vec<Entry>,
     /// Bars: each bar's label lines (horizontal) or one vertical label.
     bar_labels: Vec<Vec<String>>,
@@ -672,7 +675,8 @@ impl Axis {
         if from_zero {
             min = min.min(0.0);
         }
-        if !(max > min) {
+        // Also catches NaN bounds.
+        if max.partial_cmp(&min) != Some(std::cmp::Ordering::Greater) {
             max = min + if min == 0.0 { 1.0 } else { min.abs() * 0.1 };
         }
         let step = nice_step(max - min, 6);

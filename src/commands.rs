@@ -794,6 +794,14 @@ pub fn compare(ctx: &Ctx, project: &Path, a: &CompareArgs) -> Result<()> {
     let all = p.runs()?;
     let ids: Vec<String> = table.rows.iter().map(|r| r.run.clone()).collect();
     let cjk = std::env::var_os("SHOPLAB_CJK_FONT").map(std::path::PathBuf::from);
+    if let Ok(fonts) = shoplab_report::fonts::Fonts::load(cjk.as_deref()) {
+        let labels = shoplab_engine::run_label::labels(&all);
+        if let Some(l) = labels.iter().find(|l| !fonts.covers(l)) {
+            eprintln!(
+                "note: the run name '{l}' has characters the bundled font lacks; they draw as boxes in the PNGs (the CSV and SVG keep them). Set SHOPLAB_CJK_FONT to a CJK .ttf/.otf/.ttc file to draw them."
+            );
+        }
+    }
     // The error names the folder or file and what to do.
     let files = shoplab_report::write_all(&all, &ids, &columns, measure, dir, cjk.as_deref())?;
     #[derive(Serialize)]

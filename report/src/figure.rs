@@ -188,7 +188,13 @@ impl<B: DrawingBackend> DrawingBackend for Scaled<B> {
             pos: style.anchor(),
         };
         let pos = self.at(pos);
-        self.inner.draw_text(text, &larger, pos)
+        self.inner.draw_text(text, &larger, pos)?;
+        if matches!(style.style(), FontStyle::Bold) {
+            // One weight bundled: bold is the text again, a pixel over.
+            self.inner
+                .draw_text(text, &larger, (pos.0 + self.k, pos.1))?;
+        }
+        Ok(())
     }
 }
 
@@ -211,6 +217,9 @@ fn segment_width(text: &str, family: FontFamily<'static>, size: f64) -> u32 {
     })
 }
 
+/// Draws `text`; bold text is asked for as bold (SVG viewers use their
+/// bold face; the bitmap backend, with one weight, draws it twice a pixel
+/// apart in [`Scaled`]).
 fn draw_text<DB: DrawingBackend>(
     area: &DrawingArea<DB, Shift>,
     text: &str,
@@ -218,13 +227,16 @@ fn draw_text<DB: DrawingBackend>(
     style: TextStyle<'static>,
     bold: bool,
 ) -> Drawn {
-    area.draw(&Text::new(text.to_string(), (x, y), style.clone()))
-        .map_err(|e| e.to_string())?;
-    if bold {
-        area.draw(&Text::new(text.to_string(), (x + 1, y), style))
-            .map_err(|e| e.to_string())?;
-    }
-    Ok(())
+    let style = if bold {
+        TextStyle {
+            font: style.font.clone().style(FontStyle::Bold),
+            ..style
+        }
+    } else {
+        style
+    };
+    area.draw(&Text::new(text.to_string(), (x, y), style))
+        .map_err(|e| e.to_string())
 }
 
 /// Text colours and sizes shared by every figure.

@@ -105,6 +105,16 @@ impl Fonts {
         out
     }
 
+    /// Whether every character of `text` has a glyph in these fonts (else
+    /// it draws as boxes in PNGs).
+    pub fn covers(&self, text: &str) -> bool {
+        text.chars().all(|c| {
+            c.is_whitespace()
+                || self.latin.glyph_id(c).0 != 0
+                || self.cjk.as_ref().is_some_and(|(_, f)| f.glyph_id(c).0 != 0)
+        })
+    }
+
     /// Whether a CJK font was loaded.
     pub fn has_cjk(&self) -> bool {
         self.cjk.is_some()

@@ -1010,24 +1010,26 @@ impl eframe::App for ShopLabApp {
     }
 }
 
-/// "Saved in <folder>: a.png, a.svg, a.csv" (the folder once, when all
-/// files share it; else each full path).
+/// "Saved in <folder>: comparison-<time> (.png, .svg, .csv)" when the
+/// files share a folder and a name; else every path.
 fn saved_message(lang: Lang, paths: &[PathBuf]) -> String {
     let dir = paths.first().and_then(|p| p.parent());
-    let names: Option<Vec<String>> = paths
+    let stem = paths.first().and_then(|p| p.file_stem());
+    let exts: Option<Vec<String>> = paths
         .iter()
         .map(|p| {
-            (p.parent() == dir)
-                .then(|| p.file_name().map(|n| n.to_string_lossy().into_owned()))
+            (p.parent() == dir && p.file_stem() == stem)
+                .then(|| p.extension().map(|e| format!(".{}", e.to_string_lossy())))
                 .flatten()
         })
         .collect();
-    match (dir, names) {
-        (Some(dir), Some(names)) if paths.len() > 1 => format!(
-            "{} {}: {}",
+    match (dir, stem, exts) {
+        (Some(dir), Some(stem), Some(exts)) if paths.len() > 1 => format!(
+            "{} {}: {} ({})",
             tr(lang, "Saved in"),
             dir.display(),
-            names.join(", ")
+            stem.to_string_lossy(),
+            exts.join(", ")
         ),
         _ => {
             let all: Vec<String> = paths.iter().map(|p| p.display().to_string()).collect();

@@ -368,10 +368,11 @@ fn exporting_the_comparison_writes_whole_files_in_the_background() {
                 .to_string_lossy()
                 .starts_with("comparison-")
         );
+        assert!(notice.text.contains(&format!(".{ext}")));
         assert!(
             notice
                 .text
-                .contains(&*f.file_name().unwrap().to_string_lossy())
+                .contains(&*f.file_stem().unwrap().to_string_lossy())
         );
     }
     let csv = files

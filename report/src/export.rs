@@ -13,7 +13,7 @@ use crate::chart::ChartFigure;
 use crate::error::ExportError;
 use crate::figure::{self, Figure, Pen};
 use crate::fonts::Fonts;
-use crate::runs::{Shown, pick};
+use crate::runs::pick;
 use crate::table::TableFigure;
 
 /// What to export, of which runs, where.
@@ -189,15 +189,6 @@ fn save(path: &Path, bytes: &[u8]) -> Result<(), ExportError> {
             other => std::io::Error::other(other.to_string()),
         },
     })
-}
-
-/// The runs of a request as shown (labels and colours), for callers that
-/// list them.
-pub fn shown<'a>(
-    all_runs: &'a [RunRecord],
-    runs: &[String],
-) -> Result<Vec<Shown<'a>>, ExportError> {
-    pick(all_runs, runs)
 }
 
 #[cfg(test)]

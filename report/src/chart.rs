@@ -201,7 +201,12 @@ impl ChartFigure {
                     Axis::linear((xlo - pad).max(0.0), xhi + pad, false)
                 };
                 let (ylo, yhi) = (ylo.unwrap_or(0.0), yhi.unwrap_or(1.0));
-                let pad = ((yhi - ylo) * 0.12).max(yhi.abs() * 0.05).max(1e-3);
+                // Room for the points' labels; none when there are no points.
+                let pad = if all().next().is_none() {
+                    0.0
+                } else {
+                    ((yhi - ylo) * 0.12).max(yhi.abs() * 0.05).max(1e-3)
+                };
                 (
                     format!("{m} vs p95 latency"),
                     format!(

@@ -259,6 +259,15 @@ pub struct CompareArgs {
     /// Columns, e.g. `recall@10,ndcg@10,auc,coverage,p95_us`.
     #[arg(long, value_delimiter = ',')]
     pub columns: Vec<String>,
+    /// Also write the table and the four charts (metric@K, bars, latency
+    /// CDF, quality vs latency) into this folder, each as PNG, SVG and CSV.
+    #[arg(long, value_name = "DIR")]
+    pub export: Option<std::path::PathBuf>,
+    /// What the bar and scatter charts plot, e.g. `ndcg@10` or `auc`
+    /// (default: the first metric among the columns, else ndcg@10); the
+    /// metric@K chart draws its metric over every K.
+    #[arg(long, requires = "export")]
+    pub measure: Option<String>,
 }
 
 /// `shoplab recommend`

@@ -779,7 +779,50 @@ pub fn compare(ctx: &Ctx, project: &Path, a: &CompareArgs) -> Result<()> {
     if table.rows.is_empty() {
         bail!("no runs to compare: train some first (`shoplab train all`)");
     }
-    ctx.emit(&table, comparison_text)
+    let Some(dir) = &a.export else {
+        return ctx.emit(&table, comparison_text);
+    };
+    let measure = match &a.measure {
+        Some(m) => m.parse::<Column>()?,
+        None => columns
+            .iter()
+            .copied()
+            .find(|c| matches!(c, Column::Metric(_)))
+            .map_or_else(|| "ndcg@10".parse::<Column>(), Ok)?,
+    };
+    // Labels and colours come from the whole project, as in the app.
+    let all = p.runs()?;
+    let ids: Vec<String> = table.rows.iter().map(|r| r.run.clone()).collect();
+    let cjk = std::env::var_os("SHOPLAB_CJK_FONT").map(std::path::PathBuf::from);
+    if let Ok(fonts) = shoplab_report::fonts::Fonts::load(cjk.as_deref()) {
+        let labels = shoplab_engine::run_label::labels(&all);
+        if let Some(l) = labels.iter().find(|l| !fonts.covers(l)) {
+            eprintln!(
+                "note: the run name '{l}' has characters the bundled font lacks; they draw as boxes in the PNGs (the CSV and SVG keep them). Set SHOPLAB_CJK_FONT to a CJK .ttf/.otf/.ttc file to draw them."
+            );
+        }
+    }
+    // The error names the folder or file and what to do.
+    let files = shoplab_report::write_all(&all, &ids, &columns, measure, dir, cjk.as_deref())?;
+    #[derive(Serialize)]
+    struct Exported {
+        comparison: Comparison,
+        files: Vec<std::path::PathBuf>,
+    }
+    ctx.emit(
+        &Exported {
+            comparison: table,
+            files,
+        },
+        |e| {
+            let mut s = comparison_text(&e.comparison);
+            s.push_str("\nWrote:\n");
+            for f in &e.files {
+                s.push_str(&format!("  {}\n", f.display()));
+            }
+            s
+        },
+    )
 }
 
 /// `shoplab recommend`

@@ -2,10 +2,25 @@
 //! whole (title, axes, legend), whatever the app's scroll position, and
 //! the same from the CLI. Runs keep one colour everywhere ([`palette`]) and
 //! one label everywhere (`shoplab_engine::run_label`).
+//!
+//! Drawing uses plotters' bitmap and SVG backends with text from egui's
+//! bundled font ([`fonts`]): no system font lookup, nothing fetched at run
+//! time.
 
+pub mod chart;
+pub mod csv;
+pub mod error;
+pub mod export;
+mod figure;
+pub mod fonts;
 pub mod palette;
+pub mod runs;
+pub mod table;
 
 use shoplab_engine::compare::Column;
+
+pub use error::ExportError;
+pub use export::{Request, write, write_all};
 
 /// What to write from the Compare view (or `shoplab compare --export`).
 #[derive(Debug, Clone, PartialEq)]

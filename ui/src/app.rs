@@ -694,12 +694,36 @@ impl ShopLabApp {
             Command::ExportCsv { path, text } => {
                 let title = format!("{} {}", tr(lang, "Saving"), path.display());
                 self.spawn(ctx, JobKind::Export, &title, move |_, _| {
-                    chart::write_text(&path, &text).map(|()| JobOutcome::Saved(path))
+                    chart::write_text(&path, &text).map(|()| JobOutcome::Saved(vec![path]))
                 });
             }
-            Command::ExportComparison { .. } => {
-                // Drawn by the report crate (being written); until then, say so.
-                self.notify(tr(lang, "This export is not available yet"), true);
+            Command::ExportComparison {
+                runs,
+                export,
+                measure,
+            } => {
+                let Some(p) = &self.project else { return };
+                // Labels and colours depend on all of the project's runs.
+                let all = p.runs.clone();
+                let dir = p.reports_dir.clone();
+                let cjk = self.cjk_font.clone();
+                let title = format!(
+                    "{} {}",
+                    tr(lang, "Exporting"),
+                    shoplab_report::export::stem(&export)
+                );
+                self.spawn(ctx, JobKind::Export, &title, move |_, _| {
+                    shoplab_report::write(&shoplab_report::Request {
+                        all_runs: &all,
+                        runs: &runs,
+                        export: &export,
+                        measure,
+                        dir: &dir,
+                        cjk_font: cjk.as_deref(),
+                    })
+                    .map(JobOutcome::Saved)
+                    .map_err(|e| e.to_string())
+                });
             }
             Command::ExportPng { path, rect } => {
                 let (tx, rx) = std::sync::mpsc::channel();
@@ -743,7 +767,7 @@ impl ShopLabApp {
             let ppp = ctx.pixels_per_point();
             let title = format!("{} {}", tr(self.lang(), "Saving"), path.display());
             self.spawn(ctx, JobKind::Export, &title, move |_, _| {
-                chart::save_png(&image, rect, ppp, &path).map(|()| JobOutcome::Saved(path))
+                chart::save_png(&image, rect, ppp, &path).map(|()| JobOutcome::Saved(vec![path]))
             });
         }
     }
@@ -918,9 +942,7 @@ impl ShopLabApp {
                 self.data.rejected = Some((import_id, rows))
             }
             JobOutcome::Judged(query, list) => self.search.set_judgments(query, list),
-            JobOutcome::Saved(path) => {
-                self.notify(format!("{} {}", tr(lang, "Saved"), path.display()), false)
-            }
+            JobOutcome::Saved(paths) => self.notify(saved_message(lang, &paths), false),
         }
     }
 }
@@ -1039,6 +1061,34 @@ impl eframe::App for ShopLabApp {
     fn save(&mut self, storage: &mut dyn eframe::Storage) {
         if !self.fresh {
             eframe::set_value(storage, AppSettings::KEY, &self.settings);
+        }
+    }
+}
+
+/// "Saved in <folder>: comparison-<time> (.png, .svg, .csv)" when the
+/// files share a folder and a name; else every path.
+fn saved_message(lang: Lang, paths: &[PathBuf]) -> String {
+    let dir = paths.first().and_then(|p| p.parent());
+    let stem = paths.first().and_then(|p| p.file_stem());
+    let exts: Option<Vec<String>> = paths
+        .iter()
+        .map(|p| {
+            (p.parent() == dir && p.file_stem() == stem)
+                .then(|| p.extension().map(|e| format!(".{}", e.to_string_lossy())))
+                .flatten()
+        })
+        .collect();
+    match (dir, stem, exts) {
+        (Some(dir), Some(stem), Some(exts)) if paths.len() > 1 => format!(
+            "{} {}: {} ({})",
+            tr(lang, "Saved in"),
+            dir.display(),
+            stem.to_string_lossy(),
+            exts.join(", ")
+        ),
+        _ => {
+            let all: Vec<String> = paths.iter().map(|p| p.display().to_string()).collect();
+            format!("{} {}", tr(lang, "Saved"), all.join(", "))
         }
     }
 }

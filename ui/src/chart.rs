@@ -1,6 +1,8 @@
-//! Exporting what the app shows: tables and chart data as CSV, charts and
-//! tables as PNG cut from a screenshot of the window (exactly what the user
-//! sees, fonts and colours included). Files are written atomically.
+//! Small file helpers for the app: CSV text, atomic writes, export file
+//! names, and a PNG cut from a window screenshot (the responsiveness tour's
+//! check). The Compare view's table and charts are not cut from the screen:
+//! `Command::ExportComparison` has `shoplab_report` draw them off screen,
+//! whole, whatever the scroll position.
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;

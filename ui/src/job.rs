@@ -56,8 +56,8 @@ pub enum JobOutcome {
     },
     /// Judgments of a query changed (query, (item, grade) pairs).
     Judged(String, Vec<(u32, f64)>),
-    /// A file was written (exports).
-    Saved(std::path::PathBuf),
+    /// Files were written (exports: one CSV, or an image with its SVG and CSV).
+    Saved(Vec<std::path::PathBuf>),
 }
 
 /// What the engine reported so far.
@@ -292,7 +292,7 @@ mod tests {
                 p.advance(1);
                 p.metric("recall@10", f64::from(i) / 10.0);
             }
-            Ok(JobOutcome::Saved("x".into()))
+            Ok(JobOutcome::Saved(vec!["x".into()]))
         });
         assert!(matches!(wait(&job), Ok(JobOutcome::Saved(_))));
         let s = job.state();

@@ -342,4 +342,85 @@ fn in_a_760_px_window_the_project_name_never_covers_a_tab() {
             "{lang:?}: name at {name:?}, Learn at {learn:?}"
         );
     }
+
+fn exporting_the_comparison_writes_whole_files_in_the_background() {
+    use shoplab_engine::compare::Column;
+    use shoplab_report::Export;
+    let dir = tempfile::tempdir().unwrap();
+    let mut h = open_demo(dir.path());
+    let (runs, reports) = {
+        let p = h.state().project.as_ref().unwrap();
+        // Table order is the view's, not the project's: newest first here.
+        let runs: Vec<String> = p.runs.iter().rev().map(|r| r.id.clone()).collect();
+        (runs, p.reports_dir.clone())
+    };
+    let ctx = h.ctx.clone();
+    let export = |h: &mut Harness<'static, ShopLabApp>, export: Export, measure: Column| {
+        let before = h.state().notices.len();
+        h.state_mut().apply(
+            &ctx,
+            Command::ExportComparison {
+                runs: runs.clone(),
+                export,
+                measure,
+            },
+        );
+        step_until(h, "the export", |a| a.notices.len() > before && idle(a));
+        h.state().notices.last().unwrap().clone()
+    };
+    let table = Export::Table {
+        columns: Column::defaults(),
+    };
+    let notice = export(&mut h, table, "ndcg@10".parse().unwrap());
+    assert!(!notice.error, "{}", notice.text);
+    assert!(notice.text.starts_with("Saved in"), "{}", notice.text);
+    let files: Vec<std::path::PathBuf> = std::fs::read_dir(&reports)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
+    for ext in ["png", "svg", "csv"] {
+        let f = files
+            .iter()
+            .find(|p| p.extension().is_some_and(|e| e == ext))
+            .unwrap_or_else(|| panic!("no .{ext} in {files:?}"));
+        assert!(
+            f.file_name()
+                .unwrap()
+                .to_string_lossy()
+                .starts_with("comparison-")
+        );
+        assert!(notice.text.contains(&format!(".{ext}")));
+        assert!(
+            notice
+                .text
+                .contains(&*f.file_stem().unwrap().to_string_lossy())
+        );
+    }
+    let csv = files
+        .iter()
+        .find(|p| p.extension().unwrap() == "csv")
+        .unwrap();
+    let text = std::fs::read_to_string(csv).unwrap();
+    assert_eq!(text.lines().count(), 1 + runs.len(), "{text}");
+    assert!(text.lines().next().unwrap().contains("params,split,seed"));
+
+    // A chart of a run-level figure, and a run that vanished: a clear error.
+    let notice = export(&mut h, Export::Bars, Column::Auc);
+    assert!(!notice.error, "{}", notice.text);
+    let gone = Command::ExportComparison {
+        runs: vec!["no-such-run".into()],
+        export: Export::Scatter,
+        measure: Column::Auc,
+    };
+    let before = h.state().notices.len();
+    h.state_mut().apply(&ctx, gone);
+    step_until(&mut h, "the failed export", |a| {
+        a.notices.len() > before && idle(a)
+    });
+    let last = h.state().notices.last().unwrap();
+    assert!(
+        last.error && last.text.contains("no-such-run"),
+        "{}",
+        last.text
+    );
 }

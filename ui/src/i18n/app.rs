@@ -2,4 +2,4 @@
 //! area's strings sit in one place.
 
 /// English -> 简体中文.
-pub(super) const ZH: &[(&str, &str)] = &[("This export is not available yet", "此导出暂不可用")];
+pub(super) const ZH: &[(&str, &str)] = &[];

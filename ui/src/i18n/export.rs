@@ -2,4 +2,4 @@
 //! area's strings sit in one place.
 
 /// English -> 简体中文.
-pub(super) const ZH: &[(&str, &str)] = &[];
+pub(super) const ZH: &[(&str, &str)] = &[("Exporting", "正在导出"), ("Saved in", "已保存到")];

@@ -342,7 +342,9 @@ fn in_a_760_px_window_the_project_name_never_covers_a_tab() {
             "{lang:?}: name at {name:?}, Learn at {learn:?}"
         );
     }
+}
 
+#[test]
 fn exporting_the_comparison_writes_whole_files_in_the_background() {
     use shoplab_engine::compare::Column;
     use shoplab_report::Export;

@@ -139,7 +139,7 @@ fn the_train_button_is_off_from_the_click_on_and_a_double_click_starts_one_run()
     h.step();
     // The help under each parameter reads at body size (was 9 px "small").
     let help = h
-        .get_by_label("Random seed: the same seed gives the same split and the same numbers.")
+        .get_by_label("The same seed gives the same random draws and the same numbers.")
         .rect();
     assert!(help.height() >= 14.0, "help text {help:?}");
     // Two clicks in consecutive frames, before any job exists: one command.
@@ -423,7 +423,10 @@ fn train_shows_models_parameters_and_event_kinds_in_plain_words_in_chinese() {
     h.step();
     let words = |f: fn(Lang, &str) -> String, key: &str| f(Lang::Zh, key);
     h.get_by_label_contains(&words(shoplab_ui::words::model, "item_knn"));
-    h.get_by_label_contains(&words(shoplab_ui::words::param, "neighbours"));
+    // The plain name, with the identifier beside it as typed in specs.
+    let plain = shoplab_ui::words::param_plain(Lang::Zh, "neighbours").unwrap();
+    h.get_by_label(plain.name);
+    h.get_by_label("(neighbours)");
     h.get_by_label(&words(shoplab_ui::words::event_kind, "purchase"));
 }
 

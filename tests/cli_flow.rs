@@ -51,6 +51,34 @@ fn files_to_measured_comparison() {
         "searching '{title}' did not find {id}: {res}"
     );
 
+    // --explain takes each score apart; the rows add up to the score.
+    let res = json(&root, &["search", &title, "-k", "3", "--explain"]);
+    for h in res["hits"].as_array().unwrap() {
+        let e = &h["explanation"];
+        let sum: f64 = e["terms"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|t| t["contribution"].as_f64().unwrap())
+            .sum();
+        let score = h["score"].as_f64().unwrap();
+        assert!((sum - score).abs() < 1e-3, "{sum} != {score}: {h}");
+    }
+    // --prefix completes the last word as the app does while typing.
+    let word: String = title
+        .split_whitespace()
+        .filter(|w| w.chars().all(char::is_alphabetic))
+        .max_by_key(|w| w.len())
+        .unwrap()
+        .chars()
+        .take(3)
+        .collect();
+    let exact = json(&root, &["search", &word]);
+    let live = json(&root, &["search", &word, "--prefix"]);
+    assert!(live["total_hits"].as_u64() >= exact["total_hits"].as_u64());
+    assert!(live["total_hits"].as_u64().unwrap() > 0, "{word}: {live}");
+    assert_eq!(live["prefix"]["word"], word.to_lowercase());
+
     let sug = json(&root, &["suggest", &title[..3.min(title.len())]]);
     assert!(!sug.as_array().unwrap().is_empty());
 

@@ -7,6 +7,7 @@
 pub mod autocomplete;
 pub mod content;
 pub mod evaluate;
+pub mod explain;
 pub mod export;
 mod facets;
 pub mod index;
@@ -23,11 +24,14 @@ pub use evaluate::{
     QueryResult, SearchEvalConfig, SearchEvalReport, WeightGrid, evaluate_search,
     tune_field_weights,
 };
+pub use explain::{ScoreBreakdown, TermContribution};
 pub use export::{SearchTrecExport, export_trec};
 pub use index::{IndexStats, SearchIndex};
 pub use judgments::{SearchInteraction, derive_judgments};
 pub use relevance::{GainMapping, Relevance};
-pub use request::{FacetCount, Facets, FieldWeights, Hit, SearchRequest, SearchResults};
+pub use request::{
+    FacetCount, Facets, FieldWeights, Hit, PrefixMatch, SearchRequest, SearchResults,
+};
 pub use schema::CATEGORY_SEPARATOR;
 
 #[cfg(test)]

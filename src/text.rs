@@ -117,6 +117,11 @@ pub fn search_results(r: &SearchResults) -> String {
     if !r.hits.is_empty() {
         s.push_str(&render(&rows));
     }
+    if r.total_hits == 0 && r.prefix.is_none() {
+        s.push_str(
+            "no item contains any of these words (--prefix also matches words starting with the last one)\n",
+        );
+    }
     if let Some(p) = &r.prefix {
         if p.terms.is_empty() {
             s.push_str(&format!(

@@ -411,9 +411,13 @@ pub fn ui(ui: &mut egui::Ui, state: &mut SearchState, ctx: &ViewCtx<'_>, out: &m
 
     ui.separator();
     let query = normalise(&state.query);
+    // At most a third of the width, so the two result columns keep theirs
+    // in a small window.
+    let side_max = (ui.available_width() / 3.0).max(150.0);
     egui::Panel::right("search_side")
         .resizable(true)
-        .default_size((ui.available_width() * 0.28).clamp(170.0, 260.0))
+        .default_size(260.0f32.min(side_max))
+        .size_range(150.0..=side_max.max(150.0))
         .show(ui, |ui| side_panel(ui, state, project, ctx, out));
     if state.price_bounds().is_err() {
         ui.label(RichText::new(t("Fix the price filter to search again.")).weak());
@@ -453,10 +457,15 @@ pub fn ui(ui: &mut egui::Ui, state: &mut SearchState, ctx: &ViewCtx<'_>, out: &m
                             .weak(),
                         );
                         prefix_note(col, r, ctx);
+                        let with_facets = side == 0 && !r.facets.category.is_empty();
+                        // In a short window the facets scroll with the results
+                        // rather than squeezing them to a few rows.
+                        let facets_below = with_facets && col.available_height() > 360.0;
+                        let mut clicked = None;
                         egui::ScrollArea::vertical()
                             .id_salt(("hits", side))
-                            .max_height(if side == 0 && !r.facets.category.is_empty() {
-                                (col.available_height() - 90.0).max(120.0)
+                            .max_height(if facets_below {
+                                col.available_height() - 110.0
                             } else {
                                 f32::INFINITY
                             })
@@ -471,12 +480,15 @@ pub fn ui(ui: &mut egui::Ui, state: &mut SearchState, ctx: &ViewCtx<'_>, out: &m
                                         &mut judge,
                                     );
                                 }
+                                if with_facets && !facets_below {
+                                    clicked = facets(ui, r, ctx);
+                                }
                             });
-                        if side == 0
-                            && !r.facets.category.is_empty()
-                            && let Some(f) = facets(col, r, ctx)
-                        {
-                            facet_click = Some(f);
+                        if facets_below {
+                            clicked = facets(col, r, ctx);
+                        }
+                        if clicked.is_some() {
+                            facet_click = clicked;
                         }
                     }
                     Some(Err(e)) => {
@@ -543,7 +555,10 @@ fn hit_row(
                     None => tip.to_string(),
                 };
                 if ui
-                    .add_sized(size, egui::Button::selectable(relevant, t("relevant")))
+                    .add_sized(
+                        size,
+                        egui::Button::selectable(relevant, t("relevant")).frame_when_inactive(true),
+                    )
                     .on_hover_text(hover(grade, t("Relevant (adds a judgment)")))
                     .clicked()
                 {
@@ -552,7 +567,8 @@ fn hit_row(
                 if ui
                     .add_sized(
                         size,
-                        egui::Button::selectable(irrelevant, t("not relevant")),
+                        egui::Button::selectable(irrelevant, t("not relevant"))
+                            .frame_when_inactive(true),
                     )
                     .on_hover_text(hover(grade, t("Not relevant (adds a judgment)")))
                     .clicked()
@@ -618,7 +634,7 @@ fn breakdown(ui: &mut egui::Ui, b: &ScoreBreakdown, ctx: &ViewCtx<'_>) {
     let bar_width = (ui.available_width() * 0.35).clamp(40.0, 140.0);
     let bar_colour = ui.visuals().selection.bg_fill;
     for p in &b.terms {
-        ui.horizontal(|ui| {
+        ui.horizontal_wrapped(|ui| {
             let (rect, _) = ui.allocate_exact_size(
                 egui::vec2(bar_width, ui.spacing().interact_size.y * 0.6),
                 egui::Sense::hover(),
@@ -662,7 +678,6 @@ fn breakdown(ui: &mut egui::Ui, b: &ScoreBreakdown, ctx: &ViewCtx<'_>) {
                     p.term_freq,
                     p.idf
                 ))
-                .small()
                 .weak(),
             );
         });

@@ -733,7 +733,6 @@ fn prefix_note(ui: &mut egui::Ui, r: &SearchResults, ctx: &ViewCtx<'_>) {
                     shown.join(", "),
                     t("Enter searches the exact words")
                 ))
-                .small()
                 .weak(),
             );
         }
@@ -933,12 +932,18 @@ fn price_filter_text(state: &SearchState, ctx: &ViewCtx<'_>) -> Option<String> {
         Ok((Some(lo), Some(hi))) => Some(format!("{lo} – {hi}")),
         Ok((Some(lo), None)) => Some(format!("{} {lo}", t("at least"))),
         Ok((None, Some(hi))) => Some(format!("{} {hi}", t("at most"))),
-        Err(_) => Some(format!(
-            "'{}' – '{}' ({})",
-            state.min_price.trim(),
-            state.max_price.trim(),
-            t("not used: not a price")
-        )),
+        Err(_) => {
+            let typed: Vec<String> = [(t("min"), &state.min_price), (t("max"), &state.max_price)]
+                .into_iter()
+                .filter(|(_, v)| !v.trim().is_empty())
+                .map(|(name, v)| format!("{name} '{}'", v.trim()))
+                .collect();
+            Some(format!(
+                "{} ({})",
+                typed.join(", "),
+                t("not used: not a price")
+            ))
+        }
     }
 }
 
@@ -1151,7 +1156,7 @@ mod tests {
         h.get_by_label("Fix the price filter to search again.");
         assert!(searches(h.state()).is_empty(), "no search with a bad price");
         // The filter is listed, with a way to clear it.
-        h.get_by_label_contains("price: 'abc'");
+        h.get_by_label_contains("price: min 'abc' (not used: not a price)");
         h.state_mut().state.min_price = "10".into();
         h.run();
         let last = searches(h.state()).last().cloned().cloned().unwrap();

@@ -65,10 +65,12 @@ fn files_to_measured_comparison() {
         assert!((sum - score).abs() < 1e-3, "{sum} != {score}: {h}");
     }
     // --prefix completes the last word as the app does while typing.
-    let word: String = title
-        .split_whitespace()
-        .filter(|w| w.chars().all(char::is_alphabetic))
-        .max_by_key(|w| w.len())
+    // The first Latin word of four letters or more in the catalog's titles, cut to three.
+    let word: String = csv::Reader::from_reader(catalog.as_bytes())
+        .records()
+        .filter_map(|r| r.ok().map(|r| r[1].to_string()))
+        .flat_map(|t| t.split_whitespace().map(str::to_string).collect::<Vec<_>>())
+        .find(|w| w.len() >= 4 && w.chars().all(|c| c.is_ascii_alphabetic()))
         .unwrap()
         .chars()
         .take(3)

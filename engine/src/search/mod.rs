@@ -1,8 +1,9 @@
 //! Catalog search over a tantivy index: a tokenizer for mixed Chinese and
-//! Latin text, BM25 retrieval with field boosts, facets and filters, query
-//! autocomplete, search-quality evaluation with graded judgments (exported
-//! as TREC files any oracle re-scores), and a
-//! content-similarity recommender built on the same index.
+//! Latin text, BM25 retrieval with field boosts, facets and filters, prefix
+//! matching of the last word while a query is typed, score breakdowns per
+//! term and field (`explain`), query autocomplete, search-quality
+//! evaluation with graded judgments (exported as TREC files any oracle
+//! re-scores), and a content-similarity recommender built on the same index.
 
 pub mod autocomplete;
 pub mod content;

@@ -139,9 +139,14 @@ pub struct SearchArgs {
     /// Highest price.
     #[arg(long)]
     pub max_price: Option<f64>,
-    /// Explain each result's score.
+    /// Explain each result's score: per term and field, its boost, term
+    /// frequency, idf and BM25 contribution (with --json, as data).
     #[arg(long)]
     pub explain: bool,
+    /// Match the last word as the start of words too ("shi" finds shirts),
+    /// as the app does while you type; without it, the words exactly.
+    #[arg(long)]
+    pub prefix: bool,
     /// Field boosts, e.g. `--weight title=3 --weight brand=1.5`.
     #[arg(long = "weight", value_name = "FIELD=BOOST")]
     pub weights: Vec<String>,

@@ -334,6 +334,7 @@ pub fn search(ctx: &Ctx, project: &Path, a: &SearchArgs) -> Result<()> {
         max_price: a.max_price,
         weights: field_weights(&a.weights)?,
         explain: a.explain,
+        prefix: a.prefix,
         ..SearchRequest::default()
     };
     let res = p.search(&req)?;

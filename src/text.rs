@@ -117,9 +117,28 @@ pub fn search_results(r: &SearchResults) -> String {
     if !r.hits.is_empty() {
         s.push_str(&render(&rows));
     }
+    if r.total_hits == 0 && r.prefix.is_none() {
+        s.push_str(
+            "no item contains any of these words (--prefix also matches words starting with the last one)\n",
+        );
+    }
+    if let Some(p) = &r.prefix {
+        if p.terms.is_empty() {
+            s.push_str(&format!(
+                "no item contains a word starting with '{}'\n",
+                p.word
+            ));
+        } else {
+            s.push_str(&format!(
+                "'{}' completed to: {}\n",
+                p.word,
+                p.terms.join(", ")
+            ));
+        }
+    }
     for h in &r.hits {
         if let Some(e) = &h.explanation {
-            s.push_str(&format!("\n{} {}:\n{e}\n", h.id, h.title));
+            s.push_str(&format!("\n{} {}:\n{}", h.id, h.title, score_breakdown(e)));
         }
     }
     let facet = |name: &str, list: &[shoplab_engine::search::FacetCount]| {
@@ -173,4 +192,56 @@ pub fn weights(w: &FieldWeights) -> String {
         .map(|(n, v)| format!("{n}={v}"))
         .collect::<Vec<_>>()
         .join(" ")
+}
+
+/// A hit's score taken apart: one row per term and field, largest first,
+/// with a bar proportional to its share, then the total and the filters.
+pub fn score_breakdown(b: &shoplab_engine::search::ScoreBreakdown) -> String {
+    const BAR: usize = 20;
+    let mut rows = vec![vec![
+        "term".to_string(),
+        "field".to_string(),
+        "boost".to_string(),
+        "tf".to_string(),
+        "idf".to_string(),
+        "bm25".to_string(),
+        "contribution".to_string(),
+        String::new(),
+    ]];
+    let max = b
+        .terms
+        .iter()
+        .map(|t| t.contribution)
+        .fold(0.0f32, f32::max);
+    for t in &b.terms {
+        let n = if max > 0.0 {
+            ((t.contribution / max) * BAR as f32).round() as usize
+        } else {
+            0
+        };
+        let term = if t.from_prefix {
+            format!("{}*", t.term)
+        } else {
+            t.term.clone()
+        };
+        rows.push(vec![
+            term,
+            t.field.clone(),
+            format!("{:.2}", t.field_weight),
+            format!("{}", t.term_freq),
+            format!("{:.3}", t.idf),
+            format!("{:.3}", t.bm25),
+            format!("{:.3}", t.contribution),
+            "#".repeat(n.max(1)),
+        ]);
+    }
+    let mut s = render(&rows);
+    s.push_str(&format!("total {:.3} (score {:.3})\n", b.sum(), b.score));
+    if b.terms.iter().any(|t| t.from_prefix) {
+        s.push_str("* completes the last word typed\n");
+    }
+    for f in &b.filters {
+        s.push_str(&format!("filter: {f} (adds 0)\n"));
+    }
+    s
 }

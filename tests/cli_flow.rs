@@ -51,6 +51,36 @@ fn files_to_measured_comparison() {
         "searching '{title}' did not find {id}: {res}"
     );
 
+    // --explain takes each score apart; the rows add up to the score.
+    let res = json(&root, &["search", &title, "-k", "3", "--explain"]);
+    for h in res["hits"].as_array().unwrap() {
+        let e = &h["explanation"];
+        let sum: f64 = e["terms"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|t| t["contribution"].as_f64().unwrap())
+            .sum();
+        let score = h["score"].as_f64().unwrap();
+        assert!((sum - score).abs() < 1e-3, "{sum} != {score}: {h}");
+    }
+    // --prefix completes the last word as the app does while typing.
+    // The first Latin word of four letters or more in the catalog's titles, cut to three.
+    let word: String = csv::Reader::from_reader(catalog.as_bytes())
+        .records()
+        .filter_map(|r| r.ok().map(|r| r[1].to_string()))
+        .flat_map(|t| t.split_whitespace().map(str::to_string).collect::<Vec<_>>())
+        .find(|w| w.len() >= 4 && w.chars().all(|c| c.is_ascii_alphabetic()))
+        .unwrap()
+        .chars()
+        .take(3)
+        .collect();
+    let exact = json(&root, &["search", &word]);
+    let live = json(&root, &["search", &word, "--prefix"]);
+    assert!(live["total_hits"].as_u64() >= exact["total_hits"].as_u64());
+    assert!(live["total_hits"].as_u64().unwrap() > 0, "{word}: {live}");
+    assert_eq!(live["prefix"]["word"], word.to_lowercase());
+
     let sug = json(&root, &["suggest", &title[..3.min(title.len())]]);
     assert!(!sug.as_array().unwrap().is_empty());
 

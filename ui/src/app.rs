@@ -229,7 +229,7 @@ impl ShopLabApp {
             app.settings.lang = lang;
         }
         if let Some(q) = launch.query {
-            app.search.query = q;
+            app.search.type_on_open(q);
         }
         if launch.demo {
             app.commands.push(Command::OpenDemo);

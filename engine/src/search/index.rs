@@ -20,9 +20,10 @@ use tantivy::{DocAddress, Index, IndexWriter, ReloadPolicy, Searcher, TantivyDoc
 
 use shoplab_datasets::{CancelToken, Item, Progress};
 
+use super::explain::{Explainer, ScoreBreakdown};
 use super::facets::{ChildCounts, FacetTable};
 use super::ranking::{NO_ITEM, RankKey, ScoreThenItem};
-use super::request::{Facets, Hit, SearchRequest, SearchResults};
+use super::request::{Facets, Hit, PrefixMatch, SearchRequest, SearchResults};
 use super::schema::{Fields, brand_facet, category_facet, names};
 use super::tokenizer;
 use crate::error::{Error, Result};
@@ -39,6 +40,33 @@ const CHUNK: u64 = 1_000;
 const MAX_QUERY_TERMS: usize = 64;
 /// Most facet values returned per facet.
 const MAX_FACET_VALUES: usize = 50;
+/// Most index terms a prefix stands for (the most frequent are kept), so
+/// that one letter typed never becomes a query over the whole vocabulary.
+const MAX_PREFIX_TERMS: usize = 50;
+/// English suffixes the stemmer strips. A word being typed may be one of
+/// these short of a word whose stem is shorter than what is typed
+/// ("organi" of "organic", stem `organ`; "runni" of "running", stem `run`),
+/// so the stems of the typed word completed with each tail of a suffix are
+/// tried too.
+const STRIPPED_SUFFIXES: &[&str] = &[
+    "s", "es", "e", "ed", "ing", "ic", "ical", "y", "ies", "ied", "er", "ers", "ly", "ness",
+    "ment", "ments", "ation", "ations", "al", "ity", "ive", "ous", "able", "ible", "ize", "izer",
+    "ise", "ism", "ist", "ful",
+];
+
+/// A request turned into index terms and a tantivy query.
+struct Plan {
+    /// The query: every term in every boosted field, OR-ed, plus the filters.
+    query: Box<dyn Query>,
+    /// The query's index terms, then the prefix completions.
+    terms: Vec<String>,
+    /// The prefix completions of the last word, when asked for.
+    prefix: Option<PrefixMatch>,
+    /// `(name, field, boost)` of the searched text fields.
+    fields: [(&'static str, Field, f32); 5],
+    /// The active filters, in words.
+    filters: Vec<String>,
+}
 
 /// What [`SearchIndex::build`] did.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -254,7 +282,8 @@ impl SearchIndex {
     /// fields, the total number of matches and, if asked, facet counts.
     pub fn search(&self, req: &SearchRequest) -> Result<SearchResults> {
         let start = Instant::now();
-        let query = self.query(req)?;
+        let plan = self.plan(req)?;
+        let query = &plan.query;
         let top = top_collector(req);
         let err = |e| index_error(&self.dir, e);
         let (top, total_hits, facets) = if req.facets {
@@ -265,7 +294,7 @@ impl SearchIndex {
             let brands = self.brands.clone();
             let (top, total, cat_counts, brand_counts) = self
                 .searcher
-                .search(&query, &(top, Count, cats.clone(), brands.clone()))
+                .search(query, &(top, Count, cats.clone(), brands.clone()))
                 .map_err(err)?;
             let facets = Facets {
                 category: cats.top(&cat_counts, MAX_FACET_VALUES),
@@ -273,17 +302,30 @@ impl SearchIndex {
             };
             (top, total, facets)
         } else {
-            let (top, total) = self.searcher.search(&query, &(top, Count)).map_err(err)?;
+            let (top, total) = self.searcher.search(query, &(top, Count)).map_err(err)?;
             (top, total, Facets::default())
+        };
+        let explainer = if req.explain {
+            let prefix_terms = plan.prefix.as_ref().map_or(&[][..], |p| &p.terms[..]);
+            Some(Explainer::new(
+                &self.searcher,
+                &plan.fields,
+                &plan.terms,
+                prefix_terms,
+                plan.filters.clone(),
+            )?)
+        } else {
+            None
         };
         let hits = top
             .into_iter()
-            .map(|(key, addr)| self.hit(&*query, req.explain, key, addr))
+            .map(|(key, addr)| self.hit(explainer.as_ref(), key, addr))
             .collect::<Result<Vec<_>>>()?;
         Ok(SearchResults {
             hits,
             total_hits: total_hits as u64,
             facets,
+            prefix: plan.prefix,
             took_us: start.elapsed().as_micros() as u64,
         })
     }
@@ -297,10 +339,10 @@ impl SearchIndex {
     /// counts or facets (evaluation and tuning use it). The order is exactly
     /// that of [`SearchIndex::search`]: score, then lower item index.
     pub fn rank(&self, req: &SearchRequest) -> Result<Vec<(u32, f32)>> {
-        let query = self.query(req)?;
+        let plan = self.plan(req)?;
         let found = self
             .searcher
-            .search(&query, &top_collector(req))
+            .search(&plan.query, &top_collector(req))
             .map_err(|e| index_error(&self.dir, e))?;
         found
             .into_iter()
@@ -319,46 +361,75 @@ impl SearchIndex {
         Ok(item)
     }
 
-    /// The query of a request: every query term in every boosted field, OR-ed
+    /// The plan of a request: every query term in every boosted field, OR-ed
     /// (BM25 scores summed), with the filters as non-scoring required clauses.
     /// Built from terms rather than parsed, so no user text can be a syntax error.
-    fn query(&self, req: &SearchRequest) -> Result<Box<dyn Query>> {
+    /// With [`SearchRequest::prefix`], the last word also matches the index
+    /// terms it starts (see [`SearchIndex::complete`]); without it the query
+    /// is exactly the words typed, so full-word scores never change.
+    fn plan(&self, req: &SearchRequest) -> Result<Plan> {
         req.validate()?;
         let mut seen = HashSet::new();
-        let terms: Vec<String> = tokenizer::terms(&mut self.analyzer.clone(), &req.query)
+        let mut terms: Vec<String> = tokenizer::terms(&mut self.analyzer.clone(), &req.query)
             .into_iter()
             .filter(|t| seen.insert(t.clone()))
             .take(MAX_QUERY_TERMS)
             .collect();
-        if terms.is_empty() {
+        let f = &self.fields;
+        let boosts = req.weights;
+        let fields = [
+            (names::TITLE, f.title, boosts.title),
+            (names::DESCRIPTION, f.description, boosts.description),
+            (names::BRAND, f.brand, boosts.brand),
+            (names::CATEGORY, f.category, boosts.category),
+            (names::ATTRIBUTES, f.attributes, boosts.attributes),
+        ];
+        let prefix = if req.prefix {
+            tokenizer::last_word(&req.query).map(|word| {
+                let completions: Vec<String> = self
+                    .complete(&fields, &word)
+                    .into_iter()
+                    .filter(|t| seen.insert(t.clone()))
+                    .collect();
+                terms.extend(completions.iter().cloned());
+                PrefixMatch {
+                    word,
+                    terms: completions,
+                }
+            })
+        } else {
+            None
+        };
+        if terms.is_empty() && prefix.is_none() {
             return Err(Error::invalid(
                 "query",
                 format!("'{}'", req.query),
                 "has no words to search for; type at least one word",
             ));
         }
-        let f = &self.fields;
-        let boosts = req.weights;
-        let fields = [
-            (f.title, boosts.title),
-            (f.description, boosts.description),
-            (f.brand, boosts.brand),
-            (f.category, boosts.category),
-            (f.attributes, boosts.attributes),
-        ];
-        let text = terms_query(&fields, &terms);
+        let boosted: Vec<(Field, f32)> = fields.iter().map(|&(_, f, w)| (f, w)).collect();
+        let text = terms_query(&boosted, &terms);
 
         let mut filters: Vec<Box<dyn Query>> = Vec::new();
+        let mut described = Vec::new();
         if let Some(cat) = req.category.as_deref() {
             let facet = category_facet(cat);
             if !facet.is_root() {
                 filters.push(facet_query(f.category_facet, &facet));
+                described.push(format!("category {}", cat.trim()));
             }
         }
         if let Some(brand) = req.brand.as_deref().filter(|b| !b.trim().is_empty()) {
             filters.push(facet_query(f.brand_facet, &brand_facet(brand)));
+            described.push(format!("brand {}", brand.trim()));
         }
         if req.min_price.is_some() || req.max_price.is_some() {
+            described.push(match (req.min_price, req.max_price) {
+                (Some(lo), Some(hi)) => format!("price {lo} to {hi}"),
+                (Some(lo), None) => format!("price at least {lo}"),
+                (None, Some(hi)) => format!("price at most {hi}"),
+                (None, None) => String::new(),
+            });
             let bound = |v: Option<f64>| {
                 v.map_or(Bound::Unbounded, |v| {
                     Bound::Included(Term::from_field_f64(f.price, v))
@@ -369,21 +440,87 @@ impl SearchIndex {
                 bound(req.max_price),
             )));
         }
-        if filters.is_empty() {
-            return Ok(text);
-        }
-        let mut clauses = vec![(Occur::Must, text)];
-        // Score 0: filters narrow the matches without changing the ranking.
-        clauses.extend(filters.into_iter().map(|q| {
-            (
-                Occur::Must,
-                Box::new(ConstScoreQuery::new(q, 0.0)) as Box<dyn Query>,
-            )
-        }));
-        Ok(Box::new(BooleanQuery::new(clauses)))
+        let query = if filters.is_empty() {
+            text
+        } else {
+            let mut clauses = vec![(Occur::Must, text)];
+            // Score 0: filters narrow the matches without changing the ranking.
+            clauses.extend(filters.into_iter().map(|q| {
+                (
+                    Occur::Must,
+                    Box::new(ConstScoreQuery::new(q, 0.0)) as Box<dyn Query>,
+                )
+            }));
+            Box::new(BooleanQuery::new(clauses))
+        };
+        Ok(Plan {
+            query,
+            terms,
+            prefix,
+            fields,
+            filters: described,
+        })
     }
 
-    fn hit(&self, query: &dyn Query, explain: bool, key: RankKey, addr: DocAddress) -> Result<Hit> {
+    /// The index terms that complete `word` (folded, not stemmed) in the
+    /// boosted fields, most frequent first: the terms starting with it, and
+    /// the stems of its completions by an English suffix that the index holds.
+    fn complete(&self, fields: &[(&'static str, Field, f32)], word: &str) -> Vec<String> {
+        let searched: Vec<Field> = fields.iter().filter(|f| f.2 > 0.0).map(|f| f.1).collect();
+        let mut freq: std::collections::HashMap<String, u64> = Default::default();
+        for reader in self.searcher.segment_readers() {
+            for &field in &searched {
+                let Ok(inverted) = reader.inverted_index(field) else {
+                    continue;
+                };
+                let Ok(mut stream) = inverted.terms().range().ge(word.as_bytes()).into_stream()
+                else {
+                    continue;
+                };
+                while stream.advance() {
+                    if !stream.key().starts_with(word.as_bytes()) {
+                        break;
+                    }
+                    if let Ok(term) = std::str::from_utf8(stream.key()) {
+                        *freq.entry(term.to_string()).or_default() +=
+                            u64::from(stream.value().doc_freq);
+                    }
+                }
+            }
+        }
+        let mut analyzer = self.analyzer.clone();
+        let tails = STRIPPED_SUFFIXES
+            .iter()
+            .flat_map(|s| (0..s.len()).map(move |i| &s[i..]))
+            .chain(std::iter::once(""));
+        for tail in tails {
+            let stems = tokenizer::terms(&mut analyzer, &format!("{word}{tail}"));
+            let [stem] = &stems[..] else { continue };
+            if freq.contains_key(stem) {
+                continue;
+            }
+            let n: u64 = searched
+                .iter()
+                .map(|&f| {
+                    self.searcher
+                        .doc_freq(&Term::from_field_text(f, stem))
+                        .unwrap_or(0)
+                })
+                .sum();
+            if n > 0 {
+                freq.insert(stem.clone(), n);
+            }
+        }
+        let mut ranked: Vec<(String, u64)> = freq.into_iter().collect();
+        ranked.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
+        ranked
+            .into_iter()
+            .take(MAX_PREFIX_TERMS)
+            .map(|(t, _)| t)
+            .collect()
+    }
+
+    fn hit(&self, explainer: Option<&Explainer>, key: RankKey, addr: DocAddress) -> Result<Hit> {
         let (score, Reverse(item)) = key;
         let err = |e| index_error(&self.dir, e);
         let doc: TantivyDocument = self.searcher.doc(addr).map_err(err)?;
@@ -393,16 +530,8 @@ impl SearchIndex {
                 .unwrap_or_default()
                 .to_string()
         };
-        let explanation = if explain {
-            Some(
-                query
-                    .explain(&self.searcher, addr)
-                    .map_err(err)?
-                    .to_pretty_json(),
-            )
-        } else {
-            None
-        };
+        let explanation: Option<ScoreBreakdown> =
+            explainer.map(|e| e.explain(&self.searcher, addr, score));
         Ok(Hit {
             item: self.checked_item(item)?,
             id: text(self.fields.ext_id),
@@ -629,10 +758,8 @@ mod tests {
             q.explain = true;
         })?;
         let explanation = r.hits[0].explanation.clone().unwrap_or_default();
-        let json: serde_json::Value = serde_json::from_str(&explanation)
-            .map_err(|e| Error::invalid("explanation", &explanation, e.to_string()))?;
-        let value = json["value"].as_f64().unwrap_or(f64::NAN) as f32;
-        assert!((value - r.hits[0].score).abs() < 1e-4);
+        assert!((explanation.sum() - r.hits[0].score).abs() < 1e-4);
+        assert_eq!(explanation.terms[0].term, "garden");
 
         // Doubling the title boost doubles a title-only score.
         let one = index.rank(&SearchRequest::new("hose"))?;
@@ -655,6 +782,77 @@ mod tests {
         for text in ["title:drill AND (", "\"unbalanced", "drill^3 -hammer*"] {
             assert!(index.search(&SearchRequest::new(text)).is_ok(), "{text}");
         }
+        Ok(())
+    }
+
+    fn prefix(query: &str) -> SearchRequest {
+        SearchRequest {
+            prefix: true,
+            ..SearchRequest::new(query)
+        }
+    }
+
+    #[test]
+    fn a_prefix_search_completes_the_last_word() -> Result<()> {
+        let (_dir, index) = indexed()?;
+        // "shi" is no word, but starts "shirt" (the stem of "T-Shirt").
+        assert_eq!(index.search(&SearchRequest::new("shi"))?.total_hits, 0);
+        let r = index.search(&prefix("shi"))?;
+        assert_eq!(ids(&r), [5]);
+        let p = r.prefix.clone().unwrap_or_default();
+        assert_eq!(
+            (p.word.as_str(), p.terms.as_slice()),
+            ("shi", &["shirt".to_string()][..])
+        );
+        // Earlier words stay whole words; only the last one is completed.
+        let mut got = ids(&index.search(&prefix("garden ham"))?);
+        got.sort_unstable();
+        assert_eq!(got, [1, 2, 7]);
+        // A word longer than its stem still matches while typed:
+        // "hose" is indexed as `hose`, "Drills" as `drill`; "drilli" of "drilling".
+        assert_eq!(ids(&index.search(&prefix("drilli"))?).len(), 2);
+        // A finished word (space after it) is not completed.
+        assert_eq!(index.search(&prefix("shi "))?.total_hits, 0);
+        assert!(index.search(&prefix("shi "))?.prefix.is_none());
+        // Nothing starts with "xyz": no matches, and the answer says so.
+        let r = index.search(&prefix("xyz"))?;
+        assert_eq!(r.total_hits, 0);
+        assert_eq!(
+            r.prefix.map(|p| (p.word, p.terms.len())),
+            Some(("xyz".into(), 0))
+        );
+        // Chinese: one character typed finds the words it starts.
+        let mut got = ids(&index.search(&prefix("棉"))?);
+        got.sort_unstable();
+        assert_eq!(got, [3, 4]);
+        Ok(())
+    }
+
+    #[test]
+    fn prefix_search_leaves_full_word_scores_alone() -> Result<()> {
+        let (_dir, index) = indexed()?;
+        for q in ["hammer drill", "red cotton t-shirt", "garden hose"] {
+            let exact = index.search(&SearchRequest::new(q))?;
+            let again = index.rank(&SearchRequest::new(q))?;
+            let pairs: Vec<(u32, f32)> = exact.hits.iter().map(|h| (h.item, h.score)).collect();
+            assert_eq!(pairs, again, "{q}");
+            assert!(exact.prefix.is_none());
+            // The exact term's rows are still there in a prefix search.
+            let mut req = prefix(q);
+            req.explain = true;
+            let live = index.search(&req)?;
+            assert!(live.total_hits >= exact.total_hits, "{q}");
+            for hit in &live.hits {
+                let b = hit.explanation.clone().unwrap_or_default();
+                assert!((b.sum() - hit.score).abs() < 1e-4, "{q}");
+            }
+        }
+        // A prefix completion is marked as one in the breakdown.
+        let mut req = prefix("gard");
+        req.explain = true;
+        let r = index.search(&req)?;
+        let b = r.hits[0].explanation.clone().unwrap_or_default();
+        assert!(b.terms.iter().all(|t| t.term == "garden" && t.from_prefix));
         Ok(())
     }
 

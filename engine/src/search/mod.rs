@@ -1,12 +1,14 @@
 //! Catalog search over a tantivy index: a tokenizer for mixed Chinese and
-//! Latin text, BM25 retrieval with field boosts, facets and filters, query
-//! autocomplete, search-quality evaluation with graded judgments (exported
-//! as TREC files any oracle re-scores), and a
-//! content-similarity recommender built on the same index.
+//! Latin text, BM25 retrieval with field boosts, facets and filters, prefix
+//! matching of the last word while a query is typed, score breakdowns per
+//! term and field (`explain`), query autocomplete, search-quality
+//! evaluation with graded judgments (exported as TREC files any oracle
+//! re-scores), and a content-similarity recommender built on the same index.
 
 pub mod autocomplete;
 pub mod content;
 pub mod evaluate;
+pub mod explain;
 pub mod export;
 mod facets;
 pub mod index;
@@ -23,11 +25,14 @@ pub use evaluate::{
     QueryResult, SearchEvalConfig, SearchEvalReport, WeightGrid, evaluate_search,
     tune_field_weights,
 };
+pub use explain::{ScoreBreakdown, TermContribution};
 pub use export::{SearchTrecExport, export_trec};
 pub use index::{IndexStats, SearchIndex};
 pub use judgments::{SearchInteraction, derive_judgments};
 pub use relevance::{GainMapping, Relevance};
-pub use request::{FacetCount, Facets, FieldWeights, Hit, SearchRequest, SearchResults};
+pub use request::{
+    FacetCount, Facets, FieldWeights, Hit, PrefixMatch, SearchRequest, SearchResults,
+};
 pub use schema::CATEGORY_SEPARATOR;
 
 #[cfg(test)]

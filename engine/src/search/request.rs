@@ -3,6 +3,7 @@
 
 use serde::{Deserialize, Serialize};
 
+use super::explain::ScoreBreakdown;
 use crate::error::{Error, Result};
 
 /// Most results one request may ask for (`offset + k`).
@@ -93,8 +94,12 @@ pub struct SearchRequest {
     pub max_price: Option<f64>,
     /// Field boosts (default [`FieldWeights::default`]).
     pub weights: FieldWeights,
-    /// Attach a BM25 score explanation to every hit (default false).
+    /// Attach a BM25 score breakdown to every hit (default false).
     pub explain: bool,
+    /// Search as the shopper types: the last word also matches every word it
+    /// starts ("shi" finds shirts and ships), unless the query ends with a
+    /// space. Default false: the query's words exactly, as evaluation scores them.
+    pub prefix: bool,
     /// Count categories and brands of all matches (default true; evaluation
     /// turns it off because counting visits every match).
     pub facets: bool,
@@ -112,6 +117,7 @@ impl Default for SearchRequest {
             max_price: None,
             weights: FieldWeights::default(),
             explain: false,
+            prefix: false,
             facets: true,
         }
     }
@@ -177,8 +183,18 @@ pub struct Hit {
     pub category: String,
     /// Price, when known.
     pub price: Option<f64>,
-    /// tantivy's score explanation as JSON, when asked for.
-    pub explanation: Option<String>,
+    /// Why it scored what it did, when asked for.
+    pub explanation: Option<ScoreBreakdown>,
+}
+
+/// The completions of the last word of a prefix search.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PrefixMatch {
+    /// The last word as the index folds it (lowercase, no accents), unstemmed.
+    pub word: String,
+    /// Index terms it was completed to, most frequent first; empty when no
+    /// item contains a word starting with it.
+    pub terms: Vec<String>,
 }
 
 /// How many matches fall in one category or brand.
@@ -209,6 +225,9 @@ pub struct SearchResults {
     pub total_hits: u64,
     /// Category and brand counts (empty when not asked for).
     pub facets: Facets,
+    /// What the last word was completed to, for a prefix search.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub prefix: Option<PrefixMatch>,
     /// Time spent in the engine, in microseconds.
     pub took_us: u64,
 }

@@ -77,6 +77,23 @@ pub fn terms(analyzer: &mut TextAnalyzer, text: &str) -> Vec<String> {
     out
 }
 
+/// The word being typed at the end of `query`, folded as the index folds
+/// words (lowercase, no accents) but not stemmed, for prefix search; `None`
+/// when the query ends with a space or punctuation (the word is finished)
+/// or has no word.
+pub fn last_word(query: &str) -> Option<String> {
+    let mut folding = TextAnalyzer::builder(CjkLatinTokenizer::default())
+        .filter(RemoveLongFilter::limit(MAX_TOKEN_BYTES))
+        .filter(LowerCaser)
+        .filter(AsciiFoldingFilter)
+        .build();
+    let mut last = None;
+    folding
+        .token_stream(query)
+        .process(&mut |t: &Token| last = Some((t.text.clone(), t.offset_to)));
+    last.filter(|(_, end)| *end == query.len()).map(|(w, _)| w)
+}
+
 /// Splits text into Latin/digit words and CJK character bigrams (no
 /// normalisation; see [`analyzer`] for the full chain).
 #[derive(Debug, Clone, Default)]
@@ -230,6 +247,16 @@ mod tests {
                 ("T".to_string(), 2, 9, 10),
             ]
         );
+    }
+
+    #[test]
+    fn the_last_word_is_folded_and_only_while_it_is_typed() {
+        assert_eq!(last_word("red Shi").as_deref(), Some("shi"));
+        assert_eq!(last_word("Caf\u{e9}").as_deref(), Some("cafe"));
+        assert_eq!(last_word("红色棉").as_deref(), Some("色棉"));
+        assert_eq!(last_word("red shi "), None);
+        assert_eq!(last_word("shirt,"), None);
+        assert_eq!(last_word("  "), None);
     }
 
     proptest! {

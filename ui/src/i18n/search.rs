@@ -2,4 +2,41 @@
 //! area's strings sit in one place.
 
 /// English -> 简体中文.
-pub(super) const ZH: &[(&str, &str)] = &[];
+pub(super) const ZH: &[(&str, &str)] = &[
+    ("A price cannot be below 0.", "价格不能小于 0。"),
+    ("Enter searches the exact words", "按回车按完整词搜索"),
+    (
+        "Fix the price filter to search again.",
+        "请先改正价格筛选，才能再次搜索。",
+    ),
+    (
+        "No item contains a word starting with",
+        "没有商品含有以此开头的词：",
+    ),
+    (
+        "No item contains any of these words.",
+        "没有商品含有这些词中的任何一个。",
+    ),
+    ("Remove this filter", "移除此筛选条件"),
+    (
+        "The highest price is below the lowest; swap them.",
+        "最高价低于最低价；请交换两者。",
+    ),
+    ("adds 0", "得分加 0"),
+    ("also matches", "也匹配"),
+    ("at least", "至少"),
+    ("at most", "至多"),
+    ("completes the last word typed", "补全了最后输入的词"),
+    ("field length", "字段长度"),
+    ("filter:", "筛选："),
+    ("in", "位于"),
+    (
+        "is not a price; type a number like 19.99",
+        "不是价格；请输入数字，例如 19.99",
+    ),
+    ("not used: not a price", "未使用：不是价格"),
+    ("occurrences", "出现次数"),
+    ("total", "合计"),
+    ("description", "描述"),
+    ("attributes", "属性"),
+];

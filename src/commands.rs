@@ -37,20 +37,26 @@ pub struct Ctx {
 impl Ctx {
     /// Prints `value` as JSON, or the text from `human`.
     pub fn emit<T: Serialize>(&self, value: &T, human: impl FnOnce(&T) -> String) -> Result<()> {
-        if self.json {
-            let text = serde_json::to_string_pretty(value).context("cannot write JSON")?;
-            #[allow(clippy::print_stdout)]
-            {
-                println!("{text}");
-            }
+        let text = if self.json {
+            let mut text = serde_json::to_string_pretty(value).context("cannot write JSON")?;
+            text.push('\n');
+            text
         } else {
-            let text = human(value);
-            #[allow(clippy::print_stdout)]
-            {
-                print!("{text}");
-            }
-        }
-        Ok(())
+            human(value)
+        };
+        write_stdout(&text)
+    }
+}
+
+/// Writes to standard output. A reader that stopped early (`| head`) is not
+/// an error: the command ends quietly, as ripgrep and grep do.
+fn write_stdout(text: &str) -> Result<()> {
+    use std::io::Write;
+    let mut out = std::io::stdout().lock();
+    match out.write_all(text.as_bytes()).and_then(|()| out.flush()) {
+        Ok(()) => Ok(()),
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => std::process::exit(0),
+        Err(e) => Err(e).context("cannot write to standard output"),
     }
 }
 

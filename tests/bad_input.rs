@@ -505,3 +505,20 @@ fn rows_in_a_second_encoding_are_stored_right_and_reported() {
         .unwrap();
     assert_eq!(tee, "红色棉质T恤", "a valid UTF-8 row was garbled");
 }
+
+#[test]
+fn a_reader_that_stops_early_ends_the_command_quietly() {
+    let (_dir, root, _) = loaded();
+    // `shoplab --json stats | head -0`: the pipe is closed before anything is written.
+    let mut child = std::process::Command::new(bin())
+        .args(["-p", root.to_str().unwrap(), "--json", "stats"])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    drop(child.stdout.take());
+    let out = child.wait_with_output().unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "exit {:?}: {err}", out.status);
+    assert!(!err.contains("panicked"), "{err}");
+}

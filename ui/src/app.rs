@@ -659,6 +659,18 @@ impl ShopLabApp {
                     chart::write_text(&path, &text).map(|()| JobOutcome::Saved(path))
                 });
             }
+            Command::RenameRun { run, name } => {
+                let Some(root) = self.root() else { return };
+                let title = format!("{} {run}", tr(lang, "Renaming run"));
+                self.spawn(ctx, JobKind::Project, &title, move |p, c| {
+                    let renamed = Project::open_read_only(&root)
+                        .and_then(|project| project.rename_run(&run, &name))
+                        .map_err(|e| e.to_string())?;
+                    Snapshot::open(&root, p, c)
+                        .map(|s| JobOutcome::RunRenamed(Box::new(s), renamed.id, renamed.name))
+                        .map_err(|e| e.to_string())
+                });
+            }
             Command::ExportComparison { .. } => {
                 // Drawn by the report crate (being written); until then, say so.
                 self.notify(tr(lang, "This export is not available yet"), true);
@@ -863,6 +875,10 @@ impl ShopLabApp {
                 self.data.rejected = Some((import_id, rows))
             }
             JobOutcome::Judged(query, list) => self.search.set_judgments(query, list),
+            JobOutcome::RunRenamed(snapshot, id, name) => {
+                self.finish(ctx, JobOutcome::Project(snapshot));
+                self.notify(format!("{} {id} → {name}", tr(lang, "Run renamed:")), false);
+            }
             JobOutcome::Saved(path) => {
                 self.notify(format!("{} {}", tr(lang, "Saved"), path.display()), false)
             }

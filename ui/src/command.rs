@@ -98,6 +98,14 @@ pub enum Command {
         /// charts; the metric@K chart uses the metric of a `Column::Metric`.
         measure: shoplab_engine::compare::Column,
     },
+    /// Give a run a new display name (its id stays); the app rewrites its
+    /// `run.json` in the background and re-reads the project.
+    RenameRun {
+        /// Run id.
+        run: String,
+        /// The new name (not empty).
+        name: String,
+    },
     /// Open the Learn view at an entry.
     Explain(&'static str),
     /// Show a message in the status bar.

@@ -53,6 +53,8 @@ pub enum JobOutcome {
     },
     /// Judgments of a query changed (query, (item, grade) pairs).
     Judged(String, Vec<(u32, f64)>),
+    /// A run was renamed and the project re-read: (snapshot, run id, new name).
+    RunRenamed(Box<Snapshot>, String, String),
     /// A file was written (exports).
     Saved(std::path::PathBuf),
 }

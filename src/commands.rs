@@ -720,8 +720,11 @@ pub fn runs(ctx: &Ctx, project: &Path) -> Result<()> {
     let p = open(project)?;
     let runs = p.runs()?;
     ctx.emit(&runs, |rs: &Vec<RunRecord>| {
+        // The label tells same-named runs apart, as in `compare` and the app.
+        let labels = shoplab_engine::run_label::labels(rs);
         let mut rows = vec![vec![
             "id".to_string(),
+            "run".to_string(),
             "model".to_string(),
             "split".to_string(),
             "ndcg@10".to_string(),
@@ -730,9 +733,10 @@ pub fn runs(ctx: &Ctx, project: &Path) -> Result<()> {
             "repeats".to_string(),
             "train_s".to_string(),
         ]];
-        for r in rs {
+        for (r, label) in rs.iter().zip(labels) {
             rows.push(vec![
                 r.id.clone(),
+                label,
                 r.model.clone(),
                 match r.spec.eval.sampled_negatives {
                     // Sampled metrics are optimistic: say so wherever they appear.

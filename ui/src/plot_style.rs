@@ -27,8 +27,11 @@ pub fn legend<'a>(ui: &mut egui::Ui, entries: impl IntoIterator<Item = (&'a str,
     ui.horizontal_wrapped(|ui| {
         ui.spacing_mut().item_spacing.x = 4.0;
         for (label, color) in entries {
-            swatch(ui, color);
-            ui.label(RichText::new(label).small());
+            // One block per entry, so a swatch never wraps away from its label.
+            ui.horizontal(|ui| {
+                swatch(ui, color);
+                ui.label(RichText::new(label).small());
+            });
             ui.add_space(8.0);
         }
     });
@@ -81,21 +84,43 @@ pub fn integer_spacer(input: GridInput) -> Vec<GridMark> {
         .collect()
 }
 
-/// Marks on a log10 axis at 1, 2 and 5 times each power of ten; the
-/// decades are stronger (their labels survive when space is short).
+/// Marks on a log10 axis: 1, 2 and 5 times each power of ten over wide
+/// ranges (decades stronger, so their labels survive when space is short),
+/// every multiple over about a decade, and round linear steps over
+/// narrower ranges, so a short axis still gets several labels.
 pub fn log_spacer(input: GridInput) -> Vec<GridMark> {
     let (lo, hi) = input.bounds;
-    if !(lo.is_finite() && hi.is_finite()) || hi - lo > 30.0 {
+    if !(lo.is_finite() && hi.is_finite()) || hi <= lo || hi - lo > 30.0 {
         return Vec::new();
     }
+    if hi - lo < 0.6 {
+        // Under four-fold: round steps in the axis' own units.
+        let (a, b) = (10f64.powf(lo), 10f64.powf(hi));
+        let step = nice_step(b - a, 4.0);
+        let first = (a / step).ceil() as i64;
+        let last = (b / step).floor() as i64;
+        return (first..=last)
+            .take(50)
+            .filter(|i| *i > 0)
+            .map(|i| GridMark {
+                value: (i as f64 * step).log10(),
+                step_size: 0.3,
+            })
+            .collect();
+    }
+    let mantissas: &[f64] = if hi - lo >= 2.0 {
+        &[1.0, 2.0, 5.0]
+    } else {
+        &[1.0, 2.0, 3.0, 4.0, 5.0, 6.0, 7.0, 8.0, 9.0]
+    };
     let mut marks = Vec::new();
     for decade in (lo.floor() as i64 - 1)..=(hi.ceil() as i64) {
-        for (m, step) in [(1.0f64, 1.0), (2.0, 0.3), (5.0, 0.4)] {
+        for &m in mantissas {
             let value = decade as f64 + m.log10();
             if value >= lo && value <= hi {
                 marks.push(GridMark {
                     value,
-                    step_size: step,
+                    step_size: if m == 1.0 { 1.0 } else { 0.3 },
                 });
             }
         }
@@ -159,6 +184,13 @@ mod tests {
         assert_eq!(ticks[0], "10 µs");
         assert!(ticks.contains(&"2 ms".to_string()), "{ticks:?}");
         assert_eq!(ticks.last().map(String::as_str), Some("100 ms"));
+        // 130..320 µs: several round marks, not a lone "200 µs".
+        let narrow: Vec<String> = log_spacer(input(130f64.log10(), 320f64.log10()))
+            .iter()
+            .map(|m| log_micros_tick(*m, &(0.0..=1.0)))
+            .collect();
+        assert!(narrow.len() >= 3, "{narrow:?}");
+        assert!(narrow.contains(&"200 µs".to_string()), "{narrow:?}");
     }
 
     #[test]

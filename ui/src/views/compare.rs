@@ -594,13 +594,16 @@ fn table_ui(
                             let row = &table.rows[ri];
                             body.row(20.0, |mut r| {
                                 r.col(|ui| {
-                                    plot_style::swatch(ui, who.color(&row.run));
-                                    ui.label(&row.label)
-                                        .on_hover_text(run_details(run, &row.label, ctx));
+                                    ui.horizontal(|ui| {
+                                        plot_style::swatch(ui, who.color(&row.run));
+                                        ui.add(egui::Label::new(&row.label).truncate())
+                                            .on_hover_text(run_details(run, &row.label, ctx));
+                                    });
                                 });
                                 r.col(|ui| {
                                     let split = run.spec.split.to_string();
-                                    ui.label(&split).on_hover_text(&split);
+                                    ui.add(egui::Label::new(&split).truncate())
+                                        .on_hover_text(&split);
                                 });
                                 for (ci, v) in row.values.iter().enumerate() {
                                     r.col(|ui| {
@@ -624,6 +627,8 @@ fn table_ui(
                         }
                     });
             });
+            // Room for the floating scroll bar, so it never covers the last row.
+            ui.add_space(ui.spacing().scroll.bar_width + 4.0);
         });
     if let Some(i) = sort_clicked {
         state.sort = match state.sort {

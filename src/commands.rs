@@ -658,7 +658,9 @@ pub fn comparison_text(c: &Comparison) -> String {
     }
     let mut s = render(&rows);
     if c.rows.len() > 1 {
-        s.push_str("* best in column at the shown precision (ties all marked; none when all equal)\n");
+        s.push_str(
+            "* best in column at the shown precision (ties all marked; none when all equal)\n",
+        );
     }
     let protocols: Vec<&str> = c.rows.iter().map(|r| r.protocol.as_str()).collect();
     if protocols.iter().all(|p| *p == protocols[0]) {
@@ -683,7 +685,11 @@ pub fn comparison_text(c: &Comparison) -> String {
 
 /// A row's label, or its name in tables written before labels existed.
 fn row_label(r: &shoplab_engine::compare::ComparisonRow) -> &str {
-    if r.label.is_empty() { &r.name } else { &r.label }
+    if r.label.is_empty() {
+        &r.name
+    } else {
+        &r.label
+    }
 }
 
 /// `shoplab eval-truth`

@@ -262,9 +262,10 @@ pub fn best_rows(values: &[Option<f64>], higher_is_better: bool) -> Vec<usize> {
             Some((ri, shown(v).parse::<f64>().unwrap_or(v)))
         })
         .collect();
-    let best = at_shown.iter().map(|(_, v)| *v).reduce(|a, b| {
-        if higher_is_better { a.max(b) } else { a.min(b) }
-    });
+    let best = at_shown
+        .iter()
+        .map(|(_, v)| *v)
+        .reduce(|a, b| if higher_is_better { a.max(b) } else { a.min(b) });
     let Some(best) = best else {
         return Vec::new();
     };
@@ -416,17 +417,28 @@ mod tests {
             .map(|c| c.parse().unwrap())
             .collect();
         // A difference in the 17th digit is no difference.
-        let t = compare(&[run("a", 0.3, 2.0), run("b", 0.3 + 1e-17, 2.0 + 1e-12)], &cols);
+        let t = compare(
+            &[run("a", 0.3, 2.0), run("b", 0.3 + 1e-17, 2.0 + 1e-12)],
+            &cols,
+        );
         assert_eq!(t.best, vec![None, None]);
         assert!(!t.is_best(0, 0) && !t.is_best(1, 0), "all equal: none");
         // Two tied best at four decimals, one worse: both tied are marked.
         let t = compare(
-            &[run("a", 0.41234, 3.0), run("b", 0.41231, 2.0), run("c", 0.2, 2.00001)],
+            &[
+                run("a", 0.41234, 3.0),
+                run("b", 0.41231, 2.0),
+                run("c", 0.2, 2.00001),
+            ],
             &cols,
         );
         assert_eq!(t.best_rows[0], vec![0, 1]);
         assert_eq!(t.best[0], None, "no single winner");
-        assert_eq!(t.best_rows[1], vec![1, 2], "lower is better, tied at 2.0000");
+        assert_eq!(
+            t.best_rows[1],
+            vec![1, 2],
+            "lower is better, tied at 2.0000"
+        );
         // A real difference at the shown precision still wins.
         let t = compare(&[run("a", 0.4123, 2.0), run("b", 0.4124, 2.0)], &cols);
         assert_eq!(t.best[0], Some(1));

@@ -686,18 +686,23 @@ mod tests {
         json["from_a_newer_version"] = serde_json::json!(7);
         write_json_atomic(&run_dir.join("run.json"), &json).unwrap_or_else(|e| panic!("{e}"));
 
-        let renamed = rename_run(&paths, "20261201", "  ease strong reg ")
-            .unwrap_or_else(|e| panic!("{e}"));
+        let renamed =
+            rename_run(&paths, "20261201", "  ease strong reg ").unwrap_or_else(|e| panic!("{e}"));
         assert_eq!(renamed.id, record.id, "the id stays");
         assert_eq!(renamed.name, "ease strong reg", "trimmed");
-        assert_eq!(find_run(&paths, "ease strong reg").map(|r| r.id).ok(), Some(record.id.clone()));
+        assert_eq!(
+            find_run(&paths, "ease strong reg").map(|r| r.id).ok(),
+            Some(record.id.clone())
+        );
         let back: serde_json::Value =
             read_json(&run_dir.join("run.json")).unwrap_or_else(|e| panic!("{e}"));
         assert_eq!(back["from_a_newer_version"], 7, "unknown fields survive");
         assert_eq!(back["created_at"], "2026-12-01T10:00:00+00:00");
 
         for bad in ["", "   ", "two\nlines"] {
-            let err = rename_run(&paths, &record.id, bad).err().map(|e| e.to_string());
+            let err = rename_run(&paths, &record.id, bad)
+                .err()
+                .map(|e| e.to_string());
             assert!(err.is_some_and(|e| e.contains("name")), "{bad:?} refused");
         }
         assert_eq!(

@@ -877,7 +877,10 @@ impl ShopLabApp {
             JobOutcome::Judged(query, list) => self.search.set_judgments(query, list),
             JobOutcome::RunRenamed(snapshot, id, name) => {
                 self.finish(ctx, JobOutcome::Project(snapshot));
-                self.notify(format!("{} {id} → {name}", tr(lang, "Run renamed:")), false);
+                self.notify(
+                    format!("{} {id}: \"{name}\"", tr(lang, "Run renamed:")),
+                    false,
+                );
             }
             JobOutcome::Saved(path) => {
                 self.notify(format!("{} {}", tr(lang, "Saved"), path.display()), false)

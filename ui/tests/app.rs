@@ -322,17 +322,26 @@ fn a_run_is_renamed_in_the_app_and_keeps_its_id() {
     h.state_mut().compare.start_rename(&run);
     h.step();
     // An empty name is refused before anything is sent.
-    h.get_by_label("New name of the run").click();
-    h.step();
-    h.key_press_modifiers(egui::Modifiers::COMMAND, egui::Key::A);
-    h.key_press(egui::Key::Backspace);
+    h.state_mut().compare.renaming.as_mut().unwrap().1.clear();
     h.step();
     h.get_by_label("A run needs a name; its id stays as it is.");
     h.get_by_label("Save name").click();
     h.step();
-    assert!(h.state().compare.renaming.is_some(), "an empty name is not sent");
-    h.get_by_label("New name of the run").type_text("baseline A");
+    assert!(
+        h.state().compare.renaming.is_some(),
+        "an empty name is not sent"
+    );
+    let name_box = || egui::accesskit::Role::TextInput;
+    h.get_by_role_and_label(name_box(), "New name of the run")
+        .click();
     h.step();
+    h.get_by_role_and_label(name_box(), "New name of the run")
+        .type_text("baseline A");
+    h.step();
+    assert_eq!(
+        h.state().compare.renaming.as_ref().map(|(_, t)| t.as_str()),
+        Some("baseline A")
+    );
     h.get_by_label("Save name").click();
     step_until(&mut h, "the rename to be read back", |a| {
         idle(a)
@@ -361,7 +370,13 @@ fn a_run_is_renamed_in_the_app_and_keeps_its_id() {
         idle(a) && a.notices.last().is_some_and(|n| n.text.contains("name"))
     });
     assert_eq!(
-        h.state().project.as_ref().unwrap().run(&run.id).unwrap().name,
+        h.state()
+            .project
+            .as_ref()
+            .unwrap()
+            .run(&run.id)
+            .unwrap()
+            .name,
         "baseline A"
     );
 }

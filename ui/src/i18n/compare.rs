@@ -15,14 +15,20 @@ pub(super) const ZH: &[(&str, &str)] = &[
         "该实验的事件如何划分为训练集和测试集",
     ),
     ("New name of the run", "实验的新名称"),
-    ("No latency recorded for these runs.", "这些实验没有记录响应时间。"),
+    (
+        "No latency recorded for these runs.",
+        "这些实验没有记录响应时间。",
+    ),
     (
         "None of these runs recorded this measure.",
         "这些实验都没有记录该指标。",
     ),
     ("Rename…", "重命名…"),
     ("Renaming run", "正在重命名实验"),
-    ("Right-click a run to rename it.", "右键单击实验即可重命名。"),
+    (
+        "Right-click a run to rename it.",
+        "右键单击实验即可重命名。",
+    ),
     ("Run renamed:", "实验已重命名："),
     ("Save name", "保存名称"),
     (

@@ -79,7 +79,9 @@ impl Identities {
     }
 
     fn key_of(runs: &[RunRecord]) -> Vec<(String, String)> {
-        runs.iter().map(|r| (r.id.clone(), r.name.clone())).collect()
+        runs.iter()
+            .map(|r| (r.id.clone(), r.name.clone()))
+            .collect()
     }
 
     /// Whether this was computed for exactly these runs and names.
@@ -209,6 +211,8 @@ pub struct CompareState {
     pub k: usize,
     /// A rename in progress: (run id, the name being typed).
     pub renaming: Option<(String, String)>,
+    /// The name box just opened: give it the keyboard.
+    rename_focus: bool,
     table: Option<Table>,
     who: Identities,
 }
@@ -247,6 +251,7 @@ impl Default for CompareState {
             }),
             k: 10,
             renaming: None,
+            rename_focus: false,
             table: None,
             who: Identities::default(),
         }
@@ -275,6 +280,7 @@ impl CompareState {
     /// Opens the name box of a run.
     pub fn start_rename(&mut self, run: &RunRecord) {
         self.renaming = Some((run.id.clone(), run.name.clone()));
+        self.rename_focus = true;
     }
 
     /// The labels and colours of the project's runs (recomputed when runs
@@ -437,7 +443,11 @@ fn runs_list(
             state.selected.clear();
         }
     });
-    ui.label(RichText::new(t("Right-click a run to rename it.")).small().weak());
+    ui.label(
+        RichText::new(t("Right-click a run to rename it."))
+            .small()
+            .weak(),
+    );
     egui::ScrollArea::vertical()
         .id_salt("runs_list_scroll")
         .show(ui, |ui| {
@@ -488,6 +498,9 @@ fn rename_box(
     let edit = ui
         .add(egui::TextEdit::singleline(text).desired_width(f32::INFINITY))
         .labelled_by(label.id);
+    if std::mem::take(&mut state.rename_focus) {
+        edit.request_focus();
+    }
     let empty = text.trim().is_empty();
     let mut save = edit.lost_focus() && ui.input(|i| i.key_pressed(egui::Key::Enter));
     let mut cancel = ui.input(|i| i.key_pressed(egui::Key::Escape));
@@ -564,8 +577,9 @@ fn table_ui(
                             ui.strong(t("run"));
                         });
                         h.col(|ui| {
-                            ui.strong(t("split"))
-                                .on_hover_text(t("How the run's events were split into training and test"));
+                            ui.strong(t("split")).on_hover_text(t(
+                                "How the run's events were split into training and test",
+                            ));
                         });
                         for (i, name) in table.columns.iter().enumerate() {
                             h.col(|ui| {
@@ -574,7 +588,8 @@ fn table_ui(
                                     Some((c, false)) if c == i => " ^",
                                     _ => "",
                                 };
-                                let r = ui.button(format!("{}{arrow}", words::header(ctx.lang, name)));
+                                let r =
+                                    ui.button(format!("{}{arrow}", words::header(ctx.lang, name)));
                                 let key = name.split('@').next().unwrap_or(name);
                                 let r = match crate::glossary::entry(key) {
                                     Some(e) => r.on_hover_text(format!(
@@ -717,9 +732,9 @@ fn chart_header(
         if let Some((export, runs, measure)) = export
             && ui
                 .small_button(ctx.t("Export chart"))
-                .on_hover_text(ctx.t(
-                    "Write the whole chart (title, axes, legend) as PNG and its data as CSV",
-                ))
+                .on_hover_text(
+                    ctx.t("Write the whole chart (title, axes, legend) as PNG and its data as CSV"),
+                )
                 .clicked()
         {
             out.push(Command::ExportComparison {
@@ -743,11 +758,9 @@ fn hover_label(
             plot_name,
             position,
             ..
-        } if names.contains(*plot_name) => Some(format!(
-            "{plot_name}\n{}\n{}",
-            x(position.x),
-            y(position.y)
-        )),
+        } if names.contains(*plot_name) => {
+            Some(format!("{plot_name}\n{}\n{}", x(position.x), y(position.y)))
+        }
         _ => None,
     }
 }
@@ -872,12 +885,7 @@ fn bars(
                 plot.bar_chart(
                     BarChart::new(
                         s.label.clone(),
-                        vec![
-                            Bar::new(y_of(i), v)
-                                .name(&s.label)
-                                .width(0.6)
-                                .fill(s.color),
-                        ],
+                        vec![Bar::new(y_of(i), v).name(&s.label).width(0.6).fill(s.color)],
                     )
                     .id(("bar", &s.run))
                     .color(s.color)
@@ -1169,7 +1177,10 @@ mod tests {
         let timed = [ease("a", 100.0, true)];
         let s = latency_series(&timed, &Identities::new(&timed));
         let first = s[0].points[0];
-        assert!((first[0] - 2.0).abs() < 1e-9 && first[1] == 0.0, "{first:?}");
+        assert!(
+            (first[0] - 2.0).abs() < 1e-9 && first[1] == 0.0,
+            "{first:?}"
+        );
     }
 
     #[test]

@@ -21,20 +21,42 @@ pub fn swatch(ui: &mut egui::Ui, color: Color32) -> egui::Response {
     response
 }
 
-/// A legend under a plot: a swatch and the label of each series, wrapped
-/// to the plot's width.
+/// A legend under a plot: a swatch and the label of each series, in rows
+/// no wider than the plot (an entry never overflows the column, which
+/// would widen every chart below it).
 pub fn legend<'a>(ui: &mut egui::Ui, entries: impl IntoIterator<Item = (&'a str, Color32)>) {
-    ui.horizontal_wrapped(|ui| {
-        ui.spacing_mut().item_spacing.x = 4.0;
-        for (label, color) in entries {
-            // One block per entry, so a swatch never wraps away from its label.
-            ui.horizontal(|ui| {
-                swatch(ui, color);
-                ui.label(RichText::new(label).small());
-            });
-            ui.add_space(8.0);
+    let width = ui.available_width();
+    let font = egui::TextStyle::Small.resolve(ui.style());
+    let side = ui.text_style_height(&egui::TextStyle::Body) * 0.8;
+    let gap = 12.0;
+    let mut rows: Vec<Vec<(&str, Color32)>> = vec![Vec::new()];
+    let mut used = 0.0;
+    for (label, color) in entries {
+        let text = ui
+            .painter()
+            .layout_no_wrap(label.to_string(), font.clone(), Color32::WHITE)
+            .size()
+            .x;
+        let w = side + 4.0 + text + gap;
+        if used + w > width && rows.last().is_some_and(|r| !r.is_empty()) {
+            rows.push(Vec::new());
+            used = 0.0;
         }
-    });
+        used += w;
+        if let Some(row) = rows.last_mut() {
+            row.push((label, color));
+        }
+    }
+    for row in rows.into_iter().filter(|r| !r.is_empty()) {
+        ui.horizontal(|ui| {
+            ui.spacing_mut().item_spacing.x = 4.0;
+            for (label, color) in row {
+                swatch(ui, color);
+                ui.add(egui::Label::new(RichText::new(label).small()).truncate());
+                ui.add_space(gap - 4.0);
+            }
+        });
+    }
 }
 
 /// The largest 1-2-5 step that gives at least `target` marks over `span`.
@@ -44,11 +66,17 @@ fn nice_step(span: f64, target: f64) -> f64 {
     }
     let raw = span / target.max(1.0);
     let decade = 10f64.powf(raw.log10().floor());
-    [1.0, 2.0, 5.0, 10.0]
+    [5.0, 2.0, 1.0]
         .into_iter()
         .map(|m| m * decade)
-        .find(|s| *s >= raw)
-        .unwrap_or(10.0 * decade)
+        .find(|s| *s <= raw)
+        .unwrap_or(decade)
+}
+
+/// A tick label with as many decimals as its step needs (`0.2`, `0.05`).
+pub fn step_tick(mark: GridMark, _range: &std::ops::RangeInclusive<f64>) -> String {
+    let decimals = (-mark.step_size.log10().floor()).clamp(0.0, 8.0) as usize;
+    format!("{:.*}", decimals, mark.value)
 }
 
 /// Marks at multiples of a 1-2-5 step, about `target` of them across the
@@ -66,6 +94,25 @@ pub fn nice_spacer(target: f64) -> impl Fn(GridInput) -> Vec<GridMark> {
                 value: i as f64 * step,
                 step_size: step,
             })
+            .collect()
+    }
+}
+
+/// Marks at exactly these values (the cut-offs K a chart has points at);
+/// each as strong as the smallest gap, so crowded labels are dropped.
+pub fn marks_at(values: Vec<f64>) -> impl Fn(GridInput) -> Vec<GridMark> {
+    let gap = values
+        .windows(2)
+        .map(|w| (w[1] - w[0]).abs())
+        .filter(|g| *g > 0.0)
+        .fold(f64::INFINITY, f64::min);
+    let step_size = if gap.is_finite() { gap } else { 1.0 };
+    move |input: GridInput| {
+        let (lo, hi) = input.bounds;
+        values
+            .iter()
+            .filter(|v| **v >= lo && **v <= hi)
+            .map(|&value| GridMark { value, step_size })
             .collect()
     }
 }
@@ -102,9 +149,14 @@ pub fn log_spacer(input: GridInput) -> Vec<GridMark> {
         return (first..=last)
             .take(50)
             .filter(|i| *i > 0)
-            .map(|i| GridMark {
-                value: (i as f64 * step).log10(),
-                step_size: 0.3,
+            .map(|i| {
+                let at = i as f64 * step;
+                GridMark {
+                    value: at.log10(),
+                    // The real distance to the next mark, so egui_plot
+                    // drops labels that would overlap.
+                    step_size: (at + step).log10() - at.log10(),
+                }
             })
             .collect();
     }
@@ -170,7 +222,15 @@ mod tests {
     #[test]
     fn spacers_give_enough_marks() {
         let marks = nice_spacer(5.0)(input(0.30, 0.34));
-        assert!(marks.len() >= 4, "{}", marks.len());
+        assert!(marks.len() >= 5, "{}", marks.len());
+        let marks = nice_spacer(4.0)(input(0.0, 0.84));
+        assert!(
+            marks.len() >= 4,
+            "0 to 0.84 in four steps or more: {}",
+            marks.len()
+        );
+        let labels: Vec<String> = marks.iter().map(|m| step_tick(*m, &(0.0..=1.0))).collect();
+        assert_eq!(labels[1], "0.2", "{labels:?}");
         let bars = integer_spacer(input(-0.5, 6.5));
         let at: Vec<f64> = bars.iter().map(|m| m.value).collect();
         assert_eq!(at, [0.0, 1.0, 2.0, 3.0, 4.0, 5.0, 6.0], "a mark per bar");

@@ -24,6 +24,9 @@ use crate::plot_style::{self, run_color};
 use crate::snapshot::Snapshot;
 use crate::words;
 
+/// Draws one chart into a column, pushing its export commands.
+type DrawChart<'a> = dyn Fn(&mut egui::Ui, &mut Vec<Command>) + 'a;
+
 /// Height of each chart's plot area.
 const PLOT_HEIGHT: f32 = 240.0;
 /// Below this width the charts stack one per row instead of two.
@@ -395,7 +398,7 @@ pub fn ui(ui: &mut egui::Ui, state: &mut CompareState, ctx: &ViewCtx<'_>, out: &
             ui.separator();
             measure_picker(ui, state, &ordered, ctx, out);
             let measure = state.chart_measure();
-            let charts: [&dyn Fn(&mut egui::Ui, &mut Vec<Command>); 4] = [
+            let charts: [&DrawChart<'_>; 4] = [
                 &|ui, out| metric_at_k(ui, &ordered, &who, measure, ctx, out),
                 &|ui, out| bars(ui, &ordered, &who, measure, ctx, out),
                 &|ui, out| latency_cdf(ui, &ordered, &who, measure, ctx, out),
@@ -796,13 +799,23 @@ fn metric_at_k(
         out,
     );
     let series = metric_at_k_series(runs, who, measure);
+    // K values are whole numbers: one mark at each K a run was evaluated at.
+    let ks: Vec<f64> = runs
+        .iter()
+        .flat_map(|r| r.metrics.iter().map(|m| m.k))
+        .collect::<BTreeSet<usize>>()
+        .into_iter()
+        .map(|k| k as f64)
+        .collect();
     let y_name = name.to_string();
     Plot::new("metric_at_k")
         .height(PLOT_HEIGHT)
         .x_axis_label("K")
         .y_axis_label(words::header(ctx.lang, name))
-        .x_grid_spacer(plot_style::nice_spacer(6.0))
+        .x_grid_spacer(plot_style::marks_at(ks))
+        .x_axis_formatter(|m, _| format!("{:.0}", m.value))
         .y_grid_spacer(plot_style::nice_spacer(5.0))
+        .y_axis_formatter(plot_style::step_tick)
         .label_formatter(hover_label(
             &series,
             |x| format!("K = {x:.0}"),
@@ -876,6 +889,7 @@ fn bars(
         .x_axis_label(words::header(ctx.lang, &label))
         .y_grid_spacer(plot_style::integer_spacer)
         .x_grid_spacer(plot_style::nice_spacer(4.0))
+        .x_axis_formatter(plot_style::step_tick)
         .include_x(0.0)
         .show_crosshair(false)
         .show(ui, |plot| {
@@ -996,6 +1010,7 @@ fn scatter(
         .x_grid_spacer(plot_style::log_spacer)
         .y_axis_label(words::header(ctx.lang, &label))
         .y_grid_spacer(plot_style::nice_spacer(5.0))
+        .y_axis_formatter(plot_style::step_tick)
         .set_margin_fraction(egui::vec2(0.1, 0.1))
         .label_formatter(hover_label(
             &series,

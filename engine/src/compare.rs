@@ -417,8 +417,9 @@ mod tests {
             .map(|c| c.parse().unwrap())
             .collect();
         // A difference in the 17th digit is no difference.
+        assert_ne!(0.1 + 0.2, 0.3, "the values really differ");
         let t = compare(
-            &[run("a", 0.3, 2.0), run("b", 0.3 + 1e-17, 2.0 + 1e-12)],
+            &[run("a", 0.3, 2.0), run("b", 0.1 + 0.2, 2.0 + 1e-12)],
             &cols,
         );
         assert_eq!(t.best, vec![None, None]);

@@ -66,8 +66,12 @@ pub enum Command {
     Train(TrainArgs),
     /// Score runs against a synthetic shop's known tastes (its truth.json).
     EvalTruth(EvalTruthArgs),
-    /// List runs.
-    Runs,
+    /// List runs, or rename one (`shoplab runs rename RUN NEW_NAME`).
+    Runs {
+        /// What to do with the runs (none: list them).
+        #[command(subcommand)]
+        action: Option<RunsAction>,
+    },
     /// Compare runs side by side (default: all runs).
     Compare(CompareArgs),
     /// Show a shopper's history and a run's recommendations for them, ranked as the
@@ -82,6 +86,18 @@ pub enum Command {
     Demo(DemoArgs),
     /// Measure import, indexing, search and evaluation speed.
     Bench(BenchArgs),
+}
+
+/// `shoplab runs …`
+#[derive(Debug, Subcommand)]
+pub enum RunsAction {
+    /// Give a run a new display name; its id (folder) stays.
+    Rename {
+        /// The run: id, id prefix or current name.
+        run: String,
+        /// The new name (not empty).
+        new_name: String,
+    },
 }
 
 /// `shoplab import`

@@ -645,7 +645,7 @@ pub fn comparison_text(c: &Comparison) -> String {
             .collect::<Vec<_>>(),
     ];
     for (ri, row) in c.rows.iter().enumerate() {
-        let mut cells = vec![row.name.clone()];
+        let mut cells = vec![row_label(row).to_string()];
         for (ci, v) in row.values.iter().enumerate() {
             let count = c
                 .columns
@@ -656,7 +656,7 @@ pub fn comparison_text(c: &Comparison) -> String {
                 Some(x) if count => format!("{x:.0}"),
                 _ => num(*v),
             };
-            if c.rows.len() > 1 && c.best[ci] == Some(ri) {
+            if c.rows.len() > 1 && c.is_best(ri, ci) {
                 cell.push('*');
             }
             cells.push(cell);
@@ -665,7 +665,9 @@ pub fn comparison_text(c: &Comparison) -> String {
     }
     let mut s = render(&rows);
     if c.rows.len() > 1 {
-        s.push_str("* best in column\n");
+        s.push_str(
+            "* best in column at the shown precision (ties all marked; none when all equal)\n",
+        );
     }
     let protocols: Vec<&str> = c.rows.iter().map(|r| r.protocol.as_str()).collect();
     if protocols.iter().all(|p| *p == protocols[0]) {
@@ -675,16 +677,26 @@ pub fn comparison_text(c: &Comparison) -> String {
     } else {
         s.push_str("Protocols differ:\n");
         for r in &c.rows {
-            s.push_str(&format!("  {}: {}\n", r.name, r.protocol));
+            s.push_str(&format!("  {}: {}\n", row_label(r), r.protocol));
         }
     }
     for r in c.rows.iter().filter(|r| r.users_no_signal > 0) {
         s.push_str(&format!(
             "{}: {} shoppers got equal scores for every item (no signal); their lists are the tie-break's.\n",
-            r.name, r.users_no_signal
+            row_label(r),
+            r.users_no_signal
         ));
     }
     s
+}
+
+/// A row's label, or its name in tables written before labels existed.
+fn row_label(r: &shoplab_engine::compare::ComparisonRow) -> &str {
+    if r.label.is_empty() {
+        &r.name
+    } else {
+        &r.label
+    }
 }
 
 /// `shoplab eval-truth`
@@ -721,8 +733,11 @@ pub fn runs(ctx: &Ctx, project: &Path) -> Result<()> {
     let p = open(project)?;
     let runs = p.runs()?;
     ctx.emit(&runs, |rs: &Vec<RunRecord>| {
+        // The label tells same-named runs apart, as in `compare` and the app.
+        let labels = shoplab_engine::run_label::labels(rs);
         let mut rows = vec![vec![
             "id".to_string(),
+            "run".to_string(),
             "model".to_string(),
             "split".to_string(),
             "ndcg@10".to_string(),
@@ -731,9 +746,10 @@ pub fn runs(ctx: &Ctx, project: &Path) -> Result<()> {
             "repeats".to_string(),
             "train_s".to_string(),
         ]];
-        for r in rs {
+        for (r, label) in rs.iter().zip(labels) {
             rows.push(vec![
                 r.id.clone(),
+                label,
                 r.model.clone(),
                 match r.spec.eval.sampled_negatives {
                     // Sampled metrics are optimistic: say so wherever they appear.
@@ -768,6 +784,16 @@ pub fn runs(ctx: &Ctx, project: &Path) -> Result<()> {
             s.push_str("cold: shoppers with test items but no training events, and what the run did with them (apart: out of the means); repeats: test pairs already seen in training; ?: run made before these were counted\n");
             s
         }
+    })
+}
+
+/// `shoplab runs rename RUN NEW_NAME`: prints the renamed run (its record
+/// with `--json`).
+pub fn rename_run(ctx: &Ctx, project: &Path, run: &str, new_name: &str) -> Result<()> {
+    let p = open(project)?;
+    let renamed = p.rename_run(run, new_name)?;
+    ctx.emit(&renamed, |r: &RunRecord| {
+        format!("Renamed run {} to \"{}\" (the id stays).\n", r.id, r.name)
     })
 }
 

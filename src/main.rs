@@ -14,7 +14,7 @@ use std::process::ExitCode;
 use clap::Parser;
 use shoplab_datasets::CancelToken;
 
-use crate::cli::{Cli, Command};
+use crate::cli::{Cli, Command, RunsAction};
 use crate::commands::Ctx;
 use crate::progress::CliProgress;
 
@@ -133,7 +133,10 @@ fn dispatch(ctx: &Ctx, cli: &Cli) -> anyhow::Result<()> {
         Command::EvalSearch(a) => commands::eval_search(ctx, p, a),
         Command::Train(a) => commands::train(ctx, p, a),
         Command::EvalTruth(a) => commands::eval_truth(ctx, p, a),
-        Command::Runs => commands::runs(ctx, p),
+        Command::Runs { action: None } => commands::runs(ctx, p),
+        Command::Runs {
+            action: Some(RunsAction::Rename { run, new_name }),
+        } => commands::rename_run(ctx, p, run, new_name),
         Command::Compare(a) => commands::compare(ctx, p, a),
         Command::Recommend(a) => commands::recommend(ctx, p, a),
         Command::Generate(a) => commands::generate(ctx, a),

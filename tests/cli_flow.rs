@@ -177,6 +177,27 @@ fn files_to_measured_comparison() {
     );
     assert!(out.join("demo.train.inter").is_file());
     assert!(ex["sizes"][2].as_u64().unwrap() > 0);
+
+    // A run is renamed from the CLI; its id stays, an empty name is refused.
+    let id = ease["id"].as_str().unwrap();
+    let renamed = json(&root, &["runs", "rename", id, "ease tuned"]);
+    assert_eq!(renamed["id"], id);
+    assert_eq!(renamed["name"], "ease tuned");
+    let refused = shoplab(&root, &["runs", "rename", id, "  "]);
+    assert!(!refused.status.success());
+    assert!(
+        stderr(&refused).contains("name cannot be empty"),
+        "{}",
+        stderr(&refused)
+    );
+    let table = json(&root, &["compare", "--columns", "ndcg@10"]);
+    let row = table["rows"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["run"] == id)
+        .unwrap();
+    assert_eq!(row["label"], "ease tuned", "{row}");
 }
 
 #[test]

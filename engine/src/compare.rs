@@ -186,8 +186,22 @@ pub struct Comparison {
     pub columns: Vec<String>,
     /// One row per run, in the order asked.
     pub rows: Vec<ComparisonRow>,
-    /// Index of the best row per column (None when no row has a value).
+    /// Per column, the one row that is best at the shown precision
+    /// ([`shown`]); None when no row has a value, when the best are tied at
+    /// the shown precision, or for data columns (see `best_rows` for ties).
     pub best: Vec<Option<usize>>,
+    /// Per column, every row whose shown value equals the best one; empty
+    /// when all rows show the same value (nothing stands out) or the column
+    /// describes data rather than ranking runs.
+    #[serde(default)]
+    pub best_rows: Vec<Vec<usize>>,
+}
+
+impl Comparison {
+    /// Whether row `row` is (one of) the best in column `col`.
+    pub fn is_best(&self, row: usize, col: usize) -> bool {
+        self.best_rows.get(col).is_some_and(|b| b.contains(&row))
+    }
 }
 
 /// One run's row.
@@ -197,6 +211,10 @@ pub struct ComparisonRow {
     pub run: String,
     /// Display name.
     pub name: String,
+    /// The run's label among the compared runs (`run_label::labels`): its
+    /// name plus the settings that tell it from same-named runs.
+    #[serde(default)]
+    pub label: String,
     /// Value per column.
     pub values: Vec<Option<f64>>,
     /// The run's protocol in words (ranking, split, cold shoppers, ties).
@@ -218,13 +236,62 @@ pub struct ComparisonRow {
     pub users_no_signal: usize,
 }
 
-/// Builds the table for `runs` and `columns`.
+/// A value as tables show it (the CLI's and the app's): no decimals from
+/// 1000 up, two from 10 up, four below. The best of a column is judged on
+/// this text, so two runs that differ only beyond it tie.
+pub fn shown(v: f64) -> String {
+    if v.abs() >= 1000.0 {
+        format!("{v:.0}")
+    } else if v.abs() >= 10.0 {
+        format!("{v:.2}")
+    } else {
+        format!("{v:.4}")
+    }
+}
+
+/// The rows that are best in one column at the shown precision: all rows
+/// tied for best, none when every row shows the same value. `values` holds
+/// the column's value per row.
+pub fn best_rows(values: &[Option<f64>], higher_is_better: bool) -> Vec<usize> {
+    let at_shown: Vec<(usize, f64)> = values
+        .iter()
+        .enumerate()
+        .filter_map(|(ri, v)| {
+            let v = v.filter(|v| v.is_finite())?;
+            // Parsing the shown text back gives the value a reader compares.
+            Some((ri, shown(v).parse::<f64>().unwrap_or(v)))
+        })
+        .collect();
+    let best = at_shown
+        .iter()
+        .map(|(_, v)| *v)
+        .reduce(|a, b| if higher_is_better { a.max(b) } else { a.min(b) });
+    let Some(best) = best else {
+        return Vec::new();
+    };
+    let rows: Vec<usize> = at_shown
+        .iter()
+        .filter(|(_, v)| *v == best)
+        .map(|(ri, _)| *ri)
+        .collect();
+    if rows.len() > 1 && rows.len() == at_shown.len() {
+        // All equal as shown: nothing stands out.
+        return Vec::new();
+    }
+    rows
+}
+
+/// Builds the table for `runs` and `columns`; rows are labelled with
+/// `run_label::labels` over `runs`.
 pub fn compare(runs: &[RunRecord], columns: &[Column]) -> Comparison {
+    let labels = crate::run_label::labels(runs);
     let rows: Vec<ComparisonRow> = runs
         .iter()
-        .map(|r| ComparisonRow {
+        .zip(labels)
+        .map(|(r, label)| ComparisonRow {
             run: r.id.clone(),
             name: r.name.clone(),
+            label,
             values: columns.iter().map(|c| c.value(r)).collect(),
             protocol: protocol_text(r),
             users_cold: r.summary.users_cold,
@@ -233,31 +300,29 @@ pub fn compare(runs: &[RunRecord], columns: &[Column]) -> Comparison {
             users_no_signal: r.summary.users_no_signal,
         })
         .collect();
-    let best = columns
+    let best_rows: Vec<Vec<usize>> = columns
         .iter()
         .enumerate()
         .map(|(ci, c)| {
             if c.informational() {
-                return None;
+                return Vec::new();
             }
-            rows.iter()
-                .enumerate()
-                .filter_map(|(ri, row)| row.values[ci].filter(|v| v.is_finite()).map(|v| (ri, v)))
-                .reduce(|a, b| {
-                    let better = if c.higher_is_better() {
-                        b.1 > a.1
-                    } else {
-                        b.1 < a.1
-                    };
-                    if better { b } else { a }
-                })
-                .map(|(ri, _)| ri)
+            let values: Vec<Option<f64>> = rows.iter().map(|r| r.values[ci]).collect();
+            best_rows(&values, c.higher_is_better())
+        })
+        .collect();
+    let best = best_rows
+        .iter()
+        .map(|b| match b.as_slice() {
+            [one] => Some(*one),
+            _ => None,
         })
         .collect();
     Comparison {
         columns: columns.iter().map(Column::label).collect(),
         rows,
         best,
+        best_rows,
     }
 }
 
@@ -343,6 +408,59 @@ mod tests {
         assert_eq!(t.best, vec![Some(1), None, Some(0)]);
         assert_eq!(t.rows[0].values[1], None);
         assert!("bogus".parse::<Column>().is_err());
+    }
+
+    #[test]
+    fn best_is_judged_at_the_shown_precision() {
+        let cols: Vec<Column> = ["ndcg@10", "train_s"]
+            .iter()
+            .map(|c| c.parse().unwrap())
+            .collect();
+        // A difference in the 17th digit is no difference.
+        assert_ne!(0.1 + 0.2, 0.3, "the values really differ");
+        let t = compare(
+            &[run("a", 0.3, 2.0), run("b", 0.1 + 0.2, 2.0 + 1e-12)],
+            &cols,
+        );
+        assert_eq!(t.best, vec![None, None]);
+        assert!(!t.is_best(0, 0) && !t.is_best(1, 0), "all equal: none");
+        // Two tied best at four decimals, one worse: both tied are marked.
+        let t = compare(
+            &[
+                run("a", 0.41234, 3.0),
+                run("b", 0.41231, 2.0),
+                run("c", 0.2, 2.00001),
+            ],
+            &cols,
+        );
+        assert_eq!(t.best_rows[0], vec![0, 1]);
+        assert_eq!(t.best[0], None, "no single winner");
+        assert_eq!(
+            t.best_rows[1],
+            vec![1, 2],
+            "lower is better, tied at 2.0000"
+        );
+        // A real difference at the shown precision still wins.
+        let t = compare(&[run("a", 0.4123, 2.0), run("b", 0.4124, 2.0)], &cols);
+        assert_eq!(t.best[0], Some(1));
+        assert!(t.is_best(1, 0) && !t.is_best(0, 0));
+        assert_eq!(shown(12.345_6), "12.35");
+        assert_eq!(shown(0.123_456), "0.1235");
+        assert_eq!(shown(1234.5), "1234");
+    }
+
+    #[test]
+    fn rows_carry_labels_that_tell_same_named_runs_apart() {
+        use crate::recommend::{EaseParams, ModelSpec};
+        let mut a = run("a", 0.3, 1.0);
+        let mut b = run("b", 0.3, 1.0);
+        for (r, reg) in [(&mut a, 100.0), (&mut b, 250.0)] {
+            r.name = "ease".into();
+            r.spec.model = ModelSpec::Ease(EaseParams { reg });
+        }
+        let t = compare(&[a, b], &Column::defaults());
+        assert_ne!(t.rows[0].label, t.rows[1].label);
+        assert!(t.rows[1].label.contains("reg=250"), "{}", t.rows[1].label);
     }
 
     #[test]

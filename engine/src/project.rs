@@ -493,6 +493,11 @@ impl Project {
         list_runs(&self.paths)
     }
 
+    /// Gives a run (id, id prefix or name) a new display name; its id stays.
+    pub fn rename_run(&self, key: &str, new_name: &str) -> Result<RunRecord> {
+        crate::run::rename_run(&self.paths, key, new_name)
+    }
+
     /// A comparison table of the named runs (all when `keys` is empty).
     pub fn compare(&self, keys: &[String], columns: &[Column]) -> Result<Comparison> {
         let runs = if keys.is_empty() {

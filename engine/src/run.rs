@@ -608,6 +608,42 @@ pub fn find_run(paths: &ProjectPaths, key: &str) -> Result<RunRecord> {
     })
 }
 
+/// Renames a run (found by id, id prefix or name, as `find_run`): only the
+/// display name in its `run.json` changes, rewritten atomically; the id, the
+/// folder and every other field (even ones a newer ShopLab added) stay.
+/// Returns the renamed record.
+pub fn rename_run(paths: &ProjectPaths, key: &str, new_name: &str) -> Result<RunRecord> {
+    let name = new_name.trim();
+    if name.is_empty() {
+        return Err(Error::invalid(
+            "name",
+            new_name,
+            "a run's name cannot be empty; type a name such as `ease strong reg`",
+        ));
+    }
+    if name.chars().any(char::is_control) {
+        return Err(Error::invalid(
+            "name",
+            new_name.escape_debug(),
+            "a run's name must be one line without control characters",
+        ));
+    }
+    let run = find_run(paths, key)?;
+    let file = paths.run(&run.id).join("run.json");
+    // Edit the JSON as a value so fields this version does not know survive.
+    let mut value: serde_json::Value = read_json(&file)?;
+    let Some(fields) = value.as_object_mut() else {
+        return Err(Error::invalid(
+            "run",
+            file.display(),
+            "run.json is not a JSON object; the run folder is damaged",
+        ));
+    };
+    fields.insert("name".into(), serde_json::Value::String(name.to_string()));
+    write_json_atomic(&file, &value)?;
+    read_json(&file)
+}
+
 /// True when `dir` holds a complete run.
 pub fn is_run_dir(dir: &Path) -> bool {
     dir.join("run.json").is_file()
@@ -631,5 +667,49 @@ mod tests {
         let mut d = a.clone();
         d.kinds[0] = EventKind::Click;
         assert_ne!(fingerprint(&a), fingerprint(&d));
+    }
+
+    #[test]
+    fn renaming_keeps_the_id_and_other_fields_and_refuses_empty_names() {
+        let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+        let paths = ProjectPaths::new(dir.path());
+        let run_dir = paths.run("20261201-100000-ease");
+        std::fs::create_dir_all(&run_dir).unwrap_or_else(|e| panic!("{e}"));
+        let record = RunRecord {
+            id: "20261201-100000-ease".into(),
+            name: "ease".into(),
+            model: "ease".into(),
+            created_at: "2026-12-01T10:00:00+00:00".into(),
+            ..RunRecord::default()
+        };
+        let mut json = serde_json::to_value(&record).unwrap_or_default();
+        json["from_a_newer_version"] = serde_json::json!(7);
+        write_json_atomic(&run_dir.join("run.json"), &json).unwrap_or_else(|e| panic!("{e}"));
+
+        let renamed =
+            rename_run(&paths, "20261201", "  ease strong reg ").unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(renamed.id, record.id, "the id stays");
+        assert_eq!(renamed.name, "ease strong reg", "trimmed");
+        assert_eq!(
+            find_run(&paths, "ease strong reg").map(|r| r.id).ok(),
+            Some(record.id.clone())
+        );
+        let back: serde_json::Value =
+            read_json(&run_dir.join("run.json")).unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(back["from_a_newer_version"], 7, "unknown fields survive");
+        assert_eq!(back["created_at"], "2026-12-01T10:00:00+00:00");
+
+        for bad in ["", "   ", "two\nlines"] {
+            let err = rename_run(&paths, &record.id, bad)
+                .err()
+                .map(|e| e.to_string());
+            assert!(err.is_some_and(|e| e.contains("name")), "{bad:?} refused");
+        }
+        assert_eq!(
+            find_run(&paths, &record.id).map(|r| r.name).ok().as_deref(),
+            Some("ease strong reg"),
+            "a refused rename changes nothing"
+        );
+        assert!(rename_run(&paths, "no-such-run", "x").is_err());
     }
 }

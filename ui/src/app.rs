@@ -691,10 +691,16 @@ impl ShopLabApp {
                         .map(JobOutcome::Recommendations)
                 });
             }
-            Command::ExportCsv { path, text } => {
-                let title = format!("{} {}", tr(lang, "Saving"), path.display());
-                self.spawn(ctx, JobKind::Export, &title, move |_, _| {
-                    chart::write_text(&path, &text).map(|()| JobOutcome::Saved(vec![path]))
+            Command::RenameRun { run, name } => {
+                let Some(root) = self.root() else { return };
+                let title = format!("{} {run}", tr(lang, "Renaming run"));
+                self.spawn(ctx, JobKind::Project, &title, move |p, c| {
+                    let renamed = Project::open_read_only(&root)
+                        .and_then(|project| project.rename_run(&run, &name))
+                        .map_err(|e| e.to_string())?;
+                    Snapshot::open(&root, p, c)
+                        .map(|s| JobOutcome::RunRenamed(Box::new(s), renamed.id, renamed.name))
+                        .map_err(|e| e.to_string())
                 });
             }
             Command::ExportComparison {
@@ -942,6 +948,13 @@ impl ShopLabApp {
                 self.data.rejected = Some((import_id, rows))
             }
             JobOutcome::Judged(query, list) => self.search.set_judgments(query, list),
+            JobOutcome::RunRenamed(snapshot, id, name) => {
+                self.finish(ctx, JobOutcome::Project(snapshot));
+                self.notify(
+                    format!("{} {id}: \"{name}\"", tr(lang, "Run renamed:")),
+                    false,
+                );
+            }
             JobOutcome::Saved(paths) => self.notify(saved_message(lang, &paths), false),
         }
     }

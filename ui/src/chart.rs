@@ -58,18 +58,6 @@ pub fn save_png(
     shoplab_engine::project::write_atomic(path, &bytes).map_err(|e| e.to_string())
 }
 
-/// A CSV document from a header and rows (quoting as needed).
-pub fn csv(header: &[&str], rows: &[Vec<String>]) -> String {
-    let mut w = csv::Writer::from_writer(Vec::new());
-    // Writing to memory cannot fail.
-    let _ = w.write_record(header);
-    for r in rows {
-        let _ = w.write_record(r);
-    }
-    let bytes = w.into_inner().unwrap_or_default();
-    String::from_utf8(bytes).unwrap_or_default()
-}
-
 /// Where an export named `stem` goes: `<stem>-<time>.<ext>` in the
 /// project's reports folder (`Snapshot::reports_dir`, from the engine).
 pub fn export_path(reports_dir: &Path, stem: &str, ext: &str) -> PathBuf {
@@ -81,12 +69,6 @@ pub fn export_path(reports_dir: &Path, stem: &str, ext: &str) -> PathBuf {
 mod tests {
     use super::*;
     use eframe::egui::{Color32, pos2};
-
-    #[test]
-    fn csv_quotes_what_needs_quoting() {
-        let text = csv(&["run", "ndcg@10"], &[vec!["a, b".into(), "0.5".into()]]);
-        assert_eq!(text, "run,ndcg@10\n\"a, b\",0.5\n");
-    }
 
     #[test]
     fn png_is_cut_from_the_screenshot_at_the_right_place() {

@@ -88,14 +88,8 @@ pub enum Command {
     },
     /// Load a run's per-shopper metric values (its per_user.csv).
     LoadPerUser(String),
-    /// Write a CSV file.
-    ExportCsv {
-        /// Destination.
-        path: PathBuf,
-        /// Contents.
-        text: String,
-    },
-    /// Save the screen area of a chart or table as a PNG.
+    /// Save a screen area as a PNG (the benchmark tour's check that the
+    /// window can be captured; user exports use `ExportComparison`).
     ExportPng {
         /// Destination.
         path: PathBuf,
@@ -115,6 +109,14 @@ pub enum Command {
         /// novelty, diversity, popularity bias) for the bar and scatter
         /// charts; the metric@K chart uses the metric of a `Column::Metric`.
         measure: shoplab_engine::compare::Column,
+    },
+    /// Give a run a new display name (its id stays); the app rewrites its
+    /// `run.json` in the background and re-reads the project.
+    RenameRun {
+        /// Run id.
+        run: String,
+        /// The new name (not empty).
+        name: String,
     },
     /// Open the Learn view at an entry.
     Explain(&'static str),

@@ -56,6 +56,8 @@ pub enum JobOutcome {
     },
     /// Judgments of a query changed (query, (item, grade) pairs).
     Judged(String, Vec<(u32, f64)>),
+    /// A run was renamed and the project re-read: (snapshot, run id, new name).
+    RunRenamed(Box<Snapshot>, String, String),
     /// Files were written (exports: one CSV, or an image with its SVG and CSV).
     Saved(Vec<std::path::PathBuf>),
 }

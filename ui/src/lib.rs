@@ -15,6 +15,7 @@ mod fonts;
 mod glossary;
 mod i18n;
 mod job;
+mod plot_style;
 mod searcher;
 mod settings;
 mod snapshot;

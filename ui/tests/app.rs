@@ -155,12 +155,14 @@ fn a_newcomer_opens_the_demo_searches_trains_cancels_compares_and_recommends() {
         let app = h.state();
         assert_eq!(app.compare.selected.len(), 7);
         let runs = &app.project.as_ref().unwrap().runs;
-        let series = shoplab_ui::views::compare::metric_at_k_series(runs, app.compare.metric);
+        let who = shoplab_ui::views::compare::Identities::new(runs);
+        let series =
+            shoplab_ui::views::compare::metric_at_k_series(runs, &who, app.compare.chart_measure());
         assert_eq!(series.len(), 7);
         assert!(
             series
                 .iter()
-                .all(|(_, pts)| !pts.is_empty() && pts.iter().all(|p| p[1].is_finite()))
+                .all(|s| !s.points.is_empty() && s.points.iter().all(|p| p[1].is_finite()))
         );
         assert!(
             runs.iter()
@@ -168,27 +170,29 @@ fn a_newcomer_opens_the_demo_searches_trains_cancels_compares_and_recommends() {
         );
     }
     assert!(h.get_all_by_label_contains("ndcg@10").next().is_some());
-    h.get_by_label("Export table as CSV").scroll_to_me();
+    // The export goes to the report crate's handler (Command::ExportComparison).
+    h.get_by_label("Export table").scroll_to_me();
     h.step();
-    h.get_by_label("Export table as CSV").click();
-    step_until(&mut h, "the CSV export", |a| {
-        a.notices
-            .last()
-            .is_some_and(|n| n.text.starts_with("Saved"))
+    let before = h.state().notices.len();
+    h.get_by_label("Export table").click();
+    step_until(&mut h, "the table export to answer", |a| {
+        a.notices.len() > before && idle(a)
     });
-    let reports = dir.path().join("demo").join("reports");
+    // The button's export wrote the whole table: one CSV row per ticked run.
+    let notice = h.state().notices.last().unwrap().clone();
+    assert!(
+        !notice.error && notice.text.contains(".csv"),
+        "{}",
+        notice.text
+    );
+    let reports = h.state().project.as_ref().unwrap().reports_dir.clone();
     let csv = std::fs::read_dir(&reports)
         .unwrap()
-        .next()
-        .unwrap()
-        .unwrap()
-        .path();
+        .map(|e| e.unwrap().path())
+        .find(|p| p.extension().is_some_and(|e| e == "csv"))
+        .expect("a CSV in reports/");
     let text = std::fs::read_to_string(csv).unwrap();
-    assert_eq!(
-        text.lines().count(),
-        8,
-        "header and one line per run:\n{text}"
-    );
+    assert_eq!(text.lines().count(), 1 + 7, "{text}");
 
     // Recommend: a shopper's history beside two runs' lists.
     h.get_by_label("Recommend").click();
@@ -424,5 +428,76 @@ fn exporting_the_comparison_writes_whole_files_in_the_background() {
         last.error && last.text.contains("no-such-run"),
         "{}",
         last.text
+    );
+}
+
+#[test]
+fn a_run_is_renamed_in_the_app_and_keeps_its_id() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut h = open_demo(dir.path());
+    h.get_by_label("Compare").click();
+    h.step();
+    let run = h.state().project.as_ref().unwrap().runs[0].clone();
+    let runs_before = h.state().project.as_ref().unwrap().runs.len();
+    // Right-click → "Rename…" opens the name box (here opened directly).
+    h.state_mut().compare.start_rename(&run);
+    h.step();
+    // An empty name is refused before anything is sent.
+    h.state_mut().compare.renaming.as_mut().unwrap().1.clear();
+    h.step();
+    h.get_by_label("A run needs a name; its id stays as it is.");
+    h.get_by_label("Save name").click();
+    h.step();
+    assert!(
+        h.state().compare.renaming.is_some(),
+        "an empty name is not sent"
+    );
+    let name_box = || egui::accesskit::Role::TextInput;
+    h.get_by_role_and_label(name_box(), "New name of the run")
+        .click();
+    h.step();
+    h.get_by_role_and_label(name_box(), "New name of the run")
+        .type_text("baseline A");
+    h.step();
+    assert_eq!(
+        h.state().compare.renaming.as_ref().map(|(_, t)| t.as_str()),
+        Some("baseline A")
+    );
+    h.get_by_label("Save name").click();
+    step_until(&mut h, "the rename to be read back", |a| {
+        idle(a)
+            && a.project
+                .as_ref()
+                .unwrap()
+                .runs
+                .iter()
+                .any(|r| r.name == "baseline A")
+    });
+    let p = h.state().project.as_ref().unwrap();
+    assert_eq!(p.runs.len(), runs_before, "no run added or lost");
+    let renamed = p.run(&run.id).expect("the id stays");
+    assert_eq!(renamed.name, "baseline A");
+    assert_eq!(renamed.created_at, run.created_at);
+    assert!(h.state().compare.selected.contains(&run.id), "still ticked");
+    h.step();
+    assert!(h.get_all_by_label_contains("baseline A").next().is_some());
+
+    // The engine refuses an empty name sent anyway, and nothing changes.
+    h.state_mut().send(Command::RenameRun {
+        run: run.id.clone(),
+        name: "  ".into(),
+    });
+    step_until(&mut h, "the refusal", |a| {
+        idle(a) && a.notices.last().is_some_and(|n| n.text.contains("name"))
+    });
+    assert_eq!(
+        h.state()
+            .project
+            .as_ref()
+            .unwrap()
+            .run(&run.id)
+            .unwrap()
+            .name,
+        "baseline A"
     );
 }

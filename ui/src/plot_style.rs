@@ -1,0 +1,263 @@
+//! How the app's charts look and read: run colours as egui colours, a
+//! legend of coloured labels drawn under a plot (never over its data),
+//! grid spacers that give enough tick labels (1-2-5 steps, one mark per
+//! bar, 1-2-5 marks per decade on log axes) and latency in µs / ms / s.
+
+use eframe::egui::{self, Color32, RichText};
+use egui_plot::{GridInput, GridMark};
+
+/// The colour of the run at `position` in the project's run list
+/// (`Snapshot::runs`), the same in every chart and export.
+pub fn run_color(position: usize) -> Color32 {
+    let [r, g, b] = shoplab_report::palette::run_color(position);
+    Color32::from_rgb(r, g, b)
+}
+
+/// A small filled square in `color`, as wide as a line of text is high.
+pub fn swatch(ui: &mut egui::Ui, color: Color32) -> egui::Response {
+    let side = ui.text_style_height(&egui::TextStyle::Body) * 0.8;
+    let (rect, response) = ui.allocate_exact_size(egui::vec2(side, side), egui::Sense::hover());
+    ui.painter().rect_filled(rect, 2.0, color);
+    response
+}
+
+/// A legend under a plot: a swatch and the label of each series, in rows
+/// no wider than the plot (an entry never overflows the column, which
+/// would widen every chart below it).
+pub fn legend<'a>(ui: &mut egui::Ui, entries: impl IntoIterator<Item = (&'a str, Color32)>) {
+    let width = ui.available_width();
+    let font = egui::TextStyle::Small.resolve(ui.style());
+    let side = ui.text_style_height(&egui::TextStyle::Body) * 0.8;
+    let gap = 12.0;
+    let mut rows: Vec<Vec<(&str, Color32)>> = vec![Vec::new()];
+    let mut used = 0.0;
+    for (label, color) in entries {
+        let text = ui
+            .painter()
+            .layout_no_wrap(label.to_string(), font.clone(), Color32::WHITE)
+            .size()
+            .x;
+        let w = side + 4.0 + text + gap;
+        if used + w > width && rows.last().is_some_and(|r| !r.is_empty()) {
+            rows.push(Vec::new());
+            used = 0.0;
+        }
+        used += w;
+        if let Some(row) = rows.last_mut() {
+            row.push((label, color));
+        }
+    }
+    for row in rows.into_iter().filter(|r| !r.is_empty()) {
+        ui.horizontal(|ui| {
+            ui.spacing_mut().item_spacing.x = 4.0;
+            for (label, color) in row {
+                swatch(ui, color);
+                ui.add(egui::Label::new(RichText::new(label).small()).truncate());
+                ui.add_space(gap - 4.0);
+            }
+        });
+    }
+}
+
+/// The largest 1-2-5 step that gives at least `target` marks over `span`.
+fn nice_step(span: f64, target: f64) -> f64 {
+    if !(span.is_finite() && span > 0.0) {
+        return 1.0;
+    }
+    let raw = span / target.max(1.0);
+    let decade = 10f64.powf(raw.log10().floor());
+    [5.0, 2.0, 1.0]
+        .into_iter()
+        .map(|m| m * decade)
+        .find(|s| *s <= raw)
+        .unwrap_or(decade)
+}
+
+/// A tick label with as many decimals as its step needs (`0.2`, `0.05`).
+pub fn step_tick(mark: GridMark, _range: &std::ops::RangeInclusive<f64>) -> String {
+    let decimals = (-mark.step_size.log10().floor()).clamp(0.0, 8.0) as usize;
+    format!("{:.*}", decimals, mark.value)
+}
+
+/// Marks at multiples of a 1-2-5 step, about `target` of them across the
+/// visible range (egui_plot's own spacer often leaves a single label on
+/// short ranges).
+pub fn nice_spacer(target: f64) -> impl Fn(GridInput) -> Vec<GridMark> {
+    move |input: GridInput| {
+        let (lo, hi) = input.bounds;
+        let step = nice_step(hi - lo, target);
+        let first = (lo / step).ceil() as i64;
+        let last = (hi / step).floor() as i64;
+        (first..=last)
+            .take(200)
+            .map(|i| GridMark {
+                value: i as f64 * step,
+                step_size: step,
+            })
+            .collect()
+    }
+}
+
+/// Marks at exactly these values (the cut-offs K a chart has points at);
+/// each as strong as the smallest gap, so crowded labels are dropped.
+pub fn marks_at(values: Vec<f64>) -> impl Fn(GridInput) -> Vec<GridMark> {
+    let gap = values
+        .windows(2)
+        .map(|w| (w[1] - w[0]).abs())
+        .filter(|g| *g > 0.0)
+        .fold(f64::INFINITY, f64::min);
+    let step_size = if gap.is_finite() { gap } else { 1.0 };
+    move |input: GridInput| {
+        let (lo, hi) = input.bounds;
+        values
+            .iter()
+            .filter(|v| **v >= lo && **v <= hi)
+            .map(|&value| GridMark { value, step_size })
+            .collect()
+    }
+}
+
+/// One mark at every whole number in view (one per bar).
+pub fn integer_spacer(input: GridInput) -> Vec<GridMark> {
+    let (lo, hi) = input.bounds;
+    let first = lo.ceil() as i64;
+    let last = hi.floor() as i64;
+    (first..=last)
+        .take(500)
+        .map(|i| GridMark {
+            value: i as f64,
+            step_size: 1.0,
+        })
+        .collect()
+}
+
+/// Marks on a log10 axis: 1, 2 and 5 times each power of ten over wide
+/// ranges (decades stronger, so their labels survive when space is short),
+/// every multiple over about a decade, and round linear steps over
+/// narrower ranges, so a short axis still gets several labels.
+pub fn log_spacer(input: GridInput) -> Vec<GridMark> {
+    let (lo, hi) = input.bounds;
+    if !(lo.is_finite() && hi.is_finite()) || hi <= lo || hi - lo > 30.0 {
+        return Vec::new();
+    }
+    if hi - lo < 0.6 {
+        // Under four-fold: round steps in the axis' own units.
+        let (a, b) = (10f64.powf(lo), 10f64.powf(hi));
+        let step = nice_step(b - a, 4.0);
+        let first = (a / step).ceil() as i64;
+        let last = (b / step).floor() as i64;
+        return (first..=last)
+            .take(50)
+            .filter(|i| *i > 0)
+            .map(|i| {
+                let at = i as f64 * step;
+                GridMark {
+                    value: at.log10(),
+                    // The real distance to the next mark, so egui_plot
+                    // drops labels that would overlap.
+                    step_size: (at + step).log10() - at.log10(),
+                }
+            })
+            .collect();
+    }
+    let mantissas: &[f64] = if hi - lo >= 2.0 {
+        &[1.0, 2.0, 5.0]
+    } else {
+        &[1.0, 2.0, 3.0, 4.0, 5.0, 6.0, 7.0, 8.0, 9.0]
+    };
+    let mut marks = Vec::new();
+    for decade in (lo.floor() as i64 - 1)..=(hi.ceil() as i64) {
+        for &m in mantissas {
+            let value = decade as f64 + m.log10();
+            if value >= lo && value <= hi {
+                marks.push(GridMark {
+                    value,
+                    step_size: if m == 1.0 { 1.0 } else { 0.3 },
+                });
+            }
+        }
+    }
+    marks
+}
+
+/// A latency in µs as people read it: `850 µs`, `1.2 ms`, `2 s`.
+pub fn micros(us: f64) -> String {
+    let trim = |v: f64| {
+        if v >= 100.0 || (v - v.round()).abs() < 1e-9 {
+            format!("{v:.0}")
+        } else if v >= 10.0 {
+            format!("{v:.1}")
+        } else {
+            format!("{v:.2}")
+                .trim_end_matches('0')
+                .trim_end_matches('.')
+                .to_string()
+        }
+    };
+    if us >= 1e6 {
+        format!("{} s", trim(us / 1e6))
+    } else if us >= 1e3 {
+        format!("{} ms", trim(us / 1e3))
+    } else {
+        format!("{} µs", trim(us))
+    }
+}
+
+/// A tick on a log10(µs) axis, as a latency.
+pub fn log_micros_tick(mark: GridMark, _range: &std::ops::RangeInclusive<f64>) -> String {
+    micros(10f64.powf(mark.value))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn input(lo: f64, hi: f64) -> GridInput {
+        GridInput {
+            bounds: (lo, hi),
+            base_step_size: 0.0,
+        }
+    }
+
+    #[test]
+    fn spacers_give_enough_marks() {
+        let marks = nice_spacer(5.0)(input(0.30, 0.34));
+        assert!(marks.len() >= 5, "{}", marks.len());
+        let marks = nice_spacer(4.0)(input(0.0, 0.84));
+        assert!(
+            marks.len() >= 4,
+            "0 to 0.84 in four steps or more: {}",
+            marks.len()
+        );
+        let labels: Vec<String> = marks.iter().map(|m| step_tick(*m, &(0.0..=1.0))).collect();
+        assert_eq!(labels[1], "0.2", "{labels:?}");
+        let bars = integer_spacer(input(-0.5, 6.5));
+        let at: Vec<f64> = bars.iter().map(|m| m.value).collect();
+        assert_eq!(at, [0.0, 1.0, 2.0, 3.0, 4.0, 5.0, 6.0], "a mark per bar");
+        // 10 µs .. 100 ms: 1-2-5 marks in each of four decades, plus 100 ms.
+        let log = log_spacer(input(1.0, 5.0));
+        assert_eq!(log.len(), 13);
+        let ticks: Vec<String> = log
+            .iter()
+            .map(|m| log_micros_tick(*m, &(0.0..=1.0)))
+            .collect();
+        assert_eq!(ticks[0], "10 µs");
+        assert!(ticks.contains(&"2 ms".to_string()), "{ticks:?}");
+        assert_eq!(ticks.last().map(String::as_str), Some("100 ms"));
+        // 130..320 µs: several round marks, not a lone "200 µs".
+        let narrow: Vec<String> = log_spacer(input(130f64.log10(), 320f64.log10()))
+            .iter()
+            .map(|m| log_micros_tick(*m, &(0.0..=1.0)))
+            .collect();
+        assert!(narrow.len() >= 3, "{narrow:?}");
+        assert!(narrow.contains(&"200 µs".to_string()), "{narrow:?}");
+    }
+
+    #[test]
+    fn latencies_read_in_their_unit() {
+        assert_eq!(micros(850.0), "850 µs");
+        assert_eq!(micros(1234.0), "1.23 ms");
+        assert_eq!(micros(2_000_000.0), "2 s");
+        assert_eq!(micros(5.5), "5.5 µs");
+    }
+}

@@ -271,6 +271,7 @@ fn a_project_from_files_then_an_import_whose_column_is_mapped_by_hand() {
     h.state_mut().send(Command::CreateProject {
         dir: dir.path().join("shop"),
         files: vec![catalog],
+        skipped: vec![],
     });
     step_until(&mut h, "the new project", |a| {
         a.project.is_some() && idle(a)

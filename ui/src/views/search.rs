@@ -410,7 +410,10 @@ fn hit_row(
         }
         ui.vertical(|ui| {
             ui.label(RichText::new(&hit.title).strong());
-            let price = hit.price.map(|p| format!(" · {p:.2}")).unwrap_or_default();
+            let price = hit
+                .price
+                .map(|p| format!(" · {}", super::price(Some(p), ctx.project)))
+                .unwrap_or_default();
             ui.label(
                 RichText::new(format!(
                     "{} · {} · {}{price} · {} {:.3}",

@@ -115,6 +115,13 @@ impl Format {
             Format::Instacart => "instacart",
         }
     }
+
+    /// Whether the reader makes up event times because the data has none
+    /// (Instacart: each shopper's first order on 2017-01-01, later orders by
+    /// their days since the prior order), so calendar dates mean nothing.
+    pub fn times_derived(self) -> bool {
+        matches!(self, Format::Instacart)
+    }
 }
 
 impl fmt::Display for Format {

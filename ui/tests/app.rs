@@ -248,6 +248,11 @@ fn a_folder_that_is_not_a_project_gives_a_message_not_a_crash() {
         "{}",
         n.text
     );
+    assert!(
+        !n.text.contains("--project") && n.text.contains("Start view"),
+        "app words, not CLI flags: {}",
+        n.text
+    );
     assert_eq!(app.view, View::Start);
 }
 
@@ -320,4 +325,102 @@ fn a_project_from_files_then_an_import_whose_column_is_mapped_by_hand() {
     });
     let p = h.state().project.as_ref().unwrap();
     assert_eq!((p.stats.users, p.imports.len()), (2, 2));
+}
+
+fn write(dir: &std::path::Path, name: &str, text: &str) -> std::path::PathBuf {
+    let p = dir.join(name);
+    std::fs::write(&p, text).unwrap();
+    p
+}
+
+fn create(h: &mut Harness<'_, ShopLabApp>, dir: std::path::PathBuf, files: Vec<std::path::PathBuf>) {
+    h.state_mut().send(Command::CreateProject {
+        dir,
+        files,
+        skipped: vec![],
+    });
+    step_until(h, "the creation to end", |a| {
+        idle(a) && !a.notices.is_empty()
+    });
+}
+
+#[test]
+fn an_empty_project_says_so_instead_of_charts_dated_1970() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut h = harness(AppSettings::default());
+    create(&mut h, dir.path().join("empty"), vec![]);
+    assert!(h.state().project.is_some());
+    h.state_mut().view = View::Data;
+    h.step();
+    h.step();
+    h.get_by_label_contains("This project is empty");
+    assert!(h.query_by_label_contains("1970").is_none());
+    assert!(h.query_by_label("Events per day, by kind").is_none());
+}
+
+#[test]
+fn catalog_rows_count_from_one_and_prices_carry_the_projects_currency() {
+    let dir = tempfile::tempdir().unwrap();
+    let catalog = write(
+        dir.path(),
+        "catalog.csv",
+        "item_id,title,price\na,Red shoe,10\nb,Blue shoe,12.5\n",
+    );
+    let mut h = harness(AppSettings::default());
+    create(&mut h, dir.path().join("shop"), vec![catalog]);
+    h.state_mut().view = View::Data;
+    h.step();
+    // A catalog without events: the health view says what is missing.
+    h.get_by_label_contains("No events yet");
+    h.get_by_label("Catalog").click();
+    h.run();
+    h.get_by_label("1");
+    h.get_by_label("2");
+    assert!(h.query_by_label("0").is_none(), "rows count from 1");
+    h.get_by_label("10.00");
+    h.get_by_label("Currency of prices").click();
+    h.run();
+    h.get_by_label("Currency of prices").type_text("€");
+    h.run();
+    h.get_by_label("Save").click();
+    step_until(&mut h, "the currency to be saved", |a| {
+        idle(a) && a.project.as_ref().is_some_and(|p| p.currency == "€")
+    });
+    h.run();
+    h.get_by_label("€10.00");
+    h.get_by_label("€12.50");
+    // Saved in the project: it comes back when the project is read again.
+    let root = h.state().project.as_ref().unwrap().root.clone();
+    let reopened = shoplab_engine::Project::open(&root).unwrap();
+    assert_eq!(reopened.settings.currency, "€");
+}
+
+#[test]
+fn a_creation_that_fails_leaves_nothing_says_what_to_do_and_can_be_retried() {
+    let dir = tempfile::tempdir().unwrap();
+    let catalog = write(dir.path(), "catalog.csv", "item_id,title\na,Red shoe\n");
+    let aisles = write(dir.path(), "aisles.csv", "aisle_id,aisle\n1,fruit\n");
+    let target = dir.path().join("shop");
+    let mut h = harness(AppSettings::default());
+    // Checked first: the unrecognised file is named before anything is created.
+    h.state_mut().start.new_files = vec![catalog.clone(), aisles.clone()];
+    h.state_mut().start.new_dir = target.display().to_string();
+    step_until(&mut h, "the check", |a| a.start.checks.is_some() && idle(a));
+    h.run();
+    h.get_by_label("not recognised, skipped");
+    // Insisting on it fails as a whole: no folder, an app message, no CLI flags.
+    create(&mut h, target.clone(), vec![catalog.clone(), aisles.clone()]);
+    assert!(h.state().project.is_none());
+    assert!(!target.exists(), "no half-made project");
+    let error = h.state().start.error.clone().expect("the error on the Start view");
+    assert!(error.contains("aisles.csv"), "{error}");
+    assert!(!error.contains("--"), "no CLI flags in the window: {error}");
+    h.run();
+    assert!(h.get_all_by_label_contains("Import panel").count() >= 1);
+    // Create again (the default: skip it) works, and the skip is named.
+    h.get_by_label("Create").click();
+    step_until(&mut h, "the project", |a| a.project.is_some() && idle(a));
+    assert!(target.join("shop.sqlite").is_file());
+    let said = &h.state().notices.last().unwrap().text;
+    assert!(said.contains("skipped aisles.csv"), "{said}");
 }

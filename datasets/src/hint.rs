@@ -124,7 +124,9 @@ fn swap(text: &str, h: Hint) -> String {
             let end = after[..line_end].find(' ').unwrap_or(line_end);
             Some((end, end))
         } else {
-            after[..line_end].find(suffix).map(|i| (i, i + suffix.len()))
+            after[..line_end]
+                .find(suffix)
+                .map(|i| (i, i + suffix.len()))
         };
         let Some((value_end, consumed)) = found else {
             out.push_str(&rest[..start + prefix.len()]);
@@ -164,7 +166,10 @@ mod tests {
             for_app(&msg),
             "a catalog file needs item_id; pick the column that holds item_id in the Import panel's \"becomes\" list\nnext line"
         );
-        let msg = format!("/tmp/x is not a project. {}", NEW_PROJECT.cli_with("/tmp/x"));
+        let msg = format!(
+            "/tmp/x is not a project. {}",
+            NEW_PROJECT.cli_with("/tmp/x")
+        );
         assert!(for_app(&msg).contains("Start view"));
         assert_eq!(for_app("no hint here --json"), "no hint here --json");
     }

@@ -22,6 +22,7 @@ pub struct SourceCheck {
     /// The file or folder as chosen.
     pub path: PathBuf,
     /// What creation will do with it.
+    #[serde(flatten)]
     pub verdict: Verdict,
 }
 
@@ -63,10 +64,7 @@ impl SourceCheck {
 /// small side files whole).
 pub fn check_sources(paths: &[PathBuf]) -> Vec<SourceCheck> {
     let read_opts = ReadOptions::default();
-    let previews: Vec<_> = paths
-        .iter()
-        .map(|p| read::inspect(p, &read_opts))
-        .collect();
+    let previews: Vec<_> = paths.iter().map(|p| read::inspect(p, &read_opts)).collect();
     // Files a data-set reader reads, and which chosen path reads them.
     let mut covered: HashMap<PathBuf, PathBuf> = HashMap::new();
     for (path, preview) in paths.iter().zip(&previews) {
@@ -170,8 +168,7 @@ pub fn create_from(
         Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
         _ => PathBuf::from("."),
     };
-    std::fs::create_dir_all(&parent)
-        .map_err(|e| Error::io("cannot create folder", &parent, e))?;
+    std::fs::create_dir_all(&parent).map_err(|e| Error::io("cannot create folder", &parent, e))?;
     let base = root
         .file_name()
         .map_or_else(|| "project".into(), |n| n.to_string_lossy().into_owned());
@@ -326,9 +323,17 @@ mod tests {
     fn a_folder_is_one_data_set_and_its_files_are_part_of_it() {
         let data = tempfile::tempdir().unwrap();
         let d = data.path();
-        write(d, "products.csv", "product_id,product_name,aisle_id,department_id\n1,Banana,1,1\n2,Milk,2,1\n");
+        write(
+            d,
+            "products.csv",
+            "product_id,product_name,aisle_id,department_id\n1,Banana,1,1\n2,Milk,2,1\n",
+        );
         let aisles = write(d, "aisles.csv", "aisle_id,aisle\n1,fruit\n2,dairy\n");
-        write(d, "departments.csv", "department_id,department\n1,produce\n");
+        write(
+            d,
+            "departments.csv",
+            "department_id,department\n1,produce\n",
+        );
         write(
             d,
             "order_lines.csv",
@@ -339,11 +344,17 @@ mod tests {
         match &checks[0].verdict {
             Verdict::Import { format, unread, .. } => {
                 assert_eq!(format, "instacart");
-                assert!(unread.iter().any(|p| p.ends_with("README.md")), "{unread:?}");
+                assert!(
+                    unread.iter().any(|p| p.ends_with("README.md")),
+                    "{unread:?}"
+                );
             }
             v => panic!("{v:?}"),
         }
-        assert!(matches!(checks[1].verdict, Verdict::PartOf { .. }), "{checks:?}");
+        assert!(
+            matches!(checks[1].verdict, Verdict::PartOf { .. }),
+            "{checks:?}"
+        );
         let out = tempfile::tempdir().unwrap();
         let root = out.path().join("shop");
         let created = create_from(
@@ -383,7 +394,11 @@ mod tests {
         let err = make(&[c.clone(), e.clone(), bad]).err().unwrap();
         assert!(err.to_string().contains("notes.csv"), "{err}");
         assert!(!root.exists(), "no half-made project");
-        assert!(leftovers(out.path()).is_empty(), "{:?}", leftovers(out.path()));
+        assert!(
+            leftovers(out.path()).is_empty(),
+            "{:?}",
+            leftovers(out.path())
+        );
         // Every row rejected (events for items missing from the catalog) also fails.
         let orphans = write(
             data.path(),
@@ -417,7 +432,11 @@ mod tests {
             &cancel,
         );
         assert!(r.is_err());
-        assert_eq!(std::fs::read_dir(&root).unwrap().count(), 0, "the folder is as before");
+        assert_eq!(
+            std::fs::read_dir(&root).unwrap().count(),
+            0,
+            "the folder is as before"
+        );
         let created = create_from(
             &root,
             "shop",
@@ -429,15 +448,17 @@ mod tests {
         )
         .unwrap();
         assert_eq!(created.project.stats().unwrap().items, 2);
-        assert!(create_from(
-            &root,
-            "shop",
-            &[],
-            &ReadOptions::default(),
-            &ImportOptions::default(),
-            &NoProgress,
-            &CancelToken::new(),
-        )
-        .is_err_and(|e| e.to_string().contains("already holds")));
+        assert!(
+            create_from(
+                &root,
+                "shop",
+                &[],
+                &ReadOptions::default(),
+                &ImportOptions::default(),
+                &NoProgress,
+                &CancelToken::new(),
+            )
+            .is_err_and(|e| e.to_string().contains("already holds"))
+        );
     }
 }

@@ -480,12 +480,10 @@ impl Project {
         let start = std::time::Instant::now();
         let log = self.interactions(&spec.kinds)?;
         if log.is_empty() {
-            return Err(Error::Empty(
-                format!(
-                    "no interactions of the chosen kinds: {}",
-                    shoplab_datasets::hint::IMPORT_EVENTS.cli
-                ),
-            ));
+            return Err(Error::Empty(format!(
+                "no interactions of the chosen kinds: {}",
+                shoplab_datasets::hint::IMPORT_EVENTS.cli
+            )));
         }
         let user_ids = self.store.user_ids()?;
         let item_ids = self.store.item_ids()?;

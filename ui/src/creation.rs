@@ -42,12 +42,15 @@ pub fn create_project(
     Ok(JobOutcome::Created(Box::new(snapshot), summary))
 }
 
-/// "Created shop: imported a.csv (2 items), b.csv (3 events, 1 rejected); skipped c.csv".
+/// "Created project shop; files imported: a.csv (2 items), b.csv (3 events,
+/// 1 rejected); files skipped: c.csv".
 pub fn summary(created: &Created, name: &str, skipped: &[PathBuf], lang: Lang) -> String {
     let t = |s| tr(lang, s);
     let file = |p: &Path| {
-        p.file_name()
-            .map_or_else(|| p.display().to_string(), |n| n.to_string_lossy().into_owned())
+        p.file_name().map_or_else(
+            || p.display().to_string(),
+            |n| n.to_string_lossy().into_owned(),
+        )
     };
     let imported: Vec<String> = created
         .reports
@@ -68,13 +71,17 @@ pub fn summary(created: &Created, name: &str, skipped: &[PathBuf], lang: Lang) -
             format!("{} ({})", file(&r.file), parts.join(", "))
         })
         .collect();
-    let mut s = format!("{} {name}", t("Created"));
+    let mut s = format!("{} {name}", t("Created project"));
     if !imported.is_empty() {
-        s.push_str(&format!(": {} {}", t("imported"), imported.join(", ")));
+        s.push_str(&format!(
+            "; {} {}",
+            t("files imported:"),
+            imported.join(", ")
+        ));
     }
     if !skipped.is_empty() {
         let names: Vec<String> = skipped.iter().map(|p| file(p)).collect();
-        s.push_str(&format!("; {} {}", t("skipped"), names.join(", ")));
+        s.push_str(&format!("; {} {}", t("files skipped:"), names.join(", ")));
     }
     s
 }
@@ -112,7 +119,7 @@ mod tests {
         assert_eq!(snapshot.stats.items, 2);
         assert_eq!(
             summary,
-            "Created shop: imported catalog.csv (2 items); skipped aisles.csv"
+            "Created project shop; files imported: catalog.csv (2 items); files skipped: aisles.csv"
         );
     }
 }

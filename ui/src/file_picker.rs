@@ -104,7 +104,7 @@ impl FilePicker {
             {
                 self.dir = parent.to_path_buf();
             }
-            if ui.button(tr(lang, "Home")).clicked()
+            if ui.button(tr(lang, "Home folder")).clicked()
                 && let Some(home) = std::env::var_os("HOME")
             {
                 self.dir = PathBuf::from(home);

@@ -56,7 +56,10 @@ pub enum JobOutcome {
     /// A file was written (exports).
     Saved(std::path::PathBuf),
     /// Files chosen for a new project were checked: (the paths, their checks).
-    SourcesChecked(Vec<std::path::PathBuf>, Vec<shoplab_engine::create::SourceCheck>),
+    SourcesChecked(
+        Vec<std::path::PathBuf>,
+        Vec<shoplab_engine::create::SourceCheck>,
+    ),
     /// A project was created from files: its snapshot and a summary of what
     /// was imported and skipped.
     Created(Box<Snapshot>, String),

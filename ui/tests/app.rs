@@ -333,7 +333,11 @@ fn write(dir: &std::path::Path, name: &str, text: &str) -> std::path::PathBuf {
     p
 }
 
-fn create(h: &mut Harness<'_, ShopLabApp>, dir: std::path::PathBuf, files: Vec<std::path::PathBuf>) {
+fn create(
+    h: &mut Harness<'_, ShopLabApp>,
+    dir: std::path::PathBuf,
+    files: Vec<std::path::PathBuf>,
+) {
     h.state_mut().send(Command::CreateProject {
         dir,
         files,
@@ -382,7 +386,7 @@ fn catalog_rows_count_from_one_and_prices_carry_the_projects_currency() {
     h.run();
     h.get_by_label("Currency of prices").type_text("€");
     h.run();
-    h.get_by_label("Save").click();
+    h.get_by_label("Set currency").click();
     step_until(&mut h, "the currency to be saved", |a| {
         idle(a) && a.project.as_ref().is_some_and(|p| p.currency == "€")
     });
@@ -409,10 +413,19 @@ fn a_creation_that_fails_leaves_nothing_says_what_to_do_and_can_be_retried() {
     h.run();
     h.get_by_label("not recognised, skipped");
     // Insisting on it fails as a whole: no folder, an app message, no CLI flags.
-    create(&mut h, target.clone(), vec![catalog.clone(), aisles.clone()]);
+    create(
+        &mut h,
+        target.clone(),
+        vec![catalog.clone(), aisles.clone()],
+    );
     assert!(h.state().project.is_none());
     assert!(!target.exists(), "no half-made project");
-    let error = h.state().start.error.clone().expect("the error on the Start view");
+    let error = h
+        .state()
+        .start
+        .error
+        .clone()
+        .expect("the error on the Start view");
     assert!(error.contains("aisles.csv"), "{error}");
     assert!(!error.contains("--"), "no CLI flags in the window: {error}");
     h.run();
@@ -422,5 +435,5 @@ fn a_creation_that_fails_leaves_nothing_says_what_to_do_and_can_be_retried() {
     step_until(&mut h, "the project", |a| a.project.is_some() && idle(a));
     assert!(target.join("shop.sqlite").is_file());
     let said = &h.state().notices.last().unwrap().text;
-    assert!(said.contains("skipped aisles.csv"), "{said}");
+    assert!(said.contains("files skipped: aisles.csv"), "{said}");
 }

@@ -499,14 +499,16 @@ fn generic_source(
             path: path.to_path_buf(),
             reason,
         })?;
-    let kind = forced.or_else(|| generic::detect_kind(&mapping)).ok_or_else(|| Error::Unreadable {
-        path: path.to_path_buf(),
-        reason: format!(
-            "cannot tell what this file holds from its columns ({}); {}",
-            names::list(&table.header),
-            crate::hint::KIND_AND_MAP.cli
-        ),
-    })?;
+    let kind = forced
+        .or_else(|| generic::detect_kind(&mapping))
+        .ok_or_else(|| Error::Unreadable {
+            path: path.to_path_buf(),
+            reason: format!(
+                "cannot tell what this file holds from its columns ({}); {}",
+                names::list(&table.header),
+                crate::hint::KIND_AND_MAP.cli
+            ),
+        })?;
     check_required(path, kind, &mapping, &table.header)?;
     let format = match kind {
         Kind::Catalog => Format::Catalog,

@@ -13,12 +13,12 @@ use shoplab_datasets::{Record, RowError};
 use shoplab_engine::store::{COLD_THRESHOLD, StoredEvent};
 
 use super::{ViewCtx, count, explain_button, stat, time};
-use shoplab_datasets::hint;
 use crate::command::Command;
 use crate::file_picker::{FilePicker, Pick};
 use crate::i18n::Lang;
 use crate::job::JobKind;
 use crate::snapshot::{Catalog, Snapshot};
+use shoplab_datasets::hint;
 
 /// The Data view's tabs.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -212,9 +212,23 @@ fn health(
             let sparsity = format!("{:.3}%", s.sparsity * 100.0);
             figure(ui, "sparsity", "sparsity", sparsity, ctx, out);
             ui.add_space(16.0);
-            figure(ui, "cold_users", "cold_start", count(s.cold_users), ctx, out);
+            figure(
+                ui,
+                "cold_users",
+                "cold_start",
+                count(s.cold_users),
+                ctx,
+                out,
+            );
             ui.add_space(16.0);
-            figure(ui, "cold_items", "cold_start", count(s.cold_items), ctx, out);
+            figure(
+                ui,
+                "cold_items",
+                "cold_start",
+                count(s.cold_items),
+                ctx,
+                out,
+            );
             ui.add_space(16.0);
             stat(ui, t("search judgments"), count(s.judgments));
             ui.add_space(16.0);
@@ -226,7 +240,12 @@ fn health(
             t("item events")
         );
         if let (Some(first), Some(last)) = (s.first_ts, s.last_ts) {
-            line.push_str(&format!(" {}: {} – {}", t("Events from"), time(first), time(last)));
+            line.push_str(&format!(
+                " {}: {} – {}",
+                t("Events from"),
+                time(first),
+                time(last)
+            ));
         }
         ui.label(RichText::new(line).weak());
         // A file whose last import stopped part-way is only partly in the
@@ -314,9 +333,15 @@ const TIME_WIDTH: f32 = 124.0;
 pub fn emptiness(items: u64, events: u64, lang: Lang) -> Option<&'static str> {
     let t = |s| crate::i18n::tr(lang, s);
     match (items, events) {
-        (0, 0) => Some(t("This project is empty: no catalog and no events yet. Import a catalog and your shoppers' events (Imports tab) to see its health.")),
-        (_, 0) => Some(t("No events yet: import your shoppers' events (views, carts, purchases) in the Imports tab to see events by kind and per day, and to train recommenders.")),
-        (0, _) => Some(t("No catalog yet: import a catalog (items with titles) in the Imports tab to search it and see item titles.")),
+        (0, 0) => Some(t(
+            "This project is empty: no catalog and no events yet. Import a catalog and your shoppers' events (Imports tab) to see its health.",
+        )),
+        (_, 0) => Some(t(
+            "No events yet: import your shoppers' events (views, carts, purchases) in the Imports tab to see events by kind and per day, and to train recommenders.",
+        )),
+        (0, _) => Some(t(
+            "No catalog yet: import a catalog (items with titles) in the Imports tab to search it and see item titles.",
+        )),
         _ => None,
     }
 }
@@ -396,11 +421,10 @@ fn days_chart(ui: &mut egui::Ui, p: &Snapshot, ctx: &ViewCtx<'_>) {
 /// Why the dates of derived-time imports (Instacart) are not calendar dates,
 /// shown under the per-day chart; `None` when every import has real times.
 pub fn dating_note(p: &Snapshot, lang: Lang) -> Option<&'static str> {
-    let derived = p.imports.iter().any(|i| {
-        i.format
-            .parse::<Format>()
-            .is_ok_and(Format::times_derived)
-    });
+    let derived = p
+        .imports
+        .iter()
+        .any(|i| i.format.parse::<Format>().is_ok_and(Format::times_derived));
     derived.then(|| crate::i18n::tr(lang, "Dates here are made up: Instacart gives no dates, only each order's days since the shopper's prior order. ShopLab puts every shopper's first order on 2017-01-01 and later orders that many days after, so the spike on 2017-01-01 is all shoppers' first orders. The order of each shopper's orders and the days between them are real; dates do not line up across shoppers."))
 }
 
@@ -829,7 +853,7 @@ fn currency(
     if ui
         .add_enabled(
             changed && !ctx.busy(JobKind::Project),
-            egui::Button::new(t("Save")),
+            egui::Button::new(t("Set currency")),
         )
         .clicked()
     {
@@ -838,7 +862,7 @@ fn currency(
     ui.label(
         RichText::new(format!(
             "{} {}",
-            t("e.g."),
+            t("prices show as"),
             super::price(Some(12.5), Some(p))
         ))
         .weak(),

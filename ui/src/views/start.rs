@@ -267,7 +267,7 @@ fn new_group(ui: &mut egui::Ui, state: &mut StartState, ctx: &ViewCtx<'_>, out: 
         for (i, f) in state.new_files.iter().enumerate() {
             let check = checks.as_ref().and_then(|c| c.get(i));
             ui.horizontal_wrapped(|ui| {
-                if ui.small_button("x").on_hover_text(t("Remove")).clicked() {
+                if ui.small_button("x").on_hover_text(t("Remove from the list")).clicked() {
                     remove = Some(i);
                 }
                 let name = f
@@ -338,8 +338,10 @@ fn verdict(ui: &mut egui::Ui, check: Option<&SourceCheck>, skip: bool, ctx: &Vie
         return;
     };
     let file = |p: &Path| {
-        p.file_name()
-            .map_or_else(|| p.display().to_string(), |n| n.to_string_lossy().into_owned())
+        p.file_name().map_or_else(
+            || p.display().to_string(),
+            |n| n.to_string_lossy().into_owned(),
+        )
     };
     match &check.verdict {
         Verdict::Import {
@@ -350,7 +352,7 @@ fn verdict(ui: &mut egui::Ui, check: Option<&SourceCheck>, skip: bool, ctx: &Vie
             let mut text = format!("{}: {format}", t("imported as"));
             if files.len() > 1 {
                 let names: Vec<String> = files.iter().map(|f| file(f)).collect();
-                text.push_str(&format!(" ({} {})", t("reads"), names.join(", ")));
+                text.push_str(&format!(" ({} {})", t("reads the files"), names.join(", ")));
             }
             ui.label(text);
             if !unread.is_empty() {

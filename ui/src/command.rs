@@ -27,8 +27,7 @@ pub enum Command {
         dir: PathBuf,
         /// Files or data-set folders to import, in order.
         files: Vec<PathBuf>,
-        /// Chosen files left out (not recognised, or read as part of another
-        /// data set), named in the result.
+        /// Chosen files left out as not recognised, named in the result.
         skipped: Vec<PathBuf>,
     },
     /// Check what each chosen file or folder is before creating a project

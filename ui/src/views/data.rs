@@ -209,7 +209,12 @@ fn health(
             ui.add_space(16.0);
             stat(ui, t("events"), count(s.events));
             ui.add_space(16.0);
-            let sparsity = format!("{:.3}%", s.sparsity * 100.0);
+            // Without events there is no matrix to be sparse.
+            let sparsity = if s.item_events == 0 {
+                "–".to_string()
+            } else {
+                format!("{:.3}%", s.sparsity * 100.0)
+            };
             figure(ui, "sparsity", "sparsity", sparsity, ctx, out);
             ui.add_space(16.0);
             figure(
@@ -286,7 +291,7 @@ fn health(
             return;
         }
         ui.add_space(8.0);
-        let wide = ui.available_width() >= 700.0;
+        let wide = ui.available_width() >= 1000.0;
         if wide {
             ui.columns(2, |cols| {
                 kinds_chart(&mut cols[0], s, ctx);
@@ -414,7 +419,11 @@ fn days_chart(ui: &mut egui::Ui, p: &Snapshot, ctx: &ViewCtx<'_>) {
             }
         });
     if let Some(note) = dating_note(p, lang) {
-        ui.label(RichText::new(note).small());
+        ui.add_space(4.0);
+        // Left-aligned (columns justify text).
+        ui.with_layout(egui::Layout::top_down(egui::Align::Min), |ui| {
+            ui.label(note)
+        });
     }
 }
 
@@ -760,62 +769,71 @@ fn catalog(
     let mut clicked = None;
     let (sort, desc) = (state.sort, state.descending);
     let rows = &state.rows;
-    TableBuilder::new(ui)
-        .id_salt("catalog")
-        .striped(true)
-        .resizable(true)
-        .column(Column::auto().at_least(60.0))
-        .column(Column::initial(120.0).clip(true))
-        .column(Column::initial(360.0).clip(true))
-        .column(Column::initial(120.0).clip(true))
-        .column(Column::initial(220.0).clip(true))
-        .column(Column::remainder())
-        .header(22.0, |mut h| {
-            for (by, name) in [
-                (SortBy::Index, "#"),
-                (SortBy::Id, t("id")),
-                (SortBy::Title, t("title")),
-                (SortBy::Brand, t("brand")),
-                (SortBy::Category, t("category")),
-                (SortBy::Price, t("price")),
-            ] {
-                h.col(|ui| {
-                    let arrow = if sort == by {
-                        if desc { " v" } else { " ^" }
-                    } else {
-                        ""
-                    };
-                    if ui.button(format!("{name}{arrow}")).clicked() {
-                        clicked = Some(by);
+    // Wider than a small window: scroll sideways rather than cut columns off.
+    egui::ScrollArea::horizontal()
+        .id_salt("catalog_sideways")
+        .show(ui, |ui| {
+            TableBuilder::new(ui)
+                .id_salt("catalog")
+                .striped(true)
+                .resizable(true)
+                .column(Column::auto().at_least(60.0))
+                .column(Column::initial(120.0).clip(true))
+                .column(Column::initial(360.0).clip(true))
+                .column(Column::initial(120.0).clip(true))
+                .column(Column::initial(220.0).clip(true))
+                // A fixed width: a remainder column squeezed to nothing wrapped
+                // its header letter by letter and made the header row tall.
+                .column(Column::initial(110.0).at_least(80.0).clip(true))
+                .header(22.0, |mut h| {
+                    for (by, name) in [
+                        (SortBy::Index, "#"),
+                        (SortBy::Id, t("id")),
+                        (SortBy::Title, t("title")),
+                        (SortBy::Brand, t("brand")),
+                        (SortBy::Category, t("category")),
+                        (SortBy::Price, t("price")),
+                    ] {
+                        h.col(|ui| {
+                            ui.style_mut().wrap_mode = Some(egui::TextWrapMode::Truncate);
+                            let arrow = if sort == by {
+                                if desc { " v" } else { " ^" }
+                            } else {
+                                ""
+                            };
+                            if ui.button(format!("{name}{arrow}")).clicked() {
+                                clicked = Some(by);
+                            }
+                        });
                     }
+                })
+                .body(|body| {
+                    body.rows(20.0, n, |mut row| {
+                        let idx = rows[row.index()];
+                        let Some(it) = catalog.get(idx) else { return };
+                        row.col(|ui| {
+                            // Counted from 1, as people count rows.
+                            ui.label(row_number(idx));
+                        });
+                        row.col(|ui| {
+                            ui.label(&it.id);
+                        });
+                        row.col(|ui| {
+                            ui.label(&it.title).on_hover_text(&it.description);
+                        });
+                        row.col(|ui| {
+                            ui.label(&it.brand);
+                        });
+                        row.col(|ui| {
+                            ui.label(it.category_path());
+                        });
+                        row.col(|ui| {
+                            ui.label(super::price(it.price, ctx.project));
+                        });
+                    });
                 });
-            }
-        })
-        .body(|body| {
-            body.rows(20.0, n, |mut row| {
-                let idx = rows[row.index()];
-                let Some(it) = catalog.get(idx) else { return };
-                row.col(|ui| {
-                    // Counted from 1, as people count rows.
-                    ui.label(row_number(idx));
-                });
-                row.col(|ui| {
-                    ui.label(&it.id);
-                });
-                row.col(|ui| {
-                    ui.label(&it.title).on_hover_text(&it.description);
-                });
-                row.col(|ui| {
-                    ui.label(&it.brand);
-                });
-                row.col(|ui| {
-                    ui.label(it.category_path());
-                });
-                row.col(|ui| {
-                    ui.label(super::price(it.price, ctx.project));
-                });
-            });
         });
+
     if let Some(by) = clicked {
         if state.sort == by {
             state.descending = !state.descending;

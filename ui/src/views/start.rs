@@ -84,7 +84,8 @@ impl StartState {
             .map(|(_, c)| c.as_slice())
     }
 
-    /// (files to import, files left out) for the current checks.
+    /// (files to import, files not recognised and left out) for the current
+    /// checks; files read as part of a chosen data set are neither.
     fn plan(&self, checks: &[SourceCheck]) -> (Vec<PathBuf>, Vec<PathBuf>) {
         let mut import = Vec::new();
         let mut skipped = Vec::new();
@@ -94,7 +95,8 @@ impl StartState {
                 Verdict::Unrecognised { .. } if !self.skip_unrecognised => {
                     import.push(c.path.clone());
                 }
-                _ => skipped.push(c.path.clone()),
+                Verdict::Unrecognised { .. } => skipped.push(c.path.clone()),
+                Verdict::PartOf { .. } => {}
             }
         }
         (import, skipped)
@@ -208,8 +210,7 @@ fn open_group(
 ) {
     let t = |s| ctx.t(s);
     let opening = ctx.busy(JobKind::Project);
-    ui.group(|ui| {
-        ui.set_width(ui.available_width());
+    group(ui, |ui| {
         ui.heading(t("Recent projects"));
         if settings.recent.is_empty() {
             ui.label(RichText::new(t("None yet.")).weak());
@@ -248,8 +249,7 @@ fn open_group(
 fn new_group(ui: &mut egui::Ui, state: &mut StartState, ctx: &ViewCtx<'_>, out: &mut Vec<Command>) {
     let t = |s| ctx.t(s);
     let opening = ctx.busy(JobKind::Project);
-    ui.group(|ui| {
-        ui.set_width(ui.available_width());
+    group(ui, |ui| {
         ui.heading(t("New project from files"));
         ui.label(t("A catalog (items), shoppers' events and optional search judgments as CSV, TSV, JSON lines or Parquet, or a whole data-set folder (Instacart, MovieLens, RetailRocket, …); column names are recognised automatically. Files can also be dropped onto the window."));
         ui.horizontal(|ui| {
@@ -267,12 +267,17 @@ fn new_group(ui: &mut egui::Ui, state: &mut StartState, ctx: &ViewCtx<'_>, out: 
         for (i, f) in state.new_files.iter().enumerate() {
             let check = checks.as_ref().and_then(|c| c.get(i));
             ui.horizontal_wrapped(|ui| {
-                if ui.small_button("x").on_hover_text(t("Remove from the list")).clicked() {
+                if ui
+                    .small_button("x")
+                    .on_hover_text(t("Remove from the list"))
+                    .clicked()
+                {
                     remove = Some(i);
                 }
-                let name = f
-                    .file_name()
-                    .map_or_else(|| f.display().to_string(), |n| n.to_string_lossy().into_owned());
+                let name = f.file_name().map_or_else(
+                    || f.display().to_string(),
+                    |n| n.to_string_lossy().into_owned(),
+                );
                 ui.label(RichText::new(name).strong())
                     .on_hover_text(f.display().to_string());
                 verdict(ui, check, state.skip_unrecognised, ctx);
@@ -327,6 +332,16 @@ fn new_group(ui: &mut egui::Ui, state: &mut StartState, ctx: &ViewCtx<'_>, out: 
             RichText::new(t("Nothing is written unless every file imports: a failed or cancelled creation leaves no folder behind."))
                 .weak(),
         );
+    });
+}
+
+/// A framed box as wide as the column (less room for the floating scroll
+/// bar), its text laid out left-aligned, not justified.
+fn group(ui: &mut egui::Ui, body: impl FnOnce(&mut egui::Ui)) {
+    let width = ui.available_width() - 12.0;
+    egui::Frame::group(ui.style()).show(ui, |ui| {
+        ui.set_width(width - 14.0);
+        ui.with_layout(egui::Layout::top_down(egui::Align::Min), body);
     });
 }
 

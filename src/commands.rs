@@ -394,7 +394,16 @@ pub fn imports(ctx: &Ctx, project: &Path, rejected: usize) -> Result<()> {
 pub fn stats(ctx: &Ctx, project: &Path) -> Result<()> {
     let p = open(project)?;
     let stats = p.stats()?;
-    ctx.emit(&stats, crate::text::stats)
+    ctx.emit(&stats, |s| {
+        let mut text = crate::text::stats(s);
+        for f in &s.derived_times {
+            text.push_str(&format!(
+                "note: {} has no dates, so ShopLab made them up: each shopper's first order on 2017-01-01, later orders by their days since the prior order. The order and gaps within a shopper are real; dates do not line up across shoppers (hence the many events on 2017-01-01).\n",
+                f.display()
+            ));
+        }
+        text
+    })
 }
 
 /// `shoplab index`

@@ -369,6 +369,11 @@ mod tests {
         .unwrap();
         let stats = created.project.stats().unwrap();
         assert_eq!((stats.items, stats.events), (2, 2));
+        assert_eq!(
+            stats.derived_times,
+            [d.to_path_buf()],
+            "Instacart's made-up dates are recorded"
+        );
         assert!(created.index.is_some());
         assert_eq!(leftovers(out.path()), ["shop"], "no working folder left");
     }

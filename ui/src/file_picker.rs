@@ -23,6 +23,9 @@ pub enum Pick {
     Folder,
     /// One or more files, or a folder (a data set kept as a folder).
     Files,
+    /// One file, picked by a click, or a data-set folder (the Import panel
+    /// previews one source at a time).
+    File,
 }
 
 /// An open (or closed) picker window.
@@ -74,6 +77,7 @@ impl FilePicker {
         let title = match self.mode {
             Pick::Folder => tr(lang, "Choose a folder"),
             Pick::Files => tr(lang, "Choose files"),
+            Pick::File => tr(lang, "Choose a file"),
         };
         // Most of the window, whatever its size (760x480 included).
         let screen = ctx.content_rect();
@@ -177,6 +181,10 @@ impl FilePicker {
                                         self.selected.remove(&path);
                                     }
                                 }
+                            } else if self.mode == Pick::File {
+                                if ui.selectable_label(false, &name).clicked() {
+                                    picked = Some(vec![path]);
+                                }
                             } else {
                                 ui.add_enabled(false, egui::Label::new(name));
                             }
@@ -205,6 +213,14 @@ impl FilePicker {
                 }
                 if n > 0 && ui.button(tr(lang, "Clear ticks")).clicked() {
                     self.selected.clear();
+                }
+            }
+            Pick::File => {
+                if ui
+                    .button(tr(lang, "Use this whole folder (a data set)"))
+                    .clicked()
+                {
+                    picked = Some(vec![self.dir.clone()]);
                 }
             }
         });

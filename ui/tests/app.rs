@@ -437,3 +437,32 @@ fn a_creation_that_fails_leaves_nothing_says_what_to_do_and_can_be_retried() {
     let said = &h.state().notices.last().unwrap().text;
     assert!(said.contains("files skipped: aisles.csv"), "{said}");
 }
+
+#[test]
+fn made_up_instacart_dates_are_explained_under_the_daily_chart() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("instacart");
+    std::fs::create_dir(&data).unwrap();
+    write(
+        &data,
+        "products.csv",
+        "product_id,product_name,aisle_id,department_id\n1,Banana,1,1\n2,Milk,2,1\n",
+    );
+    write(&data, "aisles.csv", "aisle_id,aisle\n1,fruit\n2,dairy\n");
+    write(
+        &data,
+        "departments.csv",
+        "department_id,department\n1,produce\n",
+    );
+    write(
+        &data,
+        "order_lines.csv",
+        ",order_id,user_id,order_number,order_dow,order_hour_of_day,days_since_prior_order,product_id,add_to_cart_order,reordered\n0,10,7,1,1,9,,1,1,0\n1,11,7,2,3,10,5,2,1,0\n",
+    );
+    let mut h = harness(AppSettings::default());
+    create(&mut h, dir.path().join("shop"), vec![data]);
+    h.state_mut().view = View::Data;
+    h.step();
+    h.step();
+    h.get_by_label_contains("Dates here are made up");
+}

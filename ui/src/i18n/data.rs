@@ -39,6 +39,11 @@ pub(super) const ZH: &[(&str, &str)] = &[
         "添加整个文件夹（数据集）",
     ),
     ("Clear ticks", "清除勾选"),
+    ("Choose a file", "选择文件"),
+    (
+        "Use this whole folder (a data set)",
+        "使用整个文件夹（数据集）",
+    ),
     ("Home folder", "主文件夹"),
     (
         "Tick several files; double-click adds one at once.",

@@ -430,11 +430,7 @@ fn days_chart(ui: &mut egui::Ui, p: &Snapshot, ctx: &ViewCtx<'_>) {
 /// Why the dates of derived-time imports (Instacart) are not calendar dates,
 /// shown under the per-day chart; `None` when every import has real times.
 pub fn dating_note(p: &Snapshot, lang: Lang) -> Option<&'static str> {
-    let derived = p
-        .imports
-        .iter()
-        .any(|i| i.format.parse::<Format>().is_ok_and(Format::times_derived));
-    derived.then(|| crate::i18n::tr(lang, "Dates here are made up: Instacart gives no dates, only each order's days since the shopper's prior order. ShopLab puts every shopper's first order on 2017-01-01 and later orders that many days after, so the spike on 2017-01-01 is all shoppers' first orders. The order of each shopper's orders and the days between them are real; dates do not line up across shoppers."))
+    (!p.stats.derived_times.is_empty()).then(|| crate::i18n::tr(lang, "Dates here are made up: Instacart gives no dates, only each order's days since the shopper's prior order. ShopLab puts every shopper's first order on 2017-01-01 and later orders that many days after, so the spike on 2017-01-01 is all shoppers' first orders. The order of each shopper's orders and the days between them are real; dates do not line up across shoppers."))
 }
 
 fn imports(
@@ -561,7 +557,8 @@ fn import_dialog(
         ui.label(shown);
         if ui.button(t("Choose file…")).clicked() {
             let start = st.path.as_ref().and_then(|p| p.parent().map(PathBuf::from));
-            st.picker.show_at(Pick::Files, start.as_deref());
+            st.picker
+                .show_at(Pick::File, start.as_deref().or(ctx.picker_start));
         }
         let label = ui.label(t("format"));
         egui::ComboBox::from_id_salt("format")
@@ -582,12 +579,11 @@ fn import_dialog(
     let dropped: Option<PathBuf> = ui
         .ctx()
         .input(|i| i.raw.dropped_files.first().map(|f| f.path().to_path_buf()));
-    if let Some(path) = st
-        .picker
-        .ui(ui.ctx(), ctx.lang)
-        .and_then(|v| v.into_iter().next())
-        .or(dropped)
-    {
+    let picked = st.picker.ui(ui.ctx(), ctx.lang);
+    if picked.is_some() {
+        out.push(Command::RememberFolder(st.picker.folder().to_path_buf()));
+    }
+    if let Some(path) = picked.and_then(|v| v.into_iter().next()).or(dropped) {
         st.mapping.clear();
         st.preview = None;
         out.push(Command::Preview(

@@ -466,3 +466,26 @@ fn made_up_instacart_dates_are_explained_under_the_daily_chart() {
     h.step();
     h.get_by_label_contains("Dates here are made up");
 }
+
+#[test]
+fn the_file_picker_opens_in_the_folder_it_was_last_in() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("exports");
+    std::fs::create_dir(&data).unwrap();
+    write(&data, "catalog.csv", "item_id,title\na,Apple\n");
+    let mut h = harness(AppSettings::default());
+    h.state_mut().send(Command::RememberFolder(data.clone()));
+    h.step();
+    assert_eq!(
+        h.state().settings.last_folder.as_deref(),
+        Some(data.as_path())
+    );
+    h.get_by_label("Add files or a folder…").click();
+    h.run();
+    // The picker lists the remembered folder: its file is there to tick.
+    h.get_by_label("catalog.csv").click();
+    h.run();
+    h.get_by_label("Add the ticked files (1)").click();
+    step_until(&mut h, "the file in the list", |a| !a.start.new_files.is_empty());
+    assert_eq!(h.state().start.new_files, [data.join("catalog.csv")]);
+}

@@ -486,6 +486,8 @@ fn the_file_picker_opens_in_the_folder_it_was_last_in() {
     h.get_by_label("catalog.csv").click();
     h.run();
     h.get_by_label("Add the ticked files (1)").click();
-    step_until(&mut h, "the file in the list", |a| !a.start.new_files.is_empty());
+    step_until(&mut h, "the file in the list", |a| {
+        !a.start.new_files.is_empty()
+    });
     assert_eq!(h.state().start.new_files, [data.join("catalog.csv")]);
 }

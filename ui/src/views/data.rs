@@ -326,6 +326,12 @@ fn figure(
     });
 }
 
+/// A column title on one line: a narrow column cuts it short rather than
+/// wrapping it letter by letter into a tall header row.
+fn header_cell(ui: &mut egui::Ui, name: &str) {
+    ui.add(egui::Label::new(RichText::new(name).strong()).truncate());
+}
+
 /// A date and time that never wraps (a table cell keeps one line).
 fn time_cell(ui: &mut egui::Ui, ts: i64) {
     ui.add(egui::Label::new(time(ts)).wrap_mode(egui::TextWrapMode::Extend));
@@ -465,9 +471,7 @@ fn imports(
                 t("started"),
                 "",
             ] {
-                h.col(|ui| {
-                    ui.strong(name);
-                });
+                h.col(|ui| header_cell(ui, name));
             }
         })
         .body(|body| {
@@ -514,9 +518,7 @@ fn imports(
             .column(Column::remainder().clip(true))
             .header(20.0, |mut h| {
                 for name in [t("line"), t("column"), t("reason"), t("row")] {
-                    h.col(|ui| {
-                        ui.strong(name);
-                    });
+                    h.col(|ui| header_cell(ui, name));
                 }
             })
             .body(|body| {
@@ -928,14 +930,12 @@ fn shoppers(
         .striped(true)
         .column(Column::exact(TIME_WIDTH))
         .column(Column::auto())
-        .column(Column::initial(380.0).clip(true))
-        .column(Column::initial(200.0).clip(true))
-        .column(Column::remainder())
+        .column(Column::initial(300.0).clip(true))
+        .column(Column::initial(140.0).clip(true))
+        .column(Column::remainder().at_least(60.0))
         .header(20.0, |mut h| {
             for name in [t("time"), t("event"), t("item"), t("query"), t("value")] {
-                h.col(|ui| {
-                    ui.strong(name);
-                });
+                h.col(|ui| header_cell(ui, name));
             }
         })
         .body(|body| {

@@ -30,13 +30,15 @@ pub struct Cli {
 pub enum Command {
     /// Open the desktop app (the same as running `shoplab` with no command).
     Gui(GuiArgs),
-    /// Create a new project folder.
-    New {
-        /// Folder to create.
-        dir: PathBuf,
-        /// Display name of the shop (default: the folder name).
+    /// Create a new project folder, optionally importing files or data-set
+    /// folders into it all or nothing (on any failure no project is left).
+    New(NewArgs),
+    /// Show the project's settings, or change them (e.g. `--currency €`).
+    Settings {
+        /// Currency shown with prices: a symbol ($, €) goes before them, a
+        /// code (EUR) after; an empty value shows plain numbers.
         #[arg(long)]
-        name: Option<String>,
+        currency: Option<String>,
     },
     /// Import a catalog, events, users or judgments file (or a data-set folder).
     Import(ImportArgs),
@@ -98,6 +100,25 @@ pub enum RunsAction {
         /// The new name (not empty).
         new_name: String,
     },
+}
+
+/// `shoplab new`
+#[derive(Debug, Args)]
+pub struct NewArgs {
+    /// Folder to create (it may exist if empty or without project files).
+    pub dir: PathBuf,
+    /// Display name of the shop (default: the folder name).
+    #[arg(long)]
+    pub name: Option<String>,
+    /// Currency shown with prices, e.g. `$`, `€` or `EUR` (default: none, plain numbers).
+    #[arg(long)]
+    pub currency: Option<String>,
+    /// Files or data-set folders to import (default options), in order. The
+    /// project is built aside and appears only if every one imports; files
+    /// ShopLab does not recognise (a README, Instacart's aisles.csv given
+    /// alone) are skipped and named.
+    #[arg(long = "import", value_name = "PATH")]
+    pub import: Vec<PathBuf>,
 }
 
 /// `shoplab import`

@@ -72,18 +72,128 @@ fn open_for_writing(project: &Path) -> Result<Project> {
     Project::open(project).with_context(|| format!("cannot open project {}", project.display()))
 }
 
-/// `shoplab new`
-pub fn new(ctx: &Ctx, dir: &Path, name: Option<String>) -> Result<()> {
-    let name = name.unwrap_or_else(|| {
+/// `shoplab new`: an empty project, or one built from files all or nothing.
+pub fn new(ctx: &Ctx, a: &NewArgs) -> Result<()> {
+    use shoplab_engine::create::{Verdict, check_sources, create_from};
+    let dir = &a.dir;
+    let name = a.name.clone().unwrap_or_else(|| {
         dir.file_name()
             .map_or_else(|| "shop".into(), |n| n.to_string_lossy().into_owned())
     });
-    let p = Project::create(dir, &name)?;
-    ctx.emit(&p.paths.root, |root| {
+    #[derive(Serialize)]
+    struct Created {
+        root: std::path::PathBuf,
+        name: String,
+        currency: String,
+        checks: Vec<shoplab_engine::create::SourceCheck>,
+        imports: Vec<ImportReport>,
+        index: Option<shoplab_engine::project::IndexReport>,
+    }
+    let checks = check_sources(&a.import);
+    let files: Vec<_> = checks
+        .iter()
+        .filter(|c| c.imported())
+        .map(|c| c.path.clone())
+        .collect();
+    let (mut project, imports, index) = if a.import.is_empty() {
+        (Project::create(dir, &name)?, Vec::new(), None)
+    } else {
+        let created = create_from(
+            dir,
+            &name,
+            &files,
+            &ReadOptions::default(),
+            &ImportOptions::default(),
+            &ctx.progress,
+            &ctx.cancel,
+        );
+        match created {
+            Ok(c) => (c.project, c.reports, c.index),
+            Err(e) => {
+                ctx.progress.abandon_stage();
+                return Err(anyhow::Error::new(e).context(format!(
+                    "no project was created in {} (nothing is left of the attempt)",
+                    dir.display()
+                )));
+            }
+        }
+    };
+    if let Some(c) = &a.currency {
+        project.set_currency(c)?;
+    }
+    let out = Created {
+        root: project.paths.root.clone(),
+        name,
+        currency: project.settings.currency.clone(),
+        checks,
+        imports,
+        index,
+    };
+    ctx.emit(&out, |c| {
+        let mut s = format!("Created project '{}' in {}.\n", c.name, c.root.display());
+        for r in &c.imports {
+            s.push_str(&format!(
+                "  imported {} as {}: {} items, {} users, {} events, {} judgments, {} rows rejected\n",
+                r.file.display(),
+                r.format,
+                r.items,
+                r.users,
+                r.events,
+                r.judgments,
+                r.rejected
+            ));
+        }
+        for check in &c.checks {
+            match &check.verdict {
+                Verdict::Import { unread, .. } => {
+                    for u in unread {
+                        s.push_str(&format!("  not read (not part of the data set): {}\n", u.display()));
+                    }
+                }
+                Verdict::PartOf { source } => s.push_str(&format!(
+                    "  {} was read as part of {}\n",
+                    check.path.display(),
+                    source.display()
+                )),
+                Verdict::Unrecognised { reason } => s.push_str(&format!(
+                    "  skipped {}: not a file ShopLab recognises ({reason})\n",
+                    check.path.display()
+                )),
+            }
+        }
+        if let Some(i) = &c.index {
+            s.push_str(&format!("  indexed {} items for search\n", i.items));
+        }
+        if c.imports.is_empty() {
+            s.push_str(&format!(
+                "Next: shoplab -p {} import catalog.csv\n",
+                c.root.display()
+            ));
+        }
+        s
+    })
+}
+
+/// `shoplab settings`: show the project's settings, or change the currency.
+pub fn settings(ctx: &Ctx, project: &Path, currency: Option<&str>) -> Result<()> {
+    let mut p = match currency {
+        Some(_) => open_for_writing(project)?,
+        None => open(project)?,
+    };
+    if let Some(c) = currency {
+        p.set_currency(c)?;
+    }
+    ctx.emit(&p.settings, |s| {
         format!(
-            "Created project '{name}' in {}.\nNext: shoplab -p {} import catalog.csv\n",
-            root.display(),
-            root.display()
+            "name: {}\ncurrency: {}\nformat version: {}\ncreated by: {}\n",
+            s.name,
+            if s.currency.is_empty() {
+                "(none: prices are plain numbers)"
+            } else {
+                &s.currency
+            },
+            s.format_version,
+            s.created_by
         )
     })
 }
@@ -290,7 +400,16 @@ pub fn imports(ctx: &Ctx, project: &Path, rejected: usize) -> Result<()> {
 pub fn stats(ctx: &Ctx, project: &Path) -> Result<()> {
     let p = open(project)?;
     let stats = p.stats()?;
-    ctx.emit(&stats, crate::text::stats)
+    ctx.emit(&stats, |s| {
+        let mut text = crate::text::stats(s);
+        for f in &s.derived_times {
+            text.push_str(&format!(
+                "note: {} has no dates, so ShopLab made them up: each shopper's first order on 2017-01-01, later orders by their days since the prior order. The order and gaps within a shopper are real; dates do not line up across shoppers (hence the many events on 2017-01-01).\n",
+                f.display()
+            ));
+        }
+        text
+    })
 }
 
 /// `shoplab index`

@@ -123,7 +123,8 @@ fn dispatch(ctx: &Ctx, cli: &Cli) -> anyhow::Result<()> {
     };
     match command {
         Command::Gui(a) => gui::run(cli, a),
-        Command::New { dir, name } => commands::new(ctx, dir, name.clone()),
+        Command::New(a) => commands::new(ctx, a),
+        Command::Settings { currency } => commands::settings(ctx, p, currency.as_deref()),
         Command::Import(a) => commands::import(ctx, p, a),
         Command::Imports { rejected } => commands::imports(ctx, p, *rejected),
         Command::Stats => commands::stats(ctx, p),

@@ -5,6 +5,7 @@
 //! [`model`] for the records and [`read`] for turning files into them.
 
 pub mod error;
+pub mod hint;
 pub mod interactions;
 pub mod model;
 pub mod progress;

@@ -18,7 +18,7 @@ pub enum Error {
     },
     /// A folder that should be a ShopLab project is not one.
     #[error(
-        "{path} is not a ShopLab project (no shop.sqlite in it). Create one with `shoplab new {path}` or pass the right folder with --project"
+        "{path} is not a ShopLab project (no shop.sqlite in it). {hint}", hint = shoplab_datasets::hint::NEW_PROJECT.cli_with(&path.display().to_string())
     )]
     NotAProject {
         /// The folder given.

@@ -6,6 +6,7 @@
 //! outputs are serde types.
 
 pub mod compare;
+pub mod create;
 pub mod demo;
 pub mod error;
 pub mod evaluate;

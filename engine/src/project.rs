@@ -83,6 +83,25 @@ pub struct Settings {
     pub format_version: u32,
     /// ShopLab version that created the project.
     pub created_by: String,
+    /// Currency of the catalog's prices, shown with them (`$`, `€`, `EUR`);
+    /// empty: prices are shown as plain numbers.
+    pub currency: String,
+}
+
+/// Longest currency text accepted (a symbol or a short code).
+const MAX_CURRENCY_CHARS: usize = 8;
+
+/// A price with the project's currency: a symbol goes before the number
+/// (`$12.50`), a code or word after it (`12.50 EUR`); none: `12.50`.
+pub fn format_price(price: f64, currency: &str) -> String {
+    let c = currency.trim();
+    if c.is_empty() {
+        format!("{price:.2}")
+    } else if c.chars().any(char::is_alphabetic) {
+        format!("{price:.2} {c}")
+    } else {
+        format!("{c}{price:.2}")
+    }
 }
 
 impl Default for Settings {
@@ -91,6 +110,7 @@ impl Default for Settings {
             name: String::new(),
             format_version: 1,
             created_by: format!("shoplab {}", env!("CARGO_PKG_VERSION")),
+            currency: String::new(),
         }
     }
 }
@@ -314,6 +334,26 @@ impl Project {
         self.store.import_file(path, read, opts, progress, cancel)
     }
 
+    /// Sets the currency shown with prices (empty: plain numbers) and saves
+    /// it in the project's settings.
+    pub fn set_currency(&mut self, currency: &str) -> Result<()> {
+        let c = currency.trim();
+        if c.chars().count() > MAX_CURRENCY_CHARS || c.chars().any(char::is_control) {
+            return Err(Error::invalid(
+                "currency",
+                c,
+                format!(
+                    "use a symbol or a short code such as $, €, ¥, EUR or 元 (at most {MAX_CURRENCY_CHARS} characters), or nothing for plain numbers"
+                ),
+            ));
+        }
+        let mut settings = self.settings.clone();
+        settings.currency = c.to_string();
+        write_json_atomic(&self.paths.settings(), &settings)?;
+        self.settings = settings;
+        Ok(())
+    }
+
     /// Rebuilds the search index and the autocomplete dictionary from the catalog.
     pub fn build_index(
         &self,
@@ -448,9 +488,10 @@ impl Project {
         let start = std::time::Instant::now();
         let log = self.interactions(&spec.kinds)?;
         if log.is_empty() {
-            return Err(Error::Empty(
-                "no interactions of the chosen kinds: import events first (`shoplab import events.csv`)".into(),
-            ));
+            return Err(Error::Empty(format!(
+                "no interactions of the chosen kinds: {}",
+                shoplab_datasets::hint::IMPORT_EVENTS.cli
+            )));
         }
         let user_ids = self.store.user_ids()?;
         let item_ids = self.store.item_ids()?;
@@ -825,5 +866,21 @@ mod tests {
         let (_, s) = open_layout(&root).unwrap();
         assert_eq!(s.name, "demo");
         assert!(create_layout(&root, "again").is_err());
+    }
+
+    #[test]
+    fn currency_is_a_saved_setting_and_prices_show_it() {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path().join("shop");
+        let mut p = Project::create(&root, "shop").unwrap();
+        assert_eq!(p.settings.currency, "", "none by default");
+        p.set_currency(" € ").unwrap();
+        assert_eq!(Project::open(&root).unwrap().settings.currency, "€");
+        assert!(p.set_currency("a very long currency").is_err());
+        assert_eq!(p.settings.currency, "€", "a refused value changes nothing");
+        assert_eq!(format_price(12.5, ""), "12.50");
+        assert_eq!(format_price(12.5, "$"), "$12.50");
+        assert_eq!(format_price(3.0, "EUR"), "3.00 EUR");
+        assert_eq!(format_price(3.0, "元"), "3.00 元");
     }
 }

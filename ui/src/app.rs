@@ -340,7 +340,7 @@ impl ShopLabApp {
     }
 
     fn status_bar(&mut self, ui: &mut egui::Ui, lang: Lang) {
-        ui.horizontal(|ui| {
+        ui.horizontal_wrapped(|ui| {
             let mut cancel = None;
             for (i, job) in self.jobs.iter().enumerate() {
                 let state = job.state();
@@ -376,8 +376,8 @@ impl ShopLabApp {
                 } else {
                     ui.visuals().text_color()
                 };
-                ui.label(RichText::new(&n.text).color(color))
-                    .on_hover_text(n.text.clone());
+                // Wrapped, so a long message is read whole (the bar grows).
+                ui.add(egui::Label::new(RichText::new(&n.text).color(color)).wrap());
             }
         });
     }
@@ -393,6 +393,7 @@ impl ShopLabApp {
             lang,
             project: self.project.as_ref(),
             jobs: &self.jobs,
+            picker_start: self.settings.picker_start(),
         };
         match view {
             View::Start => views::start::ui(
@@ -497,10 +498,35 @@ impl ShopLabApp {
                         .map_err(|e| e.to_string())
                 });
             }
-            Command::CreateProject { dir, files } => {
+            Command::CreateProject {
+                dir,
+                files,
+                skipped,
+            } => {
+                self.start.error = None;
                 let title = format!("{} {}", tr(lang, "Creating"), dir.display());
                 self.spawn(ctx, JobKind::Project, &title, move |p, c| {
-                    create_project(&dir, &files, p, c).map_err(|e| e.to_string())
+                    crate::creation::create_project(&dir, &files, &skipped, lang, p, c)
+                        .map_err(|e| e.to_string())
+                });
+            }
+            Command::CheckSources(files) => {
+                let title = tr(lang, "Checking the chosen files").to_string();
+                self.spawn(ctx, JobKind::Preview, &title, move |_, _| {
+                    let checks = shoplab_engine::create::check_sources(&files);
+                    Ok(JobOutcome::SourcesChecked(files, checks))
+                });
+            }
+            Command::RememberFolder(dir) => self.settings.last_folder = Some(dir),
+            Command::SetCurrency(currency) => {
+                let Some(root) = self.root() else { return };
+                let title = tr(lang, "Saving the project settings").to_string();
+                self.spawn(ctx, JobKind::Project, &title, move |p, c| {
+                    let mut project = Project::open(&root).map_err(|e| e.to_string())?;
+                    project.set_currency(&currency).map_err(|e| e.to_string())?;
+                    Snapshot::read(&project, p, c)
+                        .map(|s| JobOutcome::Project(Box::new(s)))
+                        .map_err(|e| e.to_string())
                 });
             }
             Command::OpenDemo => {
@@ -795,6 +821,8 @@ impl ShopLabApp {
             match result {
                 Ok(outcome) => self.finish(ctx, outcome),
                 Err(e) => {
+                    // The engine's advice names CLI flags; the window names what to click.
+                    let e = shoplab_datasets::hint::for_app(&e);
                     let lang = self.lang();
                     if kind == JobKind::Project
                         && let Some(dir) = self.opening.take()
@@ -819,6 +847,10 @@ impl ShopLabApp {
                     if kind == JobKind::Preview {
                         self.data.import.error = Some(text.clone());
                     }
+                    if kind == JobKind::Project && !cancelled {
+                        // Shown in full on the Start view, where the user acted.
+                        self.start.error = Some(text.clone());
+                    }
                     self.notify(text, !cancelled);
                 }
             }
@@ -828,8 +860,15 @@ impl ShopLabApp {
     fn finish(&mut self, ctx: &egui::Context, outcome: JobOutcome) {
         let lang = self.lang();
         match outcome {
+            JobOutcome::SourcesChecked(files, checks) => self.start.set_checks(files, checks),
+            JobOutcome::Created(snapshot, summary) => {
+                self.start.created();
+                self.finish(ctx, JobOutcome::Project(snapshot));
+                self.notify(summary, false);
+            }
             JobOutcome::Project(snapshot) => {
                 self.opening = None;
+                self.start.error = None;
                 let first_open = self
                     .project
                     .as_ref()
@@ -1104,37 +1143,6 @@ fn saved_message(lang: Lang, paths: &[PathBuf]) -> String {
             format!("{} {}", tr(lang, "Saved"), all.join(", "))
         }
     }
-}
-
-/// Creates a project and imports `files` into it; builds the index when
-/// there is a catalog.
-fn create_project(
-    dir: &Path,
-    files: &[PathBuf],
-    progress: &dyn Progress,
-    cancel: &CancelToken,
-) -> shoplab_engine::Result<JobOutcome> {
-    let name = dir
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_else(|| "shop".into());
-    let mut project = Project::create(dir, &name)?;
-    for f in files {
-        project.import(
-            f,
-            &ReadOptions::default(),
-            &ImportOptions::default(),
-            progress,
-            cancel,
-        )?;
-        progress.finish_stage();
-    }
-    if project.stats()?.items > 0 {
-        project.build_index(progress, cancel)?;
-    }
-    Ok(JobOutcome::Project(Box::new(Snapshot::read(
-        &project, progress, cancel,
-    )?)))
 }
 
 /// Imports files into the project at `root`.

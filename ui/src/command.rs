@@ -20,13 +20,23 @@ pub enum Command {
     SetLang(Lang),
     /// Open the project in this folder.
     OpenProject(PathBuf),
-    /// Create a project in this folder and import these files into it.
+    /// Create a project in this folder and import these files into it, all
+    /// or nothing (`crate::creation`).
     CreateProject {
         /// The new project's folder.
         dir: PathBuf,
-        /// Files to import, in order.
+        /// Files or data-set folders to import, in order.
         files: Vec<PathBuf>,
+        /// Chosen files left out as not recognised, named in the result.
+        skipped: Vec<PathBuf>,
     },
+    /// Check what each chosen file or folder is before creating a project
+    /// from them (answered with `JobOutcome::SourcesChecked`).
+    CheckSources(Vec<PathBuf>),
+    /// Remember the folder the file picker was in.
+    RememberFolder(PathBuf),
+    /// Set the open project's currency for prices ("" for plain numbers).
+    SetCurrency(String),
     /// Build (or rebuild) the demo shop and open it.
     OpenDemo,
     /// Re-read the open project.

@@ -60,6 +60,14 @@ pub enum JobOutcome {
     RunRenamed(Box<Snapshot>, String, String),
     /// Files were written (exports: one CSV, or an image with its SVG and CSV).
     Saved(Vec<std::path::PathBuf>),
+    /// Files chosen for a new project were checked: (the paths, their checks).
+    SourcesChecked(
+        Vec<std::path::PathBuf>,
+        Vec<shoplab_engine::create::SourceCheck>,
+    ),
+    /// A project was created from files: its snapshot and a summary of what
+    /// was imported and skipped.
+    Created(Box<Snapshot>, String),
 }
 
 /// What the engine reported so far.

@@ -10,6 +10,7 @@
 mod app;
 mod chart;
 mod command;
+mod creation;
 mod file_picker;
 mod fonts;
 mod glossary;

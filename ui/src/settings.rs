@@ -28,6 +28,8 @@ pub struct AppSettings {
     pub search_k: usize,
     /// Length of recommendation lists on the Recommend view (default: 10).
     pub recommend_k: usize,
+    /// The folder the file picker was last in (where it opens next).
+    pub last_folder: Option<PathBuf>,
 }
 
 impl Default for AppSettings {
@@ -39,6 +41,7 @@ impl Default for AppSettings {
             demo_dir: None,
             search_k: 10,
             recommend_k: 10,
+            last_folder: None,
         }
     }
 }
@@ -57,6 +60,14 @@ impl AppSettings {
     /// Drops a project that no longer opens.
     pub fn forget(&mut self, project: &Path) {
         self.recent.retain(|p| p != project);
+    }
+
+    /// Where the file picker opens: the folder it was last in, else the
+    /// last project's parent folder.
+    pub fn picker_start(&self) -> Option<&Path> {
+        self.last_folder
+            .as_deref()
+            .or_else(|| self.last_project().and_then(Path::parent))
     }
 
     /// The last project opened, if any.
@@ -88,5 +99,17 @@ mod tests {
         let s: AppSettings = serde_json::from_str(r#"{"lang":"zh"}"#).unwrap_or_default();
         assert_eq!(s.lang, Lang::Zh);
         assert_eq!(s.search_k, 10);
+        assert_eq!(s.last_folder, None);
+    }
+
+    #[test]
+    fn the_picker_opens_where_it_was_last() {
+        let mut s = AppSettings::default();
+        assert_eq!(s.picker_start(), None);
+        s.remember(Path::new("/data/shops/one"));
+        assert_eq!(s.picker_start(), Some(Path::new("/data/shops")));
+        s.last_folder = Some(PathBuf::from("/data/instacart"));
+        let back: AppSettings = serde_json::from_str(&serde_json::to_string(&s).unwrap()).unwrap();
+        assert_eq!(back.picker_start(), Some(Path::new("/data/instacart")));
     }
 }

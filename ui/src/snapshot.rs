@@ -44,6 +44,8 @@ pub struct Snapshot {
     pub root: PathBuf,
     /// Its display name.
     pub name: String,
+    /// Currency shown with prices ("" for plain numbers), a project setting.
+    pub currency: String,
     /// Data health.
     pub stats: StoreStats,
     /// Import history, oldest first.
@@ -95,6 +97,7 @@ impl Snapshot {
         Ok(Snapshot {
             root: project.paths.root.clone(),
             name: project.settings.name.clone(),
+            currency: project.settings.currency.clone(),
             stats,
             imports,
             runs,

@@ -252,6 +252,11 @@ fn a_folder_that_is_not_a_project_gives_a_message_not_a_crash() {
         "{}",
         n.text
     );
+    assert!(
+        !n.text.contains("--project") && n.text.contains("Start view"),
+        "app words, not CLI flags: {}",
+        n.text
+    );
     assert_eq!(app.view, View::Start);
 }
 
@@ -275,6 +280,7 @@ fn a_project_from_files_then_an_import_whose_column_is_mapped_by_hand() {
     h.state_mut().send(Command::CreateProject {
         dir: dir.path().join("shop"),
         files: vec![catalog],
+        skipped: vec![],
     });
     step_until(&mut h, "the new project", |a| {
         a.project.is_some() && idle(a)
@@ -500,4 +506,169 @@ fn a_run_is_renamed_in_the_app_and_keeps_its_id() {
             .name,
         "baseline A"
     );
+}
+
+fn write(dir: &std::path::Path, name: &str, text: &str) -> std::path::PathBuf {
+    let p = dir.join(name);
+    std::fs::write(&p, text).unwrap();
+    p
+}
+
+fn create(
+    h: &mut Harness<'_, ShopLabApp>,
+    dir: std::path::PathBuf,
+    files: Vec<std::path::PathBuf>,
+) {
+    h.state_mut().send(Command::CreateProject {
+        dir,
+        files,
+        skipped: vec![],
+    });
+    step_until(h, "the creation to end", |a| {
+        idle(a) && !a.notices.is_empty()
+    });
+}
+
+#[test]
+fn an_empty_project_says_so_instead_of_charts_dated_1970() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut h = harness(AppSettings::default());
+    create(&mut h, dir.path().join("empty"), vec![]);
+    assert!(h.state().project.is_some());
+    h.state_mut().view = View::Data;
+    h.step();
+    h.step();
+    h.get_by_label_contains("This project is empty");
+    assert!(h.query_by_label_contains("1970").is_none());
+    assert!(h.query_by_label("Events per day, by kind").is_none());
+}
+
+#[test]
+fn catalog_rows_count_from_one_and_prices_carry_the_projects_currency() {
+    let dir = tempfile::tempdir().unwrap();
+    let catalog = write(
+        dir.path(),
+        "catalog.csv",
+        "item_id,title,price\na,Red shoe,10\nb,Blue shoe,12.5\n",
+    );
+    let mut h = harness(AppSettings::default());
+    create(&mut h, dir.path().join("shop"), vec![catalog]);
+    h.state_mut().view = View::Data;
+    h.step();
+    // A catalog without events: the health view says what is missing.
+    h.get_by_label_contains("No events yet");
+    h.get_by_label("Catalog").click();
+    h.run();
+    h.get_by_label("1");
+    h.get_by_label("2");
+    assert!(h.query_by_label("0").is_none(), "rows count from 1");
+    h.get_by_label("10.00");
+    h.get_by_label("Currency of prices").click();
+    h.run();
+    h.get_by_label("Currency of prices").type_text("€");
+    h.run();
+    h.get_by_label("Set currency").click();
+    step_until(&mut h, "the currency to be saved", |a| {
+        idle(a) && a.project.as_ref().is_some_and(|p| p.currency == "€")
+    });
+    h.run();
+    h.get_by_label("€10.00");
+    h.get_by_label("€12.50");
+    // Saved in the project: it comes back when the project is read again.
+    let root = h.state().project.as_ref().unwrap().root.clone();
+    let reopened = shoplab_engine::Project::open(&root).unwrap();
+    assert_eq!(reopened.settings.currency, "€");
+}
+
+#[test]
+fn a_creation_that_fails_leaves_nothing_says_what_to_do_and_can_be_retried() {
+    let dir = tempfile::tempdir().unwrap();
+    let catalog = write(dir.path(), "catalog.csv", "item_id,title\na,Red shoe\n");
+    let aisles = write(dir.path(), "aisles.csv", "aisle_id,aisle\n1,fruit\n");
+    let target = dir.path().join("shop");
+    let mut h = harness(AppSettings::default());
+    // Checked first: the unrecognised file is named before anything is created.
+    h.state_mut().start.new_files = vec![catalog.clone(), aisles.clone()];
+    h.state_mut().start.new_dir = target.display().to_string();
+    step_until(&mut h, "the check", |a| a.start.checks.is_some() && idle(a));
+    h.run();
+    h.get_by_label("not recognised, skipped");
+    // Insisting on it fails as a whole: no folder, an app message, no CLI flags.
+    create(
+        &mut h,
+        target.clone(),
+        vec![catalog.clone(), aisles.clone()],
+    );
+    assert!(h.state().project.is_none());
+    assert!(!target.exists(), "no half-made project");
+    let error = h
+        .state()
+        .start
+        .error
+        .clone()
+        .expect("the error on the Start view");
+    assert!(error.contains("aisles.csv"), "{error}");
+    assert!(!error.contains("--"), "no CLI flags in the window: {error}");
+    h.run();
+    assert!(h.get_all_by_label_contains("Import panel").count() >= 1);
+    // Create again (the default: skip it) works, and the skip is named.
+    h.get_by_label("Create").click();
+    step_until(&mut h, "the project", |a| a.project.is_some() && idle(a));
+    assert!(target.join("shop.sqlite").is_file());
+    let said = &h.state().notices.last().unwrap().text;
+    assert!(said.contains("files skipped: aisles.csv"), "{said}");
+}
+
+#[test]
+fn made_up_instacart_dates_are_explained_under_the_daily_chart() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("instacart");
+    std::fs::create_dir(&data).unwrap();
+    write(
+        &data,
+        "products.csv",
+        "product_id,product_name,aisle_id,department_id\n1,Banana,1,1\n2,Milk,2,1\n",
+    );
+    write(&data, "aisles.csv", "aisle_id,aisle\n1,fruit\n2,dairy\n");
+    write(
+        &data,
+        "departments.csv",
+        "department_id,department\n1,produce\n",
+    );
+    write(
+        &data,
+        "order_lines.csv",
+        ",order_id,user_id,order_number,order_dow,order_hour_of_day,days_since_prior_order,product_id,add_to_cart_order,reordered\n0,10,7,1,1,9,,1,1,0\n1,11,7,2,3,10,5,2,1,0\n",
+    );
+    let mut h = harness(AppSettings::default());
+    create(&mut h, dir.path().join("shop"), vec![data]);
+    h.state_mut().view = View::Data;
+    h.step();
+    h.step();
+    h.get_by_label_contains("Dates here are made up");
+}
+
+#[test]
+fn the_file_picker_opens_in_the_folder_it_was_last_in() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("exports");
+    std::fs::create_dir(&data).unwrap();
+    write(&data, "catalog.csv", "item_id,title\na,Apple\n");
+    let mut h = harness(AppSettings::default());
+    h.state_mut().send(Command::RememberFolder(data.clone()));
+    h.step();
+    assert_eq!(
+        h.state().settings.last_folder.as_deref(),
+        Some(data.as_path())
+    );
+    h.get_by_label("Add files or a folder…").click();
+    h.run();
+    // The picker lists the remembered folder: its file is there to tick.
+    h.get_by_label("catalog.csv").click();
+    h.run();
+    h.get_by_label("Add the ticked files (1)").click();
+    step_until(&mut h, "the file in the list", |a| {
+        !a.start.new_files.is_empty()
+    });
+    assert_eq!(h.state().start.new_files, [data.join("catalog.csv")]);
 }

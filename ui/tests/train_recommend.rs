@@ -127,6 +127,7 @@ fn the_train_button_is_off_from_the_click_on_and_a_double_click_starts_one_run()
                     lang: Lang::En,
                     project: Some(&s.snapshot),
                     jobs: &[],
+                    picker_start: None,
                 };
                 train::ui(ui, &mut s.state, &ctx, &mut s.out);
             },

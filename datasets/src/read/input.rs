@@ -452,7 +452,7 @@ pub fn open_text(path: &Path, encoding: Option<&str>) -> Result<Input> {
     if file.metadata().map(|m| m.is_dir()).unwrap_or(false) {
         return Err(unreadable(
             path,
-            "is a folder; give a file, or pick a data-set format with --format",
+            format!("is a folder; {}", crate::hint::FOLDER_FORMAT.cli),
         ));
     }
     let given = encoding.map(|e| Encoding::parse(e, path)).transpose()?;

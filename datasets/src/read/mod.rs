@@ -115,6 +115,13 @@ impl Format {
             Format::Instacart => "instacart",
         }
     }
+
+    /// Whether the reader makes up event times because the data has none
+    /// (Instacart: each shopper's first order on 2017-01-01, later orders by
+    /// their days since the prior order), so calendar dates mean nothing.
+    pub fn times_derived(self) -> bool {
+        matches!(self, Format::Instacart)
+    }
 }
 
 impl fmt::Display for Format {
@@ -360,7 +367,10 @@ fn detect(path: &Path, opts: &ReadOptions) -> Result<(Format, PathBuf, String)> 
         } else {
             return Err(Error::Unreadable {
                 path: path.to_path_buf(),
-                reason: "is a folder ShopLab does not recognise; import its files one by one, or pass --format".into(),
+                reason: format!(
+                    "is a folder ShopLab does not recognise; {}",
+                    crate::hint::FOLDER_UNKNOWN.cli
+                ),
             });
         }
     } else if name.ends_with(".inter") || name.ends_with(".item") || name.ends_with(".user") {
@@ -489,13 +499,16 @@ fn generic_source(
             path: path.to_path_buf(),
             reason,
         })?;
-    let kind = forced.or_else(|| generic::detect_kind(&mapping)).ok_or_else(|| Error::Unreadable {
-        path: path.to_path_buf(),
-        reason: format!(
-            "cannot tell what this file holds from its columns ({}); pass --format catalog|events|users|judgments and --map FIELD=COLUMN",
-            names::list(&table.header)
-        ),
-    })?;
+    let kind = forced
+        .or_else(|| generic::detect_kind(&mapping))
+        .ok_or_else(|| Error::Unreadable {
+            path: path.to_path_buf(),
+            reason: format!(
+                "cannot tell what this file holds from its columns ({}); {}",
+                names::list(&table.header),
+                crate::hint::KIND_AND_MAP.cli
+            ),
+        })?;
     check_required(path, kind, &mapping, &table.header)?;
     let format = match kind {
         Kind::Catalog => Format::Catalog,
@@ -587,12 +600,15 @@ fn check_required(path: &Path, kind: Kind, mapping: &Mapping, header: &[String])
     Err(Error::Unreadable {
         path: path.to_path_buf(),
         reason: format!(
-            "a {kind:?} file needs the column(s) {} but has {}; name the right column with --map, e.g. --map {}=YOUR_COLUMN",
-            missing.join(", "),
-            names::list(header),
-            missing[0]
-        )
-        .to_lowercase(),
+            "{}; {}",
+            format!(
+                "a {kind:?} file needs the column(s) {} but has {}",
+                missing.join(", "),
+                names::list(header)
+            )
+            .to_lowercase(),
+            crate::hint::MAP_COLUMN.cli_with(&missing[0].to_lowercase())
+        ),
     })
 }
 

@@ -62,12 +62,13 @@ impl std::fmt::Display for MixedEncoding {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         write!(
             f,
-            "{}: {} row(s) were not {} and were read as {} (first at line {}); check them, or pass --encoding to read every row one way",
+            "{}: {} row(s) were not {} and were read as {} (first at line {}); {}",
             self.file.display(),
             self.rows,
             self.encoding,
             self.other,
-            self.first_line
+            self.first_line,
+            crate::hint::ENCODING_MIXED.cli
         )
     }
 }
@@ -768,7 +769,7 @@ impl Table {
                     file: self.path.clone(),
                     line,
                     column: Some(self.column_name(col)),
-                    reason: "not valid UTF-8 text; if the file is Latin-1 / Windows-1252, pass --encoding windows-1252".into(),
+                    reason: format!("not valid UTF-8 text; {}", crate::hint::ENCODING_LATIN1.cli),
                     raw: self.raw(),
                 });
             }

@@ -20,7 +20,8 @@ pub fn parse_timestamp(text: &str, format: &TimeFormat) -> Result<i64, String> {
     }
     let fail = || {
         format!(
-            "cannot read '{t}' as a timestamp (expected unix seconds or milliseconds, or a date such as 2024-05-31 14:02:00); pass --timestamp-format to give the pattern"
+            "cannot read '{t}' as a timestamp (expected unix seconds or milliseconds, or a date such as 2024-05-31 14:02:00); {}",
+            crate::hint::TIMESTAMP_FORMAT.cli
         )
     };
     match format {

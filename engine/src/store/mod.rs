@@ -63,8 +63,9 @@ impl Store {
             return Err(store_error(
                 path,
                 format!(
-                    "the folder {} does not exist; create the project first (`shoplab new`)",
-                    dir.display()
+                    "the folder {} does not exist; {}",
+                    dir.display(),
+                    shoplab_datasets::hint::CREATE_FIRST.cli
                 ),
             ));
         }
@@ -94,7 +95,10 @@ impl Store {
         if !path.is_file() {
             return Err(store_error(
                 path,
-                "no such file; create the project with `shoplab new` and import data first",
+                format!(
+                    "no such file; {}",
+                    shoplab_datasets::hint::CREATE_AND_IMPORT.cli
+                ),
             ));
         }
         let (conn, version) = match open_uri(path, false) {

@@ -69,6 +69,12 @@ pub struct StoreStats {
     /// resumes it.
     #[serde(default)]
     pub unfinished_imports: Vec<ImportRecord>,
+    /// Files whose reader made up the event times because the data has none
+    /// (Instacart: every shopper's first order on 2017-01-01, later orders
+    /// by their days since the prior order), so calendar dates (and the
+    /// per-day counts) mean nothing across shoppers.
+    #[serde(default)]
+    pub derived_times: Vec<std::path::PathBuf>,
 }
 
 impl Store {
@@ -76,6 +82,18 @@ impl Store {
     pub fn stats(&self) -> Result<StoreStats> {
         let mut stats = self.compute_stats().map_err(|e| self.err(e))?;
         stats.unfinished_imports = self.unfinished_imports()?;
+        let mut derived: Vec<std::path::PathBuf> = self
+            .imports()?
+            .into_iter()
+            .filter(|i| {
+                i.format
+                    .parse::<shoplab_datasets::read::Format>()
+                    .is_ok_and(shoplab_datasets::read::Format::times_derived)
+            })
+            .map(|i| i.file)
+            .collect();
+        derived.dedup();
+        stats.derived_times = derived;
         Ok(stats)
     }
 

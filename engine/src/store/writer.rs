@@ -443,7 +443,8 @@ impl<'c> RecordWriter<'c> {
         }
         if !self.new_items_allowed {
             return Ok(Err(format!(
-                "unknown item '{id}': it is not in the catalog; import the catalog first or pass --allow-new-items"
+                "unknown item '{id}': it is not in the catalog; {}",
+                shoplab_datasets::hint::ALLOW_NEW_ITEMS.cli
             )));
         }
         let idx = self.items.len() as u32;

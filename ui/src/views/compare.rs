@@ -1177,6 +1177,7 @@ mod tests {
                 lang: crate::i18n::Lang::En,
                 project: None,
                 jobs: &[],
+                picker_start: None,
             };
             let mut out = Vec::new();
             latency_cdf(ui, &runs, &who, Column::Auc, &ctx, &mut out);

@@ -9,7 +9,7 @@ use eframe::egui::{self, RichText};
 use egui_extras::{Column, TableBuilder};
 use egui_plot::{Bar, BarChart, Legend, Line, Plot, PlotPoints};
 use shoplab_datasets::read::{Field, Format, Preview, ReadOptions};
-use shoplab_datasets::{EventKind, Record, RowError};
+use shoplab_datasets::{Record, RowError};
 use shoplab_engine::store::{COLD_THRESHOLD, StoredEvent};
 
 use super::{ViewCtx, count, explain_button, stat, time};
@@ -18,6 +18,7 @@ use crate::file_picker::{FilePicker, Pick};
 use crate::i18n::Lang;
 use crate::job::JobKind;
 use crate::snapshot::{Catalog, Snapshot};
+use shoplab_datasets::hint;
 
 /// The Data view's tabs.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -105,6 +106,8 @@ pub struct DataState {
     pub shopper_query: String,
     /// The loaded shopper timeline.
     pub shopper: Option<(String, Vec<StoredEvent>)>,
+    /// The currency as typed (starts as the project's).
+    pub currency: Option<String>,
 }
 
 impl DataState {
@@ -181,15 +184,22 @@ pub fn ui(ui: &mut egui::Ui, state: &mut DataState, ctx: &ViewCtx<'_>, out: &mut
     });
     ui.separator();
     match state.tab {
-        Tab::Health => health(ui, project, ctx, out),
+        Tab::Health => health(ui, &mut state.tab, project, ctx, out),
         Tab::Imports => imports(ui, state, project, ctx, out),
-        Tab::Catalog => catalog(ui, state, project, ctx),
+        Tab::Catalog => catalog(ui, state, project, ctx, out),
         Tab::Shoppers => shoppers(ui, state, project, ctx, out),
     }
 }
 
-fn health(ui: &mut egui::Ui, p: &Snapshot, ctx: &ViewCtx<'_>, out: &mut Vec<Command>) {
+fn health(
+    ui: &mut egui::Ui,
+    tab: &mut Tab,
+    p: &Snapshot,
+    ctx: &ViewCtx<'_>,
+    out: &mut Vec<Command>,
+) {
     let t = |s| ctx.t(s);
+    let lang = ctx.lang;
     let s = &p.stats;
     egui::ScrollArea::vertical().show(ui, |ui| {
         ui.horizontal_wrapped(|ui| {
@@ -199,29 +209,50 @@ fn health(ui: &mut egui::Ui, p: &Snapshot, ctx: &ViewCtx<'_>, out: &mut Vec<Comm
             ui.add_space(16.0);
             stat(ui, t("events"), count(s.events));
             ui.add_space(16.0);
-            stat(ui, t("sparsity"), format!("{:.3}%", s.sparsity * 100.0));
-            explain_button(ui, ctx.lang, "sparsity", out);
+            // Without events there is no matrix to be sparse.
+            let sparsity = if s.item_events == 0 {
+                "–".to_string()
+            } else {
+                format!("{:.3}%", s.sparsity * 100.0)
+            };
+            figure(ui, "sparsity", "sparsity", sparsity, ctx, out);
             ui.add_space(16.0);
-            stat(ui, t("cold shoppers"), count(s.cold_users));
+            figure(
+                ui,
+                "cold_users",
+                "cold_start",
+                count(s.cold_users),
+                ctx,
+                out,
+            );
             ui.add_space(16.0);
-            stat(ui, t("cold items"), count(s.cold_items));
-            explain_button(ui, ctx.lang, "cold_start", out);
+            figure(
+                ui,
+                "cold_items",
+                "cold_start",
+                count(s.cold_items),
+                ctx,
+                out,
+            );
             ui.add_space(16.0);
             stat(ui, t("search judgments"), count(s.judgments));
             ui.add_space(16.0);
             stat(ui, t("rejected rows"), count(s.rejected_rows));
         });
-        ui.label(
-            RichText::new(format!(
-                "{} {COLD_THRESHOLD} {}. {}: {} – {}",
-                t("Cold means fewer than"),
-                t("item events"),
-                t("Events from"),
-                s.first_ts.map(time).unwrap_or_default(),
-                s.last_ts.map(time).unwrap_or_default()
-            ))
-            .weak(),
+        let mut line = format!(
+            "{} {COLD_THRESHOLD} {}.",
+            t("Cold means fewer than"),
+            t("item events")
         );
+        if let (Some(first), Some(last)) = (s.first_ts, s.last_ts) {
+            line.push_str(&format!(
+                " {}: {} – {}",
+                t("Events from"),
+                time(first),
+                time(last)
+            ));
+        }
+        ui.label(RichText::new(line).weak());
         // A file whose last import stopped part-way is only partly in the
         // project: say so where the figures are read.
         for i in &s.unfinished_imports {
@@ -238,7 +269,16 @@ fn health(ui: &mut egui::Ui, p: &Snapshot, ctx: &ViewCtx<'_>, out: &mut Vec<Comm
                 ),
             );
         }
-        if !p.has_index {
+        if let Some(msg) = emptiness(s.items, s.events, lang) {
+            ui.add_space(8.0);
+            ui.group(|ui| {
+                ui.label(RichText::new(msg).strong());
+                if ui.button(t("Import a file")).clicked() {
+                    *tab = Tab::Imports;
+                }
+            });
+        }
+        if !p.has_index && s.items > 0 {
             ui.horizontal(|ui| {
                 ui.colored_label(ui.visuals().warn_fg_color, t("No search index yet."));
                 if ui.button(t("Build the search index")).clicked() {
@@ -246,66 +286,157 @@ fn health(ui: &mut egui::Ui, p: &Snapshot, ctx: &ViewCtx<'_>, out: &mut Vec<Comm
                 }
             });
         }
+        if s.events == 0 {
+            // No charts of nothing (they would be dated 1970-01-01).
+            return;
+        }
         ui.add_space(8.0);
-        ui.columns(2, |cols| {
-            cols[0].label(RichText::new(t("Events by kind")).strong());
-            let bars: Vec<Bar> = s
-                .events_by_kind
-                .iter()
-                .enumerate()
-                .map(|(i, (kind, n))| Bar::new(i as f64, *n as f64).name(kind.as_str()).width(0.7))
-                .collect();
-            let names: Vec<String> = s
-                .events_by_kind
-                .keys()
-                .map(|k| k.as_str().to_string())
-                .collect();
-            Plot::new("events_by_kind")
-                .height(220.0)
-                .allow_scroll(false)
-                .x_axis_formatter(move |mark, _| {
-                    let i = mark.value.round();
-                    if (mark.value - i).abs() < 1e-6 && i >= 0.0 {
-                        names.get(i as usize).cloned().unwrap_or_default()
-                    } else {
-                        String::new()
-                    }
-                })
-                .show(&mut cols[0], |plot| {
-                    plot.bar_chart(BarChart::new(t("events"), bars))
-                });
-            cols[1].label(RichText::new(t("Events per day, by kind")).strong());
-            let series: Vec<(EventKind, Vec<[f64; 2]>)> = s
-                .events_by_kind
-                .keys()
-                .map(|&k| {
-                    let pts = s
-                        .events_per_day
-                        .iter()
-                        .map(|d| {
-                            let n = d.by_kind.get(&k).copied().unwrap_or(0);
-                            [d.day as f64 / 86_400.0, n as f64]
-                        })
-                        .collect();
-                    (k, pts)
-                })
-                .collect();
-            Plot::new("events_per_day")
-                .height(220.0)
-                .allow_scroll(false)
-                .legend(Legend::default())
-                .x_axis_formatter(|mark, _| {
-                    chrono::DateTime::from_timestamp((mark.value * 86_400.0) as i64, 0)
-                        .map(|d| d.format("%Y-%m-%d").to_string())
-                        .unwrap_or_default()
-                })
-                .show(&mut cols[1], |plot| {
-                    for (k, pts) in series {
-                        plot.line(Line::new(k.as_str(), PlotPoints::from(pts)));
-                    }
-                });
+        let wide = ui.available_width() >= 1000.0;
+        if wide {
+            ui.columns(2, |cols| {
+                kinds_chart(&mut cols[0], s, ctx);
+                days_chart(&mut cols[1], p, ctx);
+            });
+        } else {
+            kinds_chart(ui, s, ctx);
+            days_chart(ui, p, ctx);
+        }
+    });
+}
+
+/// A health figure with its plain name, precise name and Learn entry
+/// (`learn`, where the term has no entry of its own).
+fn figure(
+    ui: &mut egui::Ui,
+    key: &str,
+    learn: &'static str,
+    value: String,
+    ctx: &ViewCtx<'_>,
+    out: &mut Vec<Command>,
+) {
+    ui.vertical(|ui| {
+        ui.label(RichText::new(value).heading().strong());
+        ui.horizontal(|ui| {
+            ui.spacing_mut().item_spacing.x = 4.0;
+            crate::words::term(ui, ctx.lang, key, out);
+            if crate::glossary::entry(key).is_none() {
+                explain_button(ui, ctx.lang, learn, out);
+            }
         });
     });
+}
+
+/// A column title on one line: a narrow column cuts it short rather than
+/// wrapping it letter by letter into a tall header row.
+fn header_cell(ui: &mut egui::Ui, name: &str) {
+    ui.add(egui::Label::new(RichText::new(name).strong()).truncate());
+}
+
+/// A date and time that never wraps (a table cell keeps one line).
+fn time_cell(ui: &mut egui::Ui, ts: i64) {
+    ui.add(egui::Label::new(time(ts)).wrap_mode(egui::TextWrapMode::Extend));
+}
+
+/// Width of a time column: "2024-05-31 14:02" on one line.
+const TIME_WIDTH: f32 = 124.0;
+
+/// What a project without a catalog or without events lacks, or `None`.
+pub fn emptiness(items: u64, events: u64, lang: Lang) -> Option<&'static str> {
+    let t = |s| crate::i18n::tr(lang, s);
+    match (items, events) {
+        (0, 0) => Some(t(
+            "This project is empty: no catalog and no events yet. Import a catalog and your shoppers' events (Imports tab) to see its health.",
+        )),
+        (_, 0) => Some(t(
+            "No events yet: import your shoppers' events (views, carts, purchases) in the Imports tab to see events by kind and per day, and to train recommenders.",
+        )),
+        (0, _) => Some(t(
+            "No catalog yet: import a catalog (items with titles) in the Imports tab to search it and see item titles.",
+        )),
+        _ => None,
+    }
+}
+
+fn kinds_chart(ui: &mut egui::Ui, s: &shoplab_engine::store::StoreStats, ctx: &ViewCtx<'_>) {
+    let t = |s| ctx.t(s);
+    let lang = ctx.lang;
+    ui.label(RichText::new(t("Events by kind")).strong());
+    let names: Vec<String> = s
+        .events_by_kind
+        .keys()
+        .map(|k| crate::words::event_kind(lang, k.as_str()))
+        .collect();
+    let bars: Vec<Bar> = s
+        .events_by_kind
+        .iter()
+        .enumerate()
+        .map(|(i, (_, n))| Bar::new(i as f64, *n as f64).name(&names[i]).width(0.7))
+        .collect();
+    let top = s.events_by_kind.values().copied().max().unwrap_or(0) as f64;
+    Plot::new("events_by_kind")
+        .height(220.0)
+        .allow_scroll(false)
+        // Headroom over the highest bar, so its hover value stays inside the chart.
+        .include_y(0.0)
+        .include_y(top * 1.25)
+        .x_axis_formatter(move |mark, _| {
+            let i = mark.value.round();
+            if (mark.value - i).abs() < 1e-6 && i >= 0.0 {
+                names.get(i as usize).cloned().unwrap_or_default()
+            } else {
+                String::new()
+            }
+        })
+        .show(ui, |plot| plot.bar_chart(BarChart::new(t("events"), bars)));
+}
+
+fn days_chart(ui: &mut egui::Ui, p: &Snapshot, ctx: &ViewCtx<'_>) {
+    let t = |s| ctx.t(s);
+    let lang = ctx.lang;
+    let s = &p.stats;
+    ui.label(RichText::new(t("Events per day, by kind")).strong());
+    let series: Vec<(String, Vec<[f64; 2]>)> = s
+        .events_by_kind
+        .keys()
+        .map(|&k| {
+            let pts = s
+                .events_per_day
+                .iter()
+                .map(|d| {
+                    let n = d.by_kind.get(&k).copied().unwrap_or(0);
+                    [d.day as f64 / 86_400.0, n as f64]
+                })
+                .collect();
+            (crate::words::event_kind(lang, k.as_str()), pts)
+        })
+        .collect();
+    Plot::new("events_per_day")
+        .height(220.0)
+        .allow_scroll(false)
+        .legend(Legend::default())
+        .x_axis_formatter(|mark, _| {
+            chrono::DateTime::from_timestamp((mark.value * 86_400.0) as i64, 0)
+                .map(|d| d.format("%Y-%m-%d").to_string())
+                .unwrap_or_default()
+        })
+        .show(ui, |plot| {
+            for (k, pts) in series {
+                plot.line(Line::new(k, PlotPoints::from(pts)));
+            }
+        });
+    if let Some(note) = dating_note(p, lang) {
+        ui.add_space(4.0);
+        // Left-aligned (columns justify text).
+        ui.with_layout(egui::Layout::top_down(egui::Align::Min), |ui| {
+            ui.label(note)
+        });
+    }
+}
+
+/// Why the dates of derived-time imports (Instacart) are not calendar dates,
+/// shown under the per-day chart; `None` when every import has real times.
+pub fn dating_note(p: &Snapshot, lang: Lang) -> Option<&'static str> {
+    (!p.stats.derived_times.is_empty()).then(|| crate::i18n::tr(lang, "Dates here are made up: Instacart gives no dates, only each order's days since the shopper's prior order. ShopLab puts every shopper's first order on 2017-01-01 and later orders that many days after, so the spike on 2017-01-01 is all shoppers' first orders. The order of each shopper's orders and the days between them are real; dates do not line up across shoppers."))
 }
 
 fn imports(
@@ -326,7 +457,9 @@ fn imports(
         .max_scroll_height(220.0)
         .column(Column::auto())
         .column(Column::remainder().at_least(160.0).clip(true))
-        .columns(Column::auto(), 6)
+        .columns(Column::auto(), 4)
+        .column(Column::exact(TIME_WIDTH))
+        .column(Column::auto())
         .header(20.0, |mut h| {
             for name in [
                 "#",
@@ -338,9 +471,7 @@ fn imports(
                 t("started"),
                 "",
             ] {
-                h.col(|ui| {
-                    ui.strong(name);
-                });
+                h.col(|ui| header_cell(ui, name));
             }
         })
         .body(|body| {
@@ -364,9 +495,7 @@ fn imports(
                 row.col(|ui| {
                     ui.label(count(i.rejected));
                 });
-                row.col(|ui| {
-                    ui.label(time(i.started_at));
-                });
+                row.col(|ui| time_cell(ui, i.started_at));
                 row.col(|ui| {
                     if i.rejected > 0 && ui.small_button(t("Show rejected rows")).clicked() {
                         show_rejected = Some(i.id);
@@ -389,9 +518,7 @@ fn imports(
             .column(Column::remainder().clip(true))
             .header(20.0, |mut h| {
                 for name in [t("line"), t("column"), t("reason"), t("row")] {
-                    h.col(|ui| {
-                        ui.strong(name);
-                    });
+                    h.col(|ui| header_cell(ui, name));
                 }
             })
             .body(|body| {
@@ -404,7 +531,8 @@ fn imports(
                         ui.label(r.column.clone().unwrap_or_default());
                     });
                     row.col(|ui| {
-                        ui.label(&r.reason).on_hover_text(&r.reason);
+                        let reason = hint::for_app(&r.reason);
+                        ui.label(&reason).on_hover_text(&reason);
                     });
                     row.col(|ui| {
                         ui.label(RichText::new(&r.raw).monospace());
@@ -431,7 +559,8 @@ fn import_dialog(
         ui.label(shown);
         if ui.button(t("Choose file…")).clicked() {
             let start = st.path.as_ref().and_then(|p| p.parent().map(PathBuf::from));
-            st.picker.show_at(Pick::Files, start.as_deref());
+            st.picker
+                .show_at(Pick::File, start.as_deref().or(ctx.picker_start));
         }
         let label = ui.label(t("format"));
         egui::ComboBox::from_id_salt("format")
@@ -452,12 +581,11 @@ fn import_dialog(
     let dropped: Option<PathBuf> = ui
         .ctx()
         .input(|i| i.raw.dropped_files.first().map(|f| f.path().to_path_buf()));
-    if let Some(path) = st
-        .picker
-        .ui(ui.ctx(), ctx.lang)
-        .and_then(|v| v.into_iter().next())
-        .or(dropped)
-    {
+    let picked = st.picker.ui(ui.ctx(), ctx.lang);
+    if picked.is_some() {
+        out.push(Command::RememberFolder(st.picker.folder().to_path_buf()));
+    }
+    if let Some(path) = picked.and_then(|v| v.into_iter().next()).or(dropped) {
         st.mapping.clear();
         st.preview = None;
         out.push(Command::Preview(
@@ -523,7 +651,7 @@ fn import_dialog(
         }
     });
     ui.label(RichText::new(t("The first rows, as ShopLab reads them")).strong());
-    records_table(ui, &preview.records, ctx.lang);
+    records_table(ui, &preview.records, ctx.lang, ctx.project);
     if !preview.errors.is_empty() {
         ui.colored_label(
             ui.visuals().warn_fg_color,
@@ -531,7 +659,7 @@ fn import_dialog(
                 "{} {} {}",
                 preview.errors.len(),
                 t("of the first rows would be rejected, e.g.:"),
-                preview.errors[0]
+                hint::for_app(&preview.errors[0].to_string())
             ),
         );
     }
@@ -551,7 +679,7 @@ fn import_dialog(
     }
 }
 
-fn records_table(ui: &mut egui::Ui, records: &[Record], lang: Lang) {
+fn records_table(ui: &mut egui::Ui, records: &[Record], lang: Lang, project: Option<&Snapshot>) {
     let rows: Vec<[String; 5]> = records
         .iter()
         .take(8)
@@ -561,7 +689,7 @@ fn records_table(ui: &mut egui::Ui, records: &[Record], lang: Lang) {
                 i.id.clone(),
                 i.title.clone(),
                 i.category_path(),
-                i.price.map(|p| format!("{p:.2}")).unwrap_or_default(),
+                super::price(i.price, project),
             ],
             Record::User(u) => [
                 "user".into(),
@@ -571,7 +699,7 @@ fn records_table(ui: &mut egui::Ui, records: &[Record], lang: Lang) {
                 String::new(),
             ],
             Record::Event(e) => [
-                e.kind.as_str().into(),
+                crate::words::event_kind(lang, e.kind.as_str()),
                 e.user.clone(),
                 e.item.clone().unwrap_or_default(),
                 e.query.clone().unwrap_or_default(),
@@ -608,7 +736,13 @@ fn records_table(ui: &mut egui::Ui, records: &[Record], lang: Lang) {
         });
 }
 
-fn catalog(ui: &mut egui::Ui, state: &mut DataState, p: &Snapshot, ctx: &ViewCtx<'_>) {
+fn catalog(
+    ui: &mut egui::Ui,
+    state: &mut DataState,
+    p: &Snapshot,
+    ctx: &ViewCtx<'_>,
+    out: &mut Vec<Command>,
+) {
     let t = |s| ctx.t(s);
     ui.horizontal(|ui| {
         let label = ui.label(t("Filter"));
@@ -620,70 +754,84 @@ fn catalog(ui: &mut egui::Ui, state: &mut DataState, p: &Snapshot, ctx: &ViewCtx
     });
     let catalog = p.catalog.clone();
     let n = state.rows(&catalog).len();
-    ui.label(format!(
-        "{} / {} {}",
-        count(n as u64),
-        count(catalog.items.len() as u64),
-        t("items")
-    ));
+    ui.horizontal_wrapped(|ui| {
+        ui.label(format!(
+            "{} / {} {}",
+            count(n as u64),
+            count(catalog.items.len() as u64),
+            t("items")
+        ));
+        ui.separator();
+        currency(ui, state, p, ctx, out);
+    });
     let mut clicked = None;
     let (sort, desc) = (state.sort, state.descending);
     let rows = &state.rows;
-    TableBuilder::new(ui)
-        .id_salt("catalog")
-        .striped(true)
-        .resizable(true)
-        .column(Column::auto().at_least(60.0))
-        .column(Column::initial(120.0).clip(true))
-        .column(Column::initial(360.0).clip(true))
-        .column(Column::initial(120.0).clip(true))
-        .column(Column::initial(220.0).clip(true))
-        .column(Column::remainder())
-        .header(22.0, |mut h| {
-            for (by, name) in [
-                (SortBy::Index, "#"),
-                (SortBy::Id, t("id")),
-                (SortBy::Title, t("title")),
-                (SortBy::Brand, t("brand")),
-                (SortBy::Category, t("category")),
-                (SortBy::Price, t("price")),
-            ] {
-                h.col(|ui| {
-                    let arrow = if sort == by {
-                        if desc { " v" } else { " ^" }
-                    } else {
-                        ""
-                    };
-                    if ui.button(format!("{name}{arrow}")).clicked() {
-                        clicked = Some(by);
+    // Wider than a small window: scroll sideways rather than cut columns off.
+    egui::ScrollArea::horizontal()
+        .id_salt("catalog_sideways")
+        .show(ui, |ui| {
+            TableBuilder::new(ui)
+                .id_salt("catalog")
+                .striped(true)
+                .resizable(true)
+                .column(Column::auto().at_least(60.0))
+                .column(Column::initial(120.0).clip(true))
+                .column(Column::initial(360.0).clip(true))
+                .column(Column::initial(120.0).clip(true))
+                .column(Column::initial(220.0).clip(true))
+                // A fixed width: a remainder column squeezed to nothing wrapped
+                // its header letter by letter and made the header row tall.
+                .column(Column::initial(110.0).at_least(80.0).clip(true))
+                .header(22.0, |mut h| {
+                    for (by, name) in [
+                        (SortBy::Index, "#"),
+                        (SortBy::Id, t("id")),
+                        (SortBy::Title, t("title")),
+                        (SortBy::Brand, t("brand")),
+                        (SortBy::Category, t("category")),
+                        (SortBy::Price, t("price")),
+                    ] {
+                        h.col(|ui| {
+                            ui.style_mut().wrap_mode = Some(egui::TextWrapMode::Truncate);
+                            let arrow = if sort == by {
+                                if desc { " v" } else { " ^" }
+                            } else {
+                                ""
+                            };
+                            if ui.button(format!("{name}{arrow}")).clicked() {
+                                clicked = Some(by);
+                            }
+                        });
                     }
+                })
+                .body(|body| {
+                    body.rows(20.0, n, |mut row| {
+                        let idx = rows[row.index()];
+                        let Some(it) = catalog.get(idx) else { return };
+                        row.col(|ui| {
+                            // Counted from 1, as people count rows.
+                            ui.label(row_number(idx));
+                        });
+                        row.col(|ui| {
+                            ui.label(&it.id);
+                        });
+                        row.col(|ui| {
+                            ui.label(&it.title).on_hover_text(&it.description);
+                        });
+                        row.col(|ui| {
+                            ui.label(&it.brand);
+                        });
+                        row.col(|ui| {
+                            ui.label(it.category_path());
+                        });
+                        row.col(|ui| {
+                            ui.label(super::price(it.price, ctx.project));
+                        });
+                    });
                 });
-            }
-        })
-        .body(|body| {
-            body.rows(20.0, n, |mut row| {
-                let idx = rows[row.index()];
-                let Some(it) = catalog.get(idx) else { return };
-                row.col(|ui| {
-                    ui.label(idx.to_string());
-                });
-                row.col(|ui| {
-                    ui.label(&it.id);
-                });
-                row.col(|ui| {
-                    ui.label(&it.title).on_hover_text(&it.description);
-                });
-                row.col(|ui| {
-                    ui.label(&it.brand);
-                });
-                row.col(|ui| {
-                    ui.label(it.category_path());
-                });
-                row.col(|ui| {
-                    ui.label(it.price.map(|p| format!("{p:.2}")).unwrap_or_default());
-                });
-            });
         });
+
     if let Some(by) = clicked {
         if state.sort == by {
             state.descending = !state.descending;
@@ -692,6 +840,49 @@ fn catalog(ui: &mut egui::Ui, state: &mut DataState, p: &Snapshot, ctx: &ViewCtx
             state.descending = false;
         }
     }
+}
+
+/// A catalog row's number as shown: counted from 1.
+pub fn row_number(idx: u32) -> String {
+    (u64::from(idx) + 1).to_string()
+}
+
+/// The project's currency for prices: shown, and editable in place.
+fn currency(
+    ui: &mut egui::Ui,
+    state: &mut DataState,
+    p: &Snapshot,
+    ctx: &ViewCtx<'_>,
+    out: &mut Vec<Command>,
+) {
+    let t = |s| ctx.t(s);
+    let label = ui.label(t("Currency of prices"));
+    let edit = state.currency.get_or_insert_with(|| p.currency.clone());
+    ui.add(
+        egui::TextEdit::singleline(edit)
+            .desired_width(60.0)
+            .hint_text(t("none")),
+    )
+    .labelled_by(label.id)
+    .on_hover_text(t("A symbol such as $ or € goes before prices, a code such as EUR after them; leave it empty for plain numbers."));
+    let changed = edit.trim() != p.currency;
+    if ui
+        .add_enabled(
+            changed && !ctx.busy(JobKind::Project),
+            egui::Button::new(t("Set currency")),
+        )
+        .clicked()
+    {
+        out.push(Command::SetCurrency(edit.trim().to_string()));
+    }
+    ui.label(
+        RichText::new(format!(
+            "{} {}",
+            t("prices show as"),
+            super::price(Some(12.5), Some(p))
+        ))
+        .weak(),
+    );
 }
 
 fn shoppers(
@@ -737,26 +928,22 @@ fn shoppers(
     TableBuilder::new(ui)
         .id_salt("timeline")
         .striped(true)
+        .column(Column::exact(TIME_WIDTH))
         .column(Column::auto())
-        .column(Column::auto())
-        .column(Column::initial(380.0).clip(true))
-        .column(Column::initial(200.0).clip(true))
-        .column(Column::remainder())
+        .column(Column::initial(300.0).clip(true))
+        .column(Column::initial(140.0).clip(true))
+        .column(Column::remainder().at_least(60.0))
         .header(20.0, |mut h| {
             for name in [t("time"), t("event"), t("item"), t("query"), t("value")] {
-                h.col(|ui| {
-                    ui.strong(name);
-                });
+                h.col(|ui| header_cell(ui, name));
             }
         })
         .body(|body| {
             body.rows(20.0, events.len(), |mut row| {
                 let e = &events[row.index()];
+                row.col(|ui| time_cell(ui, e.ts));
                 row.col(|ui| {
-                    ui.label(time(e.ts));
-                });
-                row.col(|ui| {
-                    ui.label(e.kind.as_str());
+                    ui.label(crate::words::event_kind(ctx.lang, e.kind.as_str()));
                 });
                 row.col(|ui| {
                     let title = e

@@ -263,6 +263,7 @@ mod tests {
                         lang,
                         project: None,
                         jobs: &[],
+                        picker_start: None,
                     };
                     super::ui(ui, state, &ctx, out);
                 },

@@ -25,6 +25,8 @@ pub struct ViewCtx<'a> {
     pub project: Option<&'a Snapshot>,
     /// Background work in flight.
     pub jobs: &'a [Job],
+    /// Where the file picker opens (the folder it was last in).
+    pub picker_start: Option<&'a std::path::Path>,
 }
 
 impl ViewCtx<'_> {
@@ -96,6 +98,15 @@ pub fn value(v: Option<f64>) -> String {
             }
         },
     )
+}
+
+/// A price with the open project's currency (none: a plain number), or
+/// nothing when the item has no price; one formatter for every view.
+pub fn price(price: Option<f64>, project: Option<&Snapshot>) -> String {
+    let currency = project.map_or("", |p| p.currency.as_str());
+    price.map_or_else(String::new, |v| {
+        shoplab_engine::project::format_price(v, currency)
+    })
 }
 
 /// A Unix time as a UTC date and time.

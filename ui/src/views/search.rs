@@ -532,7 +532,10 @@ fn hit_row(
         ui.label(RichText::new(format!("{:>2}.", rank + 1)).monospace());
         ui.vertical(|ui| {
             ui.add(title_label(ui, &hit.title));
-            let price = hit.price.map(|p| format!(" · {p:.2}")).unwrap_or_default();
+            let price = hit
+                .price
+                .map(|p| format!(" · {}", super::price(Some(p), ctx.project)))
+                .unwrap_or_default();
             ui.label(
                 RichText::new(format!(
                     "{} · {} · {}{price} · {} {:.3}",
@@ -972,6 +975,7 @@ mod tests {
         Snapshot {
             root: PathBuf::from("shop"),
             name: "shop".into(),
+            currency: String::new(),
             stats: Default::default(),
             imports: Vec::new(),
             runs: Vec::new(),
@@ -996,6 +1000,7 @@ mod tests {
                     lang: Lang::En,
                     project: Some(&w.snapshot),
                     jobs: &[],
+                    picker_start: None,
                 };
                 super::ui(ui, &mut w.state, &ctx, &mut w.out);
             },

@@ -1,0 +1,125 @@
+//! Creating a project from the Start view's files: the job body behind
+//! `Command::CreateProject` (all or nothing, through
+//! `shoplab_engine::create`), and the one-line summary the app shows.
+
+use std::path::{Path, PathBuf};
+
+use shoplab_datasets::read::ReadOptions;
+use shoplab_datasets::{CancelToken, Progress};
+use shoplab_engine::create::{Created, create_from};
+use shoplab_engine::store::ImportOptions;
+
+use crate::i18n::{Lang, tr};
+use crate::job::JobOutcome;
+use crate::snapshot::Snapshot;
+use crate::views::count;
+
+/// Creates a project in `dir` from `files` (files or data-set folders);
+/// `skipped` are named in the summary. Nothing is left in `dir` on failure.
+pub fn create_project(
+    dir: &Path,
+    files: &[PathBuf],
+    skipped: &[PathBuf],
+    lang: Lang,
+    progress: &dyn Progress,
+    cancel: &CancelToken,
+) -> shoplab_engine::Result<JobOutcome> {
+    let name = dir
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_else(|| "shop".into());
+    let created = create_from(
+        dir,
+        &name,
+        files,
+        &ReadOptions::default(),
+        &ImportOptions::default(),
+        progress,
+        cancel,
+    )?;
+    let summary = summary(&created, &name, skipped, lang);
+    let snapshot = Snapshot::read(&created.project, progress, cancel)?;
+    Ok(JobOutcome::Created(Box::new(snapshot), summary))
+}
+
+/// "Created project shop; files imported: a.csv (2 items), b.csv (3 events,
+/// 1 rejected); files skipped: c.csv".
+pub fn summary(created: &Created, name: &str, skipped: &[PathBuf], lang: Lang) -> String {
+    let t = |s| tr(lang, s);
+    let file = |p: &Path| {
+        p.file_name().map_or_else(
+            || p.display().to_string(),
+            |n| n.to_string_lossy().into_owned(),
+        )
+    };
+    let imported: Vec<String> = created
+        .reports
+        .iter()
+        .map(|r| {
+            let mut parts = Vec::new();
+            for (n, what) in [
+                (r.items, t("items")),
+                (r.users, t("shoppers")),
+                (r.events, t("events")),
+                (r.judgments, t("search judgments")),
+                (r.rejected, t("rejected")),
+            ] {
+                if n > 0 {
+                    parts.push(format!("{} {what}", count(n)));
+                }
+            }
+            format!("{} ({})", file(&r.file), parts.join(", "))
+        })
+        .collect();
+    let mut s = format!("{} {name}", t("Created project"));
+    if !imported.is_empty() {
+        s.push_str(&format!(
+            "; {} {}",
+            t("files imported:"),
+            imported.join(", ")
+        ));
+    }
+    if !skipped.is_empty() {
+        let names: Vec<String> = skipped.iter().map(|p| file(p)).collect();
+        s.push_str(&format!("; {} {}", t("files skipped:"), names.join(", ")));
+    }
+    s
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use shoplab_datasets::NoProgress;
+
+    #[test]
+    fn a_failed_creation_leaves_no_folder_and_create_works_again() {
+        let data = tempfile::tempdir().unwrap();
+        let catalog = data.path().join("catalog.csv");
+        std::fs::write(&catalog, "item_id,title\na,Apple\nb,Pear\n").unwrap();
+        let aisles = data.path().join("aisles.csv");
+        std::fs::write(&aisles, "aisle_id,aisle\n1,fruit\n").unwrap();
+        let out = tempfile::tempdir().unwrap();
+        let dir = out.path().join("shop");
+        let go = |files: &[PathBuf], skipped: &[PathBuf]| {
+            create_project(
+                &dir,
+                files,
+                skipped,
+                Lang::En,
+                &NoProgress,
+                &CancelToken::new(),
+            )
+        };
+        assert!(go(&[catalog.clone(), aisles.clone()], &[]).is_err());
+        assert!(!dir.exists());
+        assert_eq!(std::fs::read_dir(out.path()).unwrap().count(), 0);
+        let Ok(JobOutcome::Created(snapshot, summary)) = go(&[catalog], &[aisles]) else {
+            panic!("created")
+        };
+        assert_eq!(snapshot.stats.items, 2);
+        assert_eq!(
+            summary,
+            "Created project shop; files imported: catalog.csv (2 items); files skipped: aisles.csv"
+        );
+    }
+}

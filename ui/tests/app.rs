@@ -672,3 +672,45 @@ fn the_file_picker_opens_in_the_folder_it_was_last_in() {
     });
     assert_eq!(h.state().start.new_files, [data.join("catalog.csv")]);
 }
+
+#[test]
+fn a_metric_in_compare_and_a_shopper_in_data_drill_down_to_recommend() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut h = open_demo(dir.path());
+    h.get_by_label("Compare").click();
+    h.run_steps(2);
+    // The newest run's ndcg@10 cell, as the table shows it.
+    let run = h
+        .state()
+        .project
+        .as_ref()
+        .unwrap()
+        .runs
+        .last()
+        .unwrap()
+        .clone();
+    let ndcg = run.metrics.iter().find(|m| m.k == 10).unwrap().values.ndcg;
+    let shown = shoplab_ui::views::value(Some(ndcg));
+    h.get_all_by_label(&shown).next().expect("the cell").click();
+    h.run_steps(2);
+    assert_eq!(h.state().view, View::Recommend);
+    let pu = &h.state().recommend.per_user;
+    assert_eq!(
+        (pu.run.as_deref(), pu.metric.as_str()),
+        (Some(run.id.as_str()), "ndcg@10")
+    );
+
+    // Data → Shoppers → a shopper's timeline → their lists in Recommend.
+    let user = h.state().project.as_ref().unwrap().users[0].clone();
+    h.state_mut().send(Command::LoadShopper(user.clone()));
+    h.state_mut().view = View::Data;
+    h.state_mut().data.tab = shoplab_ui::views::data::Tab::Shoppers;
+    step_until(&mut h, "the timeline", |a| {
+        a.data.shopper.is_some() && idle(a)
+    });
+    h.get_by_label("Recommendations for this shopper").click();
+    step_until(&mut h, "the shopper's lists", |a| {
+        a.view == View::Recommend && !a.recommend.lists.is_empty() && idle(a)
+    });
+    assert!(h.state().recommend.lists.iter().all(|l| l.user == user));
+}

@@ -4,6 +4,10 @@
 /// English -> 简体中文.
 pub(super) const ZH: &[(&str, &str)] = &[
     (
+        "Click: this run's shoppers by this metric, worst first",
+        "点击：按此指标列出该实验的用户，最差的在前",
+    ),
+    (
         "A run needs a name; its id stays as it is.",
         "实验需要一个名称；其编号保持不变。",
     ),

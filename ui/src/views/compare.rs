@@ -625,19 +625,36 @@ fn table_ui(
                                 });
                                 for (ci, v) in row.values.iter().enumerate() {
                                     r.col(|ui| {
-                                        let text = RichText::new(cell(
-                                            table.columns.get(ci).and_then(|c| c.parse().ok()),
-                                            *v,
-                                        ));
-                                        if table.is_best(ri, ci) {
+                                        let column: Option<Column> =
+                                            table.columns.get(ci).and_then(|c| c.parse().ok());
+                                        let text = RichText::new(cell(column, *v));
+                                        let shown = if table.is_best(ri, ci) {
                                             ui.label(
                                                 text.strong().background_color(
                                                     ui.visuals().selection.bg_fill,
                                                 ),
                                             )
-                                            .on_hover_text(t("best in this column"));
+                                            .on_hover_text(t("best in this column"))
                                         } else {
-                                            ui.label(text);
+                                            ui.label(text)
+                                        };
+                                        // Per-shopper figures open the run's shoppers
+                                        // sorted by this one (the drill-down).
+                                        if v.is_some()
+                                            && matches!(column, Some(Column::Metric(_) | Column::Auc))
+                                        {
+                                            let r = shown
+                                                .interact(egui::Sense::click())
+                                                .on_hover_cursor(egui::CursorIcon::PointingHand)
+                                                .on_hover_text(t(
+                                                    "Click: this run's shoppers by this metric, worst first",
+                                                ));
+                                            if r.clicked() {
+                                                out.push(Command::ShowShoppers {
+                                                    run: row.run.clone(),
+                                                    metric: table.columns[ci].clone(),
+                                                });
+                                            }
                                         }
                                     });
                                 }

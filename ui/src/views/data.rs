@@ -923,7 +923,13 @@ fn shoppers(
         ui.label(RichText::new(t("Pick a shopper to see their events, newest first.")).weak());
         return;
     };
-    ui.label(RichText::new(format!("{user}: {} {}", events.len(), t("events"))).strong());
+    ui.horizontal_wrapped(|ui| {
+        ui.label(RichText::new(format!("{user}: {} {}", events.len(), t("events"))).strong());
+        // The drill-down: this shopper's lists from every run, with held-out hits.
+        if !p.runs.is_empty() {
+            super::per_user::recommend_button(ui, ctx.lang, user, out);
+        }
+    });
     let catalog = &p.catalog;
     TableBuilder::new(ui)
         .id_salt("timeline")

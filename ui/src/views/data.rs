@@ -7,7 +7,7 @@ use std::path::PathBuf;
 
 use eframe::egui::{self, RichText};
 use egui_extras::{Column, TableBuilder};
-use egui_plot::{Bar, BarChart, Legend, Line, Plot, PlotPoints};
+use egui_plot::{Bar, BarChart, Line, Plot, PlotPoints};
 use shoplab_datasets::read::{Field, Format, Preview, ReadOptions};
 use shoplab_datasets::{Record, RowError};
 use shoplab_engine::store::{COLD_THRESHOLD, StoredEvent};
@@ -215,11 +215,11 @@ fn health(
             } else {
                 format!("{:.3}%", s.sparsity * 100.0)
             };
-            figure(ui, "sparsity", "sparsity", sparsity, ctx, out);
+            figure(ui, "data.sparsity", "sparsity", sparsity, ctx, out);
             ui.add_space(16.0);
             figure(
                 ui,
-                "cold_users",
+                "data.cold_users",
                 "cold_start",
                 count(s.cold_users),
                 ctx,
@@ -228,7 +228,7 @@ fn health(
             ui.add_space(16.0);
             figure(
                 ui,
-                "cold_items",
+                "data.cold_items",
                 "cold_start",
                 count(s.cold_items),
                 ctx,
@@ -370,7 +370,12 @@ fn kinds_chart(ui: &mut egui::Ui, s: &shoplab_engine::store::StoreStats, ctx: &V
         .events_by_kind
         .iter()
         .enumerate()
-        .map(|(i, (_, n))| Bar::new(i as f64, *n as f64).name(&names[i]).width(0.7))
+        .map(|(i, (k, n))| {
+            Bar::new(i as f64, *n as f64)
+                .name(&names[i])
+                .width(0.7)
+                .fill(kind_color(*k))
+        })
         .collect();
     let top = s.events_by_kind.values().copied().max().unwrap_or(0) as f64;
     Plot::new("events_by_kind")
@@ -379,6 +384,7 @@ fn kinds_chart(ui: &mut egui::Ui, s: &shoplab_engine::store::StoreStats, ctx: &V
         // Headroom over the highest bar, so its hover value stays inside the chart.
         .include_y(0.0)
         .include_y(top * 1.25)
+        .x_grid_spacer(crate::plot_style::integer_spacer)
         .x_axis_formatter(move |mark, _| {
             let i = mark.value.round();
             if (mark.value - i).abs() < 1e-6 && i >= 0.0 {
@@ -390,16 +396,25 @@ fn kinds_chart(ui: &mut egui::Ui, s: &shoplab_engine::store::StoreStats, ctx: &V
         .show(ui, |plot| plot.bar_chart(BarChart::new(t("events"), bars)));
 }
 
+/// An event kind's colour: the same in the bar chart and the per-day lines.
+fn kind_color(kind: shoplab_datasets::EventKind) -> egui::Color32 {
+    let i = shoplab_datasets::EventKind::ALL
+        .iter()
+        .position(|k| *k == kind)
+        .unwrap_or(0);
+    crate::plot_style::run_color(i)
+}
+
 fn days_chart(ui: &mut egui::Ui, p: &Snapshot, ctx: &ViewCtx<'_>) {
     let t = |s| ctx.t(s);
     let lang = ctx.lang;
     let s = &p.stats;
     ui.label(RichText::new(t("Events per day, by kind")).strong());
-    let series: Vec<(String, Vec<[f64; 2]>)> = s
+    let series: Vec<(String, egui::Color32, Vec<[f64; 2]>)> = s
         .events_by_kind
         .keys()
         .map(|&k| {
-            let pts = s
+            let pts: Vec<[f64; 2]> = s
                 .events_per_day
                 .iter()
                 .map(|d| {
@@ -407,23 +422,28 @@ fn days_chart(ui: &mut egui::Ui, p: &Snapshot, ctx: &ViewCtx<'_>) {
                     [d.day as f64 / 86_400.0, n as f64]
                 })
                 .collect();
-            (crate::words::event_kind(lang, k.as_str()), pts)
+            (
+                crate::words::event_kind(lang, k.as_str()),
+                kind_color(k),
+                pts,
+            )
         })
         .collect();
     Plot::new("events_per_day")
         .height(220.0)
         .allow_scroll(false)
-        .legend(Legend::default())
         .x_axis_formatter(|mark, _| {
             chrono::DateTime::from_timestamp((mark.value * 86_400.0) as i64, 0)
                 .map(|d| d.format("%Y-%m-%d").to_string())
                 .unwrap_or_default()
         })
         .show(ui, |plot| {
-            for (k, pts) in series {
-                plot.line(Line::new(k, PlotPoints::from(pts)));
+            for (k, color, pts) in &series {
+                plot.line(Line::new(k.clone(), PlotPoints::from(pts.clone())).color(*color));
             }
         });
+    // The legend under the plot, never over the lines.
+    crate::plot_style::legend(ui, series.iter().map(|(k, c, _)| (k.as_str(), *c)));
     if let Some(note) = dating_note(p, lang) {
         ui.add_space(4.0);
         // Left-aligned (columns justify text).

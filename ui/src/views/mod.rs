@@ -67,7 +67,7 @@ pub fn explain_button(ui: &mut egui::Ui, lang: Lang, key: &'static str, out: &mu
 pub fn stat(ui: &mut egui::Ui, label: &str, value: String) {
     ui.vertical(|ui| {
         ui.label(RichText::new(value).heading().strong());
-        ui.label(RichText::new(label).small().weak());
+        ui.label(RichText::new(label).weak());
     });
 }
 

@@ -384,14 +384,11 @@ pub fn ui(ui: &mut egui::Ui, state: &mut CompareState, ctx: &ViewCtx<'_>, out: &
                     for r in &ordered {
                         ui.horizontal_wrapped(|ui| {
                             plot_style::swatch(ui, who.color(&r.id));
-                            ui.label(
-                                RichText::new(format!(
-                                    "{}: {}",
-                                    who.label(&r.id),
-                                    super::protocol_line(r, ctx)
-                                ))
-                                .small(),
-                            );
+                            ui.label(RichText::new(format!(
+                                "{}: {}",
+                                who.label(&r.id),
+                                super::protocol_line(r, ctx)
+                            )));
                         });
                     }
                 });
@@ -564,6 +561,12 @@ fn table_ui(
 ) {
     let t = |s| ctx.t(s);
     let mut sort_clicked = None;
+    let (run_w, split_w) = if ui.available_width() < 900.0 {
+        // A narrow window keeps some metric columns in view.
+        (130.0, 100.0)
+    } else {
+        (200.0, 150.0)
+    };
     // A wide table scrolls sideways inside the page (small windows).
     egui::ScrollArea::horizontal()
         .id_salt("compare_table_h")
@@ -572,8 +575,8 @@ fn table_ui(
                 TableBuilder::new(ui)
                     .striped(true)
                     .vscroll(false)
-                    .column(TableColumn::initial(200.0).at_least(120.0).clip(true))
-                    .column(TableColumn::initial(150.0).at_least(80.0).clip(true))
+                    .column(TableColumn::initial(run_w).at_least(100.0).clip(true))
+                    .column(TableColumn::initial(split_w).at_least(80.0).clip(true))
                     .columns(TableColumn::auto().at_least(64.0), table.columns.len())
                     .header(22.0, |mut h| {
                         h.col(|ui| {

@@ -9,6 +9,8 @@ OUT=docs/screenshots
 DEMO=$(mktemp -d)/demo
 mkdir -p "$OUT"
 "$BIN" demo --dir "$DEMO" > /dev/null
+# A second EASE run, so Compare shows how same-model runs are told apart.
+"$BIN" -p "$DEMO" train ease --param reg=50 > /dev/null
 Xvfb :97 -screen 0 1400x900x24 > /dev/null 2>&1 &
 XVFB=$!
 trap 'kill $XVFB 2>/dev/null || true' EXIT
@@ -29,4 +31,5 @@ shot train 6 --view train
 shot compare 6 --view compare
 shot recommend 8 --view recommend
 shot compare-zh 6 --view compare --lang zh
+shot learn 6 --view learn
 ls -l "$OUT"

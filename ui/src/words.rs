@@ -1235,6 +1235,30 @@ pub fn choice(lang: Lang, param: &str, value: &str) -> String {
         )
 }
 
+/// A split in the interface language, e.g. "temporal, test 20%" /
+/// "按时间切分，测试 20%" (the engine's own text is English, for the CLI).
+pub fn split(lang: Lang, spec: &shoplab_engine::split::SplitSpec) -> String {
+    use shoplab_engine::split::SplitSpec;
+    let zh = lang == Lang::Zh;
+    let pct = |f: f64| format!("{:.0}%", f * 100.0);
+    let mut s = match spec {
+        SplitSpec::Temporal { test_fraction, .. } if zh => {
+            format!("按时间切分，测试 {}", pct(*test_fraction))
+        }
+        SplitSpec::Temporal { .. } => spec.to_string(),
+        SplitSpec::LeaveLastOut { n, .. } if zh => format!("留出最后 {n} 个"),
+        SplitSpec::LeaveLastOut { .. } => spec.to_string(),
+        SplitSpec::Random {
+            test_ratio, seed, ..
+        } if zh => format!("随机切分，测试 {}，种子 {seed}", pct(*test_ratio)),
+        SplitSpec::Random { .. } => spec.to_string(),
+    };
+    if zh && spec.valid_fraction() > 0.0 {
+        s.push_str(&format!("，验证 {}", pct(spec.valid_fraction())));
+    }
+    s
+}
+
 /// Every key [`plain`] and [`term`] answer for (data figures with their
 /// `data.` prefix), each with the Learn entry it opens.
 pub fn keys() -> impl Iterator<Item = (String, &'static str)> {
@@ -1628,6 +1652,22 @@ mod tests {
                 assert!(plain(Lang::Zh, &format!("data.{k}")).is_some(), "{k}");
             }
         }
+    }
+
+    #[test]
+    fn splits_read_in_both_languages() {
+        use shoplab_engine::split::SplitSpec;
+        for name in ["temporal", "leave_last_out", "random"] {
+            let spec: SplitSpec = name.parse().unwrap_or_default();
+            assert_eq!(split(Lang::En, &spec), spec.to_string());
+            let zh = split(Lang::Zh, &spec);
+            assert!(
+                zh.chars().any(|c| ('\u{4e00}'..='\u{9fff}').contains(&c)),
+                "{zh}"
+            );
+        }
+        let spec: SplitSpec = "temporal".parse().unwrap_or_default();
+        assert_eq!(split(Lang::Zh, &spec), "按时间切分，测试 20%");
     }
 
     #[test]

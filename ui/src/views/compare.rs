@@ -317,7 +317,7 @@ fn run_details(r: &RunRecord, label: &str, ctx: &ViewCtx<'_>) -> String {
         ctx.t("started:"),
         r.created_at,
         ctx.t("split:"),
-        r.spec.split
+        crate::words::split(ctx.lang, &r.spec.split)
     );
     for (k, v) in run_label::settings(r) {
         s.push_str(&format!("\n{k} = {v}"));
@@ -622,7 +622,7 @@ fn table_ui(
                                     });
                                 });
                                 r.col(|ui| {
-                                    let split = run.spec.split.to_string();
+                                    let split = crate::words::split(ctx.lang, &run.spec.split);
                                     ui.add(egui::Label::new(&split).truncate())
                                         .on_hover_text(&split);
                                 });

@@ -132,7 +132,11 @@ pub fn protocol_line(r: &shoplab_engine::run::RunRecord, ctx: &ViewCtx<'_>) -> S
     let s = &r.summary;
     let mut parts = vec![
         format!("{} {}", s.users_evaluated, t("shoppers evaluated")),
-        format!("{} {}", t("split:"), r.spec.split),
+        format!(
+            "{} {}",
+            t("split:"),
+            crate::words::split(ctx.lang, &r.spec.split)
+        ),
     ];
     if s.cold_protocol.is_empty() {
         parts.push(t("cold shoppers not counted (a run from an older version)").into());

@@ -155,7 +155,11 @@ pub fn protocol_line(r: &shoplab_engine::run::RunRecord, ctx: &ViewCtx<'_>) -> S
                 .iter()
                 .find(|m| m.k == 10)
                 .or(s.cold_metrics.first());
-            part.push_str(&format!(" ({} {}", t("ranked by"), s.cold_scored_by));
+            part.push_str(&format!(
+                " ({} {}",
+                t("ranked by"),
+                crate::words::model(ctx.lang, &s.cold_scored_by)
+            ));
             if let Some(m) = fig {
                 part.push_str(&format!(", ndcg@{} {}", m.k, value(Some(m.values.ndcg))));
             }

@@ -40,14 +40,9 @@ pub fn render(rows: &[Vec<String>]) -> String {
     out
 }
 
-/// Formats a metric value with four decimals, or "-" when missing.
+/// A metric value at the shown precision (`engine::compare::shown`), or "-".
 pub fn num(v: Option<f64>) -> String {
-    match v {
-        Some(v) if v.abs() >= 1000.0 => format!("{v:.0}"),
-        Some(v) if v.abs() >= 10.0 => format!("{v:.2}"),
-        Some(v) => format!("{v:.4}"),
-        None => "-".into(),
-    }
+    v.map_or_else(|| "-".into(), shoplab_engine::compare::shown)
 }
 
 #[cfg(test)]

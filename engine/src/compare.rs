@@ -236,6 +236,18 @@ pub struct ComparisonRow {
     pub users_no_signal: usize,
 }
 
+/// A value of `column` as a table shows it (app, CLI, exported images):
+/// counts whole, shares as percentages, the rest as [`shown`]; a dash for
+/// no value.
+pub fn cell_text(column: Option<&Column>, v: Option<f64>) -> String {
+    match (column, v) {
+        (_, None) => "–".into(),
+        (Some(Column::Users | Column::ColdUsers), Some(v)) => format!("{v:.0}"),
+        (Some(Column::RepeatShare), Some(v)) => format!("{:.1}%", 100.0 * v),
+        (_, Some(v)) => shown(v),
+    }
+}
+
 /// A value as tables show it (the CLI's and the app's): no decimals from
 /// 1000 up, two from 10 up, four below. The best of a column is judged on
 /// this text, so two runs that differ only beyond it tie.

@@ -223,13 +223,7 @@ pub fn create_from(
 /// Refuses a `root` that holds a project or any name a project uses.
 fn check_root(root: &Path) -> Result<()> {
     let paths = ProjectPaths::new(root);
-    if paths.store().exists() || paths.settings().exists() {
-        return Err(Error::invalid(
-            "project folder",
-            root.display(),
-            "it already holds a ShopLab project; open it instead, or pick a new folder",
-        ));
-    }
+    crate::project::refuse_existing(&paths)?;
     if root.exists() && !root.is_dir() {
         return Err(Error::invalid(
             "project folder",

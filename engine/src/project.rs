@@ -115,17 +115,23 @@ impl Default for Settings {
     }
 }
 
+/// Refuses a folder that already holds a project (its store or settings).
+pub(crate) fn refuse_existing(paths: &ProjectPaths) -> Result<()> {
+    if paths.store().exists() || paths.settings().exists() {
+        return Err(Error::invalid(
+            "project folder",
+            paths.root.display(),
+            "it already holds a ShopLab project; open it instead, or pick a new folder",
+        ));
+    }
+    Ok(())
+}
+
 /// Creates the folder layout of a new project (the store is created by
 /// [`crate::store::Store::open`]). Fails if `root` already holds a project.
 pub fn create_layout(root: &Path, name: &str) -> Result<ProjectPaths> {
     let paths = ProjectPaths::new(root);
-    if paths.store().exists() || paths.settings().exists() {
-        return Err(Error::invalid(
-            "project folder",
-            root.display(),
-            "it already holds a ShopLab project; open it instead, or pick a new folder",
-        ));
-    }
+    refuse_existing(&paths)?;
     for dir in [paths.root.clone(), paths.runs(), paths.reports()] {
         std::fs::create_dir_all(&dir).map_err(|e| Error::io("cannot create folder", &dir, e))?;
     }

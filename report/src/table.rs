@@ -26,14 +26,7 @@ const HEADER_BG: RGBColor = RGBColor(232, 236, 241);
 /// A table cell as the app writes it: counts whole, shares as percentages,
 /// other values with the precision of their size.
 pub fn cell_text(column: &Column, v: Option<f64>) -> String {
-    match (column, v) {
-        (_, None) => "–".into(),
-        (Column::Users | Column::ColdUsers, Some(v)) => format!("{v:.0}"),
-        (Column::RepeatShare, Some(v)) => format!("{:.1}%", 100.0 * v),
-        (_, Some(v)) if v.abs() >= 1000.0 => format!("{v:.0}"),
-        (_, Some(v)) if v.abs() >= 10.0 => format!("{v:.2}"),
-        (_, Some(v)) => format!("{v:.4}"),
-    }
+    shoplab_engine::compare::cell_text(Some(column), v)
 }
 
 /// One line on how a run was split and seeded, for notes under figures.

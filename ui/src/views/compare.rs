@@ -1054,12 +1054,7 @@ fn scatter(
 /// A table cell: counts as whole numbers, shares as percentages, the rest
 /// at the precision the best is judged on.
 fn cell(column: Option<Column>, v: Option<f64>) -> String {
-    match (column, v) {
-        (_, None) => "–".into(),
-        (Some(Column::Users | Column::ColdUsers), Some(v)) => format!("{v:.0}"),
-        (Some(Column::RepeatShare), Some(v)) => format!("{:.1}%", 100.0 * v),
-        (_, Some(v)) => shown(v),
-    }
+    shoplab_engine::compare::cell_text(column.as_ref(), v)
 }
 
 #[cfg(test)]

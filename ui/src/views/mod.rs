@@ -86,18 +86,7 @@ pub fn count(n: u64) -> String {
 
 /// A metric value with four decimals, or a dash.
 pub fn value(v: Option<f64>) -> String {
-    v.map_or_else(
-        || "–".into(),
-        |v| {
-            if v.abs() >= 1000.0 {
-                format!("{v:.0}")
-            } else if v.abs() >= 10.0 {
-                format!("{v:.2}")
-            } else {
-                format!("{v:.4}")
-            }
-        },
-    )
+    shoplab_engine::compare::cell_text(None, v)
 }
 
 /// A price with the open project's currency (none: a plain number), or

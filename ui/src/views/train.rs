@@ -209,6 +209,9 @@ pub fn ui(ui: &mut egui::Ui, state: &mut TrainState, ctx: &ViewCtx<'_>, out: &mu
         .default_size(420.0)
         .min_size(260.0)
         .show(ui, |ui| {
+            egui::Panel::bottom("train_actions").show(ui, |ui| {
+                ui.add_enabled_ui(!locked, |ui| actions(ui, state, ctx, out));
+            });
             egui::ScrollArea::vertical().show(ui, |ui| {
                 ui.add_enabled_ui(!locked, |ui| form(ui, state, ctx, out));
             });
@@ -440,12 +443,19 @@ fn form(ui: &mut egui::Ui, state: &mut TrainState, ctx: &ViewCtx<'_>, out: &mut 
             }
         }
     });
+}
+
+/// The run's name and the "Train and evaluate" button, kept in view under
+/// the form (it was below the fold at 1280x800).
+fn actions(ui: &mut egui::Ui, state: &mut TrainState, ctx: &ViewCtx<'_>, out: &mut Vec<Command>) {
+    let t = |s| ctx.t(s);
+    ui.add_space(4.0);
     ui.horizontal(|ui| {
         let label = ui.label(t("Run name"));
         ui.add(egui::TextEdit::singleline(&mut state.name).hint_text(t("optional")))
             .labelled_by(label.id);
     });
-    ui.add_space(6.0);
+    ui.add_space(4.0);
     match state.spec() {
         Ok(spec) => {
             state.invalid = None;

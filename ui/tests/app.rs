@@ -122,7 +122,9 @@ fn a_newcomer_opens_the_demo_searches_trains_cancels_compares_and_recommends() {
 
     // Train: start a run, cancel it; nothing is recorded.
     h.get_by_label("Train").click();
-    h.step();
+    // The form's panels settle their sizes over the first frames (a person
+    // cannot click within one).
+    h.run_steps(3);
     h.get_by_label("Train and evaluate").click();
     step_until(&mut h, "training to start", |a| a.working());
     h.get_all_by_label("Cancel").next().unwrap().click();

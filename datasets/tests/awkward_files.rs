@@ -38,6 +38,34 @@ fn gzip(bytes: &[u8]) -> Vec<u8> {
 
 // Item 7: `1,50` was stored as 150.
 #[test]
+fn a_price_in_another_currency_than_the_files_is_rejected_not_relabelled() {
+    let d = tempfile::tempdir().unwrap();
+    let p = write(
+        d.path(),
+        "catalog.csv",
+        "item_id,title,price\nA1,Shirt,$19.99\nA2,Sofa,\"$1,299.00\"\nA3,Tea,€4.20\nA4,Mug,7.50\n"
+            .as_bytes(),
+    );
+    let (ok, bad) = read_all(&p, &auto());
+    assert_eq!(
+        items(&ok).into_iter().map(|i| i.2).collect::<Vec<_>>(),
+        vec![Some(19.99), Some(1299.0), Some(7.5)],
+        "the unsigned price is read as the file's currency"
+    );
+    assert_eq!(bad.len(), 1, "{bad:?}");
+    assert_eq!(bad[0].line, 4);
+    assert_eq!(bad[0].column.as_deref(), Some("price"));
+    assert!(
+        bad[0].reason.contains("'€4.20' is in €") && bad[0].reason.contains("prices are in $"),
+        "{}",
+        bad[0].reason
+    );
+    let pre = inspect(&p, &auto()).unwrap();
+    assert_eq!(pre.currency.as_deref(), Some("$"));
+    assert!(pre.to_string().contains("prices in $"), "{pre}");
+}
+
+#[test]
 fn decimal_commas_of_european_exports_are_read_as_decimals() {
     let d = tempfile::tempdir().unwrap();
     let p = write(

@@ -9,7 +9,8 @@ use crate::model::{Event, EventKind, Item, Judgment, Record, User};
 use super::columns::{Field, Mapping};
 use super::table::Row;
 use super::value::{
-    Decimal, TimeFormat, parse_decimal, parse_price_in, parse_timestamp, split_category,
+    Decimal, TimeFormat, currency_sign, parse_decimal, parse_price_in, parse_timestamp,
+    split_category,
 };
 
 /// Which kind of records a generic file holds.
@@ -68,6 +69,8 @@ pub struct RowMapper {
     columns: [Option<usize>; Field::ALL.len()],
     /// Decimal separator of each numeric column, by `Field as usize`.
     decimals: [Decimal; Field::ALL.len()],
+    /// The price column's currency sign, decided from its first values.
+    price_sign: Option<char>,
 }
 
 /// Fields whose values are decimal numbers.
@@ -91,7 +94,16 @@ impl RowMapper {
             header,
             columns,
             decimals: [Decimal::Point; Field::ALL.len()],
+            price_sign: None,
         }
+    }
+
+    /// Sets the currency sign of the price column: a price written with
+    /// another sign is rejected (prices are stored without their sign, so it
+    /// would be read as this currency).
+    pub fn with_price_sign(mut self, sign: Option<char>) -> RowMapper {
+        self.price_sign = sign;
+        self
     }
 
     /// Sets the decimal separator of a numeric column (default: point).
@@ -134,7 +146,19 @@ impl RowMapper {
         match self.kind {
             Kind::Catalog => {
                 let id = need(Field::ItemId)?;
-                let price = parse_price_in(col(Field::Price), self.decimals[Field::Price as usize])
+                let text = col(Field::Price);
+                if let (Some(want), Some(got)) = (self.price_sign, currency_sign(text))
+                    && want != got
+                {
+                    return Err(row.reject(
+                        Some(&self.name(Field::Price)),
+                        format!(
+                            "price '{}' is in {got}, but this file's prices are in {want}; prices are stored without their sign, so this one would count as {want}: convert it, or import the {got} rows from a file of their own",
+                            text.trim()
+                        ),
+                    ));
+                }
+                let price = parse_price_in(text, self.decimals[Field::Price as usize])
                     .map_err(|r| row.reject(Some(&self.name(Field::Price)), r))?;
                 Ok(Record::Item(Item {
                     id: id.to_string(),

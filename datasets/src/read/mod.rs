@@ -516,35 +516,47 @@ fn generic_source(
         Kind::Users => Format::Users,
         Kind::Judgments => Format::Judgments,
     };
-    let decimals = decide_decimals(path, opts, &mapping, table.delimiter())?;
+    let Numbers {
+        decimals,
+        price_sign,
+    } = decide_numbers(path, opts, &mapping, table.delimiter())?;
     let mut mapper =
         generic::RowMapper::new(kind, mapping, time, opts.default_kind, table.header.clone());
     for (f, d) in decimals {
         mapper = mapper.with_decimal(f, d);
     }
+    let mapper = mapper.with_price_sign(price_sign);
     Ok((
         format,
         stream(table, move |row, out| out.push_back(mapper.map(row))),
     ))
 }
 
-/// Rows sampled from the start of a file to decide its decimal separators.
+/// Rows sampled from the start of a file to decide how its numbers are written.
 const DECIMAL_SAMPLE_ROWS: usize = 5_000;
 
-/// The decimal separator of each numeric column, decided once per file
-/// from the values at its start (see [`Decimal::decide`]).
-fn decide_decimals(
+/// How a file writes its numbers, decided once from the values at its start.
+#[derive(Debug, Default)]
+struct Numbers {
+    /// The decimal separator of each numeric column (see [`Decimal::decide`]).
+    decimals: Vec<(Field, Decimal)>,
+    /// The price column's currency sign (see [`value::decide_currency`]).
+    price_sign: Option<char>,
+}
+
+/// Decimal separators and the price currency of a file's numeric columns.
+fn decide_numbers(
     path: &Path,
     opts: &ReadOptions,
     mapping: &Mapping,
     delimiter: u8,
-) -> Result<Vec<(Field, Decimal)>> {
+) -> Result<Numbers> {
     let cols: Vec<(Field, usize)> = generic::NUMERIC
         .iter()
         .filter_map(|&f| Some((f, mapping.get(f)?)))
         .collect();
     if cols.is_empty() {
-        return Ok(Vec::new());
+        return Ok(Numbers::default());
     }
     let mut t = Table::open(
         path,
@@ -556,15 +568,19 @@ fn decide_decimals(
         Arc::new(Position::default()),
     )?;
     let mut values: Vec<Vec<String>> = vec![Vec::new(); cols.len()];
+    let mut prices: Vec<String> = Vec::new();
     let mut rows = 0;
     while rows < DECIMAL_SAMPLE_ROWS {
         let Some(row) = t.next_row() else { break };
         rows += 1;
         if let Ok(row) = row {
-            for (k, (_, i)) in cols.iter().enumerate() {
+            for (k, (f, i)) in cols.iter().enumerate() {
                 let v = row.get(Some(*i));
                 if v.contains([',', '.']) {
                     values[k].push(v.to_string());
+                }
+                if *f == Field::Price && value::currency_sign(v).is_some() {
+                    prices.push(v.to_string());
                 }
             }
         }
@@ -575,11 +591,14 @@ fn decide_decimals(
     } else {
         Decimal::Point
     };
-    Ok(cols
-        .iter()
-        .zip(&values)
-        .map(|((f, _), v)| (*f, Decimal::decide(v.iter().map(String::as_str), hint)))
-        .collect())
+    Ok(Numbers {
+        decimals: cols
+            .iter()
+            .zip(&values)
+            .map(|((f, _), v)| (*f, Decimal::decide(v.iter().map(String::as_str), hint)))
+            .collect(),
+        price_sign: value::decide_currency(prices.iter().map(String::as_str)),
+    })
 }
 
 fn is_json(path: &Path) -> bool {
@@ -808,6 +827,10 @@ pub struct Preview {
     pub gzip: bool,
     /// Decimal separator of each numeric column (column -> `point` / `comma`).
     pub decimals: BTreeMap<String, Decimal>,
+    /// The currency sign most prices carry (`$`), if they carry one; prices
+    /// with another sign are rejected at import.
+    #[serde(default)]
+    pub currency: Option<String>,
     /// Rows of the previewed part read in another encoding than the file's.
     pub mixed_encodings: Vec<MixedEncoding>,
     /// Header columns, for generic files.
@@ -840,6 +863,7 @@ pub fn inspect(path: &Path, opts: &ReadOptions) -> Result<Preview> {
         encoding: None,
         gzip: false,
         decimals: BTreeMap::new(),
+        currency: None,
         mixed_encodings: source.mixed_encodings(),
         header: Vec::new(),
         mapping: BTreeMap::new(),
@@ -872,7 +896,10 @@ pub fn inspect(path: &Path, opts: &ReadOptions) -> Result<Preview> {
         });
         preview.encoding = Some(s.encoding.name().to_string());
         preview.gzip = s.gzip;
-        preview.decimals = decide_decimals(path, opts, &m, s.delimiter)?
+        let numbers = decide_numbers(path, opts, &m, s.delimiter)?;
+        preview.currency = numbers.price_sign.map(String::from);
+        preview.decimals = numbers
+            .decimals
             .into_iter()
             .filter_map(|(f, d)| Some((t.header.get(m.get(f)?)?.clone(), d)))
             .collect();
@@ -907,6 +934,12 @@ impl fmt::Display for Preview {
                 Decimal::Comma => "a decimal comma (1.234,50)",
             };
             writeln!(f, "numbers in {column}: {d}")?;
+        }
+        if let Some(c) = &self.currency {
+            writeln!(
+                f,
+                "prices in {c} (stored without the sign; prices written with another sign are rejected)"
+            )?;
         }
         for m in &self.mixed_encodings {
             writeln!(f, "warning: {m}")?;

@@ -236,6 +236,40 @@ pub fn parse_price(text: &str) -> Result<Option<f64>, String> {
     parse_price_in(text, Decimal::Point)
 }
 
+/// Currency signs a price may carry before or after its number.
+pub const CURRENCY_SIGNS: [char; 5] = ['$', '€', '£', '¥', '￥'];
+
+/// The currency sign written with a price (`$1,299.00` → `$`), if any.
+pub fn currency_sign(text: &str) -> Option<char> {
+    let t = text.trim();
+    t.chars()
+        .next()
+        .filter(|c| CURRENCY_SIGNS.contains(c))
+        .or_else(|| t.chars().next_back().filter(|c| CURRENCY_SIGNS.contains(c)))
+        // ¥ and ￥ are one currency written two ways.
+        .map(|c| if c == '￥' { '¥' } else { c })
+}
+
+/// The currency of a price column, decided from the values at its start:
+/// the sign most of them carry (`None` when none carries one).
+pub fn decide_currency<'a>(values: impl IntoIterator<Item = &'a str>) -> Option<char> {
+    let mut counts: Vec<(char, usize)> = Vec::new();
+    for sign in values.into_iter().filter_map(currency_sign) {
+        match counts.iter_mut().find(|(c, _)| *c == sign) {
+            Some((_, n)) => *n += 1,
+            None => counts.push((sign, 1)),
+        }
+    }
+    // The most frequent; the first seen on a tie.
+    let mut best: Option<(char, usize)> = None;
+    for (c, n) in counts {
+        if best.is_none_or(|(_, m)| n > m) {
+            best = Some((c, n));
+        }
+    }
+    best.map(|(c, _)| c)
+}
+
 /// An optional price: empty is unknown; otherwise finite and not negative.
 /// Accepts a currency sign before or after and thousands separators
 /// (`$1,299.00`, `1.299,00 €`, `1 299,00`).
@@ -244,8 +278,10 @@ pub fn parse_price_in(text: &str, decimal: Decimal) -> Result<Option<f64>, Strin
     if t.is_empty() {
         return Ok(None);
     }
-    const SIGNS: [char; 5] = ['$', '€', '£', '¥', '￥'];
-    let bare = t.trim_start_matches(SIGNS).trim_end_matches(SIGNS).trim();
+    let bare = t
+        .trim_start_matches(CURRENCY_SIGNS)
+        .trim_end_matches(CURRENCY_SIGNS)
+        .trim();
     // Spaces and apostrophes group thousands (`1 234,50`, `1'234.50`) in
     // the whole part only: there they become the column's group mark, so
     // the grouping is checked; anywhere else the value is not a number.
@@ -340,6 +376,16 @@ mod tests {
         assert!(parse_price("-3").unwrap_err().contains("negative"));
         assert!(parse_price("NaN").is_err());
         assert!(parse_price("abc").unwrap_err().contains("not a number"));
+    }
+
+    #[test]
+    fn a_price_column_has_the_currency_most_of_its_values_carry() {
+        assert_eq!(currency_sign(" $1,299.00 "), Some('$'));
+        assert_eq!(currency_sign("4,20 €"), Some('€'));
+        assert_eq!(currency_sign("￥12"), Some('¥'));
+        assert_eq!(currency_sign("12.50"), None);
+        assert_eq!(decide_currency(["$1", "2", "€3", "$4"]), Some('$'));
+        assert_eq!(decide_currency(["1", "2.50"]), None);
     }
 
     #[test]

@@ -292,7 +292,7 @@ fn home_depot_latin1_grades() {
     let p = write(
         d.path(),
         "train.csv",
-        b"\"id\",\"product_uid\",\"product_title\",\"search_term\",\"relevance\"\n2,100001,\"Simpson 12-Gauge Angle\",\"angle bracket\",3\n3,100001,\"Simpson 12-Gauge Angle\",\"l bracket\",2.5\n4,100002,\"Caf\xe9 Table\",\"table\",1\n",
+        b"\"id\",\"product_uid\",\"product_title\",\"search_term\",\"relevance\"\n2,100001,\"Simpson 12-Gauge Angle\",\"angle bracket\",3\n3,100001,\"Simpson 12-Gauge Angle\",\"l bracket\",2.5\n4,100002,\"Caf\xe9 Table\",\"table\",1\n5,100003,\"Plumber&#39;s Saw &amp; Bits 2&quot;\",\"saw\",2\n",
     );
     let (ok, bad) = read_all(&p, &auto());
     assert!(bad.is_empty(), "{bad:?}");
@@ -303,7 +303,15 @@ fn home_depot_latin1_grades() {
             _ => None,
         })
         .collect();
-    assert_eq!(items, vec!["Simpson 12-Gauge Angle", "Café Table"]);
+    // HTML references in the scraped titles are decoded.
+    assert_eq!(
+        items,
+        vec![
+            "Simpson 12-Gauge Angle",
+            "Café Table",
+            "Plumber's Saw & Bits 2\""
+        ]
+    );
     let grades: Vec<f64> = ok
         .iter()
         .filter_map(|r| match r {
@@ -311,7 +319,7 @@ fn home_depot_latin1_grades() {
             _ => None,
         })
         .collect();
-    assert_eq!(grades, vec![2.0, 1.5, 0.0]);
+    assert_eq!(grades, vec![2.0, 1.5, 0.0, 1.0]);
 }
 
 #[test]

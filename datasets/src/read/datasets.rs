@@ -567,7 +567,8 @@ pub fn home_depot(path: &Path, encoding: Option<&str>, pos: &Arc<Position>) -> R
         if seen.insert(id.to_string()) {
             out.push_back(Ok(Record::Item(Item {
                 id: id.to_string(),
-                title: row.get(Some(title)).to_string(),
+                // Scraped titles keep HTML references (`Plumber&#39;s`).
+                title: super::entities::decode(row.get(Some(title))).into_owned(),
                 ..Item::default()
             })));
         }

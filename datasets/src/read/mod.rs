@@ -9,6 +9,7 @@
 
 mod columns;
 mod datasets;
+mod entities;
 mod generic;
 mod input;
 mod lines;

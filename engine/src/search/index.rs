@@ -488,7 +488,8 @@ impl SearchIndex {
     }
 
     /// The index terms that complete `word` (folded, not stemmed) in the
-    /// boosted fields, most frequent first: the terms starting with it, and
+    /// boosted fields, the word's own stem first, then most frequent first:
+    /// the terms starting with it, and
     /// the stems of its completions by an English suffix that the index holds.
     fn complete(&self, fields: &[(&'static str, Field, f32)], word: &str) -> Vec<String> {
         let searched: Vec<Field> = fields.iter().filter(|f| f.2 > 0.0).map(|f| f.1).collect();
@@ -536,8 +537,16 @@ impl SearchIndex {
                 freq.insert(stem.clone(), n);
             }
         }
+        // The word as typed, if the index holds it, always stays (first), so a
+        // finished word typed without a space finds all that Enter would.
+        let own = tokenizer::terms(&mut analyzer, word);
         let mut ranked: Vec<(String, u64)> = freq.into_iter().collect();
-        ranked.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
+        ranked.sort_by(|a, b| {
+            own.contains(&b.0)
+                .cmp(&own.contains(&a.0))
+                .then_with(|| b.1.cmp(&a.1))
+                .then_with(|| a.0.cmp(&b.0))
+        });
         ranked
             .into_iter()
             .take(MAX_PREFIX_TERMS)
@@ -994,6 +1003,35 @@ mod tests {
         assert_eq!(b.terms.len(), 1);
         assert_eq!(b.terms[0].scale, PREFIX_WEIGHT);
         assert!((b.sum() - r.hits[0].score).abs() < 1e-6);
+        Ok(())
+    }
+
+    #[test]
+    fn the_word_as_typed_is_kept_among_many_more_frequent_completions() -> Result<()> {
+        // 60 words starting "sa", each in two items, and "sa" itself in one.
+        let mut items: Vec<Item> = (0..120)
+            .map(|i| {
+                let (a, b) = (b'a' + (i / 2 / 26) as u8, b'a' + (i / 2 % 26) as u8);
+                Item {
+                    id: format!("i{i}"),
+                    title: format!("sa{}{} thing", a as char, b as char),
+                    ..Item::default()
+                }
+            })
+            .collect();
+        items.push(Item {
+            id: "sa".into(),
+            title: "SA adapter".into(),
+            ..Item::default()
+        });
+        let (_dir, index) = crate::search::test_catalog::indexed_pairs(
+            items.iter().enumerate().map(|(i, it)| (i as u32, it)),
+        )?;
+        let r = index.search(&prefix("sa"))?;
+        let terms = r.prefix.map(|p| p.terms).unwrap_or_default();
+        assert_eq!(terms.len(), MAX_PREFIX_TERMS);
+        assert_eq!(terms[0], "sa");
+        assert!(r.total_hits >= index.search(&SearchRequest::new("sa"))?.total_hits);
         Ok(())
     }
 

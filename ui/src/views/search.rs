@@ -561,12 +561,12 @@ fn hit_row(
                 .small()
                 .weak(),
             );
+            // A grade the buttons never write (an import's 0.67, 2.67) is
+            // shown, and a click says it replaces it.
+            let imported = grade.filter(|g| *g != 0.0 && *g != 1.0);
             ui.horizontal(|ui| {
                 let relevant = grade.is_some_and(|g| rule.is_relevant(g));
                 let irrelevant = grade.is_some_and(|g| !rule.is_relevant(g));
-                // A grade the buttons never write (an import's 0.67, 2.67) is
-                // shown, and a click says it replaces it.
-                let imported = grade.filter(|g| *g != 0.0 && *g != 1.0);
                 let width = judge_button_width(ui, ctx);
                 let size = egui::vec2(width, ui.spacing().interact_size.y);
                 let hover = |tip: &str, clears: bool| {
@@ -605,13 +605,17 @@ fn hit_row(
                 {
                     judge.push((hit.item, if irrelevant { None } else { Some(0.0) }));
                 }
-                if let Some(g) = imported {
-                    let verdict = if rule.is_relevant(g) {
-                        t("at or above the relevance threshold")
-                    } else {
-                        t("below the relevance threshold")
-                    };
-                    ui.label(
+            });
+            // On a line of its own: beside the buttons it would run under the
+            // next column in a narrow window.
+            if let Some(g) = imported {
+                let verdict = if rule.is_relevant(g) {
+                    t("at or above the relevance threshold")
+                } else {
+                    t("below the relevance threshold")
+                };
+                ui.add(
+                    egui::Label::new(
                         RichText::new(format!(
                             "{} {} · {verdict} {}",
                             t("grade"),
@@ -620,9 +624,10 @@ fn hit_row(
                         ))
                         .small()
                         .weak(),
-                    );
-                }
-            });
+                    )
+                    .wrap(),
+                );
+            }
             if let Some(b) = &hit.explanation {
                 egui::CollapsingHeader::new(t("why this score"))
                     .id_salt(("explain", hit.item))
@@ -1312,6 +1317,38 @@ mod tests {
         );
         assert_eq!(grade_text(2.6666666), "2.67");
         assert_eq!(grade_text(1.0), "1");
+    }
+
+    #[test]
+    fn suggestion_chips_wrap_inside_a_narrow_window() {
+        let mut state = state_with_results();
+        state.suggestions = [
+            "fruit salad with honey",
+            "fruit basket deluxe",
+            "fruit fly trap",
+            "fruit bowl",
+            "fruit juice",
+            "fruit cake",
+            "fruit knife",
+            "fruitwood frame",
+        ]
+        .iter()
+        .map(|text| Suggestion {
+            text: text.to_string(),
+            weight: 1,
+            source: shoplab_engine::search::SuggestionSource::Catalog,
+        })
+        .collect();
+        let width = 420.0;
+        let h = harness(state, egui::vec2(width, 480.0));
+        let chips: Vec<egui::Rect> = h
+            .get_all_by_label_contains("fruit")
+            .filter(|n| n.accesskit_node().role() == egui::accesskit::Role::Button)
+            .map(|n| n.rect())
+            .collect();
+        assert_eq!(chips.len(), 8);
+        assert!(chips.iter().all(|r| r.right() <= width), "{chips:?}");
+        assert!(chips.iter().any(|r| r.top() > chips[0].bottom()), "wraps");
     }
 
     #[test]

@@ -737,10 +737,15 @@ fn breakdown(ui: &mut egui::Ui, b: &ScoreBreakdown, ctx: &ViewCtx<'_>) {
                 ));
             ui.label(
                 RichText::new(format!(
-                    "{} {} × {:.2} · tf {} · idf {:.2}",
+                    "{} {} × {:.2}{} · tf {} · idf {:.2}",
                     t("in"),
                     t(field_name(&p.field)),
                     p.field_weight,
+                    if p.scale == 1.0 {
+                        String::new()
+                    } else {
+                        format!(" × {:.2}", p.scale)
+                    },
                     p.term_freq,
                     p.idf
                 ))

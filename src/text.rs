@@ -113,7 +113,8 @@ pub fn search_results(r: &SearchResults) -> String {
             format!("{:.3}", h.score),
         ]);
     }
-    let mut s = format!("{} matching items ({} µs)\n", r.total_hits, r.took_us);
+    let noun = if r.total_hits == 1 { "item" } else { "items" };
+    let mut s = format!("{} matching {noun} ({} µs)\n", r.total_hits, r.took_us);
     if !r.hits.is_empty() {
         s.push_str(&render(&rows));
     }
@@ -227,7 +228,11 @@ pub fn score_breakdown(b: &shoplab_engine::search::ScoreBreakdown) -> String {
         rows.push(vec![
             term,
             t.field.clone(),
-            format!("{:.2}", t.field_weight),
+            if t.scale == 1.0 {
+                format!("{:.2}", t.field_weight)
+            } else {
+                format!("{:.2}×{}", t.field_weight, t.scale)
+            },
             format!("{}", t.term_freq),
             format!("{:.3}", t.idf),
             format!("{:.3}", t.bm25),
@@ -238,7 +243,10 @@ pub fn score_breakdown(b: &shoplab_engine::search::ScoreBreakdown) -> String {
     let mut s = render(&rows);
     s.push_str(&format!("total {:.3} (score {:.3})\n", b.sum(), b.score));
     if b.terms.iter().any(|t| t.from_prefix) {
-        s.push_str("* completes the last word typed\n");
+        s.push_str(&format!(
+            "* completes the last word typed: only its best completion counts, at {} of its score\n",
+            shoplab_engine::search::PREFIX_WEIGHT
+        ));
     }
     for f in &b.filters {
         s.push_str(&format!("filter: {f} (adds 0)\n"));

@@ -7,6 +7,10 @@
 //! (see [`super::index`]), each explained on its own by tantivy with the
 //! same searcher statistics, so a row's BM25 is bit for bit the score the
 //! search summed. Filters score 0 and are listed apart.
+//!
+//! In a prefix search the completions of the word being typed count once:
+//! one row, the best `(completion, field)`, scaled by the prefix weight,
+//! exactly as the search's disjunction-max clause scores them.
 
 use serde::{Deserialize, Serialize};
 use tantivy::query::{EnableScoring, Explanation, Query, TermQuery, Weight};
@@ -32,11 +36,19 @@ pub struct TermContribution {
     pub idf: f32,
     /// BM25 score of the term in the field before the boost.
     pub bm25: f32,
-    /// `field_weight × bm25`: what this row adds to the hit's score.
+    /// `field_weight × bm25 × scale`: what this row adds to the hit's score.
     pub contribution: f32,
+    /// 1 for a word of the query; the prefix weight (below 1) for the one row
+    /// of the word being typed, which counts only its best completion.
+    #[serde(default = "one")]
+    pub scale: f32,
     /// True when the term matched only as a completion of the last word
     /// typed (a prefix search), not as a word of the query itself.
     pub from_prefix: bool,
+}
+
+fn one() -> f32 {
+    1.0
 }
 
 /// A hit's score taken apart: the rows sum to [`ScoreBreakdown::score`].
@@ -63,73 +75,85 @@ struct Clause {
     field_name: &'static str,
     term: String,
     weight: f32,
-    from_prefix: bool,
     scorer: Box<dyn Weight>,
 }
 
 /// Explains hits of one search: prepared once per search, used per hit.
 pub(crate) struct Explainer {
+    /// The full words' clauses: each adds its score.
     clauses: Vec<Clause>,
+    /// The completions' clauses: only the best one counts, times `prefix_weight`.
+    completions: Vec<Clause>,
+    prefix_weight: f32,
     filters: Vec<String>,
 }
 
 impl Explainer {
     /// Prepares the clauses `fields × terms` of a search (fields with a boost
-    /// above 0), marking the terms in `prefix_terms` as prefix completions.
+    /// above 0) and `fields × prefix_terms`, the completions of the word being
+    /// typed, worth `prefix_weight` times the best of them.
     pub fn new(
         searcher: &Searcher,
         fields: &[(&'static str, Field, f32)],
         terms: &[String],
         prefix_terms: &[String],
+        prefix_weight: f32,
         filters: Vec<String>,
     ) -> Result<Explainer> {
-        let scoring = EnableScoring::enabled_from_searcher(searcher);
-        let mut clauses = Vec::new();
-        for &(field_name, field, weight) in fields.iter().filter(|f| f.2 > 0.0) {
-            for term in terms {
-                let query = TermQuery::new(
-                    Term::from_field_text(field, term),
-                    IndexRecordOption::WithFreqs,
-                );
-                let scorer = query
-                    .weight(scoring)
-                    .map_err(|e| crate::Error::invalid("explain", term, e.to_string()))?;
-                clauses.push(Clause {
-                    field_name,
-                    term: term.clone(),
-                    weight,
-                    from_prefix: prefix_terms.contains(term),
-                    scorer,
-                });
-            }
-        }
-        Ok(Explainer { clauses, filters })
+        Ok(Explainer {
+            clauses: clauses(searcher, fields, terms)?,
+            completions: clauses(searcher, fields, prefix_terms)?,
+            prefix_weight,
+            filters,
+        })
     }
 
     /// The breakdown of the hit at `addr` that scored `score`.
     pub fn explain(&self, searcher: &Searcher, addr: DocAddress, score: f32) -> ScoreBreakdown {
         let reader = searcher.segment_reader(addr.segment_ord);
+        let row = |c: &Clause, scale: f32, from_prefix: bool| {
+            // An error means the item does not contain the term in this field.
+            let e = c.scorer.explain(reader, addr.doc_id).ok()?;
+            let parts = Parts::of(&e);
+            // Multiplied in the order the boost queries multiply.
+            let boosted = c.weight * e.value();
+            Some(TermContribution {
+                term: c.term.clone(),
+                field: c.field_name.to_string(),
+                field_weight: c.weight,
+                term_freq: parts.freq,
+                field_length: parts.length,
+                idf: parts.idf,
+                bm25: e.value(),
+                contribution: if scale == 1.0 {
+                    boosted
+                } else {
+                    boosted * scale
+                },
+                scale,
+                from_prefix,
+            })
+        };
         let mut terms: Vec<TermContribution> = self
             .clauses
             .iter()
-            .filter_map(|c| {
-                // An error means the item does not contain the term in this field.
-                let e = c.scorer.explain(reader, addr.doc_id).ok()?;
-                let parts = Parts::of(&e);
-                Some(TermContribution {
-                    term: c.term.clone(),
-                    field: c.field_name.to_string(),
-                    field_weight: c.weight,
-                    term_freq: parts.freq,
-                    field_length: parts.length,
-                    idf: parts.idf,
-                    bm25: e.value(),
-                    contribution: c.weight * e.value(),
-                    from_prefix: c.from_prefix,
-                })
-            })
+            .filter_map(|c| row(c, 1.0, false))
             .filter(|t| t.contribution > 0.0)
             .collect();
+        // The first best wins ties, as the disjunction-max keeps the maximum.
+        let best = self
+            .completions
+            .iter()
+            .filter_map(|c| row(c, self.prefix_weight, true))
+            .filter(|t| t.contribution > 0.0)
+            .reduce(|a, b| {
+                if b.contribution > a.contribution {
+                    b
+                } else {
+                    a
+                }
+            });
+        terms.extend(best);
         terms.sort_by(|a, b| {
             b.contribution
                 .total_cmp(&a.contribution)
@@ -142,6 +166,34 @@ impl Explainer {
             filters: self.filters.clone(),
         }
     }
+}
+
+/// One clause per boosted field and term, each with its BM25 weight.
+fn clauses(
+    searcher: &Searcher,
+    fields: &[(&'static str, Field, f32)],
+    terms: &[String],
+) -> Result<Vec<Clause>> {
+    let scoring = EnableScoring::enabled_from_searcher(searcher);
+    let mut clauses = Vec::new();
+    for &(field_name, field, weight) in fields.iter().filter(|f| f.2 > 0.0) {
+        for term in terms {
+            let query = TermQuery::new(
+                Term::from_field_text(field, term),
+                IndexRecordOption::WithFreqs,
+            );
+            let scorer = query
+                .weight(scoring)
+                .map_err(|e| crate::Error::invalid("explain", term, e.to_string()))?;
+            clauses.push(Clause {
+                field_name,
+                term: term.clone(),
+                weight,
+                scorer,
+            });
+        }
+    }
+    Ok(clauses)
 }
 
 /// The numbers inside a BM25 term explanation (tantivy keeps its tree

@@ -12,7 +12,8 @@ use serde::{Deserialize, Serialize};
 use tantivy::collector::{Collector, Count, TopDocs};
 use tantivy::columnar::Column;
 use tantivy::query::{
-    BooleanQuery, BoostQuery, ConstScoreQuery, Occur, Query, RangeQuery, TermQuery,
+    BooleanQuery, BoostQuery, ConstScoreQuery, DisjunctionMaxQuery, Occur, Query, RangeQuery,
+    TermQuery,
 };
 use tantivy::schema::{Facet, Field, IndexRecordOption, Term, Value};
 use tantivy::tokenizer::TextAnalyzer;
@@ -43,6 +44,17 @@ const MAX_FACET_VALUES: usize = 50;
 /// Most index terms a prefix stands for (the most frequent are kept), so
 /// that one letter typed never becomes a query over the whole vocabulary.
 const MAX_PREFIX_TERMS: usize = 50;
+/// Share of its best completion's score that the word being typed adds.
+///
+/// The completions of the last word are scored as ONE clause: the best
+/// `(completion, field)` BM25 (a disjunction-max, no tie-breaker) times this
+/// factor. Summing them (as full words are summed) let an item with several
+/// words starting "sa" (Shade Sails, Sandy) outrank the Bosch hole saws for
+/// "bosch hole sa": the half-typed word must only narrow or lightly boost.
+/// Below 1 so that a guess about an unfinished word weighs less than a word
+/// the shopper finished typing; a power of two so the breakdown's rows
+/// reproduce the score bit for bit.
+pub const PREFIX_WEIGHT: f32 = 0.5;
 /// English suffixes the stemmer strips. A word being typed may be one of
 /// these short of a word whose stem is shorter than what is typed
 /// ("organi" of "organic", stem `organ`; "runni" of "running", stem `run`),
@@ -58,7 +70,8 @@ const STRIPPED_SUFFIXES: &[&str] = &[
 struct Plan {
     /// The query: every term in every boosted field, OR-ed, plus the filters.
     query: Box<dyn Query>,
-    /// The query's index terms, then the prefix completions.
+    /// The query's full-word index terms (in a prefix search, without the
+    /// word being typed).
     terms: Vec<String>,
     /// The prefix completions of the last word, when asked for.
     prefix: Option<PrefixMatch>,
@@ -312,6 +325,7 @@ impl SearchIndex {
                 &plan.fields,
                 &plan.terms,
                 prefix_terms,
+                PREFIX_WEIGHT,
                 plan.filters.clone(),
             )?)
         } else {
@@ -364,17 +378,16 @@ impl SearchIndex {
     /// The plan of a request: every query term in every boosted field, OR-ed
     /// (BM25 scores summed), with the filters as non-scoring required clauses.
     /// Built from terms rather than parsed, so no user text can be a syntax error.
-    /// With [`SearchRequest::prefix`], the last word also matches the index
-    /// terms it starts (see [`SearchIndex::complete`]); without it the query
-    /// is exactly the words typed, so full-word scores never change.
+    /// With [`SearchRequest::prefix`] and a word still being typed, that last
+    /// word is completed to the index terms it starts (see
+    /// [`SearchIndex::complete`]) and scored as one light clause (see
+    /// [`PREFIX_WEIGHT`]); the finished words before it are required (at least
+    /// one must match) and scored as in an exact search. Without `prefix` the
+    /// query is exactly the words typed, so full-word scores never change.
     fn plan(&self, req: &SearchRequest) -> Result<Plan> {
         req.validate()?;
-        let mut seen = HashSet::new();
-        let mut terms: Vec<String> = tokenizer::terms(&mut self.analyzer.clone(), &req.query)
-            .into_iter()
-            .filter(|t| seen.insert(t.clone()))
-            .take(MAX_QUERY_TERMS)
-            .collect();
+        let mut analyzer = self.analyzer.clone();
+        let all_terms = tokenizer::terms(&mut analyzer, &req.query);
         let f = &self.fields;
         let boosts = req.weights;
         let fields = [
@@ -384,22 +397,31 @@ impl SearchIndex {
             (names::CATEGORY, f.category, boosts.category),
             (names::ATTRIBUTES, f.attributes, boosts.attributes),
         ];
-        let prefix = if req.prefix {
-            tokenizer::last_word(&req.query).map(|word| {
-                let completions: Vec<String> = self
-                    .complete(&fields, &word)
-                    .into_iter()
-                    .filter(|t| seen.insert(t.clone()))
-                    .collect();
-                terms.extend(completions.iter().cloned());
-                PrefixMatch {
-                    word,
-                    terms: completions,
-                }
-            })
+        let typing = if req.prefix {
+            tokenizer::last_word(&req.query)
         } else {
             None
         };
+        // The finished words: in a prefix search, every term but those of the
+        // word being typed (the last tokens of the query).
+        let full_len = match &typing {
+            Some(word) => {
+                let own = tokenizer::terms(&mut analyzer, word).len();
+                all_terms.len().saturating_sub(own)
+            }
+            None => all_terms.len(),
+        };
+        let mut seen = HashSet::new();
+        let terms: Vec<String> = all_terms[..full_len]
+            .iter()
+            .filter(|t| seen.insert((*t).clone()))
+            .take(MAX_QUERY_TERMS)
+            .cloned()
+            .collect();
+        let prefix = typing.map(|word| PrefixMatch {
+            terms: self.complete(&fields, &word),
+            word,
+        });
         if terms.is_empty() && prefix.is_none() {
             return Err(Error::invalid(
                 "query",
@@ -408,7 +430,10 @@ impl SearchIndex {
             ));
         }
         let boosted: Vec<(Field, f32)> = fields.iter().map(|&(_, f, w)| (f, w)).collect();
-        let text = terms_query(&boosted, &terms);
+        let text = match &prefix {
+            None => terms_query(&boosted, &terms),
+            Some(p) => typing_query(&boosted, &terms, &p.terms),
+        };
 
         let mut filters: Vec<Box<dyn Query>> = Vec::new();
         let mut described = Vec::new();
@@ -463,7 +488,8 @@ impl SearchIndex {
     }
 
     /// The index terms that complete `word` (folded, not stemmed) in the
-    /// boosted fields, most frequent first: the terms starting with it, and
+    /// boosted fields, the word's own stem first, then most frequent first:
+    /// the terms starting with it, and
     /// the stems of its completions by an English suffix that the index holds.
     fn complete(&self, fields: &[(&'static str, Field, f32)], word: &str) -> Vec<String> {
         let searched: Vec<Field> = fields.iter().filter(|f| f.2 > 0.0).map(|f| f.1).collect();
@@ -511,8 +537,16 @@ impl SearchIndex {
                 freq.insert(stem.clone(), n);
             }
         }
+        // The word as typed, if the index holds it, always stays (first), so a
+        // finished word typed without a space finds all that Enter would.
+        let own = tokenizer::terms(&mut analyzer, word);
         let mut ranked: Vec<(String, u64)> = freq.into_iter().collect();
-        ranked.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
+        ranked.sort_by(|a, b| {
+            own.contains(&b.0)
+                .cmp(&own.contains(&a.0))
+                .then_with(|| b.1.cmp(&a.1))
+                .then_with(|| a.0.cmp(&b.0))
+        });
         ranked
             .into_iter()
             .take(MAX_PREFIX_TERMS)
@@ -603,6 +637,42 @@ pub(crate) fn terms_query(fields: &[(Field, f32)], terms: &[String]) -> Box<dyn 
         .flat_map(|&(field, boost)| terms.iter().map(move |t| boosted_term(field, t, boost)))
         .collect();
     Box::new(BooleanQuery::union(clauses))
+}
+
+/// The query of a prefix search: the full words OR-ed as in an exact search
+/// and required (at least one must match, so a half-typed word never brings
+/// in items that have none of the finished words), plus the completions of
+/// the word being typed as one optional clause worth [`PREFIX_WEIGHT`] times
+/// its best `(completion, field)` score, however many completions an item
+/// has. With no full word, the completions alone choose the matches.
+fn typing_query(
+    fields: &[(Field, f32)],
+    full: &[String],
+    completions: &[String],
+) -> Box<dyn Query> {
+    let expansions: Vec<Box<dyn Query>> = fields
+        .iter()
+        .filter(|(_, boost)| *boost > 0.0)
+        .flat_map(|&(field, boost)| {
+            completions
+                .iter()
+                .map(move |t| boosted_term(field, t, boost))
+        })
+        .collect();
+    let typed: Option<Box<dyn Query>> = (!expansions.is_empty()).then(|| {
+        Box::new(BoostQuery::new(
+            Box::new(DisjunctionMaxQuery::new(expansions)),
+            PREFIX_WEIGHT,
+        )) as Box<dyn Query>
+    });
+    match typed {
+        None => terms_query(fields, full),
+        Some(typed) if full.is_empty() => typed,
+        Some(typed) => Box::new(BooleanQuery::new(vec![
+            (Occur::Must, terms_query(fields, full)),
+            (Occur::Should, typed),
+        ])),
+    }
 }
 
 /// A BM25 term query on a text field, scaled by `boost`.
@@ -804,10 +874,12 @@ mod tests {
             (p.word.as_str(), p.terms.as_slice()),
             ("shi", &["shirt".to_string()][..])
         );
-        // Earlier words stay whole words; only the last one is completed.
-        let mut got = ids(&index.search(&prefix("garden ham"))?);
+        // Earlier words stay whole words and are required; only the last one
+        // is completed, and it only ranks among items with a full word.
+        assert_eq!(ids(&index.search(&prefix("garden ham"))?), [7]);
+        let mut got = ids(&index.search(&prefix("ham"))?);
         got.sort_unstable();
-        assert_eq!(got, [1, 2, 7]);
+        assert_eq!(got, [1, 2]);
         // A word longer than its stem still matches while typed:
         // "hose" is indexed as `hose`, "Drills" as `drill`; "drilli" of "drilling".
         assert_eq!(ids(&index.search(&prefix("drilli"))?).len(), 2);
@@ -831,20 +903,31 @@ mod tests {
     #[test]
     fn prefix_search_leaves_full_word_scores_alone() -> Result<()> {
         let (_dir, index) = indexed()?;
-        for q in ["hammer drill", "red cotton t-shirt", "garden hose"] {
+        for q in ["hammer drill", "red cotton shirt", "garden hose"] {
             let exact = index.search(&SearchRequest::new(q))?;
             let again = index.rank(&SearchRequest::new(q))?;
             let pairs: Vec<(u32, f32)> = exact.hits.iter().map(|h| (h.item, h.score)).collect();
             assert_eq!(pairs, again, "{q}");
             assert!(exact.prefix.is_none());
-            // The exact term's rows are still there in a prefix search.
+            // While the last word is typed, the finished words score exactly
+            // as they do alone, and only items with one of them match.
+            let (head, _) = q.rsplit_once(' ').unwrap_or((q, ""));
+            let alone: std::collections::HashMap<u32, f32> =
+                index.rank(&SearchRequest::new(head))?.into_iter().collect();
             let mut req = prefix(q);
             req.explain = true;
             let live = index.search(&req)?;
-            assert!(live.total_hits >= exact.total_hits, "{q}");
+            assert_eq!(live.total_hits, alone.len() as u64, "{q}");
             for hit in &live.hits {
                 let b = hit.explanation.clone().unwrap_or_default();
                 assert!((b.sum() - hit.score).abs() < 1e-4, "{q}");
+                let full: f32 = b
+                    .terms
+                    .iter()
+                    .filter(|t| !t.from_prefix)
+                    .map(|t| t.contribution)
+                    .sum();
+                assert!((full - alone[&hit.item]).abs() < 1e-4, "{q}");
             }
         }
         // A prefix completion is marked as one in the breakdown.
@@ -853,6 +936,114 @@ mod tests {
         let r = index.search(&req)?;
         let b = r.hits[0].explanation.clone().unwrap_or_default();
         assert!(b.terms.iter().all(|t| t.term == "garden" && t.from_prefix));
+        Ok(())
+    }
+
+    /// Shade sails with three words starting "sa" and none of the full
+    /// words, against hole saws (the Home Depot case of issue 9).
+    fn sails_and_saws() -> Result<(tempfile::TempDir, SearchIndex)> {
+        let titled = |id: &str, title: &str, brand: &str| Item {
+            id: id.into(),
+            title: title.into(),
+            brand: brand.into(),
+            ..Item::default()
+        };
+        let items = [
+            titled("sail", "Shade Sails Sandy Beach Sand Sail Sack", "EarthCo"),
+            titled("sail2", "Sandy Shade Sail Salt Safe", "EarthCo"),
+            titled("bosch-saw", "Bosch Hole Saw 2 in.", "Bosch"),
+            titled("bosch-hole", "Bosch Hole Cutter Hole Punch", "Bosch"),
+            titled("other-saw", "Hole Saw Kit", "Milwaukee"),
+            titled("bosch-drill", "Bosch Drill", "Bosch"),
+        ];
+        crate::search::test_catalog::indexed_pairs(
+            items.iter().enumerate().map(|(i, it)| (i as u32, it)),
+        )
+    }
+
+    #[test]
+    fn a_half_typed_word_never_outweighs_the_full_words() -> Result<()> {
+        let (_dir, index) = sails_and_saws()?;
+        let mut req = prefix("bosch hole sa");
+        req.explain = true;
+        let r = index.search(&req)?;
+        let got = ids(&r);
+        // Bosch + hole + saw first; the sails (no full word) not at all.
+        assert_eq!(got[0], 2, "{got:?}");
+        assert!(!got.contains(&0) && !got.contains(&1), "{got:?}");
+        // An item with both full words outranks the sails whatever happens.
+        let pos = |item: u32| got.iter().position(|&i| i == item);
+        assert!(pos(3).is_some());
+        for hit in &r.hits {
+            let b = hit.explanation.clone().unwrap_or_default();
+            assert!((b.sum() - hit.score).abs() < 1e-4, "{}", hit.title);
+            // The typed word is one row, however many completions match.
+            assert!(b.terms.iter().filter(|t| t.from_prefix).count() <= 1);
+        }
+        // With no full word, matching more completions adds nothing: the
+        // score is the best completion's, scaled down.
+        let score = |req: &SearchRequest| -> Result<f32> {
+            let r = index.search(req)?;
+            Ok(r.hits.iter().find(|h| h.item == 0).map_or(0.0, |h| h.score))
+        };
+        let typed = score(&prefix("sa"))?;
+        let mut best: f32 = 0.0;
+        for word in ["sails", "sandy", "sand", "sack", "safe", "salt"] {
+            best = best.max(score(&SearchRequest::new(word))?);
+        }
+        assert!(best > 0.0);
+        assert!(
+            (typed - PREFIX_WEIGHT * best).abs() < 1e-5,
+            "{typed} vs {best}"
+        );
+        let mut one = prefix("sail");
+        one.explain = true;
+        let r = index.search(&one)?;
+        let b = r.hits[0].explanation.clone().unwrap_or_default();
+        assert_eq!(b.terms.len(), 1);
+        assert_eq!(b.terms[0].scale, PREFIX_WEIGHT);
+        assert!((b.sum() - r.hits[0].score).abs() < 1e-6);
+        Ok(())
+    }
+
+    #[test]
+    fn the_word_as_typed_is_kept_among_many_more_frequent_completions() -> Result<()> {
+        // 60 words starting "sa", each in two items, and "sa" itself in one.
+        let mut items: Vec<Item> = (0..120)
+            .map(|i| {
+                let (a, b) = (b'a' + (i / 2 / 26) as u8, b'a' + (i / 2 % 26) as u8);
+                Item {
+                    id: format!("i{i}"),
+                    title: format!("sa{}{} thing", a as char, b as char),
+                    ..Item::default()
+                }
+            })
+            .collect();
+        items.push(Item {
+            id: "sa".into(),
+            title: "SA adapter".into(),
+            ..Item::default()
+        });
+        let (_dir, index) = crate::search::test_catalog::indexed_pairs(
+            items.iter().enumerate().map(|(i, it)| (i as u32, it)),
+        )?;
+        let r = index.search(&prefix("sa"))?;
+        let terms = r.prefix.map(|p| p.terms).unwrap_or_default();
+        assert_eq!(terms.len(), MAX_PREFIX_TERMS);
+        assert_eq!(terms[0], "sa");
+        assert!(r.total_hits >= index.search(&SearchRequest::new("sa"))?.total_hits);
+        Ok(())
+    }
+
+    #[test]
+    fn a_full_word_and_the_typed_word_rank_above_the_full_word_alone() -> Result<()> {
+        let (_dir, index) = sails_and_saws()?;
+        // "bosch sa": Bosch Hole Saw above Bosch Drill, Milwaukee's saw out.
+        let got = ids(&index.search(&prefix("bosch sa"))?);
+        assert_eq!(got.len(), 3, "{got:?}");
+        assert!(!got.contains(&4));
+        let pos = |item: u32| got.iter().position(|&i| i == item);
+        assert!(pos(2) < pos(5), "{got:?}");
         Ok(())
     }
 

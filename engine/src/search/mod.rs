@@ -27,7 +27,7 @@ pub use evaluate::{
 };
 pub use explain::{ScoreBreakdown, TermContribution};
 pub use export::{SearchTrecExport, export_trec};
-pub use index::{IndexStats, SearchIndex};
+pub use index::{IndexStats, PREFIX_WEIGHT, SearchIndex};
 pub use judgments::{SearchInteraction, derive_judgments};
 pub use relevance::{GainMapping, Relevance};
 pub use request::{

@@ -192,7 +192,8 @@ pub struct Hit {
 pub struct PrefixMatch {
     /// The last word as the index folds it (lowercase, no accents), unstemmed.
     pub word: String,
-    /// Index terms it was completed to, most frequent first; empty when no
+    /// Index terms it was completed to: the word itself (when indexed), then
+    /// the most frequent first; empty when no
     /// item contains a word starting with it.
     pub terms: Vec<String>,
 }

@@ -7,7 +7,8 @@ use std::collections::HashMap;
 use eframe::egui::{self, RichText};
 use shoplab_engine::metrics::MetricSet;
 use shoplab_engine::search::{
-    FieldWeights, Hit, ScoreBreakdown, SearchEvalReport, SearchRequest, SearchResults, Suggestion,
+    FieldWeights, Hit, Relevance, ScoreBreakdown, SearchEvalConfig, SearchEvalReport,
+    SearchRequest, SearchResults, Suggestion,
 };
 
 use super::{ViewCtx, count, explain_button, value};
@@ -437,6 +438,12 @@ pub fn ui(ui: &mut egui::Ui, state: &mut SearchState, ctx: &ViewCtx<'_>, out: &m
     );
     let mut judge = Vec::new();
     let mut facet_click = None;
+    // The evaluation's own rule (one definition), so a "relevant" mark here
+    // means what it means in the metrics beside it.
+    let rule = state.eval.as_ref().map_or_else(
+        || SearchEvalConfig::default().relevance,
+        |e| e.0.config.relevance,
+    );
     ui.columns(2, |cols| {
         for (side, col) in cols.iter_mut().enumerate() {
             // Both columns are children of one Ui and so share its id scope:
@@ -452,7 +459,11 @@ pub fn ui(ui: &mut egui::Ui, state: &mut SearchState, ctx: &ViewCtx<'_>, out: &m
                             RichText::new(format!(
                                 "{} {}",
                                 count(r.total_hits),
-                                t("matching items")
+                                t(if r.total_hits == 1 {
+                                    "matching item"
+                                } else {
+                                    "matching items"
+                                })
                             ))
                             .weak(),
                         );
@@ -476,6 +487,7 @@ pub fn ui(ui: &mut egui::Ui, state: &mut SearchState, ctx: &ViewCtx<'_>, out: &m
                                         rank,
                                         hit,
                                         state.judged.get(&hit.item).copied(),
+                                        rule,
                                         ctx,
                                         &mut judge,
                                     );
@@ -524,6 +536,7 @@ fn hit_row(
     rank: usize,
     hit: &Hit,
     grade: Option<f64>,
+    rule: Relevance,
     ctx: &ViewCtx<'_>,
     judge: &mut Vec<(u32, Option<f64>)>,
 ) {
@@ -548,21 +561,35 @@ fn hit_row(
                 .small()
                 .weak(),
             );
+            // A grade the buttons never write (an import's 0.67, 2.67) is
+            // shown, and a click says it replaces it.
+            let imported = grade.filter(|g| *g != 0.0 && *g != 1.0);
             ui.horizontal(|ui| {
-                let relevant = grade.is_some_and(|g| g > 0.0);
-                let irrelevant = grade.is_some_and(|g| g <= 0.0);
+                let relevant = grade.is_some_and(|g| rule.is_relevant(g));
+                let irrelevant = grade.is_some_and(|g| !rule.is_relevant(g));
                 let width = judge_button_width(ui, ctx);
                 let size = egui::vec2(width, ui.spacing().interact_size.y);
-                let hover = |g: Option<f64>, tip: &str| match g {
-                    Some(g) => format!("{tip}\n{} {g}", t("judged:")),
-                    None => tip.to_string(),
+                let hover = |tip: &str, clears: bool| {
+                    let mut s = tip.to_string();
+                    if let Some(g) = grade {
+                        s.push_str(&format!("\n{} {}", t("judged:"), grade_text(g)));
+                    }
+                    if let Some(g) = imported {
+                        let what = if clears {
+                            t("removes the imported grade")
+                        } else {
+                            t("replaces the imported grade")
+                        };
+                        s.push_str(&format!("\n{what} {}", grade_text(g)));
+                    }
+                    s
                 };
                 if ui
                     .add_sized(
                         size,
                         egui::Button::selectable(relevant, t("relevant")).frame_when_inactive(true),
                     )
-                    .on_hover_text(hover(grade, t("Relevant (adds a judgment)")))
+                    .on_hover_text(hover(t("Relevant (adds a judgment)"), relevant))
                     .clicked()
                 {
                     judge.push((hit.item, if relevant { None } else { Some(1.0) }));
@@ -573,12 +600,34 @@ fn hit_row(
                         egui::Button::selectable(irrelevant, t("not relevant"))
                             .frame_when_inactive(true),
                     )
-                    .on_hover_text(hover(grade, t("Not relevant (adds a judgment)")))
+                    .on_hover_text(hover(t("Not relevant (adds a judgment)"), irrelevant))
                     .clicked()
                 {
                     judge.push((hit.item, if irrelevant { None } else { Some(0.0) }));
                 }
             });
+            // On a line of its own: beside the buttons it would run under the
+            // next column in a narrow window.
+            if let Some(g) = imported {
+                let verdict = if rule.is_relevant(g) {
+                    t("at or above the relevance threshold")
+                } else {
+                    t("below the relevance threshold")
+                };
+                ui.add(
+                    egui::Label::new(
+                        RichText::new(format!(
+                            "{} {} · {verdict} {}",
+                            t("grade"),
+                            grade_text(g),
+                            grade_text(rule.min_grade)
+                        ))
+                        .small()
+                        .weak(),
+                    )
+                    .wrap(),
+                );
+            }
             if let Some(b) = &hit.explanation {
                 egui::CollapsingHeader::new(t("why this score"))
                     .id_salt(("explain", hit.item))
@@ -587,6 +636,12 @@ fn hit_row(
         });
     });
     ui.separator();
+}
+
+/// A grade in at most two decimals, without trailing zeros (0.67, 1, 2.5).
+fn grade_text(g: f64) -> String {
+    let s = format!("{g:.2}");
+    s.trim_end_matches('0').trim_end_matches('.').to_string()
 }
 
 /// A result title: wrapped at word boundaries, cut with an ellipsis after
@@ -656,7 +711,7 @@ fn breakdown(ui: &mut egui::Ui, b: &ScoreBreakdown, ctx: &ViewCtx<'_>) {
             ui.label(RichText::new(format!("{:.3}", p.contribution)).monospace());
             ui.label(RichText::new(term).strong())
                 .on_hover_text(format!(
-                    "{} {} · {} {} · {} {:.3} · BM25 {:.3} · × {:.2} = {:.3}{}",
+                    "{} {} · {} {} · {} {:.3} · BM25 {:.3} · × {:.2}{} = {:.3}{}",
                     t("occurrences"),
                     p.term_freq,
                     t("field length"),
@@ -665,19 +720,32 @@ fn breakdown(ui: &mut egui::Ui, b: &ScoreBreakdown, ctx: &ViewCtx<'_>) {
                     p.idf,
                     p.bm25,
                     p.field_weight,
+                    if p.scale == 1.0 {
+                        String::new()
+                    } else {
+                        format!(" × {:.2}", p.scale)
+                    },
                     p.contribution,
                     if p.from_prefix {
-                        format!("\n{}", t("completes the last word typed"))
+                        format!(
+                            "\n{}",
+                            t("completes the last word typed; only the best completion counts, at a reduced weight")
+                        )
                     } else {
                         String::new()
                     }
                 ));
             ui.label(
                 RichText::new(format!(
-                    "{} {} × {:.2} · tf {} · idf {:.2}",
+                    "{} {} × {:.2}{} · tf {} · idf {:.2}",
                     t("in"),
                     t(field_name(&p.field)),
                     p.field_weight,
+                    if p.scale == 1.0 {
+                        String::new()
+                    } else {
+                        format!(" × {:.2}", p.scale)
+                    },
                     p.term_freq,
                     p.idf
                 ))
@@ -958,7 +1026,7 @@ mod tests {
 
     use eframe::egui;
     use egui_kittest::Harness;
-    use egui_kittest::kittest::Queryable;
+    use egui_kittest::kittest::{NodeT, Queryable};
     use shoplab_engine::search::{PrefixMatch, TermContribution};
 
     use super::*;
@@ -1031,6 +1099,7 @@ mod tests {
                     idf: 1.2,
                     bm25: 1.0,
                     contribution: 2.0,
+                    scale: 1.0,
                     from_prefix: false,
                 }],
                 filters: Vec::new(),
@@ -1221,6 +1290,78 @@ mod tests {
             .collect();
         assert_eq!(before, after);
         assert_eq!(titles_before, titles_after);
+    }
+
+    /// Whether each button labelled `label` is drawn selected, in layout order.
+    fn selected(h: &Harness<'_, World>, label: &str) -> Vec<bool> {
+        h.get_all_by_label(label)
+            .map(|n| n.accesskit_node().toggled() == Some(egui::accesskit::Toggled::True))
+            .collect()
+    }
+
+    #[test]
+    fn relevance_marks_follow_the_evaluation_rule_and_show_imported_grades() {
+        let mut h = harness(state_with_results(), egui::vec2(1280.0, 800.0));
+        // An imported fractional grade below the threshold 1, and a click's 1.
+        h.state_mut().state.judged.insert(7, 0.67);
+        h.state_mut().state.judged.insert(9, 1.0);
+        h.run();
+        // Left: apple, pear; right: pear, apple.
+        assert_eq!(selected(&h, "relevant"), [false, true, true, false]);
+        assert_eq!(selected(&h, "not relevant"), [true, false, false, true]);
+        let note = "grade 0.67 · below the relevance threshold 1";
+        assert_eq!(h.query_all_by_label(note).count(), 2);
+        // A grade a click writes (1) needs no note.
+        assert_eq!(h.query_all_by_label_contains("grade 1 ").count(), 0);
+        // The buttons say they replace the imported grade.
+        h.get_all_by_label("relevant").next().unwrap().hover();
+        h.run();
+        assert!(
+            h.query_by_label_contains("replaces the imported grade 0.67")
+                .is_some()
+        );
+        assert_eq!(grade_text(2.6666666), "2.67");
+        assert_eq!(grade_text(1.0), "1");
+    }
+
+    #[test]
+    fn suggestion_chips_wrap_inside_a_narrow_window() {
+        let mut state = state_with_results();
+        state.suggestions = [
+            "fruit salad with honey",
+            "fruit basket deluxe",
+            "fruit fly trap",
+            "fruit bowl",
+            "fruit juice",
+            "fruit cake",
+            "fruit knife",
+            "fruitwood frame",
+        ]
+        .iter()
+        .map(|text| Suggestion {
+            text: text.to_string(),
+            weight: 1,
+            source: shoplab_engine::search::SuggestionSource::Catalog,
+        })
+        .collect();
+        let width = 420.0;
+        let h = harness(state, egui::vec2(width, 480.0));
+        let chips: Vec<egui::Rect> = h
+            .get_all_by_label_contains("fruit")
+            .filter(|n| n.accesskit_node().role() == egui::accesskit::Role::Button)
+            .map(|n| n.rect())
+            .collect();
+        assert_eq!(chips.len(), 8);
+        assert!(chips.iter().all(|r| r.right() <= width), "{chips:?}");
+        assert!(chips.iter().any(|r| r.top() > chips[0].bottom()), "wraps");
+    }
+
+    #[test]
+    fn one_match_is_one_matching_item() {
+        let mut state = state_with_results();
+        state.results = Some((vec![results(vec![hit(7, "Pear", "pear")]); 2], 10));
+        let h = harness(state, egui::vec2(1280.0, 800.0));
+        assert_eq!(h.query_all_by_label("1 matching item").count(), 2);
     }
 
     #[test]

@@ -52,11 +52,42 @@ pub fn legend<'a>(ui: &mut egui::Ui, entries: impl IntoIterator<Item = (&'a str,
             ui.spacing_mut().item_spacing.x = 4.0;
             for (label, color) in row {
                 swatch(ui, color);
-                ui.add(egui::Label::new(RichText::new(label).small()).truncate());
+                let fitted = fit_label(ui, label, &font, ui.available_width().max(24.0));
+                let r = ui.add(egui::Label::new(RichText::new(&fitted).small()));
+                if fitted != label {
+                    r.on_hover_text(label);
+                }
                 ui.add_space(gap - 4.0);
             }
         });
     }
+}
+
+/// A run label that fits `width` points in `font`, shortened by
+/// `run_label::shorten` (which keeps the differing end) rather than cut at
+/// the end, where two runs of the same name would read alike.
+pub fn fit_label(ui: &egui::Ui, label: &str, font: &egui::FontId, width: f32) -> String {
+    let fits = |s: &str| {
+        ui.painter()
+            .layout_no_wrap(s.to_string(), font.clone(), Color32::WHITE)
+            .size()
+            .x
+            <= width
+    };
+    if fits(label) {
+        return label.to_string();
+    }
+    // Binary search the longest shortened form that fits.
+    let (mut lo, mut hi) = (2usize, label.chars().count());
+    while lo < hi {
+        let mid = (lo + hi).div_ceil(2);
+        if fits(&shoplab_engine::run_label::shorten(label, mid)) {
+            lo = mid;
+        } else {
+            hi = mid - 1;
+        }
+    }
+    shoplab_engine::run_label::shorten(label, lo)
 }
 
 /// The largest 1-2-5 step that gives at least `target` marks over `span`.
@@ -172,12 +203,54 @@ pub fn log_spacer(input: GridInput) -> Vec<GridMark> {
             if value >= lo && value <= hi {
                 marks.push(GridMark {
                     value,
-                    step_size: if m == 1.0 { 1.0 } else { 0.3 },
+                    step_size: log_mark_strength(m),
                 });
             }
         }
     }
     marks
+}
+
+/// How far (in decades) a log mark at mantissa `m` stands from the marks
+/// labelled before it: decades 1, then 2 and 5 (about 0.3 decade apart),
+/// then every other multiple only as far as its real gap to the next one
+/// (`9` is 0.046 decade from `10`). egui_plot labels a mark only when its
+/// step spans enough points, so a short axis keeps 1-2-5 labels and never
+/// prints `9 ms` on top of `10 ms`.
+fn log_mark_strength(m: f64) -> f64 {
+    match m as u32 {
+        1 => 1.0,
+        2 | 5 => 0.3,
+        _ => ((m + 1.0) / m).log10(),
+    }
+}
+
+/// Bounds to include so a chart of values that are all (nearly) equal
+/// shows a sensible range around them (±10%, or ±0.05 around zero, never
+/// below zero for non-negative values) instead of egui_plot's arbitrary
+/// span around a flat line; `None` when the values already spread.
+pub fn flat_range(values: impl IntoIterator<Item = f64>) -> Option<(f64, f64)> {
+    let (lo, hi) = values
+        .into_iter()
+        .filter(|v| v.is_finite())
+        .fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), v| {
+            (lo.min(v), hi.max(v))
+        });
+    if !(lo.is_finite() && hi.is_finite()) {
+        return None;
+    }
+    let scale = lo.abs().max(hi.abs());
+    if hi - lo > 1e-9 * scale.max(1e-12) && hi - lo > 1e-12 {
+        return None;
+    }
+    let mid = (lo + hi) / 2.0;
+    let pad = if scale > 0.0 { scale * 0.1 } else { 0.05 };
+    let low = if mid >= 0.0 {
+        (mid - pad).max(0.0)
+    } else {
+        mid - pad
+    };
+    Some((low, mid + pad))
 }
 
 /// A latency in µs as people read it: `850 µs`, `1.2 ms`, `2 s`.
@@ -251,6 +324,47 @@ mod tests {
             .collect();
         assert!(narrow.len() >= 3, "{narrow:?}");
         assert!(narrow.contains(&"200 µs".to_string()), "{narrow:?}");
+    }
+
+    #[test]
+    fn short_log_axes_label_1_2_5_only_so_labels_never_overlap() {
+        // 8 ms .. 125 ms on a 400-point axis, as egui_plot paints it: a
+        // label only where its step spans more than 60 points.
+        let (lo, hi) = (8000f64.log10(), 125_000f64.log10());
+        let per_decade = 400.0 / (hi - lo);
+        let painted: Vec<f64> = log_spacer(input(lo, hi))
+            .iter()
+            .filter(|m| m.step_size * per_decade > 60.0)
+            .map(|m| m.value)
+            .collect();
+        let ticks: Vec<String> = painted.iter().map(|v| micros(10f64.powf(*v))).collect();
+        for w in painted.windows(2) {
+            assert!(
+                (w[1] - w[0]) * per_decade > 40.0,
+                "labels overlap: {ticks:?}"
+            );
+        }
+        assert!(!ticks.contains(&"9 ms".to_string()), "{ticks:?}");
+        assert!(ticks.contains(&"10 ms".to_string()), "{ticks:?}");
+        assert!(ticks.contains(&"20 ms".to_string()), "{ticks:?}");
+    }
+
+    #[test]
+    fn flat_values_get_a_range_around_them() {
+        let (lo, hi) = flat_range([0.3, 0.3, 0.3]).unwrap();
+        assert!(
+            (lo - 0.27).abs() < 1e-9 && (hi - 0.33).abs() < 1e-9,
+            "{lo} {hi}"
+        );
+        assert_eq!(flat_range([0.0, 0.0]), Some((0.0, 0.05)));
+        assert_eq!(
+            flat_range([0.1, 0.3]),
+            None,
+            "spread values bound themselves"
+        );
+        assert_eq!(flat_range([f64::NAN]), None);
+        let (lo, hi) = flat_range([-2.0]).unwrap();
+        assert!(lo < -2.0 && hi > -2.0);
     }
 
     #[test]

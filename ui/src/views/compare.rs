@@ -617,14 +617,28 @@ fn table_ui(
                                 r.col(|ui| {
                                     ui.horizontal(|ui| {
                                         plot_style::swatch(ui, who.color(&row.run));
-                                        ui.add(egui::Label::new(&row.label).truncate())
-                                            .on_hover_text(run_details(run, &row.label, ctx));
+                                        // Shortened keeping the settings that
+                                        // differ; the hover has the full label.
+                                        let font = egui::TextStyle::Body.resolve(ui.style());
+                                        let fitted = plot_style::fit_label(
+                                            ui,
+                                            &row.label,
+                                            &font,
+                                            ui.available_width(),
+                                        );
+                                        ui.add(
+                                            egui::Label::new(fitted)
+                                                .truncate()
+                                                .show_tooltip_when_elided(false),
+                                        )
+                                        .on_hover_text(run_details(run, &row.label, ctx));
                                     });
                                 });
                                 r.col(|ui| {
                                     let split = crate::words::split(ctx.lang, &run.spec.split);
-                                    ui.add(egui::Label::new(&split).truncate())
-                                        .on_hover_text(&split);
+                                    // A cut split shows in full on hover
+                                    // (egui's own tooltip for elided text).
+                                    ui.add(egui::Label::new(&split).truncate());
                                 });
                                 for (ci, v) in row.values.iter().enumerate() {
                                     r.col(|ui| {
@@ -828,8 +842,14 @@ fn metric_at_k(
         .map(|k| k as f64)
         .collect();
     let y_name = name.to_string();
-    Plot::new("metric_at_k")
-        .height(PLOT_HEIGHT)
+    let mut plot = Plot::new("metric_at_k");
+    // Equal values (flat lines) get a range around them, not -6..8.
+    if let Some((lo, hi)) =
+        plot_style::flat_range(series.iter().flat_map(|s| s.points.iter().map(|p| p[1])))
+    {
+        plot = plot.include_y(lo).include_y(hi);
+    }
+    plot.height(PLOT_HEIGHT)
         .x_axis_label("K")
         .y_axis_label(words::header(ctx.lang, name))
         .x_grid_spacer(plot_style::marks_at(ks))
@@ -886,7 +906,12 @@ fn bars(
     // Horizontal bars, first table row on top: each bar's run label sits
     // beside it on the axis, however many runs and however long the labels.
     let n = runs.len();
-    let names: Vec<String> = runs.iter().map(|r| short(&who.label(&r.id), 28)).collect();
+    // Shortened keeping each label's differing end (settings, time, #n).
+    let max_chars = if ui.available_width() < 900.0 { 28 } else { 40 };
+    let names: Vec<String> = runs
+        .iter()
+        .map(|r| run_label::shorten(&who.label(&r.id), max_chars))
+        .collect();
     let y_of = move |i: f64| (n as f64 - 1.0) - i;
     let axis_names = names.clone();
     let y_axis = AxisHints::new_y()
@@ -928,17 +953,6 @@ fn bars(
                 );
             }
         });
-}
-
-/// `text` cut to `max` characters with an ellipsis.
-fn short(text: &str, max: usize) -> String {
-    if text.chars().count() <= max {
-        text.to_string()
-    } else {
-        let mut s: String = text.chars().take(max.saturating_sub(1)).collect();
-        s.push('…');
-        s
-    }
 }
 
 fn latency_cdf(
@@ -1023,8 +1037,21 @@ fn scatter(
         return;
     }
     let y_name = label.clone();
-    Plot::new("scatter")
-        .height(PLOT_HEIGHT)
+    let mut plot = Plot::new("scatter");
+    // Equal values or latencies get a range around them.
+    if let Some((lo, hi)) =
+        plot_style::flat_range(series.iter().flat_map(|s| s.points.iter().map(|p| p[1])))
+    {
+        plot = plot.include_y(lo).include_y(hi);
+    }
+    if let Some((lo, hi)) =
+        plot_style::flat_range(series.iter().flat_map(|s| s.points.iter().map(|p| p[0])))
+    {
+        // log10(µs): a tenth of a decade either side.
+        let mid = (lo + hi) / 2.0;
+        plot = plot.include_x(mid - 0.1).include_x(mid + 0.1);
+    }
+    plot.height(PLOT_HEIGHT)
         .x_axis_label(ctx.t("p95 time per request (log scale)"))
         .x_axis_formatter(plot_style::log_micros_tick)
         .x_grid_spacer(plot_style::log_spacer)

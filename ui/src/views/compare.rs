@@ -562,10 +562,12 @@ fn table_ui(
     let t = |s| ctx.t(s);
     let mut sort_clicked = None;
     let (run_w, split_w) = if ui.available_width() < 900.0 {
-        // A narrow window keeps some metric columns in view.
-        (130.0, 100.0)
+        // A narrow window keeps some metric columns in view; the run
+        // column gets the room (labels tell runs apart, the split reads
+        // in full on hover).
+        (150.0, 90.0)
     } else {
-        (200.0, 150.0)
+        (250.0, 130.0)
     };
     // A wide table scrolls sideways inside the page (small windows).
     egui::ScrollArea::horizontal()
@@ -907,7 +909,8 @@ fn bars(
     // beside it on the axis, however many runs and however long the labels.
     let n = runs.len();
     // Shortened keeping each label's differing end (settings, time, #n).
-    let max_chars = if ui.available_width() < 900.0 { 28 } else { 40 };
+    // The axis takes under half of the chart's width for its labels.
+    let max_chars = (ui.available_width() * 0.45 / 6.5).clamp(20.0, 40.0) as usize;
     let names: Vec<String> = runs
         .iter()
         .map(|r| run_label::shorten(&who.label(&r.id), max_chars))

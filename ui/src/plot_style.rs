@@ -350,6 +350,35 @@ mod tests {
     }
 
     #[test]
+    fn labels_fitted_to_a_narrow_column_stay_distinct() {
+        let ctx = egui::Context::default();
+        let mut fitted = Vec::new();
+        let mut out = ctx.run_ui(egui::RawInput::default(), |ui| {
+            let font = egui::TextStyle::Body.resolve(ui.style());
+            for label in [
+                "item_knn · neighbours=200",
+                "item_knn · neighbours=50",
+                "popularity · window_days=none",
+                "popularity · window_days=30",
+            ] {
+                let f = fit_label(ui, label, &font, 110.0);
+                let w = ui
+                    .painter()
+                    .layout_no_wrap(f.clone(), font.clone(), Color32::WHITE)
+                    .size()
+                    .x;
+                assert!(w <= 110.0, "{f} is {w} wide");
+                fitted.push(f);
+            }
+            assert_eq!(fit_label(ui, "ease", &font, 110.0), "ease");
+        });
+        // No renderer takes the font atlas here.
+        out.textures_delta.clear();
+        assert_ne!(fitted[0], fitted[1], "{fitted:?}");
+        assert_ne!(fitted[2], fitted[3], "{fitted:?}");
+    }
+
+    #[test]
     fn flat_values_get_a_range_around_them() {
         let (lo, hi) = flat_range([0.3, 0.3, 0.3]).unwrap();
         assert!(

@@ -123,7 +123,14 @@ pub fn nice_spacer(target: f64) -> impl Fn(GridInput) -> Vec<GridMark> {
             .take(200)
             .map(|i| GridMark {
                 value: i as f64 * step,
-                step_size: step,
+                // Every 2nd/5th/10th mark also stands on the coarser
+                // step, so when the plot is too narrow for every label
+                // egui_plot still labels those (0.1, 0.2 of 0.05 steps)
+                // instead of none.
+                step_size: [10, 5, 2]
+                    .into_iter()
+                    .find(|m| i % m == 0)
+                    .map_or(step, |m| step * m as f64),
             })
             .collect()
     }
@@ -376,6 +383,21 @@ mod tests {
         out.textures_delta.clear();
         assert_ne!(fitted[0], fitted[1], "{fitted:?}");
         assert_ne!(fitted[2], fitted[3], "{fitted:?}");
+    }
+
+    #[test]
+    fn a_narrow_axis_still_labels_round_values() {
+        // 0 .. 0.33 across 280 points (the bars chart beside long run
+        // labels): egui_plot labels a mark only when its step spans more
+        // than 60 points.
+        let per_unit = 280.0 / 0.33;
+        let painted: Vec<String> = nice_spacer(4.0)(input(0.0, 0.33))
+            .into_iter()
+            .filter(|m| m.step_size * per_unit > 60.0)
+            .map(|m| step_tick(m, &(0.0..=1.0)))
+            .collect();
+        assert!(painted.len() >= 3, "{painted:?}");
+        assert!(painted.contains(&"0.2".to_string()), "{painted:?}");
     }
 
     #[test]

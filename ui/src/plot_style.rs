@@ -106,7 +106,16 @@ fn nice_step(span: f64, target: f64) -> f64 {
 
 /// A tick label with as many decimals as its step needs (`0.2`, `0.05`).
 pub fn step_tick(mark: GridMark, _range: &std::ops::RangeInclusive<f64>) -> String {
-    let decimals = (-mark.step_size.log10().floor()).clamp(0.0, 8.0) as usize;
+    let mut decimals = (-mark.step_size.log10().floor()).clamp(0.0, 8.0) as usize;
+    // A mark on a coarser step than the grid's still shows its own digits
+    // (0.25 is never printed as 0.2).
+    while decimals < 8 {
+        let scale = 10f64.powi(decimals as i32);
+        if ((mark.value * scale).round() - mark.value * scale).abs() < 1e-6 {
+            break;
+        }
+        decimals += 1;
+    }
     format!("{:.*}", decimals, mark.value)
 }
 
@@ -127,13 +136,29 @@ pub fn nice_spacer(target: f64) -> impl Fn(GridInput) -> Vec<GridMark> {
                 // step, so when the plot is too narrow for every label
                 // egui_plot still labels those (0.1, 0.2 of 0.05 steps)
                 // instead of none.
-                step_size: [10, 5, 2]
-                    .into_iter()
-                    .find(|m| i % m == 0)
-                    .map_or(step, |m| step * m as f64),
+                step_size: coarser_step(i, step),
             })
             .collect()
     }
+}
+
+/// The coarsest 1-2-5 step (up to a hundred times `step`) that the mark
+/// `i * step` is a multiple of: with 0.05 steps, 0.1 → 0.1, 0.2 → 0.2,
+/// 0.5 → 0.5, 0.25 → 0.05.
+fn coarser_step(i: i64, step: f64) -> f64 {
+    let mut best = step;
+    let decade = 10f64.powf(step.log10().floor());
+    for k in 0..3 {
+        for m in [1.0, 2.0, 5.0] {
+            let c = m * decade * 10f64.powi(k);
+            let ratio = c / step;
+            let r = ratio.round();
+            if c > best && (ratio - r).abs() < 1e-6 && r >= 1.0 && i % (r as i64) == 0 {
+                best = c;
+            }
+        }
+    }
+    best
 }
 
 /// Marks at exactly these values (the cut-offs K a chart has points at);
@@ -398,6 +423,12 @@ mod tests {
             .collect();
         assert!(painted.len() >= 3, "{painted:?}");
         assert!(painted.contains(&"0.2".to_string()), "{painted:?}");
+        // Wide enough for every mark: each reads as itself.
+        let all: Vec<String> = nice_spacer(4.0)(input(0.0, 0.33))
+            .into_iter()
+            .map(|m| step_tick(m, &(0.0..=1.0)))
+            .collect();
+        assert_eq!(all, ["0", "0.05", "0.1", "0.15", "0.2", "0.25", "0.3"]);
     }
 
     #[test]

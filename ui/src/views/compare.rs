@@ -461,7 +461,20 @@ fn runs_list(
                 let response = ui
                     .horizontal(|ui| {
                         plot_style::swatch(ui, who.color(&r.id));
-                        ui.checkbox(&mut on, &label)
+                        // Fitted to the panel (keeping what differs), so a
+                        // long label does not widen the list over the table;
+                        // widening the panel shows more, the hover all.
+                        let sp = ui.spacing();
+                        let room = ui.available_width()
+                            - sp.icon_width
+                            - sp.icon_spacing
+                            - 2.0 * sp.button_padding.x;
+                        let font = egui::TextStyle::Body.resolve(ui.style());
+                        // At least the default panel's room: the panel
+                        // sizes to its content, so fitting to less would
+                        // shrink it frame by frame.
+                        let shown = plot_style::fit_label(ui, &label, &font, room.max(160.0));
+                        ui.checkbox(&mut on, shown)
                     })
                     .inner
                     .on_hover_text(run_details(r, &label, ctx));

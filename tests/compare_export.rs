@@ -83,8 +83,8 @@ fn compare_export_writes_the_table_and_four_charts() {
     let rows: Vec<csv::StringRecord> = rdr.records().map(Result::unwrap).collect();
     assert_eq!(rows.len(), 3);
     let labels: Vec<&str> = rows.iter().map(|r| &r[col("label")]).collect();
-    assert!(labels.contains(&"ease · reg=50.0"), "{labels:?}");
-    assert!(labels.contains(&"ease · reg=500.0"), "{labels:?}");
+    assert!(labels.contains(&"ease · reg=50"), "{labels:?}");
+    assert!(labels.contains(&"ease · reg=500"), "{labels:?}");
     for r in &rows {
         assert_eq!(&r[col("seed")], "42");
         assert!(r[col("split")].starts_with("temporal"), "{r:?}");

@@ -340,9 +340,9 @@ mod tests {
         let rows: Vec<::csv::StringRecord> = reader.records().map(Result::unwrap).collect();
         assert_eq!(rows.len(), 3);
         let at = |name: &str| header.iter().position(|h| h == name).unwrap();
-        assert_eq!(&rows[1][at("params")], "reg=20.0");
+        assert_eq!(&rows[1][at("params")], "reg=20");
         assert_eq!(&rows[1][at("seed")], "42");
-        assert_eq!(&rows[1][at("label")], "ease · reg=20.0");
+        assert_eq!(&rows[1][at("label")], "ease · reg=20");
         assert!(rows[1][at("split")].starts_with("temporal"));
         assert_eq!(rows[2][at("ndcg@10")].parse::<f64>().unwrap(), 0.17);
         // Charts: one row per run and K.

@@ -44,16 +44,16 @@ pub fn pick<'a>(all: &'a [RunRecord], ids: &[String]) -> Result<Vec<Shown<'a>>, 
         .collect()
 }
 
-/// A run's model parameters as `key=value` pairs joined by `; `
-/// (`reg=250.0; ...`), from its stored spec.
+/// Every model parameter of a run as `key=value` pairs joined by `; `
+/// (`reg=250`, `window_days=none; half_life_days=none`), from its stored
+/// spec: unset options are listed too, so a reader sees the run's whole
+/// configuration (an all-time popularity run is not a blank cell).
 pub fn params(r: &RunRecord) -> String {
     run_label::settings(r)
         .into_iter()
         .filter_map(|(k, v)| {
             let key = k.strip_prefix("model.")?;
-            // Unset options (`window_days = null`) say nothing about the run.
-            (key != "model" && v != "null")
-                .then(|| format!("{}={v}", key.rsplit('.').next().unwrap_or(key)))
+            (key != "model").then(|| format!("{}={v}", key.rsplit('.').next().unwrap_or(key)))
         })
         .collect::<Vec<_>>()
         .join("; ")
@@ -80,8 +80,8 @@ mod tests {
         let all = [ease("a", 100.0), ease("b", 250.0), ease("c", 500.0)];
         // Only two shown, in table order: labels still name what differs in the project.
         let shown = pick(&all, &["c".into(), "a".into()]).unwrap();
-        assert_eq!(shown[0].label, "ease · reg=500.0");
-        assert_eq!(shown[1].label, "ease · reg=100.0");
+        assert_eq!(shown[0].label, "ease · reg=500");
+        assert_eq!(shown[1].label, "ease · reg=100");
         assert_ne!(shown[0].label, shown[1].label);
         let [r, g, b] = run_color(2);
         assert_eq!(shown[0].color, RGBColor(r, g, b));
@@ -90,6 +90,17 @@ mod tests {
             Err(ExportError::UnknownRun(id)) if id == "zz"
         ));
         assert!(matches!(pick(&all, &[]), Err(ExportError::NoRuns)));
-        assert_eq!(params(&all[1]), "reg=250.0");
+        assert_eq!(params(&all[1]), "reg=250");
+    }
+
+    #[test]
+    fn params_list_unset_options_as_none() {
+        let mut pop = RunRecord {
+            name: "popularity".into(),
+            ..RunRecord::default()
+        };
+        // All time, no decay: both options unset.
+        pop.spec.model = ModelSpec::Popularity(Default::default());
+        assert_eq!(params(&pop), "half_life_days=none; window_days=none");
     }
 }

@@ -52,11 +52,42 @@ pub fn legend<'a>(ui: &mut egui::Ui, entries: impl IntoIterator<Item = (&'a str,
             ui.spacing_mut().item_spacing.x = 4.0;
             for (label, color) in row {
                 swatch(ui, color);
-                ui.add(egui::Label::new(RichText::new(label).small()).truncate());
+                let fitted = fit_label(ui, label, &font, ui.available_width().max(24.0));
+                let r = ui.add(egui::Label::new(RichText::new(&fitted).small()));
+                if fitted != label {
+                    r.on_hover_text(label);
+                }
                 ui.add_space(gap - 4.0);
             }
         });
     }
+}
+
+/// A run label that fits `width` points in `font`, shortened by
+/// `run_label::shorten` (which keeps the differing end) rather than cut at
+/// the end, where two runs of the same name would read alike.
+pub fn fit_label(ui: &egui::Ui, label: &str, font: &egui::FontId, width: f32) -> String {
+    let fits = |s: &str| {
+        ui.painter()
+            .layout_no_wrap(s.to_string(), font.clone(), Color32::WHITE)
+            .size()
+            .x
+            <= width
+    };
+    if fits(label) {
+        return label.to_string();
+    }
+    // Binary search the longest shortened form that fits.
+    let (mut lo, mut hi) = (2usize, label.chars().count());
+    while lo < hi {
+        let mid = (lo + hi).div_ceil(2);
+        if fits(&shoplab_engine::run_label::shorten(label, mid)) {
+            lo = mid;
+        } else {
+            hi = mid - 1;
+        }
+    }
+    shoplab_engine::run_label::shorten(label, lo)
 }
 
 /// The largest 1-2-5 step that gives at least `target` marks over `span`.
@@ -75,7 +106,16 @@ fn nice_step(span: f64, target: f64) -> f64 {
 
 /// A tick label with as many decimals as its step needs (`0.2`, `0.05`).
 pub fn step_tick(mark: GridMark, _range: &std::ops::RangeInclusive<f64>) -> String {
-    let decimals = (-mark.step_size.log10().floor()).clamp(0.0, 8.0) as usize;
+    let mut decimals = (-mark.step_size.log10().floor()).clamp(0.0, 8.0) as usize;
+    // A mark on a coarser step than the grid's still shows its own digits
+    // (0.25 is never printed as 0.2).
+    while decimals < 8 {
+        let scale = 10f64.powi(decimals as i32);
+        if ((mark.value * scale).round() - mark.value * scale).abs() < 1e-6 {
+            break;
+        }
+        decimals += 1;
+    }
     format!("{:.*}", decimals, mark.value)
 }
 
@@ -92,10 +132,33 @@ pub fn nice_spacer(target: f64) -> impl Fn(GridInput) -> Vec<GridMark> {
             .take(200)
             .map(|i| GridMark {
                 value: i as f64 * step,
-                step_size: step,
+                // Every 2nd/5th/10th mark also stands on the coarser
+                // step, so when the plot is too narrow for every label
+                // egui_plot still labels those (0.1, 0.2 of 0.05 steps)
+                // instead of none.
+                step_size: coarser_step(i, step),
             })
             .collect()
     }
+}
+
+/// The coarsest 1-2-5 step (up to a hundred times `step`) that the mark
+/// `i * step` is a multiple of: with 0.05 steps, 0.1 → 0.1, 0.2 → 0.2,
+/// 0.5 → 0.5, 0.25 → 0.05.
+fn coarser_step(i: i64, step: f64) -> f64 {
+    let mut best = step;
+    let decade = 10f64.powf(step.log10().floor());
+    for k in 0..3 {
+        for m in [1.0, 2.0, 5.0] {
+            let c = m * decade * 10f64.powi(k);
+            let ratio = c / step;
+            let r = ratio.round();
+            if c > best && (ratio - r).abs() < 1e-6 && r >= 1.0 && i % (r as i64) == 0 {
+                best = c;
+            }
+        }
+    }
+    best
 }
 
 /// Marks at exactly these values (the cut-offs K a chart has points at);
@@ -172,12 +235,54 @@ pub fn log_spacer(input: GridInput) -> Vec<GridMark> {
             if value >= lo && value <= hi {
                 marks.push(GridMark {
                     value,
-                    step_size: if m == 1.0 { 1.0 } else { 0.3 },
+                    step_size: log_mark_strength(m),
                 });
             }
         }
     }
     marks
+}
+
+/// How far (in decades) a log mark at mantissa `m` stands from the marks
+/// labelled before it: decades 1, then 2 and 5 (about 0.3 decade apart),
+/// then every other multiple only as far as its real gap to the next one
+/// (`9` is 0.046 decade from `10`). egui_plot labels a mark only when its
+/// step spans enough points, so a short axis keeps 1-2-5 labels and never
+/// prints `9 ms` on top of `10 ms`.
+fn log_mark_strength(m: f64) -> f64 {
+    match m as u32 {
+        1 => 1.0,
+        2 | 5 => 0.3,
+        _ => ((m + 1.0) / m).log10(),
+    }
+}
+
+/// Bounds to include so a chart of values that are all (nearly) equal
+/// shows a sensible range around them (±10%, or ±0.05 around zero, never
+/// below zero for non-negative values) instead of egui_plot's arbitrary
+/// span around a flat line; `None` when the values already spread.
+pub fn flat_range(values: impl IntoIterator<Item = f64>) -> Option<(f64, f64)> {
+    let (lo, hi) = values
+        .into_iter()
+        .filter(|v| v.is_finite())
+        .fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), v| {
+            (lo.min(v), hi.max(v))
+        });
+    if !(lo.is_finite() && hi.is_finite()) {
+        return None;
+    }
+    let scale = lo.abs().max(hi.abs());
+    if hi - lo > 1e-9 * scale.max(1e-12) && hi - lo > 1e-12 {
+        return None;
+    }
+    let mid = (lo + hi) / 2.0;
+    let pad = if scale > 0.0 { scale * 0.1 } else { 0.05 };
+    let low = if mid >= 0.0 {
+        (mid - pad).max(0.0)
+    } else {
+        mid - pad
+    };
+    Some((low, mid + pad))
 }
 
 /// A latency in µs as people read it: `850 µs`, `1.2 ms`, `2 s`.
@@ -251,6 +356,97 @@ mod tests {
             .collect();
         assert!(narrow.len() >= 3, "{narrow:?}");
         assert!(narrow.contains(&"200 µs".to_string()), "{narrow:?}");
+    }
+
+    #[test]
+    fn short_log_axes_label_1_2_5_only_so_labels_never_overlap() {
+        // 8 ms .. 125 ms on a 400-point axis, as egui_plot paints it: a
+        // label only where its step spans more than 60 points.
+        let (lo, hi) = (8000f64.log10(), 125_000f64.log10());
+        let per_decade = 400.0 / (hi - lo);
+        let painted: Vec<f64> = log_spacer(input(lo, hi))
+            .iter()
+            .filter(|m| m.step_size * per_decade > 60.0)
+            .map(|m| m.value)
+            .collect();
+        let ticks: Vec<String> = painted.iter().map(|v| micros(10f64.powf(*v))).collect();
+        for w in painted.windows(2) {
+            assert!(
+                (w[1] - w[0]) * per_decade > 40.0,
+                "labels overlap: {ticks:?}"
+            );
+        }
+        assert!(!ticks.contains(&"9 ms".to_string()), "{ticks:?}");
+        assert!(ticks.contains(&"10 ms".to_string()), "{ticks:?}");
+        assert!(ticks.contains(&"20 ms".to_string()), "{ticks:?}");
+    }
+
+    #[test]
+    fn labels_fitted_to_a_narrow_column_stay_distinct() {
+        let ctx = egui::Context::default();
+        let mut fitted = Vec::new();
+        let mut out = ctx.run_ui(egui::RawInput::default(), |ui| {
+            let font = egui::TextStyle::Body.resolve(ui.style());
+            for label in [
+                "item_knn · neighbours=200",
+                "item_knn · neighbours=50",
+                "popularity · window_days=none",
+                "popularity · window_days=30",
+            ] {
+                let f = fit_label(ui, label, &font, 110.0);
+                let w = ui
+                    .painter()
+                    .layout_no_wrap(f.clone(), font.clone(), Color32::WHITE)
+                    .size()
+                    .x;
+                assert!(w <= 110.0, "{f} is {w} wide");
+                fitted.push(f);
+            }
+            assert_eq!(fit_label(ui, "ease", &font, 110.0), "ease");
+        });
+        // No renderer takes the font atlas here.
+        out.textures_delta.clear();
+        assert_ne!(fitted[0], fitted[1], "{fitted:?}");
+        assert_ne!(fitted[2], fitted[3], "{fitted:?}");
+    }
+
+    #[test]
+    fn a_narrow_axis_still_labels_round_values() {
+        // 0 .. 0.33 across 280 points (the bars chart beside long run
+        // labels): egui_plot labels a mark only when its step spans more
+        // than 60 points.
+        let per_unit = 280.0 / 0.33;
+        let painted: Vec<String> = nice_spacer(4.0)(input(0.0, 0.33))
+            .into_iter()
+            .filter(|m| m.step_size * per_unit > 60.0)
+            .map(|m| step_tick(m, &(0.0..=1.0)))
+            .collect();
+        assert!(painted.len() >= 3, "{painted:?}");
+        assert!(painted.contains(&"0.2".to_string()), "{painted:?}");
+        // Wide enough for every mark: each reads as itself.
+        let all: Vec<String> = nice_spacer(4.0)(input(0.0, 0.33))
+            .into_iter()
+            .map(|m| step_tick(m, &(0.0..=1.0)))
+            .collect();
+        assert_eq!(all, ["0", "0.05", "0.1", "0.15", "0.2", "0.25", "0.3"]);
+    }
+
+    #[test]
+    fn flat_values_get_a_range_around_them() {
+        let (lo, hi) = flat_range([0.3, 0.3, 0.3]).unwrap();
+        assert!(
+            (lo - 0.27).abs() < 1e-9 && (hi - 0.33).abs() < 1e-9,
+            "{lo} {hi}"
+        );
+        assert_eq!(flat_range([0.0, 0.0]), Some((0.0, 0.05)));
+        assert_eq!(
+            flat_range([0.1, 0.3]),
+            None,
+            "spread values bound themselves"
+        );
+        assert_eq!(flat_range([f64::NAN]), None);
+        let (lo, hi) = flat_range([-2.0]).unwrap();
+        assert!(lo < -2.0 && hi > -2.0);
     }
 
     #[test]

@@ -4,6 +4,10 @@
 
 /// English -> 简体中文.
 pub(super) const ZH: &[(&str, &str)] = &[
+    (
+        "Too quick to chart: the shoppers were scored in one go, so there is no curve to show.",
+        "太快，无法绘图：所有用户一次就评分完毕，没有可显示的曲线。",
+    ),
     ("Change the order", "切换排序"),
     ("Hide shoppers by metric", "隐藏按指标排列的用户"),
     ("Show shoppers by metric", "显示按指标排列的用户"),

@@ -461,7 +461,20 @@ fn runs_list(
                 let response = ui
                     .horizontal(|ui| {
                         plot_style::swatch(ui, who.color(&r.id));
-                        ui.checkbox(&mut on, &label)
+                        // Fitted to the panel (keeping what differs), so a
+                        // long label does not widen the list over the table;
+                        // widening the panel shows more, the hover all.
+                        let sp = ui.spacing();
+                        let room = ui.available_width()
+                            - sp.icon_width
+                            - sp.icon_spacing
+                            - 2.0 * sp.button_padding.x;
+                        let font = egui::TextStyle::Body.resolve(ui.style());
+                        // At least the default panel's room: the panel
+                        // sizes to its content, so fitting to less would
+                        // shrink it frame by frame.
+                        let shown = plot_style::fit_label(ui, &label, &font, room.max(160.0));
+                        ui.checkbox(&mut on, shown)
                     })
                     .inner
                     .on_hover_text(run_details(r, &label, ctx));
@@ -562,10 +575,12 @@ fn table_ui(
     let t = |s| ctx.t(s);
     let mut sort_clicked = None;
     let (run_w, split_w) = if ui.available_width() < 900.0 {
-        // A narrow window keeps some metric columns in view.
-        (130.0, 100.0)
+        // A narrow window keeps some metric columns in view; the run
+        // column gets the room (labels tell runs apart, the split reads
+        // in full on hover).
+        (150.0, 90.0)
     } else {
-        (200.0, 150.0)
+        (250.0, 130.0)
     };
     // A wide table scrolls sideways inside the page (small windows).
     egui::ScrollArea::horizontal()
@@ -617,14 +632,28 @@ fn table_ui(
                                 r.col(|ui| {
                                     ui.horizontal(|ui| {
                                         plot_style::swatch(ui, who.color(&row.run));
-                                        ui.add(egui::Label::new(&row.label).truncate())
-                                            .on_hover_text(run_details(run, &row.label, ctx));
+                                        // Shortened keeping the settings that
+                                        // differ; the hover has the full label.
+                                        let font = egui::TextStyle::Body.resolve(ui.style());
+                                        let fitted = plot_style::fit_label(
+                                            ui,
+                                            &row.label,
+                                            &font,
+                                            ui.available_width(),
+                                        );
+                                        ui.add(
+                                            egui::Label::new(fitted)
+                                                .truncate()
+                                                .show_tooltip_when_elided(false),
+                                        )
+                                        .on_hover_text(run_details(run, &row.label, ctx));
                                     });
                                 });
                                 r.col(|ui| {
                                     let split = crate::words::split(ctx.lang, &run.spec.split);
-                                    ui.add(egui::Label::new(&split).truncate())
-                                        .on_hover_text(&split);
+                                    // A cut split shows in full on hover
+                                    // (egui's own tooltip for elided text).
+                                    ui.add(egui::Label::new(&split).truncate());
                                 });
                                 for (ci, v) in row.values.iter().enumerate() {
                                     r.col(|ui| {
@@ -828,8 +857,14 @@ fn metric_at_k(
         .map(|k| k as f64)
         .collect();
     let y_name = name.to_string();
-    Plot::new("metric_at_k")
-        .height(PLOT_HEIGHT)
+    let mut plot = Plot::new("metric_at_k");
+    // Equal values (flat lines) get a range around them, not -6..8.
+    if let Some((lo, hi)) =
+        plot_style::flat_range(series.iter().flat_map(|s| s.points.iter().map(|p| p[1])))
+    {
+        plot = plot.include_y(lo).include_y(hi);
+    }
+    plot.height(PLOT_HEIGHT)
         .x_axis_label("K")
         .y_axis_label(words::header(ctx.lang, name))
         .x_grid_spacer(plot_style::marks_at(ks))
@@ -886,7 +921,13 @@ fn bars(
     // Horizontal bars, first table row on top: each bar's run label sits
     // beside it on the axis, however many runs and however long the labels.
     let n = runs.len();
-    let names: Vec<String> = runs.iter().map(|r| short(&who.label(&r.id), 28)).collect();
+    // Shortened keeping each label's differing end (settings, time, #n).
+    // The axis takes under half of the chart's width for its labels.
+    let max_chars = (ui.available_width() * 0.45 / 6.5).clamp(20.0, 40.0) as usize;
+    let names: Vec<String> = runs
+        .iter()
+        .map(|r| run_label::shorten(&who.label(&r.id), max_chars))
+        .collect();
     let y_of = move |i: f64| (n as f64 - 1.0) - i;
     let axis_names = names.clone();
     let y_axis = AxisHints::new_y()
@@ -928,17 +969,6 @@ fn bars(
                 );
             }
         });
-}
-
-/// `text` cut to `max` characters with an ellipsis.
-fn short(text: &str, max: usize) -> String {
-    if text.chars().count() <= max {
-        text.to_string()
-    } else {
-        let mut s: String = text.chars().take(max.saturating_sub(1)).collect();
-        s.push('…');
-        s
-    }
 }
 
 fn latency_cdf(
@@ -1023,8 +1053,21 @@ fn scatter(
         return;
     }
     let y_name = label.clone();
-    Plot::new("scatter")
-        .height(PLOT_HEIGHT)
+    let mut plot = Plot::new("scatter");
+    // Equal values or latencies get a range around them.
+    if let Some((lo, hi)) =
+        plot_style::flat_range(series.iter().flat_map(|s| s.points.iter().map(|p| p[1])))
+    {
+        plot = plot.include_y(lo).include_y(hi);
+    }
+    if let Some((lo, hi)) =
+        plot_style::flat_range(series.iter().flat_map(|s| s.points.iter().map(|p| p[0])))
+    {
+        // log10(µs): a tenth of a decade either side.
+        let mid = (lo + hi) / 2.0;
+        plot = plot.include_x(mid - 0.1).include_x(mid + 0.1);
+    }
+    plot.height(PLOT_HEIGHT)
         .x_axis_label(ctx.t("p95 time per request (log scale)"))
         .x_axis_formatter(plot_style::log_micros_tick)
         .x_grid_spacer(plot_style::log_spacer)

@@ -194,6 +194,31 @@ fn split_defaults() -> Vec<(&'static str, SplitSpec)> {
     ]
 }
 
+/// The split fields the form does not offer: the method (chosen by the
+/// radio buttons) and the seed of splits that use no randomness (the by-time
+/// and leave-last-out splits record one, but nothing in them is random).
+fn split_form_skips(split: &Value) -> Vec<&'static str> {
+    let random = serde_json::from_value::<SplitSpec>(split.clone())
+        .is_ok_and(|s| matches!(s, SplitSpec::Random { .. }));
+    if random {
+        vec!["method"]
+    } else {
+        vec!["method", "seed"]
+    }
+}
+
+/// Whether live curves have enough to draw: at least two distinct points
+/// on every curve (one point, or all at the same x, draws an empty chart
+/// with an axis around nothing).
+fn chartable(curves: &BTreeMap<String, Vec<[f64; 2]>>) -> bool {
+    !curves.is_empty()
+        && curves.values().all(|points| {
+            points
+                .iter()
+                .any(|p| points.first().is_some_and(|f| p[0] != f[0]))
+        })
+}
+
 /// Draws the Train view.
 pub fn ui(ui: &mut egui::Ui, state: &mut TrainState, ctx: &ViewCtx<'_>, out: &mut Vec<Command>) {
     let Some(project) = ctx.project else {
@@ -358,14 +383,8 @@ fn form(ui: &mut egui::Ui, state: &mut TrainState, ctx: &ViewCtx<'_>, out: &mut 
         .find(|(n, _)| *n == method)
         .and_then(|(_, s)| serde_json::to_value(s).ok())
         .unwrap_or(Value::Null);
-    params(
-        ui,
-        "split",
-        &mut state.split,
-        &split_default,
-        &["method"],
-        lang,
-    );
+    let skip = split_form_skips(&state.split);
+    params(ui, "split", &mut state.split, &split_default, &skip, lang);
 
     ui.separator();
     ui.heading(t("Evaluation"));
@@ -632,8 +651,20 @@ fn curves(ui: &mut egui::Ui, curves: &BTreeMap<String, Vec<[f64; 2]>>, ctx: &Vie
         RichText::new(ctx.t("Live metrics (running mean over the shoppers scored so far)"))
             .strong(),
     );
-    Plot::new("live_curves")
-        .height(260.0)
+    if !chartable(curves) {
+        ui.label(
+            RichText::new(ctx.t(
+                "Too quick to chart: the shoppers were scored in one go, so there is no curve to show.",
+            ))
+            .weak(),
+        );
+        return;
+    }
+    let mut plot = Plot::new("live_curves");
+    if let Some((lo, hi)) = crate::plot_style::flat_range(curves.values().flatten().map(|p| p[1])) {
+        plot = plot.include_y(lo).include_y(hi);
+    }
+    plot.height(260.0)
         .legend(Legend::default())
         .x_axis_label(ctx.t("shoppers scored"))
         .allow_scroll(false)
@@ -715,5 +746,33 @@ mod tests {
                 "no Chinese explanation for {n}"
             );
         }
+    }
+
+    #[test]
+    fn the_seed_is_offered_only_for_the_split_that_uses_it() {
+        for (name, spec) in split_defaults() {
+            let v = serde_json::to_value(spec).unwrap();
+            assert!(v.get("seed").is_some(), "{name} records a seed");
+            let skips = split_form_skips(&v);
+            assert_eq!(
+                skips.contains(&"seed"),
+                name != "random",
+                "{name}: {skips:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn curves_with_one_point_or_one_x_are_not_charted() {
+        let mut c = BTreeMap::new();
+        assert!(!chartable(&c));
+        c.insert("recall@10".to_string(), vec![[0.0, 0.2]]);
+        assert!(!chartable(&c), "one point");
+        c.insert("recall@10".to_string(), vec![[0.0, 0.2], [0.0, 0.3]]);
+        assert!(!chartable(&c), "all at the same x");
+        c.insert("recall@10".to_string(), vec![[0.0, 0.2], [256.0, 0.3]]);
+        assert!(chartable(&c));
+        c.insert("ndcg@10".to_string(), vec![[0.0, 0.1]]);
+        assert!(!chartable(&c), "every curve needs two points");
     }
 }

@@ -108,7 +108,9 @@ pub struct EvalOptions {
     pub exclude_train: bool,
     /// Evaluate at most this many shoppers, evenly spread over the user index (default `None`: all).
     pub max_users: Option<usize>,
-    /// Shoppers per parallel work unit (default 256; results do not depend on it).
+    /// Most shoppers per parallel work unit (default 256; results do not
+    /// depend on it). Small evaluations use smaller units, so progress and
+    /// live curves move (at least 16 units per thread, 16 shoppers each).
     pub batch_size: usize,
     /// Rank the test items among this many sampled negatives instead of the
     /// whole catalog (default `None`: full ranking). Sampled metrics are
@@ -440,8 +442,12 @@ pub fn evaluate(
     progress.stage("evaluate", Some(eligible.len() as u64));
     let max_k = opts.ks.iter().copied().max().unwrap_or(1);
     let live = LiveMeans::new(opts);
+    // A few hundred shoppers used to be one unit: progress jumped from 0 to
+    // 100% and the live curves had one point.
+    let units = rayon::current_num_threads().max(1) * 16;
+    let chunk = opts.batch_size.min((eligible.len() / units).max(16)).max(1);
     let outcomes: Vec<Vec<Outcome>> = eligible
-        .par_chunks(opts.batch_size)
+        .par_chunks(chunk)
         .map_init(
             || Worker::new(n_items),
             |w, users| {
@@ -473,8 +479,9 @@ pub fn evaluate(
                         Some(o)
                     })
                     .collect::<Vec<Outcome>>();
-                live.add(&out, progress);
+                // Counted first, so a live point's x is the shoppers scored so far.
                 progress.advance(users.len() as u64);
+                live.add(&out, progress);
                 Ok(out)
             },
         )

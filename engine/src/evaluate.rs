@@ -1330,6 +1330,61 @@ mod tests {
     }
 
     #[test]
+    fn a_small_evaluation_reports_progress_and_live_points_as_it_goes() {
+        /// Records what the evaluation reports.
+        #[derive(Default)]
+        struct Seen {
+            advances: std::sync::Mutex<Vec<u64>>,
+            done: std::sync::atomic::AtomicU64,
+            first_x: std::sync::Mutex<Option<u64>>,
+        }
+        impl Progress for Seen {
+            fn stage(&self, _: &str, _: Option<u64>) {}
+            fn advance(&self, n: u64) {
+                self.done.fetch_add(n, std::sync::atomic::Ordering::SeqCst);
+                self.advances
+                    .lock()
+                    .unwrap_or_else(|e| e.into_inner())
+                    .push(n);
+            }
+            fn metric(&self, _: &str, _: f64) {
+                let x = self.done.load(std::sync::atomic::Ordering::SeqCst);
+                self.first_x
+                    .lock()
+                    .unwrap_or_else(|e| e.into_inner())
+                    .get_or_insert(x);
+            }
+        }
+        let (train, test) = random_case();
+        let seen = Seen::default();
+        let r = evaluate(
+            &Hashy(23),
+            None,
+            &train.to_matrix(Weighting::Binary),
+            &test,
+            &EvalOptions::default(),
+            &seen,
+            &CancelToken::new(),
+            None,
+        )
+        .unwrap_or_else(|e| panic!("{e}"));
+        let advances = seen
+            .advances
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone();
+        assert!(r.n_users_evaluated > 40);
+        // Fewer shoppers than one default unit (256), yet several steps.
+        assert!(advances.len() >= 2, "{advances:?}");
+        assert!(
+            seen.first_x
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .is_some_and(|x| x > 0)
+        );
+    }
+
+    #[test]
     fn max_users_spreads_picks_and_sampling_is_labelled() {
         let (train, test) = random_case();
         let opts = EvalOptions {

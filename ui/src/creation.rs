@@ -28,6 +28,17 @@ pub fn create_project(
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_else(|| "shop".into());
+    // Files were chosen but none can be imported: no empty project
+    // dressed up as a success.
+    if files.is_empty() && !skipped.is_empty() {
+        let names: Vec<String> = skipped.iter().map(|p| file_name(p)).collect();
+        return Err(shoplab_engine::Error::Empty(format!(
+            "{} {}. {}",
+            tr(lang, "Nothing to import: ShopLab recognises none of the chosen files:"),
+            names.join(", "),
+            tr(lang, "Add a catalog, events, shoppers or judgments file, or a data-set folder; no project was created.")
+        )));
+    }
     let created = create_from(
         dir,
         &name,
@@ -46,26 +57,21 @@ pub fn create_project(
 /// 1 rejected); files skipped: c.csv".
 pub fn summary(created: &Created, name: &str, skipped: &[PathBuf], lang: Lang) -> String {
     let t = |s| tr(lang, s);
-    let file = |p: &Path| {
-        p.file_name().map_or_else(
-            || p.display().to_string(),
-            |n| n.to_string_lossy().into_owned(),
-        )
-    };
+    let file = file_name;
     let imported: Vec<String> = created
         .reports
         .iter()
         .map(|r| {
             let mut parts = Vec::new();
-            for (n, what) in [
-                (r.items, t("items")),
-                (r.users, t("shoppers")),
-                (r.events, t("events")),
-                (r.judgments, t("search judgments")),
-                (r.rejected, t("rejected")),
+            for (n, one, many) in [
+                (r.items, "item", "items"),
+                (r.users, "shopper", "shoppers"),
+                (r.events, "event", "events"),
+                (r.judgments, "search judgment", "search judgments"),
+                (r.rejected, "rejected", "rejected"),
             ] {
                 if n > 0 {
-                    parts.push(format!("{} {what}", count(n)));
+                    parts.push(counted(lang, n, one, many));
                 }
             }
             format!("{} ({})", file(&r.file), parts.join(", "))
@@ -84,6 +90,33 @@ pub fn summary(created: &Created, name: &str, skipped: &[PathBuf], lang: Lang) -
         s.push_str(&format!("; {} {}", t("files skipped:"), names.join(", ")));
     }
     s
+}
+
+/// "1 shopper", "2 shoppers": `n` with thousands separators and the word
+/// for one or for many, translated.
+pub fn counted(lang: Lang, n: u64, one: &'static str, many: &'static str) -> String {
+    format!("{} {}", count(n), tr(lang, if n == 1 { one } else { many }))
+}
+
+/// An engine error as the app's window words it: a parameter that cannot be
+/// used is said in a sentence, not as `invalid NAME = VALUE`.
+pub fn app_error(e: &shoplab_engine::Error) -> String {
+    match e {
+        shoplab_engine::Error::InvalidParameter {
+            name,
+            value,
+            reason,
+        } => format!("The {name} {value} cannot be used: {reason}"),
+        e => e.to_string(),
+    }
+}
+
+/// A path's file name, or the whole path when it has none.
+fn file_name(p: &Path) -> String {
+    p.file_name().map_or_else(
+        || p.display().to_string(),
+        |n| n.to_string_lossy().into_owned(),
+    )
 }
 
 #[cfg(test)]

@@ -202,42 +202,49 @@ fn health(
     let lang = ctx.lang;
     let s = &p.stats;
     egui::ScrollArea::vertical().show(ui, |ui| {
+        // Each figure is one block: the row wraps between blocks, never
+        // inside one (a block squeezed into the row's end drew its words
+        // a letter wide down the window's edge).
         ui.horizontal_wrapped(|ui| {
-            stat(ui, t("items"), count(s.items));
-            ui.add_space(16.0);
-            stat(ui, t("shoppers"), count(s.users));
-            ui.add_space(16.0);
-            stat(ui, t("events"), count(s.events));
-            ui.add_space(16.0);
+            ui.spacing_mut().item_spacing.x = 16.0;
+            block(ui, "items", |ui| stat(ui, t("items"), count(s.items)));
+            block(ui, "users", |ui| stat(ui, t("shoppers"), count(s.users)));
+            block(ui, "events", |ui| stat(ui, t("events"), count(s.events)));
             // Without events there is no matrix to be sparse.
             let sparsity = if s.item_events == 0 {
                 "–".to_string()
             } else {
                 format!("{:.3}%", s.sparsity * 100.0)
             };
-            figure(ui, "data.sparsity", "sparsity", sparsity, ctx, out);
-            ui.add_space(16.0);
-            figure(
-                ui,
-                "data.cold_users",
-                "cold_start",
-                count(s.cold_users),
-                ctx,
-                out,
-            );
-            ui.add_space(16.0);
-            figure(
-                ui,
-                "data.cold_items",
-                "cold_start",
-                count(s.cold_items),
-                ctx,
-                out,
-            );
-            ui.add_space(16.0);
-            stat(ui, t("search judgments"), count(s.judgments));
-            ui.add_space(16.0);
-            stat(ui, t("rejected rows"), count(s.rejected_rows));
+            block(ui, "sparsity", |ui| {
+                figure(ui, "data.sparsity", "sparsity", sparsity.clone(), ctx, out)
+            });
+            block(ui, "cold_users", |ui| {
+                figure(
+                    ui,
+                    "data.cold_users",
+                    "cold_start",
+                    count(s.cold_users),
+                    ctx,
+                    out,
+                )
+            });
+            block(ui, "cold_items", |ui| {
+                figure(
+                    ui,
+                    "data.cold_items",
+                    "cold_start",
+                    count(s.cold_items),
+                    ctx,
+                    out,
+                )
+            });
+            block(ui, "judgments", |ui| {
+                stat(ui, t("search judgments"), count(s.judgments))
+            });
+            block(ui, "rejected", |ui| {
+                stat(ui, t("rejected rows"), count(s.rejected_rows))
+            });
         });
         let mut line = format!(
             "{} {COLD_THRESHOLD} {}.",
@@ -301,6 +308,33 @@ fn health(
             kinds_chart(ui, s, ctx);
             days_chart(ui, p, ctx);
         }
+    });
+}
+
+/// One block of a wrapped row, never squeezed: its lines keep their width,
+/// and it starts a new row when that width does not fit in what is left of
+/// this one. The width is measured first in an invisible pass (drawn once
+/// squeezed, a block would also widen the view for the frames after).
+fn block(ui: &mut egui::Ui, salt: &str, mut body: impl FnMut(&mut egui::Ui)) {
+    let extend = |ui: &mut egui::Ui| ui.style_mut().wrap_mode = Some(egui::TextWrapMode::Extend);
+    let mut measure = ui.new_child(
+        egui::UiBuilder::new()
+            .id_salt(("measure", salt))
+            .max_rect(ui.max_rect())
+            .layout(egui::Layout::top_down(egui::Align::Min))
+            .sizing_pass()
+            .invisible(),
+    );
+    extend(&mut measure);
+    body(&mut measure);
+    let width = measure.min_rect().width();
+    let row_started = ui.cursor().min.x > ui.max_rect().min.x + 1.0;
+    if row_started && width > ui.available_width() {
+        ui.end_row();
+    }
+    ui.scope(|ui| {
+        extend(ui);
+        ui.vertical(&mut body);
     });
 }
 
@@ -378,12 +412,16 @@ fn kinds_chart(ui: &mut egui::Ui, s: &shoplab_engine::store::StoreStats, ctx: &V
         })
         .collect();
     let top = s.events_by_kind.values().copied().max().unwrap_or(0) as f64;
+    let last = s.events_by_kind.len().saturating_sub(1) as f64;
     Plot::new("events_by_kind")
         .height(220.0)
         .allow_scroll(false)
-        // Headroom over the highest bar, so its hover value stays inside the chart.
+        // Headroom over the highest bar and right of the last one: a bar's
+        // hover label starts at its top right corner and must stay inside.
         .include_y(0.0)
         .include_y(top * 1.25)
+        .include_x(-0.5)
+        .include_x(last + 1.3)
         .x_grid_spacer(crate::plot_style::integer_spacer)
         .x_axis_formatter(move |mark, _| {
             let i = mark.value.round();
@@ -393,7 +431,36 @@ fn kinds_chart(ui: &mut egui::Ui, s: &shoplab_engine::store::StoreStats, ctx: &V
                 String::new()
             }
         })
-        .show(ui, |plot| plot.bar_chart(BarChart::new(t("events"), bars)));
+        .show(ui, |plot| {
+            plot.bar_chart(
+                BarChart::new(t("events"), bars)
+                    .element_formatter(Box::new(|bar, _| bar_label(&bar.name, bar.value))),
+            )
+        });
+}
+
+/// A bar's hover label: "purchase\n7,190".
+pub fn bar_label(name: &str, value: f64) -> String {
+    format!("{name}\n{}", count(value.max(0.0).round() as u64))
+}
+
+/// A hover label of the per-day chart: "2017-01-01 · purchase · 2,914" near
+/// a point, nothing elsewhere (a bare crosshair says the rest).
+pub fn day_label(pos: &egui_plot::HoverPosition<'_>) -> Option<String> {
+    let egui_plot::HoverPosition::NearDataPoint {
+        plot_name,
+        position,
+        ..
+    } = pos
+    else {
+        return None;
+    };
+    let day = chrono::DateTime::from_timestamp((position.x * 86_400.0).round() as i64, 0)?
+        .format("%Y-%m-%d");
+    Some(format!(
+        "{day} · {plot_name} · {}",
+        count(position.y.max(0.0).round() as u64)
+    ))
 }
 
 /// An event kind's colour: the same in the bar chart and the per-day lines.
@@ -432,6 +499,7 @@ fn days_chart(ui: &mut egui::Ui, p: &Snapshot, ctx: &ViewCtx<'_>) {
     Plot::new("events_per_day")
         .height(220.0)
         .allow_scroll(false)
+        .label_formatter(day_label)
         .x_axis_formatter(|mark, _| {
             chrono::DateTime::from_timestamp((mark.value * 86_400.0) as i64, 0)
                 .map(|d| d.format("%Y-%m-%d").to_string())
@@ -551,8 +619,8 @@ fn imports(
                         ui.label(r.column.clone().unwrap_or_default());
                     });
                     row.col(|ui| {
-                        let reason = hint::for_app(&r.reason);
-                        ui.label(&reason).on_hover_text(&reason);
+                        // Cut short to the column; egui shows a cut label whole on hover.
+                        ui.add(egui::Label::new(hint::for_app(&r.reason)).truncate());
                     });
                     row.col(|ui| {
                         ui.label(RichText::new(&r.raw).monospace());

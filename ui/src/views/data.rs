@@ -328,8 +328,11 @@ fn block(ui: &mut egui::Ui, salt: &str, mut body: impl FnMut(&mut egui::Ui)) {
     extend(&mut measure);
     body(&mut measure);
     let width = measure.min_rect().width();
-    let row_started = ui.cursor().min.x > ui.max_rect().min.x + 1.0;
-    if row_started && width > ui.available_width() {
+    // A wrapping row's available width is the whole row's; what is left
+    // of it runs from the cursor to the right edge.
+    let (left, right) = (ui.cursor().min.x, ui.max_rect().max.x);
+    let row_started = left > ui.max_rect().min.x + 1.0;
+    if row_started && width > right - left {
         ui.end_row();
     }
     ui.scope(|ui| {
@@ -445,22 +448,35 @@ pub fn bar_label(name: &str, value: f64) -> String {
 }
 
 /// A hover label of the per-day chart: "2017-01-01 · purchase · 2,914" near
-/// a point, nothing elsewhere (a bare crosshair says the rest).
-pub fn day_label(pos: &egui_plot::HoverPosition<'_>) -> Option<String> {
-    let egui_plot::HoverPosition::NearDataPoint {
-        plot_name,
-        position,
-        ..
-    } = pos
-    else {
-        return None;
+/// a line's point; elsewhere the day under the pointer and each kind's count
+/// that day (`day` gives them for a day number, days since 1970).
+pub fn day_label(
+    pos: &egui_plot::HoverPosition<'_>,
+    day: impl Fn(i64) -> Vec<(String, u64)>,
+) -> Option<String> {
+    let date = |x: f64| {
+        chrono::DateTime::from_timestamp((x * 86_400.0).round() as i64, 0)
+            .map(|d| d.format("%Y-%m-%d").to_string())
     };
-    let day = chrono::DateTime::from_timestamp((position.x * 86_400.0).round() as i64, 0)?
-        .format("%Y-%m-%d");
-    Some(format!(
-        "{day} · {plot_name} · {}",
-        count(position.y.max(0.0).round() as u64)
-    ))
+    match pos {
+        egui_plot::HoverPosition::NearDataPoint {
+            plot_name,
+            position,
+            ..
+        } => Some(format!(
+            "{} · {plot_name} · {}",
+            date(position.x)?,
+            count(position.y.max(0.0).round() as u64)
+        )),
+        egui_plot::HoverPosition::Elsewhere { position } => {
+            let d = position.x.round();
+            let mut text = date(d)?;
+            for (kind, n) in day(d as i64) {
+                text.push_str(&format!("\n{kind} · {}", count(n)));
+            }
+            Some(text)
+        }
+    }
 }
 
 /// An event kind's colour: the same in the bar chart and the per-day lines.
@@ -496,10 +512,27 @@ fn days_chart(ui: &mut egui::Ui, p: &Snapshot, ctx: &ViewCtx<'_>) {
             )
         })
         .collect();
+    let days: std::collections::HashMap<i64, Vec<(String, u64)>> = s
+        .events_per_day
+        .iter()
+        .map(|d| {
+            let kinds = s
+                .events_by_kind
+                .keys()
+                .map(|k| {
+                    (
+                        crate::words::event_kind(lang, k.as_str()),
+                        d.by_kind.get(k).copied().unwrap_or(0),
+                    )
+                })
+                .collect();
+            (d.day.div_euclid(86_400), kinds)
+        })
+        .collect();
     Plot::new("events_per_day")
         .height(220.0)
         .allow_scroll(false)
-        .label_formatter(day_label)
+        .label_formatter(move |pos| day_label(pos, |d| days.get(&d).cloned().unwrap_or_default()))
         .x_axis_formatter(|mark, _| {
             chrono::DateTime::from_timestamp((mark.value * 86_400.0) as i64, 0)
                 .map(|d| d.format("%Y-%m-%d").to_string())

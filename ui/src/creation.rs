@@ -155,4 +155,68 @@ mod tests {
             "Created project shop; files imported: catalog.csv (2 items); files skipped: aisles.csv"
         );
     }
+
+    #[test]
+    fn one_is_singular_and_an_unusable_value_is_said_in_a_sentence() {
+        assert_eq!(counted(Lang::En, 1, "shopper", "shoppers"), "1 shopper");
+        assert_eq!(counted(Lang::En, 2, "shopper", "shoppers"), "2 shoppers");
+        assert_eq!(counted(Lang::En, 46_652, "item", "items"), "46,652 items");
+        let e = shoplab_engine::Error::invalid(
+            "project folder",
+            "/tmp/shop",
+            "it is a file, not a folder; pick a new folder",
+        );
+        assert_eq!(
+            app_error(&e),
+            "The project folder /tmp/shop cannot be used: it is a file, not a folder; pick a new folder"
+        );
+    }
+
+    #[test]
+    fn files_chosen_but_none_importable_make_no_project() {
+        let data = tempfile::tempdir().unwrap();
+        let readme = data.path().join("README.txt");
+        std::fs::write(&readme, "About this data\n").unwrap();
+        let out = tempfile::tempdir().unwrap();
+        let dir = out.path().join("shop");
+        let r = create_project(
+            &dir,
+            &[],
+            &[readme],
+            Lang::En,
+            &NoProgress,
+            &CancelToken::new(),
+        );
+        let Err(e) = r else { panic!("an empty project was created") };
+        assert!(e.to_string().contains("README.txt"), "{e}");
+        assert!(!dir.exists());
+    }
+
+    #[test]
+    fn a_summary_counts_one_shopper_in_the_singular() {
+        let data = tempfile::tempdir().unwrap();
+        let catalog = data.path().join("catalog.csv");
+        std::fs::write(&catalog, "item_id,title\na,Apple\n").unwrap();
+        let events = data.path().join("events.csv");
+        std::fs::write(
+            &events,
+            "user_id,item_id,event,timestamp\nu1,a,view,1700000000\n",
+        )
+        .unwrap();
+        let out = tempfile::tempdir().unwrap();
+        let Ok(JobOutcome::Created(_, summary)) = create_project(
+            &out.path().join("shop"),
+            &[catalog, events],
+            &[],
+            Lang::En,
+            &NoProgress,
+            &CancelToken::new(),
+        ) else {
+            panic!("created")
+        };
+        assert_eq!(
+            summary,
+            "Created project shop; files imported: catalog.csv (1 item), events.csv (1 shopper, 1 event)"
+        );
+    }
 }

@@ -1089,3 +1089,35 @@ fn shoppers(
             });
         });
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use egui_plot::{HoverPosition, PlotPoint};
+
+    #[test]
+    fn chart_hovers_name_the_day_the_kind_and_the_count() {
+        // 2017-01-01 is day 17,167 since 1970.
+        let near = HoverPosition::NearDataPoint {
+            plot_name: "purchase",
+            position: PlotPoint::new(17_167.0, 2_914.0),
+            index: 0,
+        };
+        assert_eq!(
+            day_label(&near, |_| Vec::new()).as_deref(),
+            Some("2017-01-01 · purchase · 2,914")
+        );
+        let elsewhere = HoverPosition::Elsewhere {
+            position: PlotPoint::new(17_167.2, 10.0),
+        };
+        let label = day_label(&elsewhere, |d| {
+            assert_eq!(d, 17_167);
+            vec![("view".into(), 1_200), ("purchase".into(), 3)]
+        });
+        assert_eq!(
+            label.as_deref(),
+            Some("2017-01-01\nview · 1,200\npurchase · 3")
+        );
+        assert_eq!(bar_label("purchase", 71_916.0), "purchase\n71,916");
+    }
+}

@@ -814,3 +814,36 @@ fn in_a_760_px_window_the_health_figures_wrap_whole() {
     let cold = h.get_by_label_contains("Cold means fewer than 5").rect();
     assert!(cold.right() <= 760.0, "{cold:?}");
 }
+
+#[test]
+fn a_rejected_rows_reason_cut_short_shows_one_tooltip() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut h = harness(AppSettings::default());
+    catalog_project(&mut h, dir.path());
+    let orphans = write(
+        dir.path(),
+        "orphans.csv",
+        "user_id,item_id,event,timestamp\nu1,a,view,1704067200\nu1,zz,view,1704067300\n",
+    );
+    h.state_mut()
+        .send(Command::Import(vec![orphans], Default::default()));
+    h.step();
+    step_until(&mut h, "the import", |a| {
+        idle(a) && a.project.as_ref().is_some_and(|p| p.stats.rejected_rows == 1)
+    });
+    h.state_mut().view = View::Data;
+    h.set_size(egui::vec2(760.0, 480.0));
+    h.run_steps(2);
+    h.get_by_label("Imports").click();
+    h.run_steps(2);
+    h.get_by_label("Show rejected rows").click();
+    h.step();
+    step_until(&mut h, "the rejected rows", |a| a.data.rejected.is_some());
+    h.run_steps(2);
+    let cell = h.get_by_label_contains("unknown item 'zz'");
+    cell.hover();
+    h.run_steps(4);
+    // The cell and one tooltip with the whole reason; not two stacked tooltips.
+    let shown = h.get_all_by_label_contains("unknown item 'zz'").count();
+    assert_eq!(shown, 2, "the cell and one tooltip");
+}

@@ -113,7 +113,11 @@ fn a_folder_of_shoplab_files_is_imported_file_by_file_and_one_of_nothing_fails()
         .iter()
         .map(|r| r["format"].as_str().unwrap())
         .collect();
-    assert_eq!(formats, ["catalog", "events"], "the catalog before its events");
+    assert_eq!(
+        formats,
+        ["catalog", "events"],
+        "the catalog before its events"
+    );
     let s = stats(&root);
     assert_eq!(
         (s["items"].as_u64(), s["events"].as_u64()),
@@ -127,7 +131,12 @@ fn a_folder_of_shoplab_files_is_imported_file_by_file_and_one_of_nothing_fails()
     let empty = d.join("empty");
     let o = shoplab(
         d,
-        &["new", empty.to_str().unwrap(), "--import", notes.to_str().unwrap()],
+        &[
+            "new",
+            empty.to_str().unwrap(),
+            "--import",
+            notes.to_str().unwrap(),
+        ],
     );
     assert!(!o.status.success());
     let err = stderr(&o);

@@ -474,7 +474,11 @@ mod tests {
             "a_events.csv",
             "user_id,item_id,event,timestamp\nu1,a,view,1700000000\nu1,b,purchase,1700000100\n",
         );
-        write(d, "b_catalog.csv", "item_id,title,price\na,Red apple,1.5\nb,Green pear,2\n");
+        write(
+            d,
+            "b_catalog.csv",
+            "item_id,title,price\na,Red apple,1.5\nb,Green pear,2\n",
+        );
         let readme = write(d, "README.txt", "About these files\n");
         let checks = check_sources(&[d.to_path_buf()]);
         let Verdict::Folder { files } = &checks[0].verdict else {
@@ -509,16 +513,21 @@ mod tests {
         let d = data.path().join("notes");
         std::fs::create_dir(&d).unwrap();
         write(&d, "README.txt", "About these files\n");
-        let checks = check_sources(&[d.clone()]);
+        let checks = check_sources(std::slice::from_ref(&d));
         let err = import_list(&checks).unwrap_err().to_string();
         assert!(err.contains("README.txt"), "{err}");
         assert!(err.starts_with("nothing to import"), "{err}");
         // A lone README: said once, and asked whether it is data at all.
         let readme = d.join("README.txt");
-        let err = import_list(&check_sources(&[readme])).unwrap_err().to_string();
+        let err = import_list(&check_sources(&[readme]))
+            .unwrap_err()
+            .to_string();
         assert_eq!(err.matches("README.txt").count(), 1, "{err}");
         assert!(err.contains("is it a data file?"), "{err}");
-        assert!(import_list(&[]).unwrap().is_empty(), "no files asked: an empty project");
+        assert!(
+            import_list(&[]).unwrap().is_empty(),
+            "no files asked: an empty project"
+        );
     }
 
     #[test]

@@ -17,6 +17,7 @@ use shoplab_engine::store::ImportOptions;
 
 use crate::chart;
 use crate::command::Command;
+use crate::creation::counted;
 use crate::fonts;
 use crate::i18n::{Lang, tr};
 use crate::job::{Job, JobKind, JobOutcome};
@@ -24,7 +25,6 @@ use crate::searcher::{Answer, Searcher};
 use crate::settings::AppSettings;
 use crate::snapshot::Snapshot;
 use crate::views;
-use crate::creation::counted;
 use crate::views::count;
 
 /// The app's views, in the order of the top bar.
@@ -572,7 +572,8 @@ impl ShopLabApp {
                 let Some(root) = self.root() else { return };
                 let title = tr(lang, "Importing").to_string();
                 self.spawn(ctx, JobKind::Import, &title, move |p, c| {
-                    import_into(&root, &files, &opts, p, c).map_err(|e| crate::creation::app_error(&e))
+                    import_into(&root, &files, &opts, p, c)
+                        .map_err(|e| crate::creation::app_error(&e))
                 });
             }
             Command::BuildIndex => {

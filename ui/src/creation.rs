@@ -34,9 +34,15 @@ pub fn create_project(
         let names: Vec<String> = skipped.iter().map(|p| file_name(p)).collect();
         return Err(shoplab_engine::Error::Empty(format!(
             "{} {}. {}",
-            tr(lang, "Nothing to import: ShopLab recognises none of the chosen files:"),
+            tr(
+                lang,
+                "Nothing to import: ShopLab recognises none of the chosen files:"
+            ),
             names.join(", "),
-            tr(lang, "Add a catalog, events, shoppers or judgments file, or a data-set folder; no project was created.")
+            tr(
+                lang,
+                "Add a catalog, events, shoppers or judgments file, or a data-set folder; no project was created."
+            )
         )));
     }
     let created = create_from(
@@ -187,7 +193,9 @@ mod tests {
             &NoProgress,
             &CancelToken::new(),
         );
-        let Err(e) = r else { panic!("an empty project was created") };
+        let Err(e) = r else {
+            panic!("an empty project was created")
+        };
         assert!(e.to_string().contains("README.txt"), "{e}");
         assert!(!dir.exists());
     }

@@ -724,11 +724,12 @@ fn a_metric_in_compare_and_a_shopper_in_data_drill_down_to_recommend() {
 }
 
 /// A project with a two-item catalog, and the events file beside it (not imported).
-fn catalog_project(
-    h: &mut Harness<'_, ShopLabApp>,
-    dir: &std::path::Path,
-) -> std::path::PathBuf {
-    let catalog = write(dir, "catalog.csv", "item_id,title\na,Red shoe\nb,Blue shoe\n");
+fn catalog_project(h: &mut Harness<'_, ShopLabApp>, dir: &std::path::Path) -> std::path::PathBuf {
+    let catalog = write(
+        dir,
+        "catalog.csv",
+        "item_id,title\na,Red shoe\nb,Blue shoe\n",
+    );
     let events = write(
         dir,
         "events.csv",
@@ -829,7 +830,10 @@ fn a_rejected_rows_reason_cut_short_shows_one_tooltip() {
         .send(Command::Import(vec![orphans], Default::default()));
     h.step();
     step_until(&mut h, "the import", |a| {
-        idle(a) && a.project.as_ref().is_some_and(|p| p.stats.rejected_rows == 1)
+        idle(a)
+            && a.project
+                .as_ref()
+                .is_some_and(|p| p.stats.rejected_rows == 1)
     });
     h.state_mut().view = View::Data;
     h.set_size(egui::vec2(760.0, 480.0));

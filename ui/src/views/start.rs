@@ -405,8 +405,12 @@ fn verdict(ui: &mut egui::Ui, check: Option<&SourceCheck>, skip: bool, ctx: &Vie
                 .collect();
             if !left.is_empty() {
                 ui.label(
-                    RichText::new(format!("{} {}", t("not recognised, skipped:"), left.join(", ")))
-                        .weak(),
+                    RichText::new(format!(
+                        "{} {}",
+                        t("not recognised, skipped:"),
+                        left.join(", ")
+                    ))
+                    .weak(),
                 );
             }
         }

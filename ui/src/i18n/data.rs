@@ -5,6 +5,7 @@
 pub(super) const ZH: &[(&str, &str)] = &[
     // Counts of one (creation summary).
     ("shopper", "用户"),
+    ("row stored", "行已存储"),
     ("search judgment", "搜索标注"),
     // A folder read as its files; creation with nothing importable.
     ("read as its files:", "按其中的文件读取："),

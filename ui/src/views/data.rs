@@ -14,6 +14,7 @@ use shoplab_engine::store::{COLD_THRESHOLD, StoredEvent};
 
 use super::{ViewCtx, count, explain_button, stat, time};
 use crate::command::Command;
+use crate::creation::counted;
 use crate::file_picker::{FilePicker, Pick};
 use crate::i18n::Lang;
 use crate::job::JobKind;
@@ -266,12 +267,11 @@ fn health(
             ui.colored_label(
                 ui.visuals().warn_fg_color,
                 format!(
-                    "{} {} ({}, {} {}). {}",
+                    "{} {} ({}, {}). {}",
                     t("The last import did not finish:"),
                     i.file.display(),
                     i.status.as_str(),
-                    count(i.records_consumed),
-                    t("rows stored"),
+                    counted(lang, i.records_consumed, "row stored", "rows stored"),
                     t("Import the file again to resume it.")
                 ),
             );
@@ -877,10 +877,9 @@ fn catalog(
     let n = state.rows(&catalog).len();
     ui.horizontal_wrapped(|ui| {
         ui.label(format!(
-            "{} / {} {}",
+            "{} / {}",
             count(n as u64),
-            count(catalog.items.len() as u64),
-            t("items")
+            counted(ctx.lang, catalog.items.len() as u64, "item", "items")
         ));
         ui.separator();
         currency(ui, state, p, ctx, out);
@@ -1045,7 +1044,13 @@ fn shoppers(
         return;
     };
     ui.horizontal_wrapped(|ui| {
-        ui.label(RichText::new(format!("{user}: {} {}", events.len(), t("events"))).strong());
+        ui.label(
+            RichText::new(format!(
+                "{user}: {}",
+                counted(ctx.lang, events.len() as u64, "event", "events")
+            ))
+            .strong(),
+        );
         // The drill-down: this shopper's lists from every run, with held-out hits.
         if !p.runs.is_empty() {
             super::per_user::recommend_button(ui, ctx.lang, user, out);

@@ -74,7 +74,7 @@ fn open_for_writing(project: &Path) -> Result<Project> {
 
 /// `shoplab new`: an empty project, or one built from files all or nothing.
 pub fn new(ctx: &Ctx, a: &NewArgs) -> Result<()> {
-    use shoplab_engine::create::{Verdict, check_sources, create_from};
+    use shoplab_engine::create::{SourceCheck, Verdict, check_sources, create_from, import_list};
     let dir = &a.dir;
     let name = a.name.clone().unwrap_or_else(|| {
         dir.file_name()
@@ -90,11 +90,10 @@ pub fn new(ctx: &Ctx, a: &NewArgs) -> Result<()> {
         index: Option<shoplab_engine::project::IndexReport>,
     }
     let checks = check_sources(&a.import);
-    let files: Vec<_> = checks
-        .iter()
-        .filter(|c| c.imported())
-        .map(|c| c.path.clone())
-        .collect();
+    // Files chosen but none importable: no project, rather than an empty one.
+    let files = import_list(&checks).map_err(|e| {
+        anyhow::Error::new(e).context(format!("no project was created in {}", dir.display()))
+    })?;
     let (mut project, imports, index) = if a.import.is_empty() {
         (Project::create(dir, &name)?, Vec::new(), None)
     } else {
@@ -143,7 +142,16 @@ pub fn new(ctx: &Ctx, a: &NewArgs) -> Result<()> {
                 r.rejected
             ));
         }
-        for check in &c.checks {
+        // A folder read as its files lists each file's verdict.
+        let checks: Vec<&SourceCheck> = c
+            .checks
+            .iter()
+            .flat_map(|check| match &check.verdict {
+                Verdict::Folder { files } => files.iter().collect(),
+                _ => vec![check],
+            })
+            .collect();
+        for check in checks {
             match &check.verdict {
                 Verdict::Import { unread, .. } => {
                     for u in unread {
@@ -156,9 +164,11 @@ pub fn new(ctx: &Ctx, a: &NewArgs) -> Result<()> {
                     source.display()
                 )),
                 Verdict::Unrecognised { reason } => s.push_str(&format!(
-                    "  skipped {}: not a file ShopLab recognises ({reason})\n",
-                    check.path.display()
+                    "  skipped {}: not a file ShopLab recognises ({})\n",
+                    check.path.display(),
+                    without_path(reason, &check.path)
                 )),
+                Verdict::Folder { .. } => {}
             }
         }
         if let Some(i) = &c.index {
@@ -172,6 +182,13 @@ pub fn new(ctx: &Ctx, a: &NewArgs) -> Result<()> {
         }
         s
     })
+}
+
+/// `reason` without a leading "PATH: " when the line names the path already.
+fn without_path<'a>(reason: &'a str, path: &Path) -> &'a str {
+    reason
+        .strip_prefix(&format!("{}: ", path.display()))
+        .unwrap_or(reason)
 }
 
 /// `shoplab settings`: show the project's settings, or change the currency.

@@ -86,3 +86,63 @@ fn new_with_files_is_all_or_nothing_and_skips_what_it_does_not_recognise() {
     );
     assert!(!o.status.success());
 }
+
+#[test]
+fn a_folder_of_shoplab_files_is_imported_file_by_file_and_one_of_nothing_fails() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let shop_files = d.join("exports");
+    std::fs::create_dir(&shop_files).unwrap();
+    std::fs::write(shop_files.join("catalog.csv"), CATALOG).unwrap();
+    std::fs::write(shop_files.join("events.csv"), EVENTS).unwrap();
+    std::fs::write(shop_files.join("README.txt"), "Exported from our shop\n").unwrap();
+    let root = d.join("shop");
+    let out = json(
+        d,
+        &[
+            "new",
+            root.to_str().unwrap(),
+            "--import",
+            shop_files.to_str().unwrap(),
+        ],
+    );
+    assert_eq!(out["checks"][0]["verdict"], "folder");
+    let formats: Vec<&str> = out["imports"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["format"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        formats,
+        ["catalog", "events"],
+        "the catalog before its events"
+    );
+    let s = stats(&root);
+    assert_eq!(
+        (s["items"].as_u64(), s["events"].as_u64()),
+        (Some(4), Some(6))
+    );
+
+    // A folder of nothing ShopLab reads: an error, and no empty project.
+    let notes = d.join("notes");
+    std::fs::create_dir(&notes).unwrap();
+    std::fs::write(notes.join("README.txt"), "Nothing here\n").unwrap();
+    let empty = d.join("empty");
+    let o = shoplab(
+        d,
+        &[
+            "new",
+            empty.to_str().unwrap(),
+            "--import",
+            notes.to_str().unwrap(),
+        ],
+    );
+    assert!(!o.status.success());
+    let err = stderr(&o);
+    assert!(
+        err.contains("no project was created") && err.contains("README.txt"),
+        "{err}"
+    );
+    assert!(!empty.exists(), "no empty project left");
+}

@@ -45,6 +45,13 @@ pub enum Verdict {
         /// The chosen path whose reader reads this file.
         source: PathBuf,
     },
+    /// A folder that is no known data set, read as its files (one level),
+    /// each checked on its own: the recognised ones are imported in the
+    /// order catalogs, shoppers, events, judgments; the others are skipped.
+    Folder {
+        /// Each file of the folder with its verdict, in import order.
+        files: Vec<SourceCheck>,
+    },
     /// Not a file ShopLab can import; skipped unless the user insists.
     Unrecognised {
         /// Why, in the reader's words.
@@ -55,7 +62,45 @@ pub enum Verdict {
 impl SourceCheck {
     /// Whether creation imports this path on its own.
     pub fn imported(&self) -> bool {
-        matches!(self.verdict, Verdict::Import { .. })
+        !self.to_import().is_empty()
+    }
+
+    /// The paths creation imports for this check, in order: the path itself,
+    /// or a folder's recognised files.
+    pub fn to_import(&self) -> Vec<PathBuf> {
+        match &self.verdict {
+            Verdict::Import { .. } => vec![self.path.clone()],
+            Verdict::Folder { files } => files
+                .iter()
+                .filter(|f| matches!(f.verdict, Verdict::Import { .. }))
+                .map(|f| f.path.clone())
+                .collect(),
+            Verdict::PartOf { .. } | Verdict::Unrecognised { .. } => Vec::new(),
+        }
+    }
+}
+
+/// The paths to import for `checks`, in order, or an error naming every
+/// chosen path and why none of them can be imported (a project made of
+/// nothing would look like a success).
+pub fn import_list(checks: &[SourceCheck]) -> Result<Vec<PathBuf>> {
+    let files: Vec<PathBuf> = checks.iter().flat_map(SourceCheck::to_import).collect();
+    if files.is_empty() && !checks.is_empty() {
+        let why: Vec<String> = checks.iter().flat_map(reasons).collect();
+        return Err(Error::Empty(format!(
+            "nothing to import: {}. Choose a catalog, events, shoppers or judgments file, or a data-set folder",
+            why.join("; ")
+        )));
+    }
+    Ok(files)
+}
+
+/// "PATH: why it is not imported", for each path a check skips.
+fn reasons(c: &SourceCheck) -> Vec<String> {
+    match &c.verdict {
+        Verdict::Unrecognised { reason } => vec![reason.clone()],
+        Verdict::Folder { files } => files.iter().flat_map(reasons).collect(),
+        Verdict::Import { .. } | Verdict::PartOf { .. } => Vec::new(),
     }
 }
 
@@ -91,9 +136,9 @@ pub fn check_sources(paths: &[PathBuf]) -> Vec<SourceCheck> {
                     unread: unread_in(path, &pv.files),
                     files: pv.files,
                 },
-                (None, Err(e)) => Verdict::Unrecognised {
+                (None, Err(e)) => folder_of_files(path).unwrap_or_else(|| Verdict::Unrecognised {
                     reason: e.to_string(),
-                },
+                }),
             };
             SourceCheck {
                 path: path.clone(),
@@ -101,6 +146,56 @@ pub fn check_sources(paths: &[PathBuf]) -> Vec<SourceCheck> {
             }
         })
         .collect()
+}
+
+/// A folder read as its files (one level, hidden files left out), or
+/// unrecognised naming them when none is importable; `None` for no folder
+/// or one without files (the reader's reason stands).
+fn folder_of_files(dir: &Path) -> Option<Verdict> {
+    if !dir.is_dir() {
+        return None;
+    }
+    let mut paths: Vec<PathBuf> = std::fs::read_dir(dir)
+        .ok()?
+        .flatten()
+        .map(|e| e.path())
+        .filter(|p| p.is_file())
+        .filter(|p| {
+            !p.file_name()
+                .is_some_and(|n| n.to_string_lossy().starts_with('.'))
+        })
+        .collect();
+    paths.sort();
+    if paths.is_empty() {
+        return None;
+    }
+    let mut files = check_sources(&paths);
+    if !files.iter().any(SourceCheck::imported) {
+        let names: Vec<String> = paths
+            .iter()
+            .filter_map(|p| p.file_name().map(|n| n.to_string_lossy().into_owned()))
+            .collect();
+        return Some(Verdict::Unrecognised {
+            reason: format!(
+                "{}: is no data set ShopLab knows, and none of its files ({}) is a catalog, events, shoppers or judgments file",
+                dir.display(),
+                names.join(", ")
+            ),
+        });
+    }
+    // Events name items and shoppers; they go in after them.
+    let rank = |c: &SourceCheck| match &c.verdict {
+        Verdict::Import { format, .. } => match format.as_str() {
+            "catalog" => 0,
+            "users" => 1,
+            "events" => 2,
+            "judgments" => 3,
+            _ => 4,
+        },
+        _ => 5,
+    };
+    files.sort_by_key(rank);
+    Some(Verdict::Folder { files })
 }
 
 fn generic(f: Format) -> bool {
@@ -191,13 +286,10 @@ pub fn create_from(
                     .first()
                     .map(|r| format!(" (first: {r})"))
                     .unwrap_or_default();
-                return Err(Error::invalid(
-                    "file",
-                    source.display(),
-                    format!(
-                        "nothing could be imported from it: every row was rejected{first}; the project was not created"
-                    ),
-                ));
+                return Err(Error::Empty(format!(
+                    "nothing could be imported from {}: every row was rejected{first}; the project was not created",
+                    source.display()
+                )));
             }
             reports.push(report);
         }
@@ -370,6 +462,72 @@ mod tests {
         );
         assert!(created.index.is_some());
         assert_eq!(leftovers(out.path()), ["shop"], "no working folder left");
+    }
+
+    #[test]
+    fn a_folder_of_shoplab_files_is_read_as_its_files_in_a_sensible_order() {
+        let data = tempfile::tempdir().unwrap();
+        let d = data.path();
+        // Named so that sorting by name would put events first.
+        write(
+            d,
+            "a_events.csv",
+            "user_id,item_id,event,timestamp\nu1,a,view,1700000000\nu1,b,purchase,1700000100\n",
+        );
+        write(
+            d,
+            "b_catalog.csv",
+            "item_id,title,price\na,Red apple,1.5\nb,Green pear,2\n",
+        );
+        let readme = write(d, "README.txt", "About these files\n");
+        let checks = check_sources(&[d.to_path_buf()]);
+        let Verdict::Folder { files } = &checks[0].verdict else {
+            panic!("{checks:?}")
+        };
+        assert!(
+            files
+                .iter()
+                .any(|f| f.path == readme && matches!(f.verdict, Verdict::Unrecognised { .. })),
+            "{files:?}"
+        );
+        let list = import_list(&checks).unwrap();
+        assert_eq!(list, [d.join("b_catalog.csv"), d.join("a_events.csv")]);
+        let out = tempfile::tempdir().unwrap();
+        let created = create_from(
+            &out.path().join("shop"),
+            "shop",
+            &list,
+            &ReadOptions::default(),
+            &ImportOptions::default(),
+            &NoProgress,
+            &CancelToken::new(),
+        )
+        .unwrap();
+        let stats = created.project.stats().unwrap();
+        assert_eq!((stats.items, stats.events, stats.rejected_rows), (2, 2, 0));
+    }
+
+    #[test]
+    fn nothing_importable_is_an_error_naming_each_file_not_an_empty_project() {
+        let data = tempfile::tempdir().unwrap();
+        let d = data.path().join("notes");
+        std::fs::create_dir(&d).unwrap();
+        write(&d, "README.txt", "About these files\n");
+        let checks = check_sources(std::slice::from_ref(&d));
+        let err = import_list(&checks).unwrap_err().to_string();
+        assert!(err.contains("README.txt"), "{err}");
+        assert!(err.starts_with("nothing to import"), "{err}");
+        // A lone README: said once, and asked whether it is data at all.
+        let readme = d.join("README.txt");
+        let err = import_list(&check_sources(&[readme]))
+            .unwrap_err()
+            .to_string();
+        assert_eq!(err.matches("README.txt").count(), 1, "{err}");
+        assert!(err.contains("is it a data file?"), "{err}");
+        assert!(
+            import_list(&[]).unwrap().is_empty(),
+            "no files asked: an empty project"
+        );
     }
 
     #[test]

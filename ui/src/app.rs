@@ -17,6 +17,7 @@ use shoplab_engine::store::ImportOptions;
 
 use crate::chart;
 use crate::command::Command;
+use crate::creation::counted;
 use crate::fonts;
 use crate::i18n::{Lang, tr};
 use crate::job::{Job, JobKind, JobOutcome};
@@ -24,6 +25,7 @@ use crate::searcher::{Answer, Searcher};
 use crate::settings::AppSettings;
 use crate::snapshot::Snapshot;
 use crate::views;
+use crate::views::count;
 
 /// The app's views, in the order of the top bar.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -176,6 +178,9 @@ pub struct ShopLabApp {
     /// The folder of the project being opened (forgotten from the recent list if it fails).
     opening: Option<PathBuf>,
     after_open: Option<View>,
+    /// The notices' count right after an import's message, while the index
+    /// build it started runs: the build's result joins that message.
+    import_notice: Option<usize>,
     fresh: bool,
 }
 
@@ -223,6 +228,7 @@ impl ShopLabApp {
             pending_png: None,
             opening: None,
             after_open: launch.view,
+            import_notice: None,
             fresh: launch.fresh,
         };
         if let Some(lang) = launch.lang {
@@ -507,7 +513,7 @@ impl ShopLabApp {
                 let title = format!("{} {}", tr(lang, "Creating"), dir.display());
                 self.spawn(ctx, JobKind::Project, &title, move |p, c| {
                     crate::creation::create_project(&dir, &files, &skipped, lang, p, c)
-                        .map_err(|e| e.to_string())
+                        .map_err(|e| crate::creation::app_error(&e))
                 });
             }
             Command::CheckSources(files) => {
@@ -566,7 +572,8 @@ impl ShopLabApp {
                 let Some(root) = self.root() else { return };
                 let title = tr(lang, "Importing").to_string();
                 self.spawn(ctx, JobKind::Import, &title, move |p, c| {
-                    import_into(&root, &files, &opts, p, c).map_err(|e| e.to_string())
+                    import_into(&root, &files, &opts, p, c)
+                        .map_err(|e| crate::creation::app_error(&e))
                 });
             }
             Command::BuildIndex => {
@@ -832,6 +839,10 @@ impl ShopLabApp {
                     let cancelled = e.contains("cancel");
                     let text = if cancelled {
                         format!("{}: {}", title, tr(lang, "cancelled"))
+                    } else if kind == JobKind::Preview {
+                        // "Reading FILE" would say the file twice: a reader's
+                        // error starts with the file it could not read.
+                        e
                     } else {
                         format!("{title}: {e}")
                     };
@@ -863,6 +874,9 @@ impl ShopLabApp {
             JobOutcome::SourcesChecked(files, checks) => self.start.set_checks(files, checks),
             JobOutcome::Created(snapshot, summary) => {
                 self.start.created();
+                // A view asked for at launch was for the project opened then;
+                // a new project is looked at first in Data, as an opened one is.
+                self.after_open = Some(View::Data);
                 self.finish(ctx, JobOutcome::Project(snapshot));
                 self.notify(summary, false);
             }
@@ -882,16 +896,19 @@ impl ShopLabApp {
                         snapshot.name
                     )));
                 }
-                self.notify(
-                    format!(
-                        "{} {} ({:.1} s)",
-                        tr(lang, "Opened"),
-                        snapshot.name,
-                        snapshot.load_seconds
-                    ),
-                    false,
-                );
                 if first_open {
+                    // A reload of the same project (after an import, an index
+                    // build) is silent: its notice would hide what the import said.
+                    self.notify(
+                        format!(
+                            "{} {} ({:.1} s)",
+                            tr(lang, "Opened"),
+                            snapshot.name,
+                            snapshot.load_seconds
+                        ),
+                        false,
+                    );
+
                     self.search.reset();
                     self.start_searcher(ctx, &snapshot);
                     self.compare.reset(&snapshot);
@@ -913,21 +930,11 @@ impl ShopLabApp {
                 self.project = Some(*snapshot);
             }
             JobOutcome::Imported(reports) => {
-                let accepted: u64 = reports.iter().map(|r| r.accepted).sum();
-                let rejected: u64 = reports.iter().map(|r| r.rejected).sum();
-                let duplicates: u64 = reports.iter().map(|r| r.duplicates).sum();
-                let mut message = format!(
-                    "{}: {accepted} {}, {rejected} {}",
-                    tr(lang, "Import finished"),
-                    tr(lang, "rows accepted"),
-                    tr(lang, "rejected")
-                );
-                if duplicates > 0 {
-                    message.push_str(&format!(
-                        ", {duplicates} {}",
-                        tr(lang, "duplicates of stored events skipped")
-                    ));
-                }
+                let mut message = reports
+                    .iter()
+                    .map(|r| import_message(lang, r))
+                    .collect::<Vec<_>>()
+                    .join("\n");
                 // Rows read in a second encoding are stored, but the user must hear of it.
                 let warnings: Vec<&String> = reports.iter().flat_map(|r| &r.warnings).collect();
                 for w in &warnings {
@@ -940,22 +947,27 @@ impl ShopLabApp {
                     .iter()
                     .any(|r| r.items > 0 || r.items_updated > 0 || r.events > 0);
                 if catalog_changed || self.project.as_ref().is_some_and(|p| !p.has_index) {
+                    self.import_notice = Some(self.notices.len());
                     self.commands.push(Command::BuildIndex);
                 } else {
                     self.commands.push(Command::Reload);
                 }
             }
             JobOutcome::Indexed(report) => {
-                self.notify(
-                    format!(
-                        "{}: {} {} ({:.1} s)",
-                        tr(lang, "Search index built"),
-                        report.items,
-                        tr(lang, "items"),
-                        report.seconds
-                    ),
-                    false,
+                let built = format!(
+                    "{}: {} ({:.1} s)",
+                    tr(lang, "Search index built"),
+                    counted(lang, report.items as u64, "item", "items"),
+                    report.seconds
                 );
+                // After an import the import's message stays in view, the index beside it.
+                let after_import = self.import_notice.take() == Some(self.notices.len());
+                match self.notices.last_mut() {
+                    Some(n) if after_import => {
+                        n.text.push_str(&format!("\n{built}"));
+                    }
+                    _ => self.notify(built, false),
+                }
                 if let Some(p) = self.project.take() {
                     self.start_searcher(ctx, &p);
                     self.project = Some(p);
@@ -1143,6 +1155,40 @@ fn saved_message(lang: Lang, paths: &[PathBuf]) -> String {
             format!("{} {}", tr(lang, "Saved"), all.join(", "))
         }
     }
+}
+
+/// What one import did, in a sentence: "Imported events.csv: 3 rows
+/// accepted, 0 rejected", or that the same content came before.
+pub fn import_message(lang: Lang, r: &shoplab_engine::store::ImportReport) -> String {
+    let file = r.file.file_name().map_or_else(
+        || r.file.display().to_string(),
+        |n| n.to_string_lossy().into_owned(),
+    );
+    if r.already_imported {
+        return format!(
+            "{file} {}",
+            tr(lang, "was imported before (same content); nothing added.")
+        );
+    }
+    let mut message = format!(
+        "{} {file}: {}, {} {}",
+        tr(lang, "Imported"),
+        counted(lang, r.accepted, "row accepted", "rows accepted"),
+        count(r.rejected),
+        tr(lang, "rejected")
+    );
+    if r.duplicates > 0 {
+        message.push_str(&format!(
+            ", {}",
+            counted(
+                lang,
+                r.duplicates,
+                "duplicate of stored events skipped",
+                "duplicates of stored events skipped"
+            )
+        ));
+    }
+    message
 }
 
 /// Imports files into the project at `root`.

@@ -11,11 +11,17 @@ use egui_kittest::kittest::Queryable;
 use shoplab_ui::{AppSettings, Command, Lang, Launch, ShopLabApp, View};
 
 fn harness(settings: AppSettings) -> Harness<'static, ShopLabApp> {
+    harness_launched(
+        settings,
+        Launch {
+            fresh: true,
+            ..Launch::default()
+        },
+    )
+}
+
+fn harness_launched(settings: AppSettings, launch: Launch) -> Harness<'static, ShopLabApp> {
     let ctx = egui::Context::default();
-    let launch = Launch {
-        fresh: true,
-        ..Launch::default()
-    };
     let app = ShopLabApp::with_settings(&ctx, settings, launch);
     let mut h = Harness::builder()
         .with_size(egui::vec2(1280.0, 860.0))
@@ -715,4 +721,133 @@ fn a_metric_in_compare_and_a_shopper_in_data_drill_down_to_recommend() {
         a.view == View::Recommend && !a.recommend.lists.is_empty() && idle(a)
     });
     assert!(h.state().recommend.lists.iter().all(|l| l.user == user));
+}
+
+/// A project with a two-item catalog, and the events file beside it (not imported).
+fn catalog_project(h: &mut Harness<'_, ShopLabApp>, dir: &std::path::Path) -> std::path::PathBuf {
+    let catalog = write(
+        dir,
+        "catalog.csv",
+        "item_id,title\na,Red shoe\nb,Blue shoe\n",
+    );
+    let events = write(
+        dir,
+        "events.csv",
+        "user_id,item_id,event,timestamp\nu1,a,view,1704067200\nu1,b,purchase,1704067300\nu2,a,view,1704067400\n",
+    );
+    create(h, dir.join("shop"), vec![catalog]);
+    assert!(h.state().project.is_some());
+    events
+}
+
+#[test]
+fn an_import_says_what_it_did_and_a_file_imported_before_says_so() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut h = harness(AppSettings::default());
+    let events = catalog_project(&mut h, dir.path());
+    let import = |h: &mut Harness<'_, ShopLabApp>| {
+        h.state_mut()
+            .send(Command::Import(vec![events.clone()], Default::default()));
+        h.step();
+        step_until(h, "the import and the reload after it", idle);
+        h.state().notices.last().unwrap().text.clone()
+    };
+    // The reload after the import does not cover its message with "Opened shop".
+    let said = import(&mut h);
+    assert!(
+        said.contains("Imported events.csv: 3 rows accepted, 0 rejected"),
+        "{said}"
+    );
+    assert!(!said.contains("Opened"), "{said}");
+    assert_eq!(h.state().project.as_ref().unwrap().stats.events, 3);
+    let said = import(&mut h);
+    assert!(
+        said.contains("events.csv was imported before (same content); nothing added."),
+        "{said}"
+    );
+}
+
+#[test]
+fn a_created_project_is_shown_in_data_even_when_the_app_started_on_start() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut h = harness_launched(
+        AppSettings::default(),
+        Launch {
+            fresh: true,
+            view: Some(View::Start),
+            ..Launch::default()
+        },
+    );
+    catalog_project(&mut h, dir.path());
+    assert_eq!(h.state().view, View::Data);
+    // "1 shopper", not "1 shoppers".
+    let said = h.state().notices.last().unwrap().text.clone();
+    assert!(said.contains("catalog.csv (2 items)"), "{said}");
+}
+
+#[test]
+fn in_a_760_px_window_the_health_figures_wrap_whole() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut h = harness(AppSettings::default());
+    let events = catalog_project(&mut h, dir.path());
+    h.state_mut()
+        .send(Command::Import(vec![events], Default::default()));
+    h.step();
+    step_until(&mut h, "the import", |a| {
+        idle(a) && a.project.as_ref().is_some_and(|p| p.stats.events == 3)
+    });
+    h.state_mut().view = View::Data;
+    h.set_size(egui::vec2(760.0, 480.0));
+    h.run_steps(4);
+    for label in [
+        "products with few events",
+        "shoppers with few events",
+        "search judgments",
+        "rejected rows",
+    ] {
+        let r = h.get_by_label(label).rect();
+        // A squeezed figure's words stood a letter wide at the window's edge.
+        assert!(
+            r.right() <= 760.0 && r.width() > 4.0 * r.height(),
+            "{label} at {r:?}"
+        );
+    }
+    let cold = h.get_by_label_contains("Cold means fewer than 5").rect();
+    assert!(cold.right() <= 760.0, "{cold:?}");
+}
+
+#[test]
+fn a_rejected_rows_reason_cut_short_shows_one_tooltip() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut h = harness(AppSettings::default());
+    catalog_project(&mut h, dir.path());
+    let orphans = write(
+        dir.path(),
+        "orphans.csv",
+        "user_id,item_id,event,timestamp\nu1,a,view,1704067200\nu1,zz,view,1704067300\n",
+    );
+    h.state_mut()
+        .send(Command::Import(vec![orphans], Default::default()));
+    h.step();
+    step_until(&mut h, "the import", |a| {
+        idle(a)
+            && a.project
+                .as_ref()
+                .is_some_and(|p| p.stats.rejected_rows == 1)
+    });
+    h.state_mut().view = View::Data;
+    h.set_size(egui::vec2(760.0, 480.0));
+    h.run_steps(2);
+    h.get_by_label("Imports").click();
+    h.run_steps(2);
+    h.get_by_label("Show rejected rows").click();
+    h.step();
+    step_until(&mut h, "the rejected rows", |a| a.data.rejected.is_some());
+    h.run_steps(2);
+    let cell = h.get_by_label_contains("unknown item 'zz'");
+    cell.hover();
+    h.run_steps(4);
+    // The cell and one tooltip with the whole reason; not two stacked tooltips.
+    let shown = h.get_all_by_label_contains("unknown item 'zz'").count();
+    assert_eq!(shown, 2, "the cell and one tooltip");
 }

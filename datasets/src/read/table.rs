@@ -414,7 +414,9 @@ impl Table {
         if opts.has_header && sniffed.lines_if_small == Some(1) {
             return Err(Error::Unreadable {
                 path: path.to_path_buf(),
-                reason: "has a header but no data rows; export the data again with its rows".into(),
+                // One line only: a table's header without rows, or a note that is
+                // no table at all (a README); the advice fits both.
+                reason: "holds no data rows, only one line; is it a data file? A data export has a header line and then one line per row".into(),
             });
         }
         let cr_only = line_terminator(&input.head) == b'\r';

@@ -3,6 +3,21 @@
 
 /// English -> 简体中文.
 pub(super) const ZH: &[(&str, &str)] = &[
+    // Counts of one (creation summary).
+    ("shopper", "用户"),
+    ("row stored", "行已存储"),
+    ("search judgment", "搜索标注"),
+    // A folder read as its files; creation with nothing importable.
+    ("read as its files:", "按其中的文件读取："),
+    ("not recognised, skipped:", "无法识别，已跳过："),
+    (
+        "Nothing to import: ShopLab recognises none of the chosen files:",
+        "没有可导入的内容：ShopLab 无法识别所选的任何文件：",
+    ),
+    (
+        "Add a catalog, events, shoppers or judgments file, or a data-set folder; no project was created.",
+        "请添加商品目录、事件、用户或相关性标注文件，或一个数据集文件夹；项目未创建。",
+    ),
     // Start view: creating a project from files.
     (
         "A catalog (items), shoppers' events and optional search judgments as CSV, TSV, JSON lines or Parquet, or a whole data-set folder (Instacart, MovieLens, RetailRocket, …); column names are recognised automatically. Files can also be dropped onto the window.",

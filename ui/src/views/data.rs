@@ -14,6 +14,7 @@ use shoplab_engine::store::{COLD_THRESHOLD, StoredEvent};
 
 use super::{ViewCtx, count, explain_button, stat, time};
 use crate::command::Command;
+use crate::creation::counted;
 use crate::file_picker::{FilePicker, Pick};
 use crate::i18n::Lang;
 use crate::job::JobKind;
@@ -202,42 +203,49 @@ fn health(
     let lang = ctx.lang;
     let s = &p.stats;
     egui::ScrollArea::vertical().show(ui, |ui| {
+        // Each figure is one block: the row wraps between blocks, never
+        // inside one (a block squeezed into the row's end drew its words
+        // a letter wide down the window's edge).
         ui.horizontal_wrapped(|ui| {
-            stat(ui, t("items"), count(s.items));
-            ui.add_space(16.0);
-            stat(ui, t("shoppers"), count(s.users));
-            ui.add_space(16.0);
-            stat(ui, t("events"), count(s.events));
-            ui.add_space(16.0);
+            ui.spacing_mut().item_spacing.x = 16.0;
+            block(ui, "items", |ui| stat(ui, t("items"), count(s.items)));
+            block(ui, "users", |ui| stat(ui, t("shoppers"), count(s.users)));
+            block(ui, "events", |ui| stat(ui, t("events"), count(s.events)));
             // Without events there is no matrix to be sparse.
             let sparsity = if s.item_events == 0 {
                 "–".to_string()
             } else {
                 format!("{:.3}%", s.sparsity * 100.0)
             };
-            figure(ui, "data.sparsity", "sparsity", sparsity, ctx, out);
-            ui.add_space(16.0);
-            figure(
-                ui,
-                "data.cold_users",
-                "cold_start",
-                count(s.cold_users),
-                ctx,
-                out,
-            );
-            ui.add_space(16.0);
-            figure(
-                ui,
-                "data.cold_items",
-                "cold_start",
-                count(s.cold_items),
-                ctx,
-                out,
-            );
-            ui.add_space(16.0);
-            stat(ui, t("search judgments"), count(s.judgments));
-            ui.add_space(16.0);
-            stat(ui, t("rejected rows"), count(s.rejected_rows));
+            block(ui, "sparsity", |ui| {
+                figure(ui, "data.sparsity", "sparsity", sparsity.clone(), ctx, out)
+            });
+            block(ui, "cold_users", |ui| {
+                figure(
+                    ui,
+                    "data.cold_users",
+                    "cold_start",
+                    count(s.cold_users),
+                    ctx,
+                    out,
+                )
+            });
+            block(ui, "cold_items", |ui| {
+                figure(
+                    ui,
+                    "data.cold_items",
+                    "cold_start",
+                    count(s.cold_items),
+                    ctx,
+                    out,
+                )
+            });
+            block(ui, "judgments", |ui| {
+                stat(ui, t("search judgments"), count(s.judgments))
+            });
+            block(ui, "rejected", |ui| {
+                stat(ui, t("rejected rows"), count(s.rejected_rows))
+            });
         });
         let mut line = format!(
             "{} {COLD_THRESHOLD} {}.",
@@ -259,12 +267,11 @@ fn health(
             ui.colored_label(
                 ui.visuals().warn_fg_color,
                 format!(
-                    "{} {} ({}, {} {}). {}",
+                    "{} {} ({}, {}). {}",
                     t("The last import did not finish:"),
                     i.file.display(),
                     i.status.as_str(),
-                    count(i.records_consumed),
-                    t("rows stored"),
+                    counted(lang, i.records_consumed, "row stored", "rows stored"),
                     t("Import the file again to resume it.")
                 ),
             );
@@ -301,6 +308,36 @@ fn health(
             kinds_chart(ui, s, ctx);
             days_chart(ui, p, ctx);
         }
+    });
+}
+
+/// One block of a wrapped row, never squeezed: its lines keep their width,
+/// and it starts a new row when that width does not fit in what is left of
+/// this one. The width is measured first in an invisible pass (drawn once
+/// squeezed, a block would also widen the view for the frames after).
+fn block(ui: &mut egui::Ui, salt: &str, mut body: impl FnMut(&mut egui::Ui)) {
+    let extend = |ui: &mut egui::Ui| ui.style_mut().wrap_mode = Some(egui::TextWrapMode::Extend);
+    let mut measure = ui.new_child(
+        egui::UiBuilder::new()
+            .id_salt(("measure", salt))
+            .max_rect(ui.max_rect())
+            .layout(egui::Layout::top_down(egui::Align::Min))
+            .sizing_pass()
+            .invisible(),
+    );
+    extend(&mut measure);
+    body(&mut measure);
+    let width = measure.min_rect().width();
+    // A wrapping row's available width is the whole row's; what is left
+    // of it runs from the cursor to the right edge.
+    let (left, right) = (ui.cursor().min.x, ui.max_rect().max.x);
+    let row_started = left > ui.max_rect().min.x + 1.0;
+    if row_started && width > right - left {
+        ui.end_row();
+    }
+    ui.scope(|ui| {
+        extend(ui);
+        ui.vertical(&mut body);
     });
 }
 
@@ -378,12 +415,16 @@ fn kinds_chart(ui: &mut egui::Ui, s: &shoplab_engine::store::StoreStats, ctx: &V
         })
         .collect();
     let top = s.events_by_kind.values().copied().max().unwrap_or(0) as f64;
+    let last = s.events_by_kind.len().saturating_sub(1) as f64;
     Plot::new("events_by_kind")
         .height(220.0)
         .allow_scroll(false)
-        // Headroom over the highest bar, so its hover value stays inside the chart.
+        // Headroom over the highest bar and right of the last one: a bar's
+        // hover label starts at its top right corner and must stay inside.
         .include_y(0.0)
         .include_y(top * 1.25)
+        .include_x(-0.5)
+        .include_x(last + 1.3)
         .x_grid_spacer(crate::plot_style::integer_spacer)
         .x_axis_formatter(move |mark, _| {
             let i = mark.value.round();
@@ -393,7 +434,49 @@ fn kinds_chart(ui: &mut egui::Ui, s: &shoplab_engine::store::StoreStats, ctx: &V
                 String::new()
             }
         })
-        .show(ui, |plot| plot.bar_chart(BarChart::new(t("events"), bars)));
+        .show(ui, |plot| {
+            plot.bar_chart(
+                BarChart::new(t("events"), bars)
+                    .element_formatter(Box::new(|bar, _| bar_label(&bar.name, bar.value))),
+            )
+        });
+}
+
+/// A bar's hover label: "purchase\n7,190".
+pub fn bar_label(name: &str, value: f64) -> String {
+    format!("{name}\n{}", count(value.max(0.0).round() as u64))
+}
+
+/// A hover label of the per-day chart: "2017-01-01 · purchase · 2,914" near
+/// a line's point; elsewhere the day under the pointer and each kind's count
+/// that day (`day` gives them for a day number, days since 1970).
+pub fn day_label(
+    pos: &egui_plot::HoverPosition<'_>,
+    day: impl Fn(i64) -> Vec<(String, u64)>,
+) -> Option<String> {
+    let date = |x: f64| {
+        chrono::DateTime::from_timestamp((x * 86_400.0).round() as i64, 0)
+            .map(|d| d.format("%Y-%m-%d").to_string())
+    };
+    match pos {
+        egui_plot::HoverPosition::NearDataPoint {
+            plot_name,
+            position,
+            ..
+        } => Some(format!(
+            "{} · {plot_name} · {}",
+            date(position.x)?,
+            count(position.y.max(0.0).round() as u64)
+        )),
+        egui_plot::HoverPosition::Elsewhere { position } => {
+            let d = position.x.round();
+            let mut text = date(d)?;
+            for (kind, n) in day(d as i64) {
+                text.push_str(&format!("\n{kind} · {}", count(n)));
+            }
+            Some(text)
+        }
+    }
 }
 
 /// An event kind's colour: the same in the bar chart and the per-day lines.
@@ -429,9 +512,27 @@ fn days_chart(ui: &mut egui::Ui, p: &Snapshot, ctx: &ViewCtx<'_>) {
             )
         })
         .collect();
+    let days: std::collections::HashMap<i64, Vec<(String, u64)>> = s
+        .events_per_day
+        .iter()
+        .map(|d| {
+            let kinds = s
+                .events_by_kind
+                .keys()
+                .map(|k| {
+                    (
+                        crate::words::event_kind(lang, k.as_str()),
+                        d.by_kind.get(k).copied().unwrap_or(0),
+                    )
+                })
+                .collect();
+            (d.day.div_euclid(86_400), kinds)
+        })
+        .collect();
     Plot::new("events_per_day")
         .height(220.0)
         .allow_scroll(false)
+        .label_formatter(move |pos| day_label(pos, |d| days.get(&d).cloned().unwrap_or_default()))
         .x_axis_formatter(|mark, _| {
             chrono::DateTime::from_timestamp((mark.value * 86_400.0) as i64, 0)
                 .map(|d| d.format("%Y-%m-%d").to_string())
@@ -551,8 +652,8 @@ fn imports(
                         ui.label(r.column.clone().unwrap_or_default());
                     });
                     row.col(|ui| {
-                        let reason = hint::for_app(&r.reason);
-                        ui.label(&reason).on_hover_text(&reason);
+                        // Cut short to the column; egui shows a cut label whole on hover.
+                        ui.add(egui::Label::new(hint::for_app(&r.reason)).truncate());
                     });
                     row.col(|ui| {
                         ui.label(RichText::new(&r.raw).monospace());
@@ -776,10 +877,9 @@ fn catalog(
     let n = state.rows(&catalog).len();
     ui.horizontal_wrapped(|ui| {
         ui.label(format!(
-            "{} / {} {}",
+            "{} / {}",
             count(n as u64),
-            count(catalog.items.len() as u64),
-            t("items")
+            counted(ctx.lang, catalog.items.len() as u64, "item", "items")
         ));
         ui.separator();
         currency(ui, state, p, ctx, out);
@@ -944,7 +1044,13 @@ fn shoppers(
         return;
     };
     ui.horizontal_wrapped(|ui| {
-        ui.label(RichText::new(format!("{user}: {} {}", events.len(), t("events"))).strong());
+        ui.label(
+            RichText::new(format!(
+                "{user}: {}",
+                counted(ctx.lang, events.len() as u64, "event", "events")
+            ))
+            .strong(),
+        );
         // The drill-down: this shopper's lists from every run, with held-out hits.
         if !p.runs.is_empty() {
             super::per_user::recommend_button(ui, ctx.lang, user, out);
@@ -987,4 +1093,36 @@ fn shoppers(
                 });
             });
         });
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use egui_plot::{HoverPosition, PlotPoint};
+
+    #[test]
+    fn chart_hovers_name_the_day_the_kind_and_the_count() {
+        // 2017-01-01 is day 17,167 since 1970.
+        let near = HoverPosition::NearDataPoint {
+            plot_name: "purchase",
+            position: PlotPoint::new(17_167.0, 2_914.0),
+            index: 0,
+        };
+        assert_eq!(
+            day_label(&near, |_| Vec::new()).as_deref(),
+            Some("2017-01-01 · purchase · 2,914")
+        );
+        let elsewhere = HoverPosition::Elsewhere {
+            position: PlotPoint::new(17_167.2, 10.0),
+        };
+        let label = day_label(&elsewhere, |d| {
+            assert_eq!(d, 17_167);
+            vec![("view".into(), 1_200), ("purchase".into(), 3)]
+        });
+        assert_eq!(
+            label.as_deref(),
+            Some("2017-01-01\nview · 1,200\npurchase · 3")
+        );
+        assert_eq!(bar_label("purchase", 71_916.0), "purchase\n71,916");
+    }
 }

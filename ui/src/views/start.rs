@@ -97,6 +97,17 @@ impl StartState {
                 }
                 Verdict::Unrecognised { .. } => skipped.push(c.path.clone()),
                 Verdict::PartOf { .. } => {}
+                // A folder's unrecognised files are always left out: the
+                // folder was chosen for the files ShopLab can read.
+                Verdict::Folder { files } => {
+                    import.extend(c.to_import());
+                    skipped.extend(
+                        files
+                            .iter()
+                            .filter(|f| !f.imported())
+                            .map(|f| f.path.clone()),
+                    );
+                }
             }
         }
         (import, skipped)
@@ -377,6 +388,31 @@ fn verdict(ui: &mut egui::Ui, check: Option<&SourceCheck>, skip: bool, ctx: &Vie
         }
         Verdict::PartOf { source } => {
             ui.label(format!("{} {}", t("read as part of"), file(source)));
+        }
+        Verdict::Folder { files } => {
+            let read: Vec<String> = files
+                .iter()
+                .filter_map(|f| match &f.verdict {
+                    Verdict::Import { format, .. } => Some(format!("{} ({format})", file(&f.path))),
+                    _ => None,
+                })
+                .collect();
+            ui.label(format!("{} {}", t("read as its files:"), read.join(", ")));
+            let left: Vec<String> = files
+                .iter()
+                .filter(|f| !f.imported())
+                .map(|f| file(&f.path))
+                .collect();
+            if !left.is_empty() {
+                ui.label(
+                    RichText::new(format!(
+                        "{} {}",
+                        t("not recognised, skipped:"),
+                        left.join(", ")
+                    ))
+                    .weak(),
+                );
+            }
         }
         Verdict::Unrecognised { reason } => {
             let what = if skip {

@@ -401,7 +401,12 @@ fn kinds_chart(ui: &mut egui::Ui, s: &shoplab_engine::store::StoreStats, ctx: &V
     let names: Vec<String> = s
         .events_by_kind
         .keys()
-        .map(|k| crate::words::event_kind(lang, k.as_str()))
+        // The plain name alone under a bar: egui_plot drops axis labels
+        // that are too wide for their slot ("add to cart (cart)" vanished).
+        .map(|k| {
+            crate::words::event_kind_plain(lang, k.as_str())
+                .map_or_else(|| k.as_str().to_string(), |p| p.name.to_string())
+        })
         .collect();
     let bars: Vec<Bar> = s
         .events_by_kind

@@ -139,9 +139,10 @@ fn the_train_button_is_off_from_the_click_on_and_a_double_click_starts_one_run()
         );
     h.step();
     // The help under each parameter reads at body size (was 9 px "small").
-    let help = h
-        .get_by_label("The same seed gives the same random draws and the same numbers.")
-        .rect();
+    let meaning = shoplab_ui::words::param_plain(Lang::En, "test_fraction")
+        .unwrap()
+        .meaning;
+    let help = h.get_by_label(meaning).rect();
     assert!(help.height() >= 14.0, "help text {help:?}");
     // Two clicks in consecutive frames, before any job exists: one command.
     h.get_by_label("Train and evaluate").click();

@@ -131,6 +131,18 @@ pub fn check_sources(paths: &[PathBuf]) -> Vec<SourceCheck> {
                 .cloned();
             let verdict = match (by_other, preview) {
                 (Some(source), _) => Verdict::PartOf { source },
+                // A file whose previewed rows are all rejected (a JSON
+                // document such as a synthetic shop's truth.json) is not
+                // data: skipped up front, not an import that fails later.
+                (None, Ok(pv)) if pv.records.is_empty() && !pv.errors.is_empty() => {
+                    Verdict::Unrecognised {
+                        reason: format!(
+                            "{}: none of its first rows can be read: {}",
+                            path.display(),
+                            pv.errors[0].reason
+                        ),
+                    }
+                }
                 (None, Ok(pv)) => Verdict::Import {
                     format: pv.format.name().to_string(),
                     unread: unread_in(path, &pv.files),
@@ -462,6 +474,32 @@ mod tests {
         );
         assert!(created.index.is_some());
         assert_eq!(leftovers(out.path()), ["shop"], "no working folder left");
+    }
+
+    #[test]
+    fn a_file_none_of_whose_rows_can_be_read_is_skipped_not_fatal() {
+        // `shoplab generate` writes truth.json beside its CSV files.
+        let data = tempfile::tempdir().unwrap();
+        let d = data.path();
+        write(d, "catalog.csv", "item_id,title,price\na,Red apple,1.5\n");
+        write(
+            d,
+            "truth.json",
+            "{\"users\": {\"u1\": [1, 2]}, \"seed\": 7}\n",
+        );
+        let checks = check_sources(&[d.to_path_buf()]);
+        let Verdict::Folder { files } = &checks[0].verdict else {
+            panic!("{checks:?}")
+        };
+        assert!(files[0].imported(), "{files:?}");
+        let truth = files
+            .iter()
+            .find(|f| f.path.ends_with("truth.json"))
+            .unwrap();
+        assert!(
+            matches!(&truth.verdict, Verdict::Unrecognised { reason } if reason.contains("none of its first rows")),
+            "{truth:?}"
+        );
     }
 
     #[test]

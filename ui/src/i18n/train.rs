@@ -4,6 +4,11 @@
 
 /// English -> 简体中文.
 pub(super) const ZH: &[(&str, &str)] = &[
+    ("shoppers with training events", "个有训练事件的用户"),
+    (
+        "cold shoppers (no training events)",
+        "个冷启动用户（没有训练事件）",
+    ),
     (
         "Too quick to chart: the shoppers were scored in one go, so there is no curve to show.",
         "太快，无法绘图：所有用户一次就评分完毕，没有可显示的曲线。",

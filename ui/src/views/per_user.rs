@@ -300,11 +300,22 @@ pub fn panel(
         ui.label(t("This run recorded no per-shopper values."));
         return;
     };
+    // Compare counts the shoppers in the means; cold shoppers reported
+    // apart are listed here too, so say how many there are of each.
+    let cold = table.rows.iter().filter(|r| r.cold).count();
+    let count = if cold > 0 {
+        format!(
+            "{} {} · {cold} {}",
+            table.rows.len() - cold,
+            t("shoppers with training events"),
+            t("cold shoppers (no training events)")
+        )
+    } else {
+        format!("{} {}", table.rows.len(), t("shoppers evaluated"))
+    };
     ui.label(
         RichText::new(format!(
-            "{} {} · {}",
-            table.rows.len(),
-            t("shoppers evaluated"),
+            "{count} · {}",
             t("click a shopper to see their lists")
         ))
         .weak(),

@@ -9,7 +9,7 @@
 use std::collections::BTreeMap;
 
 use eframe::egui::{self, RichText};
-use egui_plot::{Legend, Line, Plot, PlotPoints};
+use egui_plot::{Line, Plot, PlotPoints};
 use serde_json::Value;
 use shoplab_datasets::EventKind;
 use shoplab_engine::evaluate::{ColdShoppers, EvalOptions, TieBreak};
@@ -219,6 +219,11 @@ fn chartable(curves: &BTreeMap<String, Vec<[f64; 2]>>) -> bool {
         })
 }
 
+/// What the right side says before any run.
+fn idle_hint(ctx: &ViewCtx<'_>) -> &'static str {
+    ctx.t("Pick a model and press Train. Runs are saved in the project and appear on Compare.")
+}
+
 /// Draws the Train view.
 pub fn ui(ui: &mut egui::Ui, state: &mut TrainState, ctx: &ViewCtx<'_>, out: &mut Vec<Command>) {
     let Some(project) = ctx.project else {
@@ -242,76 +247,81 @@ pub fn ui(ui: &mut egui::Ui, state: &mut TrainState, ctx: &ViewCtx<'_>, out: &mu
             });
         });
 
-    // Right side: progress, curves, last result.
-    if let Some((job, js)) = &running {
-        ui.heading(&job.title);
-        ui.label(format!("{}: {}", t("Stage"), js.stage));
-        if let Some(f) = js.fraction() {
-            ui.add(egui::ProgressBar::new(f).show_percentage().animate(true));
-        } else {
-            ui.spinner();
-        }
-        let mut line = format!(
-            "{} {:.1} s",
-            t("Elapsed"),
-            job.started.elapsed().as_secs_f64()
-        );
-        if let Some(left) = js.remaining_seconds() {
-            line.push_str(&format!(" · {} ~{left:.0} s", t("remaining in this stage")));
-        }
-        ui.label(line);
-        if ui.button(RichText::new(t("Cancel")).strong()).clicked() {
-            out.push(Command::CancelTraining);
-        }
-        curves(ui, &js.curves, ctx);
-    } else {
-        if let Some(e) = &state.last_error {
-            ui.colored_label(ui.visuals().error_fg_color, e);
-        }
-        if let Some(run) = state.last_run.as_ref().and_then(|id| project.run(id)) {
-            ui.heading(format!("{} {}", t("Last run:"), run.name));
-            egui::Grid::new("last_run").striped(true).show(ui, |ui| {
-                for m in &run.metrics {
-                    for (name, v) in [
-                        ("recall", m.values.recall),
-                        ("ndcg", m.values.ndcg),
-                        ("precision", m.values.precision),
-                        ("mrr", m.values.mrr),
-                        ("hit", m.values.hit),
-                    ] {
-                        ui.label(crate::words::header(lang, &format!("{name}@{}", m.k)));
-                        ui.label(value(Some(v)));
-                        ui.end_row();
-                    }
+    // Right side: progress, curves, last result; it scrolls (the live
+    // chart ran past the bottom of a 1280x800 window).
+    egui::ScrollArea::vertical()
+        .id_salt("train_result")
+        .show(ui, |ui| {
+            if let Some((job, js)) = &running {
+                ui.heading(&job.title);
+                ui.label(format!("{}: {}", t("Stage"), js.stage));
+                if let Some(f) = js.fraction() {
+                    ui.add(egui::ProgressBar::new(f).show_percentage().animate(true));
+                } else {
+                    ui.spinner();
                 }
-                ui.label(crate::words::header(lang, "auc"));
-                ui.label(value(Some(run.auc)));
-                ui.end_row();
-                ui.label(t("shoppers evaluated"));
-                ui.label(run.summary.users_evaluated.to_string());
-                ui.end_row();
-                ui.label(t("cold shoppers"));
-                ui.label(run.summary.users_cold.to_string());
-                ui.end_row();
-                ui.label(t("test pairs seen in training"));
-                ui.label(format!("{:.1}%", 100.0 * run.summary.repeat_share));
-                ui.end_row();
-                ui.label(t("train time"));
-                ui.label(format!("{:.2} s", run.train_seconds));
-                ui.end_row();
-                ui.label(t("evaluation time"));
-                ui.label(format!("{:.2} s", run.eval_seconds));
-                ui.end_row();
-            });
-            if ui.button(t("Compare with other runs")).clicked() {
-                out.push(Command::Show(crate::app::View::Compare));
+                let mut line = format!(
+                    "{} {:.1} s",
+                    t("Elapsed"),
+                    job.started.elapsed().as_secs_f64()
+                );
+                if let Some(left) = js.remaining_seconds() {
+                    line.push_str(&format!(" · {} ~{left:.0} s", t("remaining in this stage")));
+                }
+                ui.label(line);
+                if ui.button(RichText::new(t("Cancel")).strong()).clicked() {
+                    out.push(Command::CancelTraining);
+                }
+                curves(ui, &js.curves, ctx);
+            } else {
+                if let Some(e) = &state.last_error {
+                    ui.colored_label(ui.visuals().error_fg_color, e);
+                }
+                if let Some(run) = state.last_run.as_ref().and_then(|id| project.run(id)) {
+                    ui.heading(format!("{} {}", t("Last run:"), run.name));
+                    egui::Grid::new("last_run").striped(true).show(ui, |ui| {
+                        for m in &run.metrics {
+                            for (name, v) in [
+                                ("recall", m.values.recall),
+                                ("ndcg", m.values.ndcg),
+                                ("precision", m.values.precision),
+                                ("mrr", m.values.mrr),
+                                ("hit", m.values.hit),
+                            ] {
+                                ui.label(crate::words::header(lang, &format!("{name}@{}", m.k)));
+                                ui.label(value(Some(v)));
+                                ui.end_row();
+                            }
+                        }
+                        ui.label(crate::words::header(lang, "auc"));
+                        ui.label(value(Some(run.auc)));
+                        ui.end_row();
+                        ui.label(t("shoppers evaluated"));
+                        ui.label(run.summary.users_evaluated.to_string());
+                        ui.end_row();
+                        ui.label(t("cold shoppers"));
+                        ui.label(run.summary.users_cold.to_string());
+                        ui.end_row();
+                        ui.label(t("test pairs seen in training"));
+                        ui.label(format!("{:.1}%", 100.0 * run.summary.repeat_share));
+                        ui.end_row();
+                        ui.label(t("train time"));
+                        ui.label(format!("{:.2} s", run.train_seconds));
+                        ui.end_row();
+                        ui.label(t("evaluation time"));
+                        ui.label(format!("{:.2} s", run.eval_seconds));
+                        ui.end_row();
+                    });
+                    if ui.button(t("Compare with other runs")).clicked() {
+                        out.push(Command::Show(crate::app::View::Compare));
+                    }
+                    ui.label(super::protocol_line(run, ctx));
+                    curves(ui, &state.last_curves, ctx);
+                } else {
+                    ui.label(RichText::new(idle_hint(ctx)).weak());
+                }
             }
-            ui.label(RichText::new(super::protocol_line(run, ctx)).small());
-            curves(ui, &state.last_curves, ctx);
-        } else {
-            ui.label(RichText::new(t("Pick a model and press Train. Runs are saved in the project and appear on Compare.")).weak());
-        }
-    }
+        });
 }
 
 fn form(ui: &mut egui::Ui, state: &mut TrainState, ctx: &ViewCtx<'_>, out: &mut Vec<Command>) {
@@ -664,18 +674,26 @@ fn curves(ui: &mut egui::Ui, curves: &BTreeMap<String, Vec<[f64; 2]>>, ctx: &Vie
     if let Some((lo, hi)) = crate::plot_style::flat_range(curves.values().flatten().map(|p| p[1])) {
         plot = plot.include_y(lo).include_y(hi);
     }
+    let series: Vec<(String, egui::Color32, &Vec<[f64; 2]>)> = curves
+        .iter()
+        .enumerate()
+        .map(|(i, (name, points))| {
+            let label = crate::words::header(ctx.lang, name);
+            (label, crate::plot_style::run_color(i), points)
+        })
+        .collect();
     plot.height(260.0)
-        .legend(Legend::default())
         .x_axis_label(ctx.t("shoppers scored"))
         .allow_scroll(false)
         .show(ui, |plot| {
-            for (name, points) in curves {
-                plot.line(Line::new(
-                    crate::words::header(ctx.lang, name),
-                    PlotPoints::from(points.clone()),
-                ));
+            for (label, color, points) in &series {
+                plot.line(
+                    Line::new(label.clone(), PlotPoints::from((*points).clone())).color(*color),
+                );
             }
         });
+    // Under the plot, never over the curves.
+    crate::plot_style::legend(ui, series.iter().map(|(l, c, _)| (l.as_str(), *c)));
 }
 
 #[cfg(test)]

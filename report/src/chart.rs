@@ -345,26 +345,7 @@ impl Figure for ChartFigure {
     fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> Drawn {
         let pen = &self.pen;
         let e = |e: DrawingAreaErrorKind<DB::ErrorType>| e.to_string();
-        root.fill(&WHITE).map_err(e)?;
-        let top_left = (HPos::Left, VPos::Top);
-        pen.text(
-            root,
-            &self.title,
-            (MARGIN, MARGIN),
-            ink::TITLE,
-            &ink::TEXT,
-            top_left,
-            true,
-        )?;
-        pen.text(
-            root,
-            &self.subtitle,
-            (MARGIN, MARGIN + 36),
-            ink::SMALL,
-            &ink::MUTED,
-            top_left,
-            false,
-        )?;
+        pen.heading(root, &self.title, &self.subtitle, MARGIN)?;
 
         let (px0, py0, px1, py1) = self.plot;
         let area = root

@@ -318,6 +318,37 @@ impl Pen {
         Ok(())
     }
 
+    /// A figure's white page with its title and, under it, a subtitle,
+    /// `margin` from the top-left corner (tables and charts alike).
+    pub fn heading<DB: DrawingBackend>(
+        &self,
+        root: &DrawingArea<DB, Shift>,
+        title: &str,
+        subtitle: &str,
+        margin: i32,
+    ) -> Drawn {
+        root.fill(&WHITE).map_err(|e| e.to_string())?;
+        let top_left = (HPos::Left, VPos::Top);
+        self.text(
+            root,
+            title,
+            (margin, margin),
+            ink::TITLE,
+            &ink::TEXT,
+            top_left,
+            true,
+        )?;
+        self.text(
+            root,
+            subtitle,
+            (margin, margin + 36),
+            ink::SMALL,
+            &ink::MUTED,
+            top_left,
+            false,
+        )
+    }
+
     /// Draws `text` reading upwards with its end at `(x, y)` (labels under
     /// narrow bars).
     pub fn text_up<DB: DrawingBackend>(

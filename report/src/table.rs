@@ -134,26 +134,8 @@ impl Figure for TableFigure<'_> {
     fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> Drawn {
         let pen = &self.pen;
         let e = |e: DrawingAreaErrorKind<DB::ErrorType>| e.to_string();
-        root.fill(&WHITE).map_err(e)?;
+        pen.heading(root, &self.title, &self.subtitle, MARGIN)?;
         let left = (HPos::Left, VPos::Top);
-        pen.text(
-            root,
-            &self.title,
-            (MARGIN, MARGIN),
-            ink::TITLE,
-            &ink::TEXT,
-            left,
-            true,
-        )?;
-        pen.text(
-            root,
-            &self.subtitle,
-            (MARGIN, MARGIN + 36),
-            ink::SMALL,
-            &ink::MUTED,
-            left,
-            false,
-        )?;
         let top = Self::table_top();
         let total_w: i32 = self.widths.iter().sum();
         let x0 = MARGIN;

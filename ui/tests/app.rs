@@ -3,10 +3,12 @@
 //! language, and survive a bad project folder.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use std::time::{Duration, Instant};
 
 use eframe::egui;
 use egui_kittest::Harness;
+
+mod common;
+use common::{harness_launched, idle, step_until};
 use egui_kittest::kittest::Queryable;
 use shoplab_ui::{AppSettings, Command, Lang, Launch, ShopLabApp, View};
 
@@ -17,50 +19,8 @@ fn harness(settings: AppSettings) -> Harness<'static, ShopLabApp> {
             fresh: true,
             ..Launch::default()
         },
+        egui::vec2(1280.0, 860.0),
     )
-}
-
-fn harness_launched(settings: AppSettings, launch: Launch) -> Harness<'static, ShopLabApp> {
-    let ctx = egui::Context::default();
-    let app = ShopLabApp::with_settings(&ctx, settings, launch);
-    let mut h = Harness::builder()
-        .with_size(egui::vec2(1280.0, 860.0))
-        .build_ui_state(
-            |ui, app: &mut ShopLabApp| {
-                app.tick(ui.ctx());
-                app.show(ui);
-            },
-            app,
-        );
-    h.step();
-    // Without a CJK font (a bare CI machine), Chinese titles draw as boxes,
-    // as they would for a user; kittest would otherwise stop at the first one.
-    if h.state().cjk_font.is_none() {
-        h.ctx
-            .set_missing_glyph_policy(egui::MissingGlyphPolicy::Tofu);
-    }
-    h
-}
-
-/// Steps frames until `done` holds (background work runs meanwhile).
-fn step_until(h: &mut Harness<'_, ShopLabApp>, what: &str, done: impl Fn(&ShopLabApp) -> bool) {
-    let until = Instant::now() + Duration::from_secs(120);
-    loop {
-        h.step();
-        if done(h.state()) {
-            return;
-        }
-        let notices: Vec<String> = h.state().notices.iter().map(|n| n.text.clone()).collect();
-        assert!(
-            Instant::now() < until,
-            "timed out waiting for {what}; notices: {notices:#?}"
-        );
-        std::thread::sleep(Duration::from_millis(10));
-    }
-}
-
-fn idle(app: &ShopLabApp) -> bool {
-    !app.working()
 }
 
 fn open_demo(dir: &std::path::Path) -> Harness<'static, ShopLabApp> {
@@ -777,6 +737,7 @@ fn a_created_project_is_shown_in_data_even_when_the_app_started_on_start() {
             view: Some(View::Start),
             ..Launch::default()
         },
+        egui::vec2(1280.0, 860.0),
     );
     catalog_project(&mut h, dir.path());
     assert_eq!(h.state().view, View::Data);

@@ -4,10 +4,12 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use std::path::{Path, PathBuf};
-use std::time::{Duration, Instant};
 
 use eframe::egui;
 use egui_kittest::Harness;
+
+mod common;
+use common::{harness_launched, step_until};
 use egui_kittest::kittest::Queryable;
 use shoplab_datasets::read::ReadOptions;
 use shoplab_datasets::{CancelToken, NoProgress};
@@ -61,42 +63,16 @@ fn shop(dir: &Path, name: &str) -> PathBuf {
 }
 
 fn app_on(root: &Path) -> Harness<'static, ShopLabApp> {
-    let ctx = egui::Context::default();
     let launch = Launch {
         fresh: true,
         project: Some(root.to_path_buf()),
         ..Launch::default()
     };
-    let app = ShopLabApp::with_settings(&ctx, AppSettings::default(), launch);
-    let mut h = Harness::builder()
-        .with_size(egui::vec2(1280.0, 800.0))
-        .build_ui_state(
-            |ui, app: &mut ShopLabApp| {
-                app.tick(ui.ctx());
-                app.show(ui);
-            },
-            app,
-        );
+    let mut h = harness_launched(AppSettings::default(), launch, egui::vec2(1280.0, 800.0));
     step_until(&mut h, "the project to open", |a| {
         a.project.is_some() && !a.working()
     });
     h
-}
-
-fn step_until(h: &mut Harness<'_, ShopLabApp>, what: &str, done: impl Fn(&ShopLabApp) -> bool) {
-    let until = Instant::now() + Duration::from_secs(60);
-    loop {
-        h.step();
-        if done(h.state()) {
-            return;
-        }
-        let notices: Vec<String> = h.state().notices.iter().map(|n| n.text.clone()).collect();
-        assert!(
-            Instant::now() < until,
-            "timed out waiting for {what}; notices: {notices:#?}"
-        );
-        std::thread::sleep(Duration::from_millis(5));
-    }
 }
 
 /// The Train view alone, with no app behind it: a click's job never appears.

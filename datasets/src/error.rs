@@ -33,6 +33,9 @@ pub enum Error {
         /// What is wrong and what to do about it.
         reason: String,
     },
+    /// A saved model's parameters do not hold what its loader expects.
+    #[error("the saved model does not load: {0}")]
+    ModelState(String),
 }
 
 /// Result alias of this crate.

@@ -133,6 +133,68 @@ impl Interactions {
     }
 }
 
+/// One event of a shopper's history, as sequential models read it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SeqEvent {
+    /// Item index.
+    pub item: u32,
+    /// What the shopper did.
+    pub kind: EventKind,
+    /// Unix seconds.
+    pub ts: i64,
+}
+
+/// Every shopper's events in time order (CSR by user): the view sequential
+/// models train and score on. Equal times keep the log's order.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Sequences {
+    /// User `u`'s events span `indptr[u]..indptr[u + 1]`.
+    pub indptr: Vec<usize>,
+    /// Events, grouped by user, oldest first.
+    pub events: Vec<SeqEvent>,
+}
+
+impl Sequences {
+    /// User `u`'s events, oldest first (empty for users beyond the log).
+    pub fn of(&self, user: usize) -> &[SeqEvent] {
+        match (self.indptr.get(user), self.indptr.get(user + 1)) {
+            (Some(&a), Some(&b)) => &self.events[a..b],
+            _ => &[],
+        }
+    }
+
+    /// Number of users covered.
+    pub fn n_users(&self) -> usize {
+        self.indptr.len().saturating_sub(1)
+    }
+}
+
+impl Interactions {
+    /// Each user's events in time order (ties keep the log's order).
+    pub fn sequences(&self) -> Sequences {
+        let n = self.n_users as usize;
+        let mut indptr = vec![0usize; n + 1];
+        for &u in &self.users {
+            indptr[u as usize + 1] += 1;
+        }
+        for u in 0..n {
+            indptr[u + 1] += indptr[u];
+        }
+        let mut order: Vec<usize> = (0..self.len()).collect();
+        // Stable: equal (user, time) keep their position in the log.
+        order.sort_by_key(|&e| (self.users[e], self.ts[e]));
+        let events = order
+            .into_iter()
+            .map(|e| SeqEvent {
+                item: self.items[e],
+                kind: self.kinds[e],
+                ts: self.ts[e],
+            })
+            .collect();
+        Sequences { indptr, events }
+    }
+}
+
 /// How events become matrix entries.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -248,6 +310,21 @@ mod tests {
         assert_eq!(kw.row(0).1, &[4.0, 3.0]);
         let v = log().to_matrix(Weighting::Value);
         assert_eq!(v.row(2).1, &[4.5]);
+    }
+
+    #[test]
+    fn sequences_are_per_user_in_time_order() {
+        let mut l = log();
+        l.push(0, 0, 5, EventKind::Click, 1.0);
+        l.push(0, 3, 11, EventKind::View, 1.0);
+        let s = l.sequences();
+        let items: Vec<u32> = s.of(0).iter().map(|e| e.item).collect();
+        // Time 5 first; the two events at time 11 keep the log's order.
+        assert_eq!(items, vec![0, 2, 1, 3, 2]);
+        assert!(s.of(1).is_empty());
+        assert_eq!(s.of(2).len(), 1);
+        assert!(s.of(9).is_empty());
+        assert_eq!(s.n_users(), 3);
     }
 
     #[test]

@@ -5,7 +5,14 @@
 
 use std::cmp::Ordering;
 
+use crate::interactions::SeqEvent;
+use crate::model_state::ModelState;
+
 /// What a recommender is asked about: one shopper and what they did before.
+///
+/// Two views of the same history: the sorted set (`history`, `weights`) for
+/// models that read a shopper as a bag of items, and the time-ordered
+/// events (`events`) for sequential models.
 #[derive(Debug, Clone, Copy)]
 pub struct UserQuery<'a> {
     /// The shopper's dense index, when they were known at training time.
@@ -14,6 +21,21 @@ pub struct UserQuery<'a> {
     pub history: &'a [u32],
     /// Interaction strength for each entry of `history` (same length).
     pub weights: &'a [f32],
+    /// The shopper's events, oldest first (items may repeat). Empty when the
+    /// caller has no order to give (then sequential models read `history`).
+    pub events: &'a [SeqEvent],
+}
+
+impl<'a> UserQuery<'a> {
+    /// A query from the set view only (no event order).
+    pub fn from_set(user: Option<u32>, history: &'a [u32], weights: &'a [f32]) -> Self {
+        UserQuery {
+            user,
+            history,
+            weights,
+            events: &[],
+        }
+    }
 }
 
 /// A trained model that scores every catalog item for a shopper.
@@ -30,9 +52,30 @@ pub trait Recommender: Send + Sync {
     /// shopper's training items) may get any score.
     fn score(&self, query: &UserQuery<'_>, scores: &mut [f32]);
 
+    /// Scores a batch of shoppers into `out`, a row-major
+    /// `queries.len() x n_items` block that arrives filled with zeros.
+    /// Learned models override it to score the batch as one matrix product
+    /// on their device; the result must equal calling [`Recommender::score`]
+    /// per shopper (up to float rounding).
+    fn score_batch(&self, queries: &[UserQuery<'_>], out: &mut [f32]) {
+        let n = self.n_items();
+        for (q, row) in queries.iter().zip(out.chunks_mut(n.max(1))) {
+            self.score(q, row);
+        }
+    }
+
     /// Approximate size of the trained parameters in bytes (for cost reports).
     fn size_bytes(&self) -> usize {
         0
+    }
+
+    /// The fitted parameters, to save with the run so the model can be
+    /// served later without refitting (see [`crate::ModelState`]).
+    fn state(&self) -> ModelState;
+
+    /// Where the model computes (`cpu`, `cuda:0`, ...).
+    fn device(&self) -> String {
+        "cpu".into()
     }
 }
 

@@ -1,0 +1,1 @@
+//! Learned recommenders on candle (placeholder while the crate is set up).

@@ -193,6 +193,21 @@ impl Interactions {
             .collect();
         Sequences { indptr, events }
     }
+
+    /// One user's events in time order (ties keep the log's order): one
+    /// pass over the log, for serving a single shopper.
+    pub fn events_of(&self, user: u32) -> Vec<SeqEvent> {
+        let mut out: Vec<SeqEvent> = (0..self.len())
+            .filter(|&e| self.users[e] == user)
+            .map(|e| SeqEvent {
+                item: self.items[e],
+                kind: self.kinds[e],
+                ts: self.ts[e],
+            })
+            .collect();
+        out.sort_by_key(|e| e.ts);
+        out
+    }
 }
 
 /// How events become matrix entries.
@@ -325,6 +340,7 @@ mod tests {
         assert_eq!(s.of(2).len(), 1);
         assert!(s.of(9).is_empty());
         assert_eq!(s.n_users(), 3);
+        assert_eq!(l.events_of(0), s.of(0));
     }
 
     #[test]

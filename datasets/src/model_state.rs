@@ -12,6 +12,7 @@ use std::collections::HashMap;
 use safetensors::{Dtype, SafeTensors, tensor::TensorView};
 
 use crate::error::{Error, Result};
+use crate::interactions::SparseMatrix;
 
 /// The values of one array.
 #[derive(Debug, Clone, PartialEq)]
@@ -254,6 +255,79 @@ impl ModelState {
     }
 }
 
+impl ModelState {
+    /// Adds a CSR matrix as three arrays `<prefix>.indptr` (i64),
+    /// `<prefix>.indices` (u32) and `<prefix>.data` (f32); its column count
+    /// goes into the metadata.
+    pub fn push_csr(&mut self, prefix: &str, m: &SparseMatrix) -> &mut Self {
+        self.push_offsets(&format!("{prefix}.indptr"), &m.indptr)
+            .push_u32(&format!("{prefix}.indices"), &[m.nnz()], m.indices.clone())
+            .push_f32(&format!("{prefix}.data"), &[m.nnz()], m.data.clone())
+            .meta(&format!("{prefix}.n_cols"), m.n_cols)
+    }
+
+    /// Reads a CSR matrix written by [`ModelState::push_csr`], checking that
+    /// offsets rise, end at the value count and columns stay inside.
+    pub fn csr(&self, prefix: &str) -> Result<SparseMatrix> {
+        let indptr = self.offsets(&format!("{prefix}.indptr"))?;
+        let (_, indices) = self.u32(&format!("{prefix}.indices"), None)?;
+        let (_, data) = self.f32(&format!("{prefix}.data"), Some(&[indices.len()]))?;
+        let n_cols: usize = self
+            .get_meta(&format!("{prefix}.n_cols"))
+            .and_then(|v| v.parse().ok())
+            .ok_or_else(|| Error::ModelState(format!("`{prefix}.n_cols` is missing")))?;
+        let bad = |why: &str| Error::ModelState(format!("matrix `{prefix}`: {why}"));
+        if indptr.first() != Some(&0) || indptr.last() != Some(&indices.len()) {
+            return Err(bad("its offsets do not span its values"));
+        }
+        if indptr.windows(2).any(|w| w[0] > w[1]) {
+            return Err(bad("its offsets go down"));
+        }
+        if indices.iter().any(|&c| c as usize >= n_cols) {
+            return Err(bad("a column is outside the matrix"));
+        }
+        Ok(SparseMatrix {
+            n_rows: indptr.len() - 1,
+            n_cols,
+            indptr,
+            indices: indices.to_vec(),
+            data: data.to_vec(),
+        })
+    }
+
+    /// Adds a list of offsets (stored as i64).
+    pub fn push_offsets(&mut self, name: &str, offsets: &[usize]) -> &mut Self {
+        self.push_i64(
+            name,
+            &[offsets.len()],
+            offsets.iter().map(|&o| o as i64).collect(),
+        )
+    }
+
+    /// Reads offsets written by [`ModelState::push_offsets`] (rising, from 0).
+    pub fn offsets(&self, name: &str) -> Result<Vec<usize>> {
+        let (_, raw) = self.i64(name, None)?;
+        let out: Vec<usize> = raw
+            .iter()
+            .map(|&o| usize::try_from(o))
+            .collect::<std::result::Result<_, _>>()
+            .map_err(|_| Error::ModelState(format!("`{name}` holds a negative offset")))?;
+        if out.is_empty() || out.windows(2).any(|w| w[0] > w[1]) {
+            return Err(Error::ModelState(format!(
+                "`{name}` is not a list of rising offsets"
+            )));
+        }
+        Ok(out)
+    }
+
+    /// The integer metadata entry `key`, or an error naming it.
+    pub fn meta_usize(&self, key: &str) -> Result<usize> {
+        self.get_meta(key)
+            .and_then(|v| v.parse().ok())
+            .ok_or_else(|| Error::ModelState(format!("`{key}` is missing from its metadata")))
+    }
+}
+
 fn wrong_kind(name: &str, want: &str, got: &ArrayData) -> Error {
     Error::ModelState(format!(
         "array `{name}` holds {} values, expected {want}",
@@ -299,6 +373,21 @@ mod tests {
         assert!(msg(s.f32("w", Some(&[3])).map(|_| ())).contains("expected [3]"));
         assert!(msg(s.u32("w", None).map(|_| ())).contains("f32"));
         assert!(ModelState::from_safetensors(b"garbage").is_err());
+        let m = SparseMatrix {
+            n_rows: 2,
+            n_cols: 5,
+            indptr: vec![0, 2, 3],
+            indices: vec![1, 4, 0],
+            data: vec![0.5, 1.5, -2.0],
+        };
+        let mut st = ModelState::new();
+        st.push_csr("nb", &m);
+        let back = ModelState::from_safetensors(&st.to_safetensors().unwrap_or_default())
+            .unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(back.csr("nb").ok(), Some(m));
+        let mut broken = st.clone();
+        broken.arrays[1].data = ArrayData::U32(vec![1, 9, 0]);
+        assert!(msg(broken.csr("nb").map(|_| ())).contains("outside"));
         let mut bad = ModelState::new();
         bad.push_f32("w", &[3], vec![1.0]);
         assert!(bad.to_safetensors().is_err());

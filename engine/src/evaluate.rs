@@ -14,11 +14,15 @@
 //! whom a model's scores are all equal are counted (`n_users_no_signal`):
 //! their list is the declared tie-break's, nothing the model learnt.
 //!
-//! Users are scored in batches in parallel,
-//! each rayon task with its own score buffer, and per-user results are summed
-//! in user order afterwards, so every number except the timings is identical
-//! for any batch size and thread count. No users x items score matrix is ever
-//! held: memory is one catalog-sized buffer per task plus the top-K lists.
+//! Users are scored in batches in parallel: each rayon task asks the model
+//! for a block of shoppers at once ([`Recommender::score_batch`], one matrix
+//! product for learned models) into its own bounded buffer (at most
+//! [`BLOCK_SCORES`] scores), and per-user results are summed in user order
+//! afterwards, so every number except the timings is identical for any
+//! batch size and thread count. No users x catalog score matrix is ever held
+//! whole. A shopper's latency is their share of the block's scoring time
+//! plus their own ranking time (serving one shopper alone is measured by
+//! `shoplab bench serve`).
 
 use std::cmp::Ordering;
 use std::time::Instant;
@@ -30,12 +34,15 @@ use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 use shoplab_datasets::recommender::rank_order;
 use shoplab_datasets::{
-    CancelToken, Interactions, Progress, Recommender, SparseMatrix, UserQuery, Weighting,
+    CancelToken, Interactions, Progress, Recommender, Sequences, SparseMatrix, UserQuery, Weighting,
 };
 
 use crate::error::{Error, Result};
 use crate::metrics::{MetricSet, Qrels, metrics_at_many};
 use crate::recommend::{ModelSpec, PopularityParams};
+
+/// Most scores one task's block holds (users x items): 8M floats, 32 MB.
+pub const BLOCK_SCORES: usize = 8 << 20;
 
 /// How tied scores are ordered in a ranking.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
@@ -334,7 +341,8 @@ struct Outcome {
 }
 
 /// Evaluates `model` on `test`, with `train` (the matrix the model was fitted
-/// on, user x item) as each shopper's history. `fallback` ranks cold
+/// on, user x item) as each shopper's history and `sequences` (the same
+/// training events in time order, for sequential models) when given. `fallback` ranks cold
 /// shoppers (see the module docs); without one they are only counted.
 /// `item_features` (one id per item, e.g. a category) enables intra-list
 /// diversity.
@@ -343,6 +351,7 @@ pub fn evaluate(
     model: &dyn Recommender,
     fallback: Option<&dyn Recommender>,
     train: &SparseMatrix,
+    sequences: Option<&Sequences>,
     test: &Interactions,
     opts: &EvalOptions,
     progress: &dyn Progress,
@@ -446,6 +455,9 @@ pub fn evaluate(
     // 100% and the live curves had one point.
     let units = rayon::current_num_threads().max(1) * 16;
     let chunk = opts.batch_size.min((eligible.len() / units).max(16)).max(1);
+    let events = |u: usize| sequences.map_or(&[][..], |s| s.of(u));
+    // Rows per scoring block: bounded memory whatever the catalog size.
+    let block_rows = (BLOCK_SCORES / n_items.max(1)).clamp(1, chunk);
     let outcomes: Vec<Vec<Outcome>> = eligible
         .par_chunks(chunk)
         .map_init(
@@ -454,31 +466,81 @@ pub fn evaluate(
                 if cancel.is_cancelled() {
                     return Err(Error::Cancelled);
                 }
-                let out = users
-                    .iter()
-                    .filter_map(|&u| {
+                let mut out = Vec::with_capacity(users.len());
+                for block in users.chunks(block_rows) {
+                    // Who scores each shopper: the model (in one batch) or the fallback.
+                    let mut by_model = Vec::with_capacity(block.len());
+                    let mut plan = Vec::with_capacity(block.len());
+                    for &u in block {
                         let (hist, weights) = history(u as usize);
                         let cold = hist.is_empty();
                         let (scorer, counted) = match (cold, opts.cold_shoppers) {
-                            (false, _) | (true, ColdShoppers::Model) => (model, true),
-                            (true, ColdShoppers::Fallback) => (fallback?, true),
-                            (true, ColdShoppers::Apart) => (fallback?, false),
+                            (false, _) | (true, ColdShoppers::Model) => (None, true),
+                            (true, ColdShoppers::Fallback) => (fallback, true),
+                            (true, ColdShoppers::Apart) => (fallback, false),
                         };
-                        let mut o = w.user(
-                            scorer,
-                            u,
-                            hist,
+                        if scorer.is_none() && cold && opts.cold_shoppers != ColdShoppers::Model {
+                            continue; // cold, and no fallback to rank them
+                        }
+                        let query = UserQuery {
+                            user: Some(u),
+                            history: hist,
                             weights,
-                            test_m.row(u as usize).0,
-                            opts,
-                            max_k,
-                            prior,
-                        );
+                            events: events(u as usize),
+                        };
+                        let row = if scorer.is_none() {
+                            by_model.push(query);
+                            Some(by_model.len() - 1)
+                        } else {
+                            None
+                        };
+                        plan.push((u, query, scorer, row, counted, cold));
+                    }
+                    let clock = Instant::now();
+                    w.block.clear();
+                    w.block.resize(by_model.len() * n_items, 0.0);
+                    if !by_model.is_empty() {
+                        model.score_batch(&by_model, &mut w.block);
+                    }
+                    let share_us =
+                        clock.elapsed().as_secs_f64() * 1e6 / by_model.len().max(1) as f64;
+                    for (u, query, scorer, row, counted, cold) in plan {
+                        let (hist, _) = history(u as usize);
+                        let test_items = test_m.row(u as usize).0;
+                        let mut o = match (row, scorer) {
+                            (Some(r), _) => {
+                                let block = std::mem::take(&mut w.block);
+                                let o = w.user(
+                                    u,
+                                    hist,
+                                    &block[r * n_items..(r + 1) * n_items],
+                                    share_us,
+                                    test_items,
+                                    opts,
+                                    max_k,
+                                    prior,
+                                );
+                                w.block = block;
+                                o
+                            }
+                            (None, Some(f)) => {
+                                let clock = Instant::now();
+                                let mut scores = std::mem::take(&mut w.single);
+                                scores.fill(0.0);
+                                f.score(&query, &mut scores);
+                                let took = clock.elapsed().as_secs_f64() * 1e6;
+                                let o =
+                                    w.user(u, hist, &scores, took, test_items, opts, max_k, prior);
+                                w.single = scores;
+                                o
+                            }
+                            (None, None) => continue,
+                        };
                         o.counted = counted;
                         o.result.cold = cold;
-                        Some(o)
-                    })
-                    .collect::<Vec<Outcome>>();
+                        out.push(o);
+                    }
+                }
                 // Counted first, so a live point's x is the shoppers scored so far.
                 progress.advance(users.len() as u64);
                 live.add(&out, progress);
@@ -595,6 +657,11 @@ const TEST: u8 = 2;
 
 /// Reusable per-task buffers, so scoring a shopper allocates nothing catalog-sized.
 struct Worker {
+    /// The model's scores of a block of shoppers (row-major).
+    block: Vec<f32>,
+    /// One shopper's scores from the fallback.
+    single: Vec<f32>,
+    /// The shopper at hand's scores (a copy of their block row).
     scores: Vec<f32>,
     /// One of `CANDIDATE`, `EXCLUDED`, `TEST` per item; reset after each shopper.
     marks: Vec<u8>,
@@ -608,6 +675,8 @@ struct Worker {
 impl Worker {
     fn new(n_items: usize) -> Self {
         Worker {
+            block: Vec::new(),
+            single: vec![0.0; n_items],
             scores: vec![0.0; n_items],
             marks: vec![CANDIDATE; n_items],
             cand: Vec::with_capacity(n_items),
@@ -621,10 +690,10 @@ impl Worker {
     #[allow(clippy::too_many_arguments)] // one shopper's inputs, called from one place
     fn user(
         &mut self,
-        model: &dyn Recommender,
         user: u32,
         hist: &[u32],
-        weights: &[f32],
+        scores: &[f32],
+        scoring_us: f64,
         test: &[u32],
         opts: &EvalOptions,
         max_k: usize,
@@ -648,13 +717,7 @@ impl Worker {
         }
 
         let clock = Instant::now();
-        self.scores.fill(0.0);
-        let query = UserQuery {
-            user: Some(user),
-            history: hist,
-            weights,
-        };
-        model.score(&query, &mut self.scores);
+        self.scores.copy_from_slice(scores);
         self.cand.clear();
         if opts.sampled_negatives.is_some() {
             let scores = &self.scores;
@@ -671,7 +734,7 @@ impl Worker {
             );
         }
         top_of(&mut self.cand, max_k, &mut self.ranked, prior);
-        let latency_us = clock.elapsed().as_secs_f64() * 1e6;
+        let latency_us = scoring_us + clock.elapsed().as_secs_f64() * 1e6;
         // Every candidate scored the same: the ranking is the tie-break's alone.
         let no_signal = self
             .cand
@@ -938,6 +1001,10 @@ mod tests {
     struct Fixed(Vec<f32>);
 
     impl Recommender for Fixed {
+        fn state(&self) -> shoplab_datasets::ModelState {
+            shoplab_datasets::ModelState::new()
+        }
+
         fn name(&self) -> &str {
             "fixed"
         }
@@ -953,6 +1020,10 @@ mod tests {
     struct Hashy(usize);
 
     impl Recommender for Hashy {
+        fn state(&self) -> shoplab_datasets::ModelState {
+            shoplab_datasets::ModelState::new()
+        }
+
         fn name(&self) -> &str {
             "hashy"
         }
@@ -986,6 +1057,7 @@ mod tests {
             model,
             None,
             &train.to_matrix(Weighting::Binary),
+            None,
             test,
             opts,
             &NoProgress,
@@ -1090,6 +1162,10 @@ mod tests {
     struct Next(usize);
 
     impl Recommender for Next {
+        fn state(&self) -> shoplab_datasets::ModelState {
+            shoplab_datasets::ModelState::new()
+        }
+
         fn name(&self) -> &str {
             "next"
         }
@@ -1124,6 +1200,7 @@ mod tests {
             model,
             fallback,
             &train.to_matrix(Weighting::Binary),
+            None,
             &test,
             opts,
             &NoProgress,
@@ -1194,6 +1271,7 @@ mod tests {
                 &Next(6),
                 None,
                 &train.to_matrix(Weighting::Binary),
+                None,
                 &test,
                 &inc,
                 &NoProgress,
@@ -1361,6 +1439,7 @@ mod tests {
             &Hashy(23),
             None,
             &train.to_matrix(Weighting::Binary),
+            None,
             &test,
             &EvalOptions::default(),
             &seen,
@@ -1417,6 +1496,7 @@ mod tests {
                 model,
                 None,
                 &x,
+                None,
                 &test,
                 opts,
                 &NoProgress,
@@ -1455,6 +1535,7 @@ mod tests {
             &Hashy(23),
             None,
             &x,
+            None,
             &test,
             &EvalOptions::default(),
             &NoProgress,

@@ -585,7 +585,8 @@ impl Project {
             |m: &ModelSpec, t: &Interactions, w: Weighting, p: &dyn Progress, c: &CancelToken| {
                 self.fit_model(m, t, w, p, c)
             };
-        let fitted = fit(&record.spec, &log, &fit_model, progress, cancel)?;
+        let (fitted, _) =
+            crate::run::load_or_fit(&self.paths, &record, &log, &fit_model, progress, cancel)?;
         let list = crate::recommend::shopper::rank(&record.spec, &fitted, user_idx, k, cancel)?;
         let items = self.store.items()?;
         let item_ids = self.store.item_ids()?;

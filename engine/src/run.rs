@@ -10,11 +10,12 @@
 //! runs/<id>/qrels.trec     the test items in TREC qrels format (qid 0 docid grade)
 //! runs/<id>/per_user_cold.csv, cold.trec, cold.scores.tsv, cold_qrels.trec
 //!                          the same for cold shoppers reported apart (ranked by the fallback)
+//! runs/<id>/model.safetensors, model.json
+//!                          the fitted model (see `recommend::saved`), served by
+//!                          `recommend` and the app without refitting
 //! ```
 //! `per_user.csv` and `run.trec` hold exactly the shoppers in the means, so
 //! any TREC tool's mean equals the recorded one.
-//! Baseline models are not saved: they are refitted from the recorded spec,
-//! which is deterministic and takes seconds (neural models will save weights).
 
 use std::fmt::Write as _;
 use std::path::Path;
@@ -28,6 +29,7 @@ use crate::evaluate::{ColdShoppers, EvalOptions, EvalReport, UserResult, evaluat
 use crate::metrics::MetricSet;
 use crate::project::{ProjectPaths, read_json, write_atomic, write_json_atomic};
 use crate::recommend::ModelSpec;
+use crate::recommend::saved::{self, SavedModel};
 use crate::split::{Split, SplitSpec, split};
 use crate::trec::{self, TrecWriter};
 
@@ -303,6 +305,7 @@ pub fn evaluate_and_record(
         fitted.model.as_ref(),
         fallback.as_deref(),
         &train_matrix,
+        Some(&fitted.split.train.sequences()),
         &fitted.split.test,
         &spec.eval,
         progress,
@@ -471,7 +474,51 @@ fn write_run(
             "cold_qrels",
         )?;
     }
+    let info = SavedModel {
+        format: saved::FORMAT.into(),
+        code_version: record.code_version.clone(),
+        spec: record.spec.model.clone(),
+        weighting: record.spec.weighting,
+        data_fingerprint: record.data_fingerprint.clone(),
+        n_train: record.n_train,
+        n_users: inputs.log.n_users,
+        n_items: inputs.log.n_items,
+        device: record.device.clone(),
+    };
+    saved::save(&dir, fitted.model.as_ref(), &info)?;
     write_json_atomic(&dir.join("run.json"), record)
+}
+
+/// The run's model and split for serving: the saved model when the run has
+/// one and the project's events are still those it was fitted on; otherwise
+/// (runs recorded before models were saved, or events imported since) the
+/// model is fitted again from the recorded spec. Returns whether it refitted.
+pub fn load_or_fit(
+    paths: &ProjectPaths,
+    record: &RunRecord,
+    log: &Interactions,
+    fit_model: &FitModel<'_>,
+    progress: &dyn Progress,
+    cancel: &CancelToken,
+) -> Result<(Fitted, bool)> {
+    let dir = paths.run(&record.id);
+    let same_data = record.data_fingerprint == fingerprint(log);
+    if saved::exists(&dir) && same_data {
+        let (_, model) = saved::load(&dir)?;
+        let split = split(log, &record.spec.split)?;
+        return Ok((
+            Fitted {
+                model,
+                split,
+                train_seconds: 0.0,
+            },
+            false,
+        ));
+    }
+    if !same_data {
+        tracing::info!(run = %record.id, "events changed since the run: fitting its model again");
+    }
+    Ok((fit(&record.spec, log, fit_model, progress, cancel)?, true))
 }
 
 fn per_user_csv(record: &RunRecord, users: &[UserResult], user_ids: &[String]) -> String {

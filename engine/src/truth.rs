@@ -101,6 +101,7 @@ impl Project {
                 |m: &_, t: &_, w, p: &dyn Progress, c: &CancelToken| self.fit_model(m, t, w, p, c);
             let fitted = fit(&record.spec, &log, &fit_model, progress, cancel)?;
             let train = fitted.split.train.to_matrix(record.spec.weighting);
+            let sequences = fitted.split.train.sequences();
             let model = fitted.model.as_ref();
             progress.stage(&format!("truth {}", record.name), Some(users.len() as u64));
             let per_user: Vec<(f64, f64)> = users
@@ -115,6 +116,7 @@ impl Project {
                                 user: Some(u),
                                 history: hist,
                                 weights,
+                                events: sequences.of(u as usize),
                             },
                             scores,
                         );

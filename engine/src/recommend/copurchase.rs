@@ -9,7 +9,9 @@
 //! sums the pair scores from their `recent` latest items.
 
 use serde::{Deserialize, Serialize};
-use shoplab_datasets::{CancelToken, EventKind, Interactions, Progress, Recommender, UserQuery};
+use shoplab_datasets::{
+    CancelToken, EventKind, Interactions, ModelState, Progress, Recommender, UserQuery,
+};
 
 use super::check_cancel;
 use crate::error::{Error, Result};
@@ -250,6 +252,58 @@ impl Recommender for CoPurchase {
             + self.partners.len() * (size_of::<u32>() + size_of::<f32>())
             + self.recent.len() * size_of::<u32>()
     }
+
+    fn state(&self) -> ModelState {
+        let mut s = super::saved::state("co_purchase");
+        s.meta("n_items", self.n_items)
+            .push_offsets("partner_ptr", &self.partner_ptr)
+            .push_u32("partners", &[self.partners.len()], self.partners.clone())
+            .push_f32(
+                "partner_scores",
+                &[self.partner_scores.len()],
+                self.partner_scores.clone(),
+            )
+            .push_offsets("recent_ptr", &self.recent_ptr)
+            .push_u32("recent", &[self.recent.len()], self.recent.clone());
+        s
+    }
+}
+
+impl CoPurchase {
+    /// The model saved by [`Recommender::state`].
+    pub fn from_state(state: &ModelState) -> Result<CoPurchase> {
+        super::saved::check(state, "co_purchase")?;
+        let n_items = state.meta_usize("n_items")?;
+        let partner_ptr = state.offsets("partner_ptr")?;
+        let partners = state.u32("partners", None)?.1.to_vec();
+        let partner_scores = state
+            .f32("partner_scores", Some(&[partners.len()]))?
+            .1
+            .to_vec();
+        let recent_ptr = state.offsets("recent_ptr")?;
+        let recent = state.u32("recent", None)?.1.to_vec();
+        let fits = partner_ptr.len() == n_items + 1
+            && partner_ptr.last() == Some(&partners.len())
+            && recent_ptr.last() == Some(&recent.len())
+            && partners
+                .iter()
+                .chain(&recent)
+                .all(|&i| (i as usize) < n_items);
+        if !fits {
+            return Err(super::saved::malformed(
+                "co_purchase",
+                "its lists do not match its item count",
+            ));
+        }
+        Ok(CoPurchase {
+            n_items,
+            partner_ptr,
+            partners,
+            partner_scores,
+            recent_ptr,
+            recent,
+        })
+    }
 }
 
 #[cfg(test)]
@@ -318,6 +372,7 @@ mod tests {
                 user: Some(0),
                 history: &[0, 1, 2],
                 weights: &[1.0; 3],
+                events: &[],
             },
             &mut s,
         );
@@ -329,6 +384,7 @@ mod tests {
                 user: None,
                 history: &[1, 2],
                 weights: &[1.0; 2],
+                events: &[],
             },
             &mut s,
         );

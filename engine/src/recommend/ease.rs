@@ -10,7 +10,7 @@ use faer::linalg::solvers::DenseSolveCore;
 use faer::{MatRef, Side};
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
-use shoplab_datasets::{CancelToken, Progress, Recommender, SparseMatrix, UserQuery};
+use shoplab_datasets::{CancelToken, ModelState, Progress, Recommender, SparseMatrix, UserQuery};
 
 use super::check_cancel;
 use crate::error::{Error, Result};
@@ -160,6 +160,35 @@ impl Recommender for Ease {
     fn size_bytes(&self) -> usize {
         self.weights.len() * size_of::<f32>()
     }
+
+    fn state(&self) -> ModelState {
+        let mut s = super::saved::state("ease");
+        s.push_f32(
+            "weights",
+            &[self.n_items, self.n_items],
+            self.weights.clone(),
+        );
+        s
+    }
+}
+
+impl Ease {
+    /// The model saved by [`Recommender::state`].
+    pub fn from_state(state: &ModelState) -> Result<Ease> {
+        super::saved::check(state, "ease")?;
+        let (shape, w) = state.f32("weights", None)?;
+        let n = shape.first().copied().unwrap_or(0);
+        if shape != [n, n] {
+            return Err(super::saved::malformed(
+                "ease",
+                "its weights are not square",
+            ));
+        }
+        Ok(Ease {
+            n_items: n,
+            weights: w.to_vec(),
+        })
+    }
 }
 
 #[cfg(test)]
@@ -208,6 +237,7 @@ mod tests {
                 user: None,
                 history: &[0, 2],
                 weights: &[1.0, 1.0],
+                events: &[],
             },
             &mut scores,
         );

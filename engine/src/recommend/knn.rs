@@ -18,7 +18,7 @@ use std::cell::RefCell;
 
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
-use shoplab_datasets::{CancelToken, Progress, Recommender, SparseMatrix, UserQuery};
+use shoplab_datasets::{CancelToken, ModelState, Progress, Recommender, SparseMatrix, UserQuery};
 
 use crate::error::{Error, Result};
 
@@ -244,6 +244,30 @@ impl Recommender for ItemKnn {
     fn size_bytes(&self) -> usize {
         csr_bytes(&self.neighbours) + csr_bytes(&self.by_neighbour)
     }
+
+    fn state(&self) -> ModelState {
+        let mut s = super::saved::state("item_knn");
+        s.push_csr("neighbours", &self.neighbours);
+        s
+    }
+}
+
+impl ItemKnn {
+    /// The model saved by [`Recommender::state`].
+    pub fn from_state(state: &ModelState) -> Result<ItemKnn> {
+        super::saved::check(state, "item_knn")?;
+        let neighbours = state.csr("neighbours")?;
+        if neighbours.n_rows != neighbours.n_cols {
+            return Err(super::saved::malformed(
+                "item_knn",
+                "its neighbour lists are not item x item",
+            ));
+        }
+        Ok(ItemKnn {
+            by_neighbour: neighbours.transpose(),
+            neighbours,
+        })
+    }
 }
 
 fn csr_bytes(m: &SparseMatrix) -> usize {
@@ -336,6 +360,26 @@ impl Recommender for UserKnn {
     fn size_bytes(&self) -> usize {
         csr_bytes(&self.x) + csr_bytes(&self.xt) + self.user_norms.len() * size_of::<f32>()
     }
+
+    fn state(&self) -> ModelState {
+        let mut s = super::saved::state("user_knn");
+        s.push_csr("train", &self.x);
+        s
+    }
+}
+
+impl UserKnn {
+    /// The model saved by [`Recommender::state`], with its parameters.
+    pub fn from_state(state: &ModelState, params: &UserKnnParams) -> Result<UserKnn> {
+        super::saved::check(state, "user_knn")?;
+        let x = state.csr("train")?;
+        Ok(UserKnn {
+            xt: x.transpose(),
+            user_norms: row_norms(&x),
+            x,
+            params: params.clone(),
+        })
+    }
 }
 
 #[cfg(test)]
@@ -380,6 +424,7 @@ mod tests {
                 user: None,
                 history: &[0, 2],
                 weights: &[1.0, 1.0],
+                events: &[],
             },
             &mut scores,
         );
@@ -402,6 +447,7 @@ mod tests {
                 user: None,
                 history: &[1],
                 weights: &[1.0],
+                events: &[],
             },
             &mut scores,
         );
@@ -481,6 +527,7 @@ mod tests {
                 user: None,
                 history: &[0],
                 weights: &[1.0],
+                events: &[],
             },
             &mut scores,
         );
@@ -496,6 +543,7 @@ mod tests {
                 user: Some(0),
                 history: &[0, 1],
                 weights: &[1.0, 1.0],
+                events: &[],
             },
             &mut scores,
         );
@@ -521,6 +569,7 @@ mod tests {
                 user: None,
                 history: &[0],
                 weights: &[1.0],
+                events: &[],
             },
             &mut scores,
         );

@@ -9,6 +9,7 @@ pub mod ease;
 pub mod knn;
 pub mod per_user;
 pub mod popularity;
+pub mod saved;
 pub mod shopper;
 
 use std::collections::BTreeMap;
@@ -293,6 +294,7 @@ mod tests {
             user: Some(2),
             history: &hist,
             weights: &[1.0],
+            events: &[],
         };
         for spec in ModelSpec::all_defaults() {
             let model = spec
@@ -349,6 +351,7 @@ mod tests {
             user: None,
             history: &hist,
             weights: &[1.0],
+            events: &[],
         };
         for spec in [
             ModelSpec::ItemKnn(ItemKnnParams::default()),

@@ -7,7 +7,7 @@
 //! event on the item, so yesterday's favourites outrank last month's.
 
 use serde::{Deserialize, Serialize};
-use shoplab_datasets::{CancelToken, Interactions, Progress, Recommender, UserQuery};
+use shoplab_datasets::{CancelToken, Interactions, ModelState, Progress, Recommender, UserQuery};
 
 use super::check_cancel;
 use crate::error::{Error, Result};
@@ -93,6 +93,22 @@ impl Recommender for Popularity {
 
     fn size_bytes(&self) -> usize {
         self.scores.len() * size_of::<f32>()
+    }
+
+    fn state(&self) -> ModelState {
+        let mut s = super::saved::state("popularity");
+        s.push_f32("scores", &[self.scores.len()], self.scores.clone());
+        s
+    }
+}
+
+impl Popularity {
+    /// The model saved by [`Recommender::state`].
+    pub fn from_state(state: &ModelState) -> Result<Popularity> {
+        super::saved::check(state, "popularity")?;
+        Ok(Popularity {
+            scores: state.f32("scores", None)?.1.to_vec(),
+        })
     }
 }
 

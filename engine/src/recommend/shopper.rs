@@ -92,11 +92,13 @@ pub fn rank(
     };
     let scorer: &dyn Recommender = fallback.as_deref().unwrap_or(fitted.model.as_ref());
     let mut scores = vec![0f32; scorer.n_items()];
+    let events = fitted.split.train.events_of(user);
     scorer.score(
         &UserQuery {
             user: Some(user),
             history: hist,
             weights,
+            events: &events,
         },
         &mut scores,
     );
@@ -180,6 +182,7 @@ mod tests {
                 f.model.as_ref(),
                 None,
                 &train,
+                None,
                 &f.split.test,
                 &EvalOptions {
                     cold_shoppers: ColdShoppers::Model,

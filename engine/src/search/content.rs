@@ -12,7 +12,7 @@
 
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
-use shoplab_datasets::{CancelToken, Progress, Recommender, SparseMatrix, UserQuery};
+use shoplab_datasets::{CancelToken, ModelState, Progress, Recommender, SparseMatrix, UserQuery};
 use tantivy::TantivyDocument;
 use tantivy::collector::TopDocs;
 use tantivy::query::BooleanQuery;
@@ -208,6 +208,22 @@ impl Recommender for ContentModel {
         self.neighbours.indptr.len() * size_of::<usize>()
             + self.neighbours.nnz() * (size_of::<u32>() + size_of::<f32>())
     }
+
+    fn state(&self) -> ModelState {
+        let mut s = crate::recommend::saved::state("content");
+        s.push_csr("neighbours", &self.neighbours);
+        s
+    }
+}
+
+impl ContentModel {
+    /// The model saved by [`Recommender::state`] (no search index needed).
+    pub fn from_state(state: &ModelState) -> Result<ContentModel> {
+        crate::recommend::saved::check(state, "content")?;
+        Ok(ContentModel {
+            neighbours: state.csr("neighbours")?,
+        })
+    }
 }
 
 #[cfg(test)]
@@ -246,6 +262,7 @@ mod tests {
                 user: None,
                 history: &[3],
                 weights: &[1.0],
+                events: &[],
             },
             &mut scores,
         );
@@ -257,6 +274,7 @@ mod tests {
                 user: None,
                 history: &[0],
                 weights: &[1.0],
+                events: &[],
             },
             &mut scores,
         );

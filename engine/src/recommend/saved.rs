@@ -1,0 +1,235 @@
+//! Saved models: a run's fitted model beside its metrics, served without refitting.
+//!
+//! ```text
+//! runs/<id>/model.safetensors  the model's parameters (Recommender::state)
+//! runs/<id>/model.json         SavedModel: format, spec, weighting, what it was fitted on
+//! ```
+//! Each state carries `format` (this file layout's version) and `model`
+//! in its metadata; a loader refuses a state whose format it does not know
+//! with a message that names the version and says to retrain, never
+//! garbage scores.
+
+use std::path::Path;
+
+use serde::{Deserialize, Serialize};
+use shoplab_datasets::{ModelState, Recommender, Weighting};
+
+use crate::error::{Error, Result};
+use crate::project::{read_json, write_atomic, write_json_atomic};
+use crate::recommend::ModelSpec;
+
+/// Version of the saved-model layout this ShopLab writes and reads.
+pub const FORMAT: &str = "shoplab-model/1";
+
+/// File names inside a run folder.
+pub const WEIGHTS_FILE: &str = "model.safetensors";
+/// The description beside the weights.
+pub const INFO_FILE: &str = "model.json";
+
+/// What a saved model is and what it was fitted on.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct SavedModel {
+    /// Layout version ([`FORMAT`] when written by this ShopLab).
+    pub format: String,
+    /// ShopLab version that saved it.
+    pub code_version: String,
+    /// The model and its parameters.
+    pub spec: ModelSpec,
+    /// How repeated interactions were weighted when it was fitted.
+    pub weighting: Weighting,
+    /// Fingerprint of the whole interaction log of the run.
+    pub data_fingerprint: String,
+    /// Training events it saw.
+    pub n_train: usize,
+    /// Users and items of the universe it scores.
+    pub n_users: u32,
+    /// Items it scores.
+    pub n_items: u32,
+    /// Where it was trained (`cpu`, `cuda:0`).
+    pub device: String,
+}
+
+impl Default for SavedModel {
+    fn default() -> Self {
+        SavedModel {
+            format: String::new(),
+            code_version: String::new(),
+            spec: ModelSpec::default(),
+            weighting: Weighting::Binary,
+            data_fingerprint: String::new(),
+            n_train: 0,
+            n_users: 0,
+            n_items: 0,
+            device: "cpu".into(),
+        }
+    }
+}
+
+/// A new state for `model`, stamped with the format.
+pub fn state(model: &str) -> ModelState {
+    let mut s = ModelState::new();
+    s.meta("format", FORMAT).meta("model", model);
+    s
+}
+
+/// Refuses a state of another model or layout version.
+pub fn check(state: &ModelState, model: &str) -> Result<()> {
+    let format = state.get_meta("format").unwrap_or("none");
+    if format != FORMAT {
+        return Err(Error::invalid(
+            "saved model",
+            format,
+            format!(
+                "it was saved by another ShopLab version (layout {format}; this version reads {FORMAT}); train the model again to serve it"
+            ),
+        ));
+    }
+    let saved = state.get_meta("model").unwrap_or("none");
+    if saved != model {
+        return Err(Error::invalid(
+            "saved model",
+            saved,
+            format!("it holds a {saved} model, not {model}"),
+        ));
+    }
+    Ok(())
+}
+
+/// A state whose arrays do not fit together.
+pub fn malformed(model: &str, why: &str) -> Error {
+    Error::invalid(
+        "saved model",
+        model,
+        format!("{why}; the file is damaged or from another version: train the model again"),
+    )
+}
+
+/// Writes the model's state and description into `dir` (weights first,
+/// so a folder with `model.json` always has its weights).
+pub fn save(dir: &Path, model: &dyn Recommender, info: &SavedModel) -> Result<()> {
+    let bytes = model.state().to_safetensors()?;
+    write_atomic(&dir.join(WEIGHTS_FILE), &bytes)?;
+    write_json_atomic(&dir.join(INFO_FILE), info)
+}
+
+/// Whether `dir` holds a saved model.
+pub fn exists(dir: &Path) -> bool {
+    dir.join(INFO_FILE).is_file() && dir.join(WEIGHTS_FILE).is_file()
+}
+
+/// Loads the model saved in `dir`.
+pub fn load(dir: &Path) -> Result<(SavedModel, Box<dyn Recommender>)> {
+    let info: SavedModel = read_json(&dir.join(INFO_FILE))?;
+    let path = dir.join(WEIGHTS_FILE);
+    let bytes = std::fs::read(&path).map_err(|e| Error::io("cannot read", &path, e))?;
+    let state = ModelState::from_safetensors(&bytes).map_err(|e| {
+        Error::invalid(
+            "saved model",
+            path.display(),
+            format!("{e}; train the model again"),
+        )
+    })?;
+    let model = from_state(&info.spec, &state)?;
+    if model.n_items() != info.n_items as usize {
+        return Err(malformed(
+            info.spec.name(),
+            &format!(
+                "it scores {} items but says it was fitted on {}",
+                model.n_items(),
+                info.n_items
+            ),
+        ));
+    }
+    Ok((info, model))
+}
+
+/// Rebuilds a model of `spec` from its saved state.
+pub fn from_state(spec: &ModelSpec, state: &ModelState) -> Result<Box<dyn Recommender>> {
+    use crate::recommend::{copurchase, ease, knn, popularity};
+    Ok(match spec {
+        ModelSpec::Popularity(_) => Box::new(popularity::Popularity::from_state(state)?),
+        ModelSpec::ItemKnn(_) => Box::new(knn::ItemKnn::from_state(state)?),
+        ModelSpec::UserKnn(p) => Box::new(knn::UserKnn::from_state(state, p)?),
+        ModelSpec::Ease(_) => Box::new(ease::Ease::from_state(state)?),
+        ModelSpec::CoPurchase(_) => Box::new(copurchase::CoPurchase::from_state(state)?),
+        ModelSpec::Content(_) => Box::new(crate::search::ContentModel::from_state(state)?),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use shoplab_datasets::{CancelToken, EventKind, Interactions, NoProgress, UserQuery};
+
+    fn log() -> Interactions {
+        let mut log = Interactions::new(6, 7);
+        for (u, i, t) in [
+            (0, 0, 1),
+            (0, 1, 2),
+            (1, 0, 3),
+            (1, 1, 4),
+            (1, 2, 5),
+            (2, 0, 6),
+            (3, 3, 7),
+            (3, 4, 8),
+            (4, 3, 9),
+            (4, 5, 10),
+            (5, 6, 11),
+            (5, 1, 12),
+        ] {
+            log.push(u, i, t, EventKind::Purchase, 1.0);
+        }
+        log
+    }
+
+    /// Every baseline, saved and loaded back, scores every shopper exactly as the fitted one.
+    #[test]
+    fn every_baseline_serves_identical_scores_after_a_round_trip() {
+        let log = log();
+        let m = log.to_matrix(Weighting::Binary);
+        for spec in ModelSpec::all_defaults() {
+            let fitted = spec
+                .fit(&log, Weighting::Binary, &NoProgress, &CancelToken::new())
+                .unwrap_or_else(|e| panic!("{e}"));
+            let bytes = fitted
+                .state()
+                .to_safetensors()
+                .unwrap_or_else(|e| panic!("{e}"));
+            let state = ModelState::from_safetensors(&bytes).unwrap_or_else(|e| panic!("{e}"));
+            let loaded =
+                from_state(&spec, &state).unwrap_or_else(|e| panic!("{}: {e}", spec.name()));
+            assert_eq!(loaded.name(), fitted.name());
+            for u in 0..6u32 {
+                let (h, w) = m.row(u as usize);
+                let q = UserQuery::from_set(Some(u), h, w);
+                let (mut a, mut b) = (vec![0.0; 7], vec![0.0; 7]);
+                fitted.score(&q, &mut a);
+                loaded.score(&q, &mut b);
+                assert_eq!(a, b, "{} user {u}", spec.name());
+            }
+        }
+    }
+
+    #[test]
+    fn a_state_of_another_version_or_model_says_to_retrain() {
+        let mut s = ModelState::new();
+        s.meta("format", "shoplab-model/0").meta("model", "ease");
+        let err = check(&s, "ease").map(|_| ()).unwrap_err().to_string();
+        assert!(
+            err.contains("another ShopLab version") && err.contains("train"),
+            "{err}"
+        );
+        let err = check(&state("popularity"), "ease")
+            .map(|_| ())
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("popularity"), "{err}");
+        // Arrays missing: the loader names the array instead of scoring garbage.
+        let err = from_state(&ModelSpec::Ease(Default::default()), &state("ease"))
+            .map(|_| ())
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("weights"), "{err}");
+    }
+}

@@ -3,7 +3,6 @@
 //! language, and survive a bad project folder.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-
 use eframe::egui;
 use egui_kittest::Harness;
 

@@ -10,8 +10,21 @@ pub(super) const ZH: &[(&str, &str)] = &[
         "个冷启动用户（没有训练事件）",
     ),
     (
-        "Too quick to chart: the shoppers were scored in one go, so there is no curve to show.",
-        "太快，无法绘图：所有用户一次就评分完毕，没有可显示的曲线。",
+        "Running mean over the shoppers scored",
+        "已评估用户上的累计平均值",
+    ),
+    ("Training loss per epoch", "每轮训练损失"),
+    ("Validation per epoch", "每轮验证指标"),
+    ("epoch", "轮次"),
+    ("finished", "已完成"),
+    ("live", "实时"),
+    (
+        "the run was too quick for a curve (fewer than two points)",
+        "运行太快，画不出曲线（不到两个点）",
+    ),
+    (
+        "the curve appears from the second point",
+        "曲线从第二个点开始显示",
     ),
     ("Change the order", "切换排序"),
     ("Hide shoppers by metric", "隐藏按指标排列的用户"),

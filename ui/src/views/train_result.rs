@@ -32,6 +32,9 @@ const RUN_FIGURES: [Column; 9] = [
 /// Narrowest a row name gets (it wraps to a few lines in narrow windows).
 const MIN_NAME_WIDTH: f32 = 96.0;
 
+/// Space between columns (narrow windows: the body's item spacing).
+const COL_GAP: f32 = 14.0;
+
 /// Width of a value column.
 const VALUE_WIDTH: f32 = 48.0;
 
@@ -57,9 +60,22 @@ fn row_name(ui: &mut egui::Ui, ctx: &ViewCtx<'_>, key: &str, width: f32) {
     });
 }
 
+/// A value at the top of its cell, level with the first line of a
+/// wrapped row name.
+fn top_label(ui: &mut egui::Ui, text: String) -> egui::Response {
+    ui.vertical(|ui| ui.label(text)).inner
+}
+
 /// How wide the row names get: the widest name, as far as the values
 /// beside it still fit in `room`, never under [`MIN_NAME_WIDTH`].
-fn name_width(ui: &egui::Ui, ctx: &ViewCtx<'_>, keys: &[String], values: usize, room: f32) -> f32 {
+fn name_width(
+    ui: &egui::Ui,
+    ctx: &ViewCtx<'_>,
+    keys: &[String],
+    values: usize,
+    room: f32,
+    gap: f32,
+) -> f32 {
     let font = egui::TextStyle::Body.resolve(ui.style());
     let widest = keys
         .iter()
@@ -74,8 +90,7 @@ fn name_width(ui: &egui::Ui, ctx: &ViewCtx<'_>, keys: &[String], values: usize, 
                 .x
         })
         .fold(0.0, f32::max);
-    let spacing = ui.spacing().item_spacing.x;
-    let left = room - values as f32 * (VALUE_WIDTH + spacing) - spacing;
+    let left = room - values as f32 * (VALUE_WIDTH + gap) - gap;
     widest.min(left).max(MIN_NAME_WIDTH).ceil()
 }
 
@@ -85,21 +100,26 @@ pub fn run_tables(ui: &mut egui::Ui, run: &RunRecord, ctx: &ViewCtx<'_>, out: &m
     let t = |s| ctx.t(s);
     let ks = run_ks(run);
     let room = ui.available_width();
+    let gap = if room > 480.0 {
+        COL_GAP
+    } else {
+        ui.spacing().item_spacing.x
+    };
     let metric_keys: Vec<String> = Metric::ALL.iter().map(|m| m.as_str().to_string()).collect();
     let figure_keys: Vec<String> = RUN_FIGURES.iter().map(Column::label).collect();
-    let metric_w = name_width(ui, ctx, &metric_keys, ks.len(), room);
+    let metric_w = name_width(ui, ctx, &metric_keys, ks.len(), room, gap);
     // Two name/value pairs a row where they fit: a short table.
-    let widest_pair = name_width(ui, ctx, &figure_keys, 1, f32::INFINITY) + VALUE_WIDTH;
-    let pairs = if room > 2.0 * widest_pair + 4.0 * ui.spacing().item_spacing.x {
+    let widest_pair = name_width(ui, ctx, &figure_keys, 1, f32::INFINITY, gap) + VALUE_WIDTH;
+    let pairs = if room > 2.0 * widest_pair + 4.0 * gap {
         2
     } else {
         1
     };
-    let figure_w = name_width(ui, ctx, &figure_keys, 1, room / pairs as f32);
+    let figure_w = name_width(ui, ctx, &figure_keys, 1, room / pairs as f32, gap);
     // A narrow window scrolls the tables sideways instead of clipping them,
     // with a bar that shows there is more (a floating one hides until hovered).
     let scroll = ui.spacing().scroll;
-    if metric_w + ks.len() as f32 * (VALUE_WIDTH + ui.spacing().item_spacing.x) > room {
+    if metric_w + ks.len() as f32 * (VALUE_WIDTH + gap) > room {
         ui.spacing_mut().scroll = egui::style::ScrollStyle::solid();
     }
     egui::ScrollArea::horizontal()
@@ -108,6 +128,7 @@ pub fn run_tables(ui: &mut egui::Ui, run: &RunRecord, ctx: &ViewCtx<'_>, out: &m
             egui::Grid::new("train_metrics")
                 .striped(true)
                 .min_col_width(VALUE_WIDTH)
+                .spacing(egui::vec2(gap, ui.spacing().item_spacing.y))
                 .show(ui, |ui| {
                     ui.label(RichText::new(t("metric")).strong());
                     for k in &ks {
@@ -119,8 +140,7 @@ pub fn run_tables(ui: &mut egui::Ui, run: &RunRecord, ctx: &ViewCtx<'_>, out: &m
                         for &k in &ks {
                             let column = Column::Metric(MetricAt { metric, k });
                             let text = cell_text(Some(&column), column.value(run));
-                            let r = ui
-                                .label(text)
+                            let r = top_label(ui, text)
                                 .interact(egui::Sense::click())
                                 .on_hover_cursor(egui::CursorIcon::PointingHand)
                                 .on_hover_text(format!(
@@ -142,13 +162,14 @@ pub fn run_tables(ui: &mut egui::Ui, run: &RunRecord, ctx: &ViewCtx<'_>, out: &m
             egui::Grid::new("train_figures")
                 .striped(true)
                 .min_col_width(VALUE_WIDTH)
+                .spacing(egui::vec2(gap, ui.spacing().item_spacing.y))
                 .show(ui, |ui| {
                     // Down the columns: quality figures first, then times.
                     let rows = RUN_FIGURES.len().div_ceil(pairs);
                     for row in 0..rows {
                         for column in RUN_FIGURES.iter().skip(row).step_by(rows) {
                             row_name(ui, ctx, &column.label(), figure_w);
-                            ui.label(cell_text(Some(column), column.value(run)));
+                            top_label(ui, cell_text(Some(column), column.value(run)));
                         }
                         ui.end_row();
                     }

@@ -871,10 +871,40 @@ fn after_a_quick_run_train_shows_a_metric_by_k_table_and_the_finished_curve_or_o
     assert!(h.query_by_label(finished).is_none());
     h.get_by_label_contains("too quick for a curve");
 
+    // A learned model's epochs: loss and validation each get a chart with
+    // epoch on x, beside the evaluation's running mean.
+    let epochs = |v: &[f64]| -> Vec<[f64; 2]> {
+        v.iter()
+            .enumerate()
+            .map(|(i, y)| [i as f64 + 1.0, *y])
+            .collect()
+    };
+    h.state_mut().train.last_curves = [
+        ("loss", CurveAxis::Epochs, epochs(&[0.69, 0.52, 0.47])),
+        (
+            "valid ndcg@10",
+            CurveAxis::Epochs,
+            epochs(&[0.1, 0.15, 0.17]),
+        ),
+        (
+            "recall@5",
+            CurveAxis::Shoppers,
+            vec![[16.0, 0.1], [32.0, 0.2]],
+        ),
+    ]
+    .into_iter()
+    .map(|(n, a, p)| (n.to_string(), Curve::new(a, p)))
+    .collect();
+    h.run_steps(2);
+    h.get_by_label("Training loss per epoch (finished)");
+    h.get_by_label("Validation per epoch (finished)");
+    h.get_by_label(finished);
+
     // A cancelled run's curves never show under the previous run.
     h.state_mut().train.run_started();
     h.state_mut().train.starting = false;
     h.run_steps(2);
     assert!(h.state().train.curves_of_last_run().is_none());
-    assert!(h.query_by_label_contains("too quick for a curve").is_none());
+    assert!(h.query_by_label(finished).is_none());
+    assert!(h.query_by_label_contains("per epoch").is_none());
 }

@@ -15,6 +15,8 @@ pub(super) const ZH: &[(&str, &str)] = &[
     ),
     ("Training loss per epoch", "每轮训练损失"),
     ("Validation per epoch", "每轮验证指标"),
+    ("training loss", "训练损失"),
+    ("validation", "验证"),
     ("epoch", "轮次"),
     ("finished", "已完成"),
     ("live", "实时"),

@@ -270,6 +270,22 @@ pub fn curves(ui: &mut egui::Ui, curves: &Curves, finished: bool, salt: &str, ct
     }
 }
 
+/// A curve's name for people: a metric's plain name beside its precise
+/// one, validation metrics marked as such, the loss named.
+pub fn curve_label(name: &str, ctx: &ViewCtx<'_>) -> String {
+    if name == "loss" {
+        return format!("{} (loss)", ctx.t("training loss"));
+    }
+    match name.strip_prefix("valid ") {
+        Some(metric) => format!(
+            "{}: {}",
+            ctx.t("validation"),
+            words::header(ctx.lang, metric)
+        ),
+        None => words::header(ctx.lang, name),
+    }
+}
+
 /// Grid marks at whole numbers only: x counts epochs or shoppers.
 fn whole_marks(input: egui_plot::GridInput) -> Vec<egui_plot::GridMark> {
     let mut marks = crate::plot_style::nice_spacer(6.0)(input);
@@ -289,7 +305,7 @@ fn chart_ui(
         .enumerate()
         .map(|(i, (name, curve))| {
             (
-                words::header(ctx.lang, name),
+                curve_label(name, ctx),
                 crate::plot_style::run_color(i),
                 *curve,
             )
@@ -380,6 +396,26 @@ mod tests {
                 (Chart::Evaluation, vec!["ndcg@10", "recall@10"]),
             ]
         );
+    }
+
+    #[test]
+    fn curves_are_named_for_people_in_both_languages() {
+        for lang in crate::i18n::Lang::ALL {
+            let ctx = ViewCtx {
+                lang,
+                project: None,
+                jobs: &[],
+                picker_start: None,
+            };
+            let valid = curve_label("valid ndcg@10", &ctx);
+            assert!(valid.ends_with(&words::header(lang, "ndcg@10")), "{valid}");
+            assert!(valid.starts_with(ctx.t("validation")), "{valid}");
+            assert!(curve_label("loss", &ctx).ends_with("(loss)"));
+            assert_eq!(
+                curve_label("recall@5", &ctx),
+                words::header(lang, "recall@5")
+            );
+        }
     }
 
     #[test]

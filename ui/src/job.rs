@@ -81,8 +81,71 @@ pub struct JobState {
     pub total: Option<u64>,
     /// When the stage began.
     pub stage_started: Instant,
-    /// Live metric curves: name -> (stage units done, value) points.
-    pub curves: BTreeMap<String, Vec<[f64; 2]>>,
+    /// Live metric curves, one per metric name.
+    pub curves: Curves,
+    /// How many stages have begun (a curve of shoppers scored restarts when
+    /// its evaluation stage begins again).
+    stages_begun: u64,
+}
+
+/// Live metric curves by metric name (`recall@10`, `loss`, `valid ndcg@10`).
+pub type Curves = BTreeMap<String, Curve>;
+
+/// The stage whose units are shoppers scored (the engine's evaluation).
+pub const EVALUATE_STAGE: &str = "evaluate";
+
+/// What a live curve's x counts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CurveAxis {
+    /// Shoppers scored so far: a metric reported during the evaluation
+    /// stage is a running mean, its x the stage's units done.
+    Shoppers,
+    /// Epochs: a metric reported in any other stage (training). The trainer
+    /// reports `loss` once per epoch, so the n-th loss is epoch n, and a
+    /// validation metric reported after it belongs to that epoch (one every
+    /// few epochs lands on the right one); before any loss, the n-th value
+    /// of a metric is epoch n.
+    Epochs,
+}
+
+/// One live metric's points.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Curve {
+    /// What x counts.
+    pub axis: CurveAxis,
+    /// (x, value) points, x never decreasing; one point per x (a later value
+    /// at the same x replaces the earlier one).
+    pub points: Vec<[f64; 2]>,
+    /// The stage it was collected in (see `JobState::stages_begun`).
+    stage: u64,
+}
+
+impl Curve {
+    /// A curve of `axis` with `points` (for tests and restored state).
+    pub fn new(axis: CurveAxis, points: Vec<[f64; 2]>) -> Self {
+        Curve {
+            axis,
+            points,
+            stage: 0,
+        }
+    }
+
+    /// Whether it has a line to draw: two points at different x.
+    pub fn drawable(&self) -> bool {
+        self.points
+            .first()
+            .is_some_and(|f| self.points.iter().any(|p| p[0] != f[0]))
+    }
+
+    /// Adds a point, keeping x in order and one point per x.
+    fn push(&mut self, x: f64, value: f64) {
+        match self.points.last_mut() {
+            // Parallel workers advance before they report: several values
+            // can land on one x; the latest includes the most shoppers.
+            Some(last) if last[0] >= x => last[1] = value,
+            _ => self.points.push([x, value]),
+        }
+    }
 }
 
 impl JobState {
@@ -93,7 +156,43 @@ impl JobState {
             total: None,
             stage_started: Instant::now(),
             curves: BTreeMap::new(),
+            stages_begun: 0,
         }
+    }
+
+    /// Records a live metric's value where its curve's x says.
+    fn add_point(&mut self, name: &str, value: f64) {
+        let stage = self.stages_begun;
+        if self.stage == EVALUATE_STAGE {
+            let x = self.done as f64;
+            let curve = self
+                .curves
+                .entry(name.to_string())
+                .or_insert_with(|| Curve::new(CurveAxis::Shoppers, Vec::new()));
+            if curve.stage != stage {
+                // A new evaluation pass: its running mean starts over.
+                curve.points.clear();
+                curve.stage = stage;
+            }
+            curve.push(x, value);
+            return;
+        }
+        let losses = self
+            .curves
+            .get("loss")
+            .filter(|c| c.axis == CurveAxis::Epochs)
+            .map_or(0, |c| c.points.len());
+        let curve = self
+            .curves
+            .entry(name.to_string())
+            .or_insert_with(|| Curve::new(CurveAxis::Epochs, Vec::new()));
+        curve.stage = stage;
+        let epoch = if name == "loss" || losses == 0 {
+            curve.points.len() + 1
+        } else {
+            losses
+        };
+        curve.push(epoch as f64, value);
     }
 
     /// Share of the stage done, when the total is known.
@@ -137,6 +236,7 @@ impl Progress for Reporter {
             s.total = total;
             s.done = 0;
             s.stage_started = Instant::now();
+            s.stages_begun += 1;
         }
         self.repaint();
     }
@@ -149,9 +249,7 @@ impl Progress for Reporter {
     fn metric(&self, name: &str, value: f64) {
         {
             let mut s = self.lock();
-            let x = s.done as f64;
-            let curve = s.curves.entry(name.to_string()).or_default();
-            curve.push([x, value]);
+            s.add_point(name, value);
         }
         self.repaint();
     }
@@ -311,8 +409,74 @@ mod tests {
             ("evaluate", 4, Some(4))
         );
         assert_eq!(s.fraction(), Some(1.0));
-        assert_eq!(s.curves["recall@10"].len(), 4);
-        assert_eq!(s.curves["recall@10"][3], [4.0, 0.3]);
+        assert_eq!(s.curves["recall@10"].points.len(), 4);
+        assert_eq!(s.curves["recall@10"].points[3], [4.0, 0.3]);
+        assert_eq!(s.curves["recall@10"].axis, CurveAxis::Shoppers);
+    }
+
+    fn reported(work: impl FnOnce(&Reporter)) -> JobState {
+        let r = Reporter {
+            state: Arc::new(Mutex::new(JobState::new())),
+            ctx: egui::Context::default(),
+        };
+        work(&r);
+        r.lock().clone()
+    }
+
+    #[test]
+    fn shopper_curves_keep_one_point_per_x_and_restart_with_their_stage() {
+        let s = reported(|p| {
+            p.stage(EVALUATE_STAGE, Some(64));
+            // Two workers advanced before either reported.
+            p.advance(16);
+            p.advance(16);
+            p.metric("recall@10", 0.1);
+            p.metric("recall@10", 0.2);
+            p.advance(32);
+            p.metric("recall@10", 0.3);
+        });
+        assert_eq!(s.curves["recall@10"].points, vec![[32.0, 0.2], [64.0, 0.3]]);
+        let s = reported(|p| {
+            p.stage(EVALUATE_STAGE, Some(2));
+            p.advance(1);
+            p.metric("recall@10", 0.1);
+            p.advance(1);
+            p.metric("recall@10", 0.2);
+            p.stage(EVALUATE_STAGE, Some(2));
+            p.advance(2);
+            p.metric("recall@10", 0.5);
+        });
+        assert_eq!(s.curves["recall@10"].points, vec![[2.0, 0.5]]);
+        assert!(!s.curves["recall@10"].drawable());
+    }
+
+    #[test]
+    fn training_metrics_are_per_epoch_whatever_the_stage_counts() {
+        let s = reported(|p| {
+            // Progress per batch: x must still be the epoch.
+            p.stage("train bpr", Some(300));
+            for epoch in 1..=4 {
+                p.advance(100);
+                p.metric("loss", 1.0 / f64::from(epoch));
+                if epoch % 2 == 0 {
+                    p.metric("valid ndcg@10", 0.1 * f64::from(epoch));
+                }
+            }
+            p.stage(EVALUATE_STAGE, Some(10));
+            p.advance(10);
+            p.metric("ndcg@10", 0.3);
+        });
+        let loss = &s.curves["loss"];
+        assert_eq!(loss.axis, CurveAxis::Epochs);
+        assert_eq!(
+            loss.points.iter().map(|p| p[0]).collect::<Vec<_>>(),
+            [1.0, 2.0, 3.0, 4.0]
+        );
+        let valid = &s.curves["valid ndcg@10"];
+        assert_eq!(valid.axis, CurveAxis::Epochs);
+        assert_eq!(valid.points, vec![[2.0, 0.2], [4.0, 0.4]]);
+        assert_eq!(s.curves["ndcg@10"].axis, CurveAxis::Shoppers);
+        assert_eq!(s.curves["ndcg@10"].points, vec![[10.0, 0.3]]);
     }
 
     #[test]

@@ -26,7 +26,7 @@ pub mod words;
 pub use app::{Launch, ShopLabApp, View};
 pub use command::Command;
 pub use i18n::Lang;
-pub use job::{JobOutcome, JobState};
+pub use job::{Curve, CurveAxis, Curves, JobOutcome, JobState};
 pub use settings::AppSettings;
 pub use snapshot::Snapshot;
 

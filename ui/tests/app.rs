@@ -9,7 +9,7 @@ use egui_kittest::Harness;
 mod common;
 use common::{harness_launched, idle, step_until};
 use egui_kittest::kittest::Queryable;
-use shoplab_ui::{AppSettings, Command, Lang, Launch, ShopLabApp, View};
+use shoplab_ui::{AppSettings, Command, Curve, CurveAxis, Lang, Launch, ShopLabApp, View};
 
 fn harness(settings: AppSettings) -> Harness<'static, ShopLabApp> {
     harness_launched(
@@ -810,4 +810,101 @@ fn a_rejected_rows_reason_cut_short_shows_one_tooltip() {
     // The cell and one tooltip with the whole reason; not two stacked tooltips.
     let shown = h.get_all_by_label_contains("unknown item 'zz'").count();
     assert_eq!(shown, 2, "the cell and one tooltip");
+}
+
+#[test]
+fn after_a_quick_run_train_shows_a_metric_by_k_table_and_the_finished_curve_or_one_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut h = open_demo(dir.path());
+    let runs = h.state().project.as_ref().unwrap().runs.len();
+    h.get_by_label("Train").click();
+    h.run_steps(3);
+    h.get_by_label("most popular (popularity)").click();
+    h.step();
+    h.get_by_label("Train and evaluate").click();
+    step_until(&mut h, "the quick run", |a| {
+        idle(a) && a.project.as_ref().unwrap().runs.len() == runs + 1
+    });
+    h.run_steps(2);
+    let finished = "Running mean over the shoppers scored (finished)";
+    for (w, hgt) in [(1280.0, 800.0), (760.0, 480.0)] {
+        h.set_size(egui::vec2(w, hgt));
+        h.run_steps(4);
+        // One column per K of the run (5, 10, 20), each header once, in the window.
+        for k in [5, 10, 20] {
+            let label = format!("K = {k}");
+            let headers: Vec<_> = h.get_all_by_label(&label).collect();
+            assert_eq!(headers.len(), 1, "K = {k} at {w}x{hgt}");
+            assert!(
+                headers[0].rect().right() <= w,
+                "K = {k} clipped at {w}x{hgt}"
+            );
+        }
+        // One row per metric, not one per metric and K.
+        assert_eq!(
+            h.get_all_by_label_contains("(ndcg)").count(),
+            1,
+            "one NDCG row at {w}x{hgt}"
+        );
+        assert!(h.query_by_label_contains("(ndcg@10)").is_none());
+        // The curve the run collected stays, marked finished.
+        h.get_by_label(finished);
+    }
+    {
+        let app = h.state();
+        let curves = app.train.curves_of_last_run().expect("the run's curves");
+        assert!(
+            curves
+                .values()
+                .all(|c| c.axis == CurveAxis::Shoppers && c.drawable())
+        );
+    }
+
+    // A run that scored every shopper in one step leaves one point: one
+    // line says so, no chart with an axis around nothing.
+    h.state_mut().train.last_curves = [(
+        "recall@5".to_string(),
+        Curve::new(CurveAxis::Shoppers, vec![[239.0, 0.1]]),
+    )]
+    .into();
+    h.run_steps(2);
+    assert!(h.query_by_label(finished).is_none());
+    h.get_by_label_contains("too quick for a curve");
+
+    // A learned model's epochs: loss and validation each get a chart with
+    // epoch on x, beside the evaluation's running mean.
+    let epochs = |v: &[f64]| -> Vec<[f64; 2]> {
+        v.iter()
+            .enumerate()
+            .map(|(i, y)| [i as f64 + 1.0, *y])
+            .collect()
+    };
+    h.state_mut().train.last_curves = [
+        ("loss", CurveAxis::Epochs, epochs(&[0.69, 0.52, 0.47])),
+        (
+            "valid ndcg@10",
+            CurveAxis::Epochs,
+            epochs(&[0.1, 0.15, 0.17]),
+        ),
+        (
+            "recall@5",
+            CurveAxis::Shoppers,
+            vec![[16.0, 0.1], [32.0, 0.2]],
+        ),
+    ]
+    .into_iter()
+    .map(|(n, a, p)| (n.to_string(), Curve::new(a, p)))
+    .collect();
+    h.run_steps(2);
+    h.get_by_label("Training loss per epoch (finished)");
+    h.get_by_label("Validation per epoch (finished)");
+    h.get_by_label(finished);
+
+    // A cancelled run's curves never show under the previous run.
+    h.state_mut().train.run_started();
+    h.state_mut().train.starting = false;
+    h.run_steps(2);
+    assert!(h.state().train.curves_of_last_run().is_none());
+    assert!(h.query_by_label(finished).is_none());
+    assert!(h.query_by_label_contains("per epoch").is_none());
 }

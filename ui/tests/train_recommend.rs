@@ -18,7 +18,9 @@ use shoplab_engine::recommend::ModelSpec;
 use shoplab_engine::run::RunSpec;
 use shoplab_engine::store::ImportOptions;
 use shoplab_ui::views::{ViewCtx, per_user, train};
-use shoplab_ui::{AppSettings, Command, Lang, Launch, ShopLabApp, Snapshot, View};
+use shoplab_ui::{
+    AppSettings, Command, Curve, CurveAxis, Lang, Launch, ShopLabApp, Snapshot, View,
+};
 
 /// 20 shoppers buying 6 of 12 items on 6 days; `U-cold` buys once on the
 /// last day (test period only), `U-early` once before everyone (training only).
@@ -200,9 +202,10 @@ fn opening_another_project_forgets_train_and_recommend_state() {
         let app = h.state_mut();
         app.train.last_error = Some("Training content: cancelled".into());
         app.train.last_run = Some("x".into());
-        app.train
-            .last_curves
-            .insert("recall@10".into(), vec![[1.0, 0.5]]);
+        app.train.last_curves.insert(
+            "recall@10".into(),
+            Curve::new(CurveAxis::Shoppers, vec![[1.0, 0.5]]),
+        );
         app.recommend.user = "U05".into();
     }
     h.state_mut().send(Command::OpenProject(second.clone()));

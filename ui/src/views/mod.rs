@@ -9,6 +9,7 @@ pub mod recommend;
 pub mod search;
 pub mod start;
 pub mod train;
+pub mod train_result;
 
 use eframe::egui::{self, RichText};
 

@@ -6,10 +6,7 @@
 //! engine gains appears here with no new UI code: the run spec the CLI, the
 //! GUI and saved runs share is the only source of truth.
 
-use std::collections::BTreeMap;
-
 use eframe::egui::{self, RichText};
-use egui_plot::{Line, Plot, PlotPoints};
 use serde_json::Value;
 use shoplab_datasets::EventKind;
 use shoplab_engine::evaluate::{ColdShoppers, EvalOptions, TieBreak};
@@ -17,10 +14,10 @@ use shoplab_engine::recommend::ModelSpec;
 use shoplab_engine::run::{RunSpec, default_kinds};
 use shoplab_engine::split::SplitSpec;
 
-use super::{ViewCtx, explain_button, value};
+use super::{ViewCtx, explain_button, train_result};
 use crate::command::Command;
 use crate::i18n::Lang;
-use crate::job::JobKind;
+use crate::job::{Curves, JobKind};
 
 /// Choices of text parameters that are enums in the engine.
 const CHOICES: &[(&str, &[&str])] = &[("score", &["confidence", "lift"])];
@@ -59,10 +56,12 @@ pub struct TrainState {
     pub name: String,
     /// Why the spec as entered is not valid.
     pub invalid: Option<String>,
-    /// Curves of the last finished training.
-    pub last_curves: BTreeMap<String, Vec<[f64; 2]>>,
-    /// Which job the curves belong to (reset when a new one starts).
-    pub curves_of: Option<u64>,
+    /// Curves the last training collected (set when its job ends).
+    pub last_curves: Curves,
+    /// The run `last_curves` belong to: none while a run goes and after one
+    /// that failed or was cancelled, so its curves never show under an
+    /// earlier run's results.
+    pub curves_of: Option<String>,
     /// Id of the last recorded run.
     pub last_run: Option<String>,
     /// Error of the last training, if it failed (cleared when the next starts).
@@ -92,7 +91,7 @@ impl Default for TrainState {
             kinds: default_kinds(),
             name: String::new(),
             invalid: None,
-            last_curves: BTreeMap::new(),
+            last_curves: Curves::new(),
             curves_of: None,
             last_run: None,
             last_error: None,
@@ -169,10 +168,16 @@ impl TrainState {
         self.last_error = None;
     }
 
-    /// A run was recorded.
+    /// A run was recorded (its job's curves are already in `last_curves`).
     pub fn run_recorded(&mut self, id: &str) {
         self.last_run = Some(id.to_string());
+        self.curves_of = Some(id.to_string());
         self.last_error = None;
+    }
+
+    /// The curves collected by the run shown as the last one, if any.
+    pub fn curves_of_last_run(&self) -> Option<&Curves> {
+        (self.curves_of.is_some() && self.curves_of == self.last_run).then_some(&self.last_curves)
     }
 
     /// Selects a model by name, with its default parameters.
@@ -207,18 +212,6 @@ fn split_form_skips(split: &Value) -> Vec<&'static str> {
     }
 }
 
-/// Whether live curves have enough to draw: at least two distinct points
-/// on every curve (one point, or all at the same x, draws an empty chart
-/// with an axis around nothing).
-fn chartable(curves: &BTreeMap<String, Vec<[f64; 2]>>) -> bool {
-    !curves.is_empty()
-        && curves.values().all(|points| {
-            points
-                .iter()
-                .any(|p| points.first().is_some_and(|f| p[0] != f[0]))
-        })
-}
-
 /// What the right side says before any run.
 fn idle_hint(ctx: &ViewCtx<'_>) -> &'static str {
     ctx.t("Pick a model and press Train. Runs are saved in the project and appear on Compare.")
@@ -231,7 +224,6 @@ pub fn ui(ui: &mut egui::Ui, state: &mut TrainState, ctx: &ViewCtx<'_>, out: &mu
         return;
     };
     let t = |s| ctx.t(s);
-    let lang = ctx.lang;
     let running = ctx.job(JobKind::Train);
     let locked = running.is_some() || state.starting;
     egui::Panel::left("train_form")
@@ -272,51 +264,21 @@ pub fn ui(ui: &mut egui::Ui, state: &mut TrainState, ctx: &ViewCtx<'_>, out: &mu
                 if ui.button(RichText::new(t("Cancel")).strong()).clicked() {
                     out.push(Command::CancelTraining);
                 }
-                curves(ui, &js.curves, ctx);
+                train_result::curves(ui, &js.curves, false, &job.title, ctx);
             } else {
                 if let Some(e) = &state.last_error {
                     ui.colored_label(ui.visuals().error_fg_color, e);
                 }
                 if let Some(run) = state.last_run.as_ref().and_then(|id| project.run(id)) {
                     ui.heading(format!("{} {}", t("Last run:"), run.name));
-                    egui::Grid::new("last_run").striped(true).show(ui, |ui| {
-                        for m in &run.metrics {
-                            for (name, v) in [
-                                ("recall", m.values.recall),
-                                ("ndcg", m.values.ndcg),
-                                ("precision", m.values.precision),
-                                ("mrr", m.values.mrr),
-                                ("hit", m.values.hit),
-                            ] {
-                                ui.label(crate::words::header(lang, &format!("{name}@{}", m.k)));
-                                ui.label(value(Some(v)));
-                                ui.end_row();
-                            }
-                        }
-                        ui.label(crate::words::header(lang, "auc"));
-                        ui.label(value(Some(run.auc)));
-                        ui.end_row();
-                        ui.label(t("shoppers evaluated"));
-                        ui.label(run.summary.users_evaluated.to_string());
-                        ui.end_row();
-                        ui.label(t("cold shoppers"));
-                        ui.label(run.summary.users_cold.to_string());
-                        ui.end_row();
-                        ui.label(t("test pairs seen in training"));
-                        ui.label(format!("{:.1}%", 100.0 * run.summary.repeat_share));
-                        ui.end_row();
-                        ui.label(t("train time"));
-                        ui.label(format!("{:.2} s", run.train_seconds));
-                        ui.end_row();
-                        ui.label(t("evaluation time"));
-                        ui.label(format!("{:.2} s", run.eval_seconds));
-                        ui.end_row();
-                    });
+                    train_result::run_tables(ui, run, ctx, out);
                     if ui.button(t("Compare with other runs")).clicked() {
                         out.push(Command::Show(crate::app::View::Compare));
                     }
                     ui.label(super::protocol_line(run, ctx));
-                    curves(ui, &state.last_curves, ctx);
+                    if let Some(curves) = state.curves_of_last_run() {
+                        train_result::curves(ui, curves, true, &run.id, ctx);
+                    }
                 } else {
                     ui.label(RichText::new(idle_hint(ctx)).weak());
                 }
@@ -650,52 +612,6 @@ fn edit_value(ui: &mut egui::Ui, id: (&str, &str), name: &str, v: &mut Value, la
     }
 }
 
-/// Live metric curves of a training job (e.g. running recall while
-/// shoppers are scored, or loss per epoch).
-fn curves(ui: &mut egui::Ui, curves: &BTreeMap<String, Vec<[f64; 2]>>, ctx: &ViewCtx<'_>) {
-    if curves.is_empty() {
-        return;
-    }
-    ui.add_space(6.0);
-    ui.label(
-        RichText::new(ctx.t("Live metrics (running mean over the shoppers scored so far)"))
-            .strong(),
-    );
-    if !chartable(curves) {
-        ui.label(
-            RichText::new(ctx.t(
-                "Too quick to chart: the shoppers were scored in one go, so there is no curve to show.",
-            ))
-            .weak(),
-        );
-        return;
-    }
-    let mut plot = Plot::new("live_curves");
-    if let Some((lo, hi)) = crate::plot_style::flat_range(curves.values().flatten().map(|p| p[1])) {
-        plot = plot.include_y(lo).include_y(hi);
-    }
-    let series: Vec<(String, egui::Color32, &Vec<[f64; 2]>)> = curves
-        .iter()
-        .enumerate()
-        .map(|(i, (name, points))| {
-            let label = crate::words::header(ctx.lang, name);
-            (label, crate::plot_style::run_color(i), points)
-        })
-        .collect();
-    plot.height(260.0)
-        .x_axis_label(ctx.t("shoppers scored"))
-        .allow_scroll(false)
-        .show(ui, |plot| {
-            for (label, color, points) in &series {
-                plot.line(
-                    Line::new(label.clone(), PlotPoints::from((*points).clone())).color(*color),
-                );
-            }
-        });
-    // Under the plot, never over the curves.
-    crate::plot_style::legend(ui, series.iter().map(|(l, c, _)| (l.as_str(), *c)));
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -778,19 +694,5 @@ mod tests {
                 "{name}: {skips:?}"
             );
         }
-    }
-
-    #[test]
-    fn curves_with_one_point_or_one_x_are_not_charted() {
-        let mut c = BTreeMap::new();
-        assert!(!chartable(&c));
-        c.insert("recall@10".to_string(), vec![[0.0, 0.2]]);
-        assert!(!chartable(&c), "one point");
-        c.insert("recall@10".to_string(), vec![[0.0, 0.2], [0.0, 0.3]]);
-        assert!(!chartable(&c), "all at the same x");
-        c.insert("recall@10".to_string(), vec![[0.0, 0.2], [256.0, 0.3]]);
-        assert!(chartable(&c));
-        c.insert("ndcg@10".to_string(), vec![[0.0, 0.1]]);
-        assert!(!chartable(&c), "every curve needs two points");
     }
 }

@@ -1,1 +1,48 @@
-//! Learned recommenders on candle (placeholder while the crate is set up).
+//! ShopLab's learned recommenders on candle.
+//!
+//! One trainer ([`train`]) fits every gradient-trained model; each model
+//! module has its documented serde params (`…Params`, validated with field,
+//! value and range), a `fit_…` function and a `load_…` that rebuilds a
+//! servable model from its saved [`shoplab_datasets::ModelState`]. This crate
+//! knows ids, sequences and tensors; the engine feeds it and records runs.
+
+pub mod bpr;
+pub mod device;
+pub mod error;
+pub mod init;
+pub mod negatives;
+pub mod neumf;
+pub mod saved;
+pub mod spec;
+pub mod train;
+pub mod validate;
+
+pub use bpr::{BprModel, BprParams, fit_bpr, load_bpr};
+pub use device::{DeviceChoice, resolve};
+pub use error::{Error, Result};
+pub use neumf::{NeuMfModel, NeuMfParams, fit_neumf, load_neumf};
+pub use spec::LearnedSpec;
+pub use train::{
+    FitContext, LrSchedule, OptimizerKind, TrainConfig, TrainData, TrainReport, Trainable,
+    Validator,
+};
+
+/// A trained model with how its training went.
+pub struct Fitted {
+    /// The servable model (its `state()` is what the engine saves).
+    pub model: Box<dyn shoplab_datasets::Recommender>,
+    /// Loss and validation curves, best epoch, resume facts.
+    pub report: TrainReport,
+    /// A one-line note when `auto` fell back to the CPU.
+    pub device_note: Option<String>,
+}
+
+impl std::fmt::Debug for Fitted {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Fitted")
+            .field("model", &self.model.name())
+            .field("report", &self.report)
+            .field("device_note", &self.device_note)
+            .finish()
+    }
+}

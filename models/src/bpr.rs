@@ -1,0 +1,310 @@
+//! BPR matrix factorisation (Rendle et al. 2009), as RecBole's `BPR`.
+//!
+//! A user and an item embedding table; the score of item `i` for user `u`
+//! is `e_u · e_i`; trained on `(u, i⁺, i⁻)` triples with the loss
+//! `−log σ(s⁺ − s⁻)`, negatives drawn uniformly from items the user has not
+//! interacted with.
+
+use candle_core::{Device, Tensor, Var};
+use rand_chacha::ChaCha8Rng;
+use serde::{Deserialize, Serialize};
+use shoplab_datasets::{ModelState, Recommender, UserQuery};
+
+use crate::device::{device_name, resolve};
+use crate::error::Result;
+use crate::negatives::NegativeSampler;
+use crate::train::{
+    FitContext, LrSchedule, OptimizerKind, TrainConfig, TrainData, Trainable, train,
+};
+use crate::{Fitted, init, saved, validate};
+
+/// Format tag of a saved BPR state.
+pub const BPR_FORMAT: &str = "shoplab-bpr-1";
+
+/// BPR settings. Defaults follow RecBole's BPR where it has one.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct BprParams {
+    /// Length of user and item vectors; default 64 (RecBole), 1 to 4096.
+    pub embedding_size: usize,
+    /// Passes over the training pairs; default 100 (RecBole: 300 with early stopping), 1 to 100000.
+    pub epochs: usize,
+    /// Positive pairs per mini-batch; default 2048 (RecBole), 1 to 16777216.
+    pub batch_size: usize,
+    /// Initial learning rate; default 0.001 (RecBole), above 0.
+    pub learning_rate: f64,
+    /// Optimiser: adam (default, RecBole), adamw or sgd.
+    pub optimizer: OptimizerKind,
+    /// L2 (adam, sgd) or decoupled (adamw) weight decay; default 0 (RecBole), 0 to 1000.
+    pub weight_decay: f64,
+    /// Learning-rate schedule: constant (default), cosine or step.
+    pub lr_schedule: LrSchedule,
+    /// Step schedule: epochs between decays; default 10, 1 to 100000.
+    pub lr_step_epochs: usize,
+    /// Step schedule: factor per decay; default 0.5, above 0 and at most 1.
+    pub lr_gamma: f64,
+    /// Validations without improvement before stopping; default 10 (RecBole stopping_step), 0 = never.
+    pub patience: usize,
+    /// Validate every this many epochs; default 1 (RecBole eval_step), 0 = never.
+    pub validate_every: usize,
+    /// Negative items sampled per positive pair; default 1 (RecBole), 1 to 1000.
+    pub negatives: usize,
+    /// Seed of initialisation, shuffling and negatives; default 2020 (RecBole), any integer.
+    pub seed: u64,
+}
+
+impl Default for BprParams {
+    fn default() -> Self {
+        BprParams {
+            embedding_size: 64,
+            epochs: 100,
+            batch_size: 2048,
+            learning_rate: 1e-3,
+            optimizer: OptimizerKind::Adam,
+            weight_decay: 0.0,
+            lr_schedule: LrSchedule::Constant,
+            lr_step_epochs: 10,
+            lr_gamma: 0.5,
+            patience: 10,
+            validate_every: 1,
+            negatives: 1,
+            seed: 2020,
+        }
+    }
+}
+
+impl BprParams {
+    /// Checks every field; the error names the field, the value and the allowed range.
+    pub fn validate(&self) -> Result<()> {
+        validate::int_in("embedding_size", self.embedding_size, 1, 4096)?;
+        self.train_config().validate()
+    }
+
+    /// The trainer's settings.
+    pub fn train_config(&self) -> TrainConfig {
+        TrainConfig {
+            epochs: self.epochs,
+            batch_size: self.batch_size,
+            learning_rate: self.learning_rate,
+            optimizer: self.optimizer,
+            weight_decay: self.weight_decay,
+            lr_schedule: self.lr_schedule,
+            lr_step_epochs: self.lr_step_epochs,
+            lr_gamma: self.lr_gamma,
+            patience: self.patience,
+            validate_every: self.validate_every,
+            negatives: self.negatives,
+            seed: self.seed,
+        }
+    }
+}
+
+/// A trained BPR model, servable on its device.
+///
+/// Shoppers without a trained vector (`user: None`, or an index beyond the
+/// users seen in training) get all-zero scores: the engine's cold-start
+/// fallback serves them.
+#[derive(Debug, Clone)]
+pub struct BprModel {
+    user: Tensor,
+    item: Tensor,
+    n_users: usize,
+    n_items: usize,
+    dim: usize,
+}
+
+impl BprModel {
+    fn new(user: Tensor, item: Tensor) -> Result<Self> {
+        let (n_users, dim) = user.dims2()?;
+        let n_items = item.dims2()?.0;
+        Ok(BprModel {
+            user,
+            item,
+            n_users,
+            n_items,
+            dim,
+        })
+    }
+
+    /// Scores the known users of `queries` as one matrix product; returns
+    /// the rows (in query order) of those users.
+    fn score_known(&self, queries: &[UserQuery<'_>], out: &mut [f32]) -> Result<()> {
+        let n = self.n_items;
+        let rows: Vec<(usize, u32)> = queries
+            .iter()
+            .enumerate()
+            .filter_map(|(r, q)| {
+                q.user
+                    .filter(|&u| (u as usize) < self.n_users)
+                    .map(|u| (r, u))
+            })
+            .collect();
+        if rows.is_empty() || n == 0 {
+            return Ok(());
+        }
+        let ids: Vec<u32> = rows.iter().map(|&(_, u)| u).collect();
+        let ids = Tensor::from_vec(ids, rows.len(), self.user.device())?;
+        let users = self.user.index_select(&ids, 0)?;
+        let scores = users.matmul(&self.item.t()?)?;
+        let flat = saved::to_vec(&scores)?;
+        for (k, &(r, _)) in rows.iter().enumerate() {
+            out[r * n..(r + 1) * n].copy_from_slice(&flat[k * n..(k + 1) * n]);
+        }
+        Ok(())
+    }
+}
+
+impl Recommender for BprModel {
+    fn name(&self) -> &str {
+        "bpr"
+    }
+
+    fn n_items(&self) -> usize {
+        self.n_items
+    }
+
+    fn score(&self, query: &UserQuery<'_>, scores: &mut [f32]) {
+        self.score_batch(std::slice::from_ref(query), scores);
+    }
+
+    fn score_batch(&self, queries: &[UserQuery<'_>], out: &mut [f32]) {
+        if let Err(e) = self.score_known(queries, out) {
+            // Only a device failure lands here; zero scores let the engine's
+            // fallback answer instead of panicking in a serving path.
+            tracing::error!("bpr scoring failed: {e}");
+            out.iter_mut().for_each(|x| *x = 0.0);
+        }
+    }
+
+    fn size_bytes(&self) -> usize {
+        (self.n_users + self.n_items) * self.dim * 4
+    }
+
+    fn state(&self) -> ModelState {
+        let mut st = ModelState::new();
+        st.meta("format", BPR_FORMAT)
+            .meta("model", "bpr")
+            .meta("n_users", self.n_users)
+            .meta("n_items", self.n_items)
+            .meta("embedding_size", self.dim);
+        match (saved::to_vec(&self.user), saved::to_vec(&self.item)) {
+            (Ok(u), Ok(i)) => {
+                st.push_f32("user_embedding", &[self.n_users, self.dim], u)
+                    .push_f32("item_embedding", &[self.n_items, self.dim], i);
+            }
+            (Err(e), _) | (_, Err(e)) => tracing::error!("cannot read bpr weights: {e}"),
+        }
+        st
+    }
+
+    fn device(&self) -> String {
+        device_name(self.user.device())
+    }
+}
+
+/// Rebuilds a trained BPR model from [`Recommender::state`] on `device`.
+pub fn load_bpr(params: &BprParams, state: &ModelState, device: &Device) -> Result<BprModel> {
+    saved::check_format(state, "bpr", BPR_FORMAT)?;
+    let n_users = saved::meta_usize(state, "bpr", "n_users")?;
+    let n_items = saved::meta_usize(state, "bpr", "n_items")?;
+    let d = params.embedding_size;
+    let user = saved::tensor(state, "bpr", "user_embedding", &[n_users, d], device)?;
+    let item = saved::tensor(state, "bpr", "item_embedding", &[n_items, d], device)?;
+    BprModel::new(user, item)
+}
+
+struct BprTrainer {
+    user: Var,
+    item: Var,
+    pos_u: Vec<u32>,
+    pos_i: Vec<u32>,
+    sampler: NegativeSampler,
+    negatives: usize,
+    device: Device,
+}
+
+/// `−log σ(x)` computed stably as `relu(−x) + log(1 + exp(−|x|))`.
+pub(crate) fn neg_log_sigmoid(x: &Tensor) -> Result<Tensor> {
+    let relu = x.neg()?.relu()?;
+    let soft = x.abs()?.neg()?.exp()?.affine(1.0, 1.0)?.log()?;
+    Ok((relu + soft)?)
+}
+
+impl Trainable for BprTrainer {
+    fn name(&self) -> &str {
+        "bpr"
+    }
+
+    fn vars(&self) -> Vec<(String, Var)> {
+        vec![
+            ("user_embedding".into(), self.user.clone()),
+            ("item_embedding".into(), self.item.clone()),
+        ]
+    }
+
+    fn n_examples(&self) -> usize {
+        self.pos_u.len()
+    }
+
+    fn batch_loss(&self, examples: &[u32], rng: &mut ChaCha8Rng) -> Result<Tensor> {
+        let k = self.negatives;
+        let mut u = Vec::with_capacity(examples.len() * k);
+        let mut p = Vec::with_capacity(examples.len() * k);
+        let mut q = Vec::with_capacity(examples.len() * k);
+        for &e in examples {
+            let (uu, ii) = (self.pos_u[e as usize], self.pos_i[e as usize]);
+            for _ in 0..k {
+                u.push(uu);
+                p.push(ii);
+                q.push(self.sampler.sample(uu, rng));
+            }
+        }
+        let n = u.len();
+        let u = Tensor::from_vec(u, n, &self.device)?;
+        let p = Tensor::from_vec(p, n, &self.device)?;
+        let q = Tensor::from_vec(q, n, &self.device)?;
+        let eu = self.user.as_tensor().index_select(&u, 0)?;
+        let items = self.item.as_tensor();
+        let diff = (items.index_select(&p, 0)? - items.index_select(&q, 0)?)?;
+        let x = (eu * diff)?.sum(1)?;
+        Ok(neg_log_sigmoid(&x)?.mean_all()?)
+    }
+
+    fn snapshot(&self) -> Result<Box<dyn Recommender>> {
+        Ok(Box::new(BprModel::new(
+            self.user.as_tensor().copy()?,
+            self.item.as_tensor().copy()?,
+        )?))
+    }
+}
+
+/// Trains BPR on `data` (see [`crate::train::train`] for checkpoints,
+/// validation and cancel).
+pub fn fit_bpr(params: &BprParams, data: &TrainData<'_>, ctx: &FitContext<'_>) -> Result<Fitted> {
+    params.validate()?;
+    let (device, note) = resolve(&ctx.device)?;
+    let n_users = data.train.n_users as usize;
+    let n_items = data.train.n_items as usize;
+    let d = params.embedding_size;
+    let mut rng = crate::train::init_rng(params.seed);
+    let user = Var::from_tensor(&init::xavier_normal(&mut rng, n_users, d, &device)?)?;
+    let item = Var::from_tensor(&init::xavier_normal(&mut rng, n_items, d, &device)?)?;
+    let sampler = NegativeSampler::new(data.train);
+    let (pos_u, pos_i) = sampler.positives();
+    let t = BprTrainer {
+        user,
+        item,
+        pos_u,
+        pos_i,
+        sampler,
+        negatives: params.negatives,
+        device: device.clone(),
+    };
+    let report = train(&t, &params.train_config(), ctx, &device)?;
+    let model = BprModel::new(t.user.as_tensor().copy()?, t.item.as_tensor().copy()?)?;
+    Ok(Fitted {
+        model: Box::new(model),
+        report,
+        device_note: note,
+    })
+}

@@ -3,7 +3,8 @@
 //!
 //! `cargo bench -p shoplab-models --bench bpr_epoch` (release), or quicker
 //! and slower `cargo test -p shoplab-models --bench bpr_epoch`.
-//! `SHOPLAB_BENCH_EPOCHS=n` times n epochs.
+//! `SHOPLAB_BENCH_EPOCHS=n` times n epochs; `SHOPLAB_BENCH_MODEL=neumf`
+//! times NeuMF instead; `SHOPLAB_DEVICE=cuda` runs on the GPU (CUDA build).
 
 #![allow(clippy::print_stdout, clippy::unwrap_used)]
 
@@ -12,7 +13,9 @@ use std::time::Instant;
 use rand::{RngExt, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use shoplab_datasets::{CancelToken, EventKind, Interactions, NoProgress, Weighting};
-use shoplab_models::{BprParams, DeviceChoice, FitContext, TrainData, fit_bpr};
+use shoplab_models::{
+    BprParams, DeviceChoice, FitContext, NeuMfParams, TrainData, fit_bpr, fit_neumf,
+};
 
 fn ml1m_like() -> Interactions {
     let (n_users, n_items, n_events) = (6040u32, 3706u32, 1_000_209usize);
@@ -54,11 +57,8 @@ fn main() {
     let log = ml1m_like();
     let seqs = log.sequences();
     println!("data: {} events in {:.2?}", log.len(), t.elapsed());
-    let params = BprParams {
-        epochs,
-        validate_every: 0,
-        ..BprParams::default()
-    };
+    let model = std::env::var("SHOPLAB_BENCH_MODEL").unwrap_or_else(|_| "bpr".into());
+    let batch_size = 2048;
     let data = TrainData {
         train: &log,
         weighting: Weighting::Binary,
@@ -75,12 +75,28 @@ fn main() {
     };
     let t = Instant::now();
     let cpu0 = cpu_secs();
-    let fitted = fit_bpr(&params, &data, &ctx).unwrap();
+    let fitted = if model == "neumf" {
+        let p = NeuMfParams {
+            epochs,
+            validate_every: 0,
+            batch_size,
+            ..NeuMfParams::default()
+        };
+        fit_neumf(&p, &data, &ctx).unwrap()
+    } else {
+        let p = BprParams {
+            epochs,
+            validate_every: 0,
+            batch_size,
+            ..BprParams::default()
+        };
+        fit_bpr(&p, &data, &ctx).unwrap()
+    };
     let secs = t.elapsed().as_secs_f64();
     let cpu = cpu_secs() - cpu0;
-    let batches = log.len().div_ceil(params.batch_size);
+    let batches = log.len().div_ceil(batch_size);
     println!(
-        "bpr: {epochs} epoch(s) of {batches} batches on {} in {secs:.2} s = {:.2} s/epoch wall, \
+        "{model}: {epochs} epoch(s) of {batches} batches on {} in {secs:.2} s = {:.2} s/epoch wall, \
          {:.2} s/epoch CPU (loss {:?}; load {})",
         fitted.report.device,
         secs / epochs as f64,

@@ -316,31 +316,39 @@ impl candle_core::InplaceOp2 for HostStep<'_> {
         if theta.len() != grad.len() || m.len() != theta.len() || v.len() != theta.len() {
             candle_core::bail!("the optimizer step got tensors of different sizes");
         }
-        let s = self;
+        // One branch-free loop per optimiser so the compiler vectorises it.
+        let (lr, wd, b1, b2, eps) = (self.lr, self.wd, self.b1, self.b2, self.eps);
+        let (lr_m, scale_v) = (self.lr * self.scale_m, self.scale_v);
+        let l2 = if self.kind == OptimizerKind::Adamw {
+            0.0
+        } else {
+            wd
+        };
+        let shrink = if self.kind == OptimizerKind::Adamw {
+            1.0 - lr * wd
+        } else {
+            1.0
+        };
+        let kind = self.kind;
         const CHUNK: usize = 1 << 15;
         theta
             .par_chunks_mut(CHUNK)
             .zip(grad.par_chunks(CHUNK))
             .zip(m.par_chunks_mut(CHUNK))
             .zip(v.par_chunks_mut(CHUNK))
-            .for_each(|(((t, g), m), v)| {
-                for i in 0..t.len() {
-                    let mut gi = g[i];
-                    if s.kind != OptimizerKind::Adamw {
-                        gi += s.wd * t[i];
+            .for_each(|(((t, g), m), v)| match kind {
+                OptimizerKind::Sgd => {
+                    for (t, &g) in t.iter_mut().zip(g) {
+                        *t -= lr * (g + l2 * *t);
                     }
-                    match s.kind {
-                        OptimizerKind::Sgd => t[i] -= s.lr * gi,
-                        OptimizerKind::Adam | OptimizerKind::Adamw => {
-                            m[i] = s.b1 * m[i] + (1.0 - s.b1) * gi;
-                            v[i] = s.b2 * v[i] + (1.0 - s.b2) * gi * gi;
-                            let upd =
-                                s.lr * (m[i] * s.scale_m) / ((v[i] * s.scale_v).sqrt() + s.eps);
-                            if s.kind == OptimizerKind::Adamw {
-                                t[i] *= 1.0 - s.lr * s.wd;
-                            }
-                            t[i] -= upd;
-                        }
+                }
+                OptimizerKind::Adam | OptimizerKind::Adamw => {
+                    for (((t, &g), m), v) in t.iter_mut().zip(g).zip(m.iter_mut()).zip(v.iter_mut())
+                    {
+                        let g = g + l2 * *t;
+                        *m = b1 * *m + (1.0 - b1) * g;
+                        *v = b2 * *v + (1.0 - b2) * g * g;
+                        *t = *t * shrink - lr_m * *m / ((*v * scale_v).sqrt() + eps);
                     }
                 }
             });

@@ -416,3 +416,36 @@ fn bad_values_name_the_field_the_value_and_the_range() {
         "{m}"
     );
 }
+
+#[test]
+fn a_run_that_stopped_early_resumes_to_its_best_weights_without_training() {
+    let d = Data::new(planted(30, 24, 5));
+    let cancel = CancelToken::new();
+    let dir = tempfile::tempdir().unwrap();
+    let p = BprParams {
+        validate_every: 1,
+        patience: 1,
+        ..small_bpr(10)
+    };
+    let fit = || {
+        let v = Scripted {
+            values: vec![0.5, 0.7, 0.1],
+            calls: AtomicUsize::new(0),
+        };
+        let c = FitContext {
+            validator: Some(&v),
+            checkpoint_dir: Some(dir.path()),
+            resume_key: "es",
+            ..ctx(&NoProgress, &cancel)
+        };
+        let f = ok(fit_bpr(&p, &d.view(), &c));
+        (f, v.calls.load(Ordering::SeqCst))
+    };
+    let (first, calls) = fit();
+    assert_eq!((first.report.epochs_run, first.report.best_epoch, calls), (3, Some(2), 3));
+    let (again, calls) = fit();
+    assert_eq!(calls, 0, "a finished run trained again");
+    assert_eq!(again.report.best_epoch, Some(2));
+    assert!(again.report.stopped_early);
+    assert_eq!(again.model.state(), first.model.state());
+}

@@ -12,6 +12,7 @@ use shoplab_datasets::{ModelState, Recommender, UserQuery};
 
 use crate::device::{device_name, resolve};
 use crate::error::Result;
+use crate::loss::neg_log_sigmoid;
 use crate::negatives::NegativeSampler;
 use crate::train::{
     FitContext, LrSchedule, OptimizerKind, TrainConfig, TrainData, Trainable, train,
@@ -221,13 +222,6 @@ struct BprTrainer {
     sampler: NegativeSampler,
     negatives: usize,
     device: Device,
-}
-
-/// `−log σ(x)` computed stably as `relu(−x) + log(1 + exp(−|x|))`.
-pub(crate) fn neg_log_sigmoid(x: &Tensor) -> Result<Tensor> {
-    let relu = x.neg()?.relu()?;
-    let soft = x.abs()?.neg()?.exp()?.affine(1.0, 1.0)?.log()?;
-    Ok((relu + soft)?)
 }
 
 impl Trainable for BprTrainer {

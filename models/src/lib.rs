@@ -10,6 +10,7 @@ pub mod bpr;
 pub mod device;
 pub mod error;
 pub mod init;
+pub mod loss;
 pub mod negatives;
 pub mod neumf;
 pub mod saved;
@@ -21,7 +22,7 @@ pub use bpr::{BprModel, BprParams, fit_bpr, load_bpr};
 pub use device::{DeviceChoice, resolve};
 pub use error::{Error, Result};
 pub use neumf::{NeuMfModel, NeuMfParams, fit_neumf, load_neumf};
-pub use spec::LearnedSpec;
+pub use spec::{LEARNED_MODELS, LearnedSpec, ParamDoc};
 pub use train::{
     FitContext, LrSchedule, OptimizerKind, TrainConfig, TrainData, TrainReport, Trainable,
     Validator,

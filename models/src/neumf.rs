@@ -4,14 +4,13 @@
 //! with binary cross-entropy on observed pairs and sampled negatives.
 
 use candle_core::{Device, Tensor, Var};
-use rand::RngExt;
 use rand_chacha::ChaCha8Rng;
 use serde::{Deserialize, Serialize};
 use shoplab_datasets::{ModelState, Recommender, UserQuery};
 
-use crate::bpr::neg_log_sigmoid;
 use crate::device::{device_name, resolve};
 use crate::error::{Error, Result};
+use crate::loss::{dropout_mask, neg_log_sigmoid};
 use crate::negatives::NegativeSampler;
 use crate::train::{
     FitContext, LrSchedule, OptimizerKind, TrainConfig, TrainData, Trainable, train,
@@ -226,20 +225,6 @@ impl Weights {
             .broadcast_add(&self.predict_b)?;
         Ok(z.squeeze(1)?)
     }
-}
-
-/// A `rows x cols` dropout mask: 0 with probability `p`, else `1/(1-p)`.
-fn dropout_mask(
-    rng: &mut ChaCha8Rng,
-    p: f64,
-    (rows, cols): (usize, usize),
-    device: &Device,
-) -> Result<Tensor> {
-    let keep = (1.0 / (1.0 - p)) as f32;
-    let v: Vec<f32> = (0..rows * cols)
-        .map(|_| if rng.random::<f64>() < p { 0.0 } else { keep })
-        .collect();
-    Ok(Tensor::from_vec(v, (rows, cols), device)?)
 }
 
 /// A trained NeuMF model, servable on its device.

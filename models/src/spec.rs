@@ -18,6 +18,93 @@ use crate::train::{FitContext, TrainData};
 /// Names of the models this module builds.
 pub const LEARNED_MODELS: &[&str] = &["bpr", "neumf"];
 
+/// One parameter's name, default and one-line help (for the CLI's and the
+/// app's parameter lists; the same text as the field's doc comment).
+#[derive(Debug, Clone, PartialEq)]
+pub struct ParamDoc {
+    /// The key in spec files and `NAME=VALUE` overrides.
+    pub name: &'static str,
+    /// The model's default, as JSON.
+    pub default: Value,
+    /// What it is, its default and its allowed range.
+    pub help: &'static str,
+}
+
+const TRAIN_DOCS: &[(&str, &str)] = &[
+    (
+        "epochs",
+        "Passes over the training pairs; default 100 (RecBole: 300 with early stopping), 1 to 100000.",
+    ),
+    (
+        "batch_size",
+        "Positive pairs per mini-batch; default 2048 (RecBole), 1 to 16777216.",
+    ),
+    (
+        "learning_rate",
+        "Initial learning rate; default 0.001 (RecBole), above 0.",
+    ),
+    (
+        "optimizer",
+        "Optimiser: adam (default, RecBole), adamw or sgd.",
+    ),
+    (
+        "weight_decay",
+        "L2 (adam, sgd) or decoupled (adamw) weight decay; default 0 (RecBole), 0 to 1000.",
+    ),
+    (
+        "lr_schedule",
+        "Learning-rate schedule: constant (default), cosine or step.",
+    ),
+    (
+        "lr_step_epochs",
+        "Step schedule: epochs between decays; default 10, 1 to 100000.",
+    ),
+    (
+        "lr_gamma",
+        "Step schedule: factor per decay; default 0.5, above 0 and at most 1.",
+    ),
+    (
+        "patience",
+        "Validations without improvement before stopping; default 10 (RecBole stopping_step), 0 = never.",
+    ),
+    (
+        "validate_every",
+        "Validate every this many epochs; default 1 (RecBole eval_step), 0 = never.",
+    ),
+    (
+        "negatives",
+        "Negative items sampled per positive pair; default 1 (RecBole), 1 to 1000.",
+    ),
+    (
+        "seed",
+        "Seed of initialisation, shuffling, negatives and dropout; default 2020 (RecBole), any integer.",
+    ),
+];
+
+const BPR_DOCS: &[(&str, &str)] = &[(
+    "embedding_size",
+    "Length of user and item vectors; default 64 (RecBole), 1 to 4096.",
+)];
+
+const NEUMF_DOCS: &[(&str, &str)] = &[
+    (
+        "mf_embedding_size",
+        "Length of the GMF tower's user and item vectors; default 64 (RecBole), 1 to 4096.",
+    ),
+    (
+        "mlp_embedding_size",
+        "Length of the MLP tower's user and item vectors; default 64 (RecBole), 1 to 4096.",
+    ),
+    (
+        "mlp_hidden_size",
+        "Widths of the MLP's hidden layers; default [128, 64] (RecBole), 1 to 8 layers of 1 to 4096.",
+    ),
+    (
+        "dropout_prob",
+        "Dropout before each MLP layer while training; default 0.1 (RecBole), 0 up to 1.",
+    ),
+];
+
 /// A learned model with its parameters.
 #[derive(Debug, Clone, PartialEq)]
 pub enum LearnedSpec {
@@ -111,6 +198,25 @@ impl LearnedSpec {
         Self::from_json(name, &Value::Object(obj))
     }
 
+    /// Every parameter of model `name` with its default and help, in spec order.
+    pub fn param_docs(name: &str) -> Result<Vec<ParamDoc>> {
+        let spec = Self::default_for(name)?;
+        let own = match spec {
+            LearnedSpec::Bpr(_) => BPR_DOCS,
+            LearnedSpec::NeuMf(_) => NEUMF_DOCS,
+        };
+        let defaults = spec.params_json();
+        Ok(own
+            .iter()
+            .chain(TRAIN_DOCS)
+            .map(|&(name, help)| ParamDoc {
+                name,
+                default: defaults.get(name).cloned().unwrap_or(Value::Null),
+                help,
+            })
+            .collect())
+    }
+
     /// The model's name (`bpr`, `neumf`).
     pub fn name(&self) -> &'static str {
         match self {
@@ -150,5 +256,32 @@ impl LearnedSpec {
             LearnedSpec::Bpr(p) => Box::new(load_bpr(p, state, device)?),
             LearnedSpec::NeuMf(p) => Box::new(load_neumf(p, state, device)?),
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_parameter_has_help_and_every_help_a_parameter() {
+        for name in LEARNED_MODELS {
+            let docs = LearnedSpec::param_docs(name).unwrap_or_else(|e| panic!("{e}"));
+            let mut documented: Vec<&str> = docs.iter().map(|d| d.name).collect();
+            documented.sort_unstable();
+            let params = LearnedSpec::default_for(name)
+                .map(|s| s.params_json())
+                .unwrap_or_else(|e| panic!("{e}"));
+            let mut keys: Vec<&str> = params
+                .as_object()
+                .map(|o| o.keys().map(|k| k.as_str()).collect())
+                .unwrap_or_default();
+            keys.sort_unstable();
+            assert_eq!(documented, keys, "{name}");
+            assert!(
+                docs.iter()
+                    .all(|d| !d.default.is_null() && d.help.contains("default"))
+            );
+        }
     }
 }

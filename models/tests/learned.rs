@@ -442,7 +442,10 @@ fn a_run_that_stopped_early_resumes_to_its_best_weights_without_training() {
         (f, v.calls.load(Ordering::SeqCst))
     };
     let (first, calls) = fit();
-    assert_eq!((first.report.epochs_run, first.report.best_epoch, calls), (3, Some(2), 3));
+    assert_eq!(
+        (first.report.epochs_run, first.report.best_epoch, calls),
+        (3, Some(2), 3)
+    );
     let (again, calls) = fit();
     assert_eq!(calls, 0, "a finished run trained again");
     assert_eq!(again.report.best_epoch, Some(2));

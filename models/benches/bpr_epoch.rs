@@ -4,7 +4,7 @@
 //! `cargo bench -p shoplab-models --bench bpr_epoch` (release), or quicker
 //! and slower `cargo test -p shoplab-models --bench bpr_epoch`.
 //! `SHOPLAB_BENCH_EPOCHS=n` times n epochs; `SHOPLAB_BENCH_MODEL=neumf`
-//! times NeuMF instead; `SHOPLAB_DEVICE=cuda` runs on the GPU (CUDA build).
+//! times NeuMF instead (`serve`: one shopper's top-10 over 100K items); `SHOPLAB_DEVICE=cuda` runs on the GPU (CUDA build).
 
 #![allow(clippy::print_stdout, clippy::unwrap_used)]
 
@@ -44,7 +44,61 @@ fn cpu_secs() -> f64 {
     (tick(11) + tick(12)) / 100.0
 }
 
+/// Serving: one shopper's scores over a 100K-item catalog from a loaded
+/// BPR model (the serving target is top-10 under 2 ms p99).
+fn serve() {
+    use shoplab_datasets::{ModelState, Recommender, UserQuery, top_k};
+    let (users, items, d) = (1000usize, 100_000usize, 64usize);
+    let mut rng = ChaCha8Rng::seed_from_u64(3);
+    let mut st = ModelState::new();
+    st.meta("format", shoplab_models::bpr::BPR_FORMAT)
+        .meta("n_users", users)
+        .meta("n_items", items);
+    st.push_f32(
+        "user_embedding",
+        &[users, d],
+        (0..users * d).map(|_| rng.random::<f32>() - 0.5).collect(),
+    );
+    st.push_f32(
+        "item_embedding",
+        &[items, d],
+        (0..items * d).map(|_| rng.random::<f32>() - 0.5).collect(),
+    );
+    let bytes = st.to_safetensors().unwrap();
+    let t = Instant::now();
+    let st = ModelState::from_safetensors(&bytes).unwrap();
+    let model =
+        shoplab_models::load_bpr(&BprParams::default(), &st, &candle_core::Device::Cpu).unwrap();
+    let load = t.elapsed();
+    let (mut times, mut score_times) = (Vec::new(), Vec::new());
+    let mut scores = vec![0f32; items];
+    for u in 0..300u32 {
+        let t = Instant::now();
+        scores.iter_mut().for_each(|x| *x = 0.0);
+        model.score(&UserQuery::from_set(Some(u), &[], &[]), &mut scores);
+        score_times.push(t.elapsed().as_secs_f64() * 1e3);
+        let top = top_k(&scores, 10, &[]);
+        times.push(t.elapsed().as_secs_f64() * 1e3);
+        assert_eq!(top.len(), 10);
+    }
+    times.sort_by(f64::total_cmp);
+    score_times.sort_by(f64::total_cmp);
+    println!(
+        "score alone: p50 {:.3} ms",
+        score_times[score_times.len() / 2]
+    );
+    println!(
+        "serve bpr: decode+load {load:.2?}; score+top-10 over {items} items: p50 {:.3} ms, p99 {:.3} ms",
+        times[times.len() / 2],
+        times[times.len() * 99 / 100]
+    );
+}
+
 fn main() {
+    if std::env::var("SHOPLAB_BENCH_MODEL").is_ok_and(|m| m == "serve") {
+        serve();
+        return;
+    }
     let device: DeviceChoice = std::env::var("SHOPLAB_DEVICE")
         .unwrap_or_else(|_| "cpu".into())
         .parse()

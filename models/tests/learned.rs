@@ -223,7 +223,21 @@ fn early_stopping_restores_the_best_epoch() {
 
 fn check_batch_equals_single(model: &dyn Recommender, n_users: u32) {
     let n = model.n_items();
-    let users = [Some(2), None, Some(0), Some(n_users + 5), Some(n_users - 1)];
+    // More known shoppers than BPR scores one by one on the CPU, so the
+    // batch goes through the matrix product and is compared with the
+    // one-shopper path.
+    let users = [
+        Some(2),
+        None,
+        Some(0),
+        Some(n_users + 5),
+        Some(n_users - 1),
+        Some(1),
+        Some(3),
+        Some(4),
+        Some(5),
+        Some(6),
+    ];
     let qs: Vec<UserQuery<'_>> = users
         .iter()
         .map(|&u| UserQuery::from_set(u, &[], &[]))

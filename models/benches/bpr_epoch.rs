@@ -3,8 +3,12 @@
 //!
 //! `cargo bench -p shoplab-models --bench bpr_epoch` (release), or quicker
 //! and slower `cargo test -p shoplab-models --bench bpr_epoch`.
-//! `SHOPLAB_BENCH_EPOCHS=n` times n epochs; `SHOPLAB_BENCH_MODEL=neumf`
-//! times NeuMF instead (`serve`: one shopper's top-10 over 100K items); `SHOPLAB_DEVICE=cuda` runs on the GPU (CUDA build).
+//! `SHOPLAB_BENCH_EPOCHS=n` times n epochs; `SHOPLAB_BENCH_MODEL=neumf` times
+//! NeuMF instead, `SHOPLAB_BENCH_MODEL=serve` one shopper's top-10 over 100K
+//! items from a loaded BPR model; `SHOPLAB_DEVICE=cuda` runs on the GPU (CUDA
+//! build). Set `CANDLE_NUM_THREADS=1` on a busy machine: candle's CPU
+//! element-wise pool spin-waits for its workers, which made an epoch 5x
+//! slower under load (matrix products keep their own threads).
 
 #![allow(clippy::print_stdout, clippy::unwrap_used)]
 

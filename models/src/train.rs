@@ -182,6 +182,29 @@ pub trait Trainable {
     fn batch_loss(&self, examples: &[u32], rng: &mut ChaCha8Rng) -> Result<Tensor>;
     /// A servable model from the current weights (copies them).
     fn snapshot(&self) -> Result<Box<dyn Recommender>>;
+
+    /// True when the model can write its gradients by hand on the CPU
+    /// ([`Trainable::host_gradients`]) instead of going through autodiff.
+    fn has_host_gradients(&self) -> bool {
+        false
+    }
+
+    /// On the CPU, when [`Trainable::has_host_gradients`]: the batch's mean
+    /// loss, with the gradient of every var (in [`Trainable::vars`] order,
+    /// row-major) written into `grads` (zeroed by the trainer). It must draw
+    /// from `rng` exactly as [`Trainable::batch_loss`] does, so both paths
+    /// train the same model.
+    fn host_gradients(
+        &self,
+        _examples: &[u32],
+        _rng: &mut ChaCha8Rng,
+        _grads: &mut [Vec<f32>],
+    ) -> Result<f64> {
+        Err(Error::State(format!(
+            "{} has no host gradients",
+            self.name()
+        )))
+    }
 }
 
 /// What happened during training.
@@ -285,6 +308,31 @@ struct HostStep<'a> {
     eps: f32,
     m: std::sync::Mutex<&'a mut [f32]>,
     v: std::sync::Mutex<&'a mut [f32]>,
+    /// The gradient, when the model wrote it on the host (else the op's second tensor).
+    grad: Option<&'a [f32]>,
+}
+
+impl candle_core::InplaceOp1 for HostStep<'_> {
+    fn name(&self) -> &'static str {
+        "shoplab-optimizer-step-host"
+    }
+
+    fn cpu_fwd(
+        &self,
+        s1: &mut candle_core::CpuStorage,
+        l1: &candle_core::Layout,
+    ) -> candle_core::Result<()> {
+        let candle_core::CpuStorage::F32(theta) = s1 else {
+            candle_core::bail!("the optimizer step needs f32 parameters");
+        };
+        let Some((t0, t1)) = l1.contiguous_offsets() else {
+            candle_core::bail!("the optimizer step needs contiguous tensors");
+        };
+        let Some(grad) = self.grad else {
+            candle_core::bail!("the optimizer step has no gradient");
+        };
+        self.apply(&mut theta[t0..t1], grad)
+    }
 }
 
 impl candle_core::InplaceOp2 for HostStep<'_> {
@@ -300,7 +348,6 @@ impl candle_core::InplaceOp2 for HostStep<'_> {
         l2: &candle_core::Layout,
     ) -> candle_core::Result<()> {
         use candle_core::CpuStorage;
-        use rayon::prelude::*;
         let (CpuStorage::F32(theta), CpuStorage::F32(grad)) = (s1, s2) else {
             candle_core::bail!("the optimizer step needs f32 parameters");
         };
@@ -308,8 +355,14 @@ impl candle_core::InplaceOp2 for HostStep<'_> {
         else {
             candle_core::bail!("the optimizer step needs contiguous tensors");
         };
-        let theta = &mut theta[t0..t1];
-        let grad = &grad[g0..g1];
+        self.apply(&mut theta[t0..t1], &grad[g0..g1])
+    }
+}
+
+impl HostStep<'_> {
+    /// Updates `theta` (and the moments) from `grad`, in place.
+    fn apply(&self, theta: &mut [f32], grad: &[f32]) -> candle_core::Result<()> {
+        use rayon::prelude::*;
         let (Ok(mut m), Ok(mut v)) = (self.m.lock(), self.v.lock()) else {
             candle_core::bail!("the optimizer state was poisoned by an earlier panic");
         };
@@ -387,62 +440,104 @@ impl Optim {
         })
     }
 
-    fn step(&mut self, grads: &candle_core::backprop::GradStore, lr: f64) -> Result<()> {
+    /// Bias corrections of the next step (and counts it).
+    fn next_step(&mut self) -> (f64, f64) {
         self.step_t += 1;
+        let t = self.step_t.min(i32::MAX as u64) as i32;
+        (
+            1.0 / (1.0 - self.beta1.powi(t)),
+            1.0 / (1.0 - self.beta2.powi(t)),
+        )
+    }
+
+    fn host_op<'a>(
+        &self,
+        lr: f64,
+        (scale_m, scale_v): (f64, f64),
+        m: &'a mut [f32],
+        v: &'a mut [f32],
+        grad: Option<&'a [f32]>,
+    ) -> HostStep<'a> {
+        HostStep {
+            kind: self.kind,
+            lr: lr as f32,
+            wd: self.weight_decay as f32,
+            b1: self.beta1 as f32,
+            b2: self.beta2 as f32,
+            scale_m: scale_m as f32,
+            scale_v: scale_v as f32,
+            eps: self.eps as f32,
+            m: std::sync::Mutex::new(m),
+            v: std::sync::Mutex::new(v),
+            grad,
+        }
+    }
+
+    /// One step from gradients the model wrote on the host (one per var, in order).
+    fn step_host(&mut self, grads: &[Vec<f32>], lr: f64) -> Result<()> {
+        let scales = self.next_step();
+        let mut slots = std::mem::take(&mut self.slots);
+        let r = (|| {
+            for (s, g) in slots.iter_mut().zip(grads) {
+                let Moments::Host { m, v } = &mut s.moments else {
+                    return Err(Error::Device("host gradients need CPU parameters".into()));
+                };
+                let op = self.host_op(lr, scales, m, v, Some(g));
+                s.var.as_tensor().inplace_op1(&op)?;
+            }
+            Ok(())
+        })();
+        self.slots = slots;
+        r
+    }
+
+    fn step(&mut self, grads: &candle_core::backprop::GradStore, lr: f64) -> Result<()> {
+        let (scale_m, scale_v) = self.next_step();
         let wd = self.weight_decay;
         let (b1, b2) = (self.beta1, self.beta2);
-        let t = self.step_t.min(i32::MAX as u64) as i32;
-        let scale_m = 1.0 / (1.0 - b1.powi(t));
-        let scale_v = 1.0 / (1.0 - b2.powi(t));
         let kind = self.kind;
-        for s in &mut self.slots {
-            let Some(g) = grads.get(s.var.as_tensor()) else {
-                continue;
-            };
-            match &mut s.moments {
-                Moments::Host { m, v } => {
-                    let g = g.contiguous()?;
-                    let op = HostStep {
-                        kind,
-                        lr: lr as f32,
-                        wd: wd as f32,
-                        b1: b1 as f32,
-                        b2: b2 as f32,
-                        scale_m: scale_m as f32,
-                        scale_v: scale_v as f32,
-                        eps: self.eps as f32,
-                        m: std::sync::Mutex::new(m.as_mut_slice()),
-                        v: std::sync::Mutex::new(v.as_mut_slice()),
-                    };
-                    s.var.as_tensor().inplace_op2(&g, &op)?;
-                }
-                Moments::Device { m, v } => {
-                    let theta = s.var.as_tensor();
-                    let g = if wd > 0.0 && kind != OptimizerKind::Adamw {
-                        (g + (theta * wd)?)?
-                    } else {
-                        g.clone()
-                    };
-                    let next = match kind {
-                        OptimizerKind::Sgd => (theta - (g * lr)?)?,
-                        OptimizerKind::Adam | OptimizerKind::Adamw => {
-                            *m = ((&*m * b1)? + (&g * (1.0 - b1))?)?;
-                            *v = ((&*v * b2)? + (g.sqr()? * (1.0 - b2))?)?;
-                            let upd =
-                                ((&*m * (lr * scale_m))? / ((&*v * scale_v)?.sqrt()? + self.eps)?)?;
-                            let theta = if kind == OptimizerKind::Adamw && wd > 0.0 {
-                                (theta * (1.0 - lr * wd))?
-                            } else {
-                                theta.clone()
-                            };
-                            (theta - upd)?
-                        }
-                    };
-                    s.var.set(&next)?;
+        let mut slots = std::mem::take(&mut self.slots);
+        let r = (|| {
+            for s in &mut slots {
+                let Some(g) = grads.get(s.var.as_tensor()) else {
+                    continue;
+                };
+                match &mut s.moments {
+                    Moments::Host { m, v } => {
+                        let g = g.contiguous()?;
+                        let op = self.host_op(lr, (scale_m, scale_v), m, v, None);
+                        s.var.as_tensor().inplace_op2(&g, &op)?;
+                    }
+                    Moments::Device { m, v } => {
+                        let theta = s.var.as_tensor();
+                        let g = if wd > 0.0 && kind != OptimizerKind::Adamw {
+                            (g + (theta * wd)?)?
+                        } else {
+                            g.clone()
+                        };
+                        let next = match kind {
+                            OptimizerKind::Sgd => (theta - (g * lr)?)?,
+                            OptimizerKind::Adam | OptimizerKind::Adamw => {
+                                *m = ((&*m * b1)? + (&g * (1.0 - b1))?)?;
+                                *v = ((&*v * b2)? + (g.sqr()? * (1.0 - b2))?)?;
+                                let upd = ((&*m * (lr * scale_m))?
+                                    / ((&*v * scale_v)?.sqrt()? + self.eps)?)?;
+                                let theta = if kind == OptimizerKind::Adamw && wd > 0.0 {
+                                    (theta * (1.0 - lr * wd))?
+                                } else {
+                                    theta.clone()
+                                };
+                                (theta - upd)?
+                            }
+                        };
+                        s.var.set(&next)?;
+                    }
                 }
             }
-        }
-        Ok(())
+            Ok(())
+        })();
+        self.slots = slots;
+        r
     }
 }
 
@@ -621,6 +716,19 @@ pub fn train(
         }
     }
     let mut order: Vec<u32> = (0..n as u32).collect();
+    // Hand-written CPU gradients skip autodiff's per-op allocations and
+    // candle's spin-waiting element-wise pool.
+    let mut host_grads: Option<Vec<Vec<f32>>> = (model.has_host_gradients()
+        && opt
+            .slots
+            .iter()
+            .all(|s| matches!(s.moments, Moments::Host { .. })))
+    .then(|| {
+        opt.slots
+            .iter()
+            .map(|s| vec![0f32; s.var.elem_count()])
+            .collect()
+    });
     let mut stopped_early = r.finished && r.epochs_done < cfg.epochs;
     while !r.finished && r.epochs_done < cfg.epochs {
         let epoch = r.epochs_done;
@@ -636,17 +744,29 @@ pub fn train(
             if ctx.cancel.is_cancelled() {
                 return Err(Error::Cancelled);
             }
-            let loss = model.batch_loss(chunk, &mut rng)?;
-            let grads = loss.backward()?;
-            let l = loss.to_dtype(DType::F64)?.to_scalar::<f64>()?;
-            if !l.is_finite() {
-                return Err(Error::Diverged {
-                    epoch: epoch + 1,
-                    batch: b + 1,
-                    loss: l,
-                });
-            }
-            opt.step(&grads, lr)?;
+            let diverged = |loss: f64| Error::Diverged {
+                epoch: epoch + 1,
+                batch: b + 1,
+                loss,
+            };
+            let l = if let Some(g) = host_grads.as_mut() {
+                g.iter_mut().for_each(|g| g.fill(0.0));
+                let l = model.host_gradients(chunk, &mut rng, g)?;
+                if !l.is_finite() {
+                    return Err(diverged(l));
+                }
+                opt.step_host(g, lr)?;
+                l
+            } else {
+                let loss = model.batch_loss(chunk, &mut rng)?;
+                let grads = loss.backward()?;
+                let l = loss.to_dtype(DType::F64)?.to_scalar::<f64>()?;
+                if !l.is_finite() {
+                    return Err(diverged(l));
+                }
+                opt.step(&grads, lr)?;
+                l
+            };
             loss_sum += l * chunk.len() as f64;
             progress.advance(1);
         }

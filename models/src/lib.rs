@@ -5,6 +5,16 @@
 //! value and range), a `fit_…` function and a `load_…` that rebuilds a
 //! servable model from its saved [`shoplab_datasets::ModelState`]. This crate
 //! knows ids, sequences and tensors; the engine feeds it and records runs.
+//!
+//! Adding a gradient-trained model: a `…Params` struct with its own serde
+//! fields (the training ones too, never a flattened `TrainConfig`, so partial
+//! specs keep the model's defaults) and `train_config()`; a struct
+//! implementing [`Trainable`] (named `Var`s, `batch_loss` drawing negatives
+//! and dropout from the epoch RNG it is given, `snapshot`); then `fit_…` =
+//! [`resolve`] the device, initialise with [`init`] on [`train::init_rng`],
+//! call [`train::train`], wrap the weights in a [`shoplab_datasets::Recommender`]
+//! whose `state()` carries a `format` tag checked by `load_…` (see [`saved`]).
+//! Add the model to [`spec::LearnedSpec`] so files, `NAME=VALUE` and the CLI reach it.
 
 pub mod bpr;
 pub mod device;

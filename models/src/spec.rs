@@ -1,0 +1,287 @@
+//! A learned model's name and parameters, from a spec file, `NAME=VALUE`
+//! overrides or the CLI — all landing on the same per-model defaults.
+//!
+//! Every path goes through the model's own `Default` (partial JSON objects
+//! are filled with `#[serde(default)]`, overrides edit the default's JSON
+//! object), then `validate()`, so a bad value always names its field.
+
+use candle_core::Device;
+use serde_json::{Map, Value};
+use shoplab_datasets::{ModelState, Recommender};
+
+use crate::Fitted;
+use crate::bpr::{BprParams, fit_bpr, load_bpr};
+use crate::error::{Error, Result};
+use crate::neumf::{NeuMfParams, fit_neumf, load_neumf};
+use crate::train::{FitContext, TrainData};
+
+/// Names of the models this module builds.
+pub const LEARNED_MODELS: &[&str] = &["bpr", "neumf"];
+
+/// One parameter's name, default and one-line help (for the CLI's and the
+/// app's parameter lists; the same text as the field's doc comment).
+#[derive(Debug, Clone, PartialEq)]
+pub struct ParamDoc {
+    /// The key in spec files and `NAME=VALUE` overrides.
+    pub name: &'static str,
+    /// The model's default, as JSON.
+    pub default: Value,
+    /// What it is, its default and its allowed range.
+    pub help: &'static str,
+}
+
+const TRAIN_DOCS: &[(&str, &str)] = &[
+    (
+        "epochs",
+        "Passes over the training pairs; default 100 (RecBole: 300 with early stopping), 1 to 100000.",
+    ),
+    (
+        "batch_size",
+        "Positive pairs per mini-batch; default 2048 (RecBole), 1 to 16777216.",
+    ),
+    (
+        "learning_rate",
+        "Initial learning rate; default 0.001 (RecBole), above 0.",
+    ),
+    (
+        "optimizer",
+        "Optimiser: adam (default, RecBole), adamw or sgd.",
+    ),
+    (
+        "weight_decay",
+        "L2 (adam, sgd) or decoupled (adamw) weight decay; default 0 (RecBole), 0 to 1000.",
+    ),
+    (
+        "lr_schedule",
+        "Learning-rate schedule: constant (default), cosine or step.",
+    ),
+    (
+        "lr_step_epochs",
+        "Step schedule: epochs between decays; default 10, 1 to 100000.",
+    ),
+    (
+        "lr_gamma",
+        "Step schedule: factor per decay; default 0.5, above 0 and at most 1.",
+    ),
+    (
+        "patience",
+        "Validations without improvement before stopping; default 10 (RecBole stopping_step), 0 = never.",
+    ),
+    (
+        "validate_every",
+        "Validate every this many epochs; default 1 (RecBole eval_step), 0 = never.",
+    ),
+    (
+        "negatives",
+        "Negative items sampled per positive pair; default 1 (RecBole), 1 to 1000.",
+    ),
+    (
+        "seed",
+        "Seed of initialisation, shuffling, negatives and dropout; default 2020 (RecBole), any integer.",
+    ),
+];
+
+const BPR_DOCS: &[(&str, &str)] = &[(
+    "embedding_size",
+    "Length of user and item vectors; default 64 (RecBole), 1 to 4096.",
+)];
+
+const NEUMF_DOCS: &[(&str, &str)] = &[
+    (
+        "mf_embedding_size",
+        "Length of the GMF tower's user and item vectors; default 64 (RecBole), 1 to 4096.",
+    ),
+    (
+        "mlp_embedding_size",
+        "Length of the MLP tower's user and item vectors; default 64 (RecBole), 1 to 4096.",
+    ),
+    (
+        "mlp_hidden_size",
+        "Widths of the MLP's hidden layers; default [128, 64] (RecBole), 1 to 8 layers of 1 to 4096.",
+    ),
+    (
+        "dropout_prob",
+        "Dropout before each MLP layer while training; default 0.1 (RecBole), 0 up to 1.",
+    ),
+];
+
+/// A learned model with its parameters.
+#[derive(Debug, Clone, PartialEq)]
+pub enum LearnedSpec {
+    /// BPR matrix factorisation.
+    Bpr(BprParams),
+    /// NeuMF (GMF + MLP).
+    NeuMf(NeuMfParams),
+}
+
+fn parse_params<T: serde::de::DeserializeOwned + serde::Serialize + Default>(
+    model: &str,
+    obj: &Map<String, Value>,
+) -> Result<T> {
+    let Value::Object(defaults) =
+        serde_json::to_value(T::default()).map_err(|e| Error::State(e.to_string()))?
+    else {
+        return Err(Error::State(format!(
+            "{model}: parameters are not an object"
+        )));
+    };
+    let keys: Vec<&str> = defaults.keys().map(|k| k.as_str()).collect();
+    // Check key by key so an error names the field and its value.
+    for (k, v) in obj {
+        if !defaults.contains_key(k) {
+            return Err(Error::invalid(
+                k,
+                k,
+                &format!("a {model} parameter: {}", keys.join(", ")),
+            ));
+        }
+        let mut one = defaults.clone();
+        one.insert(k.clone(), v.clone());
+        if let Err(e) = serde_json::from_value::<T>(Value::Object(one)) {
+            let msg = e.to_string();
+            return Err(Error::invalid(
+                k,
+                v,
+                &format!("a value of the right type ({msg})"),
+            ));
+        }
+    }
+    let mut all = defaults;
+    all.extend(obj.iter().map(|(k, v)| (k.clone(), v.clone())));
+    serde_json::from_value(Value::Object(all))
+        .map_err(|e| Error::invalid(model, "parameters", &e.to_string()))
+}
+
+/// A `NAME=VALUE` override's value as JSON: numbers, booleans, arrays and
+/// quoted strings as written, anything else as a plain string (`adamw`).
+fn override_value(v: &str) -> Value {
+    serde_json::from_str(v.trim()).unwrap_or_else(|_| Value::String(v.trim().to_string()))
+}
+
+impl LearnedSpec {
+    /// The model's defaults, or an error naming the known models.
+    pub fn default_for(name: &str) -> Result<Self> {
+        Self::from_json(name, &Value::Object(Map::new()))
+    }
+
+    /// From a (possibly partial) JSON object of parameters; missing fields take the model's defaults.
+    pub fn from_json(name: &str, params: &Value) -> Result<Self> {
+        let empty = Map::new();
+        let obj = match params {
+            Value::Object(o) => o,
+            Value::Null => &empty,
+            other => {
+                return Err(Error::invalid(
+                    "params",
+                    other,
+                    "a JSON object of NAME: VALUE",
+                ));
+            }
+        };
+        let spec = match name.trim().to_ascii_lowercase().as_str() {
+            "bpr" => LearnedSpec::Bpr(parse_params("bpr", obj)?),
+            "neumf" => LearnedSpec::NeuMf(parse_params("neumf", obj)?),
+            other => {
+                return Err(Error::invalid("model", other, &LEARNED_MODELS.join(", ")));
+            }
+        };
+        spec.validate()?;
+        Ok(spec)
+    }
+
+    /// From `NAME=VALUE` pairs over the model's defaults (the CLI's and the app's path).
+    pub fn from_name_and_params(name: &str, overrides: &[(String, String)]) -> Result<Self> {
+        let obj: Map<String, Value> = overrides
+            .iter()
+            .map(|(k, v)| (k.trim().to_string(), override_value(v)))
+            .collect();
+        Self::from_json(name, &Value::Object(obj))
+    }
+
+    /// Every parameter of model `name` with its default and help, in spec order.
+    pub fn param_docs(name: &str) -> Result<Vec<ParamDoc>> {
+        let spec = Self::default_for(name)?;
+        let own = match spec {
+            LearnedSpec::Bpr(_) => BPR_DOCS,
+            LearnedSpec::NeuMf(_) => NEUMF_DOCS,
+        };
+        let defaults = spec.params_json();
+        Ok(own
+            .iter()
+            .chain(TRAIN_DOCS)
+            .map(|&(name, help)| ParamDoc {
+                name,
+                default: defaults.get(name).cloned().unwrap_or(Value::Null),
+                help,
+            })
+            .collect())
+    }
+
+    /// The model's name (`bpr`, `neumf`).
+    pub fn name(&self) -> &'static str {
+        match self {
+            LearnedSpec::Bpr(_) => "bpr",
+            LearnedSpec::NeuMf(_) => "neumf",
+        }
+    }
+
+    /// Every parameter as a JSON object (what a run records).
+    pub fn params_json(&self) -> Value {
+        match self {
+            LearnedSpec::Bpr(p) => serde_json::to_value(p),
+            LearnedSpec::NeuMf(p) => serde_json::to_value(p),
+        }
+        .unwrap_or(Value::Null)
+    }
+
+    /// Checks every parameter (field, value and allowed range in the error).
+    pub fn validate(&self) -> Result<()> {
+        match self {
+            LearnedSpec::Bpr(p) => p.validate(),
+            LearnedSpec::NeuMf(p) => p.validate(),
+        }
+    }
+
+    /// Trains the model.
+    pub fn fit(&self, data: &TrainData<'_>, ctx: &FitContext<'_>) -> Result<Fitted> {
+        match self {
+            LearnedSpec::Bpr(p) => fit_bpr(p, data, ctx),
+            LearnedSpec::NeuMf(p) => fit_neumf(p, data, ctx),
+        }
+    }
+
+    /// Rebuilds a trained model from its saved state on `device`.
+    pub fn load(&self, state: &ModelState, device: &Device) -> Result<Box<dyn Recommender>> {
+        Ok(match self {
+            LearnedSpec::Bpr(p) => Box::new(load_bpr(p, state, device)?),
+            LearnedSpec::NeuMf(p) => Box::new(load_neumf(p, state, device)?),
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_parameter_has_help_and_every_help_a_parameter() {
+        for name in LEARNED_MODELS {
+            let docs = LearnedSpec::param_docs(name).unwrap_or_else(|e| panic!("{e}"));
+            let mut documented: Vec<&str> = docs.iter().map(|d| d.name).collect();
+            documented.sort_unstable();
+            let params = LearnedSpec::default_for(name)
+                .map(|s| s.params_json())
+                .unwrap_or_else(|e| panic!("{e}"));
+            let mut keys: Vec<&str> = params
+                .as_object()
+                .map(|o| o.keys().map(|k| k.as_str()).collect())
+                .unwrap_or_default();
+            keys.sort_unstable();
+            assert_eq!(documented, keys, "{name}");
+            assert!(
+                docs.iter()
+                    .all(|d| !d.default.is_null() && d.help.contains("default"))
+            );
+        }
+    }
+}

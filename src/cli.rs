@@ -66,6 +66,8 @@ pub enum Command {
     EvalSearch(EvalSearchArgs),
     /// Train a recommender, evaluate it under a recorded protocol, and save the run.
     Train(TrainArgs),
+    /// List the models, or one model's parameters with defaults and allowed values.
+    Models(ModelsArgs),
     /// Score runs against a synthetic shop's known tastes (its truth.json).
     EvalTruth(EvalTruthArgs),
     /// List runs, or rename one (`shoplab runs rename RUN NEW_NAME`).
@@ -222,8 +224,9 @@ pub struct EvalSearchArgs {
 /// `shoplab train`
 #[derive(Debug, Args)]
 pub struct TrainArgs {
-    /// Model: popularity, item_knn, user_knn, ease, co_purchase, content, or `all`
-    /// (recent popularity: `popularity --param window_days=7`).
+    /// Model: popularity, item_knn, user_knn, ease, co_purchase, content, or
+    /// `all` (the baselines); learned: bpr, neumf (parameters: `shoplab models
+    /// NAME`). Recent popularity: `popularity --param window_days=7`.
     pub model: String,
     /// Model parameter, e.g. `--param neighbours=50` (repeatable).
     #[arg(long = "param", value_name = "NAME=VALUE")]
@@ -258,9 +261,20 @@ pub struct TrainArgs {
     /// Display name of the run.
     #[arg(long)]
     pub name: Option<String>,
+    /// Where learned models train: auto (a GPU when this build has one, else
+    /// the CPU), cpu, cuda, cuda:N or metal.
+    #[arg(long, default_value = "auto")]
+    pub device: String,
     /// Read the whole run spec from a JSON file (flags above are ignored).
     #[arg(long)]
     pub spec: Option<PathBuf>,
+}
+
+/// `shoplab models`
+#[derive(Debug, Args)]
+pub struct ModelsArgs {
+    /// A model name, e.g. `bpr`: list its parameters.
+    pub model: Option<String>,
 }
 
 /// `shoplab eval-truth`

@@ -651,6 +651,10 @@ pub fn train_specs(a: &TrainArgs) -> Result<Vec<RunSpec>> {
         ..EvalOptions::default()
     };
     let kinds = kinds(&a.kinds)?;
+    let device: shoplab_engine::DeviceChoice = a
+        .device
+        .parse()
+        .map_err(|e| anyhow::anyhow!("--device: {e}"))?;
     let several = models.len() > 1;
     Ok(models
         .into_iter()
@@ -669,8 +673,94 @@ pub fn train_specs(a: &TrainArgs) -> Result<Vec<RunSpec>> {
             kinds: kinds.clone(),
             weighting,
             eval: eval.clone(),
+            device,
         })
         .collect())
+}
+
+/// One model in `shoplab models`.
+#[derive(serde::Serialize)]
+struct ModelInfo {
+    name: &'static str,
+    learned: bool,
+    description: &'static str,
+    parameters: serde_json::Value,
+}
+
+/// `shoplab models [NAME]`
+pub fn models(ctx: &Ctx, a: &crate::cli::ModelsArgs) -> Result<()> {
+    use shoplab_engine::recommend::learned_param_docs;
+    let mut all = ModelSpec::all_defaults();
+    all.push(ModelSpec::Content(Default::default()));
+    all.extend(ModelSpec::learned_defaults());
+    let pick: Vec<&ModelSpec> = match &a.model {
+        Some(name) => {
+            let name = name.trim().to_ascii_lowercase().replace('-', "_");
+            let found: Vec<&ModelSpec> = all.iter().filter(|m| m.name() == name).collect();
+            if found.is_empty() {
+                let names: Vec<&str> = all.iter().map(ModelSpec::name).collect();
+                bail!("unknown model '{name}'; models: {}", names.join(", "));
+            }
+            found
+        }
+        None => all.iter().collect(),
+    };
+    let infos: Vec<ModelInfo> = pick
+        .into_iter()
+        .map(|m| {
+            let parameters = if m.is_learned() {
+                serde_json::to_value(learned_param_docs(m.name())).unwrap_or_default()
+            } else {
+                let mut v = serde_json::to_value(m).unwrap_or_default();
+                if let Some(o) = v.as_object_mut() {
+                    o.remove("model");
+                }
+                v
+            };
+            ModelInfo {
+                name: m.name(),
+                learned: m.is_learned(),
+                description: m.description(),
+                parameters,
+            }
+        })
+        .collect();
+    let detail = a.model.is_some();
+    ctx.emit(&infos, |infos| {
+        let mut out = String::new();
+        for m in infos {
+            use std::fmt::Write as _;
+            let _ = writeln!(
+                out,
+                "{}{}  {}",
+                m.name,
+                if m.learned { " (learned)" } else { "" },
+                m.description
+            );
+            if detail {
+                match &m.parameters {
+                    serde_json::Value::Array(docs) => {
+                        for d in docs {
+                            let _ = writeln!(
+                                out,
+                                "  {} = {}\n      {}",
+                                d["name"].as_str().unwrap_or(""),
+                                d["default"],
+                                d["help"].as_str().unwrap_or("")
+                            );
+                        }
+                    }
+                    serde_json::Value::Object(o) => {
+                        for (k, v) in o {
+                            let _ = writeln!(out, "  {k} = {v}");
+                        }
+                    }
+                    _ => {}
+                }
+            }
+        }
+        out
+    })
 }
 
 /// `shoplab train`

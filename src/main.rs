@@ -133,6 +133,7 @@ fn dispatch(ctx: &Ctx, cli: &Cli) -> anyhow::Result<()> {
         Command::Suggest { prefix, n } => commands::suggest(ctx, p, prefix, *n),
         Command::EvalSearch(a) => commands::eval_search(ctx, p, a),
         Command::Train(a) => commands::train(ctx, p, a),
+        Command::Models(a) => commands::models(ctx, a),
         Command::EvalTruth(a) => commands::eval_truth(ctx, p, a),
         Command::Runs { action: None } => commands::runs(ctx, p),
         Command::Runs {

@@ -79,7 +79,7 @@ pub fn build(dir: &Path, progress: &dyn Progress, cancel: &CancelToken) -> Resul
     let mut runs = Vec::new();
     for model in ModelSpec::all_defaults()
         .into_iter()
-        .chain([ModelSpec::Content(Default::default())])
+        .chain([ModelSpec::Content(Default::default()), demo_bpr()?])
     {
         let spec = RunSpec {
             model,
@@ -95,4 +95,17 @@ pub fn build(dir: &Path, progress: &dyn Progress, cancel: &CancelToken) -> Resul
         runs,
         truth: files.truth,
     })
+}
+
+/// BPR sized for the demo shop (a few thousand events): smaller batches
+/// and a larger step than RecBole's defaults, which are tuned for MovieLens
+/// and would need a hundred times as many steps here. About two seconds on
+/// 2 cores.
+fn demo_bpr() -> Result<ModelSpec> {
+    let params = std::collections::BTreeMap::from([
+        ("epochs".to_string(), "20".to_string()),
+        ("batch_size".to_string(), "256".to_string()),
+        ("learning_rate".to_string(), "0.01".to_string()),
+    ]);
+    ModelSpec::from_name_and_params("bpr", &params)
 }

@@ -53,6 +53,9 @@ pub enum Error {
         /// Why it is invalid and what is allowed.
         reason: String,
     },
+    /// Training or loading a learned model failed (divergence, device, saved state).
+    #[error(transparent)]
+    Model(shoplab_models::Error),
     /// Nothing to work on (e.g. no events imported yet).
     #[error("{0}")]
     Empty(String),

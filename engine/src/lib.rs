@@ -24,3 +24,4 @@ pub mod truth;
 
 pub use error::{Error, Result};
 pub use project::Project;
+pub use shoplab_models::DeviceChoice;

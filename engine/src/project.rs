@@ -14,20 +14,22 @@ use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 use shoplab_datasets::read::ReadOptions;
-use shoplab_datasets::{
-    CancelToken, EventKind, Interactions, Item, Progress, Recommender, Weighting,
-};
+use shoplab_datasets::{CancelToken, EventKind, Interactions, Item, Progress, Recommender};
 
 use crate::compare::{Column, Comparison, compare};
 use crate::error::{Error, Result};
 use crate::recommend::ModelSpec;
-use crate::run::{RunInputs, RunRecord, RunSpec, evaluate_and_record, find_run, fit, list_runs};
+use crate::recommend::learned;
+use crate::run::resume_key;
+use crate::run::{
+    RunInputs, RunRecord, RunSpec, Trained, evaluate_and_record, find_run, fit, list_runs,
+};
 use crate::search::{
     Autocomplete, ContentModel, FieldWeights, SearchEvalConfig, SearchEvalReport, SearchIndex,
     SearchRequest, SearchResults, SearchTrecExport, Suggestion, WeightGrid, derive_judgments,
     evaluate_search, export_trec, tune_field_weights,
 };
-use crate::split::{RepeatedPairs, split, split_warnings};
+use crate::split::{RepeatedPairs, Split, split, split_warnings};
 use crate::store::{ImportOptions, ImportReport, Store};
 
 /// File name of the event store inside a project.
@@ -67,7 +69,12 @@ impl ProjectPaths {
     pub fn run(&self, id: &str) -> PathBuf {
         self.runs().join(id)
     }
-    /// `reports/`
+    /// `checkpoints/`: learned models' per-epoch checkpoints while they train.
+    pub fn checkpoints(&self) -> PathBuf {
+        self.root.join("checkpoints")
+    }
+
+    /// Reports folder.
     pub fn reports(&self) -> PathBuf {
         self.root.join("reports")
     }
@@ -463,24 +470,51 @@ impl Project {
         self.store.interactions(kinds)
     }
 
-    /// Fits any model spec, including the ones that need the search index.
+    /// Fits a run's model on a split, including the models that need the
+    /// search index (content) or a validation split and checkpoints (learned).
     pub fn fit_model(
         &self,
-        spec: &ModelSpec,
-        train: &Interactions,
-        weighting: Weighting,
+        spec: &RunSpec,
+        split: &Split,
         progress: &dyn Progress,
         cancel: &CancelToken,
-    ) -> Result<Box<dyn Recommender>> {
-        match spec {
-            ModelSpec::Content(params) => Ok(Box::new(ContentModel::fit(
+    ) -> Result<Trained> {
+        let train = &split.train;
+        match &spec.model {
+            ModelSpec::Content(params) => Ok(Trained::from(Box::new(ContentModel::fit(
                 &self.search_index()?,
                 train.n_items,
                 params,
                 progress,
                 cancel,
-            )?)),
-            other => other.fit(train, weighting, progress, cancel),
+            )?)
+                as Box<dyn Recommender>)),
+            ModelSpec::Learned(l) => {
+                let key = resume_key(spec, train);
+                let dir = learned::checkpoint_dir(&self.paths.checkpoints(), &key);
+                let out = learned::fit(
+                    &l.0,
+                    split,
+                    spec.weighting,
+                    spec.device,
+                    Some(&dir),
+                    &key,
+                    progress,
+                    cancel,
+                );
+                // Recorded, failed or cancelled: the checkpoint has served.
+                // A kill leaves it, and the same run started again resumes.
+                let _ = std::fs::remove_dir_all(&dir);
+                let fitted = out?;
+                if let Some(note) = &fitted.device_note {
+                    tracing::warn!("{note}");
+                }
+                Ok(Trained {
+                    model: fitted.model,
+                    training: Some(fitted.report),
+                })
+            }
+            other => Ok(other.fit(train, spec.weighting, progress, cancel)?.into()),
         }
     }
 
@@ -507,10 +541,9 @@ impl Project {
             events = log.len(),
             "run: data loaded"
         );
-        let fit_model =
-            |m: &ModelSpec, t: &Interactions, w: Weighting, p: &dyn Progress, c: &CancelToken| {
-                self.fit_model(m, t, w, p, c)
-            };
+        let fit_model = |s: &RunSpec, sp: &Split, p: &dyn Progress, c: &CancelToken| {
+            self.fit_model(s, sp, p, c)
+        };
         let fitted = fit(spec, &log, &fit_model, progress, cancel)?;
         let inputs = RunInputs {
             log: &log,
@@ -581,10 +614,9 @@ impl Project {
             hint: ". User ids are the shop's own ids, as in the events file".into(),
         })?;
         let log = self.interactions(&record.spec.kinds)?;
-        let fit_model =
-            |m: &ModelSpec, t: &Interactions, w: Weighting, p: &dyn Progress, c: &CancelToken| {
-                self.fit_model(m, t, w, p, c)
-            };
+        let fit_model = |s: &RunSpec, sp: &Split, p: &dyn Progress, c: &CancelToken| {
+            self.fit_model(s, sp, p, c)
+        };
         let (fitted, _) =
             crate::run::load_or_fit(&self.paths, &record, &log, &fit_model, progress, cancel)?;
         let list = crate::recommend::shopper::rank(&record.spec, &fitted, user_idx, k, cancel)?;

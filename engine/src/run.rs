@@ -32,6 +32,7 @@ use crate::recommend::ModelSpec;
 use crate::recommend::saved::{self, SavedModel};
 use crate::split::{Split, SplitSpec, split};
 use crate::trec::{self, TrecWriter};
+use shoplab_models::{DeviceChoice, TrainReport};
 
 /// Everything that defines a run. The same struct drives the CLI, the GUI and saved runs.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -51,6 +52,10 @@ pub struct RunSpec {
     pub weighting: Weighting,
     /// Evaluation protocol.
     pub eval: EvalOptions,
+    /// Where learned models train: `auto` (a GPU when this build has one
+    /// that works, else the CPU, said in one line), `cpu`, `cuda[:N]`, `metal`.
+    /// Baselines always run on the CPU.
+    pub device: DeviceChoice,
 }
 
 impl Default for RunSpec {
@@ -62,6 +67,7 @@ impl Default for RunSpec {
             kinds: default_kinds(),
             weighting: Weighting::Binary,
             eval: EvalOptions::default(),
+            device: DeviceChoice::default(),
         }
     }
 }
@@ -115,6 +121,9 @@ pub struct RunRecord {
     pub auc: f64,
     /// Beyond-accuracy and cost figures.
     pub summary: RunSummary,
+    /// How a learned model's training went (loss and validation curves,
+    /// best epoch, early stop, resume); `None` for baselines.
+    pub training: Option<TrainReport>,
 }
 
 impl Default for RunRecord {
@@ -137,6 +146,7 @@ impl Default for RunRecord {
             metrics: Vec::new(),
             auc: 0.0,
             summary: RunSummary::default(),
+            training: None,
         }
     }
 }
@@ -227,6 +237,22 @@ pub fn fingerprint(log: &Interactions) -> String {
     format!("xxh3-128:{:032x}", h.digest128())
 }
 
+/// What decides a learned model's trained weights, hashed: the model spec,
+/// weighting, split, kinds and the training events. Equal keys, equal
+/// training, so a checkpoint under this key can be resumed.
+pub fn resume_key(spec: &RunSpec, train: &Interactions) -> String {
+    let mut h = xxhash_rust::xxh3::Xxh3::new();
+    let decisive = serde_json::json!({
+        "model": spec.model,
+        "weighting": spec.weighting,
+        "split": spec.split,
+        "kinds": spec.kinds,
+    });
+    h.update(decisive.to_string().as_bytes());
+    h.update(fingerprint(train).as_bytes());
+    format!("{}-{:032x}", spec.model.name(), h.digest128())
+}
+
 /// Inputs a run needs from the project besides its spec.
 pub struct RunInputs<'a> {
     /// All interactions of the chosen kinds.
@@ -247,18 +273,32 @@ pub struct Fitted {
     pub split: Split,
     /// Seconds spent fitting.
     pub train_seconds: f64,
+    /// A learned model's training report.
+    pub training: Option<TrainReport>,
 }
 
-/// Fits a model spec on training interactions with a weighting (the project
-/// supplies one that can also fit models needing its search index).
-pub type FitModel<'a> = dyn Fn(
-        &ModelSpec,
-        &Interactions,
-        Weighting,
-        &dyn Progress,
-        &CancelToken,
-    ) -> Result<Box<dyn Recommender>>
-    + 'a;
+/// What fitting a run's model gives back.
+pub struct Trained {
+    /// The model.
+    pub model: Box<dyn Recommender>,
+    /// A learned model's training report.
+    pub training: Option<TrainReport>,
+}
+
+impl From<Box<dyn Recommender>> for Trained {
+    fn from(model: Box<dyn Recommender>) -> Self {
+        Trained {
+            model,
+            training: None,
+        }
+    }
+}
+
+/// Fits a run's model on a split's training part (the project supplies one
+/// that can also fit models needing its search index, a validation split
+/// or a checkpoint folder).
+pub type FitModel<'a> =
+    dyn Fn(&RunSpec, &Split, &dyn Progress, &CancelToken) -> Result<Trained> + 'a;
 
 /// Splits the log and fits the spec's model on the training part.
 pub fn fit(
@@ -278,13 +318,14 @@ pub fn fit(
     }
     progress.stage(&format!("train {}", spec.model.name()), None);
     let start = Instant::now();
-    let model = fit_model(&spec.model, &split.train, spec.weighting, progress, cancel)?;
+    let trained = fit_model(spec, &split, progress, cancel)?;
     let train_seconds = start.elapsed().as_secs_f64();
     progress.finish_stage();
     Ok(Fitted {
-        model,
+        model: trained.model,
         split,
         train_seconds,
+        training: trained.training,
     })
 }
 
@@ -327,7 +368,7 @@ pub fn evaluate_and_record(
         spec: spec.clone(),
         data_fingerprint: fingerprint(inputs.log),
         code_version: code_version(),
-        device: "cpu".into(),
+        device: fitted.model.device(),
         threads: rayon::current_num_threads(),
         n_train: fitted.split.train.len(),
         n_valid: fitted.split.valid.len(),
@@ -343,6 +384,7 @@ pub fn evaluate_and_record(
             .collect(),
         auc: report.auc,
         summary: summary_of(&report, fitted.model.size_bytes()),
+        training: fitted.training.clone(),
     };
     let written = std::time::Instant::now();
     write_run(paths, &record, &report, inputs, fitted, &train_matrix)?;
@@ -511,11 +553,19 @@ pub fn load_or_fit(
                 model,
                 split,
                 train_seconds: 0.0,
+                training: None,
             },
             false,
         ));
     }
     if !same_data {
+        if record.spec.model.is_learned() {
+            return Err(Error::invalid(
+                "run",
+                &record.id,
+                "the project's events changed since this learned model was trained, so its shopper and item numbers no longer match; train it again",
+            ));
+        }
         tracing::info!(run = %record.id, "events changed since the run: fitting its model again");
     }
     Ok((fit(&record.spec, log, fit_model, progress, cancel)?, true))

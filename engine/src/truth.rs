@@ -19,7 +19,7 @@ use shoplab_datasets::{CancelToken, Progress, UserQuery, top_k};
 
 use crate::error::{Error, Result};
 use crate::project::Project;
-use crate::run::{RunRecord, find_run, fit};
+use crate::run::{RunRecord, find_run};
 
 /// How one run does against the truth.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -98,8 +98,9 @@ impl Project {
         for record in records {
             let log = self.interactions(&record.spec.kinds)?;
             let fit_model =
-                |m: &_, t: &_, w, p: &dyn Progress, c: &CancelToken| self.fit_model(m, t, w, p, c);
-            let fitted = fit(&record.spec, &log, &fit_model, progress, cancel)?;
+                |s: &_, sp: &_, p: &dyn Progress, c: &CancelToken| self.fit_model(s, sp, p, c);
+            let (fitted, _) =
+                crate::run::load_or_fit(&self.paths, &record, &log, &fit_model, progress, cancel)?;
             let train = fitted.split.train.to_matrix(record.spec.weighting);
             let sequences = fitted.split.train.sequences();
             let model = fitted.model.as_ref();

@@ -29,6 +29,8 @@ pub mod train;
 pub mod validate;
 
 pub use bpr::{BprModel, BprParams, fit_bpr, load_bpr};
+/// The candle device type, for callers that pick or name one.
+pub use candle_core::Device;
 pub use device::{DeviceChoice, resolve};
 pub use error::{Error, Result};
 pub use neumf::{NeuMfModel, NeuMfParams, fit_neumf, load_neumf};

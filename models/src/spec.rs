@@ -20,7 +20,7 @@ pub const LEARNED_MODELS: &[&str] = &["bpr", "neumf"];
 
 /// One parameter's name, default and one-line help (for the CLI's and the
 /// app's parameter lists; the same text as the field's doc comment).
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct ParamDoc {
     /// The key in spec files and `NAME=VALUE` overrides.
     pub name: &'static str,

@@ -1441,7 +1441,7 @@ mod tests {
 
     #[test]
     fn every_model_and_ranker_has_a_name_in_both_languages() {
-        for m in MODEL_NAMES.into_iter().chain(["bm25"]) {
+        for m in MODEL_NAMES.iter().copied().chain(["bm25"]) {
             let en = model(Lang::En, m);
             let zh = model(Lang::Zh, m);
             assert_eq!(en, format!("{} ({m})", plain(Lang::En, m).unwrap().name));

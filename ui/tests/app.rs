@@ -45,7 +45,7 @@ fn a_newcomer_opens_the_demo_searches_trains_cancels_compares_and_recommends() {
         let p = app.project.as_ref().unwrap();
         assert_eq!(app.view, View::Data, "opening a project shows its data");
         assert!(p.stats.events > 10_000 && p.has_index);
-        assert_eq!(p.runs.len(), 6, "the demo trains every model");
+        assert_eq!(p.runs.len(), 7, "the demo trains every baseline and BPR");
     }
     h.step();
     h.get_by_label("sparsity");
@@ -99,13 +99,13 @@ fn a_newcomer_opens_the_demo_searches_trains_cancels_compares_and_recommends() {
         let last = app.notices.last().unwrap();
         assert!(last.text.contains("cancelled"), "{}", last.text);
         assert!(!last.error);
-        assert_eq!(app.project.as_ref().unwrap().runs.len(), 6);
+        assert_eq!(app.project.as_ref().unwrap().runs.len(), 7);
     }
 
     // Train to the end: the run is recorded and its live curves were drawn.
     h.get_by_label("Train and evaluate").click();
     step_until(&mut h, "training to finish", |a| {
-        idle(a) && a.project.as_ref().unwrap().runs.len() == 7
+        idle(a) && a.project.as_ref().unwrap().runs.len() == 8
     });
     assert!(
         h.state()

@@ -7,6 +7,7 @@
 pub mod copurchase;
 pub mod ease;
 pub mod knn;
+pub mod learned;
 pub mod per_user;
 pub mod popularity;
 pub mod saved;
@@ -16,6 +17,7 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 use shoplab_datasets::{CancelToken, Interactions, Progress, Recommender, Weighting};
+use shoplab_models::{LEARNED_MODELS, LearnedSpec};
 
 use crate::error::{Error, Result};
 
@@ -26,10 +28,13 @@ pub use popularity::PopularityParams;
 
 use crate::search::ContentParams;
 
-/// A baseline model and its parameters, as stored in run specs.
+/// A model and its parameters, as stored in run specs: a baseline of this
+/// crate or a learned model of `shoplab-models`.
 ///
-/// JSON form: `{"model": "item_knn", "neighbours": 50, "shrink": 10}`.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+/// JSON form: `{"model": "item_knn", "neighbours": 50, "shrink": 10}` or
+/// `{"model": "bpr", "epochs": 20}` (a learned model's missing fields take
+/// that model's own defaults).
+#[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(tag = "model", rename_all = "snake_case")]
 pub enum ModelSpec {
     /// Most popular items (all-time or recent).
@@ -45,6 +50,74 @@ pub enum ModelSpec {
     /// Similar items by catalog text, through the search index (fitted by
     /// [`crate::project::Project::fit_model`], which owns the index).
     Content(ContentParams),
+    /// A learned model (BPR, NeuMF, ...), trained by `shoplab-models`.
+    #[serde(untagged)]
+    Learned(LearnedModel),
+}
+
+/// A learned model's spec in a run spec: its name under `model` beside its
+/// parameters (see [`shoplab_models::LearnedSpec`]).
+#[derive(Debug, Clone, PartialEq)]
+pub struct LearnedModel(pub LearnedSpec);
+
+impl Serialize for LearnedModel {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> std::result::Result<S::Ok, S::Error> {
+        let mut fields = match self.0.params_json() {
+            serde_json::Value::Object(m) => m,
+            _ => serde_json::Map::new(),
+        };
+        fields.insert("model".into(), self.0.name().into());
+        fields.serialize(s)
+    }
+}
+
+/// The baselines' derived form, so a bad baseline field keeps serde's own
+/// message (an untagged fallback would only say "did not match").
+#[derive(Deserialize)]
+#[serde(tag = "model", rename_all = "snake_case")]
+enum BaselineSpec {
+    Popularity(PopularityParams),
+    ItemKnn(ItemKnnParams),
+    UserKnn(UserKnnParams),
+    Ease(EaseParams),
+    CoPurchase(CoPurchaseParams),
+    Content(ContentParams),
+}
+
+impl<'de> Deserialize<'de> for ModelSpec {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> std::result::Result<Self, D::Error> {
+        use serde::de::Error as _;
+        let value = serde_json::Value::deserialize(d)?;
+        let name = value
+            .get("model")
+            .and_then(|m| m.as_str())
+            .unwrap_or("")
+            .to_string();
+        if LEARNED_MODELS.contains(&name.as_str()) {
+            let mut fields = value.as_object().cloned().unwrap_or_default();
+            fields.remove("model");
+            return LearnedSpec::from_json(&name, &serde_json::Value::Object(fields))
+                .map(|l| ModelSpec::Learned(LearnedModel(l)))
+                .map_err(|e| D::Error::custom(e.to_string()));
+        }
+        let known = MODEL_NAMES.join(", ");
+        let b = BaselineSpec::deserialize(value).map_err(|e| {
+            let msg = e.to_string();
+            if msg.starts_with("unknown variant") {
+                D::Error::custom(format!("unknown model `{name}`; expected one of {known}"))
+            } else {
+                D::Error::custom(msg)
+            }
+        })?;
+        Ok(match b {
+            BaselineSpec::Popularity(p) => ModelSpec::Popularity(p),
+            BaselineSpec::ItemKnn(p) => ModelSpec::ItemKnn(p),
+            BaselineSpec::UserKnn(p) => ModelSpec::UserKnn(p),
+            BaselineSpec::Ease(p) => ModelSpec::Ease(p),
+            BaselineSpec::CoPurchase(p) => ModelSpec::CoPurchase(p),
+            BaselineSpec::Content(p) => ModelSpec::Content(p),
+        })
+    }
 }
 
 impl Default for ModelSpec {
@@ -54,8 +127,8 @@ impl Default for ModelSpec {
     }
 }
 
-/// Names accepted by [`ModelSpec::from_name_and_params`], in display order.
-pub const MODEL_NAMES: [&str; 6] = [
+/// Baseline names accepted by [`ModelSpec::from_name_and_params`], in display order.
+pub const BASELINE_NAMES: [&str; 6] = [
     "popularity",
     "item_knn",
     "user_knn",
@@ -63,6 +136,15 @@ pub const MODEL_NAMES: [&str; 6] = [
     "co_purchase",
     "content",
 ];
+
+/// Every model name, baselines then learned ones, in display order.
+pub static MODEL_NAMES: std::sync::LazyLock<Vec<&'static str>> = std::sync::LazyLock::new(|| {
+    BASELINE_NAMES
+        .iter()
+        .chain(LEARNED_MODELS.iter())
+        .copied()
+        .collect()
+});
 
 impl ModelSpec {
     /// Short snake_case name, as in the JSON tag (e.g. `item_knn`).
@@ -74,6 +156,7 @@ impl ModelSpec {
             ModelSpec::Ease(_) => "ease",
             ModelSpec::CoPurchase(_) => "co_purchase",
             ModelSpec::Content(_) => "content",
+            ModelSpec::Learned(l) => l.0.name(),
         }
     }
 
@@ -98,10 +181,26 @@ impl ModelSpec {
             ModelSpec::Content(_) => {
                 "Recommends items whose title, brand and category read like those the shopper chose (search-index similarity)."
             }
+            ModelSpec::Learned(l) => learned::description(l.0.name()),
         }
     }
 
-    /// Every model with its default parameters, in display order.
+    /// Every learned model with its default parameters, in display order.
+    pub fn learned_defaults() -> Vec<ModelSpec> {
+        LEARNED_MODELS
+            .iter()
+            .filter_map(|n| LearnedSpec::default_for(n).ok())
+            .map(|l| ModelSpec::Learned(LearnedModel(l)))
+            .collect()
+    }
+
+    /// Whether this is a learned (candle) model.
+    pub fn is_learned(&self) -> bool {
+        matches!(self, ModelSpec::Learned(_))
+    }
+
+    /// Every baseline with its default parameters, in display order (what
+    /// `shoplab train all` trains; learned models take minutes, not seconds).
     pub fn all_defaults() -> Vec<ModelSpec> {
         vec![
             ModelSpec::Popularity(PopularityParams::default()),
@@ -120,6 +219,13 @@ impl ModelSpec {
         params: &BTreeMap<String, String>,
     ) -> Result<ModelSpec> {
         let name = name.trim().to_ascii_lowercase().replace('-', "_");
+        if LEARNED_MODELS.contains(&name.as_str()) {
+            let pairs: Vec<(String, String)> =
+                params.iter().map(|(k, v)| (k.clone(), v.clone())).collect();
+            return LearnedSpec::from_name_and_params(&name, &pairs)
+                .map(|l| ModelSpec::Learned(LearnedModel(l)))
+                .map_err(|e| Error::invalid(&format!("{name} parameters"), "", e.to_string()));
+        }
         let Some(default) = ModelSpec::all_defaults()
             .into_iter()
             .chain([ModelSpec::Content(ContentParams::default())])
@@ -176,10 +282,11 @@ impl ModelSpec {
     /// models (item-kNN, user-kNN, EASE) fit the weighted user x item
     /// matrix; popularity and co-purchase count distinct shoppers.
     pub fn uses_weighting(&self) -> bool {
-        matches!(
-            self,
-            ModelSpec::ItemKnn(_) | ModelSpec::UserKnn(_) | ModelSpec::Ease(_)
-        )
+        match self {
+            ModelSpec::ItemKnn(_) | ModelSpec::UserKnn(_) | ModelSpec::Ease(_) => true,
+            ModelSpec::Learned(l) => learned::uses_weighting(l.0.name()),
+            _ => false,
+        }
     }
 
     /// Trains the model on `train`, whose repeated interactions become
@@ -216,8 +323,32 @@ impl ModelSpec {
                     "the content model reads the search index: fit it through the project (`shoplab train content` after `shoplab index`)",
                 ));
             }
+            ModelSpec::Learned(l) => {
+                // No validation split, checkpoints or catalog text here: the
+                // project's fit path gives those (see `learned::fit`).
+                let sequences = train.sequences();
+                let data = shoplab_models::TrainData {
+                    train,
+                    weighting,
+                    sequences: &sequences,
+                };
+                let ctx = shoplab_models::FitContext {
+                    progress,
+                    cancel,
+                    validator: None,
+                    checkpoint_dir: None,
+                    resume_key: "",
+                    device: shoplab_models::DeviceChoice::Cpu,
+                };
+                l.0.fit(&data, &ctx).map_err(learned::error)?.model
+            }
         })
     }
+}
+
+/// A learned model's parameters with defaults and help (empty for other names).
+pub fn learned_param_docs(name: &str) -> Vec<shoplab_models::ParamDoc> {
+    LearnedSpec::param_docs(name).unwrap_or_default()
 }
 
 /// `Err(Cancelled)` once the user asked to stop.

@@ -154,6 +154,7 @@ pub fn from_state(spec: &ModelSpec, state: &ModelState) -> Result<Box<dyn Recomm
         ModelSpec::Ease(_) => Box::new(ease::Ease::from_state(state)?),
         ModelSpec::CoPurchase(_) => Box::new(copurchase::CoPurchase::from_state(state)?),
         ModelSpec::Content(_) => Box::new(crate::search::ContentModel::from_state(state)?),
+        ModelSpec::Learned(l) => crate::recommend::learned::load(&l.0, state)?,
     })
 }
 

@@ -151,8 +151,8 @@ mod tests {
 
     fn fitted(spec: &RunSpec, log: &Interactions) -> Fitted {
         let fit_model =
-            |m: &ModelSpec, t: &Interactions, w: Weighting, p: &dyn Progress, c: &CancelToken| {
-                m.fit(t, w, p, c)
+            |s: &RunSpec, sp: &crate::split::Split, p: &dyn Progress, c: &CancelToken| {
+                Ok(s.model.fit(&sp.train, s.weighting, p, c)?.into())
             };
         fit(spec, log, &fit_model, &NoProgress, &CancelToken::new()).unwrap()
     }

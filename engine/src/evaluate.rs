@@ -255,6 +255,11 @@ pub struct UserResult {
     pub cold: bool,
     /// The scorer gave every candidate the same score: the list is the tie-break's.
     pub no_signal: bool,
+    /// Test items without training events ("new items"): only models that
+    /// read item content can rank them.
+    pub new_items: usize,
+    /// Of those, how many are in the list at each K (order of `EvalReport::ks`).
+    pub new_item_hits: Vec<usize>,
 }
 
 /// How the cold shoppers fared, reported beside the model's means.
@@ -307,6 +312,10 @@ pub struct EvalReport {
     /// Of those, pairs whose item no training shopper touched (no
     /// interaction-based model can score them).
     pub n_test_pairs_new_item: usize,
+    /// Recall of those new items at each K, over the shoppers in the means
+    /// (found new-item pairs / new-item pairs); empty when they had none.
+    /// Separates a content-reading model's cold-item skill from the rest.
+    pub new_item_recall: Vec<f64>,
     /// Mean metrics over evaluated shoppers, one set per K.
     pub means: Vec<MetricSet>,
     /// Mean per-shopper AUC.
@@ -538,6 +547,21 @@ pub fn evaluate(
                         };
                         o.counted = counted;
                         o.result.cold = cold;
+                        let new: Vec<u32> = w
+                            .test_items
+                            .iter()
+                            .copied()
+                            .filter(|&i| popularity[i as usize] == 0)
+                            .collect();
+                        o.result.new_items = new.len();
+                        o.result.new_item_hits = opts
+                            .ks
+                            .iter()
+                            .map(|&k| {
+                                let top = &o.result.top[..k.min(o.result.top.len())];
+                                top.iter().filter(|i| new.contains(i)).count()
+                            })
+                            .collect();
                         out.push(o);
                     }
                 }
@@ -584,6 +608,21 @@ pub fn evaluate(
     report.n_test_pairs = pairs.n;
     report.n_test_pairs_seen_in_train = pairs.seen;
     report.n_test_pairs_new_item = pairs.new_item;
+    let (new_total, new_hits) = report.per_user.iter().fold(
+        (0usize, vec![0usize; opts.ks.len()]),
+        |(n, mut hits), u| {
+            for (h, &x) in hits.iter_mut().zip(&u.new_item_hits) {
+                *h += x;
+            }
+            (n + u.new_items, hits)
+        },
+    );
+    if new_total > 0 {
+        report.new_item_recall = new_hits
+            .iter()
+            .map(|&h| h as f64 / new_total as f64)
+            .collect();
+    }
     Ok(report)
 }
 
@@ -760,6 +799,8 @@ impl Worker {
                     .collect(),
                 cold: false,
                 no_signal,
+                new_items: 0,
+                new_item_hits: Vec::new(),
             },
             latency_us,
             counted: true,
@@ -939,6 +980,7 @@ fn summarise(
     }
     let mean_of = |sum: f64, count: usize| if count == 0 { 0.0 } else { sum / count as f64 };
     EvalReport {
+        new_item_recall: Vec::new(),
         protocol: opts.protocol(),
         ks: opts.ks.clone(),
         exclude_train: opts.exclude_train,

@@ -191,6 +191,9 @@ pub struct RunSummary {
     pub repeat_share: f64,
     /// Test pairs whose item had no training events.
     pub test_pairs_new_item: usize,
+    /// Recall of those new items at each K (order of `spec.eval.ks`) over
+    /// the shoppers in the means; empty when there were none.
+    pub new_item_recall: Vec<f64>,
     /// Distinct recommended items / catalog size, at the largest K.
     pub coverage: f64,
     /// Intra-list diversity at the largest K (None without item categories).
@@ -447,6 +450,7 @@ fn summary_of(r: &EvalReport, model_bytes: usize) -> RunSummary {
             r.n_test_pairs_seen_in_train as f64 / r.n_test_pairs as f64
         },
         test_pairs_new_item: r.n_test_pairs_new_item,
+        new_item_recall: r.new_item_recall.clone(),
         coverage: r.coverage,
         diversity: r.diversity,
         novelty: r.novelty,

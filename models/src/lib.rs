@@ -1,1 +1,2 @@
 //! Learned recommenders on candle (placeholder while the crate is set up).
+pub mod encoder;

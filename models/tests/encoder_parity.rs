@@ -137,11 +137,12 @@ fn minilm_matches_sentence_transformers() {
     #[allow(clippy::print_stdout)]
     {
         println!(
-            "encoder parity: {} texts, token ids equal for {}, min cosine {:.7} (text {} {:?}), \
+            "encoder parity: {} texts, token ids equal for {}, min cosine {:.9} (1 - {:.1e}, text {} {:?}), \
              max |difference| {max_abs:.2e}",
             texts.len(),
             texts.len() - id_mismatches.len(),
             worst.0,
+            1.0 - worst.0,
             worst.1,
             texts[worst.1]
         );

@@ -31,6 +31,35 @@ pub const HOW_TO_GET: &str = "run bench/get-minilm DEST, or point --encoder at a
 /// BENCHMARKS.md (encoder throughput).
 pub const DEFAULT_BATCH_SIZE: usize = 64;
 
+/// Most padded word pieces (texts x longest text) per forward pass: bounds
+/// memory (attention is texts x 12 x width x width) when texts are long.
+pub const TOKEN_BUDGET: usize = 8192;
+
+/// Splits texts sorted by decreasing word-piece count (`lengths`) into
+/// consecutive batches of at most `batch_size` texts and `token_budget`
+/// padded pieces, starting a new batch when a text is less than half as long
+/// as the batch's first (longest) one, so one very long title does not make
+/// a whole batch of short ones pay for its padding.
+fn plan_batches(
+    lengths: &[usize],
+    batch_size: usize,
+    token_budget: usize,
+) -> Vec<std::ops::Range<usize>> {
+    let mut batches = Vec::new();
+    let mut start = 0;
+    for (i, &len) in lengths.iter().enumerate() {
+        let (n, width) = (i - start, lengths.get(start).copied().unwrap_or(0));
+        if n > 0 && (n >= batch_size || (n + 1) * width > token_budget || 2 * len < width) {
+            batches.push(start..i);
+            start = i;
+        }
+    }
+    if start < lengths.len() {
+        batches.push(start..lengths.len());
+    }
+    batches
+}
+
 /// Errors of the sentence encoder.
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
@@ -256,10 +285,12 @@ impl SentenceEncoder {
         let ids = self.tokenizer.encode(texts)?;
         let mut order: Vec<usize> = (0..texts.len()).collect();
         order.sort_by_key(|&i| std::cmp::Reverse(ids[i].len()));
-        for chunk in order.chunks(self.batch_size) {
+        let lengths: Vec<usize> = order.iter().map(|&i| ids[i].len()).collect();
+        for range in plan_batches(&lengths, self.batch_size, TOKEN_BUDGET) {
             if cancel.is_cancelled() {
                 return Err(Error::Cancelled);
             }
+            let chunk = &order[range];
             let batch: Vec<&[u32]> = chunk.iter().map(|&i| ids[i].as_slice()).collect();
             let vectors = self.forward(&batch)?;
             for (row, &i) in chunk.iter().enumerate() {

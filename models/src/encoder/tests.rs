@@ -304,3 +304,21 @@ fn empty_input_gives_no_vectors() -> Result<()> {
     assert_eq!(out.dim(), 8);
     Ok(())
 }
+
+#[test]
+fn batches_follow_size_budget_and_length_breaks() {
+    // Sorted longest first: the 256-piece outlier goes alone.
+    let lengths = [256, 40, 39, 39, 30, 21, 20, 20, 19, 3, 2];
+    let got = plan_batches(&lengths, 4, 8192);
+    assert_eq!(got, vec![0..1, 1..5, 5..9, 9..11]);
+    // The token budget caps long batches: 3 x 100 > 250.
+    assert_eq!(
+        plan_batches(&[100, 100, 100, 90], 64, 250),
+        vec![0..2, 2..4]
+    );
+    // One text longer than the budget still gets its batch.
+    assert_eq!(plan_batches(&[300, 290], 64, 250), vec![0..1, 1..2]);
+    assert!(plan_batches(&[], 8, 100).is_empty());
+    let all: usize = plan_batches(&lengths, 3, 100).iter().map(|r| r.len()).sum();
+    assert_eq!(all, lengths.len());
+}

@@ -322,3 +322,10 @@ fn batches_follow_size_budget_and_length_breaks() {
     let all: usize = plan_batches(&lengths, 3, 100).iter().map(|r| r.len()).sum();
     assert_eq!(all, lengths.len());
 }
+
+#[test]
+fn encoder_can_be_shared_across_threads() {
+    fn shared<T: Send + Sync>() {}
+    shared::<SentenceEncoder>();
+    shared::<Embeddings>();
+}

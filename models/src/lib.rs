@@ -18,6 +18,7 @@
 
 pub mod bpr;
 pub mod device;
+pub mod encoder;
 pub mod error;
 pub mod init;
 pub mod loss;

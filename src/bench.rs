@@ -60,13 +60,18 @@ pub fn run(ctx: &Ctx, args: &BenchArgs) -> Result<()> {
     let dir = scratch.path().to_path_buf();
     let all = args.what == "all";
     let mut figures = Vec::new();
-    let known = ["all", "import", "index", "search", "eval"];
+    let known = ["all", "import", "index", "search", "eval", "gpu"];
     if !known.contains(&args.what.as_str()) {
         bail!(
             "unknown benchmark '{}': expected one of {}",
             args.what,
             known.join(", ")
         );
+    }
+    if args.what == "gpu" {
+        // Not part of `all`: it is the GPU machine's check (bench/gpu/check.sh).
+        let check = crate::gpu_check::run(ctx, &dir.join("gpu"))?;
+        return ctx.emit(&check, crate::gpu_check::text);
     }
     if all || args.what == "import" {
         figures.extend(bench_import(ctx, &dir.join("import"), args.events)?);
@@ -119,7 +124,7 @@ fn fresh_project(dir: &Path) -> Result<Project> {
     Ok(Project::create(&root, "bench")?)
 }
 
-fn generate_files(ctx: &Ctx, dir: &Path, spec: &ShopSpec) -> Result<()> {
+pub(crate) fn generate_files(ctx: &Ctx, dir: &Path, spec: &ShopSpec) -> Result<()> {
     if dir.join("events.csv").is_file() && dir.join("catalog.csv").is_file() {
         return Ok(());
     }

@@ -412,7 +412,8 @@ pub struct GuiArgs {
 /// `shoplab bench`
 #[derive(Debug, Args)]
 pub struct BenchArgs {
-    /// What to measure: import, index, search, eval, or all.
+    /// What to measure: import, index, search, eval, all (those four), or
+    /// gpu (the GPU check: learned models on GPU and CPU, score parity).
     #[arg(default_value = "all")]
     pub what: String,
     /// Events for the import benchmark.

@@ -4,6 +4,7 @@ mod bench;
 mod cli;
 mod commands;
 mod demo;
+mod gpu_check;
 mod gui;
 mod progress;
 mod table;

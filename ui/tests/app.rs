@@ -120,12 +120,12 @@ fn a_newcomer_opens_the_demo_searches_trains_cancels_compares_and_recommends() {
     h.step();
     {
         let app = h.state();
-        assert_eq!(app.compare.selected.len(), 7);
+        assert_eq!(app.compare.selected.len(), 8);
         let runs = &app.project.as_ref().unwrap().runs;
         let who = shoplab_ui::views::compare::Identities::new(runs);
         let series =
             shoplab_ui::views::compare::metric_at_k_series(runs, &who, app.compare.chart_measure());
-        assert_eq!(series.len(), 7);
+        assert_eq!(series.len(), 8);
         assert!(
             series
                 .iter()

@@ -342,14 +342,16 @@ pub fn evaluate_and_record(
     cancel: &CancelToken,
 ) -> Result<RunRecord> {
     let created_at = chrono::Utc::now();
-    let train_matrix = fitted.split.train.to_matrix(spec.weighting);
+    // Test-time history: training and validation events (see `Split::history`).
+    let history = fitted.split.history();
+    let train_matrix = history.to_matrix(spec.weighting);
     let start = Instant::now();
     let fallback = cold_fallback(spec, fitted, cancel)?;
     let report = evaluate(
         fitted.model.as_ref(),
         fallback.as_deref(),
         &train_matrix,
-        Some(&fitted.split.train.sequences()),
+        Some(&history.sequences()),
         &fitted.split.test,
         &spec.eval,
         progress,

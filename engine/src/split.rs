@@ -243,6 +243,30 @@ pub struct Split {
     pub test: Interactions,
 }
 
+impl Split {
+    /// What is known of each shopper when the test part is ranked: the
+    /// training and validation events together. The model is fitted on
+    /// `train` only, but at test time a shopper's validation events are
+    /// part of their history: they are excluded from the ranking and read
+    /// by sequential models, as RecBole's protocol does.
+    pub fn history(&self) -> Interactions {
+        if self.valid.is_empty() {
+            return self.train.clone();
+        }
+        let mut all = self.train.clone();
+        for e in 0..self.valid.len() {
+            all.push(
+                self.valid.users[e],
+                self.valid.items[e],
+                self.valid.ts[e],
+                self.valid.kinds[e],
+                self.valid.values[e],
+            );
+        }
+        all
+    }
+}
+
 /// Splits `log` by `spec`. Each event lands in exactly one part, and the
 /// events of each part keep their order in `log`.
 pub fn split(log: &Interactions, spec: &SplitSpec) -> Result<Split> {

@@ -101,8 +101,9 @@ impl Project {
                 |s: &_, sp: &_, p: &dyn Progress, c: &CancelToken| self.fit_model(s, sp, p, c);
             let (fitted, _) =
                 crate::run::load_or_fit(&self.paths, &record, &log, &fit_model, progress, cancel)?;
-            let train = fitted.split.train.to_matrix(record.spec.weighting);
-            let sequences = fitted.split.train.sequences();
+            let history = fitted.split.history();
+            let train = history.to_matrix(record.spec.weighting);
+            let sequences = history.sequences();
             let model = fitted.model.as_ref();
             progress.stage(&format!("truth {}", record.name), Some(users.len() as u64));
             let per_user: Vec<(f64, f64)> = users

@@ -224,7 +224,7 @@ impl ModelSpec {
                 params.iter().map(|(k, v)| (k.clone(), v.clone())).collect();
             return LearnedSpec::from_name_and_params(&name, &pairs)
                 .map(|l| ModelSpec::Learned(LearnedModel(l)))
-                .map_err(|e| Error::invalid(&format!("{name} parameters"), "", e.to_string()));
+                .map_err(learned::error);
         }
         let Some(default) = ModelSpec::all_defaults()
             .into_iter()

@@ -39,7 +39,7 @@ impl ShopperList {
 /// out of ranking and test).
 pub fn held_out(spec: &RunSpec, fitted: &Fitted, user: u32) -> Vec<u32> {
     let test = fitted.split.test.to_matrix(Weighting::Binary);
-    let train = fitted.split.train.to_matrix(spec.weighting);
+    let train = fitted.split.history().to_matrix(spec.weighting);
     held_out_in(spec, &train, &test, user)
 }
 
@@ -70,7 +70,9 @@ pub fn rank(
     k: usize,
     cancel: &CancelToken,
 ) -> Result<ShopperList> {
-    let train = fitted.split.train.to_matrix(spec.weighting);
+    // What the evaluation knew of the shopper: training and validation events.
+    let known = fitted.split.history();
+    let train = known.to_matrix(spec.weighting);
     let test = fitted.split.test.to_matrix(Weighting::Binary);
     let (hist, weights) = if (user as usize) < train.n_rows {
         train.row(user as usize)
@@ -92,7 +94,7 @@ pub fn rank(
     };
     let scorer: &dyn Recommender = fallback.as_deref().unwrap_or(fitted.model.as_ref());
     let mut scores = vec![0f32; scorer.n_items()];
-    let events = fitted.split.train.events_of(user);
+    let events = known.events_of(user);
     scorer.score(
         &UserQuery {
             user: Some(user),
@@ -177,7 +179,7 @@ mod tests {
             let f = fitted(&spec, &log);
             let again = crate::split::split(&log, &spec.split).unwrap();
             assert_eq!(again, f.split, "the split is recomputed the same way");
-            let train = f.split.train.to_matrix(spec.weighting);
+            let train = f.split.history().to_matrix(spec.weighting);
             let report = evaluate(
                 f.model.as_ref(),
                 None,

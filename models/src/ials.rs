@@ -174,21 +174,21 @@ pub fn fit_ials(
 
     progress.stage("train ials", Some(params.iterations as u64));
     for _ in 0..params.iterations {
-        let gram = gram(&item_factors, k, params.regularization);
+        let item_gram = gram(&item_factors, k, params.regularization);
         solve_half(
             &by_user,
             &mut user_factors,
             &item_factors,
-            &gram,
+            &item_gram,
             params,
             cancel,
         )?;
-        let gram = gram(&user_factors, k, params.regularization);
+        let user_gram = gram(&user_factors, k, params.regularization);
         solve_half(
             &by_item,
             &mut item_factors,
             &user_factors,
-            &gram,
+            &user_gram,
             params,
             cancel,
         )?;

@@ -42,8 +42,8 @@ fn planted() -> SparseMatrix {
 
 fn params() -> IalsParams {
     IalsParams {
-        factors: 8,
-        regularization: 0.1,
+        factors: 4,
+        regularization: 1.0,
         alpha: 2.0,
         iterations: 10,
         cg_steps: 3,

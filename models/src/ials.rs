@@ -449,18 +449,52 @@ fn solve_half(
                 return;
             }
             let first = task * ROWS_PER_TASK;
-            pulp::Arch::new().dispatch(|| {
-                let mut scratch = vec![0f32; 3 * k];
-                for (n, xu) in rows.chunks_exact_mut(k).enumerate() {
-                    let (cols, vals) = conf.row(first + n);
-                    solve_row(xu, cols, vals, y, gram, params.cg_steps, &mut scratch);
-                }
+            pulp::Arch::new().dispatch(SolveRows {
+                rows,
+                first,
+                conf,
+                y,
+                gram,
+                cg_steps: params.cg_steps,
             });
         });
     if cancel.is_cancelled() {
         return Err(IalsError::Cancelled);
     }
     Ok(())
+}
+
+/// A chunk of rows to solve, run under pulp's CPU-feature dispatch so the
+/// inlined CG loop is compiled for AVX2/FMA (or AVX-512) where present.
+struct SolveRows<'a> {
+    rows: &'a mut [f32],
+    first: usize,
+    conf: &'a SparseMatrix,
+    y: &'a [f32],
+    gram: &'a [f32],
+    cg_steps: usize,
+}
+
+impl pulp::WithSimd for SolveRows<'_> {
+    type Output = ();
+
+    #[inline(always)]
+    fn with_simd<S: pulp::Simd>(self, _simd: S) {
+        let k = self.gram.len().isqrt();
+        let mut scratch = vec![0f32; 3 * k];
+        for (n, xu) in self.rows.chunks_exact_mut(k).enumerate() {
+            let (cols, vals) = self.conf.row(self.first + n);
+            solve_row(
+                xu,
+                cols,
+                vals,
+                self.y,
+                self.gram,
+                self.cg_steps,
+                &mut scratch,
+            );
+        }
+    }
 }
 
 /// Conjugate gradient on `(YᵀY + λI + Yᵀ(C−I)Y) x = YᵀC p` for one row,

@@ -4,6 +4,7 @@ on the interactions ShopLab's iALS bench writes, for the side-by-side in BENCHMA
 
 Usage:
   RAYON_NUM_THREADS=2 cargo bench -p shoplab-models --bench ials_iteration -- /tmp/ials-ml1m.csv
+  (writes the CSV of its synthetic data, then times ShopLab)
   OPENBLAS_NUM_THREADS=1 python bench/peers/implicit_ials.py /tmp/ials-ml1m.csv [ITERATIONS]
 Prints one JSON line, shaped like the Rust bench's.
 

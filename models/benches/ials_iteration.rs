@@ -4,7 +4,13 @@
 //!
 //! Run (2 threads, as the comparison in BENCHMARKS.md):
 //! `RAYON_NUM_THREADS=2 cargo bench -p shoplab-models --bench ials_iteration -- [CSV_OUT]`
-//! Prints one JSON line.
+//! (the figures in BENCHMARKS.md were taken with the dev profile's already
+//! built dependencies and this crate at opt-level 3: add
+//! `--profile dev --config 'profile.dev.package.shoplab-models.opt-level=3'
+//! --config 'profile.dev.package.shoplab-models.debug-assertions=false'
+//! --config 'profile.dev.package.shoplab-models.overflow-checks=false'`).
+//! Prints one JSON line; the median excludes nothing (the loss pass is
+//! inside each iteration, and also timed alone as `loss_pass_s`).
 #![allow(clippy::print_stdout)]
 
 use std::collections::HashSet;

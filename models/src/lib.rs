@@ -19,6 +19,7 @@
 pub mod bpr;
 pub mod device;
 pub mod encoder;
+pub mod ials;
 pub mod error;
 pub mod init;
 pub mod loss;

@@ -114,31 +114,38 @@ impl Gru4RecParams {
 }
 
 /// One GRU layer (PyTorch's equations, no biases) over right-padded input
-/// `x` `[B, T, in]`: `w_ih` `[3H, in]`, `w_hh` `[3H, H]`, gates in the order
-/// reset, update, new. Returns the outputs `[B, T, H]` and the state after
-/// each row's last real step `[B, H]`: past a row's length the state is
-/// carried unchanged (masked), so padding never reaches it.
+/// given step by step (`xs[t]` is `[B, in]`): `w_ih` `[3H, in]`, `w_hh`
+/// `[3H, H]`, gates in the order reset, update, new. Returns the output of
+/// every step (`[B, H]` each) and the state after each row's last real step
+/// `[B, H]`: past a row's length the state is carried unchanged (masked),
+/// so padding never reaches it.
+///
+/// The weights are split per gate once, and the input arrives per step,
+/// so autodiff never slices a large activation (candle's gradient of a
+/// slice is a zero tensor of the whole: 50 steps of that cost seconds).
 pub fn gru_layer(
-    x: &Tensor,
+    xs: &[Tensor],
     w_ih: &Tensor,
     w_hh: &Tensor,
     lens: &[usize],
-) -> Result<(Tensor, Tensor)> {
-    let (b, t, _) = x.dims3()?;
-    let h3 = w_hh.dims2()?.0;
-    let hs = h3 / 3;
-    let dev = x.device();
-    // Input projections of every step at once.
-    let gi = super::linear(x, w_ih, None)?;
-    let whh_t = w_hh.t()?;
-    let mut h = Tensor::zeros((b, hs), x.dtype(), dev)?;
-    let mut outs = Vec::with_capacity(t);
-    for step in 0..t {
-        let gi_t = gi.narrow(1, step, 1)?.squeeze(1)?;
-        let gh = h.matmul(&whh_t)?;
-        let r = candle_nn::ops::sigmoid(&(gi_t.narrow(1, 0, hs)? + gh.narrow(1, 0, hs)?)?)?;
-        let z = candle_nn::ops::sigmoid(&(gi_t.narrow(1, hs, hs)? + gh.narrow(1, hs, hs)?)?)?;
-        let n = (gi_t.narrow(1, 2 * hs, hs)? + (r * gh.narrow(1, 2 * hs, hs)?)?)?.tanh()?;
+) -> Result<(Vec<Tensor>, Tensor)> {
+    let Some(first) = xs.first() else {
+        return Err(crate::Error::State(
+            "gru4rec: an empty sequence batch".into(),
+        ));
+    };
+    let b = first.dims2()?.0;
+    let hs = w_hh.dims2()?.0 / 3;
+    let dev = first.device();
+    let gate = |w: &Tensor, k: usize| -> Result<Tensor> { Ok(w.narrow(0, k * hs, hs)?.t()?) };
+    let (ir, iz, inn) = (gate(w_ih, 0)?, gate(w_ih, 1)?, gate(w_ih, 2)?);
+    let (hr, hz, hn) = (gate(w_hh, 0)?, gate(w_hh, 1)?, gate(w_hh, 2)?);
+    let mut h = Tensor::zeros((b, hs), first.dtype(), dev)?;
+    let mut outs = Vec::with_capacity(xs.len());
+    for (step, x) in xs.iter().enumerate() {
+        let r = candle_nn::ops::sigmoid(&(x.matmul(&ir)? + h.matmul(&hr)?)?)?;
+        let z = candle_nn::ops::sigmoid(&(x.matmul(&iz)? + h.matmul(&hz)?)?)?;
+        let n = (x.matmul(&inn)? + (r * h.matmul(&hn)?)?)?.tanh()?;
         // h' = (1 − z) ⊙ n + z ⊙ h
         let next = (&n + (z * (&h - &n)?)?)?;
         h = if lens.iter().all(|&l| l > step) {
@@ -150,7 +157,7 @@ pub fn gru_layer(
         };
         outs.push(h.clone());
     }
-    Ok((Tensor::stack(&outs, 1)?, h))
+    Ok((outs, h))
 }
 
 impl SeqNet for Gru4RecParams {
@@ -201,16 +208,18 @@ impl SeqNet for Gru4RecParams {
         batch: &PaddedBatch,
         dropout_rng: Option<&mut ChaCha8Rng>,
     ) -> Result<Tensor> {
-        let (b, t) = (batch.b(), batch.t);
-        let e = self.embedding_size;
-        let x = w[0]
-            .index_select(&batch.ids.flatten_all()?, 0)?
-            .reshape((b, t, e))?;
-        let mut x = dropout(&x, self.dropout_prob, dropout_rng)?;
+        // Each step's items looked up on their own (see [`gru_layer`]).
+        let ids = batch.ids.t()?.contiguous()?;
+        let mut rng = dropout_rng;
+        let mut xs = Vec::with_capacity(batch.t);
+        for step in 0..batch.t {
+            let x = w[0].index_select(&ids.get(step)?, 0)?;
+            xs.push(dropout(&x, self.dropout_prob, rng.as_deref_mut())?);
+        }
         let mut last = None;
         for l in 0..self.num_layers {
-            let (outs, h) = gru_layer(&x, &w[1 + 2 * l], &w[2 + 2 * l], &batch.lens)?;
-            x = outs;
+            let (outs, h) = gru_layer(&xs, &w[1 + 2 * l], &w[2 + 2 * l], &batch.lens)?;
+            xs = outs;
             last = Some(h);
         }
         let k = 1 + 2 * self.num_layers;
@@ -285,11 +294,17 @@ mod tests {
         let dev = Device::Cpu;
         let flat: Vec<f32> = xs.iter().flatten().flatten().map(|&x| x as f32).collect();
         let x = Tensor::from_vec(flat, (2, t, inp), &dev).unwrap_or_else(|e| panic!("{e}"));
+        let steps: Vec<Tensor> = (0..t)
+            .map(|k| x.narrow(1, k, 1).and_then(|v| v.squeeze(1)))
+            .collect::<candle_core::Result<_>>()
+            .unwrap_or_else(|e| panic!("{e}"));
         let wi = Tensor::from_vec(f(&w_ih), (3 * hs, inp), &dev).unwrap_or_else(|e| panic!("{e}"));
         let wh = Tensor::from_vec(f(&w_hh), (3 * hs, hs), &dev).unwrap_or_else(|e| panic!("{e}"));
-        let (outs, last) = gru_layer(&x, &wi, &wh, &lens).unwrap_or_else(|e| panic!("{e}"));
+        let (outs, last) = gru_layer(&steps, &wi, &wh, &lens).unwrap_or_else(|e| panic!("{e}"));
         let last = crate::saved::to_vec(&last).unwrap_or_else(|e| panic!("{e}"));
-        let outs = crate::saved::to_vec(&outs).unwrap_or_else(|e| panic!("{e}"));
+        let outs = Tensor::stack(&outs, 1)
+            .and_then(|o| o.flatten_all()?.to_vec1::<f32>())
+            .unwrap_or_else(|e| panic!("{e}"));
         for (row, &len) in lens.iter().enumerate() {
             let want = by_hand(&xs[row][..len], &w_ih, &w_hh, inp, hs);
             for k in 0..hs {

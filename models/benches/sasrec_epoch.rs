@@ -204,7 +204,7 @@ fn main() {
             validator: None,
             checkpoint_dir: None,
             resume_key: "bench",
-            device: device.clone(),
+            device,
         };
         let (t0, c0) = (Instant::now(), cpu_secs());
         let r = if model == "sasrec" {

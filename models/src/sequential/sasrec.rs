@@ -181,12 +181,26 @@ impl SasRecParams {
     /// Weights per Transformer block.
     const PER_LAYER: usize = 16;
 
-    /// `[B, T, H]`: the output at every position (before picking the last).
+    /// `[B, T, H]`: the output at every position (what the causal-mask test reads).
     fn encode_all(
         &self,
         w: &[Tensor],
         batch: &PaddedBatch,
+        rng: Option<&mut ChaCha8Rng>,
+    ) -> Result<Tensor> {
+        self.forward(w, batch, rng, false)
+    }
+
+    /// The blocks over every position, or with `last_only`, the last block
+    /// for each row's last real position alone (`[B, H]`): only that output
+    /// is used, and the last block's queries, feed-forward network and
+    /// norms are most of a block's work.
+    fn forward(
+        &self,
+        w: &[Tensor],
+        batch: &PaddedBatch,
         mut rng: Option<&mut ChaCha8Rng>,
+        last_only: bool,
     ) -> Result<Tensor> {
         let (b, t, h) = (batch.b(), batch.t, self.hidden_size);
         let (nh, eps) = (self.n_heads, self.layer_norm_eps);
@@ -210,32 +224,49 @@ impl SasRecParams {
             }
         }
         let mask = Tensor::from_vec(mask, (b, 1, t, t), dev)?;
+        // The last real position sees every real key.
+        let mut mask_last = vec![0f32; b * t];
+        for (r, &len) in batch.lens.iter().enumerate() {
+            mask_last[r * t + len..(r + 1) * t].fill(MASKED);
+        }
+        let mask_last = Tensor::from_vec(mask_last, (b, 1, 1, t), dev)?;
         let scale = 1.0 / (dh as f64).sqrt();
         for l in 0..self.n_layers {
             let p = &w[4 + l * Self::PER_LAYER..4 + (l + 1) * Self::PER_LAYER];
-            let heads = |y: Tensor| -> Result<Tensor> {
-                Ok(y.reshape((b, t, nh, dh))?.transpose(1, 2)?.contiguous()?)
+            let heads = |y: Tensor, tq: usize| -> Result<Tensor> {
+                Ok(y.reshape((b, tq, nh, dh))?.transpose(1, 2)?.contiguous()?)
             };
-            let q = heads(linear(&x, &p[0], Some(&p[1]))?)?;
-            let k = heads(linear(&x, &p[2], Some(&p[3]))?)?;
-            let v = heads(linear(&x, &p[4], Some(&p[5]))?)?;
-            let scores = (q.matmul(&k.t()?.contiguous()?)? * scale)?.broadcast_add(&mask)?;
-            let probs = candle_nn::ops::softmax(&scores, D::Minus1)?;
+            let pruned = last_only && l + 1 == self.n_layers;
+            // Queries (and the residual) of every position, or of the last real one.
+            let (xq, tq, mask) = if pruned {
+                (batch.gather_last(&x)?.unsqueeze(1)?, 1, &mask_last)
+            } else {
+                (x.clone(), t, &mask)
+            };
+            let q = heads((linear(&xq, &p[0], Some(&p[1]))? * scale)?, tq)?;
+            let k = heads(linear(&x, &p[2], Some(&p[3]))?, t)?;
+            let v = heads(linear(&x, &p[4], Some(&p[5]))?, t)?;
+            let scores = q.matmul(&k.t()?.contiguous()?)?.broadcast_add(mask)?;
+            // Softmax; the shift by the row maximum only keeps exp() in
+            // range and cancels out, so it needs no gradient.
+            let max = scores.max_keepdim(D::Minus1)?.detach();
+            let e = scores.broadcast_sub(&max)?.exp()?;
+            let probs = e.broadcast_div(&e.sum_keepdim(D::Minus1)?)?;
             let probs = dropout(&probs, self.attn_dropout_prob, rng.as_deref_mut())?;
             let ctx = probs
                 .matmul(&v)?
                 .transpose(1, 2)?
                 .contiguous()?
-                .reshape((b, t, h))?;
+                .reshape((b, tq, h))?;
             let a = linear(&ctx, &p[6], Some(&p[7]))?;
             let a = dropout(&a, self.hidden_dropout_prob, rng.as_deref_mut())?;
-            x = layer_norm(&(a + &x)?, &p[8], &p[9], eps)?;
+            x = layer_norm(&(a + &xq)?, &p[8], &p[9], eps)?;
             let f = self.hidden_act.apply(&linear(&x, &p[10], Some(&p[11]))?)?;
             let f = linear(&f, &p[12], Some(&p[13]))?;
             let f = dropout(&f, self.hidden_dropout_prob, rng.as_deref_mut())?;
             x = layer_norm(&(f + &x)?, &p[14], &p[15], eps)?;
         }
-        Ok(x)
+        if last_only { Ok(x.squeeze(1)?) } else { Ok(x) }
     }
 }
 
@@ -309,7 +340,7 @@ impl SeqNet for SasRecParams {
         batch: &PaddedBatch,
         rng: Option<&mut ChaCha8Rng>,
     ) -> Result<Tensor> {
-        batch.gather_last(&self.encode_all(w, batch, rng)?)
+        self.forward(w, batch, rng, true)
     }
 }
 
@@ -374,6 +405,20 @@ mod tests {
                 .zip(&changed[3 * h..4 * h])
                 .any(|(x, y)| (x - y).abs() > 1e-4)
         );
+        // The pruned last block gives the last real position's output.
+        let seqs: [&[u32]; 2] = [&[1, 2, 3, 4, 5, 6], &[7, 8, 9]];
+        let batch = PaddedBatch::new(&seqs, n_items as u32, &dev).unwrap_or_else(|e| panic!("{e}"));
+        let last = p
+            .encode(&w, &batch, None)
+            .and_then(|t| crate::saved::to_vec(&t))
+            .unwrap_or_else(|e| panic!("{e}"));
+        let all = run(&seqs);
+        for (r, pos) in [(0usize, 5usize), (1, 2)] {
+            for k in 0..h {
+                let want = all[(r * 6 + pos) * h + k];
+                assert!((last[r * h + k] - want).abs() < 1e-5, "row {r}");
+            }
+        }
         // A row padded to 6 equals the 3-item sequence alone at its real positions.
         let padded = run(&[&[1, 2, 3, 4, 5, 6], &[7, 8, 9]]);
         let alone = run(&[&[7, 8, 9]]);

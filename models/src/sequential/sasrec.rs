@@ -182,6 +182,7 @@ impl SasRecParams {
     const PER_LAYER: usize = 16;
 
     /// `[B, T, H]`: the output at every position (what the causal-mask test reads).
+    #[cfg(test)]
     fn encode_all(
         &self,
         w: &[Tensor],

@@ -3,16 +3,20 @@
 //! 2048, RecBole's defaults otherwise): the issue's GPU target is a SASRec
 //! epoch under 2 s on an H200; on the CPU there is no target, this measures.
 //!
-//! `CANDLE_NUM_THREADS=1 cargo test -p shoplab-models --bench sasrec_epoch
-//! --config 'profile.dev.package.shoplab-models.opt-level=2'` (or `cargo
-//! bench` for a release build). A full CPU epoch takes minutes, so by
+//! `RAYON_NUM_THREADS=2 CANDLE_NUM_THREADS=1 cargo test -p shoplab-models
+//! --bench sasrec_epoch --config 'profile.dev.package.shoplab-models.opt-level=2'
+//! --config 'profile.dev.package.shoplab-datasets.opt-level=2'` (or `cargo
+//! bench` for a release build). Set RAYON_NUM_THREADS: without it candle
+//! 0.11.1 reads /proc/cpuinfo on every CPU matrix product (its thread
+//! count), which made one GRU4Rec shopper cost 13.7 ms of CPU instead of 0.95. A full CPU epoch takes minutes, so by
 //! default the trainer runs `SHOPLAB_BENCH_BATCHES` (default 8) batches of
 //! the first epoch and the epoch time is extrapolated from their mean;
 //! `SHOPLAB_BENCH_FULL=1` times a whole epoch. `SHOPLAB_BENCH_MODEL=sasrec`
 //! or `gru4rec` picks one (default both), `SHOPLAB_BENCH_LOSS=bpr` the BPR
 //! loss, `SHOPLAB_DEVICE=cuda` the GPU (CUDA build). After the trainer's
 //! figures, one batch is split into forward, loss and backward
-//! (`SHOPLAB_BENCH_SPLIT_ONLY=1`: only that).
+//! (`SHOPLAB_BENCH_SPLIT_ONLY=1`: only that). `SHOPLAB_BENCH_MODEL=serve`
+//! times one shopper's top-10 over 100K items from a loaded model instead.
 
 #![allow(clippy::print_stdout, clippy::unwrap_used)]
 
@@ -144,7 +148,66 @@ fn split_one_batch<N: SeqNet>(net: &N, seqs: &shoplab_datasets::Sequences, devic
     );
 }
 
+/// Serving: one shopper's top-10 (50 recent events) over a 100K-item
+/// catalog from a loaded model with default sizes and random weights.
+fn serve<N: SeqNet>(net: &N, items: usize) {
+    use shoplab_datasets::{ModelState, Recommender, SeqEvent, UserQuery, top_k};
+    let mut rng = ChaCha8Rng::seed_from_u64(3);
+    let w = net.init(items, &mut rng, &Device::Cpu).unwrap();
+    let mut st = ModelState::new();
+    st.meta("format", N::FORMAT).meta("n_items", items);
+    for ((name, dims), t) in net.shapes(items).iter().zip(&w) {
+        st.push_f32(name, dims, t.flatten_all().unwrap().to_vec1().unwrap());
+    }
+    let bytes = st.to_safetensors().unwrap();
+    let t = Instant::now();
+    let st = ModelState::from_safetensors(&bytes).unwrap();
+    let model = shoplab_models::sequential::load_seq(net, &st, &Device::Cpu).unwrap();
+    let load_time = t.elapsed();
+    let mut times = Vec::new();
+    let mut scores = vec![0f32; items];
+    let c0 = cpu_secs();
+    for u in 0..200u32 {
+        let events: Vec<SeqEvent> = (0..50)
+            .map(|k| SeqEvent {
+                item: (u * 7919 + k * 104_729) % items as u32,
+                kind: EventKind::View,
+                ts: k as i64,
+            })
+            .collect();
+        let q = UserQuery {
+            user: None,
+            history: &[],
+            weights: &[],
+            events: &events,
+        };
+        let t = Instant::now();
+        scores.iter_mut().for_each(|x| *x = 0.0);
+        model.score(&q, &mut scores);
+        let top = top_k(&scores, 10, &[]);
+        times.push(t.elapsed().as_secs_f64() * 1e3);
+        assert_eq!(top.len(), 10);
+    }
+    let cpu_ms = (cpu_secs() - c0) * 1e3 / 200.0;
+    times.sort_by(f64::total_cmp);
+    println!(
+        "serve {}: decode+load {load_time:.2?}; 50 events -> top-10 over {items} items: p50 {:.3} ms, \
+         p99 {:.3} ms wall, mean {cpu_ms:.2} ms CPU (load {})",
+        N::NAME,
+        times[times.len() / 2],
+        times[times.len() * 99 / 100],
+        load()
+    );
+}
+
 fn main() {
+    if std::env::var("SHOPLAB_BENCH_MODEL").is_ok_and(|m| m == "serve") {
+        for items in [100, 100_000] {
+            serve(&SasRecParams::default(), items);
+            serve(&Gru4RecParams::default(), items);
+        }
+        return;
+    }
     let device: DeviceChoice = std::env::var("SHOPLAB_DEVICE")
         .unwrap_or_else(|_| "cpu".into())
         .parse()

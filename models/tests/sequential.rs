@@ -184,6 +184,20 @@ fn check_batch_equals_single(model: &dyn Recommender, d: &Data) {
             weights: &[],
             events: d.seqs.of(3),
         },
+        // More than the 4 shoppers scored with host dot products, so the
+        // batch goes through the matrix product and meets the single path.
+        UserQuery {
+            user: Some(1),
+            history: &[],
+            weights: &[],
+            events: d.seqs.of(1),
+        },
+        UserQuery {
+            user: Some(2),
+            history: &[],
+            weights: &[],
+            events: d.seqs.of(2),
+        },
     ];
     let mut block = vec![0f32; qs.len() * n];
     model.score_batch(&qs, &mut block);

@@ -26,6 +26,7 @@ pub mod loss;
 pub mod negatives;
 pub mod neumf;
 pub mod saved;
+pub mod sequential;
 pub mod spec;
 pub mod train;
 pub mod validate;
@@ -36,6 +37,9 @@ pub use candle_core::Device;
 pub use device::{DeviceChoice, resolve};
 pub use error::{Error, Result};
 pub use neumf::{NeuMfModel, NeuMfParams, fit_neumf, load_neumf};
+pub use sequential::LossType;
+pub use sequential::gru4rec::{Gru4RecModel, Gru4RecParams, fit_gru4rec, load_gru4rec};
+pub use sequential::sasrec::{SasRecModel, SasRecParams, fit_sasrec, load_sasrec};
 pub use spec::{LEARNED_MODELS, LearnedSpec, ParamDoc};
 pub use train::{
     FitContext, LrSchedule, OptimizerKind, TrainConfig, TrainData, TrainReport, Trainable,

@@ -13,10 +13,12 @@ use crate::Fitted;
 use crate::bpr::{BprParams, fit_bpr, load_bpr};
 use crate::error::{Error, Result};
 use crate::neumf::{NeuMfParams, fit_neumf, load_neumf};
+use crate::sequential::gru4rec::{Gru4RecParams, fit_gru4rec, load_gru4rec};
+use crate::sequential::sasrec::{SasRecParams, fit_sasrec, load_sasrec};
 use crate::train::{FitContext, TrainData};
 
 /// Names of the models this module builds.
-pub const LEARNED_MODELS: &[&str] = &["bpr", "neumf"];
+pub const LEARNED_MODELS: &[&str] = &["bpr", "neumf", "gru4rec", "sasrec"];
 
 /// One parameter's name, default and one-line help (for the CLI's and the
 /// app's parameter lists; the same text as the field's doc comment).
@@ -105,6 +107,125 @@ const NEUMF_DOCS: &[(&str, &str)] = &[
     ),
 ];
 
+/// The training settings of the sequential models (no `negatives`: the
+/// bpr loss draws one).
+const SEQ_TRAIN_DOCS: &[(&str, &str)] = &[
+    (
+        "loss_type",
+        "Training loss: ce (default, RecBole: cross-entropy over all items) or bpr (one sampled negative; cheaper on large catalogs).",
+    ),
+    (
+        "epochs",
+        "Passes over the training prefixes; default 30 (RecBole: 300 with early stopping; a CPU epoch is long), 1 to 100000.",
+    ),
+    (
+        "batch_size",
+        "Training prefixes per mini-batch; default 2048 (RecBole), 1 to 16777216.",
+    ),
+    (
+        "learning_rate",
+        "Initial learning rate; default 0.001 (RecBole), above 0.",
+    ),
+    (
+        "optimizer",
+        "Optimiser: adam (default, RecBole), adamw or sgd.",
+    ),
+    (
+        "weight_decay",
+        "L2 (adam, sgd) or decoupled (adamw) weight decay; default 0 (RecBole), 0 to 1000.",
+    ),
+    (
+        "lr_schedule",
+        "Learning-rate schedule: constant (default), cosine or step.",
+    ),
+    (
+        "lr_step_epochs",
+        "Step schedule: epochs between decays; default 10, 1 to 100000.",
+    ),
+    (
+        "lr_gamma",
+        "Step schedule: factor per decay; default 0.5, above 0 and at most 1.",
+    ),
+    (
+        "patience",
+        "Validations without improvement before stopping; default 10 (RecBole stopping_step), 0 = never.",
+    ),
+    (
+        "validate_every",
+        "Validate every this many epochs; default 1 (RecBole eval_step), 0 = never.",
+    ),
+    (
+        "seed",
+        "Seed of initialisation, shuffling, negatives and dropout; default 2020 (RecBole), any integer.",
+    ),
+];
+
+const GRU4REC_DOCS: &[(&str, &str)] = &[
+    (
+        "embedding_size",
+        "Length of item vectors (and of the sequence representation); default 64 (RecBole), 1 to 4096.",
+    ),
+    (
+        "hidden_size",
+        "Width of the GRU's hidden state; default 128 (RecBole), 1 to 4096.",
+    ),
+    (
+        "num_layers",
+        "Stacked GRU layers; default 1 (RecBole), 1 to 8.",
+    ),
+    (
+        "dropout_prob",
+        "Dropout on the item vectors while training; default 0.3 (RecBole), 0 up to 1.",
+    ),
+    (
+        "max_seq_length",
+        "Most recent items read per sequence; default 50 (RecBole), 1 to 1000.",
+    ),
+];
+
+const SASREC_DOCS: &[(&str, &str)] = &[
+    (
+        "n_layers",
+        "Transformer blocks; default 2 (RecBole), 1 to 12.",
+    ),
+    (
+        "n_heads",
+        "Attention heads per block (must divide hidden_size); default 2 (RecBole), 1 to 64.",
+    ),
+    (
+        "hidden_size",
+        "Length of item, position and hidden vectors; default 64 (RecBole), 1 to 4096.",
+    ),
+    (
+        "inner_size",
+        "Width of the feed-forward layer; default 256 (RecBole), 1 to 16384.",
+    ),
+    (
+        "hidden_dropout_prob",
+        "Dropout on embeddings and block outputs while training; default 0.5 (RecBole), 0 up to 1.",
+    ),
+    (
+        "attn_dropout_prob",
+        "Dropout on attention weights while training; default 0.5 (RecBole), 0 up to 1.",
+    ),
+    (
+        "hidden_act",
+        "Feed-forward activation: gelu (default, RecBole), relu, swish, tanh or sigmoid.",
+    ),
+    (
+        "layer_norm_eps",
+        "LayerNorm epsilon; default 1e-12 (RecBole), 0 to 1.",
+    ),
+    (
+        "initializer_range",
+        "Standard deviation of the initial weights; default 0.02 (RecBole), above 0 and at most 10.",
+    ),
+    (
+        "max_seq_length",
+        "Most recent items read per sequence (and position embeddings); default 50 (RecBole), 1 to 1000.",
+    ),
+];
+
 /// A learned model with its parameters.
 #[derive(Debug, Clone, PartialEq)]
 pub enum LearnedSpec {
@@ -112,6 +233,10 @@ pub enum LearnedSpec {
     Bpr(BprParams),
     /// NeuMF (GMF + MLP).
     NeuMf(NeuMfParams),
+    /// GRU4Rec (sequential: a GRU over the shopper's recent items).
+    Gru4Rec(Gru4RecParams),
+    /// SASRec (sequential: causal self-attention over the shopper's recent items).
+    SasRec(SasRecParams),
 }
 
 fn parse_params<T: serde::de::DeserializeOwned + serde::Serialize + Default>(
@@ -181,6 +306,8 @@ impl LearnedSpec {
         let spec = match name.trim().to_ascii_lowercase().as_str() {
             "bpr" => LearnedSpec::Bpr(parse_params("bpr", obj)?),
             "neumf" => LearnedSpec::NeuMf(parse_params("neumf", obj)?),
+            "gru4rec" => LearnedSpec::Gru4Rec(parse_params("gru4rec", obj)?),
+            "sasrec" => LearnedSpec::SasRec(parse_params("sasrec", obj)?),
             other => {
                 return Err(Error::invalid("model", other, &LEARNED_MODELS.join(", ")));
             }
@@ -201,14 +328,16 @@ impl LearnedSpec {
     /// Every parameter of model `name` with its default and help, in spec order.
     pub fn param_docs(name: &str) -> Result<Vec<ParamDoc>> {
         let spec = Self::default_for(name)?;
-        let own = match spec {
-            LearnedSpec::Bpr(_) => BPR_DOCS,
-            LearnedSpec::NeuMf(_) => NEUMF_DOCS,
+        let (own, train) = match spec {
+            LearnedSpec::Bpr(_) => (BPR_DOCS, TRAIN_DOCS),
+            LearnedSpec::NeuMf(_) => (NEUMF_DOCS, TRAIN_DOCS),
+            LearnedSpec::Gru4Rec(_) => (GRU4REC_DOCS, SEQ_TRAIN_DOCS),
+            LearnedSpec::SasRec(_) => (SASREC_DOCS, SEQ_TRAIN_DOCS),
         };
         let defaults = spec.params_json();
         Ok(own
             .iter()
-            .chain(TRAIN_DOCS)
+            .chain(train)
             .map(|&(name, help)| ParamDoc {
                 name,
                 default: defaults.get(name).cloned().unwrap_or(Value::Null),
@@ -217,11 +346,13 @@ impl LearnedSpec {
             .collect())
     }
 
-    /// The model's name (`bpr`, `neumf`).
+    /// The model's name (`bpr`, `neumf`, `gru4rec`, `sasrec`).
     pub fn name(&self) -> &'static str {
         match self {
             LearnedSpec::Bpr(_) => "bpr",
             LearnedSpec::NeuMf(_) => "neumf",
+            LearnedSpec::Gru4Rec(_) => "gru4rec",
+            LearnedSpec::SasRec(_) => "sasrec",
         }
     }
 
@@ -230,6 +361,8 @@ impl LearnedSpec {
         match self {
             LearnedSpec::Bpr(p) => serde_json::to_value(p),
             LearnedSpec::NeuMf(p) => serde_json::to_value(p),
+            LearnedSpec::Gru4Rec(p) => serde_json::to_value(p),
+            LearnedSpec::SasRec(p) => serde_json::to_value(p),
         }
         .unwrap_or(Value::Null)
     }
@@ -239,6 +372,8 @@ impl LearnedSpec {
         match self {
             LearnedSpec::Bpr(p) => p.validate(),
             LearnedSpec::NeuMf(p) => p.validate(),
+            LearnedSpec::Gru4Rec(p) => p.validate(),
+            LearnedSpec::SasRec(p) => p.validate(),
         }
     }
 
@@ -247,6 +382,8 @@ impl LearnedSpec {
         match self {
             LearnedSpec::Bpr(p) => fit_bpr(p, data, ctx),
             LearnedSpec::NeuMf(p) => fit_neumf(p, data, ctx),
+            LearnedSpec::Gru4Rec(p) => fit_gru4rec(p, data, ctx),
+            LearnedSpec::SasRec(p) => fit_sasrec(p, data, ctx),
         }
     }
 
@@ -255,6 +392,8 @@ impl LearnedSpec {
         Ok(match self {
             LearnedSpec::Bpr(p) => Box::new(load_bpr(p, state, device)?),
             LearnedSpec::NeuMf(p) => Box::new(load_neumf(p, state, device)?),
+            LearnedSpec::Gru4Rec(p) => Box::new(load_gru4rec(p, state, device)?),
+            LearnedSpec::SasRec(p) => Box::new(load_sasrec(p, state, device)?),
         })
     }
 }

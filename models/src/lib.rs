@@ -20,23 +20,27 @@ pub mod bpr;
 pub mod device;
 pub mod error;
 pub mod init;
+pub mod item_text;
 pub mod loss;
 pub mod negatives;
 pub mod neumf;
 pub mod saved;
 pub mod spec;
 pub mod train;
+pub mod two_tower;
 pub mod validate;
 
 pub use bpr::{BprModel, BprParams, fit_bpr, load_bpr};
 pub use device::{DeviceChoice, resolve};
 pub use error::{Error, Result};
+pub use item_text::{ItemText, TOKENIZER_VERSION};
 pub use neumf::{NeuMfModel, NeuMfParams, fit_neumf, load_neumf};
 pub use spec::{LEARNED_MODELS, LearnedSpec, ParamDoc};
 pub use train::{
     FitContext, LrSchedule, OptimizerKind, TrainConfig, TrainData, TrainReport, Trainable,
     Validator,
 };
+pub use two_tower::{TwoTowerModel, TwoTowerParams, fit_two_tower, load_two_tower};
 
 /// A trained model with how its training went.
 pub struct Fitted {

@@ -14,9 +14,10 @@ use crate::bpr::{BprParams, fit_bpr, load_bpr};
 use crate::error::{Error, Result};
 use crate::neumf::{NeuMfParams, fit_neumf, load_neumf};
 use crate::train::{FitContext, TrainData};
+use crate::two_tower::{TwoTowerParams, fit_two_tower, load_two_tower};
 
 /// Names of the models this module builds.
-pub const LEARNED_MODELS: &[&str] = &["bpr", "neumf"];
+pub const LEARNED_MODELS: &[&str] = &["bpr", "neumf", "two_tower"];
 
 /// One parameter's name, default and one-line help (for the CLI's and the
 /// app's parameter lists; the same text as the field's doc comment).
@@ -105,6 +106,37 @@ const NEUMF_DOCS: &[(&str, &str)] = &[
     ),
 ];
 
+const TWO_TOWER_DOCS: &[(&str, &str)] = &[
+    (
+        "embedding_size",
+        "Length of item, text-feature and user vectors; default 64, 1 to 4096.",
+    ),
+    (
+        "text_buckets",
+        "Hash buckets of the items' text features (rows of the text table); default 131072 (2^17), 256 to 4194304.",
+    ),
+    (
+        "id_dropout",
+        "Chance of dropping an item's id vector in a training batch, so its text alone must place it; default 0.5, 0 up to 1.",
+    ),
+    (
+        "temperature",
+        "Softmax temperature over cosine similarities; default 0.1, above 0 and at most 10.",
+    ),
+    (
+        "logq_correction",
+        "Subtract the log of each candidate's sampling chance from its logit (popular items are negatives more often); default true.",
+    ),
+    (
+        "user_embedding",
+        "Add a trained per-shopper vector to the mean of their items (new shoppers get the mean alone); default false.",
+    ),
+    (
+        "max_history",
+        "History items per training example (longer histories: a random subset); default 50, 1 to 10000.",
+    ),
+];
+
 /// A learned model with its parameters.
 #[derive(Debug, Clone, PartialEq)]
 pub enum LearnedSpec {
@@ -112,6 +144,8 @@ pub enum LearnedSpec {
     Bpr(BprParams),
     /// NeuMF (GMF + MLP).
     NeuMf(NeuMfParams),
+    /// Two-tower model whose item tower reads the item's text.
+    TwoTower(TwoTowerParams),
 }
 
 fn parse_params<T: serde::de::DeserializeOwned + serde::Serialize + Default>(
@@ -181,6 +215,9 @@ impl LearnedSpec {
         let spec = match name.trim().to_ascii_lowercase().as_str() {
             "bpr" => LearnedSpec::Bpr(parse_params("bpr", obj)?),
             "neumf" => LearnedSpec::NeuMf(parse_params("neumf", obj)?),
+            "two_tower" | "two-tower" | "twotower" => {
+                LearnedSpec::TwoTower(parse_params("two_tower", obj)?)
+            }
             other => {
                 return Err(Error::invalid("model", other, &LEARNED_MODELS.join(", ")));
             }
@@ -204,6 +241,7 @@ impl LearnedSpec {
         let own = match spec {
             LearnedSpec::Bpr(_) => BPR_DOCS,
             LearnedSpec::NeuMf(_) => NEUMF_DOCS,
+            LearnedSpec::TwoTower(_) => TWO_TOWER_DOCS,
         };
         let defaults = spec.params_json();
         Ok(own
@@ -217,11 +255,12 @@ impl LearnedSpec {
             .collect())
     }
 
-    /// The model's name (`bpr`, `neumf`).
+    /// The model's name (`bpr`, `neumf`, `two_tower`).
     pub fn name(&self) -> &'static str {
         match self {
             LearnedSpec::Bpr(_) => "bpr",
             LearnedSpec::NeuMf(_) => "neumf",
+            LearnedSpec::TwoTower(_) => "two_tower",
         }
     }
 
@@ -230,6 +269,7 @@ impl LearnedSpec {
         match self {
             LearnedSpec::Bpr(p) => serde_json::to_value(p),
             LearnedSpec::NeuMf(p) => serde_json::to_value(p),
+            LearnedSpec::TwoTower(p) => serde_json::to_value(p),
         }
         .unwrap_or(Value::Null)
     }
@@ -239,6 +279,7 @@ impl LearnedSpec {
         match self {
             LearnedSpec::Bpr(p) => p.validate(),
             LearnedSpec::NeuMf(p) => p.validate(),
+            LearnedSpec::TwoTower(p) => p.validate(),
         }
     }
 
@@ -247,6 +288,7 @@ impl LearnedSpec {
         match self {
             LearnedSpec::Bpr(p) => fit_bpr(p, data, ctx),
             LearnedSpec::NeuMf(p) => fit_neumf(p, data, ctx),
+            LearnedSpec::TwoTower(p) => fit_two_tower(p, data, ctx),
         }
     }
 
@@ -255,6 +297,7 @@ impl LearnedSpec {
         Ok(match self {
             LearnedSpec::Bpr(p) => Box::new(load_bpr(p, state, device)?),
             LearnedSpec::NeuMf(p) => Box::new(load_neumf(p, state, device)?),
+            LearnedSpec::TwoTower(p) => Box::new(load_two_tower(p, state, device)?),
         })
     }
 }

@@ -395,7 +395,8 @@ impl Recommender for TwoTowerModel {
             .meta("user_embedding", self.user.is_some());
         let seen: Vec<u32> = self.seen.iter().map(|&s| u32::from(s)).collect();
         st.push_u32("item_seen", &[self.n_items], seen);
-        let read = || -> Result<Vec<(&str, Vec<usize>, Vec<f32>)>> {
+        type Arrays<'a> = Vec<(&'a str, Vec<usize>, Vec<f32>)>;
+        let read = || -> Result<Arrays<'_>> {
             let mut v = vec![
                 (
                     "item_vectors",

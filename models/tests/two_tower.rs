@@ -461,7 +461,7 @@ mod two_tower {
         for u in 0..20u32 {
             let items: &[u32] = if u % 2 == 0 { &[0, 1, 2] } else { &[3, 4, 5] };
             for (k, &i) in items.iter().enumerate() {
-                if (u as usize + k) % 3 != 0 {
+                if !(u as usize + k).is_multiple_of(3) {
                     log.push(u, i, k as i64, EventKind::Purchase, 1.0);
                 }
             }

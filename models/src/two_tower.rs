@@ -581,17 +581,33 @@ impl TwoTowerTrainer {
                 t_w.push(1.0 / bag.len() as f32);
             }
         }
+        // Every row gets the columns' −log q; then accidental hits (the
+        // row's positive as another column) are masked. Row copies and a
+        // column index keep this O(B·C) in memcpy, not in a branchy loop.
         let c = cols.len();
-        let mut bias = vec![0f32; b * c];
-        for (r, &p) in pos.iter().enumerate() {
-            for (k, &i) in cols.iter().enumerate() {
-                bias[r * c + k] = if k != r && i == p {
-                    MASKED
-                } else if self.params.logq_correction {
+        let col_bias: Vec<f32> = cols
+            .iter()
+            .map(|&i| {
+                if self.params.logq_correction {
                     -self.log_q[i as usize]
                 } else {
                     0.0
-                };
+                }
+            })
+            .collect();
+        let mut bias = Vec::with_capacity(b * c);
+        for _ in 0..b {
+            bias.extend_from_slice(&col_bias);
+        }
+        let mut cols_of: HashMap<u32, Vec<usize>> = HashMap::new();
+        for (k, &l) in col_local.iter().enumerate() {
+            cols_of.entry(l).or_default().push(k);
+        }
+        for r in 0..b {
+            for &k in cols_of.get(&col_local[r]).into_iter().flatten() {
+                if k != r {
+                    bias[r * c + k] = MASKED;
+                }
             }
         }
         let users = examples.iter().map(|&e| self.ex_user[e as usize]).collect();

@@ -524,20 +524,38 @@ mod two_tower {
             item_text: Some(&texts),
         };
         let cancel = CancelToken::new();
-        let epochs = 2;
+        let epochs: usize = std::env::var("SHOPLAB_BENCH_EPOCHS")
+            .ok()
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(1);
         let p = TwoTowerParams {
             epochs,
             validate_every: 0,
             ..TwoTowerParams::default()
         };
         let t = std::time::Instant::now();
+        let cpu0 = cpu_secs();
         let f = ok(fit_two_tower(&p, &data, &ctx(&NoProgress, &cancel)));
         let secs = t.elapsed().as_secs_f64();
+        let cpu = cpu_secs() - cpu0;
         println!(
-            "two_tower: {:.2} s/epoch over {} events (loss {:?})",
+            "two_tower: {:.2} s/epoch wall, {:.2} s/epoch CPU over {} events (loss {:?}; load {})",
             secs / epochs as f64,
+            cpu / epochs as f64,
             log.len(),
-            f.report.loss_curve
+            f.report.loss_curve,
+            std::fs::read_to_string("/proc/loadavg")
+                .unwrap_or_default()
+                .trim()
         );
+    }
+
+    /// CPU seconds this process used (user + system), from /proc; 0 elsewhere.
+    fn cpu_secs() -> f64 {
+        let stat = std::fs::read_to_string("/proc/self/stat").unwrap_or_default();
+        let after = stat.rsplit(')').next().unwrap_or("");
+        let f: Vec<&str> = after.split_whitespace().collect();
+        let tick = |i: usize| f.get(i).and_then(|v| v.parse::<f64>().ok()).unwrap_or(0.0);
+        (tick(11) + tick(12)) / 100.0
     }
 }

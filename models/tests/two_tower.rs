@@ -491,6 +491,7 @@ mod two_tower {
     /// Training time per epoch on a 100K-event synthetic log (5,000
     /// shoppers x 10,000 items with 5-word titles), default settings.
     /// `cargo test -p shoplab-models --test two_tower -- --ignored --nocapture two_tower_epoch_time`
+    /// (`SHOPLAB_BENCH_EPOCHS=n`, `SHOPLAB_BENCH_BUCKETS=n` for other text tables).
     #[test]
     #[ignore]
     fn two_tower_epoch_time() {
@@ -528,8 +529,13 @@ mod two_tower {
             .ok()
             .and_then(|v| v.parse().ok())
             .unwrap_or(1);
+        let text_buckets = std::env::var("SHOPLAB_BENCH_BUCKETS")
+            .ok()
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(TwoTowerParams::default().text_buckets);
         let p = TwoTowerParams {
             epochs,
+            text_buckets,
             validate_every: 0,
             ..TwoTowerParams::default()
         };

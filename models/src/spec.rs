@@ -135,6 +135,18 @@ const TWO_TOWER_DOCS: &[(&str, &str)] = &[
         "max_history",
         "History items per training example (longer histories: a random subset); default 50, 1 to 10000.",
     ),
+    (
+        "batch_size",
+        "Positive pairs per mini-batch (each other's negatives); default 1024, 1 to 16777216.",
+    ),
+    (
+        "negatives",
+        "Uniformly drawn negative items per positive pair, added to the in-batch ones; default 1, 1 to 1000.",
+    ),
+    (
+        "epochs",
+        "Passes over the training pairs; default 100, 1 to 100000.",
+    ),
 ];
 
 /// A learned model with its parameters.
@@ -246,7 +258,13 @@ impl LearnedSpec {
         let defaults = spec.params_json();
         Ok(own
             .iter()
-            .chain(TRAIN_DOCS)
+            // A model's own entry replaces the shared one of the same name
+            // (its default or meaning differs).
+            .chain(
+                TRAIN_DOCS
+                    .iter()
+                    .filter(|(n, _)| !own.iter().any(|(o, _)| o == n)),
+            )
             .map(|&(name, help)| ParamDoc {
                 name,
                 default: defaults.get(name).cloned().unwrap_or(Value::Null),

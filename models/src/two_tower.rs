@@ -72,7 +72,7 @@ pub struct TwoTowerParams {
     pub max_history: usize,
     /// Passes over the training pairs; default 100, 1 to 100000.
     pub epochs: usize,
-    /// Positive pairs per mini-batch (each other's negatives); default 2048, 1 to 16777216.
+    /// Positive pairs per mini-batch (each other's negatives); default 1024, 1 to 16777216.
     pub batch_size: usize,
     /// Initial learning rate; default 0.001, above 0.
     pub learning_rate: f64,
@@ -107,7 +107,7 @@ impl Default for TwoTowerParams {
             user_embedding: false,
             max_history: 50,
             epochs: 100,
-            batch_size: 2048,
+            batch_size: 1024,
             learning_rate: 1e-3,
             optimizer: OptimizerKind::Adam,
             weight_decay: 0.0,

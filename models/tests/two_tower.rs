@@ -364,6 +364,15 @@ mod two_tower {
             }
             other => panic!("{other:?}"),
         }
+        // The model's own help replaces the shared one where its default differs.
+        let docs = ok(LearnedSpec::param_docs("two_tower"));
+        let batch = docs
+            .iter()
+            .filter(|d| d.name == "batch_size")
+            .collect::<Vec<_>>();
+        assert_eq!(batch.len(), 1);
+        assert_eq!(batch[0].default, serde_json::json!(1024));
+        assert!(batch[0].help.contains("default 1024"), "{}", batch[0].help);
         let msg = |k: &str, v: &str| {
             LearnedSpec::from_name_and_params("two_tower", &[(k.into(), v.into())])
                 .err()

@@ -492,9 +492,15 @@ impl Project {
             ModelSpec::Learned(l) => {
                 let key = resume_key(spec, train);
                 let dir = learned::checkpoint_dir(&self.paths.checkpoints(), &key);
+                let texts = if learned::reads_item_text(&l.0) {
+                    Some(self.item_texts()?)
+                } else {
+                    None
+                };
                 let out = learned::fit(
                     &l.0,
                     split,
+                    texts.as_deref(),
                     spec.weighting,
                     spec.device,
                     Some(&dir),
@@ -552,6 +558,17 @@ impl Project {
             item_categories: Some(&categories),
         };
         evaluate_and_record(&self.paths, spec, &inputs, &fitted, progress, cancel)
+    }
+
+    /// Each item's title, brand and category path, by item index (what
+    /// text-reading models learn from).
+    pub fn item_texts(&self) -> Result<Vec<shoplab_models::ItemText>> {
+        Ok(self
+            .store
+            .items()?
+            .iter()
+            .map(|it| shoplab_models::ItemText::new(&it.title, &it.brand, &it.category_path()))
+            .collect())
     }
 
     /// A dense category id per item (same path = same id), for diversity.

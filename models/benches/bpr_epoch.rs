@@ -121,6 +121,7 @@ fn main() {
         train: &log,
         weighting: Weighting::Binary,
         sequences: &seqs,
+        item_text: None,
     };
     let cancel = CancelToken::new();
     let ctx = FitContext {

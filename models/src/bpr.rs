@@ -440,6 +440,7 @@ mod tests {
             train: &log,
             weighting: shoplab_datasets::Weighting::Binary,
             sequences: &seqs,
+            item_text: None,
         };
         let ctx = FitContext {
             progress: &NoProgress,

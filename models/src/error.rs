@@ -50,6 +50,21 @@ pub enum Error {
     },
 }
 
+impl From<crate::ials::IalsError> for Error {
+    fn from(e: crate::ials::IalsError) -> Self {
+        use crate::ials::IalsError;
+        match e {
+            IalsError::Cancelled => Error::Cancelled,
+            IalsError::InvalidParam {
+                field,
+                value,
+                allowed,
+            } => Error::invalid(field, value, allowed),
+            other => Error::State(other.to_string()),
+        }
+    }
+}
+
 /// Result alias of the models crate.
 pub type Result<T, E = Error> = std::result::Result<T, E>;
 

@@ -670,3 +670,60 @@ fn cholesky_solve(a: &mut [f64], b: &mut [f64], k: usize) {
 
 #[cfg(test)]
 mod tests;
+
+/// Records the loss curve while passing every report on.
+struct LossCurve<'a> {
+    inner: &'a dyn Progress,
+    losses: std::sync::Mutex<Vec<f64>>,
+}
+
+impl Progress for LossCurve<'_> {
+    fn stage(&self, name: &str, total: Option<u64>) {
+        self.inner.stage(name, total);
+    }
+    fn advance(&self, n: u64) {
+        self.inner.advance(n);
+    }
+    fn metric(&self, name: &str, value: f64) {
+        if name == "loss"
+            && let Ok(mut l) = self.losses.lock()
+        {
+            l.push(value);
+        }
+        self.inner.metric(name, value);
+    }
+    fn finish_stage(&self) {
+        self.inner.finish_stage();
+    }
+}
+
+/// iALS inside a run: the run's weighted matrix, its progress and cancel,
+/// and a training report (loss per sweep). iALS solves in closed form on
+/// the CPU whatever device the run names; it has no epochs to validate or
+/// checkpoint (a sweep of 6,040 x 3,706 takes under a second).
+pub fn fit_in_run(
+    params: &IalsParams,
+    data: &crate::train::TrainData<'_>,
+    ctx: &crate::train::FitContext<'_>,
+) -> crate::error::Result<crate::Fitted> {
+    let matrix = data.train.to_matrix(data.weighting);
+    let curve = LossCurve {
+        inner: ctx.progress,
+        losses: std::sync::Mutex::new(Vec::new()),
+    };
+    let model = fit_ials(params, &matrix, &curve, ctx.cancel)?;
+    let loss_curve = curve.losses.into_inner().unwrap_or_default();
+    let device_note = (ctx.device != crate::device::DeviceChoice::Cpu
+        && ctx.device != crate::device::DeviceChoice::Auto)
+        .then(|| "iALS solves on the CPU; the device choice does not apply to it".to_string());
+    Ok(crate::Fitted {
+        model: Box::new(model),
+        report: crate::train::TrainReport {
+            epochs_run: loss_curve.len(),
+            loss_curve,
+            device: "cpu".into(),
+            ..Default::default()
+        },
+        device_note,
+    })
+}

@@ -19,9 +19,10 @@
 pub mod bpr;
 pub mod device;
 pub mod encoder;
-pub mod ials;
 pub mod error;
+pub mod ials;
 pub mod init;
+pub mod item_text;
 pub mod loss;
 pub mod negatives;
 pub mod neumf;
@@ -29,6 +30,7 @@ pub mod saved;
 pub mod sequential;
 pub mod spec;
 pub mod train;
+pub mod two_tower;
 pub mod validate;
 
 pub use bpr::{BprModel, BprParams, fit_bpr, load_bpr};
@@ -36,6 +38,7 @@ pub use bpr::{BprModel, BprParams, fit_bpr, load_bpr};
 pub use candle_core::Device;
 pub use device::{DeviceChoice, resolve};
 pub use error::{Error, Result};
+pub use item_text::{ItemText, TOKENIZER_VERSION};
 pub use neumf::{NeuMfModel, NeuMfParams, fit_neumf, load_neumf};
 pub use sequential::LossType;
 pub use sequential::gru4rec::{Gru4RecModel, Gru4RecParams, fit_gru4rec, load_gru4rec};
@@ -45,6 +48,7 @@ pub use train::{
     FitContext, LrSchedule, OptimizerKind, TrainConfig, TrainData, TrainReport, Trainable,
     Validator,
 };
+pub use two_tower::{TwoTowerModel, TwoTowerParams, fit_two_tower, load_two_tower};
 
 /// A trained model with how its training went.
 pub struct Fitted {

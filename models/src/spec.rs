@@ -12,13 +12,15 @@ use shoplab_datasets::{ModelState, Recommender};
 use crate::Fitted;
 use crate::bpr::{BprParams, fit_bpr, load_bpr};
 use crate::error::{Error, Result};
+use crate::ials::IalsParams;
 use crate::neumf::{NeuMfParams, fit_neumf, load_neumf};
 use crate::sequential::gru4rec::{Gru4RecParams, fit_gru4rec, load_gru4rec};
 use crate::sequential::sasrec::{SasRecParams, fit_sasrec, load_sasrec};
 use crate::train::{FitContext, TrainData};
+use crate::two_tower::{TwoTowerParams, fit_two_tower, load_two_tower};
 
 /// Names of the models this module builds.
-pub const LEARNED_MODELS: &[&str] = &["bpr", "neumf", "gru4rec", "sasrec"];
+pub const LEARNED_MODELS: &[&str] = &["bpr", "neumf", "ials", "two_tower", "gru4rec", "sasrec"];
 
 /// One parameter's name, default and one-line help (for the CLI's and the
 /// app's parameter lists; the same text as the field's doc comment).
@@ -226,6 +228,73 @@ const SASREC_DOCS: &[(&str, &str)] = &[
     ),
 ];
 
+const TWO_TOWER_DOCS: &[(&str, &str)] = &[
+    (
+        "embedding_size",
+        "Length of item, text-feature and user vectors; default 64, 1 to 4096.",
+    ),
+    (
+        "text_buckets",
+        "Hash buckets of the items' text features (rows of the text table); default 131072 (2^17), 256 to 4194304.",
+    ),
+    (
+        "id_dropout",
+        "Chance of dropping an item's id vector in a training batch, so its text alone must place it; default 0.5, 0 up to 1.",
+    ),
+    (
+        "temperature",
+        "Softmax temperature over cosine similarities; default 0.1, above 0 and at most 10.",
+    ),
+    (
+        "logq_correction",
+        "Subtract the log of each candidate's sampling chance from its logit (popular items are negatives more often); default true.",
+    ),
+    (
+        "user_embedding",
+        "Add a trained per-shopper vector to the mean of their items (new shoppers get the mean alone); default false.",
+    ),
+    (
+        "max_history",
+        "History items per training example (longer histories: a random subset); default 50, 1 to 10000.",
+    ),
+    (
+        "batch_size",
+        "Positive pairs per mini-batch (each other's negatives); default 1024, 1 to 16777216.",
+    ),
+    (
+        "negatives",
+        "Uniformly drawn negative items per positive pair, added to the in-batch ones; default 1, 1 to 1000.",
+    ),
+    (
+        "epochs",
+        "Passes over the training pairs; default 100, 1 to 100000.",
+    ),
+];
+
+const IALS_DOCS: &[(&str, &str)] = &[
+    (
+        "factors",
+        "Length of shopper and item vectors; default 64, 1 to 1024.",
+    ),
+    (
+        "regularization",
+        "L2 penalty on every factor; default 0.01 (as implicit), 0 to 1000000.",
+    ),
+    (
+        "alpha",
+        "Confidence scale: an observed value r counts 1 + alpha*r (the run's weighting gives r); default 1.0, 0 to 1000000.",
+    ),
+    (
+        "iterations",
+        "Alternating sweeps (shoppers, then items); default 15, 1 to 1000.",
+    ),
+    (
+        "cg_steps",
+        "Conjugate-gradient steps per row and sweep (implicit's cg_steps); default 3, 1 to 64.",
+    ),
+    ("seed", "Seed of the random starting factors; default 42."),
+];
+
 /// A learned model with its parameters.
 #[derive(Debug, Clone, PartialEq)]
 pub enum LearnedSpec {
@@ -233,10 +302,14 @@ pub enum LearnedSpec {
     Bpr(BprParams),
     /// NeuMF (GMF + MLP).
     NeuMf(NeuMfParams),
+    /// Implicit ALS with confidence weighting (closed-form sweeps, no trainer).
+    Ials(IalsParams),
     /// GRU4Rec (sequential: a GRU over the shopper's recent items).
     Gru4Rec(Gru4RecParams),
     /// SASRec (sequential: causal self-attention over the shopper's recent items).
     SasRec(SasRecParams),
+    /// Two-tower model whose item tower reads the item's text.
+    TwoTower(TwoTowerParams),
 }
 
 fn parse_params<T: serde::de::DeserializeOwned + serde::Serialize + Default>(
@@ -306,8 +379,12 @@ impl LearnedSpec {
         let spec = match name.trim().to_ascii_lowercase().as_str() {
             "bpr" => LearnedSpec::Bpr(parse_params("bpr", obj)?),
             "neumf" => LearnedSpec::NeuMf(parse_params("neumf", obj)?),
+            "ials" => LearnedSpec::Ials(parse_params("ials", obj)?),
             "gru4rec" => LearnedSpec::Gru4Rec(parse_params("gru4rec", obj)?),
             "sasrec" => LearnedSpec::SasRec(parse_params("sasrec", obj)?),
+            "two_tower" | "two-tower" | "twotower" => {
+                LearnedSpec::TwoTower(parse_params("two_tower", obj)?)
+            }
             other => {
                 return Err(Error::invalid("model", other, &LEARNED_MODELS.join(", ")));
             }
@@ -331,13 +408,21 @@ impl LearnedSpec {
         let (own, train) = match spec {
             LearnedSpec::Bpr(_) => (BPR_DOCS, TRAIN_DOCS),
             LearnedSpec::NeuMf(_) => (NEUMF_DOCS, TRAIN_DOCS),
+            LearnedSpec::Ials(_) => (IALS_DOCS, &[][..]),
             LearnedSpec::Gru4Rec(_) => (GRU4REC_DOCS, SEQ_TRAIN_DOCS),
             LearnedSpec::SasRec(_) => (SASREC_DOCS, SEQ_TRAIN_DOCS),
+            LearnedSpec::TwoTower(_) => (TWO_TOWER_DOCS, TRAIN_DOCS),
         };
         let defaults = spec.params_json();
         Ok(own
             .iter()
-            .chain(train)
+            // A model's own entry replaces the shared one of the same name
+            // (its default or meaning differs).
+            .chain(
+                train
+                    .iter()
+                    .filter(|(n, _)| !own.iter().any(|(o, _)| o == n)),
+            )
             .map(|&(name, help)| ParamDoc {
                 name,
                 default: defaults.get(name).cloned().unwrap_or(Value::Null),
@@ -346,13 +431,15 @@ impl LearnedSpec {
             .collect())
     }
 
-    /// The model's name (`bpr`, `neumf`, `gru4rec`, `sasrec`).
+    /// The model's name (`bpr`, `neumf`, `ials`, `two_tower`, `gru4rec`, `sasrec`).
     pub fn name(&self) -> &'static str {
         match self {
             LearnedSpec::Bpr(_) => "bpr",
             LearnedSpec::NeuMf(_) => "neumf",
+            LearnedSpec::Ials(_) => "ials",
             LearnedSpec::Gru4Rec(_) => "gru4rec",
             LearnedSpec::SasRec(_) => "sasrec",
+            LearnedSpec::TwoTower(_) => "two_tower",
         }
     }
 
@@ -361,8 +448,10 @@ impl LearnedSpec {
         match self {
             LearnedSpec::Bpr(p) => serde_json::to_value(p),
             LearnedSpec::NeuMf(p) => serde_json::to_value(p),
+            LearnedSpec::Ials(p) => serde_json::to_value(p),
             LearnedSpec::Gru4Rec(p) => serde_json::to_value(p),
             LearnedSpec::SasRec(p) => serde_json::to_value(p),
+            LearnedSpec::TwoTower(p) => serde_json::to_value(p),
         }
         .unwrap_or(Value::Null)
     }
@@ -372,8 +461,10 @@ impl LearnedSpec {
         match self {
             LearnedSpec::Bpr(p) => p.validate(),
             LearnedSpec::NeuMf(p) => p.validate(),
+            LearnedSpec::Ials(p) => Ok(p.validate()?),
             LearnedSpec::Gru4Rec(p) => p.validate(),
             LearnedSpec::SasRec(p) => p.validate(),
+            LearnedSpec::TwoTower(p) => p.validate(),
         }
     }
 
@@ -382,8 +473,10 @@ impl LearnedSpec {
         match self {
             LearnedSpec::Bpr(p) => fit_bpr(p, data, ctx),
             LearnedSpec::NeuMf(p) => fit_neumf(p, data, ctx),
+            LearnedSpec::Ials(p) => crate::ials::fit_in_run(p, data, ctx),
             LearnedSpec::Gru4Rec(p) => fit_gru4rec(p, data, ctx),
             LearnedSpec::SasRec(p) => fit_sasrec(p, data, ctx),
+            LearnedSpec::TwoTower(p) => fit_two_tower(p, data, ctx),
         }
     }
 
@@ -392,8 +485,10 @@ impl LearnedSpec {
         Ok(match self {
             LearnedSpec::Bpr(p) => Box::new(load_bpr(p, state, device)?),
             LearnedSpec::NeuMf(p) => Box::new(load_neumf(p, state, device)?),
+            LearnedSpec::Ials(p) => Box::new(crate::ials::load_ials(p, state)?),
             LearnedSpec::Gru4Rec(p) => Box::new(load_gru4rec(p, state, device)?),
             LearnedSpec::SasRec(p) => Box::new(load_sasrec(p, state, device)?),
+            LearnedSpec::TwoTower(p) => Box::new(load_two_tower(p, state, device)?),
         })
     }
 }

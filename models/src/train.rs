@@ -21,6 +21,7 @@ use shoplab_datasets::{
 
 use crate::device::DeviceChoice;
 use crate::error::{Error, Result};
+use crate::item_text::ItemText;
 use crate::validate;
 
 /// The optimiser.
@@ -122,6 +123,9 @@ pub struct TrainData<'a> {
     pub weighting: Weighting,
     /// The training events per user in time order (sequential models).
     pub sequences: &'a Sequences,
+    /// Each catalog item's text (title, brand, category), by item index,
+    /// when the catalog has it (the two-tower model's item tower reads it).
+    pub item_text: Option<&'a [ItemText]>,
 }
 
 impl std::fmt::Debug for TrainData<'_> {
@@ -129,6 +133,7 @@ impl std::fmt::Debug for TrainData<'_> {
         f.debug_struct("TrainData")
             .field("events", &self.train.len())
             .field("weighting", &self.weighting)
+            .field("item_text", &self.item_text.map(<[ItemText]>::len))
             .finish()
     }
 }

@@ -12,7 +12,14 @@
 use std::path::{Path, PathBuf};
 
 use shoplab_datasets::{CancelToken, Interactions, NoProgress, Progress, Recommender, Weighting};
-use shoplab_models::{DeviceChoice, FitContext, LearnedSpec, TrainData, TrainReport, Validator};
+use shoplab_models::{
+    DeviceChoice, FitContext, ItemText, LearnedSpec, TrainData, TrainReport, Validator,
+};
+
+/// Whether the model reads the catalog's text (title, brand, category).
+pub fn reads_item_text(spec: &LearnedSpec) -> bool {
+    matches!(spec, LearnedSpec::TwoTower(_))
+}
 
 use crate::error::{Error, Result};
 use crate::evaluate::{ColdShoppers, EvalOptions, evaluate};
@@ -142,6 +149,7 @@ pub fn checkpoint_dir(checkpoints: &Path, key: &str) -> PathBuf {
 pub fn fit(
     spec: &LearnedSpec,
     split: &Split,
+    item_text: Option<&[ItemText]>,
     weighting: Weighting,
     device: DeviceChoice,
     checkpoint_dir: Option<&Path>,
@@ -154,6 +162,7 @@ pub fn fit(
         train: &split.train,
         weighting,
         sequences: &sequences,
+        item_text,
     };
     let validator = SplitValidator::new(split, weighting);
     if let Some(dir) = checkpoint_dir {

@@ -331,6 +331,7 @@ impl ModelSpec {
                     train,
                     weighting,
                     sequences: &sequences,
+                    item_text: None,
                 };
                 let ctx = shoplab_models::FitContext {
                     progress,

@@ -115,6 +115,7 @@ impl Data {
             train: &self.log,
             weighting: shoplab_datasets::Weighting::Binary,
             sequences: &self.seqs,
+            item_text: None,
         }
     }
 }

@@ -350,7 +350,7 @@ const LEARNED_MODELS: &[Row] = &[
     row(
         "bpr",
         "",
-        ["learned tastes (pairs)", "学习到的口味（成对）"],
+        ["learned tastes, pairwise", "成对学习的口味"],
         [
             "Learns a taste vector per shopper and per item so that chosen items outscore unchosen ones (BPR matrix factorisation).",
             "为每位用户和每个物品学习一个口味向量，使选过的物品得分高于没选过的（BPR 矩阵分解）。",
@@ -368,7 +368,7 @@ const LEARNED_MODELS: &[Row] = &[
     row(
         "ials",
         "",
-        ["learned tastes (repeats count)", "学习到的口味（重复计数）"],
+        ["learned tastes, repeats count", "按重复次数学习的口味"],
         [
             "Factorises the shopper x item matrix, trusting repeated interactions more (implicit ALS with confidence weighting).",
             "分解用户 x 物品矩阵，越是重复的交互越被信任（带置信度加权的隐式 ALS）。",
@@ -377,7 +377,7 @@ const LEARNED_MODELS: &[Row] = &[
     row(
         "gru4rec",
         "",
-        ["what next (recurrent)", "下一个买什么（循环网络）"],
+        ["what next, recurrent", "循环网络预测下一个"],
         [
             "Reads the shopper's items in time order with a recurrent network and predicts what comes next (GRU4Rec).",
             "用循环神经网络按时间顺序读取用户的物品，预测下一个会选什么（GRU4Rec）。",
@@ -386,7 +386,7 @@ const LEARNED_MODELS: &[Row] = &[
     row(
         "sasrec",
         "",
-        ["what next (attention)", "下一个买什么（注意力）"],
+        ["what next, attention", "注意力预测下一个"],
         [
             "Reads the shopper's items in time order with self-attention and predicts what comes next (SASRec).",
             "用自注意力按时间顺序读取用户的物品，预测下一个会选什么（SASRec）。",
@@ -420,7 +420,7 @@ const LEARNED_PARAMS: &[Row] = &[
     row(
         "mf_embedding_size",
         "",
-        ["taste vector length (MF part)", "口味向量长度（矩阵分解部分）"],
+        ["taste vector length, MF part", "矩阵分解部分的口味向量长度"],
         [
             "Length of the shopper and item vectors of the matrix-factorisation (GMF) part.",
             "矩阵分解（GMF）部分中用户和物品向量的长度。",
@@ -429,7 +429,10 @@ const LEARNED_PARAMS: &[Row] = &[
     row(
         "mlp_embedding_size",
         "",
-        ["taste vector length (network part)", "口味向量长度（网络部分）"],
+        [
+            "taste vector length, network part",
+            "网络部分的口味向量长度",
+        ],
         [
             "Length of the shopper and item vectors fed to the multi-layer perceptron.",
             "输入多层感知机的用户和物品向量的长度。",

@@ -439,7 +439,10 @@ fn the_links_other_views_call_ask_for_a_shoppers_lists_or_a_runs_shoppers() {
 
 /// At least one widget reads exactly `text`.
 fn shows<S>(h: &Harness<'_, S>, text: &str) {
-    assert!(h.query_all_by_label(text).count() > 0, "nothing reads {text:?}");
+    assert!(
+        h.query_all_by_label(text).count() > 0,
+        "nothing reads {text:?}"
+    );
 }
 
 /// At least one widget's text contains `text`.
@@ -499,7 +502,8 @@ fn a_learned_model_is_picked_its_settings_explained_and_a_bad_value_keeps_the_bu
     // No validation share: said in one line, with a button that sets one.
     let hint = "Without a validation share it trains all its epochs";
     shows_part(&h, hint);
-    h.get_by_label("Hold out 10% of training for validation").click();
+    h.get_by_label("Hold out 10% of training for validation")
+        .click();
     h.step();
     h.step();
     assert_eq!(h.state().state.split["valid_fraction"], 0.1);
@@ -511,7 +515,10 @@ fn a_learned_model_is_picked_its_settings_explained_and_a_bad_value_keeps_the_bu
     h.state_mut().state.model["learning_rate"] = serde_json::json!(-1.0);
     h.step();
     h.step();
-    shows_part(&h, "learning_rate = -1 is not allowed; expected a number above 0");
+    shows_part(
+        &h,
+        "learning_rate = -1 is not allowed; expected a number above 0",
+    );
     assert!(h.query_by_label("Train and evaluate").is_none());
     assert_eq!(trains(&h.state().out), 0);
 
@@ -534,10 +541,14 @@ fn after_a_learned_run_train_shows_how_training_went_and_its_curves_from_the_rec
     let dir = tempfile::tempdir().unwrap();
     let root = shop(dir.path(), "shop");
     let p = Project::open(&root).unwrap();
-    let params = [("epochs", "4"), ("batch_size", "16"), ("learning_rate", "0.01")]
-        .into_iter()
-        .map(|(k, v)| (k.to_string(), v.to_string()))
-        .collect();
+    let params = [
+        ("epochs", "4"),
+        ("batch_size", "16"),
+        ("learning_rate", "0.01"),
+    ]
+    .into_iter()
+    .map(|(k, v)| (k.to_string(), v.to_string()))
+    .collect();
     let spec = RunSpec {
         model: ModelSpec::from_name_and_params("bpr", &params).unwrap(),
         split: "random".parse().unwrap(),
@@ -555,12 +566,12 @@ fn after_a_learned_run_train_shows_how_training_went_and_its_curves_from_the_rec
     h.step();
     assert!(h.state().train.curves_of_last_run().is_none());
     shows(&h, "How training went");
-    shows(&h, "trained on");
+    shows(&h, "trained on:");
     shows(&h, "cpu");
-    shows(&h, "epochs run");
+    shows(&h, "epochs run:");
     shows(&h, "4 / 4");
-    shows(&h, "stopped early");
-    shows(&h, "resumed");
+    shows(&h, "stopped early:");
+    shows(&h, "resumed:");
     shows(&h, "none: no validation share, the last epoch is kept");
     shows(&h, "Training loss per epoch (finished)");
 }

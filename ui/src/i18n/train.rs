@@ -18,7 +18,10 @@ pub(super) const ZH: &[(&str, &str)] = &[
     ("training loss", "训练损失"),
     ("validation", "验证"),
     ("How training went", "训练情况"),
-    ("Learned models (trained in epochs)", "学习型模型（按轮次训练）"),
+    (
+        "Learned models (trained in epochs)",
+        "学习型模型（按轮次训练）",
+    ),
     (
         "Without a validation share it trains all its epochs, never stops early and draws no validation curve.",
         "没有验证集时，它会训练完所有轮次，不会提前停止，也不画验证曲线。",
@@ -32,10 +35,7 @@ pub(super) const ZH: &[(&str, &str)] = &[
         "none: no validation share, the last epoch is kept",
         "无：没有验证集，保留最后一轮",
     ),
-    (
-        "yes: validation stopped improving",
-        "是：验证指标不再提升",
-    ),
+    ("yes: validation stopped improving", "是：验证指标不再提升"),
     ("no", "否"),
     ("yes, from epoch", "是，从第几轮继续："),
     ("trained on", "训练设备"),

@@ -251,7 +251,10 @@ impl TrainState {
     /// Holds out [`SUGGESTED_VALID_FRACTION`] of the training events for validation.
     pub fn use_suggested_validation(&mut self) {
         if let Some(o) = self.split.as_object_mut() {
-            o.insert("valid_fraction".into(), Value::from(SUGGESTED_VALID_FRACTION));
+            o.insert(
+                "valid_fraction".into(),
+                Value::from(SUGGESTED_VALID_FRACTION),
+            );
         }
     }
 
@@ -659,7 +662,13 @@ struct ParamForm<'a> {
 /// identifier as typed in specs, its default, and its explanation below it
 /// at body size; a learned model's fields come in its docs' order, with the
 /// docs' help (default, allowed range) on hover.
-fn params(ui: &mut egui::Ui, form: &ParamForm<'_>, value: &mut Value, defaults: &Value, lang: Lang) {
+fn params(
+    ui: &mut egui::Ui,
+    form: &ParamForm<'_>,
+    value: &mut Value,
+    defaults: &Value,
+    lang: Lang,
+) {
     let Some(obj) = value.as_object_mut() else {
         return;
     };
@@ -682,6 +691,8 @@ fn params(ui: &mut egui::Ui, form: &ParamForm<'_>, value: &mut Value, defaults: 
         let default_value = defaults.get(&name);
         let default = default_value.map(|d| match d {
             Value::Null => "–".to_string(),
+            // A choice as it is picked (`adam`), not as JSON (`"adam"`).
+            Value::String(s) => s.clone(),
             other => other.to_string(),
         });
         let doc = form.docs.iter().find(|d| d.0 == name).map(|d| d.1);
@@ -698,12 +709,13 @@ fn params(ui: &mut egui::Ui, form: &ParamForm<'_>, value: &mut Value, defaults: 
                     default.clone().unwrap_or_default()
                 ),
             };
-            let label = ui.label(RichText::new(&plain).strong()).on_hover_text(hover);
+            let label = ui
+                .label(RichText::new(&plain).strong())
+                .on_hover_text(hover);
             if plain != name {
                 ui.label(RichText::new(format!("({name})")).monospace().color(help));
             }
-            let as_text = form.learned
-                && default_value.is_some_and(|d| d.is_array() || d.is_f64());
+            let as_text = form.learned && default_value.is_some_and(|d| d.is_array() || d.is_f64());
             if as_text {
                 let id = ui.make_persistent_id((form.id, name.as_str(), "text"));
                 let list = default_value.is_some_and(Value::is_array);
@@ -730,7 +742,11 @@ fn params(ui: &mut egui::Ui, form: &ParamForm<'_>, value: &mut Value, defaults: 
 /// `value` as a person types it: a list as "128, 64", a number as itself.
 fn as_typed(value: &Value) -> String {
     match value {
-        Value::Array(a) => a.iter().map(Value::to_string).collect::<Vec<_>>().join(", "),
+        Value::Array(a) => a
+            .iter()
+            .map(Value::to_string)
+            .collect::<Vec<_>>()
+            .join(", "),
         Value::String(s) => s.clone(),
         other => other.to_string(),
     }
@@ -925,7 +941,11 @@ mod tests {
         }
         for (_, s) in split_defaults() {
             if let Value::Object(o) = serde_json::to_value(s).unwrap() {
-                names.extend(o.keys().filter(|k| *k != "method").map(|k| (k.clone(), false)));
+                names.extend(
+                    o.keys()
+                        .filter(|k| *k != "method")
+                        .map(|k| (k.clone(), false)),
+                );
             }
         }
         assert!(names.iter().any(|(n, l)| n == "learning_rate" && *l));
@@ -969,8 +989,14 @@ mod tests {
         s.model["learning_rate"] = Value::from(-1.0);
         let e = s.spec().unwrap_err();
         assert!(e.contains("learning_rate") && e.contains("above 0"), "{e}");
-        assert_eq!(parse_typed("128, 64", true), Ok(serde_json::json!([128, 64])));
-        assert_eq!(parse_typed("[32 16]", true), Ok(serde_json::json!([32, 16])));
+        assert_eq!(
+            parse_typed("128, 64", true),
+            Ok(serde_json::json!([128, 64]))
+        );
+        assert_eq!(
+            parse_typed("[32 16]", true),
+            Ok(serde_json::json!([32, 16]))
+        );
         assert!(parse_typed("128, x", true).unwrap_err().contains("'x'"));
         assert!(parse_typed("", true).is_err());
         assert_eq!(parse_typed(" 0.01 ", false), Ok(Value::from(0.01)));

@@ -206,13 +206,11 @@ pub fn training_lines(run: &RunRecord, ctx: &ViewCtx<'_>) -> Vec<(&'static str, 
         Some(n) => format!("{} / {n}", tr.epochs_run),
         None => tr.epochs_run.to_string(),
     };
-    let metric = tr
-        .metric_name
-        .as_deref()
-        .map(|m| words::header(ctx.lang, m))
-        .unwrap_or_default();
+    // The precise metric name keeps the line short (its plain name is on
+    // the validation curve's legend below).
+    let metric = tr.metric_name.as_deref().unwrap_or_default();
     let best = match (tr.best_epoch, tr.best_metric) {
-        (Some(e), Some(v)) => format!("{e} ({} {metric} {v:.4})", t("validation")),
+        (Some(e), Some(v)) => format!("{e} ({} {metric} = {v:.4})", t("validation")),
         (Some(e), None) => e.to_string(),
         _ => t("none: no validation share, the last epoch is kept").to_string(),
     };
@@ -241,16 +239,15 @@ pub fn training_summary(ui: &mut egui::Ui, run: &RunRecord, ctx: &ViewCtx<'_>) {
         return;
     }
     ui.label(RichText::new(ctx.t("How training went")).strong());
-    egui::Grid::new("train_summary")
-        .striped(true)
-        .spacing(egui::vec2(COL_GAP, ui.spacing().item_spacing.y))
-        .show(ui, |ui| {
-            for (label, value) in lines {
-                ui.label(label);
-                ui.add(egui::Label::new(value).wrap());
-                ui.end_row();
-            }
+    // One line each, wrapping between words in a narrow window (a grid
+    // cell wrapped a letter a line).
+    let help = super::train::help_color(ui);
+    for (label, value) in lines {
+        ui.horizontal_wrapped(|ui| {
+            ui.label(RichText::new(format!("{label}:")).color(help));
+            ui.label(value);
         });
+    }
     ui.add_space(8.0);
 }
 

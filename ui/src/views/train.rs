@@ -21,12 +21,16 @@ use crate::i18n::Lang;
 use crate::job::{CurveAxis, Curves, JobKind};
 
 /// Choices of text parameters that are enums in the engine (the learned
-/// models' `optimizer` and `lr_schedule` are `shoplab-models`' serde enums;
-/// a test checks every choice is accepted and nothing else is).
+/// models' are `shoplab-models`' serde enums; a test checks that every
+/// choice is accepted by each model that has the parameter, and nothing else).
 const CHOICES: &[(&str, &[&str])] = &[
     ("score", &["confidence", "lift"]),
     ("optimizer", &["adam", "adamw", "sgd"]),
     ("lr_schedule", &["constant", "cosine", "step"]),
+    // GRU4Rec and SASRec.
+    ("loss_type", &["ce", "bpr"]),
+    // SASRec.
+    ("hidden_act", &["gelu", "relu", "swish", "tanh", "sigmoid"]),
 ];
 
 /// The devices the form offers (`cuda:N` for another GPU is a spec file's
@@ -970,16 +974,24 @@ mod tests {
         let mut s = TrainState::default();
         s.select_model("bpr");
         assert!(s.is_learned());
-        for (param, choices) in CHOICES.iter().filter(|(p, _)| *p != "score") {
-            for c in *choices {
-                s.model[*param] = Value::from(*c);
-                assert!(s.spec().is_ok(), "{param}={c}: {:?}", s.spec().err());
+        let mut checked = 0;
+        for m in ModelSpec::learned_defaults() {
+            for (param, choices) in CHOICES {
+                s.select_model(m.name());
+                if s.model.get(*param).is_none() {
+                    continue;
+                }
+                for c in *choices {
+                    s.model[*param] = Value::from(*c);
+                    assert!(s.spec().is_ok(), "{param}={c}: {:?}", s.spec().err());
+                }
+                s.model[*param] = Value::from("bogus");
+                let e = s.spec().unwrap_err();
+                assert!(e.contains(param), "{e}");
+                checked += 1;
             }
-            s.model[*param] = Value::from("bogus");
-            let e = s.spec().unwrap_err();
-            assert!(e.contains(param), "{e}");
-            s.select_model("bpr");
         }
+        assert!(checked >= 4, "optimizer and lr_schedule of bpr and neumf");
     }
 
     #[test]

@@ -343,6 +343,229 @@ const MODELS: &[Row] = &[
     ),
 ];
 
+/// Learned models (`shoplab-models`, trained in epochs). Apart from
+/// [`MODELS`] because they have no Learn entry yet (`learn` is empty: no
+/// "?" button); a model that gains one gets its key here.
+const LEARNED_MODELS: &[Row] = &[
+    row(
+        "bpr",
+        "",
+        ["learned tastes, pairwise", "成对学习的口味"],
+        [
+            "Learns a taste vector per shopper and per item so that chosen items outscore unchosen ones (BPR matrix factorisation).",
+            "为每位用户和每个物品学习一个口味向量，使选过的物品得分高于没选过的（BPR 矩阵分解）。",
+        ],
+    ),
+    row(
+        "neumf",
+        "",
+        ["neural tastes", "神经网络口味"],
+        [
+            "A neural network combining a matrix-factorisation part with a multi-layer perceptron over shopper and item vectors (NeuMF).",
+            "把矩阵分解部分与多层感知机结合起来、作用于用户和物品向量的神经网络（NeuMF）。",
+        ],
+    ),
+    row(
+        "ials",
+        "",
+        ["learned tastes, repeats count", "按重复次数学习的口味"],
+        [
+            "Factorises the shopper x item matrix, trusting repeated interactions more (implicit ALS with confidence weighting).",
+            "分解用户 x 物品矩阵，越是重复的交互越被信任（带置信度加权的隐式 ALS）。",
+        ],
+    ),
+    row(
+        "gru4rec",
+        "",
+        ["what next, recurrent", "循环网络预测下一个"],
+        [
+            "Reads the shopper's items in time order with a recurrent network and predicts what comes next (GRU4Rec).",
+            "用循环神经网络按时间顺序读取用户的物品，预测下一个会选什么（GRU4Rec）。",
+        ],
+    ),
+    row(
+        "sasrec",
+        "",
+        ["what next, attention", "注意力预测下一个"],
+        [
+            "Reads the shopper's items in time order with self-attention and predicts what comes next (SASRec).",
+            "用自注意力按时间顺序读取用户的物品，预测下一个会选什么（SASRec）。",
+        ],
+    ),
+    row(
+        "two_tower",
+        "",
+        ["tastes and descriptions", "口味与描述"],
+        [
+            "Learns item vectors from item ids and their title, brand and category, so new items with no events are recommended too (two-tower).",
+            "从物品 id 及其标题、品牌和类目学习物品向量，没有事件的新物品也能被推荐（双塔模型）。",
+        ],
+    ),
+];
+
+/// Parameters of learned models, read for a learned model before
+/// [`PARAMS`] (`batch_size` and `seed` mean something else there). Every
+/// parameter of every model in `ModelSpec::learned_defaults()` needs a row
+/// (the words test iterates them); `learn` is empty until Learn has entries.
+const LEARNED_PARAMS: &[Row] = &[
+    row(
+        "embedding_size",
+        "",
+        ["taste vector length", "口味向量长度"],
+        [
+            "How many numbers describe each shopper's and each item's taste; more can capture more, but train slower and overfit sooner.",
+            "用多少个数描述每位用户和每个物品的口味；越多越能表达细节，但训练更慢、更易过拟合。",
+        ],
+    ),
+    row(
+        "mf_embedding_size",
+        "",
+        ["taste vector length, MF part", "矩阵分解部分的口味向量长度"],
+        [
+            "Length of the shopper and item vectors of the matrix-factorisation (GMF) part.",
+            "矩阵分解（GMF）部分中用户和物品向量的长度。",
+        ],
+    ),
+    row(
+        "mlp_embedding_size",
+        "",
+        [
+            "taste vector length, network part",
+            "网络部分的口味向量长度",
+        ],
+        [
+            "Length of the shopper and item vectors fed to the multi-layer perceptron.",
+            "输入多层感知机的用户和物品向量的长度。",
+        ],
+    ),
+    row(
+        "mlp_hidden_size",
+        "",
+        ["network layer widths", "网络各层宽度"],
+        [
+            "Widths of the perceptron's hidden layers, first to last, written like 128, 64.",
+            "多层感知机各隐藏层的宽度，从前到后，写作 128, 64。",
+        ],
+    ),
+    row(
+        "dropout_prob",
+        "",
+        ["share switched off in training", "训练时随机关闭的比例"],
+        [
+            "Share of the network's values dropped at random in each training step, so it does not learn the training data by heart (0: none).",
+            "每个训练步骤中随机丢弃的网络数值比例，防止死记训练数据（0：不丢弃）。",
+        ],
+    ),
+    row(
+        "epochs",
+        "",
+        ["passes over the data", "训练轮数"],
+        [
+            "How many times training goes through every training pair; with a validation share it may stop earlier.",
+            "训练遍历所有训练样本的次数；有验证集时可能提前停止。",
+        ],
+    ),
+    row(
+        "batch_size",
+        "",
+        ["pairs per step", "每步样本数"],
+        [
+            "Training pairs (shopper, chosen item) per update of the model; larger is faster per epoch but learns less per pass.",
+            "每次更新模型所用的训练样本（用户，所选物品）数；越大每轮越快，但每轮学到的越少。",
+        ],
+    ),
+    row(
+        "learning_rate",
+        "",
+        ["step size", "学习率"],
+        [
+            "How far each update moves the model; too large and the loss jumps about, too small and it learns slowly.",
+            "每次更新让模型移动多远；太大损失会来回跳动，太小学得很慢。",
+        ],
+    ),
+    row(
+        "optimizer",
+        "",
+        ["update rule", "优化器"],
+        [
+            "How updates are made: adam (adaptive steps), adamw (adam with decoupled weight decay) or sgd (plain steps).",
+            "如何更新模型：adam（自适应步长）、adamw（权重衰减解耦的 adam）或 sgd（普通梯度下降）。",
+        ],
+    ),
+    row(
+        "weight_decay",
+        "",
+        ["pull towards zero", "权重衰减"],
+        [
+            "How strongly the model's numbers are pulled towards zero each step, against overfitting (0: not at all).",
+            "每一步把模型参数拉向零的力度，用于防止过拟合（0：不拉）。",
+        ],
+    ),
+    row(
+        "lr_schedule",
+        "",
+        ["step size over time", "学习率变化方式"],
+        [
+            "How the step size changes over the epochs: constant, cosine (down to 0 at the end) or step (cut every few epochs).",
+            "学习率随轮次如何变化：constant（不变）、cosine（到最后降为 0）或 step（每隔几轮降低）。",
+        ],
+    ),
+    row(
+        "lr_step_epochs",
+        "",
+        ["epochs between cuts", "每次降低间隔的轮数"],
+        [
+            "With the step schedule: how many epochs pass between two cuts of the step size.",
+            "使用 step 方式时：学习率两次降低之间相隔多少轮。",
+        ],
+    ),
+    row(
+        "lr_gamma",
+        "",
+        ["cut factor", "降低倍数"],
+        [
+            "With the step schedule: the step size is multiplied by this at each cut (0.5 halves it).",
+            "使用 step 方式时：每次降低时学习率乘以这个数（0.5 即减半）。",
+        ],
+    ),
+    row(
+        "patience",
+        "",
+        ["patience", "耐心轮数"],
+        [
+            "Validations without improvement before training stops early and keeps the best epoch (0: never stop early).",
+            "验证指标连续多少次没有提升就提前停止，并保留最好的那一轮（0：从不提前停止）。",
+        ],
+    ),
+    row(
+        "validate_every",
+        "",
+        ["validate every N epochs", "每隔几轮验证"],
+        [
+            "Measure the validation share every this many epochs, for the curve and early stopping (0: never).",
+            "每隔这么多轮在验证集上测一次，用于曲线和提前停止（0：从不验证）。",
+        ],
+    ),
+    row(
+        "negatives",
+        "",
+        ["unchosen items per pair", "每个样本的负样本数"],
+        [
+            "Items the shopper did not choose, drawn at random for each chosen one, that the model learns to rank lower.",
+            "为每个选过的物品随机抽取的、用户没选过的物品数，模型学着把它们排得更低。",
+        ],
+    ),
+    row(
+        "seed",
+        "",
+        ["random seed", "随机种子"],
+        [
+            "Seed of the starting values, shuffling, unchosen items and dropout: the same seed trains the same model.",
+            "初始值、打乱顺序、负样本和 dropout 的种子：相同的种子训练出相同的模型。",
+        ],
+    ),
+];
+
 /// Learn entries that are neither a metric, a column nor a model.
 const CONCEPTS: &[Row] = &[
     row(
@@ -916,6 +1139,15 @@ const PARAMS: &[Row] = &[
         ],
     ),
     row(
+        "device",
+        "",
+        ["where it trains", "训练设备"],
+        [
+            "Where a learned model trains: auto (a graphics card when this build can use one, else the processor), cpu, cuda (an NVIDIA card) or metal (an Apple GPU).",
+            "学习型模型在哪里训练：auto（本程序能用显卡时用显卡，否则用处理器）、cpu、cuda（NVIDIA 显卡）或 metal（苹果 GPU）。",
+        ],
+    ),
+    row(
         "title",
         "field_weights",
         ["title weight", "标题权重"],
@@ -1109,7 +1341,7 @@ fn resolve(key: &str) -> Option<(&'static Row, Option<usize>)> {
         };
     }
     let key = if key == "hit_rate" { "hit" } else { &key };
-    [METRICS, COLUMNS, MODELS, CONCEPTS, DATA]
+    [METRICS, COLUMNS, MODELS, LEARNED_MODELS, CONCEPTS, DATA]
         .into_iter()
         .find_map(|t| find(t, key))
         .map(|r| (r, None))
@@ -1163,7 +1395,7 @@ pub fn meaning(lang: Lang, key: &str) -> Option<&'static str> {
 
 /// The Learn entry a term or column label opens (`p95_us` → `latency`).
 pub fn learn_key(key: &str) -> Option<&'static str> {
-    resolve(key).map(|(r, _)| r.learn)
+    resolve(key).map(|(r, _)| r.learn).filter(|l| !l.is_empty())
 }
 
 /// A column or metric label with its plain name first, e.g. `recall@10` →
@@ -1186,7 +1418,24 @@ fn named(table: &'static [Row], lang: Lang, key: &str) -> String {
 /// A model's name for people (`co_purchase` → "bought together
 /// (co_purchase)"), in `lang`; the key itself for a model it does not know.
 pub fn model(lang: Lang, key: &str) -> String {
+    if find(LEARNED_MODELS, key.trim()).is_some() {
+        return named(LEARNED_MODELS, lang, key);
+    }
     named(MODELS, lang, key)
+}
+
+/// Whether `key` names a learned model (trained in epochs).
+pub fn is_learned_model(key: &str) -> bool {
+    find(LEARNED_MODELS, key.trim()).is_some()
+}
+
+/// A learned model's parameter's plain name and meaning (its training
+/// settings read differently from the evaluation's `batch_size` or the
+/// split's `seed`), falling back to [`param_plain`].
+pub fn learned_param_plain(lang: Lang, key: &str) -> Option<Plain> {
+    find(LEARNED_PARAMS, key.trim())
+        .map(|r| r.plain(lang))
+        .or_else(|| param_plain(lang, key))
 }
 
 /// A model parameter's name for people (`neighbours`, `reg`, `shrink`), and
@@ -1260,7 +1509,8 @@ pub fn split(lang: Lang, spec: &shoplab_engine::split::SplitSpec) -> String {
 }
 
 /// Every key [`plain`] and [`term`] answer for (data figures with their
-/// `data.` prefix), each with the Learn entry it opens.
+/// `data.` prefix), each with the Learn entry it opens; learned models,
+/// which have no Learn entry yet, are left out.
 pub fn keys() -> impl Iterator<Item = (String, &'static str)> {
     [METRICS, COLUMNS, MODELS, CONCEPTS]
         .into_iter()
@@ -1310,11 +1560,13 @@ mod tests {
         s.chars().any(|c| ('\u{4e00}'..='\u{9fff}').contains(&c))
     }
 
-    fn all_tables() -> [(&'static str, &'static [Row]); 7] {
+    fn all_tables() -> [(&'static str, &'static [Row]); 9] {
         [
             ("metrics", METRICS),
             ("columns", COLUMNS),
             ("models", MODELS),
+            ("learned models", LEARNED_MODELS),
+            ("learned params", LEARNED_PARAMS),
             ("concepts", CONCEPTS),
             ("data", DATA),
             ("params", PARAMS),
@@ -1430,7 +1682,7 @@ mod tests {
             }
         }
         for (what, table) in all_tables() {
-            if what == "metrics" || what == "params" {
+            if matches!(what, "metrics" | "params" | "learned params") {
                 continue;
             }
             for r in table {
@@ -1441,7 +1693,15 @@ mod tests {
 
     #[test]
     fn every_model_and_ranker_has_a_name_in_both_languages() {
-        for m in MODEL_NAMES.iter().copied().chain(["bm25"]) {
+        let learned: Vec<&str> = ModelSpec::learned_defaults()
+            .iter()
+            .map(ModelSpec::name)
+            .collect();
+        assert!(learned.contains(&"bpr"), "{learned:?}");
+        // The learned models of issue 10, worded before they all land.
+        let planned = ["bpr", "neumf", "ials", "gru4rec", "sasrec", "two_tower"];
+        let all = MODEL_NAMES.iter().copied().chain(learned.iter().copied());
+        for m in all.chain(planned).chain(["bm25"]) {
             let en = model(Lang::En, m);
             let zh = model(Lang::Zh, m);
             assert_eq!(en, format!("{} ({m})", plain(Lang::En, m).unwrap().name));
@@ -1450,6 +1710,44 @@ mod tests {
         assert_eq!(model(Lang::Zh, "item_knn"), "相似物品 (item_knn)");
         assert_eq!(model(Lang::En, "popularity"), "most popular (popularity)");
         assert_eq!(model(Lang::Zh, "unknown_model"), "unknown_model");
+        for m in planned {
+            assert!(is_learned_model(m), "{m}");
+        }
+        assert!(!is_learned_model("ease"));
+    }
+
+    /// Every parameter of every learned model has its own words (a model
+    /// landing later fails here until its parameters are worded in
+    /// `LEARNED_PARAMS`), and the table names no parameter no model has.
+    #[test]
+    fn every_learned_parameter_has_a_name_and_meaning_in_both_languages() {
+        let mut keys: Vec<String> = Vec::new();
+        for m in ModelSpec::learned_defaults() {
+            let v = serde_json::to_value(&m).unwrap();
+            for k in v.as_object().unwrap().keys().filter(|k| *k != "model") {
+                assert!(
+                    find(LEARNED_PARAMS, k).is_some(),
+                    "no words for {} parameter {k} in LEARNED_PARAMS",
+                    m.name()
+                );
+                keys.push(k.clone());
+            }
+        }
+        for k in &keys {
+            for lang in Lang::ALL {
+                let p = learned_param_plain(lang, k).unwrap();
+                assert!(!p.name.is_empty() && p.meaning.len() > 10, "{k}");
+            }
+            assert!(has_cjk(learned_param_plain(Lang::Zh, k).unwrap().meaning));
+        }
+        // A learned model's batch is pairs of a step, not shoppers scored.
+        assert_ne!(
+            learned_param_plain(Lang::En, "batch_size"),
+            param_plain(Lang::En, "batch_size")
+        );
+        for r in LEARNED_PARAMS {
+            assert!(keys.iter().any(|k| k == r.key), "stale parameter {}", r.key);
+        }
     }
 
     /// Parameter keys of every model, split and evaluation setting, read
@@ -1590,9 +1888,14 @@ mod tests {
         }
         for (what, table) in all_tables() {
             for r in table {
-                // Only a run's name and the model choice have no entry.
-                if what == "params" && matches!(r.key, "name" | "model") {
+                // Only a run's name, the model choice, the device and the
+                // learned models (no Learn entries yet) have no entry.
+                if what == "params" && matches!(r.key, "name" | "model" | "device") {
                     assert_eq!(param_learn_key(r.key), None);
+                    continue;
+                }
+                if what.starts_with("learned") && r.learn.is_empty() {
+                    assert_eq!(learn_key(r.key), None, "{}", r.key);
                     continue;
                 }
                 let e = crate::glossary::entry(r.learn).map(|e| e.key);
@@ -1679,7 +1982,7 @@ mod tests {
                 std::collections::HashSet::new(),
             ];
             for r in table {
-                if !matches!(what, "data" | "params" | "event kinds") {
+                if !matches!(what, "data" | "params" | "learned params" | "event kinds") {
                     assert!(seen.insert(r.key), "key {} twice", r.key);
                 }
                 for (l, set) in names.iter_mut().enumerate() {

@@ -908,3 +908,44 @@ fn after_a_quick_run_train_shows_a_metric_by_k_table_and_the_finished_curve_or_o
     assert!(h.query_by_label(finished).is_none());
     assert!(h.query_by_label_contains("per epoch").is_none());
 }
+
+/// Cancel during a learned model's training stops it within a second (a
+/// few in a loaded debug build) and records nothing; the view says so.
+#[test]
+fn cancelling_bpr_mid_training_stops_at_once_and_records_nothing() {
+    use std::time::{Duration, Instant};
+    let dir = tempfile::tempdir().unwrap();
+    let mut h = open_demo(dir.path());
+    let runs_before = h.state().project.as_ref().unwrap().runs.len();
+    h.get_by_label("Train").click();
+    h.run_steps(3);
+    h.state_mut().train.select_model("bpr");
+    h.state_mut().train.model["epochs"] = serde_json::json!(100_000);
+    h.state_mut().train.use_suggested_validation();
+    h.step();
+    h.get_by_label("Train and evaluate").click();
+    let stage = |a: &ShopLabApp| {
+        a.jobs
+            .iter()
+            .find(|j| j.title.starts_with("Training"))
+            .map(|j| j.state().stage)
+            .unwrap_or_default()
+    };
+    step_until(&mut h, "BPR's epochs to start", |a| {
+        stage(a).starts_with("train bpr")
+    });
+    // A few batches in, then Cancel.
+    h.run_steps(2);
+    h.get_all_by_label("Cancel").next().unwrap().click();
+    let pressed = Instant::now();
+    step_until(&mut h, "training to stop", idle);
+    let took = pressed.elapsed();
+    assert!(took < Duration::from_secs(3), "stopped after {took:?}");
+    h.step();
+    let app = h.state();
+    assert_eq!(app.project.as_ref().unwrap().runs.len(), runs_before);
+    let said = app.train.last_error.clone().unwrap_or_default();
+    assert!(said.contains("cancelled"), "{said}");
+    assert!(app.train.last_run.is_none() || app.train.curves_of_last_run().is_none());
+    assert!(h.query_all_by_label_contains("cancelled").count() > 0);
+}

@@ -436,3 +436,142 @@ fn the_links_other_views_call_ask_for_a_shoppers_lists_or_a_runs_shoppers() {
         matches!(&h.state()[2], Command::ShowShoppers { run, metric } if run == "run-1" && metric == "ndcg@10")
     );
 }
+
+/// At least one widget reads exactly `text`.
+fn shows<S>(h: &Harness<'_, S>, text: &str) {
+    assert!(
+        h.query_all_by_label(text).count() > 0,
+        "nothing reads {text:?}"
+    );
+}
+
+/// At least one widget's text contains `text`.
+fn shows_part<S>(h: &Harness<'_, S>, text: &str) {
+    assert!(
+        h.query_all_by_label_contains(text).count() > 0,
+        "nothing contains {text:?}"
+    );
+}
+
+/// The Train view alone over `root`, in English, 50 ms frames.
+fn train_only(root: &Path) -> Harness<'static, TrainOnly> {
+    let snapshot = Snapshot::open(root, &NoProgress, &CancelToken::new()).unwrap();
+    Harness::builder()
+        .with_size(egui::vec2(1280.0, 800.0))
+        .with_step_dt(0.05)
+        .build_ui_state(
+            |ui, s: &mut TrainOnly| {
+                let ctx = ViewCtx {
+                    lang: Lang::En,
+                    project: Some(&s.snapshot),
+                    jobs: &[],
+                    picker_start: None,
+                };
+                train::ui(ui, &mut s.state, &ctx, &mut s.out);
+            },
+            TrainOnly {
+                state: train::TrainState::default(),
+                snapshot,
+                out: Vec::new(),
+            },
+        )
+}
+
+#[test]
+fn a_learned_model_is_picked_its_settings_explained_and_a_bad_value_keeps_the_button_off() {
+    use shoplab_ui::words;
+    let dir = tempfile::tempdir().unwrap();
+    let root = shop(dir.path(), "shop");
+    let mut h = train_only(&root);
+    h.step();
+    // Listed after the baselines, under their own heading, in plain words.
+    shows(&h, "Learned models (trained in epochs)");
+    h.get_by_label(&words::model(Lang::En, "bpr")).click();
+    h.step();
+    h.step();
+    assert_eq!(h.state().state.model["model"], "bpr");
+    // Each setting: its plain name, the key, and its own meaning (a step's
+    // pairs, not the evaluation's shoppers per work unit).
+    let lr = words::learned_param_plain(Lang::En, "learning_rate").unwrap();
+    shows(&h, lr.name);
+    shows(&h, "(learning_rate)");
+    shows(&h, lr.meaning);
+    let batch = words::learned_param_plain(Lang::En, "batch_size").unwrap();
+    shows(&h, batch.meaning);
+    shows(&h, "Train on");
+    // No validation share: said in one line, with a button that sets one.
+    let hint = "Without a validation share it trains all its epochs";
+    shows_part(&h, hint);
+    h.get_by_label("Hold out 10% of training for validation")
+        .click();
+    h.step();
+    h.step();
+    assert_eq!(h.state().state.split["valid_fraction"], 0.1);
+    assert!(h.query_by_label_contains(hint).is_none());
+    assert!(h.state().state.spec().is_ok());
+
+    // A bad value: the engine's message names the field and the allowed
+    // range, and there is no button to press.
+    h.state_mut().state.model["learning_rate"] = serde_json::json!(-1.0);
+    h.step();
+    h.step();
+    shows_part(
+        &h,
+        "learning_rate = -1 is not allowed; expected a number above 0",
+    );
+    assert!(h.query_by_label("Train and evaluate").is_none());
+    assert_eq!(trains(&h.state().out), 0);
+
+    // A list typed wrong says so in red under the field and keeps the button off.
+    h.state_mut().state.select_model("neumf");
+    h.state_mut().state.model["mlp_hidden_size"] = serde_json::json!("128, x");
+    h.step();
+    h.step();
+    shows_part(&h, "mlp_hidden_size: 'x' is not a whole number");
+    assert!(h.query_by_label("Train and evaluate").is_none());
+    h.state_mut().state.model["mlp_hidden_size"] = serde_json::json!([128, 64]);
+    h.step();
+    h.step();
+    assert!(h.query_by_label_contains("is not a whole number").is_none());
+    shows(&h, "Train and evaluate");
+}
+
+#[test]
+fn after_a_learned_run_train_shows_how_training_went_and_its_curves_from_the_record() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = shop(dir.path(), "shop");
+    let p = Project::open(&root).unwrap();
+    let params = [
+        ("epochs", "4"),
+        ("batch_size", "16"),
+        ("learning_rate", "0.01"),
+    ]
+    .into_iter()
+    .map(|(k, v)| (k.to_string(), v.to_string()))
+    .collect();
+    let spec = RunSpec {
+        model: ModelSpec::from_name_and_params("bpr", &params).unwrap(),
+        split: "random".parse().unwrap(),
+        device: shoplab_engine::DeviceChoice::Cpu,
+        ..RunSpec::default()
+    };
+    let run = p.run(&spec, &NoProgress, &CancelToken::new()).unwrap();
+    assert!(run.training.is_some());
+    drop(p);
+    // The app opens the project afresh: no live points, only the record.
+    let mut h = app_on(&root);
+    h.state_mut().view = View::Train;
+    h.state_mut().train.last_run = Some(run.id.clone());
+    h.step();
+    h.step();
+    assert!(h.state().train.curves_of_last_run().is_none());
+    shows(&h, "How training went");
+    shows(&h, "trained on:");
+    shows(&h, "cpu");
+    shows(&h, "epochs run:");
+    shows(&h, "4 / 4");
+    shows(&h, "stopped early:");
+    shows(&h, "resumed:");
+    shows(&h, "none: no validation share, the last epoch is kept");
+    shows(&h, "Training loss per epoch (finished)");
+}

@@ -9,29 +9,80 @@
 use eframe::egui::{self, RichText};
 use serde_json::Value;
 use shoplab_datasets::EventKind;
+use shoplab_engine::DeviceChoice;
 use shoplab_engine::evaluate::{ColdShoppers, EvalOptions, TieBreak};
-use shoplab_engine::recommend::ModelSpec;
+use shoplab_engine::recommend::{ModelSpec, learned_param_docs};
 use shoplab_engine::run::{RunSpec, default_kinds};
 use shoplab_engine::split::SplitSpec;
 
 use super::{ViewCtx, explain_button, train_result};
 use crate::command::Command;
 use crate::i18n::Lang;
-use crate::job::{Curves, JobKind};
+use crate::job::{CurveAxis, Curves, JobKind};
 
-/// Choices of text parameters that are enums in the engine.
-const CHOICES: &[(&str, &[&str])] = &[("score", &["confidence", "lift"])];
+/// Choices of text parameters that are enums in the engine (the learned
+/// models' are `shoplab-models`' serde enums; a test checks that every
+/// choice is accepted by each model that has the parameter, and nothing else).
+const CHOICES: &[(&str, &[&str])] = &[
+    ("score", &["confidence", "lift"]),
+    ("optimizer", &["adam", "adamw", "sgd"]),
+    ("lr_schedule", &["constant", "cosine", "step"]),
+    // GRU4Rec and SASRec.
+    ("loss_type", &["ce", "bpr"]),
+    // SASRec.
+    ("hidden_act", &["gelu", "relu", "swish", "tanh", "sigmoid"]),
+];
 
-/// A parameter's one-line explanation (the words table, checked against the engine).
-fn explain_param(name: &str, lang: Lang) -> &'static str {
-    crate::words::param_plain(lang, name).map_or("", |p| p.meaning)
+/// The devices the form offers (`cuda:N` for another GPU is a spec file's
+/// or the CLI's business).
+const DEVICES: [DeviceChoice; 4] = [
+    DeviceChoice::Auto,
+    DeviceChoice::Cpu,
+    DeviceChoice::Cuda(0),
+    DeviceChoice::Metal,
+];
+
+/// The validation share the form offers a learned model that has none.
+pub const SUGGESTED_VALID_FRACTION: f64 = 0.1;
+
+/// A parameter's plain name and one-line explanation (the words tables,
+/// checked against the engine); a learned model's settings have their own.
+fn param_words(name: &str, lang: Lang, learned: bool) -> Option<crate::words::Plain> {
+    if learned {
+        crate::words::learned_param_plain(lang, name)
+    } else {
+        crate::words::param_plain(lang, name)
+    }
 }
 
-/// Every model with default parameters, in display order.
+/// A parameter's one-line explanation.
+fn explain_param(name: &str, lang: Lang, learned: bool) -> &'static str {
+    param_words(name, lang, learned).map_or("", |p| p.meaning)
+}
+
+/// Every model with default parameters, in display order: the baselines,
+/// then the learned models (trained in epochs).
 fn models() -> Vec<ModelSpec> {
     let mut all = ModelSpec::all_defaults();
     all.push(ModelSpec::Content(Default::default()));
+    all.extend(ModelSpec::learned_defaults());
     all
+}
+
+/// Whether the model spec as entered names a learned model.
+fn is_learned(model: &Value) -> bool {
+    model
+        .get("model")
+        .and_then(Value::as_str)
+        .is_some_and(crate::words::is_learned_model)
+}
+
+/// The split's validation share as entered (0 when unreadable).
+fn valid_fraction(split: &Value) -> f64 {
+    split
+        .get("valid_fraction")
+        .and_then(Value::as_f64)
+        .unwrap_or(0.0)
 }
 
 /// Train view state.
@@ -54,6 +105,8 @@ pub struct TrainState {
     pub kinds: Vec<EventKind>,
     /// Run name (empty: the model's name).
     pub name: String,
+    /// Where a learned model trains (baselines always use the CPU).
+    pub device: DeviceChoice,
     /// Why the spec as entered is not valid.
     pub invalid: Option<String>,
     /// Curves the last training collected (set when its job ends).
@@ -90,6 +143,7 @@ impl Default for TrainState {
             negatives: String::new(),
             kinds: default_kinds(),
             name: String::new(),
+            device: DeviceChoice::default(),
             invalid: None,
             last_curves: Curves::new(),
             curves_of: None,
@@ -141,7 +195,14 @@ impl TrainState {
             ..EvalOptions::default()
         };
         eval.validate().map_err(|e| e.to_string())?;
+        // A baseline's spec keeps the default device: it never uses one.
+        let device = if model.is_learned() {
+            self.device
+        } else {
+            DeviceChoice::default()
+        };
         Ok(RunSpec {
+            device,
             name: Some(self.name.trim().to_string()).filter(|n| !n.is_empty()),
             model,
             split,
@@ -178,6 +239,27 @@ impl TrainState {
     /// The curves collected by the run shown as the last one, if any.
     pub fn curves_of_last_run(&self) -> Option<&Curves> {
         (self.curves_of.is_some() && self.curves_of == self.last_run).then_some(&self.last_curves)
+    }
+
+    /// Whether the model as entered is a learned one (trained in epochs).
+    pub fn is_learned(&self) -> bool {
+        is_learned(&self.model)
+    }
+
+    /// Whether to say that a learned model without a validation share
+    /// trains all its epochs and draws no validation curve.
+    pub fn needs_validation_hint(&self) -> bool {
+        self.is_learned() && valid_fraction(&self.split) <= 0.0
+    }
+
+    /// Holds out [`SUGGESTED_VALID_FRACTION`] of the training events for validation.
+    pub fn use_suggested_validation(&mut self) {
+        if let Some(o) = self.split.as_object_mut() {
+            o.insert(
+                "valid_fraction".into(),
+                Value::from(SUGGESTED_VALID_FRACTION),
+            );
+        }
     }
 
     /// Selects a model by name, with its default parameters.
@@ -271,14 +353,19 @@ pub fn ui(ui: &mut egui::Ui, state: &mut TrainState, ctx: &ViewCtx<'_>, out: &mu
                 }
                 if let Some(run) = state.last_run.as_ref().and_then(|id| project.run(id)) {
                     ui.heading(format!("{} {}", t("Last run:"), run.name));
+                    train_result::training_summary(ui, run, ctx);
                     train_result::run_tables(ui, run, ctx, out);
                     if ui.button(t("Compare with other runs")).clicked() {
                         out.push(Command::Show(crate::app::View::Compare));
                     }
                     ui.label(super::protocol_line(run, ctx));
-                    if let Some(curves) = state.curves_of_last_run() {
-                        train_result::curves(ui, curves, true, &run.id, ctx);
+                    // The live points, or what the run recorded when they
+                    // are gone (the project was reopened, the CLI trained it).
+                    let mut shown = state.curves_of_last_run().cloned().unwrap_or_default();
+                    if !shown.values().any(|c| c.axis == CurveAxis::Epochs) {
+                        shown.extend(train_result::recorded_curves(run));
                     }
+                    train_result::curves(ui, &shown, true, &run.id, ctx);
                 } else {
                     ui.label(RichText::new(idle_hint(ctx)).weak());
                 }
@@ -296,18 +383,32 @@ fn form(ui: &mut egui::Ui, state: &mut TrainState, ctx: &ViewCtx<'_>, out: &mut 
         .and_then(Value::as_str)
         .unwrap_or("")
         .to_string();
+    let mut learned_heading = false;
     for m in models() {
+        if m.is_learned() && !learned_heading {
+            learned_heading = true;
+            ui.add_space(4.0);
+            ui.label(RichText::new(t("Learned models (trained in epochs)")).strong());
+        }
         ui.horizontal(|ui| {
             let text = crate::words::model(lang, m.name());
-            if ui.radio(current == m.name(), text).clicked() && current != m.name() {
+            let meaning = crate::words::meaning(lang, m.name()).unwrap_or_default();
+            let r = ui.radio(current == m.name(), text).on_hover_text(meaning);
+            if r.clicked() && current != m.name() {
                 state.select_model(m.name());
             }
             explain_button(ui, lang, m.name(), out);
         });
     }
+    let help = help_color(ui);
     if let Some(e) = crate::glossary::entry(&current) {
-        let help = help_color(ui);
         ui.add(egui::Label::new(RichText::new(e.what[lang.index()]).color(help)).wrap());
+    } else if let Some(meaning) = crate::words::meaning(lang, &current) {
+        ui.add(egui::Label::new(RichText::new(meaning).color(help)).wrap());
+    }
+    let learned = state.is_learned();
+    if learned {
+        learned_settings(ui, state, ctx);
     }
     ui.add_space(4.0);
     ui.label(RichText::new(t("Parameters")).strong());
@@ -315,7 +416,17 @@ fn form(ui: &mut egui::Ui, state: &mut TrainState, ctx: &ViewCtx<'_>, out: &mut 
     let defaults = default_model
         .and_then(|m| serde_json::to_value(m).ok())
         .unwrap_or(Value::Null);
-    params(ui, "model", &mut state.model, &defaults, &["model"], lang);
+    let docs: Vec<(&'static str, &'static str)> = learned_param_docs(&current)
+        .iter()
+        .map(|d| (d.name, d.help))
+        .collect();
+    let form = ParamForm {
+        id: "model",
+        skip: &["model"],
+        learned,
+        docs: &docs,
+    };
+    params(ui, &form, &mut state.model, &defaults, lang);
 
     ui.separator();
     ui.horizontal(|ui| {
@@ -356,7 +467,13 @@ fn form(ui: &mut egui::Ui, state: &mut TrainState, ctx: &ViewCtx<'_>, out: &mut 
         .and_then(|(_, s)| serde_json::to_value(s).ok())
         .unwrap_or(Value::Null);
     let skip = split_form_skips(&state.split);
-    params(ui, "split", &mut state.split, &split_default, &skip, lang);
+    let form = ParamForm {
+        id: "split",
+        skip: &skip,
+        learned: false,
+        docs: &[],
+    };
+    params(ui, &form, &mut state.split, &split_default, lang);
 
     ui.separator();
     ui.heading(t("Evaluation"));
@@ -436,6 +553,51 @@ fn form(ui: &mut egui::Ui, state: &mut TrainState, ctx: &ViewCtx<'_>, out: &mut 
     });
 }
 
+/// A learned model's device and, when the split has no validation share,
+/// what that means and a button to hold one out.
+///
+/// The share is offered, not set by picking a learned model: it takes
+/// events from training, so a silent change would make the learned run
+/// train on less than the baselines it is compared with on Compare.
+fn learned_settings(ui: &mut egui::Ui, state: &mut TrainState, ctx: &ViewCtx<'_>) {
+    let t = |s| ctx.t(s);
+    ui.add_space(4.0);
+    if state.needs_validation_hint() {
+        let warn = ui.visuals().warn_fg_color;
+        ui.add(
+            egui::Label::new(
+                RichText::new(t(
+                    "Without a validation share it trains all its epochs, never stops early and draws no validation curve.",
+                ))
+                .color(warn),
+            )
+            .wrap(),
+        );
+        if ui
+            .button(t("Hold out 10% of training for validation"))
+            .on_hover_text(crate::words::param(ctx.lang, "valid_fraction"))
+            .clicked()
+        {
+            state.use_suggested_validation();
+        }
+    }
+    ui.horizontal(|ui| {
+        let label = ui
+            .label(RichText::new(t("Train on")).strong())
+            .on_hover_text(crate::words::param_plain(ctx.lang, "device").map_or("", |p| p.meaning));
+        egui::ComboBox::from_id_salt("train_device")
+            .selected_text(state.device.to_string())
+            .show_ui(ui, |ui| {
+                for d in DEVICES {
+                    ui.selectable_value(&mut state.device, d, d.to_string());
+                }
+            })
+            .response
+            .labelled_by(label.id);
+        ui.label(RichText::new("(device)").monospace().color(help_color(ui)));
+    });
+}
+
 /// The run's name and the "Train and evaluate" button, kept in view under
 /// the form (it was below the fold at 1280x800).
 fn actions(ui: &mut egui::Ui, state: &mut TrainState, ctx: &ViewCtx<'_>, out: &mut Vec<Command>) {
@@ -488,56 +650,168 @@ fn help_color_of(v: &egui::Visuals) -> egui::Color32 {
     )
 }
 
-/// Edits the scalar fields of a JSON object (numbers, optional numbers,
-/// booleans, enum strings), each with its plain name, the identifier as
-/// typed in specs, its default, and its explanation below it at body size.
+/// What [`params`] edits: an id for its widgets, the fields it leaves to
+/// other controls, and for a learned model its parameters' docs (order,
+/// allowed range) and its own words.
+struct ParamForm<'a> {
+    id: &'a str,
+    skip: &'a [&'a str],
+    learned: bool,
+    /// (name, help) of each parameter, in spec order (`learned_param_docs`).
+    docs: &'a [(&'static str, &'static str)],
+}
+
+/// Edits the fields of a JSON object (numbers, optional numbers,
+/// booleans, enum strings, lists of numbers), each with its plain name, the
+/// identifier as typed in specs, its default, and its explanation below it
+/// at body size; a learned model's fields come in its docs' order, with the
+/// docs' help (default, allowed range) on hover.
 fn params(
     ui: &mut egui::Ui,
-    id: &str,
+    form: &ParamForm<'_>,
     value: &mut Value,
     defaults: &Value,
-    skip: &[&str],
     lang: Lang,
 ) {
     let Some(obj) = value.as_object_mut() else {
         return;
     };
     let help = help_color(ui);
-    for (name, v) in obj.iter_mut() {
-        if skip.contains(&name.as_str()) {
+    let mut keys: Vec<String> = form
+        .docs
+        .iter()
+        .map(|d| d.0.to_string())
+        .filter(|k| obj.contains_key(k))
+        .collect();
+    let rest: Vec<String> = obj.keys().filter(|k| !keys.contains(k)).cloned().collect();
+    keys.extend(rest);
+    for name in keys {
+        if form.skip.contains(&name.as_str()) {
             continue;
         }
-        let default = defaults.get(name).map(|d| match d {
+        let Some(v) = obj.get_mut(&name) else {
+            continue;
+        };
+        let default_value = defaults.get(&name);
+        let default = default_value.map(|d| match d {
             Value::Null => "–".to_string(),
+            // A choice as it is picked (`adam`), not as JSON (`"adam"`).
+            Value::String(s) => s.clone(),
             other => other.to_string(),
         });
+        let doc = form.docs.iter().find(|d| d.0 == name).map(|d| d.1);
+        let meaning = explain_param(&name, lang, form.learned);
+        let mut problem = None;
         ui.horizontal_wrapped(|ui| {
-            let plain = crate::words::param_plain(lang, name)
+            let plain = param_words(&name, lang, form.learned)
                 .map_or_else(|| name.clone(), |p| p.name.to_string());
-            let label = ui
-                .label(RichText::new(&plain).strong())
-                .on_hover_text(format!(
-                    "{}\n{}: {}",
-                    explain_param(name, lang),
+            let hover = match doc {
+                Some(doc) => format!("{meaning}\n{doc}"),
+                None => format!(
+                    "{meaning}\n{}: {}",
                     crate::i18n::tr(lang, "default"),
                     default.clone().unwrap_or_default()
-                ));
-            if plain != *name {
+                ),
+            };
+            let label = ui
+                .label(RichText::new(&plain).strong())
+                .on_hover_text(hover);
+            if plain != name {
                 ui.label(RichText::new(format!("({name})")).monospace().color(help));
             }
-            edit_value(ui, (id, name.as_str()), name, v, label.id);
+            let as_text = form.learned && default_value.is_some_and(|d| d.is_array() || d.is_f64());
+            if as_text {
+                let id = ui.make_persistent_id((form.id, name.as_str(), "text"));
+                let list = default_value.is_some_and(Value::is_array);
+                problem = edit_as_text(ui, id, v, label.id, list);
+            } else {
+                edit_value(ui, (form.id, name.as_str()), &name, v, label.id);
+            }
             if let Some(d) = &default {
                 ui.label(
                     RichText::new(format!("{} {d}", crate::i18n::tr(lang, "default"))).color(help),
                 );
             }
         });
-        let text = explain_param(name, lang);
-        if !text.is_empty() {
-            ui.add(egui::Label::new(RichText::new(text).color(help)).wrap());
+        if let Some(p) = problem {
+            ui.colored_label(ui.visuals().error_fg_color, format!("{name}: {p}"));
+        }
+        if !meaning.is_empty() {
+            ui.add(egui::Label::new(RichText::new(meaning).color(help)).wrap());
         }
         ui.add_space(4.0);
     }
+}
+
+/// `value` as a person types it: a list as "128, 64", a number as itself.
+fn as_typed(value: &Value) -> String {
+    match value {
+        Value::Array(a) => a
+            .iter()
+            .map(Value::to_string)
+            .collect::<Vec<_>>()
+            .join(", "),
+        Value::String(s) => s.clone(),
+        other => other.to_string(),
+    }
+}
+
+/// Reads a typed number (`list` false) or list of whole numbers ("128, 64",
+/// "[128, 64]"), or says what is wrong with it.
+pub fn parse_typed(text: &str, list: bool) -> Result<Value, String> {
+    if !list {
+        return text
+            .trim()
+            .parse::<f64>()
+            .ok()
+            .filter(|x| x.is_finite())
+            .map(Value::from)
+            .ok_or_else(|| format!("'{}' is not a number, e.g. 0.001", text.trim()));
+    }
+    let inner = text.trim().trim_start_matches('[').trim_end_matches(']');
+    let items = inner
+        .split([',', ' '])
+        .filter(|s| !s.trim().is_empty())
+        .map(|s| {
+            s.trim()
+                .parse::<u64>()
+                .map(Value::from)
+                .map_err(|_| format!("'{}' is not a whole number; write whole numbers separated by commas, e.g. 128, 64", s.trim()))
+        })
+        .collect::<Result<Vec<_>, _>>()?;
+    if items.is_empty() {
+        return Err("give at least one whole number, e.g. 128, 64".into());
+    }
+    Ok(Value::Array(items))
+}
+
+/// A number or list edited as text: the text stays as typed while it does
+/// not parse (the value then holds the text, so the engine refuses the
+/// spec with the field's name and the button stays off); returns what is
+/// wrong with the text.
+fn edit_as_text(
+    ui: &mut egui::Ui,
+    id: egui::Id,
+    v: &mut Value,
+    label: egui::Id,
+    list: bool,
+) -> Option<String> {
+    // (text as typed, the value it was typed for): a value changed
+    // elsewhere (another model picked) shows afresh.
+    let mut buf: (String, Value) = ui.data(|d| d.get_temp(id)).unwrap_or_default();
+    if buf.1 != *v {
+        buf = (as_typed(v), v.clone());
+    }
+    let r = ui
+        .add(egui::TextEdit::singleline(&mut buf.0).desired_width(if list { 110.0 } else { 80.0 }))
+        .labelled_by(label);
+    if r.changed() {
+        *v = parse_typed(&buf.0, list).unwrap_or_else(|_| Value::String(buf.0.clone()));
+        buf.1 = v.clone();
+    }
+    let problem = parse_typed(&buf.0, list).err();
+    ui.data_mut(|d| d.insert_temp(id, buf));
+    problem
 }
 
 fn edit_value(ui: &mut egui::Ui, id: (&str, &str), name: &str, v: &mut Value, label: egui::Id) {
@@ -661,25 +935,103 @@ mod tests {
     fn every_parameter_of_every_model_and_split_is_explained() {
         let mut names = Vec::new();
         for m in models() {
-            if let Value::Object(o) = serde_json::to_value(m).unwrap() {
-                names.extend(o.keys().filter(|k| *k != "model").cloned());
+            if let Value::Object(o) = serde_json::to_value(&m).unwrap() {
+                names.extend(
+                    o.keys()
+                        .filter(|k| *k != "model")
+                        .map(|k| (k.clone(), m.is_learned())),
+                );
             }
         }
         for (_, s) in split_defaults() {
             if let Value::Object(o) = serde_json::to_value(s).unwrap() {
-                names.extend(o.keys().filter(|k| *k != "method").cloned());
+                names.extend(
+                    o.keys()
+                        .filter(|k| *k != "method")
+                        .map(|k| (k.clone(), false)),
+                );
             }
         }
-        for n in names {
+        assert!(names.iter().any(|(n, l)| n == "learning_rate" && *l));
+        for (n, learned) in names {
             assert!(
-                !explain_param(&n, Lang::En).is_empty(),
+                !explain_param(&n, Lang::En, learned).is_empty(),
                 "no explanation for {n}"
             );
             assert!(
-                !explain_param(&n, Lang::Zh).is_empty(),
+                !explain_param(&n, Lang::Zh, learned).is_empty(),
                 "no Chinese explanation for {n}"
             );
         }
+    }
+
+    #[test]
+    fn learned_models_are_offered_after_the_baselines_with_every_choice_the_engine_takes() {
+        let names: Vec<&str> = models().iter().map(ModelSpec::name).collect();
+        let first_learned = names.iter().position(|n| *n == "bpr").unwrap();
+        assert!(names.iter().position(|n| *n == "content").unwrap() < first_learned);
+        assert!(names[first_learned..].contains(&"neumf"), "{names:?}");
+        let mut s = TrainState::default();
+        s.select_model("bpr");
+        assert!(s.is_learned());
+        let mut checked = 0;
+        for m in ModelSpec::learned_defaults() {
+            for (param, choices) in CHOICES {
+                s.select_model(m.name());
+                if s.model.get(*param).is_none() {
+                    continue;
+                }
+                for c in *choices {
+                    s.model[*param] = Value::from(*c);
+                    assert!(s.spec().is_ok(), "{param}={c}: {:?}", s.spec().err());
+                }
+                s.model[*param] = Value::from("bogus");
+                let e = s.spec().unwrap_err();
+                assert!(e.contains(param), "{e}");
+                checked += 1;
+            }
+        }
+        assert!(checked >= 4, "optimizer and lr_schedule of bpr and neumf");
+    }
+
+    #[test]
+    fn a_bad_learned_value_names_the_field_and_its_range_and_lists_are_typed() {
+        let mut s = TrainState::default();
+        s.select_model("bpr");
+        s.model["learning_rate"] = Value::from(-1.0);
+        let e = s.spec().unwrap_err();
+        assert!(e.contains("learning_rate") && e.contains("above 0"), "{e}");
+        assert_eq!(
+            parse_typed("128, 64", true),
+            Ok(serde_json::json!([128, 64]))
+        );
+        assert_eq!(
+            parse_typed("[32 16]", true),
+            Ok(serde_json::json!([32, 16]))
+        );
+        assert!(parse_typed("128, x", true).unwrap_err().contains("'x'"));
+        assert!(parse_typed("", true).is_err());
+        assert_eq!(parse_typed(" 0.01 ", false), Ok(Value::from(0.01)));
+        assert!(parse_typed("fast", false).is_err());
+        // A list that does not parse keeps the button off with the engine's word.
+        s.select_model("neumf");
+        s.model["mlp_hidden_size"] = Value::from("128, x");
+        assert!(s.spec().unwrap_err().contains("mlp_hidden_size"));
+    }
+
+    #[test]
+    fn a_learned_model_without_a_validation_share_is_offered_one_and_gets_its_device() {
+        let mut s = TrainState::default();
+        assert!(!s.needs_validation_hint(), "baselines need no validation");
+        s.device = DeviceChoice::Cpu;
+        assert_eq!(s.spec().unwrap().device, DeviceChoice::default());
+        s.select_model("bpr");
+        assert!(s.needs_validation_hint());
+        s.use_suggested_validation();
+        assert!(!s.needs_validation_hint());
+        let spec = s.spec().unwrap();
+        assert_eq!(spec.split.valid_fraction(), SUGGESTED_VALID_FRACTION);
+        assert_eq!(spec.device, DeviceChoice::Cpu);
     }
 
     #[test]

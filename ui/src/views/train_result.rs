@@ -180,6 +180,107 @@ pub fn run_tables(ui: &mut egui::Ui, run: &RunRecord, ctx: &ViewCtx<'_>, out: &m
     ui.spacing_mut().scroll = scroll;
 }
 
+/// The epochs a run's spec asked for (a learned model's `epochs`).
+fn planned_epochs(run: &RunRecord) -> Option<u64> {
+    serde_json::to_value(&run.spec.model)
+        .ok()?
+        .get("epochs")?
+        .as_u64()
+}
+
+/// How a learned run's training went, as (label, value) lines: where it
+/// trained, epochs run of those asked, the best epoch and its validation
+/// value, whether it stopped early, and the checkpoint it resumed from.
+/// Empty for a baseline.
+pub fn training_lines(run: &RunRecord, ctx: &ViewCtx<'_>) -> Vec<(&'static str, String)> {
+    let t = |s| ctx.t(s);
+    let Some(tr) = &run.training else {
+        return Vec::new();
+    };
+    let device = if tr.device.is_empty() {
+        run.device.clone()
+    } else {
+        tr.device.clone()
+    };
+    let epochs = match planned_epochs(run) {
+        Some(n) => format!("{} / {n}", tr.epochs_run),
+        None => tr.epochs_run.to_string(),
+    };
+    // The precise metric name keeps the line short (its plain name is on
+    // the validation curve's legend below).
+    let metric = tr.metric_name.as_deref().unwrap_or_default();
+    let best = match (tr.best_epoch, tr.best_metric) {
+        (Some(e), Some(v)) => format!("{e} ({} {metric} = {v:.4})", t("validation")),
+        (Some(e), None) => e.to_string(),
+        _ => t("none: no validation share, the last epoch is kept").to_string(),
+    };
+    let stopped = if tr.stopped_early {
+        t("yes: validation stopped improving").to_string()
+    } else {
+        t("no").to_string()
+    };
+    let resumed = match tr.resumed_from {
+        Some(n) => format!("{} {n}", t("yes, from epoch")),
+        None => t("no").to_string(),
+    };
+    vec![
+        (t("trained on"), device),
+        (t("epochs run"), epochs),
+        (t("best epoch"), best),
+        (t("stopped early"), stopped),
+        (t("resumed"), resumed),
+    ]
+}
+
+/// A learned run's training summary (nothing for a baseline).
+pub fn training_summary(ui: &mut egui::Ui, run: &RunRecord, ctx: &ViewCtx<'_>) {
+    let lines = training_lines(run, ctx);
+    if lines.is_empty() {
+        return;
+    }
+    ui.label(RichText::new(ctx.t("How training went")).strong());
+    // One line each, wrapping between words in a narrow window (a grid
+    // cell wrapped a letter a line).
+    let help = super::train::help_color(ui);
+    for (label, value) in lines {
+        ui.horizontal_wrapped(|ui| {
+            ui.label(RichText::new(format!("{label}:")).color(help));
+            ui.label(value);
+        });
+    }
+    ui.add_space(8.0);
+}
+
+/// A learned run's curves from its record (loss per epoch, validation per
+/// validated epoch): what the Train view draws when the live points are
+/// gone (the project was reopened, or the run came from the CLI).
+pub fn recorded_curves(run: &RunRecord) -> Curves {
+    let mut out = Curves::new();
+    let Some(tr) = &run.training else {
+        return out;
+    };
+    if !tr.loss_curve.is_empty() {
+        // The loss curve holds every completed epoch, the first being epoch 1.
+        let points = tr
+            .loss_curve
+            .iter()
+            .enumerate()
+            .map(|(i, l)| [(i + 1) as f64, *l])
+            .collect();
+        out.insert("loss".into(), Curve::new(CurveAxis::Epochs, points));
+    }
+    if !tr.valid_curve.is_empty() {
+        let name = format!("valid {}", tr.metric_name.as_deref().unwrap_or("metric"));
+        let points = tr
+            .valid_curve
+            .iter()
+            .map(|(e, v)| [*e as f64, *v])
+            .collect();
+        out.insert(name, Curve::new(CurveAxis::Epochs, points));
+    }
+    out
+}
+
 /// A chart's worth of curves: same x, comparable values.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Chart {

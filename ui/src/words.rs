@@ -564,6 +564,210 @@ const LEARNED_PARAMS: &[Row] = &[
             "初始值、打乱顺序、负样本和 dropout 的种子：相同的种子训练出相同的模型。",
         ],
     ),
+    row(
+        "loss_type",
+        "",
+        ["training loss", "训练损失"],
+        [
+            "What training minimises: ce scores every item for each next step (exact, slower on big catalogs); bpr compares the true next item with one random item.",
+            "训练所最小化的目标：ce 对每一步的所有物品打分（精确，目录大时较慢）；bpr 只把真实的下一个物品与一个随机物品比较。",
+        ],
+    ),
+    row(
+        "hidden_size",
+        "",
+        ["hidden state size", "隐藏状态大小"],
+        [
+            "How many numbers the network keeps about the sequence read so far at each step; larger can remember more but trains slower.",
+            "网络在每一步对已读序列保留多少个数；越大记得越多，但训练越慢。",
+        ],
+    ),
+    row(
+        "num_layers",
+        "",
+        ["recurrent layers", "循环层数"],
+        ["How many GRU layers are stacked.", "堆叠多少层 GRU。"],
+    ),
+    row(
+        "max_seq_length",
+        "",
+        ["items read per shopper", "每位用户读取的物品数"],
+        [
+            "How many of the shopper's most recent items the model reads; older ones are ignored.",
+            "模型读取用户最近的多少个物品；更早的会被忽略。",
+        ],
+    ),
+    row(
+        "n_layers",
+        "",
+        ["attention blocks", "注意力块数"],
+        [
+            "How many self-attention blocks are stacked.",
+            "堆叠多少个自注意力块。",
+        ],
+    ),
+    row(
+        "n_heads",
+        "",
+        ["attention heads", "注意力头数"],
+        [
+            "How many ways each block looks back over the sequence at once; must divide the hidden size.",
+            "每个块同时以多少种方式回看序列；必须能整除隐藏状态大小。",
+        ],
+    ),
+    row(
+        "inner_size",
+        "",
+        ["feed-forward width", "前馈层宽度"],
+        [
+            "Width of the small network inside each attention block.",
+            "每个注意力块内部小网络的宽度。",
+        ],
+    ),
+    row(
+        "hidden_dropout_prob",
+        "",
+        ["dropout between layers", "层间随机丢弃率"],
+        [
+            "Share of values randomly switched off between layers while training, against overfitting.",
+            "训练时在层与层之间随机关闭的数值比例，用来防止过拟合。",
+        ],
+    ),
+    row(
+        "attn_dropout_prob",
+        "",
+        ["attention dropout", "注意力随机丢弃率"],
+        [
+            "Share of attention weights randomly switched off while training.",
+            "训练时随机关闭的注意力权重比例。",
+        ],
+    ),
+    row(
+        "hidden_act",
+        "",
+        ["activation function", "激活函数"],
+        [
+            "The non-linear function inside the feed-forward layers (gelu as in SASRec, relu, swish, tanh, sigmoid).",
+            "前馈层中的非线性函数（SASRec 默认 gelu，另有 relu、swish、tanh、sigmoid）。",
+        ],
+    ),
+    row(
+        "layer_norm_eps",
+        "",
+        ["normalisation epsilon", "归一化的微小常数"],
+        [
+            "A tiny number added when normalising layers so nothing is divided by zero.",
+            "层归一化时加上的微小常数，避免除以零。",
+        ],
+    ),
+    row(
+        "initializer_range",
+        "",
+        ["starting weight spread", "初始权重范围"],
+        [
+            "How widely the random starting weights are spread (their standard deviation).",
+            "随机初始权重的分散程度（标准差）。",
+        ],
+    ),
+    row(
+        "text_buckets",
+        "",
+        ["text feature slots", "文本特征槽位数"],
+        [
+            "How many slots the words of titles, brands and categories are hashed into; more slots mean fewer words sharing one.",
+            "标题、品牌和类目中的词被散列到多少个槽位；槽位越多，共用一个槽位的词越少。",
+        ],
+    ),
+    row(
+        "id_dropout",
+        "",
+        ["item id dropout", "物品编号随机丢弃率"],
+        [
+            "How often an item's own learned vector is hidden while training, so its text alone must place it (this is what lets new items be recommended).",
+            "训练时隐藏物品自身向量的频率，迫使仅凭文本定位物品（新物品因此也能被推荐）。",
+        ],
+    ),
+    row(
+        "temperature",
+        "",
+        ["softmax temperature", "softmax 温度"],
+        [
+            "How sharply scores are turned into probabilities while training; lower is sharper.",
+            "训练时把分数变成概率的锐利程度；越低越锐利。",
+        ],
+    ),
+    row(
+        "logq_correction",
+        "",
+        ["popularity correction", "流行度校正"],
+        [
+            "Corrects for popular items appearing as negatives more often in a batch.",
+            "校正热门物品在批次中更常被当作负样本的偏差。",
+        ],
+    ),
+    row(
+        "user_embedding",
+        "",
+        ["shopper vector", "用户向量"],
+        [
+            "Also learn a vector per known shopper, added to the mean of their items (new shoppers get the mean alone).",
+            "另为每位已知用户学习一个向量，加在其物品向量的平均值上（新用户只用平均值）。",
+        ],
+    ),
+    row(
+        "max_history",
+        "",
+        ["history items per example", "每个样本的历史物品数"],
+        [
+            "Most history items used to describe the shopper in one training example.",
+            "一个训练样本中用来描述用户的最多历史物品数。",
+        ],
+    ),
+    row(
+        "factors",
+        "",
+        ["number of factors", "因子个数"],
+        [
+            "How many numbers describe each shopper's and each item's taste.",
+            "用多少个数描述每位用户和每个物品的口味。",
+        ],
+    ),
+    row(
+        "regularization",
+        "",
+        ["shrinkage", "正则化强度"],
+        [
+            "How strongly the taste vectors are pulled towards zero, against overfitting.",
+            "把口味向量拉向零的力度，用来防止过拟合。",
+        ],
+    ),
+    row(
+        "alpha",
+        "",
+        ["confidence per interaction", "每次交互的置信度"],
+        [
+            "How much more an observed interaction is trusted than an unobserved one; with count weighting, repeats count more.",
+            "观察到的交互比未观察到的多几分可信；按次数加权时，重复交互更可信。",
+        ],
+    ),
+    row(
+        "iterations",
+        "",
+        ["sweeps", "迭代轮数"],
+        [
+            "How many times shopper and item vectors are solved in turn.",
+            "交替求解用户向量和物品向量的次数。",
+        ],
+    ),
+    row(
+        "cg_steps",
+        "",
+        ["solver steps", "求解步数"],
+        [
+            "Conjugate-gradient steps per vector and sweep; more is more exact, and slower.",
+            "每个向量每轮的共轭梯度步数；越多越精确，也越慢。",
+        ],
+    ),
 ];
 
 /// Learn entries that are neither a metric, a column nor a model.

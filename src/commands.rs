@@ -809,6 +809,9 @@ pub fn train(ctx: &Ctx, project: &Path, a: &TrainArgs) -> Result<()> {
         match p.run(&spec, &ctx.progress, &ctx.cancel) {
             Ok(r) => {
                 ctx.progress.finish_stage();
+                if let Some(note) = r.training.as_ref().and_then(|t| t.device_note.as_ref()) {
+                    eprintln!("note: {note}");
+                }
                 records.push(r);
             }
             // With `all`, a model that cannot run on this data (EASE on a huge

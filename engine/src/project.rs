@@ -511,10 +511,8 @@ impl Project {
                 // Recorded, failed or cancelled: the checkpoint has served.
                 // A kill leaves it, and the same run started again resumes.
                 let _ = std::fs::remove_dir_all(&dir);
-                let fitted = out?;
-                if let Some(note) = &fitted.device_note {
-                    tracing::warn!("{note}");
-                }
+                let mut fitted = out?;
+                fitted.report.device_note = fitted.device_note.take();
                 Ok(Trained {
                     model: fitted.model,
                     training: Some(fitted.report),

@@ -233,6 +233,10 @@ pub struct TrainReport {
     pub resumed_from: Option<usize>,
     /// Where the model trained (`cpu`, `cuda:0`).
     pub device: String,
+    /// One line when the device asked for was not the one used (e.g. `auto`
+    /// on a build without GPU support).
+    #[serde(default)]
+    pub device_note: Option<String>,
 }
 
 /// The per-epoch RNG: a ChaCha stream selected by the epoch, so epoch `n`
@@ -831,6 +835,7 @@ pub fn train(
         stopped_early,
         resumed_from,
         device: crate::device::device_name(device),
+        device_note: None,
     })
 }
 

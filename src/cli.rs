@@ -225,8 +225,9 @@ pub struct EvalSearchArgs {
 #[derive(Debug, Args)]
 pub struct TrainArgs {
     /// Model: popularity, item_knn, user_knn, ease, co_purchase, content, or
-    /// `all` (the baselines); learned: bpr, neumf (parameters: `shoplab models
-    /// NAME`). Recent popularity: `popularity --param window_days=7`.
+    /// `all` (the baselines); learned: bpr, neumf, ials, two_tower, gru4rec,
+    /// sasrec (parameters: `shoplab models NAME`). Recent popularity:
+    /// `popularity --param window_days=7`.
     pub model: String,
     /// Model parameter, e.g. `--param neighbours=50` (repeatable).
     #[arg(long = "param", value_name = "NAME=VALUE")]

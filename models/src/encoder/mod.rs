@@ -10,6 +10,8 @@
 
 mod files;
 mod pooling;
+#[doc(hidden)]
+pub mod testing;
 mod tokenize;
 
 use std::path::{Path, PathBuf};

@@ -478,9 +478,10 @@ pub fn search(ctx: &Ctx, project: &Path, a: &SearchArgs) -> Result<()> {
         weights: field_weights(&a.weights)?,
         explain: a.explain,
         prefix: a.prefix,
+        ranker: RankerKind::parse(&a.rank.ranker)?,
         ..SearchRequest::default()
     };
-    let kind = RankerKind::parse(&a.rank.ranker)?;
+    let kind = req.ranker;
     let res = if kind == RankerKind::Bm25 {
         p.search(&req)?
     } else {

@@ -828,16 +828,32 @@ impl Project {
 
 /// The search index and its autocomplete held open, for a face that answers
 /// many searches in a row (the app's search thread); from
-/// [`Project::open_search`]. Ranks exactly as [`Project::search`] does.
+/// [`Project::open_search`]. Ranks exactly as [`Project::search`] does; a
+/// request for the dense or hybrid ranker loads the encoder and the item
+/// vectors on first use (once: reopen after building embeddings).
 pub struct OpenSearch {
-    index: SearchIndex,
+    rankers: crate::search::Rankers,
     autocomplete: Option<Autocomplete>,
+    root: PathBuf,
+    encoder_dir: PathBuf,
+    dense: std::sync::OnceLock<std::result::Result<crate::search::Rankers, String>>,
 }
 
 impl OpenSearch {
-    /// Runs one search.
+    /// Runs one search with the request's ranker.
     pub fn search(&self, req: &SearchRequest) -> Result<SearchResults> {
-        self.index.search(req)
+        if !req.ranker.needs_embeddings() {
+            return self.rankers.bm25.search(req);
+        }
+        let dense = self.dense.get_or_init(|| {
+            Project::open_read_only(&self.root)
+                .and_then(|p| p.rankers(Some(&self.encoder_dir), crate::search::Fusion::default()))
+                .map_err(|e| e.to_string())
+        });
+        match dense {
+            Ok(r) => r.search(req.ranker, req),
+            Err(e) => Err(Error::Empty(e.clone())),
+        }
     }
 
     /// Query completions for a prefix (none when the autocomplete file is missing).
@@ -931,7 +947,14 @@ impl Project {
         let index = self.search_index()?;
         let autocomplete = Autocomplete::open(&self.paths.index()).ok();
         Ok(OpenSearch {
-            index,
+            rankers: crate::search::Rankers {
+                bm25: index,
+                dense: None,
+                fusion: crate::search::Fusion::default(),
+            },
+            root: self.paths.root.clone(),
+            encoder_dir: self.encoder_dir(None),
+            dense: std::sync::OnceLock::new(),
             autocomplete,
         })
     }

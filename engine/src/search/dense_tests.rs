@@ -235,7 +235,8 @@ fn dense_top_k_equals_a_brute_force_reference_and_honours_filters() {
         }
     }
     // Category (or below), brand and price filters, as BM25 reads them.
-    let cases: Vec<(SearchRequest, Box<dyn Fn(&Item) -> bool>)> = vec![
+    type Keep = Box<dyn Fn(&Item) -> bool>;
+    let cases: Vec<(SearchRequest, Keep)> = vec![
         (
             SearchRequest {
                 category: Some(" Tools > Power Tools ".into()),

@@ -440,6 +440,10 @@ pub fn paired_ndcg(
     crate::significance::paired_test(&va, &vb, config)
 }
 
+/// A ranker as evaluation calls it: a normalised query and a depth to its
+/// ranked `(item, score)`.
+type RankFn<'a> = dyn Fn(&str, usize) -> Result<Vec<(u32, f32)>> + 'a;
+
 /// The evaluation loop shared by every ranker: `rank(query, k)` gives a
 /// normalised query's top `k`.
 fn evaluate_ranked(
@@ -447,7 +451,7 @@ fn evaluate_ranked(
     config: &SearchEvalConfig,
     progress: &dyn Progress,
     cancel: &CancelToken,
-    rank: &dyn Fn(&str, usize) -> Result<Vec<(u32, f32)>>,
+    rank: &RankFn<'_>,
 ) -> Result<SearchEvalReport> {
     let (queries, n_skipped, n_blank) = judged_queries(judgments, config)?;
     let max_k = config.max_k();

@@ -460,10 +460,9 @@ impl DenseIndex {
         let path = vectors_path(root, enc.fingerprint());
         let Some(stored) = Stored::read(&path, enc.fingerprint(), dim)? else {
             return Err(Error::Empty(format!(
-                "no item embeddings for encoder {} yet ({} missing): build them first \
+                "no item embeddings for encoder {} in this project yet: build them first \
                  (`shoplab embed`, or Build embeddings in the Search view)",
                 enc.name(),
-                path.display()
             )));
         };
         let rows = stored.row_of();

@@ -519,25 +519,21 @@ impl DenseIndex {
     /// Cosine similarity of `query` (a unit vector) with item `item`.
     pub fn score(&self, query: &[f32], item: u32) -> f32 {
         let i = item as usize;
-        dot(query, &self.vectors[i * self.dim..(i + 1) * self.dim])
+        let mut out = [0f32];
+        encoder::inner_products(
+            &self.vectors[i * self.dim..(i + 1) * self.dim],
+            self.dim,
+            query,
+            &mut out,
+        );
+        out[0]
     }
 
-    /// Inner products of `query` with every item vector (one matrix-vector
-    /// product; faer's kernel is vectorised even in debug builds).
+    /// Inner products of `query` with every item vector (the scan runs in
+    /// the models crate, optimised even in debug builds).
     pub fn scores(&self, query: &[f32]) -> Vec<f32> {
-        let n = self.len();
-        let mut out = vec![0f32; n];
-        if n == 0 || query.len() != self.dim {
-            return out;
-        }
-        faer::linalg::matmul::matmul(
-            faer::MatMut::from_column_major_slice_mut(&mut out, n, 1),
-            faer::Accum::Replace,
-            faer::MatRef::from_row_major_slice(&self.vectors, n, self.dim),
-            faer::MatRef::from_column_major_slice(query, self.dim, 1),
-            1.0,
-            faer::Par::Seq,
-        );
+        let mut out = vec![0f32; self.len()];
+        encoder::inner_products(&self.vectors, self.dim, query, &mut out);
         out
     }
 
@@ -600,22 +596,4 @@ impl Ord for OrdF32 {
     fn cmp(&self, other: &Self) -> std::cmp::Ordering {
         self.0.total_cmp(&other.0)
     }
-}
-
-/// Inner product, in eight independent lanes so the compiler vectorises it.
-fn dot(a: &[f32], b: &[f32]) -> f32 {
-    let mut acc = [0f32; 8];
-    let (ca, cb) = (a.chunks_exact(8), b.chunks_exact(8));
-    let tail: f32 = ca
-        .remainder()
-        .iter()
-        .zip(cb.remainder())
-        .map(|(x, y)| x * y)
-        .sum();
-    for (x, y) in ca.zip(cb) {
-        for l in 0..8 {
-            acc[l] += x[l] * y[l];
-        }
-    }
-    acc.iter().sum::<f32>() + tail
 }

@@ -341,3 +341,37 @@ fn hybrid_evaluation_pairs_query_by_query_with_bm25() {
     fewer.per_query.pop();
     assert!(paired_ndcg(&bm25, &fewer, &PairedConfig::default()).is_err());
 }
+
+/// Exact top-10 over 100,000 random 384-d unit vectors: prints p50 and p99
+/// (`cargo test --workspace --lib dense_top_k_latency -- --ignored --nocapture`;
+/// build profile as given).
+#[test]
+#[ignore = "timing, run by hand"]
+fn dense_top_k_latency_on_100k_items() {
+    use rand::{RngExt, SeedableRng};
+    let (n, dim) = (100_000usize, 384usize);
+    let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(7);
+    let mut unit = |len: usize| {
+        let v: Vec<f32> = (0..len).map(|_| rng.random::<f32>() - 0.5).collect();
+        let norm = v.iter().map(|x| x * x).sum::<f32>().sqrt();
+        v.into_iter().map(|x| x / norm).collect::<Vec<f32>>()
+    };
+    let vectors: Vec<f32> = (0..n).flat_map(|_| unit(dim)).collect();
+    let index = DenseIndex::from_vectors(dim, vectors, "random");
+    let queries: Vec<Vec<f32>> = (0..200).map(|_| unit(dim)).collect();
+    let mut us: Vec<f64> = queries
+        .iter()
+        .map(|q| {
+            let t = std::time::Instant::now();
+            let top = index.top_k(q, 10, |_| true);
+            assert_eq!(top.len(), 10);
+            t.elapsed().as_secs_f64() * 1e6
+        })
+        .collect();
+    us.sort_by(f64::total_cmp);
+    println!(
+        "dense top-10 over {n} x {dim}: p50 {:.0} µs, p99 {:.0} µs",
+        us[us.len() / 2],
+        us[us.len() * 99 / 100]
+    );
+}

@@ -147,6 +147,33 @@ impl Embeddings {
     }
 }
 
+/// Inner products of `query` with every `dim`-long row of `rows` (row-major)
+/// into `out` (one per row): exact dense retrieval's scan. Monomorphic and in
+/// this crate so it is built optimised even in debug builds of its callers.
+pub fn inner_products(rows: &[f32], dim: usize, query: &[f32], out: &mut [f32]) {
+    if dim == 0 || query.len() != dim {
+        out.fill(0.0);
+        return;
+    }
+    for (o, row) in out.iter_mut().zip(rows.chunks_exact(dim)) {
+        // Eight independent sums so the compiler vectorises the loop.
+        let mut acc = [0f32; 8];
+        let (r8, q8) = (row.chunks_exact(8), query.chunks_exact(8));
+        let tail: f32 = r8
+            .remainder()
+            .iter()
+            .zip(q8.remainder())
+            .map(|(a, b)| a * b)
+            .sum();
+        for (a, b) in r8.zip(q8) {
+            for l in 0..8 {
+                acc[l] += a[l] * b[l];
+            }
+        }
+        *o = acc.iter().sum::<f32>() + tail;
+    }
+}
+
 /// A loaded sentence encoder.
 pub struct SentenceEncoder {
     model: BertModel,

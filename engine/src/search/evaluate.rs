@@ -305,7 +305,8 @@ pub fn evaluate_rankers(
         return evaluate_search(&rankers.bm25, judgments, config, progress, cancel);
     }
     config.validate()?;
-    let (vectors, encoding) = rankers.encode_queries(judgments, 200, progress, cancel)?;
+    let (vectors, encoding) =
+        rankers.encode_queries(&in_slice(judgments, config.queries), 200, progress, cancel)?;
     let rank = |q: &str, k: usize| {
         let req = SearchRequest {
             k,
@@ -345,6 +346,15 @@ fn judged_queries(
     Ok((queries, n_skipped, n_blank))
 }
 
+/// The judgments whose normalised query is in `slice` (only those are encoded).
+fn in_slice(judgments: &[(String, u32, f64)], slice: QuerySlice) -> Vec<(String, u32, f64)> {
+    judgments
+        .iter()
+        .filter(|j| slice.contains(&normalise_query(&j.0)))
+        .cloned()
+        .collect()
+}
+
 /// Mean NDCG at max(ks) of hybrid search under each of `fusions`, on the
 /// queries of `config` (its slice): each query's BM25 and dense candidates
 /// are computed once and fused every way. Best first.
@@ -360,7 +370,8 @@ pub fn tune_fusion(
         f.validate()?;
     }
     let (queries, _, _) = judged_queries(judgments, config)?;
-    let (vectors, _) = rankers.encode_queries(judgments, 0, progress, cancel)?;
+    let (vectors, _) =
+        rankers.encode_queries(&in_slice(judgments, config.queries), 0, progress, cancel)?;
     let max_k = config.max_k();
     let mut sums = vec![0f64; fusions.len()];
     progress.stage("fusing candidates", Some(queries.len() as u64));

@@ -169,7 +169,7 @@ pub struct RankerArgs {
     #[arg(long, default_value = "bm25")]
     pub ranker: String,
     /// How hybrid fuses BM25 and dense: weighted[:ALPHA] (min-max normalised
-    /// scores, ALPHA = dense weight, default 0.3) or rrf[:K] (reciprocal rank
+    /// scores, ALPHA = dense weight, default 0.4) or rrf[:K] (reciprocal rank
     /// fusion, K = 60).
     #[arg(long, default_value = "weighted")]
     pub fusion: String,

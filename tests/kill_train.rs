@@ -44,10 +44,7 @@ fn ndcg10(run: &serde_json::Value) -> f64 {
 fn killed_training_resumes_from_its_checkpoint() {
     let (dir, root, data) = shop_with_catalog(11);
     let _ = dir;
-    ok(
-        &root,
-        &["import", data.join("events.csv").to_str().unwrap()],
-    );
+    ok(&root, &["import", data.join("events.csv").to_str().unwrap()]);
 
     let mut child = Command::new(bin())
         .arg("-p")
@@ -82,11 +79,7 @@ fn killed_training_resumes_from_its_checkpoint() {
     );
     assert!(checkpoint(&root).is_some(), "the kill left the checkpoint");
     let runs = json(&root, &["runs"]);
-    assert_eq!(
-        runs.as_array().unwrap().len(),
-        0,
-        "a killed run records nothing"
-    );
+    assert_eq!(runs.as_array().unwrap().len(), 0, "a killed run records nothing");
 
     let mut args = vec!["--json"];
     args.extend(TRAIN);
@@ -98,18 +91,12 @@ fn killed_training_resumes_from_its_checkpoint() {
         "resumed from {from:?}"
     );
     assert_eq!(resumed["training"]["epochs_run"].as_u64(), Some(6));
-    assert!(
-        checkpoint(&root).is_none(),
-        "a recorded run removes its checkpoint"
-    );
+    assert!(checkpoint(&root).is_none(), "a recorded run removes its checkpoint");
 
     // The same command again, uninterrupted: the same model, so the same numbers.
     let straight = serde_json::from_str::<serde_json::Value>(&ok(&root, &args)).unwrap();
     let straight = &straight[0];
-    assert_eq!(
-        straight["training"]["resumed_from"],
-        serde_json::Value::Null
-    );
+    assert_eq!(straight["training"]["resumed_from"], serde_json::Value::Null);
     assert_eq!(ndcg10(resumed), ndcg10(straight));
     assert_eq!(
         resumed["training"]["loss_curve"],

@@ -608,16 +608,15 @@ pub fn evaluate(
     report.n_test_pairs = pairs.n;
     report.n_test_pairs_seen_in_train = pairs.seen;
     report.n_test_pairs_new_item = pairs.new_item;
-    let (new_total, new_hits) =
-        report
-            .per_user
-            .iter()
-            .fold((0usize, vec![0usize; opts.ks.len()]), |(n, mut hits), u| {
-                for (h, &x) in hits.iter_mut().zip(&u.new_item_hits) {
-                    *h += x;
-                }
-                (n + u.new_items, hits)
-            });
+    let (new_total, new_hits) = report.per_user.iter().fold(
+        (0usize, vec![0usize; opts.ks.len()]),
+        |(n, mut hits), u| {
+            for (h, &x) in hits.iter_mut().zip(&u.new_item_hits) {
+                *h += x;
+            }
+            (n + u.new_items, hits)
+        },
+    );
     if new_total > 0 {
         report.new_item_recall = new_hits
             .iter()

@@ -52,6 +52,9 @@ pub enum Command {
     Stats,
     /// (Re)build the search index and autocomplete from the catalog.
     Index,
+    /// Build or refresh the item embeddings for dense and hybrid search
+    /// (only new or changed items are encoded; Ctrl-C keeps what is done).
+    Embed(EmbedArgs),
     /// Search the catalog.
     Search(SearchArgs),
     /// Suggest query completions for a prefix.
@@ -158,6 +161,34 @@ pub struct ImportArgs {
     pub dry_run: bool,
 }
 
+/// Where the sentence encoder is and how rankers are fused.
+#[derive(Debug, Args, Clone, Default)]
+pub struct RankerArgs {
+    /// Ranker: bm25 (keywords), dense (meaning: sentence vectors) or hybrid
+    /// (both fused; needs `shoplab embed` first, as dense does).
+    #[arg(long, default_value = "bm25")]
+    pub ranker: String,
+    /// How hybrid fuses BM25 and dense: weighted[:ALPHA] (min-max normalised
+    /// scores, ALPHA = dense weight, default 0.4) or rrf[:K] (reciprocal rank
+    /// fusion, K = 60).
+    #[arg(long, default_value = "weighted")]
+    pub fusion: String,
+    /// Folder of the sentence encoder (config.json, tokenizer.json,
+    /// model.safetensors). Default: $SHOPLAB_MINILM, else the project's
+    /// `encoder` setting, else ~/.cache/shoplab-data/all-MiniLM-L6-v2.
+    #[arg(long, value_name = "DIR")]
+    pub encoder: Option<PathBuf>,
+}
+
+/// `shoplab embed`
+#[derive(Debug, Args)]
+pub struct EmbedArgs {
+    /// Folder of the sentence encoder (default: $SHOPLAB_MINILM, else the
+    /// project's `encoder` setting, else ~/.cache/shoplab-data/all-MiniLM-L6-v2).
+    #[arg(long, value_name = "DIR")]
+    pub encoder: Option<PathBuf>,
+}
+
 /// `shoplab search`
 #[derive(Debug, Args)]
 pub struct SearchArgs {
@@ -189,6 +220,9 @@ pub struct SearchArgs {
     /// Field boosts, e.g. `--weight title=3 --weight brand=1.5`.
     #[arg(long = "weight", value_name = "FIELD=BOOST")]
     pub weights: Vec<String>,
+    /// Ranker, fusion and encoder.
+    #[command(flatten)]
+    pub rank: RankerArgs,
 }
 
 /// `shoplab eval-search`
@@ -219,6 +253,21 @@ pub struct EvalSearchArgs {
     /// reports/search-eval-<time>/.
     #[arg(long, value_name = "DIR", num_args = 0..=1)]
     pub trec: Option<Option<PathBuf>>,
+    /// Ranker, fusion and encoder.
+    #[command(flatten)]
+    pub rank: RankerArgs,
+    /// Which queries: all, or a fixed random half (tune, held) to choose
+    /// settings on one half and report the other.
+    #[arg(long, default_value = "all")]
+    pub queries: String,
+    /// Also evaluate this ranker on the same queries and test the per-query
+    /// NDCG difference (bootstrap 95% interval, randomisation p-value).
+    #[arg(long, value_name = "RANKER")]
+    pub paired_with: Option<String>,
+    /// Try RRF and weighted fusion with alpha 0, 0.1, ..., 1 for hybrid
+    /// and report NDCG at the largest cut-off of each, best first.
+    #[arg(long)]
+    pub tune_fusion: bool,
 }
 
 /// `shoplab train`

@@ -14,9 +14,10 @@ use shoplab_engine::project::{JudgmentSource, Project};
 use shoplab_engine::recommend::ModelSpec;
 use shoplab_engine::run::{RunRecord, RunSpec, default_kinds};
 use shoplab_engine::search::{
-    FieldWeights, GainMapping, Relevance, SearchEvalConfig, SearchEvalReport, SearchRequest,
-    SearchTrecExport, WeightGrid,
+    FieldWeights, Fusion, GainMapping, QuerySlice, RankerKind, Relevance, SearchEvalConfig,
+    SearchEvalReport, SearchRequest, SearchTrecExport, WeightGrid,
 };
+use shoplab_engine::significance::{PairedConfig, PairedTest};
 use shoplab_engine::split::SplitSpec;
 use shoplab_engine::store::{ImportOptions, ImportReport};
 
@@ -477,10 +478,38 @@ pub fn search(ctx: &Ctx, project: &Path, a: &SearchArgs) -> Result<()> {
         weights: field_weights(&a.weights)?,
         explain: a.explain,
         prefix: a.prefix,
+        ranker: RankerKind::parse(&a.rank.ranker)?,
         ..SearchRequest::default()
     };
-    let res = p.search(&req)?;
+    let kind = req.ranker;
+    let res = if kind == RankerKind::Bm25 {
+        p.search(&req)?
+    } else {
+        let dir = p.encoder_dir(a.rank.encoder.as_deref());
+        let rankers = p.rankers(Some(&dir), Fusion::parse(&a.rank.fusion)?)?;
+        rankers.search(kind, &req)?
+    };
     ctx.emit(&res, crate::text::search_results)
+}
+
+/// `shoplab embed`
+pub fn embed(ctx: &Ctx, project: &Path, a: &EmbedArgs) -> Result<()> {
+    let p = open(project)?;
+    let dir = p.encoder_dir(a.encoder.as_deref());
+    let r = p.embed(&dir, &ctx.progress, &ctx.cancel)?;
+    ctx.progress.finish_stage();
+    ctx.emit(&r, |r| {
+        format!(
+            "{} items: {} texts encoded ({:.1} texts/s), {} vectors reused, in {:.1} s with {}.\nVectors: {}\n",
+            r.n_items,
+            r.encoded,
+            r.texts_per_s,
+            r.reused,
+            r.seconds,
+            r.encoder,
+            r.path.display()
+        )
+    })
 }
 
 /// `shoplab suggest`
@@ -533,9 +562,86 @@ pub fn eval_search(ctx: &Ctx, project: &Path, a: &EvalSearchArgs) -> Result<()> 
         ks: a.k.clone(),
         weights: field_weights(&a.weights)?,
         relevance,
+        ranker: RankerKind::parse(&a.rank.ranker)?,
+        fusion: Fusion::parse(&a.rank.fusion)?,
+        queries: QuerySlice::parse(&a.queries)?,
     };
-    let report = p.evaluate_search(source, &config, &ctx.progress, &ctx.cancel)?;
+    let encoder = p.encoder_dir(a.rank.encoder.as_deref());
+    if a.tune_fusion {
+        let grid = shoplab_engine::search::fusion_grid();
+        let tried = p.tune_fusion(source, &config, &encoder, &grid, &ctx.progress, &ctx.cancel)?;
+        ctx.progress.finish_stage();
+        #[derive(Serialize)]
+        struct Tried {
+            fusion: String,
+            ndcg: f64,
+        }
+        let tried: Vec<Tried> = tried
+            .into_iter()
+            .map(|(f, v)| Tried {
+                fusion: f.label(),
+                ndcg: v,
+            })
+            .collect();
+        let k = config.ks.iter().max().copied().unwrap_or(10);
+        return ctx.emit(&tried, |t| {
+            let mut rows = vec![vec!["fusion".to_string(), format!("ndcg@{k}")]];
+            for x in t {
+                rows.push(vec![x.fusion.clone(), num(Some(x.ndcg))]);
+            }
+            format!(
+                "Hybrid fusions on the {} queries, best first:\n{}",
+                a.queries,
+                render(&rows)
+            )
+        });
+    }
+    let report = p.evaluate_search_ranker(source, &config, &encoder, &ctx.progress, &ctx.cancel)?;
     ctx.progress.finish_stage();
+    if let Some(other) = &a.paired_with {
+        if a.trec.is_some() {
+            bail!("--trec exports one evaluation; run it without --paired-with");
+        }
+        let base_config = SearchEvalConfig {
+            ranker: RankerKind::parse(other)?,
+            ..config.clone()
+        };
+        let base =
+            p.evaluate_search_ranker(source, &base_config, &encoder, &ctx.progress, &ctx.cancel)?;
+        ctx.progress.finish_stage();
+        let test = shoplab_engine::search::paired_ndcg(&base, &report, &PairedConfig::default())?;
+        #[derive(Serialize)]
+        struct Paired<'a> {
+            report: &'a SearchEvalReport,
+            baseline: &'a SearchEvalReport,
+            paired_ndcg: PairedTest,
+        }
+        let k = config.ks.iter().max().copied().unwrap_or(10);
+        return ctx.emit(
+            &Paired {
+                report: &report,
+                baseline: &base,
+                paired_ndcg: test,
+            },
+            |x| {
+                let t = &x.paired_ndcg;
+                format!(
+                    "{}\nBaseline {}:\n{}\nNDCG@{k} {} − {} over {} queries: {:+.4} \
+                     (95% bootstrap interval {:+.4} to {:+.4}; randomisation p = {:.4})\n",
+                    crate::text::search_eval(x.report),
+                    x.baseline.config.ranker.as_str(),
+                    crate::text::search_eval(x.baseline),
+                    x.report.config.ranker.as_str(),
+                    x.baseline.config.ranker.as_str(),
+                    t.n,
+                    t.mean_diff,
+                    t.ci_low,
+                    t.ci_high,
+                    t.p_value
+                )
+            },
+        );
+    }
     let Some(dir) = &a.trec else {
         return ctx.emit(&report, crate::text::search_eval);
     };

@@ -145,6 +145,7 @@ fn dispatch(ctx: &Ctx, cli: &Cli) -> anyhow::Result<()> {
         Command::Imports { rejected } => commands::imports(ctx, p, *rejected),
         Command::Stats => commands::stats(ctx, p),
         Command::Index => commands::index(ctx, p),
+        Command::Embed(a) => commands::embed(ctx, p, a),
         Command::Search(a) => commands::search(ctx, p, a),
         Command::Suggest { prefix, n } => commands::suggest(ctx, p, prefix, *n),
         Command::EvalSearch(a) => commands::eval_search(ctx, p, a),

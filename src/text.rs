@@ -172,8 +172,20 @@ pub fn search_eval(r: &SearchEvalReport) -> String {
                 .collect(),
         );
     }
+    let ranker = match r.config.ranker {
+        shoplab_engine::search::RankerKind::Hybrid => {
+            format!("hybrid ({})", r.config.fusion.label())
+        }
+        k => k.as_str().to_string(),
+    };
+    let encoding = r.query_encoding.as_ref().map_or(String::new(), |l| {
+        format!(
+            "encoding one query alone (add to the above): p50 {:.0} µs, p99 {:.0} µs\n",
+            l.p50_us, l.p99_us
+        )
+    });
     format!(
-        "{} queries judged ({} left out: nothing relevant; {} found nothing and score 0), {}, boosts {}\n{}latency per query: p50 {:.0} µs, p95 {:.0} µs, p99 {:.0} µs\n",
+        "Ranker {ranker}: {} queries judged ({} left out: nothing relevant; {} found nothing and score 0), {}, boosts {}\n{}latency per query: p50 {:.0} µs, p95 {:.0} µs, p99 {:.0} µs\n{encoding}",
         r.n_queries,
         r.n_skipped,
         r.n_no_hits,

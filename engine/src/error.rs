@@ -56,6 +56,9 @@ pub enum Error {
     /// Training or loading a learned model failed (divergence, device, saved state).
     #[error(transparent)]
     Model(shoplab_models::Error),
+    /// The sentence encoder failed to load or run (its message says how to get the model).
+    #[error(transparent)]
+    Encoder(shoplab_models::encoder::Error),
     /// Nothing to work on (e.g. no events imported yet).
     #[error("{0}")]
     Empty(String),

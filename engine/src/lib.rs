@@ -17,6 +17,7 @@ pub mod recommend;
 pub mod run;
 pub mod run_label;
 pub mod search;
+pub mod significance;
 pub mod split;
 pub mod store;
 pub mod trec;

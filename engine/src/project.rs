@@ -6,6 +6,7 @@
 //!   shoplab.json     project marker and settings
 //!   shop.sqlite      event store (WAL mode)
 //!   index/           tantivy catalog index
+//!   embeddings/      item vectors per text encoder (dense and hybrid search)
 //!   runs/<run-id>/   one folder per training + evaluation run
 //!   reports/         exported tables and charts
 //! ```
@@ -61,6 +62,10 @@ impl ProjectPaths {
     pub fn index(&self) -> PathBuf {
         self.root.join("index")
     }
+    /// `embeddings/`: item vectors per encoder (see [`crate::search::dense`]).
+    pub fn embeddings(&self) -> PathBuf {
+        self.root.join(crate::search::dense::EMBEDDINGS_DIR)
+    }
     /// `runs/`
     pub fn runs(&self) -> PathBuf {
         self.root.join("runs")
@@ -93,6 +98,11 @@ pub struct Settings {
     /// Currency of the catalog's prices, shown with them (`$`, `€`, `EUR`);
     /// empty: prices are shown as plain numbers.
     pub currency: String,
+    /// Folder of the sentence encoder for dense and hybrid search (empty:
+    /// `SHOPLAB_MINILM`, else `~/.cache/shoplab-data/all-MiniLM-L6-v2`; a
+    /// `--encoder DIR` flag and `SHOPLAB_MINILM` take precedence).
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub encoder: String,
 }
 
 /// Longest currency text accepted (a symbol or a short code).
@@ -118,6 +128,7 @@ impl Default for Settings {
             format_version: 1,
             created_by: format!("shoplab {}", env!("CARGO_PKG_VERSION")),
             currency: String::new(),
+            encoder: String::new(),
         }
     }
 }
@@ -404,6 +415,98 @@ impl Project {
     /// Runs one search.
     pub fn search(&self, req: &SearchRequest) -> Result<SearchResults> {
         self.search_index()?.search(req)
+    }
+
+    /// The encoder folder to use: `flag`, else `SHOPLAB_MINILM`, else the
+    /// project's `encoder` setting, else the default cache folder.
+    pub fn encoder_dir(&self, flag: Option<&Path>) -> PathBuf {
+        crate::search::dense::encoder_dir(flag, Some(&self.settings.encoder))
+    }
+
+    /// Builds or refreshes the item embeddings for the encoder in
+    /// `encoder_dir` (only new or changed item texts are encoded).
+    pub fn embed(
+        &self,
+        encoder_dir: &Path,
+        progress: &dyn Progress,
+        cancel: &CancelToken,
+    ) -> Result<crate::search::EmbedReport> {
+        let items = self.store.items()?;
+        if items.is_empty() {
+            return Err(Error::Empty(
+                "the catalog is empty: import a catalog (or a data set with items) first".into(),
+            ));
+        }
+        progress.stage("Loading the text encoder", None);
+        let encoder = crate::search::dense::load_encoder(encoder_dir)?;
+        progress.finish_stage();
+        crate::search::build_embeddings(&self.paths.root, &items, &encoder, progress, cancel)
+    }
+
+    /// The BM25 index with, when `encoder_dir` is given, the encoder and the
+    /// stored item vectors for dense and hybrid search (an error says what to
+    /// do when they are missing or out of date).
+    pub fn rankers(
+        &self,
+        encoder_dir: Option<&Path>,
+        fusion: crate::search::Fusion,
+    ) -> Result<crate::search::Rankers> {
+        let bm25 = self.search_index()?;
+        let dense = match encoder_dir {
+            None => None,
+            Some(dir) => {
+                let encoder = crate::search::dense::load_encoder(dir)?;
+                let items = self.store.items()?;
+                let index = crate::search::DenseIndex::open(&self.paths.root, &items, &encoder)?;
+                Some(crate::search::ranker::DenseParts {
+                    encoder,
+                    index,
+                    items,
+                })
+            }
+        };
+        Ok(crate::search::Rankers {
+            bm25,
+            dense,
+            fusion,
+        })
+    }
+
+    /// Search quality of `config.ranker` on `source`'s judgments (dense and
+    /// hybrid use the encoder in `encoder_dir`).
+    pub fn evaluate_search_ranker(
+        &self,
+        source: JudgmentSource,
+        config: &SearchEvalConfig,
+        encoder_dir: &Path,
+        progress: &dyn Progress,
+        cancel: &CancelToken,
+    ) -> Result<SearchEvalReport> {
+        if config.ranker == crate::search::RankerKind::Bm25 {
+            return self.evaluate_search(source, config, progress, cancel);
+        }
+        let judgments = self.judgments(source)?;
+        if judgments.is_empty() {
+            return self.evaluate_search(source, config, progress, cancel);
+        }
+        let rankers = self.rankers(Some(encoder_dir), config.fusion)?;
+        crate::search::evaluate_rankers(&rankers, &judgments, config, progress, cancel)
+    }
+
+    /// Hybrid search quality under each of `fusions` on `config`'s queries
+    /// (see [`crate::search::tune_fusion`]), best first.
+    pub fn tune_fusion(
+        &self,
+        source: JudgmentSource,
+        config: &SearchEvalConfig,
+        encoder_dir: &Path,
+        fusions: &[crate::search::Fusion],
+        progress: &dyn Progress,
+        cancel: &CancelToken,
+    ) -> Result<Vec<(crate::search::Fusion, f64)>> {
+        let judgments = self.judgments(source)?;
+        let rankers = self.rankers(Some(encoder_dir), config.fusion)?;
+        crate::search::tune_fusion(&rankers, &judgments, config, fusions, progress, cancel)
     }
 
     /// Query completions for a prefix.
@@ -740,16 +843,32 @@ impl Project {
 
 /// The search index and its autocomplete held open, for a face that answers
 /// many searches in a row (the app's search thread); from
-/// [`Project::open_search`]. Ranks exactly as [`Project::search`] does.
+/// [`Project::open_search`]. Ranks exactly as [`Project::search`] does; a
+/// request for the dense or hybrid ranker loads the encoder and the item
+/// vectors on first use (once: reopen after building embeddings).
 pub struct OpenSearch {
-    index: SearchIndex,
+    rankers: crate::search::Rankers,
     autocomplete: Option<Autocomplete>,
+    root: PathBuf,
+    encoder_dir: PathBuf,
+    dense: std::sync::OnceLock<std::result::Result<crate::search::Rankers, String>>,
 }
 
 impl OpenSearch {
-    /// Runs one search.
+    /// Runs one search with the request's ranker.
     pub fn search(&self, req: &SearchRequest) -> Result<SearchResults> {
-        self.index.search(req)
+        if !req.ranker.needs_embeddings() {
+            return self.rankers.bm25.search(req);
+        }
+        let dense = self.dense.get_or_init(|| {
+            Project::open_read_only(&self.root)
+                .and_then(|p| p.rankers(Some(&self.encoder_dir), crate::search::Fusion::default()))
+                .map_err(|e| e.to_string())
+        });
+        match dense {
+            Ok(r) => r.search(req.ranker, req),
+            Err(e) => Err(Error::Empty(e.clone())),
+        }
     }
 
     /// Query completions for a prefix (none when the autocomplete file is missing).
@@ -843,7 +962,14 @@ impl Project {
         let index = self.search_index()?;
         let autocomplete = Autocomplete::open(&self.paths.index()).ok();
         Ok(OpenSearch {
-            index,
+            rankers: crate::search::Rankers {
+                bm25: index,
+                dense: None,
+                fusion: crate::search::Fusion::default(),
+            },
+            root: self.paths.root.clone(),
+            encoder_dir: self.encoder_dir(None),
+            dense: std::sync::OnceLock::new(),
             autocomplete,
         })
     }

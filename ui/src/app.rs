@@ -587,6 +587,17 @@ impl ShopLabApp {
                         .map_err(|e| e.to_string())
                 });
             }
+            Command::BuildEmbeddings => {
+                let Some(root) = self.root() else { return };
+                let title = tr(lang, "Building embeddings").to_string();
+                self.spawn(ctx, JobKind::Embed, &title, move |p, c| {
+                    let project = Project::open(&root).map_err(|e| e.to_string())?;
+                    project
+                        .embed(&project.encoder_dir(None), p, c)
+                        .map(JobOutcome::Embedded)
+                        .map_err(|e| e.to_string())
+                });
+            }
             Command::Search(requests) => {
                 if let Some(s) = &mut self.searcher {
                     s.search(requests);
@@ -645,13 +656,20 @@ impl ShopLabApp {
                 let title = tr(lang, "Evaluating search").to_string();
                 self.spawn(ctx, JobKind::SearchEval, &title, move |p, c| {
                     let project = Project::open_read_only(&root).map_err(|e| e.to_string())?;
-                    let eval = |weights| {
+                    let eval = |(weights, ranker)| {
                         let config = SearchEvalConfig {
                             weights,
+                            ranker,
                             ..Default::default()
                         };
                         project
-                            .evaluate_search(JudgmentSource::Stored, &config, p, c)
+                            .evaluate_search_ranker(
+                                JudgmentSource::Stored,
+                                &config,
+                                &project.encoder_dir(None),
+                                p,
+                                c,
+                            )
                             .map_err(|e| e.to_string())
                     };
                     Ok(JobOutcome::SearchEval(Box::new((
@@ -973,6 +991,23 @@ impl ShopLabApp {
                     self.project = Some(p);
                 }
                 self.commands.push(Command::Reload);
+            }
+            JobOutcome::Embedded(report) => {
+                self.notify(
+                    format!(
+                        "{}: {} ({:.1} s)",
+                        tr(lang, "Embeddings built"),
+                        counted(lang, report.encoded as u64, "item", "items"),
+                        report.seconds
+                    ),
+                    false,
+                );
+                // The search thread loads the vectors once: reopen it.
+                if let Some(p) = self.project.take() {
+                    self.start_searcher(ctx, &p);
+                    self.project = Some(p);
+                }
+                self.search.restart();
             }
             JobOutcome::Run(record) => {
                 self.notify(

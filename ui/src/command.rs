@@ -47,6 +47,8 @@ pub enum Command {
     Import(Vec<PathBuf>, ReadOptions),
     /// Rebuild the search index.
     BuildIndex,
+    /// Build or refresh the item embeddings for dense and hybrid search.
+    BuildEmbeddings,
     /// Run these searches on the search thread (one per ranker); the answer
     /// replaces the Search view's results, older answers are dropped.
     Search(Vec<SearchRequest>),
@@ -67,8 +69,11 @@ pub enum Command {
     },
     /// Load the judgments of a query.
     LoadJudgments(String),
-    /// Evaluate both search rankers on the judgments.
-    EvaluateSearch(FieldWeights, FieldWeights),
+    /// Evaluate both search rankers (boosts, ranker) on the judgments.
+    EvaluateSearch(
+        (FieldWeights, shoplab_engine::search::RankerKind),
+        (FieldWeights, shoplab_engine::search::RankerKind),
+    ),
     /// Train and evaluate a run.
     Train(Box<RunSpec>),
     /// Stop the running training.

@@ -413,6 +413,42 @@ pub const ENTRIES: &[Entry] = &[
         ],
     },
     Entry {
+        key: "dense",
+        kind: Model,
+        title: ["Dense (meaning) search", "语义搜索（dense）"],
+        formula: "score(q, d) = cos(E(q), E(d)),  E = sentence model (all-MiniLM-L6-v2), d = title | brand | category",
+        what: [
+            "A sentence model run on this computer turns the query and every item's text into vectors; items whose vector points the same way as the query's rank first.",
+            "本机运行的句子模型把查询和每件商品的文本变成向量；与查询向量方向最接近的商品排在最前。",
+        ],
+        rewards: [
+            "Queries worded differently from the titles (\"couch\" for sofas), and misspellings.",
+            "用词与标题不同的查询（如用 “couch” 找沙发）以及拼写错误。",
+        ],
+        pitfalls: [
+            "Misses exact codes, sizes and model numbers that keyword search matches; needs the item vectors built first.",
+            "会漏掉关键词搜索能精确匹配的型号、尺寸和编码；需要先计算商品向量。",
+        ],
+    },
+    Entry {
+        key: "hybrid",
+        kind: Model,
+        title: ["Hybrid search", "混合搜索"],
+        formula: "score = α · minmax(dense) + (1 − α) · minmax(BM25), or Σ 1 / (60 + rank) (RRF)",
+        what: [
+            "Keyword (BM25) and meaning (dense) candidates fused into one list, by a weighted sum of normalised scores or by reciprocal rank fusion.",
+            "把关键词（BM25）和语义（dense）的候选合成一个列表：按归一化分数加权求和，或按倒数排名融合（RRF）。",
+        ],
+        rewards: [
+            "Queries where either exact words or meaning find the right item.",
+            "无论是精确用词还是语义能找到正确商品的查询。",
+        ],
+        pitfalls: [
+            "The weight α is tuned on judged queries; check it on queries it was not tuned on.",
+            "权重 α 是在已标注查询上调出来的；要在未参与调参的查询上检验。",
+        ],
+    },
+    Entry {
         key: "temporal_split",
         kind: Concept,
         title: ["Temporal split", "按时间划分"],

@@ -30,6 +30,8 @@ pub enum JobOutcome {
     Imported(Vec<ImportReport>),
     /// The search index was rebuilt.
     Indexed(IndexReport),
+    /// The item embeddings were built or refreshed.
+    Embedded(shoplab_engine::search::EmbedReport),
     /// A run was trained, evaluated and recorded.
     Run(Box<RunRecord>),
     /// Recommendation lists for one shopper, one per run.
@@ -264,6 +266,8 @@ pub enum JobKind {
     Import,
     /// Building the search index.
     Index,
+    /// Building the item embeddings (dense and hybrid search).
+    Embed,
     /// Training and evaluating a run.
     Train,
     /// Recommending for a shopper.

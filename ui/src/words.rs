@@ -341,6 +341,24 @@ const MODELS: &[Row] = &[
             "按商品文本与查询词的匹配程度排序，越少见的词分量越重（BM25）。",
         ],
     ),
+    row(
+        "dense",
+        "dense",
+        ["meaning search", "语义搜索"],
+        [
+            "Ranks items by how close their text's meaning is to the query's, from a sentence model (MiniLM) run on this computer, so \"couch\" also finds sofas.",
+            "用本机运行的句子模型（MiniLM）比较商品文本与查询的意思，按接近程度排序，所以用词不同但意思相同的商品也能找到。",
+        ],
+    ),
+    row(
+        "hybrid",
+        "hybrid",
+        ["keyword + meaning search", "关键词 + 语义搜索"],
+        [
+            "Combines keyword search (BM25) and meaning search (dense) into one list: items both rank high come first.",
+            "把关键词搜索（BM25）和语义搜索（dense）合成一个列表：两者都排得靠前的商品排在最前。",
+        ],
+    ),
 ];
 
 /// Learned models (`shoplab-models`, trained in epochs). Apart from
@@ -1905,7 +1923,7 @@ mod tests {
         // The learned models of issue 10, worded before they all land.
         let planned = ["bpr", "neumf", "ials", "gru4rec", "sasrec", "two_tower"];
         let all = MODEL_NAMES.iter().copied().chain(learned.iter().copied());
-        for m in all.chain(planned).chain(["bm25"]) {
+        for m in all.chain(planned).chain(["bm25", "dense", "hybrid"]) {
             let en = model(Lang::En, m);
             let zh = model(Lang::Zh, m);
             assert_eq!(en, format!("{} ({m})", plain(Lang::En, m).unwrap().name));

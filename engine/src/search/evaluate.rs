@@ -20,8 +20,10 @@ use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 use shoplab_datasets::{CancelToken, Progress};
 
+use super::hybrid::Fusion;
 use super::index::SearchIndex;
 use super::judgments::normalise_query;
+use super::ranker::{RankerKind, Rankers};
 use super::relevance::Relevance;
 use super::request::{FieldWeights, SearchRequest};
 use crate::error::{Error, Result};
@@ -42,6 +44,50 @@ pub struct SearchEvalConfig {
     /// Which grades are relevant and their gains (default
     /// [`Relevance::default`]: grade >= 1, gain floor(grade)).
     pub relevance: Relevance,
+    /// The ranker evaluated (default BM25).
+    pub ranker: RankerKind,
+    /// How hybrid fuses (default [`Fusion::default`]; unused by the others).
+    pub fusion: Fusion,
+    /// Which judged queries are evaluated (default all; `tune` and `held`
+    /// are a fixed random half each, for choosing settings on one half and
+    /// reporting the other).
+    pub queries: QuerySlice,
+}
+
+/// A fixed split of the judged queries into two random halves, by a hash of
+/// the normalised query text (the same on every machine and run).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum QuerySlice {
+    /// Every query.
+    #[default]
+    All,
+    /// The half settings are chosen on.
+    Tune,
+    /// The other half, reported after choosing.
+    Held,
+}
+
+impl QuerySlice {
+    /// Whether normalised `query` belongs to the slice.
+    pub fn contains(self, query: &str) -> bool {
+        let tune = xxhash_rust::xxh3::xxh3_64_with_seed(query.as_bytes(), 0x5EED_F00D) & 1 == 0;
+        match self {
+            QuerySlice::All => true,
+            QuerySlice::Tune => tune,
+            QuerySlice::Held => !tune,
+        }
+    }
+
+    /// Parses `all`, `tune` or `held`.
+    pub fn parse(text: &str) -> Result<QuerySlice> {
+        match text.trim().to_ascii_lowercase().as_str() {
+            "all" => Ok(QuerySlice::All),
+            "tune" => Ok(QuerySlice::Tune),
+            "held" => Ok(QuerySlice::Held),
+            _ => Err(Error::invalid("queries", text, "use all, tune or held")),
+        }
+    }
 }
 
 impl Default for SearchEvalConfig {
@@ -50,6 +96,9 @@ impl Default for SearchEvalConfig {
             ks: vec![1, 5, 10],
             weights: FieldWeights::default(),
             relevance: Relevance::default(),
+            ranker: RankerKind::default(),
+            fusion: Fusion::default(),
+            queries: QuerySlice::default(),
         }
     }
 }
@@ -64,6 +113,7 @@ impl SearchEvalConfig {
             ));
         }
         self.relevance.validate()?;
+        self.fusion.validate()?;
         self.weights.validate()
     }
 
@@ -112,8 +162,13 @@ pub struct SearchEvalReport {
     pub means: Vec<MetricSet>,
     /// Per-query results (for paired tests and drill-down), by query text.
     pub per_query: Vec<QueryResult>,
-    /// Per-query ranking latency.
+    /// Per-query ranking latency (dense and hybrid: after the query is
+    /// encoded; see `query_encoding`).
     pub latency: Latency,
+    /// Dense and hybrid: latency of encoding one query alone (a sample of
+    /// the queries), to add to `latency` for a search's total.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub query_encoding: Option<Latency>,
 }
 
 /// One judged query: its TREC id, normalised text and judgments as gains.
@@ -153,6 +208,17 @@ pub(crate) fn group(
         })
         .collect();
     (queries, n_blank)
+}
+
+/// The judged queries with a relevant item in `slice`, and how many had none.
+fn evaluable_in(queries: Vec<JudgedQuery>, slice: QuerySlice) -> (Vec<JudgedQuery>, usize) {
+    let (kept, skipped) = evaluable(queries);
+    (
+        kept.into_iter()
+            .filter(|q| slice.contains(&q.query))
+            .collect(),
+        skipped,
+    )
 }
 
 /// The judged queries with a relevant item, and how many had none.
@@ -205,8 +271,8 @@ fn mean_of(results: &[QueryResult], n_ks: usize) -> Vec<MetricSet> {
     means
 }
 
-/// Runs every judged query (one at a time, so latencies are those of a lone
-/// request) and scores its top `max(ks)` against the judgments.
+/// Runs every judged query by BM25 (one at a time, so latencies are those
+/// of a lone request) and scores its top `max(ks)` against the judgments.
 pub fn evaluate_search(
     index: &SearchIndex,
     judgments: &[(String, u32, f64)],
@@ -214,9 +280,61 @@ pub fn evaluate_search(
     progress: &dyn Progress,
     cancel: &CancelToken,
 ) -> Result<SearchEvalReport> {
+    let config = SearchEvalConfig {
+        ranker: RankerKind::Bm25,
+        ..config.clone()
+    };
+    evaluate_ranked(judgments, &config, progress, cancel, &|q: &str, k| {
+        ranked(index, q, k, config.weights)
+    })
+}
+
+/// Evaluates `config.ranker` of `rankers` on the same queries, judgments and
+/// relevance setting as [`evaluate_search`] (so per-query values pair up by
+/// query across rankers). Dense and hybrid encode the queries first in
+/// batches; their latency is that of ranking an encoded query, and
+/// `query_encoding` that of encoding one alone.
+pub fn evaluate_rankers(
+    rankers: &Rankers,
+    judgments: &[(String, u32, f64)],
+    config: &SearchEvalConfig,
+    progress: &dyn Progress,
+    cancel: &CancelToken,
+) -> Result<SearchEvalReport> {
+    if config.ranker == RankerKind::Bm25 {
+        return evaluate_search(&rankers.bm25, judgments, config, progress, cancel);
+    }
+    config.validate()?;
+    let (vectors, encoding) =
+        rankers.encode_queries(&in_slice(judgments, config.queries), 200, progress, cancel)?;
+    let rank = |q: &str, k: usize| {
+        let req = SearchRequest {
+            k,
+            weights: config.weights,
+            facets: false,
+            ..SearchRequest::new(q)
+        };
+        rankers.rank_with(
+            config.ranker,
+            &config.fusion,
+            &req,
+            vectors.get(q).map(Vec::as_slice),
+        )
+    };
+    let mut report = evaluate_ranked(judgments, config, progress, cancel, &rank)?;
+    report.query_encoding = Some(encoding);
+    Ok(report)
+}
+
+/// The evaluated queries of `config` (its slice, with a relevant item),
+/// the number without a relevant item, and the number of blank ones.
+fn judged_queries(
+    judgments: &[(String, u32, f64)],
+    config: &SearchEvalConfig,
+) -> Result<(Vec<JudgedQuery>, usize, usize)> {
     config.validate()?;
     let (judged, n_blank) = group(judgments, &config.relevance);
-    let (queries, n_skipped) = evaluable(judged);
+    let (queries, n_skipped) = evaluable_in(judged, config.queries);
     if queries.is_empty() {
         return Err(Error::Empty(format!(
             "no judged query has a relevant item ({n_skipped} queries, none with a grade that \
@@ -225,6 +343,128 @@ pub fn evaluate_search(
             config.relevance.describe()
         )));
     }
+    Ok((queries, n_skipped, n_blank))
+}
+
+/// The judgments whose normalised query is in `slice` (only those are encoded).
+fn in_slice(judgments: &[(String, u32, f64)], slice: QuerySlice) -> Vec<(String, u32, f64)> {
+    judgments
+        .iter()
+        .filter(|j| slice.contains(&normalise_query(&j.0)))
+        .cloned()
+        .collect()
+}
+
+/// Mean NDCG at max(ks) of hybrid search under each of `fusions`, on the
+/// queries of `config` (its slice): each query's BM25 and dense candidates
+/// are computed once and fused every way. Best first.
+pub fn tune_fusion(
+    rankers: &Rankers,
+    judgments: &[(String, u32, f64)],
+    config: &SearchEvalConfig,
+    fusions: &[Fusion],
+    progress: &dyn Progress,
+    cancel: &CancelToken,
+) -> Result<Vec<(Fusion, f64)>> {
+    for f in fusions {
+        f.validate()?;
+    }
+    let (queries, _, _) = judged_queries(judgments, config)?;
+    let (vectors, _) =
+        rankers.encode_queries(&in_slice(judgments, config.queries), 0, progress, cancel)?;
+    let max_k = config.max_k();
+    let mut sums = vec![0f64; fusions.len()];
+    progress.stage("fusing candidates", Some(queries.len() as u64));
+    for (i, q) in queries.iter().enumerate() {
+        if i.is_multiple_of(CHUNK) && cancel.is_cancelled() {
+            return Err(Error::Cancelled);
+        }
+        let req = SearchRequest {
+            k: max_k,
+            weights: config.weights,
+            facets: false,
+            ..SearchRequest::new(q.query.as_str())
+        };
+        let qv = match vectors.get(&q.query) {
+            Some(v) => v.clone(),
+            None => rankers.encode_query(&q.query)?,
+        };
+        let c = rankers.candidates(&req, &qv, max_k)?;
+        for (sum, f) in sums.iter_mut().zip(fusions) {
+            let items = items_of(&c.fuse(f, max_k));
+            *sum += crate::metrics::metrics_at_many(&items, &q.qrels, &[max_k])[0].ndcg;
+        }
+        progress.advance(1);
+    }
+    progress.finish_stage();
+    let mut out: Vec<(Fusion, f64)> = fusions
+        .iter()
+        .zip(sums)
+        .map(|(f, s)| (*f, s / queries.len() as f64))
+        .collect();
+    out.sort_by(|a, b| b.1.total_cmp(&a.1));
+    Ok(out)
+}
+
+/// The fusions [`tune_fusion`] tries by default: RRF with k = 60 and the
+/// weighted sum with alpha = 0, 0.1, ..., 1.
+pub fn fusion_grid() -> Vec<Fusion> {
+    let mut grid = vec![Fusion::Rrf {
+        k: super::hybrid::RRF_K,
+    }];
+    grid.extend((0..=10).map(|i| Fusion::Weighted {
+        alpha: i as f32 / 10.0,
+    }));
+    grid
+}
+
+/// Paired test of `b` against `a` on NDCG at the largest cut-off, per query
+/// (both must have evaluated the same queries, as two rankers on the same
+/// judgments and relevance setting do).
+pub fn paired_ndcg(
+    a: &SearchEvalReport,
+    b: &SearchEvalReport,
+    config: &crate::significance::PairedConfig,
+) -> Result<crate::significance::PairedTest> {
+    let at = |r: &SearchEvalReport| -> Result<BTreeMap<String, f64>> {
+        let k = r
+            .config
+            .ks
+            .iter()
+            .position(|&k| k == r.config.max_k())
+            .unwrap_or(0);
+        Ok(r.per_query
+            .iter()
+            .map(|q| (q.query.clone(), q.metrics.get(k).map_or(0.0, |m| m.ndcg)))
+            .collect())
+    };
+    let (ma, mb) = (at(a)?, at(b)?);
+    if ma.len() != mb.len() || !ma.keys().eq(mb.keys()) || a.config.max_k() != b.config.max_k() {
+        return Err(Error::invalid(
+            "paired evaluation",
+            format!("{} vs {} queries", ma.len(), mb.len()),
+            "the two evaluations must cover the same queries with the same cut-offs",
+        ));
+    }
+    let va: Vec<f64> = ma.values().copied().collect();
+    let vb: Vec<f64> = mb.values().copied().collect();
+    crate::significance::paired_test(&va, &vb, config)
+}
+
+/// A ranker as evaluation calls it: a normalised query and a depth to its
+/// ranked `(item, score)`.
+type RankFn<'a> = dyn Fn(&str, usize) -> Result<Vec<(u32, f32)>> + 'a;
+
+/// The evaluation loop shared by every ranker: `rank(query, k)` gives a
+/// normalised query's top `k`.
+fn evaluate_ranked(
+    judgments: &[(String, u32, f64)],
+    config: &SearchEvalConfig,
+    progress: &dyn Progress,
+    cancel: &CancelToken,
+    rank: &RankFn<'_>,
+) -> Result<SearchEvalReport> {
+    let (queries, n_skipped, n_blank) = judged_queries(judgments, config)?;
     let max_k = config.max_k();
     progress.stage("evaluating search", Some(queries.len() as u64));
     let mut per_query = Vec::with_capacity(queries.len());
@@ -234,7 +474,7 @@ pub fn evaluate_search(
             return Err(Error::Cancelled);
         }
         let start = Instant::now();
-        let hits = ranked(index, &q.query, max_k, config.weights)?;
+        let hits = rank(&q.query, max_k)?;
         times.push(start.elapsed().as_secs_f64() * 1e6);
         let items = items_of(&hits);
         per_query.push(QueryResult {
@@ -260,6 +500,7 @@ pub fn evaluate_search(
         means: mean_of(&per_query, config.ks.len()),
         per_query,
         latency: latency_of(times),
+        query_encoding: None,
     })
 }
 

@@ -3,16 +3,20 @@
 //! matching of the last word while a query is typed, score breakdowns per
 //! term and field (`explain`), query autocomplete, search-quality
 //! evaluation with graded judgments (exported as TREC files any oracle
-//! re-scores), and a content-similarity recommender built on the same index.
+//! re-scores), dense (sentence-vector) and hybrid (BM25 + dense fused)
+//! search, and a content-similarity recommender built on the same index.
 
 pub mod autocomplete;
 pub mod content;
+pub mod dense;
 pub mod evaluate;
 pub mod explain;
 pub mod export;
 mod facets;
+pub mod hybrid;
 pub mod index;
 pub mod judgments;
+pub mod ranker;
 mod ranking;
 pub mod relevance;
 pub mod request;
@@ -21,19 +25,25 @@ pub mod tokenizer;
 
 pub use autocomplete::{Autocomplete, Suggestion, SuggestionSource};
 pub use content::{ContentModel, ContentParams};
+pub use dense::{DenseIndex, EmbedReport, EmbeddingSummary, ItemFilter, build_embeddings};
 pub use evaluate::{
-    QueryResult, SearchEvalConfig, SearchEvalReport, WeightGrid, evaluate_search,
-    tune_field_weights,
+    QueryResult, QuerySlice, SearchEvalConfig, SearchEvalReport, WeightGrid, evaluate_rankers,
+    evaluate_search, fusion_grid, paired_ndcg, tune_field_weights, tune_fusion,
 };
 pub use explain::{ScoreBreakdown, TermContribution};
 pub use export::{SearchTrecExport, export_trec};
+pub use hybrid::Fusion;
 pub use index::{IndexStats, PREFIX_WEIGHT, SearchIndex};
 pub use judgments::{SearchInteraction, derive_judgments};
+pub use ranker::{RankerKind, Rankers};
 pub use relevance::{GainMapping, Relevance};
 pub use request::{
     FacetCount, Facets, FieldWeights, Hit, PrefixMatch, SearchRequest, SearchResults,
 };
 pub use schema::CATEGORY_SEPARATOR;
+
+#[cfg(test)]
+mod dense_tests;
 
 #[cfg(test)]
 pub(crate) mod test_catalog {

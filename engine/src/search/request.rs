@@ -103,6 +103,10 @@ pub struct SearchRequest {
     /// Count categories and brands of all matches (default true; evaluation
     /// turns it off because counting visits every match).
     pub facets: bool,
+    /// Which ranker answers (default BM25; dense and hybrid need item
+    /// embeddings, see [`super::dense`]). [`super::SearchIndex`] itself is
+    /// BM25 only; [`crate::project::OpenSearch`] and the CLI dispatch.
+    pub ranker: super::ranker::RankerKind,
 }
 
 impl Default for SearchRequest {
@@ -119,6 +123,7 @@ impl Default for SearchRequest {
             explain: false,
             prefix: false,
             facets: true,
+            ranker: super::ranker::RankerKind::Bm25,
         }
     }
 }

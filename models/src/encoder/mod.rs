@@ -10,6 +10,8 @@
 
 mod files;
 mod pooling;
+#[doc(hidden)]
+pub mod testing;
 mod tokenize;
 
 use std::path::{Path, PathBuf};
@@ -142,6 +144,33 @@ impl Embeddings {
     /// All vectors, row-major, by value.
     pub fn into_vec(self) -> Vec<f32> {
         self.data
+    }
+}
+
+/// Inner products of `query` with every `dim`-long row of `rows` (row-major)
+/// into `out` (one per row): exact dense retrieval's scan. Monomorphic and in
+/// this crate so it is built optimised even in debug builds of its callers.
+pub fn inner_products(rows: &[f32], dim: usize, query: &[f32], out: &mut [f32]) {
+    if dim == 0 || query.len() != dim {
+        out.fill(0.0);
+        return;
+    }
+    for (o, row) in out.iter_mut().zip(rows.chunks_exact(dim)) {
+        // Eight independent sums so the compiler vectorises the loop.
+        let mut acc = [0f32; 8];
+        let (r8, q8) = (row.chunks_exact(8), query.chunks_exact(8));
+        let tail: f32 = r8
+            .remainder()
+            .iter()
+            .zip(q8.remainder())
+            .map(|(a, b)| a * b)
+            .sum();
+        for (a, b) in r8.zip(q8) {
+            for l in 0..8 {
+                acc[l] += a[l] * b[l];
+            }
+        }
+        *o = acc.iter().sum::<f32>() + tail;
     }
 }
 

@@ -3,6 +3,17 @@
 
 /// English -> 简体中文.
 pub(super) const ZH: &[(&str, &str)] = &[
+    ("Dense: meaning (sentence model)", "Dense：语义（句子模型）"),
+    ("Hybrid: BM25 + dense", "Hybrid：BM25 + 语义"),
+    ("item ranked by meaning", "件商品按语义排序"),
+    ("items ranked by meaning", "件商品按语义排序"),
+    (
+        "Dense and hybrid search need a vector of every item's text (title, brand, category), computed once on this computer; after catalog changes only new or changed items are computed again.",
+        "语义搜索和混合搜索需要每件商品文本（标题、品牌、类目）的向量，在本机计算一次；目录变化后只重新计算新增或改动的商品。",
+    ),
+    ("Build embeddings", "计算商品向量"),
+    ("Building embeddings", "正在计算商品向量"),
+    ("Embeddings built", "商品向量已算好"),
     ("A price cannot be below 0.", "价格不能小于 0。"),
     ("Enter searches the exact words", "按回车按完整词搜索"),
     (

@@ -7,7 +7,7 @@ use std::collections::HashMap;
 use eframe::egui::{self, RichText};
 use shoplab_engine::metrics::MetricSet;
 use shoplab_engine::search::{
-    FieldWeights, Hit, Relevance, ScoreBreakdown, SearchEvalConfig, SearchEvalReport,
+    FieldWeights, Hit, RankerKind, Relevance, ScoreBreakdown, SearchEvalConfig, SearchEvalReport,
     SearchRequest, SearchResults, Suggestion,
 };
 
@@ -16,13 +16,15 @@ use crate::command::Command;
 use crate::job::JobKind;
 use crate::snapshot::Snapshot;
 
-/// A named set of field boosts.
+/// A named ranker: BM25 with a set of field boosts, dense, or hybrid.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Ranker {
     /// Preset name (English; translated when shown).
     pub preset: &'static str,
-    /// The boosts.
+    /// The boosts (of BM25, alone or in hybrid).
     pub weights: FieldWeights,
+    /// Which ranker.
+    pub kind: RankerKind,
 }
 
 /// Name of the user-set boosts.
@@ -66,21 +68,40 @@ pub fn presets() -> Vec<Ranker> {
         Ranker {
             preset: "BM25, default boosts",
             weights: FieldWeights::default(),
+            kind: RankerKind::Bm25,
         },
         Ranker {
             preset: "BM25, title only",
             weights: w(1.0, 0.0, 0.0, 0.0, 0.0),
+            kind: RankerKind::Bm25,
         },
         Ranker {
             preset: "BM25, all fields equal",
             weights: w(1.0, 1.0, 1.0, 1.0, 1.0),
+            kind: RankerKind::Bm25,
         },
         Ranker {
             preset: "BM25, brand and category first",
             weights: w(1.0, 0.2, 3.0, 3.0, 0.5),
+            kind: RankerKind::Bm25,
+        },
+        Ranker {
+            preset: DENSE,
+            weights: FieldWeights::default(),
+            kind: RankerKind::Dense,
+        },
+        Ranker {
+            preset: HYBRID,
+            weights: FieldWeights::default(),
+            kind: RankerKind::Hybrid,
         },
     ]
 }
+
+/// Preset name of dense search.
+const DENSE: &str = "Dense: meaning (sentence model)";
+/// Preset name of hybrid search.
+const HYBRID: &str = "Hybrid: BM25 + dense";
 
 /// Search view state.
 #[derive(Default)]
@@ -245,6 +266,7 @@ impl SearchState {
                     explain: self.explain,
                     prefix: !self.exact,
                     facets: side == 0,
+                    ranker: self.ranker(side).kind,
                     ..SearchRequest::new(self.query.clone())
                 })
                 .collect(),
@@ -356,6 +378,7 @@ pub fn ui(ui: &mut egui::Ui, state: &mut SearchState, ctx: &ViewCtx<'_>, out: &m
                         state.rankers[side] = Some(Ranker {
                             preset: CUSTOM,
                             weights: current.weights,
+                            kind: RankerKind::Bm25,
                         });
                     }
                 })
@@ -455,17 +478,14 @@ pub fn ui(ui: &mut egui::Ui, state: &mut SearchState, ctx: &ViewCtx<'_>, out: &m
                 col.label(RichText::new(t(ranker.preset)).strong());
                 match results.get(side) {
                     Some(Ok(r)) => {
+                        let counted = match (ranker.kind, r.total_hits == 1) {
+                            (RankerKind::Bm25, true) => "matching item",
+                            (RankerKind::Bm25, false) => "matching items",
+                            (_, true) => "item ranked by meaning",
+                            (_, false) => "items ranked by meaning",
+                        };
                         col.label(
-                            RichText::new(format!(
-                                "{} {}",
-                                count(r.total_hits),
-                                t(if r.total_hits == 1 {
-                                    "matching item"
-                                } else {
-                                    "matching items"
-                                })
-                            ))
-                            .weak(),
+                            RichText::new(format!("{} {}", count(r.total_hits), t(counted))).weak(),
                         );
                         prefix_note(col, r, ctx);
                         let with_facets = side == 0 && !r.facets.category.is_empty();
@@ -505,6 +525,9 @@ pub fn ui(ui: &mut egui::Ui, state: &mut SearchState, ctx: &ViewCtx<'_>, out: &m
                     }
                     Some(Err(e)) => {
                         col.colored_label(col.visuals().error_fg_color, e);
+                        if ranker.kind.needs_embeddings() {
+                            embeddings_action(col, ctx, out);
+                        }
                     }
                     None => {}
                 }
@@ -524,6 +547,41 @@ pub fn ui(ui: &mut egui::Ui, state: &mut SearchState, ctx: &ViewCtx<'_>, out: &m
             item,
             grade,
         });
+    }
+}
+
+/// The "Build embeddings" action of a dense or hybrid column that has no
+/// (or outdated) item vectors: a background job with progress and cancel.
+fn embeddings_action(ui: &mut egui::Ui, ctx: &ViewCtx<'_>, out: &mut Vec<Command>) {
+    let t = |s| ctx.t(s);
+    ui.label(
+        RichText::new(t(
+            "Dense and hybrid search need a vector of every item's text (title, brand, category), \
+             computed once on this computer; after catalog changes only new or changed items are computed again.",
+        ))
+        .weak(),
+    );
+    match ctx.job(JobKind::Embed) {
+        Some((job, state)) => {
+            ui.horizontal_wrapped(|ui| {
+                let done = state
+                    .total
+                    .map_or(0.0, |t| state.done as f32 / t.max(1) as f32);
+                ui.add(
+                    egui::ProgressBar::new(done)
+                        .desired_width(160.0)
+                        .show_percentage(),
+                );
+                if ui.button(t("Cancel")).clicked() {
+                    job.cancel.cancel();
+                }
+            });
+        }
+        None => {
+            if ui.button(t("Build embeddings")).clicked() {
+                out.push(Command::BuildEmbeddings);
+            }
+        }
     }
 }
 
@@ -928,8 +986,8 @@ fn side_panel(
         .clicked()
     {
         out.push(Command::EvaluateSearch(
-            state.ranker(0).weights,
-            state.ranker(1).weights,
+            (state.ranker(0).weights, state.ranker(0).kind),
+            (state.ranker(1).weights, state.ranker(1).kind),
         ));
     }
     if let Some((l, r)) = &state.eval {
@@ -1142,6 +1200,72 @@ mod tests {
                 _ => None,
             })
             .collect()
+    }
+
+    #[test]
+    fn a_dense_column_searches_by_meaning_and_offers_to_build_missing_embeddings() {
+        let dense = presets().into_iter().find(|p| p.preset == DENSE).unwrap();
+        let hybrid = presets().into_iter().find(|p| p.preset == HYBRID).unwrap();
+        let mut state = state_with_results();
+        state.rankers = [Some(hybrid), Some(dense)];
+        state.results = Some((
+            vec![
+                results(vec![hit(7, "Organic Red Apples", "apple")]),
+                Err("no item embeddings for encoder all-MiniLM-L6-v2 yet".into()),
+            ],
+            100,
+        ));
+        let mut h = harness(state, egui::vec2(1280.0, 800.0));
+        // Each column asks its own ranker.
+        let kinds: Vec<RankerKind> = searches(h.state())[0].iter().map(|r| r.ranker).collect();
+        assert_eq!(kinds, vec![RankerKind::Hybrid, RankerKind::Dense]);
+        h.get_by_label_contains("no item embeddings");
+        h.get_by_label("1 item ranked by meaning");
+        h.get_by_label("Build embeddings").click();
+        h.run();
+        assert!(
+            h.state()
+                .out
+                .iter()
+                .any(|c| matches!(c, Command::BuildEmbeddings))
+        );
+        // Only the column without vectors offers it.
+        assert_eq!(h.query_all_by_label("Build embeddings").count(), 1);
+    }
+
+    #[test]
+    fn evaluating_both_rankers_sends_their_kinds() {
+        let mut state = state_with_results();
+        state.rankers[1] = presets().into_iter().find(|p| p.preset == HYBRID);
+        let mut snap = snapshot();
+        snap.stats.judgments = 3;
+        let world = World {
+            state,
+            snapshot: snap,
+            out: Vec::new(),
+        };
+        let mut h = Harness::builder()
+            .with_size(egui::vec2(1280.0, 800.0))
+            .build_ui_state(
+                |ui, w: &mut World| {
+                    let ctx = ViewCtx {
+                        lang: Lang::En,
+                        project: Some(&w.snapshot),
+                        jobs: &[],
+                        picker_start: None,
+                    };
+                    super::ui(ui, &mut w.state, &ctx, &mut w.out);
+                },
+                world,
+            );
+        h.run();
+        h.get_by_label("Evaluate both rankers").click();
+        h.run();
+        let sent = h.state().out.iter().find_map(|c| match c {
+            Command::EvaluateSearch(l, r) => Some((l.1, r.1)),
+            _ => None,
+        });
+        assert_eq!(sent, Some((RankerKind::Bm25, RankerKind::Hybrid)));
     }
 
     #[test]

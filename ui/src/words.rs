@@ -1432,6 +1432,33 @@ const PARAMS: &[Row] = &[
             "相关物品为 NDCG 贡献多少：等级的整数部分、等级本身，或 1。",
         ],
     ),
+    row(
+        "ranker",
+        "hybrid",
+        ["search method", "搜索方法"],
+        [
+            "Which search ranks the items: bm25 (the query's words), dense (meaning, from a sentence model) or hybrid (both, fused).",
+            "由哪种搜索给物品排序：bm25（查询中的词）、dense（由句子模型得到的语义）或 hybrid（两者融合）。",
+        ],
+    ),
+    row(
+        "fusion",
+        "hybrid",
+        ["how hybrid mixes", "混合方式"],
+        [
+            "How hybrid search combines keyword and meaning scores: a weighted sum of normalised scores (weight alpha on meaning) or reciprocal rank fusion.",
+            "混合搜索如何结合关键词分数与语义分数：归一化分数的加权和（语义权重 alpha），或倒数排名融合。",
+        ],
+    ),
+    row(
+        "queries",
+        "",
+        ["queries evaluated", "参与评估的查询"],
+        [
+            "All judged queries, or one fixed random half of them (tune) or the other half (held): choose settings on one half, report the other.",
+            "全部已评判的查询，或其中固定的随机一半（tune）或另一半（held）：在一半上选设置，在另一半上报告结果。",
+        ],
+    ),
 ];
 
 /// Event kinds (`datasets::EventKind::as_str`).
@@ -2110,9 +2137,10 @@ mod tests {
         }
         for (what, table) in all_tables() {
             for r in table {
-                // Only a run's name, the model choice, the device and the
-                // learned models (no Learn entries yet) have no entry.
-                if what == "params" && matches!(r.key, "name" | "model" | "device") {
+                // Only a run's name, the model choice, the device, the
+                // query half of a search evaluation and the learned models
+                // (no Learn entries yet) have no entry.
+                if what == "params" && matches!(r.key, "name" | "model" | "device" | "queries") {
                     assert_eq!(param_learn_key(r.key), None);
                     continue;
                 }

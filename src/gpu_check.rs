@@ -71,10 +71,27 @@ pub struct GpuCheck {
 /// minutes: (name, NAME=VALUE overrides, also trained on the CPU). SASRec
 /// trains on the GPU only: a CPU epoch at this size is over an hour of CPU
 /// time; its parity still compares CPU and GPU scores of the same weights.
-const MODELS: &[(&str, &[(&str, &str)], bool)] = &[
-    ("bpr", &[("epochs", "3")], true),
-    ("sasrec", &[("epochs", "1")], false),
+const MODELS: &[CheckModel] = &[
+    CheckModel {
+        name: "bpr",
+        params: &[("epochs", "3")],
+        on_cpu: true,
+    },
+    CheckModel {
+        name: "sasrec",
+        params: &[("epochs", "1")],
+        on_cpu: false,
+    },
 ];
+
+/// One model of the check.
+struct CheckModel {
+    name: &'static str,
+    /// `NAME=VALUE` overrides of its defaults.
+    params: &'static [(&'static str, &'static str)],
+    /// Also trained on the CPU (else only its scores are compared there).
+    on_cpu: bool,
+}
 
 /// Runs the check in `dir` (a scratch folder).
 pub fn run(ctx: &Ctx, dir: &Path) -> Result<GpuCheck> {
@@ -106,7 +123,12 @@ pub fn run(ctx: &Ctx, dir: &Path) -> Result<GpuCheck> {
 
     let mut trained = Vec::new();
     let mut parity = Vec::new();
-    for (name, overrides, on_cpu) in MODELS {
+    for CheckModel {
+        name,
+        params: overrides,
+        on_cpu,
+    } in MODELS
+    {
         let params = overrides
             .iter()
             .map(|(k, v)| (k.to_string(), v.to_string()))

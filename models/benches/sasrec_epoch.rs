@@ -241,6 +241,7 @@ fn main() {
         train: &log,
         weighting: Weighting::Binary,
         sequences: &seqs,
+        item_text: None,
     };
     for model in ["sasrec", "gru4rec"] {
         if !which.is_empty() && which != model {

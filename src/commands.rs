@@ -8,6 +8,7 @@ use anyhow::{Context, Result, anyhow, bail};
 use serde::Serialize;
 use shoplab_datasets::read::{Format, ReadOptions};
 use shoplab_datasets::{CancelToken, EventKind, Progress, Weighting};
+use shoplab_engine::DeviceChoice;
 use shoplab_engine::compare::{Column, Comparison};
 use shoplab_engine::evaluate::EvalOptions;
 use shoplab_engine::project::{JudgmentSource, Project};
@@ -717,6 +718,19 @@ pub fn train_specs(a: &TrainArgs) -> Result<Vec<RunSpec>> {
             .with_context(|| format!("cannot read run spec {}", file.display()))?;
         let spec: RunSpec = serde_json::from_str(&text)
             .with_context(|| format!("{} is not a valid run spec", file.display()))?;
+        // A misspelt top-level key would silently leave its default in place.
+        let known = serde_json::to_value(RunSpec::default())?;
+        if let (Ok(serde_json::Value::Object(given)), serde_json::Value::Object(known)) =
+            (serde_json::from_str::<serde_json::Value>(&text), &known)
+            && let Some(bad) = given.keys().find(|k| !known.contains_key(*k))
+        {
+            let names: Vec<&str> = known.keys().map(String::as_str).collect();
+            bail!(
+                "{}: unknown key `{bad}`; a run spec has {}",
+                file.display(),
+                names.join(", ")
+            );
+        }
         return Ok(vec![spec]);
     }
     let weighting: Weighting =
@@ -892,19 +906,29 @@ pub fn train(ctx: &Ctx, project: &Path, a: &TrainArgs) -> Result<()> {
             }),
         }
     }
-    if a.spec.is_none() && a.weighting != "binary" {
-        let unaffected: Vec<&str> = specs
-            .iter()
-            .filter(|s| !s.model.uses_weighting() && !matches!(s.model, ModelSpec::Content(_)))
-            .map(|s| s.model.name())
-            .collect();
-        if !unaffected.is_empty() {
-            eprintln!(
-                "note: --weighting {} reaches the matrix models' fit; {} count distinct shoppers and ignore it",
-                a.weighting,
-                unaffected.join(", ")
-            );
-        }
+    let unaffected: Vec<&str> = specs
+        .iter()
+        .filter(|s| s.weighting != Weighting::Binary)
+        .filter(|s| !s.model.uses_weighting() && !matches!(s.model, ModelSpec::Content(_)))
+        .map(|s| s.model.name())
+        .collect();
+    if !unaffected.is_empty() {
+        eprintln!(
+            "note: the weighting reaches item_knn, user_knn, ease and ials; {} learn only which items a shopper chose and ignore it",
+            unaffected.join(", ")
+        );
+    }
+    let cpu_only: Vec<&str> = specs
+        .iter()
+        .filter(|s| !s.model.is_learned())
+        .filter(|s| !matches!(s.device, DeviceChoice::Auto | DeviceChoice::Cpu))
+        .map(|s| s.model.name())
+        .collect();
+    if !cpu_only.is_empty() {
+        eprintln!(
+            "note: {} run on the CPU whatever the device; --device applies to learned models",
+            cpu_only.join(", ")
+        );
     }
     for s in &skipped {
         eprintln!("skipped {}: {}", s.model, s.reason);
@@ -932,7 +956,12 @@ pub fn train(ctx: &Ctx, project: &Path, a: &TrainArgs) -> Result<()> {
             }
             Err(e) => {
                 ctx.progress.abandon_stage();
-                return Err(e).with_context(|| format!("run of {} failed", spec.model.name()));
+                let what = if matches!(e, shoplab_engine::Error::Cancelled) {
+                    "cancelled"
+                } else {
+                    "failed"
+                };
+                return Err(e).with_context(|| format!("run of {} {what}", spec.model.name()));
             }
         }
     }

@@ -532,6 +532,7 @@ fn write_run(
         n_users: inputs.log.n_users,
         n_items: inputs.log.n_items,
         device: record.device.clone(),
+        weights_hash: String::new(), // set by `save` from the bytes it writes
     };
     saved::save(&dir, fitted.model.as_ref(), &info)?;
     write_json_atomic(&dir.join("run.json"), record)
@@ -550,6 +551,13 @@ pub fn load_or_fit(
     cancel: &CancelToken,
 ) -> Result<(Fitted, bool)> {
     let dir = paths.run(&record.id);
+    if saved::weights_missing(&dir) {
+        return Err(Error::invalid(
+            "saved model",
+            dir.join(saved::WEIGHTS_FILE).display(),
+            "the run's model.json is there but its weights file is missing; train the model again",
+        ));
+    }
     let same_data = record.data_fingerprint == fingerprint(log);
     if saved::exists(&dir) && same_data {
         let (_, model) = saved::load(&dir)?;
@@ -569,7 +577,7 @@ pub fn load_or_fit(
             return Err(Error::invalid(
                 "run",
                 &record.id,
-                "the project's events changed since this learned model was trained, so its shopper and item numbers no longer match; train it again",
+                "the project's events or catalog changed since this learned model was trained, so its shopper and item numbers no longer match; train it again",
             ));
         }
         tracing::info!(run = %record.id, "events changed since the run: fitting its model again");

@@ -146,7 +146,7 @@ fn cuda(n: usize) -> Result<Device> {
 fn cuda(_n: usize) -> Result<Device> {
     Err(Error::Device(
         "this ShopLab was built without CUDA; build it with `cargo build --release --features cuda` \
-         (see DEVELOPERS.md) or use --device cpu"
+         (bench/gpu/build-cuda.sh builds one without a local GPU) or use --device cpu"
             .into(),
     ))
 }

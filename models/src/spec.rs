@@ -328,9 +328,9 @@ fn parse_params<T: serde::de::DeserializeOwned + serde::Serialize + Default>(
     for (k, v) in obj {
         if !defaults.contains_key(k) {
             return Err(Error::invalid(
+                "parameter",
                 k,
-                k,
-                &format!("a {model} parameter: {}", keys.join(", ")),
+                &format!("one of {model}'s parameters: {}", keys.join(", ")),
             ));
         }
         let mut one = defaults.clone();

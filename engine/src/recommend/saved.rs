@@ -48,6 +48,10 @@ pub struct SavedModel {
     pub n_items: u32,
     /// Where it was trained (`cpu`, `cuda:0`).
     pub device: String,
+    /// xxh3-128 of `model.safetensors` as written: a damaged file is
+    /// refused instead of serving silently different scores (empty in
+    /// models saved before it was kept).
+    pub weights_hash: String,
 }
 
 impl Default for SavedModel {
@@ -62,6 +66,7 @@ impl Default for SavedModel {
             n_users: 0,
             n_items: 0,
             device: "cpu".into(),
+            weights_hash: String::new(),
         }
     }
 }
@@ -110,7 +115,20 @@ pub fn malformed(model: &str, why: &str) -> Error {
 pub fn save(dir: &Path, model: &dyn Recommender, info: &SavedModel) -> Result<()> {
     let bytes = model.state().to_safetensors()?;
     write_atomic(&dir.join(WEIGHTS_FILE), &bytes)?;
-    write_json_atomic(&dir.join(INFO_FILE), info)
+    let info = SavedModel {
+        weights_hash: weights_hash(&bytes),
+        ..info.clone()
+    };
+    write_json_atomic(&dir.join(INFO_FILE), &info)
+}
+
+fn weights_hash(bytes: &[u8]) -> String {
+    format!("xxh3-128:{:032x}", xxhash_rust::xxh3::xxh3_128(bytes))
+}
+
+/// Whether `dir` was saved with a model whose weights file is now missing.
+pub fn weights_missing(dir: &Path) -> bool {
+    dir.join(INFO_FILE).is_file() && !dir.join(WEIGHTS_FILE).is_file()
 }
 
 /// Whether `dir` holds a saved model.
@@ -123,6 +141,13 @@ pub fn load(dir: &Path) -> Result<(SavedModel, Box<dyn Recommender>)> {
     let info: SavedModel = read_json(&dir.join(INFO_FILE))?;
     let path = dir.join(WEIGHTS_FILE);
     let bytes = std::fs::read(&path).map_err(|e| Error::io("cannot read", &path, e))?;
+    if !info.weights_hash.is_empty() && info.weights_hash != weights_hash(&bytes) {
+        return Err(Error::invalid(
+            "saved model",
+            path.display(),
+            "the file changed since it was saved (damaged or edited), so it would not score as the run did; train the model again",
+        ));
+    }
     let state = ModelState::from_safetensors(&bytes).map_err(|e| {
         Error::invalid(
             "saved model",

@@ -44,7 +44,7 @@ pub const DEFAULT_ENCODER: &str = "all-MiniLM-L6-v2";
 /// Format tag of the stored vectors.
 const FORMAT: &str = "shoplab-embeddings-1";
 /// Texts encoded between cancellation checkpoints (what a cancel keeps).
-const CHUNK: usize = 1024;
+const CHUNK: usize = 256;
 /// A build in progress saves what it has at least this often (seconds), so a
 /// killed build loses at most this much work.
 const SAVE_EVERY_S: f64 = 120.0;

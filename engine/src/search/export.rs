@@ -71,6 +71,13 @@ pub fn export_trec(
     dir: &Path,
 ) -> Result<SearchTrecExport> {
     let (judged, _) = group(judgments, &report.config.relevance);
+    // Only the half the report evaluated (`--queries tune|held`): its qrels
+    // too, so `trec_eval -c` averages over the same queries.
+    let slice = report.config.queries;
+    let judged: Vec<_> = judged
+        .into_iter()
+        .filter(|q| slice.contains(&q.query))
+        .collect();
     // The report's queries must be the judged ones with a relevant item, in
     // order: anything else means the judgments changed since the evaluation.
     let evaluated: Vec<(&str, &str)> = judged
@@ -222,6 +229,43 @@ mod tests {
         let saved: SearchEvalReport = serde_json::from_str(&read(&export.report))
             .map_err(|e| Error::invalid("search_eval.json", "", e.to_string()))?;
         assert_eq!(saved, report);
+        Ok(())
+    }
+
+    /// `--queries tune|held`: the export holds that half's queries only,
+    /// qrels included (it used to refuse every half-evaluation).
+    #[test]
+    fn a_half_evaluation_exports_its_half() -> Result<()> {
+        use crate::search::evaluate::QuerySlice;
+        let (_dir, index) = indexed()?;
+        let mut exported = 0;
+        for slice in [QuerySlice::Tune, QuerySlice::Held] {
+            let config = SearchEvalConfig {
+                ks: vec![10],
+                queries: slice,
+                ..SearchEvalConfig::default()
+            };
+            // The fixture's three queries may leave a half with nothing relevant.
+            let report = match evaluate_search(
+                &index,
+                &judgments(),
+                &config,
+                &NoProgress,
+                &CancelToken::new(),
+            ) {
+                Err(Error::Empty(_)) => continue,
+                other => other?,
+            };
+            exported += 1;
+            let tmp = tempfile::tempdir().map_err(|e| Error::io("tempdir", "", e))?;
+            let export = export_trec(&report, &judgments(), &ids(), &tmp.path().join("o"))?;
+            let queries = read(&export.queries);
+            for line in queries.lines().skip(1) {
+                let query = line.split('\t').nth(1).unwrap_or("");
+                assert!(slice.contains(query), "{slice:?}: {line}");
+            }
+        }
+        assert!(exported > 0, "neither half could be evaluated");
         Ok(())
     }
 

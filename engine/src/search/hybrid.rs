@@ -130,11 +130,12 @@ pub fn rrf(lists: &[&[(u32, f32)]], k: f32) -> Vec<(u32, f32)> {
     out
 }
 
-/// Weighted fusion: over the union of both lists, BM25 scores (an item BM25
-/// did not return gets the lowest BM25 score of its list) and dense scores
-/// (from `dense_score`) are each min-max normalised to 0..1, then combined as
-/// `alpha` x dense + (1 - alpha) x BM25. A ranker whose scores are all equal
-/// contributes 0 to every item.
+/// Weighted fusion: over the union of both lists, BM25 scores are divided
+/// by the query's best BM25 score (an item BM25 did not return counts 0, so
+/// every keyword match, even a lone or tied one, keeps its weight and ranks
+/// above non-matches when `alpha` is 0), dense scores (from `dense_score`)
+/// are min-max normalised to 0..1, and the two are combined as `alpha` x
+/// dense + (1 - alpha) x BM25. Dense scores that are all equal contribute 0.
 pub fn weighted(
     bm25: &[(u32, f32)],
     dense: &[(u32, f32)],
@@ -142,16 +143,20 @@ pub fn weighted(
     alpha: f32,
 ) -> Vec<(u32, f32)> {
     let bm25_of: HashMap<u32, f32> = bm25.iter().copied().collect();
-    let bm25_floor = bm25.iter().map(|h| h.1).fold(f32::INFINITY, f32::min);
+    let best = bm25.iter().map(|h| h.1).fold(0.0f32, f32::max);
     let mut union: Vec<u32> = bm25.iter().chain(dense).map(|h| h.0).collect();
     union.sort_unstable();
     union.dedup();
+    // BM25 scores of matches are positive; a non-match is 0.
     let b: Vec<f32> = union
         .iter()
-        .map(|i| bm25_of.get(i).copied().unwrap_or(bm25_floor))
+        .map(|i| match bm25_of.get(i) {
+            Some(&s) if best > 0.0 && s.is_finite() => (s / best).max(0.0),
+            _ => 0.0,
+        })
         .collect();
     let d: Vec<f32> = union.iter().map(|&i| dense_score(i)).collect();
-    let (b, d) = (min_max(&b), min_max(&d));
+    let d = min_max(&d);
     let mut out: Vec<(u32, f32)> = union
         .iter()
         .enumerate()
@@ -211,13 +216,24 @@ mod tests {
         let dense = [(4, 1.0), (2, 0.6)];
         let ds = |i: u32| [0.0, 0.2, 0.6, 0.4, 1.0][i as usize];
         let got = weighted(&bm25, &dense, ds, 0.5);
-        // BM25 normalised over {1,2,3,4} with 4 at the floor 2: 1, 0.5, 0, 0.
+        // BM25 over the best score 10, item 4 not matched: 1, 0.6, 0.2, 0.
         // Dense normalised (0.2..1.0): 0, 0.5, 0.25, 1.
-        // 0.5 x each: 1 -> 0.5, 2 -> 0.5, 3 -> 0.125, 4 -> 0.5.
-        let want = [(1, 0.5), (2, 0.5), (4, 0.5), (3, 0.125)];
+        // 0.5 x each: 1 -> 0.5, 2 -> 0.55, 3 -> 0.225, 4 -> 0.5.
+        let want = [(2, 0.55), (1, 0.5), (4, 0.5), (3, 0.225)];
         assert!(close(&got, &want), "{got:?}");
+        // alpha 0 is BM25's ranking: its matches in its order, then the rest.
         let bm25_only = weighted(&bm25, &dense, ds, 0.0);
-        assert_eq!(bm25_only[0].0, 1);
+        assert_eq!(
+            bm25_only.iter().map(|h| h.0).collect::<Vec<_>>(),
+            vec![1, 2, 3, 4]
+        );
+        // A lone keyword match keeps its full BM25 weight (it used to get 0).
+        let lone = weighted(&[(3, 29.2)], &dense, ds, 0.4);
+        let three = lone.iter().find(|h| h.0 == 3).map(|h| h.1);
+        // Union {2, 3, 4}: item 3 has the lowest dense score (0 after
+        // min-max) but all of BM25's 0.6 share.
+        assert!(three.is_some_and(|s| (s - 0.6).abs() < 1e-6), "{lone:?}");
+        assert_eq!(weighted(&[(3, 29.2)], &dense, ds, 0.0)[0].0, 3);
         let dense_only = weighted(&bm25, &dense, ds, 1.0);
         assert_eq!(
             dense_only.iter().map(|h| h.0).collect::<Vec<_>>(),

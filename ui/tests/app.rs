@@ -159,7 +159,7 @@ fn a_newcomer_opens_the_demo_searches_trains_cancels_compares_and_recommends() {
         .find(|p| p.extension().is_some_and(|e| e == "csv"))
         .expect("a CSV in reports/");
     let text = std::fs::read_to_string(csv).unwrap();
-    assert_eq!(text.lines().count(), 1 + 7, "{text}");
+    assert_eq!(text.lines().count(), 1 + 8, "{text}");
 
     // Recommend: a shopper's history beside two runs' lists.
     h.get_by_label("Recommend").click();

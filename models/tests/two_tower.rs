@@ -502,7 +502,7 @@ mod two_tower {
     /// `cargo test -p shoplab-models --test two_tower -- --ignored --nocapture two_tower_epoch_time`
     /// (`SHOPLAB_BENCH_EPOCHS=n`, `SHOPLAB_BENCH_BUCKETS=n` for other text tables).
     #[test]
-    #[ignore]
+    #[ignore = "timing, run by hand"]
     fn two_tower_epoch_time() {
         let (n_users, n_items) = (5000u32, 10_000u32);
         let mut rng = ChaCha8Rng::seed_from_u64(5);

@@ -109,20 +109,7 @@ impl NeuMfParams {
 
     /// The trainer's settings.
     pub fn train_config(&self) -> TrainConfig {
-        TrainConfig {
-            epochs: self.epochs,
-            batch_size: self.batch_size,
-            learning_rate: self.learning_rate,
-            optimizer: self.optimizer,
-            weight_decay: self.weight_decay,
-            lr_schedule: self.lr_schedule,
-            lr_step_epochs: self.lr_step_epochs,
-            lr_gamma: self.lr_gamma,
-            patience: self.patience,
-            validate_every: self.validate_every,
-            negatives: self.negatives,
-            seed: self.seed,
-        }
+        crate::train::train_config_of!(self)
     }
 
     /// Names and shapes of every parameter array, in a fixed order.

@@ -212,6 +212,33 @@ pub trait Trainable {
     }
 }
 
+/// The [`TrainConfig`] of a model's params: each model keeps the trainer's
+/// settings as its own serde fields (so a partial spec file keeps that
+/// model's defaults) under these names; `negatives` is the params' own
+/// field, or given when the model has none (the sequential models draw one).
+macro_rules! train_config_of {
+    ($p:expr) => {
+        $crate::train::train_config_of!($p, $p.negatives)
+    };
+    ($p:expr, $negatives:expr) => {
+        $crate::train::TrainConfig {
+            epochs: $p.epochs,
+            batch_size: $p.batch_size,
+            learning_rate: $p.learning_rate,
+            optimizer: $p.optimizer,
+            weight_decay: $p.weight_decay,
+            lr_schedule: $p.lr_schedule,
+            lr_step_epochs: $p.lr_step_epochs,
+            lr_gamma: $p.lr_gamma,
+            patience: $p.patience,
+            validate_every: $p.validate_every,
+            negatives: $negatives,
+            seed: $p.seed,
+        }
+    };
+}
+pub(crate) use train_config_of;
+
 /// What happened during training.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct TrainReport {

@@ -6,7 +6,9 @@
 //! `SHOPLAB_BENCH_EPOCHS=n` times n epochs; `SHOPLAB_BENCH_MODEL=neumf` times
 //! NeuMF instead, `SHOPLAB_BENCH_MODEL=serve` one shopper's top-10 over 100K
 //! items from a loaded BPR model; `SHOPLAB_DEVICE=cuda` runs on the GPU (CUDA
-//! build). Set `CANDLE_NUM_THREADS=1` on a busy machine: candle's CPU
+//! build). `SHOPLAB_BENCH_CSV=FILE` also writes the synthetic log as
+//! `user,item,timestamp` for a peer to time on the same data
+//! (bench/peers/recbole_bpr_epoch.py). Set `CANDLE_NUM_THREADS=1` on a busy machine: candle's CPU
 //! element-wise pool spin-waits for its workers, which made an epoch 5x
 //! slower under load (matrix products keep their own threads).
 
@@ -115,6 +117,15 @@ fn main() {
     let log = ml1m_like();
     let seqs = log.sequences();
     println!("data: {} events in {:.2?}", log.len(), t.elapsed());
+    if let Ok(path) = std::env::var("SHOPLAB_BENCH_CSV") {
+        use std::io::Write;
+        let mut w = std::io::BufWriter::new(std::fs::File::create(&path).unwrap());
+        writeln!(w, "user,item,timestamp").unwrap();
+        for e in 0..log.len() {
+            writeln!(w, "{},{},{}", log.users[e], log.items[e], log.ts[e]).unwrap();
+        }
+        println!("wrote {path}");
+    }
     let model = std::env::var("SHOPLAB_BENCH_MODEL").unwrap_or_else(|_| "bpr".into());
     let batch_size = 2048;
     let data = TrainData {

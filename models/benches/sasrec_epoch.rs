@@ -13,7 +13,8 @@
 //! the first epoch and the epoch time is extrapolated from their mean;
 //! `SHOPLAB_BENCH_FULL=1` times a whole epoch. `SHOPLAB_BENCH_MODEL=sasrec`
 //! or `gru4rec` picks one (default both), `SHOPLAB_BENCH_LOSS=bpr` the BPR
-//! loss, `SHOPLAB_DEVICE=cuda` the GPU (CUDA build). After the trainer's
+//! loss, `SHOPLAB_BENCH_EXAMPLES=prefixes` RecBole's prefix examples instead
+//! of windows, `SHOPLAB_DEVICE=cuda` the GPU (CUDA build). After the trainer's
 //! figures, one batch is split into forward, loss and backward
 //! (`SHOPLAB_BENCH_SPLIT_ONLY=1`: only that). `SHOPLAB_BENCH_MODEL=serve`
 //! times one shopper's top-10 over 100K items from a loaded model instead.
@@ -29,8 +30,8 @@ use rand_chacha::ChaCha8Rng;
 use shoplab_datasets::{CancelToken, EventKind, Interactions, Progress, Weighting};
 use shoplab_models::sequential::{PaddedBatch, SeqNet};
 use shoplab_models::{
-    DeviceChoice, Error, FitContext, Gru4RecParams, LossType, SasRecParams, TrainData, fit_gru4rec,
-    fit_sasrec, resolve,
+    DeviceChoice, Error, FitContext, Gru4RecParams, LossType, SasRecParams, SeqExamples, TrainData,
+    fit_gru4rec, fit_sasrec, resolve,
 };
 
 fn ml1m_like() -> Interactions {
@@ -63,13 +64,18 @@ fn cpu_secs() -> f64 {
 /// first batch ended, so the timed batches exclude set-up.
 struct Batches {
     done: AtomicUsize,
+    /// Batches in the epoch, as the trainer announces them.
+    total: AtomicUsize,
     stop_after: usize,
     cancel: CancelToken,
     first: std::sync::Mutex<Option<(Instant, f64)>>,
 }
 
 impl Progress for Batches {
-    fn stage(&self, _: &str, _: Option<u64>) {}
+    fn stage(&self, _: &str, total: Option<u64>) {
+        self.total
+            .store(total.unwrap_or(0) as usize, Ordering::SeqCst);
+    }
     fn advance(&self, n: u64) {
         let now = self.done.fetch_add(n as usize, Ordering::SeqCst) + n as usize;
         if now == 1 {
@@ -223,17 +229,20 @@ fn main() {
         _ => LossType::Ce,
     };
     let which = std::env::var("SHOPLAB_BENCH_MODEL").unwrap_or_default();
+    let examples = match std::env::var("SHOPLAB_BENCH_EXAMPLES").as_deref() {
+        Ok("prefixes") => SeqExamples::Prefixes,
+        _ => SeqExamples::Windows,
+    };
     let split_only = std::env::var("SHOPLAB_BENCH_SPLIT_ONLY").is_ok_and(|v| v == "1");
     let t = Instant::now();
     let log = ml1m_like();
     let seqs = log.sequences();
-    let examples = log.len()
+    let targets = log.len()
         - (0..seqs.n_users())
             .filter(|&u| !seqs.of(u).is_empty())
             .count();
-    let per_epoch = examples.div_ceil(2048);
     println!(
-        "data: {} events, {examples} training prefixes = {per_epoch} batches of 2048 per epoch ({:.2?})",
+        "data: {} events, {targets} training targets ({:.2?})",
         log.len(),
         t.elapsed()
     );
@@ -258,6 +267,7 @@ fn main() {
         }
         let progress = Batches {
             done: AtomicUsize::new(0),
+            total: AtomicUsize::new(0),
             stop_after: if full { 0 } else { batches },
             cancel: CancelToken::new(),
             first: std::sync::Mutex::new(None),
@@ -276,6 +286,7 @@ fn main() {
                 epochs: 1,
                 validate_every: 0,
                 loss_type: loss,
+                examples,
                 ..SasRecParams::default()
             };
             fit_sasrec(&p, &data, &ctx).map(|f| f.report.loss_curve)
@@ -284,6 +295,7 @@ fn main() {
                 epochs: 1,
                 validate_every: 0,
                 loss_type: loss,
+                examples,
                 ..Gru4RecParams::default()
             };
             fit_gru4rec(&p, &data, &ctx).map(|f| f.report.loss_curve)
@@ -298,10 +310,11 @@ fn main() {
                 let (tf, cf) = progress.first.lock().unwrap().unwrap();
                 let n = progress.done.load(Ordering::SeqCst) - 1;
                 let per = tf.elapsed().as_secs_f64() / n as f64;
+                let per_epoch = progress.total.load(Ordering::SeqCst);
                 let per_cpu = (cpu_secs() - cf) / n as f64;
                 println!(
-                    "{model} ({loss:?}): {per:.2} s/batch wall, {per_cpu:.2} s/batch CPU over {n} batches \
-                     => epoch ~{:.0} s wall, ~{:.0} s CPU (load {})",
+                    "{model} ({loss:?}, {examples:?}): {per:.2} s/batch wall, {per_cpu:.2} s/batch CPU over {n} \
+                     of {per_epoch} batches => epoch ~{:.0} s wall, ~{:.0} s CPU (load {})",
                     per * per_epoch as f64,
                     per_cpu * per_epoch as f64,
                     load()

@@ -40,9 +40,9 @@ pub use device::{DeviceChoice, resolve};
 pub use error::{Error, Result};
 pub use item_text::{ItemText, TOKENIZER_VERSION};
 pub use neumf::{NeuMfModel, NeuMfParams, fit_neumf, load_neumf};
-pub use sequential::LossType;
 pub use sequential::gru4rec::{Gru4RecModel, Gru4RecParams, fit_gru4rec, load_gru4rec};
 pub use sequential::sasrec::{SasRecModel, SasRecParams, fit_sasrec, load_sasrec};
+pub use sequential::{LossType, SeqExamples};
 pub use spec::{LEARNED_MODELS, LearnedSpec, ParamDoc};
 pub use train::{
     FitContext, LrSchedule, OptimizerKind, TrainConfig, TrainData, TrainReport, Trainable,

@@ -117,12 +117,16 @@ const SEQ_TRAIN_DOCS: &[(&str, &str)] = &[
         "Training loss: ce (default, RecBole: cross-entropy over all items) or bpr (one sampled negative; cheaper on large catalogs).",
     ),
     (
+        "examples",
+        "Training examples: windows (default: windows of max_seq_length items, a loss at every position; about max_seq_length times less work) or prefixes (RecBole: every prefix predicts its next item).",
+    ),
+    (
         "epochs",
-        "Passes over the training prefixes; default 30 (RecBole: 300 with early stopping; a CPU epoch is long), 1 to 100000.",
+        "Passes over the training sequences; default 30 (RecBole: 300 with early stopping), 1 to 100000.",
     ),
     (
         "batch_size",
-        "Training prefixes per mini-batch; default 2048 (RecBole), 1 to 16777216.",
+        "Training targets (next items) per mini-batch; default 2048 (RecBole), 1 to 16777216.",
     ),
     (
         "learning_rate",

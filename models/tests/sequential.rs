@@ -9,8 +9,8 @@ use shoplab_datasets::{
     top_k,
 };
 use shoplab_models::{
-    FitContext, Gru4RecParams, LearnedSpec, LossType, SasRecParams, fit_gru4rec, fit_sasrec,
-    load_gru4rec, load_sasrec,
+    FitContext, Gru4RecParams, LearnedSpec, LossType, SasRecParams, SeqExamples, fit_gru4rec,
+    fit_sasrec, load_gru4rec, load_sasrec,
 };
 
 const CYCLES: u32 = 8;
@@ -116,9 +116,11 @@ fn gru4rec_learns_what_comes_next() {
     let untrained = ok(fit_gru4rec(&lazy, &d.view(), &ctx(&NoProgress, &cancel)));
     let acc = next_item_accuracy(untrained.model.as_ref(), &d);
     assert!(acc < 0.3, "untrained accuracy {acc}");
-    // The bpr loss (one sampled negative) learns the pattern too.
+    // The bpr loss (one sampled negative) learns the pattern too, here
+    // from RecBole's prefix examples.
     let bpr = Gru4RecParams {
         loss_type: LossType::Bpr,
+        examples: SeqExamples::Prefixes,
         ..small_gru(25)
     };
     let f = ok(fit_gru4rec(&bpr, &d.view(), &ctx(&NoProgress, &cancel)));
@@ -141,6 +143,14 @@ fn sasrec_learns_what_comes_next() {
     ));
     let acc = next_item_accuracy(f.model.as_ref(), &d);
     assert!(acc > 0.8, "accuracy {acc} {:?}", f.report.loss_curve);
+    // RecBole's prefix examples learn it as well.
+    let prefixes = SasRecParams {
+        examples: SeqExamples::Prefixes,
+        ..small_sasrec(25)
+    };
+    let f = ok(fit_sasrec(&prefixes, &d.view(), &ctx(&NoProgress, &cancel)));
+    let acc = next_item_accuracy(f.model.as_ref(), &d);
+    assert!(acc > 0.8, "prefix accuracy {acc} {:?}", f.report.loss_curve);
     let lazy = SasRecParams {
         learning_rate: 1e-9,
         ..small_sasrec(1)

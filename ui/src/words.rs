@@ -592,6 +592,15 @@ const LEARNED_PARAMS: &[Row] = &[
         ],
     ),
     row(
+        "examples",
+        "",
+        ["training examples", "训练样本"],
+        [
+            "How the shoppers' sequences are cut for training: windows (each position predicts the next item; much faster) or prefixes (every prefix is one example, as RecBole does; slower, for comparisons).",
+            "训练时如何切分用户的序列：windows（每个位置预测下一个物品，快得多）或 prefixes（每个前缀是一个样本，与 RecBole 相同；较慢，用于对比）。",
+        ],
+    ),
+    row(
         "hidden_size",
         "",
         ["hidden state size", "隐藏状态大小"],

@@ -8,7 +8,9 @@ use rand_chacha::ChaCha8Rng;
 use serde::{Deserialize, Serialize};
 use shoplab_datasets::ModelState;
 
-use super::{LossType, PaddedBatch, SeqModel, SeqNet, dropout, fit_seq, load_seq, zero_last_row};
+use super::{
+    LossType, PaddedBatch, SeqExamples, SeqModel, SeqNet, dropout, fit_seq, load_seq, zero_last_row,
+};
 use crate::error::Result;
 use crate::train::{FitContext, LrSchedule, OptimizerKind, TrainConfig, TrainData};
 use crate::{Fitted, init, validate};
@@ -35,9 +37,11 @@ pub struct Gru4RecParams {
     pub max_seq_length: usize,
     /// Training loss: ce (default, RecBole: cross-entropy over all items) or bpr (one sampled negative; cheaper on large catalogs).
     pub loss_type: LossType,
-    /// Passes over the training prefixes; default 30 (RecBole: 300 with early stopping; a CPU epoch is long), 1 to 100000.
+    /// Training examples: windows (default: windows of max_seq_length items, a loss at every position; about max_seq_length times less work) or prefixes (RecBole: every prefix predicts its next item).
+    pub examples: SeqExamples,
+    /// Passes over the training sequences; default 30 (RecBole: 300 with early stopping), 1 to 100000.
     pub epochs: usize,
-    /// Training prefixes per mini-batch; default 2048 (RecBole), 1 to 16777216.
+    /// Training targets (next items) per mini-batch; default 2048 (RecBole), 1 to 16777216.
     pub batch_size: usize,
     /// Initial learning rate; default 0.001 (RecBole), above 0.
     pub learning_rate: f64,
@@ -68,6 +72,7 @@ impl Default for Gru4RecParams {
             dropout_prob: 0.3,
             max_seq_length: 50,
             loss_type: LossType::Ce,
+            examples: SeqExamples::Windows,
             epochs: 30,
             batch_size: 2048,
             learning_rate: 1e-3,
@@ -195,6 +200,32 @@ impl SeqNet for Gru4RecParams {
         batch: &PaddedBatch,
         dropout_rng: Option<&mut ChaCha8Rng>,
     ) -> Result<Tensor> {
+        let (_, h) = self.layers(w, batch, dropout_rng)?;
+        let k = 1 + 2 * self.num_layers;
+        super::linear(&h, &w[k], Some(&w[k + 1]))
+    }
+
+    fn encode_all(
+        &self,
+        w: &[Tensor],
+        batch: &PaddedBatch,
+        dropout_rng: Option<&mut ChaCha8Rng>,
+    ) -> Result<Tensor> {
+        let (outs, _) = self.layers(w, batch, dropout_rng)?;
+        let k = 1 + 2 * self.num_layers;
+        super::linear(&Tensor::stack(&outs, 1)?, &w[k], Some(&w[k + 1]))
+    }
+}
+
+impl Gru4RecParams {
+    /// The stacked GRU over a batch: the last layer's state after every
+    /// step (`T` tensors `[B, hidden]`) and at each row's last real item.
+    fn layers(
+        &self,
+        w: &[Tensor],
+        batch: &PaddedBatch,
+        dropout_rng: Option<&mut ChaCha8Rng>,
+    ) -> Result<(Vec<Tensor>, Tensor)> {
         // Each step's items looked up on their own (see [`gru_layer`]).
         let ids = batch.ids.t()?.contiguous()?;
         let mut rng = dropout_rng;
@@ -209,9 +240,8 @@ impl SeqNet for Gru4RecParams {
             xs = outs;
             last = Some(h);
         }
-        let k = 1 + 2 * self.num_layers;
         let h = last.ok_or_else(|| crate::Error::State("gru4rec: no GRU layer".into()))?;
-        super::linear(&h, &w[k], Some(&w[k + 1]))
+        Ok((xs, h))
     }
 }
 
@@ -223,7 +253,14 @@ pub fn fit_gru4rec(
     ctx: &FitContext<'_>,
 ) -> Result<Fitted> {
     params.validate()?;
-    fit_seq(params, &params.train_config(), params.loss_type, data, ctx)
+    fit_seq(
+        params,
+        &params.train_config(),
+        params.loss_type,
+        params.examples,
+        data,
+        ctx,
+    )
 }
 
 /// Rebuilds a trained GRU4Rec model from its saved state on `device`.

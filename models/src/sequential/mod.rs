@@ -2,12 +2,17 @@
 //! training examples built as RecBole builds them, padded batches, the
 //! loss over the item table, seeded dropout, and batch scoring.
 //!
-//! Training examples: every prefix of each shopper's training sequence
-//! (oldest first), truncated to its last `max_seq_length` items, predicts
-//! the item that follows it. Sequences are right-padded (real items first,
-//! as RecBole does); a network's representation of a sequence is its output
-//! at the last real position. The logits of a representation are its dot
-//! products with the item embedding table.
+//! Training examples ([`SeqExamples`]): by default each shopper's training
+//! sequence (oldest first) is cut into windows of `max_seq_length` items and
+//! the output at every position predicts the item after it (the SASRec
+//! paper's scheme); `prefixes` makes every prefix, truncated to its last
+//! `max_seq_length` items, one example predicting the item that follows it
+//! (RecBole's). Both train on the same targets; windows compute each
+//! position once instead of once per later prefix. Sequences are
+//! right-padded (real items first, as RecBole does); a network's
+//! representation of a sequence is its output at the last real position.
+//! The logits of a representation are its dot products with the item
+//! embedding table.
 
 pub mod gru4rec;
 pub mod sasrec;
@@ -33,6 +38,20 @@ pub enum LossType {
     Ce,
     /// BPR with one negative item drawn uniformly from the items other than the next one.
     Bpr,
+}
+
+/// How a shopper's training sequence becomes training examples.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum SeqExamples {
+    /// Windows of `max_seq_length` items, a loss at every position (the
+    /// SASRec paper's scheme): about `max_seq_length` times less work per
+    /// epoch than prefixes, for the same targets and batches of the same
+    /// number of targets.
+    #[default]
+    Windows,
+    /// Every prefix predicts its next item (RecBole's augmentation).
+    Prefixes,
 }
 
 /// Most logits (batch rows x items) one training batch may hold with the
@@ -82,6 +101,14 @@ pub trait SeqNet: Clone + std::fmt::Debug + Send + Sync + 'static {
     /// `[B, d]`: each sequence's representation at its last real position;
     /// dropout drawn from `dropout` while training, none when `None`.
     fn encode(
+        &self,
+        w: &[Tensor],
+        batch: &PaddedBatch,
+        dropout: Option<&mut ChaCha8Rng>,
+    ) -> Result<Tensor>;
+    /// `[B, T, d]`: the representation at every position, each reading only
+    /// the items up to it (what window training needs).
+    fn encode_all(
         &self,
         w: &[Tensor],
         batch: &PaddedBatch,
@@ -197,19 +224,23 @@ pub fn layer_norm(x: &Tensor, gamma: &Tensor, beta: &Tensor, eps: f64) -> Result
     Ok(y.broadcast_mul(gamma)?.broadcast_add(beta)?)
 }
 
-/// The training examples: example `k` is the prefix
-/// `items[max(start, end − L)..end]` followed by `items[end]`.
+/// The training examples. With prefixes, example `k` is the prefix
+/// `items[max(start, end − L)..end]` followed by `items[end]`; with windows,
+/// it is the input `items[start..end]` whose targets are
+/// `items[start + 1..=end]` (at most L of them).
 #[derive(Debug, Clone)]
 struct Examples {
     items: Vec<u32>,
     start: Vec<u32>,
     end: Vec<u32>,
+    kind: SeqExamples,
 }
 
 impl Examples {
-    fn new(seqs: &Sequences, n_items: usize) -> Self {
+    fn new(seqs: &Sequences, n_items: usize, kind: SeqExamples, max_len: usize) -> Self {
         let mut items = Vec::with_capacity(seqs.events.len());
         let (mut start, mut end) = (Vec::new(), Vec::new());
+        let max_len = max_len.max(1);
         for u in 0..seqs.n_users() {
             let a = items.len();
             items.extend(
@@ -218,12 +249,32 @@ impl Examples {
                     .map(|e| e.item)
                     .filter(|&i| (i as usize) < n_items),
             );
-            for e in a + 1..items.len() {
-                start.push(a as u32);
-                end.push(e as u32);
+            match kind {
+                SeqExamples::Prefixes => {
+                    for e in a + 1..items.len() {
+                        start.push(a as u32);
+                        end.push(e as u32);
+                    }
+                }
+                SeqExamples::Windows => {
+                    // From the newest target back, so the most recent
+                    // windows are full and only the oldest may be short.
+                    let mut last = items.len();
+                    while last > a + 1 {
+                        let first = last.saturating_sub(max_len).max(a + 1);
+                        start.push((first - 1) as u32);
+                        end.push((last - 1) as u32);
+                        last = first;
+                    }
+                }
             }
         }
-        Examples { items, start, end }
+        Examples {
+            items,
+            start,
+            end,
+            kind,
+        }
     }
 
     fn prefix(&self, k: usize, max_len: usize) -> (&[u32], u32) {
@@ -232,6 +283,12 @@ impl Examples {
             &self.items[a.max(e.saturating_sub(max_len))..e],
             self.items[e],
         )
+    }
+
+    /// A window's input items and its targets (the items one step later).
+    fn window(&self, k: usize) -> (&[u32], &[u32]) {
+        let (a, e) = (self.start[k] as usize, self.end[k] as usize);
+        (&self.items[a..e], &self.items[a + 1..=e])
     }
 }
 
@@ -491,16 +548,39 @@ impl<N: SeqNet> Trainable for SeqTrainer<N> {
     }
 
     fn batch_loss(&self, examples: &[u32], rng: &mut ChaCha8Rng) -> Result<Tensor> {
-        let l = self.net.max_len();
-        let (seqs, targets): (Vec<&[u32]>, Vec<u32>) = examples
-            .iter()
-            .map(|&k| self.ex.prefix(k as usize, l))
-            .unzip();
-        let batch = PaddedBatch::new(&seqs, self.n_items as u32, &self.device)?;
         let w = self.weights();
-        let rep = self.net.encode(&w, &batch, Some(rng))?;
         let table = w[0].narrow(0, 0, self.n_items)?;
-        next_item_loss(&rep, &table, &targets, self.loss, rng)
+        let pad = self.n_items as u32;
+        match self.ex.kind {
+            SeqExamples::Prefixes => {
+                let l = self.net.max_len();
+                let (seqs, targets): (Vec<&[u32]>, Vec<u32>) = examples
+                    .iter()
+                    .map(|&k| self.ex.prefix(k as usize, l))
+                    .unzip();
+                let batch = PaddedBatch::new(&seqs, pad, &self.device)?;
+                let rep = self.net.encode(&w, &batch, Some(rng))?;
+                next_item_loss(&rep, &table, &targets, self.loss, rng)
+            }
+            SeqExamples::Windows => {
+                let (seqs, targets): (Vec<&[u32]>, Vec<&[u32]>) =
+                    examples.iter().map(|&k| self.ex.window(k as usize)).unzip();
+                let batch = PaddedBatch::new(&seqs, pad, &self.device)?;
+                let all = self.net.encode_all(&w, &batch, Some(rng))?;
+                // Every real position of every window, and its next item.
+                let idx: Vec<u32> = batch
+                    .lens
+                    .iter()
+                    .enumerate()
+                    .flat_map(|(r, &len)| (0..len).map(move |p| (r * batch.t + p) as u32))
+                    .collect();
+                let targets: Vec<u32> = targets.concat();
+                let (b, t, d) = all.dims3()?;
+                let idx = Tensor::from_vec(idx, targets.len(), &self.device)?;
+                let rep = all.reshape((b * t, d))?.index_select(&idx, 0)?;
+                next_item_loss(&rep, &table, &targets, self.loss, rng)
+            }
+        }
     }
 
     fn snapshot(&self) -> Result<Box<dyn Recommender>> {
@@ -509,10 +589,15 @@ impl<N: SeqNet> Trainable for SeqTrainer<N> {
 }
 
 /// Trains a sequential network on `data`'s sequences (see [`crate::train::train`]).
+///
+/// `cfg.batch_size` counts targets in both kinds of examples: with windows a
+/// batch holds `batch_size / max_seq_length` windows (at least one), so an
+/// epoch takes about as many steps as with prefixes.
 pub fn fit_seq<N: SeqNet>(
     net: &N,
     cfg: &TrainConfig,
     loss: LossType,
+    examples: SeqExamples,
     data: &TrainData<'_>,
     ctx: &FitContext<'_>,
 ) -> Result<Fitted> {
@@ -528,6 +613,10 @@ pub fn fit_seq<N: SeqNet>(
             ),
         ));
     }
+    let mut cfg = cfg.clone();
+    if examples == SeqExamples::Windows {
+        cfg.batch_size = (cfg.batch_size / net.max_len().max(1)).max(1);
+    }
     let (device, note) = resolve(&ctx.device)?;
     let mut rng = crate::train::init_rng(cfg.seed);
     let vars = net
@@ -539,12 +628,12 @@ pub fn fit_seq<N: SeqNet>(
     let t = SeqTrainer {
         net: net.clone(),
         vars,
-        ex: Examples::new(data.sequences, n_items),
+        ex: Examples::new(data.sequences, n_items, examples, net.max_len()),
         n_items,
         loss,
         device: device.clone(),
     };
-    let report = train(&t, cfg, ctx, &device)?;
+    let report = train(&t, &cfg, ctx, &device)?;
     Ok(Fitted {
         model: Box::new(t.copy()?),
         report,
@@ -572,7 +661,7 @@ mod tests {
             log.push(0, *i, k as i64, EventKind::Purchase, 1.0);
         }
         log.push(1, 9, 0, EventKind::Purchase, 1.0);
-        let ex = Examples::new(&log.sequences(), 10);
+        let ex = Examples::new(&log.sequences(), 10, SeqExamples::Prefixes, 3);
         let got: Vec<(Vec<u32>, u32)> = (0..ex.end.len())
             .map(|k| {
                 let (p, t) = ex.prefix(k, 3);
@@ -586,6 +675,50 @@ mod tests {
                 (vec![3, 1], 4),
                 (vec![3, 1, 4], 1),
                 (vec![1, 4, 1], 5),
+            ]
+        );
+    }
+
+    #[test]
+    fn windows_cover_every_target_once_newest_first() {
+        let mut log = Interactions::new(3, 10);
+        for (k, i) in [3u32, 1, 4, 1, 5, 9].iter().enumerate() {
+            log.push(0, *i, k as i64, EventKind::Purchase, 1.0);
+        }
+        log.push(1, 9, 0, EventKind::Purchase, 1.0);
+        log.push(2, 2, 0, EventKind::Purchase, 1.0);
+        log.push(2, 6, 1, EventKind::Purchase, 1.0);
+        let ex = Examples::new(&log.sequences(), 10, SeqExamples::Windows, 2);
+        let got: Vec<(Vec<u32>, Vec<u32>)> = (0..ex.end.len())
+            .map(|k| {
+                let (input, targets) = ex.window(k);
+                (input.to_vec(), targets.to_vec())
+            })
+            .collect();
+        // Shopper 0's five targets in windows of two from the newest back;
+        // shopper 1 (one event) has none; shopper 2 one.
+        assert_eq!(
+            got,
+            vec![
+                (vec![1, 5], vec![5, 9]),
+                (vec![1, 4], vec![4, 1]),
+                (vec![3], vec![1]),
+                (vec![2], vec![6]),
+            ]
+        );
+        // Windows longer than every sequence: one window per shopper.
+        let ex = Examples::new(&log.sequences(), 10, SeqExamples::Windows, 50);
+        let got: Vec<(Vec<u32>, Vec<u32>)> = (0..ex.end.len())
+            .map(|k| {
+                let (input, targets) = ex.window(k);
+                (input.to_vec(), targets.to_vec())
+            })
+            .collect();
+        assert_eq!(
+            got,
+            vec![
+                (vec![3, 1, 4, 1, 5], vec![1, 4, 1, 5, 9]),
+                (vec![2], vec![6]),
             ]
         );
     }

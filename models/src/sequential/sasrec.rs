@@ -11,8 +11,8 @@ use serde::{Deserialize, Serialize};
 use shoplab_datasets::ModelState;
 
 use super::{
-    LossType, PaddedBatch, SeqModel, SeqNet, dropout, fit_seq, layer_norm, linear, load_seq,
-    zero_last_row,
+    LossType, PaddedBatch, SeqExamples, SeqModel, SeqNet, dropout, fit_seq, layer_norm, linear,
+    load_seq, zero_last_row,
 };
 use crate::error::{Error, Result};
 use crate::train::{FitContext, LrSchedule, OptimizerKind, TrainConfig, TrainData};
@@ -82,9 +82,11 @@ pub struct SasRecParams {
     pub max_seq_length: usize,
     /// Training loss: ce (default, RecBole: cross-entropy over all items) or bpr (one sampled negative; cheaper on large catalogs).
     pub loss_type: LossType,
-    /// Passes over the training prefixes; default 30 (RecBole: 300 with early stopping; a CPU epoch is long), 1 to 100000.
+    /// Training examples: windows (default: windows of max_seq_length items, a loss at every position; about max_seq_length times less work) or prefixes (RecBole: every prefix predicts its next item).
+    pub examples: SeqExamples,
+    /// Passes over the training sequences; default 30 (RecBole: 300 with early stopping), 1 to 100000.
     pub epochs: usize,
-    /// Training prefixes per mini-batch; default 2048 (RecBole), 1 to 16777216.
+    /// Training targets (next items) per mini-batch; default 2048 (RecBole), 1 to 16777216.
     pub batch_size: usize,
     /// Initial learning rate; default 0.001 (RecBole), above 0.
     pub learning_rate: f64,
@@ -120,6 +122,7 @@ impl Default for SasRecParams {
             initializer_range: 0.02,
             max_seq_length: 50,
             loss_type: LossType::Ce,
+            examples: SeqExamples::Windows,
             epochs: 30,
             batch_size: 2048,
             learning_rate: 1e-3,
@@ -167,17 +170,6 @@ impl SasRecParams {
 
     /// Weights per Transformer block.
     const PER_LAYER: usize = 16;
-
-    /// `[B, T, H]`: the output at every position (what the causal-mask test reads).
-    #[cfg(test)]
-    fn encode_all(
-        &self,
-        w: &[Tensor],
-        batch: &PaddedBatch,
-        rng: Option<&mut ChaCha8Rng>,
-    ) -> Result<Tensor> {
-        self.forward(w, batch, rng, false)
-    }
 
     /// The blocks over every position, or with `last_only`, the last block
     /// for each row's last real position alone (`[B, H]`): only that output
@@ -330,6 +322,15 @@ impl SeqNet for SasRecParams {
     ) -> Result<Tensor> {
         self.forward(w, batch, rng, true)
     }
+
+    fn encode_all(
+        &self,
+        w: &[Tensor],
+        batch: &PaddedBatch,
+        rng: Option<&mut ChaCha8Rng>,
+    ) -> Result<Tensor> {
+        self.forward(w, batch, rng, false)
+    }
 }
 
 /// Trains SASRec on `data.sequences` (see [`crate::train::train`] for
@@ -340,7 +341,14 @@ pub fn fit_sasrec(
     ctx: &FitContext<'_>,
 ) -> Result<Fitted> {
     params.validate()?;
-    fit_seq(params, &params.train_config(), params.loss_type, data, ctx)
+    fit_seq(
+        params,
+        &params.train_config(),
+        params.loss_type,
+        params.examples,
+        data,
+        ctx,
+    )
 }
 
 /// Rebuilds a trained SASRec model from its saved state on `device`.

@@ -29,6 +29,7 @@ const CHOICES: &[(&str, &[&str])] = &[
     ("lr_schedule", &["constant", "cosine", "step"]),
     // GRU4Rec and SASRec.
     ("loss_type", &["ce", "bpr"]),
+    ("examples", &["windows", "prefixes"]),
     // SASRec.
     ("hidden_act", &["gelu", "relu", "swish", "tanh", "sigmoid"]),
 ];

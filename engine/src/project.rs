@@ -605,6 +605,7 @@ impl Project {
                     split,
                     texts.as_deref(),
                     spec.weighting,
+                    &spec.eval,
                     spec.device,
                     Some(&dir),
                     &key,

@@ -84,7 +84,10 @@ pub struct SplitValidator<'a> {
 
 impl<'a> SplitValidator<'a> {
     /// A validator over `split`, or `None` when it has no validation events.
-    pub fn new(split: &'a Split, weighting: Weighting) -> Option<Self> {
+    /// It follows the run's protocol (`eval`: training items excluded or
+    /// kept as candidates, tie order), so early stopping optimises what the
+    /// test measures; always full ranking at K = 10.
+    pub fn new(split: &'a Split, weighting: Weighting, eval: &EvalOptions) -> Option<Self> {
         if split.valid.is_empty() {
             return None;
         }
@@ -95,6 +98,8 @@ impl<'a> SplitValidator<'a> {
             opts: EvalOptions {
                 ks: vec![10],
                 cold_shoppers: ColdShoppers::Apart,
+                exclude_train: eval.exclude_train,
+                tie_break: eval.tie_break,
                 ..EvalOptions::default()
             },
         })
@@ -151,6 +156,7 @@ pub fn fit(
     split: &Split,
     item_text: Option<&[ItemText]>,
     weighting: Weighting,
+    eval: &EvalOptions,
     device: DeviceChoice,
     checkpoint_dir: Option<&Path>,
     resume_key: &str,
@@ -164,7 +170,7 @@ pub fn fit(
         sequences: &sequences,
         item_text,
     };
-    let validator = SplitValidator::new(split, weighting);
+    let validator = SplitValidator::new(split, weighting, eval);
     if let Some(dir) = checkpoint_dir {
         std::fs::create_dir_all(dir).map_err(|e| Error::io("cannot create folder", dir, e))?;
     }

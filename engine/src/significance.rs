@@ -1,15 +1,30 @@
 //! Paired significance of a difference between two systems measured on the
 //! same units (queries, shoppers): a bootstrap confidence interval of the
-//! mean difference and a two-sided randomisation (sign-flip) test.
+//! mean difference, a two-sided randomisation (sign-flip) test, the paired
+//! t-test with its interval, the Wilcoxon signed-rank test, an effect size,
+//! win / tie / loss counts, and Holm's correction across several
+//! challengers. The t and normal distributions come from `statrs`; the
+//! rest is written here because no maintained crate does paired tests with
+//! SciPy's conventions (`bench/stats/reference.py` makes the fixtures the
+//! tests compare with).
 
 use rand::{RngExt, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use serde::{Deserialize, Serialize};
+use statrs::distribution::{ContinuousCDF, Normal, StudentsT};
 
 use crate::error::{Error, Result};
 
 /// Below this many units every sign assignment is enumerated (exact p-value).
 const EXACT_UP_TO: usize = 16;
+
+/// Up to this many non-zero differences without ties, the Wilcoxon p-value
+/// is exact (SciPy's `method="auto"` limit); above, the normal approximation.
+const WILCOXON_EXACT_UP_TO: usize = 50;
+
+/// Differences closer to 0 than this count as ties (floating-point noise of
+/// metrics that are equal).
+const TIE: f64 = 1e-12;
 
 /// How to test.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
@@ -56,6 +71,46 @@ pub struct PairedTest {
     pub p_value: f64,
     /// Whether `p_value` was computed exactly (all sign assignments).
     pub exact: bool,
+    /// `mean_diff / mean_a` (None when `mean_a` is 0).
+    #[serde(default)]
+    pub relative_lift: Option<f64>,
+    /// Paired t statistic (None when every difference is equal).
+    #[serde(default)]
+    pub t_statistic: Option<f64>,
+    /// Two-sided p-value of the paired t-test (1 when every difference is 0).
+    #[serde(default)]
+    pub t_p_value: f64,
+    /// Lower end of the t interval of the mean difference at `level`.
+    #[serde(default)]
+    pub t_ci_low: f64,
+    /// Upper end of the t interval.
+    #[serde(default)]
+    pub t_ci_high: f64,
+    /// Wilcoxon signed-rank statistic: the smaller of the positive and
+    /// negative rank sums over the non-zero differences (SciPy's two-sided).
+    #[serde(default)]
+    pub wilcoxon_statistic: f64,
+    /// Two-sided p-value of the Wilcoxon test (1 when every difference is 0).
+    #[serde(default)]
+    pub wilcoxon_p_value: f64,
+    /// Whether the Wilcoxon p-value is exact (at most 50 non-zero
+    /// differences, no ties among them) rather than the normal approximation
+    /// with the tie correction.
+    #[serde(default)]
+    pub wilcoxon_exact: bool,
+    /// Effect size d_z: the mean difference over the differences' standard
+    /// deviation (None when that is 0).
+    #[serde(default)]
+    pub effect_size: Option<f64>,
+    /// Units where `b` is higher.
+    #[serde(default)]
+    pub wins: usize,
+    /// Units where both are equal.
+    #[serde(default)]
+    pub ties: usize,
+    /// Units where `a` is higher.
+    #[serde(default)]
+    pub losses: usize,
 }
 
 /// Tests the paired difference `b[i] - a[i]`.
@@ -81,12 +136,12 @@ pub fn paired_test(a: &[f64], b: &[f64], config: &PairedConfig) -> Result<Paired
     let d: Vec<f64> = a.iter().zip(b).map(|(x, y)| y - x).collect();
     let mean = |v: &[f64]| v.iter().sum::<f64>() / v.len() as f64;
     let observed = mean(&d);
-    let mut rng = ChaCha8Rng::seed_from_u64(config.seed);
-
     // Bootstrap: resample units with replacement, percentile interval.
-    let mut means: Vec<f64> = (0..config.bootstrap.max(1))
-        .map(|_| (0..n).map(|_| d[rng.random_range(0..n)]).sum::<f64>() / n as f64)
-        .collect();
+    let mut means = resample(config.bootstrap.max(1), config.seed, 1, |rng, count| {
+        (0..count)
+            .map(|_| (0..n).map(|_| d[rng.random_range(0..n)]).sum::<f64>() / n as f64)
+            .collect()
+    });
     means.sort_by(f64::total_cmp);
     let tail = (1.0 - config.level) / 2.0;
     let at = |q: f64| {
@@ -114,27 +169,227 @@ pub fn paired_test(a: &[f64], b: &[f64], config: &PairedConfig) -> Result<Paired
         (hits as f64 / total as f64, true)
     } else {
         let r = config.permutations.max(1);
-        let hits = (0..r)
-            .filter(|_| {
-                let s: f64 = d
-                    .iter()
-                    .map(|x| if rng.random::<bool>() { -x } else { *x })
-                    .sum();
-                s.abs() >= obs
-            })
-            .count();
-        ((hits + 1) as f64 / (r + 1) as f64, false)
+        let hits: f64 = resample(r, config.seed, 2, |rng, count| {
+            let mut hits = 0.0;
+            for _ in 0..count {
+                // One random bit per difference, 64 at a time.
+                let mut s = 0.0;
+                for chunk in d.chunks(64) {
+                    let bits: u64 = rng.random();
+                    for (i, x) in chunk.iter().enumerate() {
+                        s += if bits >> i & 1 == 1 { -x } else { *x };
+                    }
+                }
+                if s.abs() >= obs {
+                    hits += 1.0;
+                }
+            }
+            vec![hits]
+        })
+        .iter()
+        .sum();
+        ((hits + 1.0) / (r + 1) as f64, false)
     };
+    let mean_a = mean(a);
+    let t = t_test(&d, config.level);
+    let w = wilcoxon(&d);
+    let sd = t.sd;
     Ok(PairedTest {
         n,
-        mean_a: mean(a),
+        mean_a,
         mean_b: mean(b),
         mean_diff: observed,
         ci_low: at(tail),
         ci_high: at(1.0 - tail),
         p_value,
         exact,
+        relative_lift: (mean_a != 0.0).then(|| observed / mean_a),
+        t_statistic: t.statistic,
+        t_p_value: t.p_value,
+        t_ci_low: t.ci.0,
+        t_ci_high: t.ci.1,
+        wilcoxon_statistic: w.statistic,
+        wilcoxon_p_value: w.p_value,
+        wilcoxon_exact: w.exact,
+        effect_size: (sd > 0.0).then(|| observed / sd),
+        wins: d.iter().filter(|&&x| x > TIE).count(),
+        ties: d.iter().filter(|&&x| x.abs() <= TIE).count(),
+        losses: d.iter().filter(|&&x| x < -TIE).count(),
     })
+}
+
+/// Resamples per random stream: each block of this many draws has its own
+/// seeded generator, so the figures do not depend on the number of threads.
+const STREAM: usize = 500;
+
+/// Runs `total` resamples as blocks in parallel, block `k` drawing from a
+/// generator seeded by (`seed`, `tag`, `k`); `block(rng, count)` returns its
+/// values, concatenated in block order.
+fn resample<F>(total: usize, seed: u64, tag: u64, block: F) -> Vec<f64>
+where
+    F: Fn(&mut ChaCha8Rng, usize) -> Vec<f64> + Sync,
+{
+    use rayon::prelude::*;
+    let blocks = total.div_ceil(STREAM);
+    (0..blocks)
+        .into_par_iter()
+        .flat_map_iter(|k| {
+            let mut rng = ChaCha8Rng::seed_from_u64(seed);
+            rng.set_stream(tag << 32 | k as u64);
+            let count = STREAM.min(total - k * STREAM);
+            block(&mut rng, count)
+        })
+        .collect()
+}
+
+/// The paired t-test of differences `d`.
+struct TTest {
+    statistic: Option<f64>,
+    p_value: f64,
+    ci: (f64, f64),
+    /// Sample standard deviation of `d` (n − 1 in the denominator).
+    sd: f64,
+}
+
+fn t_test(d: &[f64], level: f64) -> TTest {
+    let n = d.len() as f64;
+    let m = d.iter().sum::<f64>() / n;
+    let var = if d.len() > 1 {
+        d.iter().map(|x| (x - m) * (x - m)).sum::<f64>() / (n - 1.0)
+    } else {
+        0.0
+    };
+    let sd = var.sqrt();
+    let se = sd / n.sqrt();
+    // Equal differences: no spread, so no t; the test is decided by the mean.
+    if !(se > 0.0) || d.len() < 2 {
+        let p = if m.abs() <= TIE { 1.0 } else { 0.0 };
+        return TTest {
+            statistic: None,
+            p_value: p,
+            ci: (m, m),
+            sd,
+        };
+    }
+    let t = m / se;
+    match StudentsT::new(0.0, 1.0, n - 1.0) {
+        Ok(dist) => {
+            let p = (2.0 * dist.cdf(-t.abs())).min(1.0);
+            let q = dist.inverse_cdf(0.5 + level / 2.0);
+            TTest {
+                statistic: Some(t),
+                p_value: p,
+                ci: (m - q * se, m + q * se),
+                sd,
+            }
+        }
+        Err(_) => TTest {
+            statistic: Some(t),
+            p_value: f64::NAN,
+            ci: (f64::NAN, f64::NAN),
+            sd,
+        },
+    }
+}
+
+/// The Wilcoxon signed-rank test (zeros dropped, SciPy's `zero_method="wilcox"`).
+struct Wilcoxon {
+    statistic: f64,
+    p_value: f64,
+    exact: bool,
+}
+
+fn wilcoxon(d: &[f64]) -> Wilcoxon {
+    let nz: Vec<f64> = d.iter().copied().filter(|x| x.abs() > TIE).collect();
+    let n = nz.len();
+    if n == 0 {
+        return Wilcoxon {
+            statistic: 0.0,
+            p_value: 1.0,
+            exact: false,
+        };
+    }
+    // Average ranks of |d|, and the size of every group of ties.
+    let mut order: Vec<usize> = (0..n).collect();
+    order.sort_by(|&i, &j| nz[i].abs().total_cmp(&nz[j].abs()));
+    let mut ranks = vec![0.0; n];
+    let mut tie_term = 0.0;
+    let mut has_ties = false;
+    let mut start = 0;
+    while start < n {
+        let mut end = start + 1;
+        while end < n && (nz[order[end]].abs() - nz[order[start]].abs()).abs() <= TIE {
+            end += 1;
+        }
+        let avg = (start + end + 1) as f64 / 2.0;
+        for &i in &order[start..end] {
+            ranks[i] = avg;
+        }
+        let t = (end - start) as f64;
+        if end - start > 1 {
+            has_ties = true;
+            tie_term += t * t * t - t;
+        }
+        start = end;
+    }
+    let r_plus: f64 = nz
+        .iter()
+        .zip(&ranks)
+        .filter(|(x, _)| **x > 0.0)
+        .map(|(_, r)| r)
+        .sum();
+    let total = n as f64 * (n as f64 + 1.0) / 2.0;
+    let r_minus = total - r_plus;
+    let statistic = r_plus.min(r_minus);
+    if n <= WILCOXON_EXACT_UP_TO && !has_ties {
+        // Integer rank sums: the exact null distribution of R+ by counting
+        // the subsets of {1..n} with each sum (2^50 < 2^53: exact in f64).
+        let max = n * (n + 1) / 2;
+        let mut counts = vec![0f64; max + 1];
+        counts[0] = 1.0;
+        for k in 1..=n {
+            for s in (k..=max).rev() {
+                counts[s] += counts[s - k];
+            }
+        }
+        let all = 2f64.powi(n as i32);
+        let k = r_plus.round() as usize;
+        let cdf: f64 = counts[..=k].iter().sum::<f64>() / all;
+        let sf: f64 = counts[k..].iter().sum::<f64>() / all;
+        return Wilcoxon {
+            statistic,
+            p_value: (2.0 * cdf.min(sf)).min(1.0),
+            exact: true,
+        };
+    }
+    let nf = n as f64;
+    let mean = nf * (nf + 1.0) / 4.0;
+    let var = (nf * (nf + 1.0) * (2.0 * nf + 1.0) - tie_term / 2.0) / 24.0;
+    let p = match (var > 0.0, Normal::new(0.0, 1.0)) {
+        (true, Ok(norm)) => (2.0 * norm.cdf(-((r_plus - mean) / var.sqrt()).abs())).min(1.0),
+        _ => 1.0,
+    };
+    Wilcoxon {
+        statistic,
+        p_value: p,
+        exact: false,
+    }
+}
+
+/// Holm's step-down adjustment of p-values from several tests of one family
+/// (e.g. every challenger against the baseline): each adjusted value is at
+/// least the raw one, the order of the raw values is kept, and none exceeds 1.
+pub fn holm(p: &[f64]) -> Vec<f64> {
+    let m = p.len();
+    let mut order: Vec<usize> = (0..m).collect();
+    order.sort_by(|&i, &j| p[i].total_cmp(&p[j]));
+    let mut out = vec![0.0; m];
+    let mut running: f64 = 0.0;
+    for (rank, &i) in order.iter().enumerate() {
+        running = running.max(((m - rank) as f64 * p[i]).min(1.0));
+        out[i] = running;
+    }
+    out
 }
 
 #[cfg(test)]

@@ -81,6 +81,10 @@ pub enum Command {
     },
     /// Compare runs side by side (default: all runs).
     Compare(CompareArgs),
+    /// A/B test: challengers against a baseline, paired per shopper, with
+    /// intervals, p-values (Holm-adjusted), effect sizes, wins/ties/losses,
+    /// shopper segments and cost.
+    Ab(AbArgs),
     /// Show a shopper's history and a run's recommendations for them, ranked as the
     /// run's evaluation ranked them; ✓ marks items the shopper took in the test period.
     /// With --per-user: the run's evaluated shoppers, worst first.
@@ -374,6 +378,28 @@ pub struct CompareArgs {
     /// metric@K chart draws its metric over every K.
     #[arg(long, requires = "export")]
     pub measure: Option<String>,
+}
+
+/// `shoplab ab`
+#[derive(Debug, Args)]
+pub struct AbArgs {
+    /// The baseline run (id, id prefix or name).
+    pub baseline: String,
+    /// One or more challenger runs.
+    #[arg(required = true)]
+    pub challengers: Vec<String>,
+    /// Per-shopper metrics to pair (default `ndcg@10,recall@10`).
+    #[arg(long, value_delimiter = ',')]
+    pub metrics: Vec<String>,
+    /// Bootstrap resamples and random sign flips (default 10000 each).
+    #[arg(long)]
+    pub resamples: Option<usize>,
+    /// Significance level of the verdicts, after Holm (default 0.05).
+    #[arg(long)]
+    pub alpha: Option<f64>,
+    /// Seed of the bootstrap and the randomisation test (default 42).
+    #[arg(long)]
+    pub seed: Option<u64>,
 }
 
 /// `shoplab recommend`

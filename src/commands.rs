@@ -1222,6 +1222,145 @@ pub fn compare(ctx: &Ctx, project: &Path, a: &CompareArgs) -> Result<()> {
     )
 }
 
+/// `shoplab ab`
+pub fn ab(ctx: &Ctx, project: &Path, a: &AbArgs) -> Result<()> {
+    let p = open(project)?;
+    let mut options = shoplab_engine::ab::AbOptions::default();
+    if !a.metrics.is_empty() {
+        options.metrics = a.metrics.clone();
+    }
+    if let Some(n) = a.resamples {
+        if n == 0 {
+            bail!("invalid --resamples 0: give at least 1 (10000 is the default)");
+        }
+        options.tests.bootstrap = n;
+        options.tests.permutations = n;
+    }
+    if let Some(alpha) = a.alpha {
+        options.alpha = alpha;
+    }
+    if let Some(seed) = a.seed {
+        options.tests.seed = seed;
+    }
+    let report = p.ab(&a.baseline, &a.challengers, &options)?;
+    ctx.emit(&report, ab_text)
+}
+
+/// The A/B report as tables: one per segment, a row per challenger and metric.
+pub fn ab_text(r: &shoplab_engine::ab::AbReport) -> String {
+    let pct = |x: Option<f64>| x.map_or("-".into(), |v| format!("{:+.1}%", 100.0 * v));
+    let mut s = format!(
+        "Baseline: {} ({}). {} shoppers paired{}.\n",
+        r.baseline.name,
+        r.baseline.model,
+        r.shoppers,
+        if r.unpaired > 0 {
+            format!(", {} evaluated by some runs only left out", r.unpaired)
+        } else {
+            String::new()
+        }
+    );
+    for seg in &r.segments {
+        s.push_str(&format!(
+            "\n{} — {} ({} shoppers)\n",
+            seg.name, seg.description, seg.shoppers
+        ));
+        let mut rows = vec![
+            [
+                "challenger",
+                "metric",
+                "baseline",
+                "challenger",
+                "difference [95% CI]",
+                "lift",
+                "p (rand.)",
+                "p Holm",
+                "p t-test",
+                "p Wilcoxon",
+                "d_z",
+                "win/tie/loss",
+                "verdict",
+            ]
+            .map(String::from)
+            .to_vec(),
+        ];
+        for (ch, cells) in r.challengers.iter().zip(&seg.cells) {
+            for c in cells {
+                let t = &c.test;
+                rows.push(vec![
+                    ch.name.clone(),
+                    c.metric.clone(),
+                    format!("{:.4}", t.mean_a),
+                    format!("{:.4}", t.mean_b),
+                    format!("{:+.4} [{:+.4}, {:+.4}]", t.mean_diff, t.ci_low, t.ci_high),
+                    pct(t.relative_lift),
+                    p_rand(t, r.options.tests.permutations),
+                    p_text(c.p_holm),
+                    p_text(t.t_p_value),
+                    p_text(t.wilcoxon_p_value),
+                    t.effect_size.map_or("-".into(), |d| format!("{d:+.2}")),
+                    format!("{}/{}/{}", t.wins, t.ties, t.losses),
+                    c.verdict.label().to_string(),
+                ]);
+            }
+        }
+        s.push_str(&render(&rows));
+    }
+    s.push_str("\nCost\n");
+    let mut rows = vec![
+        [
+            "run", "train s", "p50 µs", "p95 µs", "p99 µs", "model", "Pareto",
+        ]
+        .map(String::from)
+        .to_vec(),
+    ];
+    for run in std::iter::once(&r.baseline).chain(&r.challengers) {
+        rows.push(vec![
+            run.name.clone(),
+            format!("{:.2}", run.train_seconds),
+            format!("{:.0}", run.latency_p50_us),
+            format!("{:.0}", run.latency_p95_us),
+            format!("{:.0}", run.latency_p99_us),
+            crate::text::bytes(run.model_bytes),
+            if run.pareto {
+                "yes".into()
+            } else {
+                String::new()
+            },
+        ]);
+    }
+    s.push_str(&render(&rows));
+    s.push_str(&format!(
+        "p (rand.): two-sided randomisation test ({} sign flips); p Holm: adjusted across the {} \
+         challenger(s) per metric; verdicts at alpha {} after Holm. Pareto: no other run has both \
+         higher {} and lower p99 latency.\n",
+        r.options.tests.permutations,
+        r.challengers.len(),
+        r.options.alpha,
+        r.metrics.first().map_or("", String::as_str)
+    ));
+    s
+}
+
+/// The randomisation p-value; at its floor (no sign flip reached the
+/// observed difference) it is an upper bound, shown as such.
+fn p_rand(t: &shoplab_engine::significance::PairedTest, flips: usize) -> String {
+    let floor = 1.0 / (flips as f64 + 1.0);
+    if !t.exact && t.p_value <= floor * (1.0 + 1e-9) {
+        format!("<= {}", p_text(t.p_value))
+    } else {
+        p_text(t.p_value)
+    }
+}
+
+fn p_text(p: f64) -> String {
+    if p < 1e-4 {
+        format!("{p:.1e}")
+    } else {
+        format!("{p:.4}")
+    }
+}
+
 /// `shoplab recommend`
 pub fn recommend(ctx: &Ctx, project: &Path, a: &RecommendArgs) -> Result<()> {
     let p = open(project)?;

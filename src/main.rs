@@ -157,6 +157,7 @@ fn dispatch(ctx: &Ctx, cli: &Cli) -> anyhow::Result<()> {
             action: Some(RunsAction::Rename { run, new_name }),
         } => commands::rename_run(ctx, p, run, new_name),
         Command::Compare(a) => commands::compare(ctx, p, a),
+        Command::Ab(a) => commands::ab(ctx, p, a),
         Command::Recommend(a) => commands::recommend(ctx, p, a),
         Command::Generate(a) => commands::generate(ctx, a),
         Command::ExportSplit(a) => commands::export_split(ctx, p, a),

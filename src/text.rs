@@ -265,3 +265,19 @@ pub fn score_breakdown(b: &shoplab_engine::search::ScoreBreakdown) -> String {
     }
     s
 }
+
+/// A byte count in the largest unit that keeps it at least 1 (`12.3 MB`).
+pub fn bytes(n: u64) -> String {
+    const UNITS: [&str; 5] = ["B", "kB", "MB", "GB", "TB"];
+    let mut v = n as f64;
+    let mut unit = 0;
+    while v >= 1000.0 && unit + 1 < UNITS.len() {
+        v /= 1000.0;
+        unit += 1;
+    }
+    if unit == 0 {
+        format!("{n} B")
+    } else {
+        format!("{v:.1} {}", UNITS[unit])
+    }
+}

@@ -62,6 +62,10 @@ pub enum Error {
     /// Nothing to work on (e.g. no events imported yet).
     #[error("{0}")]
     Empty(String),
+    /// Runs that cannot be paired (different data, split or protocol); the
+    /// message names both runs and what differs.
+    #[error("{0}")]
+    NotComparable(String),
     /// Something named by the user does not exist (a run id, a user id, ...).
     #[error("{kind} '{name}' not found{hint}")]
     NotFound {

@@ -5,6 +5,7 @@
 //! GUI, storefront) can ask for is a plain function here whose inputs and
 //! outputs are serde types.
 
+pub mod ab;
 pub mod compare;
 pub mod create;
 pub mod demo;

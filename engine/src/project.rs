@@ -791,6 +791,44 @@ impl Project {
         crate::recommend::per_user::read(&record.id, &self.paths.run(&record.id))
     }
 
+    /// A/B comparison of `baseline` with `challengers` (run keys), paired per
+    /// shopper; light / heavy segments count each shopper's training events
+    /// under the baseline's split.
+    pub fn ab(
+        &self,
+        baseline: &str,
+        challengers: &[String],
+        options: &crate::ab::AbOptions,
+    ) -> Result<crate::ab::AbReport> {
+        let base = find_run(&self.paths, baseline)?;
+        let others = challengers
+            .iter()
+            .map(|k| find_run(&self.paths, k))
+            .collect::<Result<Vec<_>>>()?;
+        // Refuse before the (slower) split and per-shopper reads.
+        for o in &others {
+            crate::ab::check_comparable(&base, o)?;
+        }
+        let read = |r: &RunRecord| crate::recommend::per_user::read(&r.id, &self.paths.run(&r.id));
+        let base_pu = read(&base)?;
+        let other_pu = others.iter().map(read).collect::<Result<Vec<_>>>()?;
+        let log = self.interactions(&base.spec.kinds)?;
+        let parts = split(&log, &base.spec.split)?;
+        let ids = self.store.user_ids()?;
+        let mut counts = vec![0usize; ids.len().max(parts.train.n_users as usize)];
+        for &u in &parts.train.users {
+            counts[u as usize] += 1;
+        }
+        let activity: std::collections::HashMap<String, usize> = ids
+            .into_iter()
+            .zip(counts)
+            .filter(|(_, n)| *n > 0)
+            .collect();
+        let pairs: Vec<(&RunRecord, &crate::recommend::per_user::PerUser)> =
+            others.iter().zip(&other_pu).collect();
+        crate::ab::compare_runs((&base, &base_pu), &pairs, Some(&activity), options)
+    }
+
     /// Writes a split as RecBole atomic benchmark files
     /// (`NAME.train.inter`, `NAME.valid.inter`, `NAME.test.inter`), so peers
     /// score exactly the same test interactions. With `dedup`, held-out rows

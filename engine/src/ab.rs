@@ -1,0 +1,559 @@
+//! A/B-style offline comparison: a baseline run against one or more
+//! challengers on the same split, paired per shopper.
+//!
+//! For each metric and challenger: the paired tests of [`crate::significance`]
+//! (bootstrap interval, randomisation test, t-test, Wilcoxon, effect size,
+//! wins / ties / losses), with Holm's adjustment of the randomisation
+//! p-values across challengers (one family per metric); the same per
+//! shopper segment (cold, light and heavy shoppers by training events);
+//! and cost beside quality (training time, latency percentiles, model size,
+//! and which runs sit on the quality-vs-latency Pareto front).
+
+use std::collections::HashMap;
+
+use serde::{Deserialize, Serialize};
+
+use crate::error::{Error, Result};
+use crate::recommend::per_user::PerUser;
+use crate::run::RunRecord;
+use crate::significance::{PairedConfig, PairedTest, holm, paired_test};
+
+/// What to compare and how to test.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct AbOptions {
+    /// Per-shopper metrics to pair, as in `per_user.csv` (default `ndcg@10`,
+    /// `recall@10`); the first is the one the Pareto front and the
+    /// helped / hurt lists use.
+    pub metrics: Vec<String>,
+    /// Resamples, level and seed of the tests (defaults: 10,000 each, 95%, seed 42).
+    pub tests: PairedConfig,
+    /// Significance level the verdicts use, after Holm's adjustment (default 0.05).
+    pub alpha: f64,
+}
+
+impl Default for AbOptions {
+    fn default() -> Self {
+        AbOptions {
+            metrics: vec!["ndcg@10".into(), "recall@10".into()],
+            tests: PairedConfig::default(),
+            alpha: 0.05,
+        }
+    }
+}
+
+/// One run's identity and cost.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct AbRun {
+    /// Run id.
+    pub id: String,
+    /// Display name.
+    pub name: String,
+    /// Model name.
+    pub model: String,
+    /// Seconds spent fitting.
+    pub train_seconds: f64,
+    /// Median latency per shopper (µs).
+    pub latency_p50_us: f64,
+    /// 95th percentile latency (µs).
+    pub latency_p95_us: f64,
+    /// 99th percentile latency (µs).
+    pub latency_p99_us: f64,
+    /// Bytes of the fitted model.
+    pub model_bytes: u64,
+    /// Mean of each metric over the paired shoppers (same order as the metrics).
+    pub means: Vec<f64>,
+    /// On the quality (first metric, higher) vs p99 latency (lower) Pareto front.
+    pub pareto: bool,
+}
+
+/// One challenger against the baseline on one metric.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct AbCell {
+    /// The metric (`ndcg@10`).
+    pub metric: String,
+    /// Every paired figure of challenger − baseline.
+    pub test: PairedTest,
+    /// Holm-adjusted randomisation p-value across the challengers.
+    pub p_holm: f64,
+    /// `better`, `worse` or `no clear difference` at the chosen level, after Holm.
+    pub verdict: Verdict,
+}
+
+/// The reading of one cell.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Verdict {
+    /// Significantly higher than the baseline.
+    Better,
+    /// Significantly lower.
+    Worse,
+    /// Not significant after Holm.
+    NoClearDifference,
+}
+
+impl Verdict {
+    /// Words for tables.
+    pub fn label(&self) -> &'static str {
+        match self {
+            Verdict::Better => "better",
+            Verdict::Worse => "worse",
+            Verdict::NoClearDifference => "no clear difference",
+        }
+    }
+}
+
+/// A group of shoppers and each challenger's cells on it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct AbSegment {
+    /// `all`, `cold`, `light`, `heavy`.
+    pub name: String,
+    /// Who is in it, in words (`1 to 24 training events`).
+    pub description: String,
+    /// Paired shoppers in the segment.
+    pub shoppers: usize,
+    /// Per challenger (same order as the report's), per metric.
+    pub cells: Vec<Vec<AbCell>>,
+}
+
+/// A whole comparison.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct AbReport {
+    /// The run the others are measured against.
+    pub baseline: AbRun,
+    /// The challengers, in the order given.
+    pub challengers: Vec<AbRun>,
+    /// The paired metrics.
+    pub metrics: Vec<String>,
+    /// The options used.
+    pub options: AbOptions,
+    /// Shoppers evaluated by every run (the paired units of segment `all`).
+    pub shoppers: usize,
+    /// Shoppers evaluated by some runs only, left out of the pairing.
+    pub unpaired: usize,
+    /// `all` first, then the shopper segments that have shoppers.
+    pub segments: Vec<AbSegment>,
+}
+
+impl AbReport {
+    /// The cells of segment `all`, per challenger.
+    pub fn overall(&self) -> &[Vec<AbCell>] {
+        self.segments.first().map_or(&[], |s| &s.cells)
+    }
+}
+
+/// Refuses runs that did not score the same shoppers on the same test
+/// events under the same protocol, naming what differs.
+pub fn check_comparable(baseline: &RunRecord, other: &RunRecord) -> Result<()> {
+    let differ = |what: &str, a: String, b: String| {
+        Err(Error::NotComparable(format!(
+            "runs '{}' and '{}' differ in {what} ({a} vs {b}): a paired comparison needs \
+             runs on the same data, split and protocol; train '{}' again with the baseline's \
+             settings",
+            baseline.name, other.name, other.name
+        )))
+    };
+    if baseline.data_fingerprint != other.data_fingerprint {
+        return differ(
+            "the events they saw",
+            format!("data {}", short(&baseline.data_fingerprint)),
+            format!("data {}", short(&other.data_fingerprint)),
+        );
+    }
+    let (a, b) = (&baseline.spec, &other.spec);
+    if a.split != b.split {
+        return differ("their split", a.split.to_string(), b.split.to_string());
+    }
+    if a.kinds != b.kinds {
+        return differ(
+            "the event kinds counted",
+            format!("{:?}", a.kinds),
+            format!("{:?}", b.kinds),
+        );
+    }
+    if a.eval.exclude_train != b.eval.exclude_train {
+        let p = |x: bool| if x { "seen items excluded" } else { "--repeat" }.to_string();
+        return differ("protocol", p(a.eval.exclude_train), p(b.eval.exclude_train));
+    }
+    if a.eval.sampled_negatives != b.eval.sampled_negatives {
+        let s = |x: Option<usize>| x.map_or("full ranking".into(), |n| format!("{n} sampled"));
+        return differ(
+            "ranking",
+            s(a.eval.sampled_negatives),
+            s(b.eval.sampled_negatives),
+        );
+    }
+    Ok(())
+}
+
+fn short(fingerprint: &str) -> &str {
+    &fingerprint[..fingerprint.len().min(12)]
+}
+
+/// Compares `baseline` with `challengers` (each a run and its per-shopper
+/// values). `activity` maps shopper ids to their training events under the
+/// split, for the light / heavy segments (none: segment `all` and `cold` only).
+pub fn compare_runs(
+    baseline: (&RunRecord, &PerUser),
+    challengers: &[(&RunRecord, &PerUser)],
+    activity: Option<&HashMap<String, usize>>,
+    options: &AbOptions,
+) -> Result<AbReport> {
+    if challengers.is_empty() {
+        return Err(Error::invalid(
+            "challengers",
+            "none",
+            "name at least one run to compare with the baseline",
+        ));
+    }
+    if options.metrics.is_empty() {
+        return Err(Error::invalid(
+            "metrics",
+            "none",
+            "name a metric, e.g. ndcg@10",
+        ));
+    }
+    if !(options.alpha > 0.0 && options.alpha < 1.0) {
+        return Err(Error::invalid(
+            "alpha",
+            options.alpha,
+            "give a significance level between 0 and 1, e.g. 0.05",
+        ));
+    }
+    for (run, _) in challengers {
+        check_comparable(baseline.0, run)?;
+        if run.id == baseline.0.id {
+            return Err(Error::invalid(
+                "challenger",
+                &run.name,
+                "is the baseline itself; pick another run",
+            ));
+        }
+    }
+    // Each run's values per shopper id and metric, and whether it was cold.
+    let all: Vec<(&RunRecord, &PerUser)> = std::iter::once(baseline)
+        .chain(challengers.iter().copied())
+        .collect();
+    let mut tables = Vec::with_capacity(all.len());
+    for (run, pu) in &all {
+        let cols: Vec<usize> = options
+            .metrics
+            .iter()
+            .map(|m| {
+                pu.column(m).ok_or_else(|| {
+                    Error::invalid(
+                        "metric",
+                        m,
+                        format!(
+                            "run '{}' has no such per-shopper column; it has {}",
+                            run.name,
+                            pu.columns.join(", ")
+                        ),
+                    )
+                })
+            })
+            .collect::<Result<_>>()?;
+        let table: HashMap<&str, (bool, Vec<f64>)> = pu
+            .rows
+            .iter()
+            .map(|r| {
+                let v = cols.iter().map(|&c| r.values[c]).collect();
+                (r.user.as_str(), (r.cold, v))
+            })
+            .collect();
+        tables.push(table);
+    }
+    // Shoppers every run evaluated, in the baseline's file order.
+    let base_pu = baseline.1;
+    let paired: Vec<&str> = base_pu
+        .rows
+        .iter()
+        .map(|r| r.user.as_str())
+        .filter(|u| tables.iter().all(|t| t.contains_key(u)))
+        .collect();
+    let union: std::collections::HashSet<&str> =
+        tables.iter().flat_map(|t| t.keys().copied()).collect();
+    if paired.is_empty() {
+        return Err(Error::Empty(
+            "no shopper was evaluated by every run; nothing to pair".into(),
+        ));
+    }
+    let cold = |u: &str| tables[0].get(u).is_some_and(|(c, _)| *c);
+    let warm: Vec<&str> = paired.iter().copied().filter(|u| !cold(u)).collect();
+    let cold_users: Vec<&str> = paired.iter().copied().filter(|u| cold(u)).collect();
+
+    let mut segments = Vec::new();
+    let mut add = |name: &str, description: String, users: &[&str]| -> Result<()> {
+        if users.is_empty() {
+            return Ok(());
+        }
+        segments.push(AbSegment {
+            name: name.into(),
+            description,
+            shoppers: users.len(),
+            cells: cells(&tables, users, options)?,
+        });
+        Ok(())
+    };
+    add(
+        "all",
+        "every shopper evaluated by all runs with training events".into(),
+        &warm,
+    )?;
+    if let Some(act) = activity {
+        let mut counts: Vec<usize> = warm.iter().filter_map(|u| act.get(*u).copied()).collect();
+        counts.sort_unstable();
+        if let Some(&median) = counts.get(counts.len().saturating_sub(1) / 2) {
+            let light: Vec<&str> = warm
+                .iter()
+                .copied()
+                .filter(|u| act.get(*u).is_some_and(|&n| n <= median))
+                .collect();
+            let heavy: Vec<&str> = warm
+                .iter()
+                .copied()
+                .filter(|u| act.get(*u).is_some_and(|&n| n > median))
+                .collect();
+            add(
+                "light",
+                format!("1 to {median} training events (the lower half)"),
+                &light,
+            )?;
+            add(
+                "heavy",
+                format!("more than {median} training events"),
+                &heavy,
+            )?;
+        }
+    }
+    add(
+        "cold",
+        "no training events (ranked by the cold fallback)".into(),
+        &cold_users,
+    )?;
+    if segments.is_empty() {
+        return Err(Error::Empty("no shopper to compare".into()));
+    }
+
+    // Means over the paired warm shoppers (or cold ones when there are none).
+    let headline = &segments[0];
+    let units: Vec<&str> = if warm.is_empty() {
+        cold_users.clone()
+    } else {
+        warm.clone()
+    };
+    let mut runs: Vec<AbRun> = all
+        .iter()
+        .enumerate()
+        .map(|(k, (r, _))| {
+            let means = (0..options.metrics.len())
+                .map(|m| units.iter().map(|u| tables[k][u].1[m]).sum::<f64>() / units.len() as f64)
+                .collect();
+            AbRun {
+                id: r.id.clone(),
+                name: r.name.clone(),
+                model: r.model.clone(),
+                train_seconds: r.train_seconds,
+                latency_p50_us: r.summary.latency_p50_us,
+                latency_p95_us: r.summary.latency_p95_us,
+                latency_p99_us: r.summary.latency_p99_us,
+                model_bytes: r.summary.model_bytes as u64,
+                means,
+                pareto: false,
+            }
+        })
+        .collect();
+    mark_pareto(&mut runs);
+    let shoppers = headline.shoppers;
+    let baseline_run = runs.remove(0);
+    Ok(AbReport {
+        baseline: baseline_run,
+        challengers: runs,
+        metrics: options.metrics.clone(),
+        options: options.clone(),
+        shoppers,
+        unpaired: union.len() - paired.len(),
+        segments,
+    })
+}
+
+type Table<'a> = HashMap<&'a str, (bool, Vec<f64>)>;
+
+/// Every challenger's cells over `users`, Holm-adjusted per metric.
+fn cells(tables: &[Table<'_>], users: &[&str], options: &AbOptions) -> Result<Vec<Vec<AbCell>>> {
+    let n_ch = tables.len() - 1;
+    let mut out: Vec<Vec<AbCell>> = vec![Vec::new(); n_ch];
+    for (m, metric) in options.metrics.iter().enumerate() {
+        let base: Vec<f64> = users.iter().map(|u| tables[0][u].1[m]).collect();
+        let tests: Vec<PairedTest> = (1..tables.len())
+            .map(|k| {
+                let ch: Vec<f64> = users.iter().map(|u| tables[k][u].1[m]).collect();
+                paired_test(&base, &ch, &options.tests)
+            })
+            .collect::<Result<_>>()?;
+        let adjusted = holm(&tests.iter().map(|t| t.p_value).collect::<Vec<_>>());
+        for (k, (test, p)) in tests.into_iter().zip(adjusted).enumerate() {
+            let verdict = if p >= options.alpha {
+                Verdict::NoClearDifference
+            } else if test.mean_diff > 0.0 {
+                Verdict::Better
+            } else {
+                Verdict::Worse
+            };
+            out[k].push(AbCell {
+                metric: metric.clone(),
+                test,
+                p_holm: p,
+                verdict,
+            });
+        }
+    }
+    Ok(out)
+}
+
+/// Marks the runs no other run beats on both the first metric (higher) and
+/// p99 latency (lower). Runs without a latency figure (0) are left off.
+fn mark_pareto(runs: &mut [AbRun]) {
+    let points: Vec<(f64, f64)> = runs
+        .iter()
+        .map(|r| (r.means.first().copied().unwrap_or(0.0), r.latency_p99_us))
+        .collect();
+    for (i, r) in runs.iter_mut().enumerate() {
+        let (q, l) = points[i];
+        r.pareto = l > 0.0
+            && !points.iter().enumerate().any(|(j, &(q2, l2))| {
+                j != i && l2 > 0.0 && q2 >= q && l2 <= l && (q2 > q || l2 < l)
+            });
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::recommend::per_user::PerUserRow;
+    use crate::split::SplitSpec;
+
+    fn run(id: &str, p99: f64) -> RunRecord {
+        let mut r = RunRecord {
+            id: id.into(),
+            name: id.into(),
+            model: id.into(),
+            data_fingerprint: "abc".into(),
+            ..RunRecord::default()
+        };
+        r.summary.latency_p99_us = p99;
+        r
+    }
+
+    fn per_user(id: &str, values: &[(&str, f64, bool)]) -> PerUser {
+        PerUser {
+            run: id.into(),
+            columns: vec!["ndcg@10".into()],
+            rows: values
+                .iter()
+                .map(|&(u, v, cold)| PerUserRow {
+                    user: u.into(),
+                    n_test: 1,
+                    values: vec![v],
+                    cold,
+                    no_signal: false,
+                })
+                .collect(),
+        }
+    }
+
+    fn opts() -> AbOptions {
+        AbOptions {
+            metrics: vec!["ndcg@10".into()],
+            ..AbOptions::default()
+        }
+    }
+
+    #[test]
+    fn a_clear_gain_is_better_after_holm_and_noise_is_not() {
+        let users: Vec<String> = (0..60).map(|i| format!("u{i}")).collect();
+        let vals = |f: &dyn Fn(usize) -> f64| -> Vec<(&str, f64, bool)> {
+            users
+                .iter()
+                .enumerate()
+                .map(|(i, u)| (u.as_str(), f(i), false))
+                .collect()
+        };
+        let base = per_user("a", &vals(&|i| (i % 5) as f64 / 10.0));
+        let gain = per_user("b", &vals(&|i| (i % 5) as f64 / 10.0 + 0.1));
+        let noise = per_user(
+            "c",
+            &vals(&|i| (i % 5) as f64 / 10.0 + if i % 2 == 0 { 0.05 } else { -0.05 }),
+        );
+        let (ra, rb, rc) = (run("a", 100.0), run("b", 50.0), run("c", 200.0));
+        let act: HashMap<String, usize> = users
+            .iter()
+            .enumerate()
+            .map(|(i, u)| (u.clone(), i + 1))
+            .collect();
+        let r = compare_runs(
+            (&ra, &base),
+            &[(&rb, &gain), (&rc, &noise)],
+            Some(&act),
+            &opts(),
+        )
+        .unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(r.shoppers, 60);
+        let all = r.overall();
+        assert_eq!(all[0][0].verdict, Verdict::Better);
+        assert_eq!(all[0][0].test.wins, 60);
+        assert_eq!(all[1][0].verdict, Verdict::NoClearDifference);
+        // Holm: the adjusted p is at least the raw one.
+        assert!(all.iter().all(|c| c[0].p_holm >= c[0].test.p_value));
+        // Light and heavy split the 60 shoppers at the median (30 events).
+        let names: Vec<&str> = r.segments.iter().map(|s| s.name.as_str()).collect();
+        assert_eq!(names, ["all", "light", "heavy"]);
+        assert_eq!(r.segments[1].shoppers + r.segments[2].shoppers, 60);
+        // b is better and faster than a: a is off the front; c is slower and no better.
+        assert!(r.challengers[0].pareto && !r.baseline.pareto && !r.challengers[1].pareto);
+    }
+
+    #[test]
+    fn runs_on_different_splits_or_data_are_refused_by_name() {
+        let a = run("a", 1.0);
+        let mut b = run("b", 1.0);
+        b.spec.split = SplitSpec::Random {
+            test_ratio: 0.1,
+            valid_fraction: 0.0,
+            seed: 7,
+        };
+        let e = check_comparable(&a, &b).expect_err("different split");
+        assert!(
+            e.to_string().contains("split") && e.to_string().contains("'b'"),
+            "{e}"
+        );
+        let mut c = run("c", 1.0);
+        c.data_fingerprint = "other".into();
+        let e = check_comparable(&a, &c).expect_err("different data");
+        assert!(e.to_string().contains("events"), "{e}");
+        let mut d = run("d", 1.0);
+        d.spec.eval.exclude_train = false;
+        assert!(check_comparable(&a, &d).is_err());
+        assert!(check_comparable(&a, &run("e", 2.0)).is_ok());
+    }
+
+    #[test]
+    fn shoppers_missing_from_a_run_are_left_out_and_counted() {
+        let base = per_user(
+            "a",
+            &[("x", 0.5, false), ("y", 0.2, false), ("z", 0.0, true)],
+        );
+        let ch = per_user("b", &[("x", 0.6, false), ("z", 0.1, true)]);
+        let (ra, rb) = (run("a", 1.0), run("b", 1.0));
+        let r = compare_runs((&ra, &base), &[(&rb, &ch)], None, &opts())
+            .unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!((r.shoppers, r.unpaired), (1, 1));
+        assert_eq!(r.segments.last().map(|s| s.name.as_str()), Some("cold"));
+        let bad = AbOptions {
+            metrics: vec!["ndcg@99".into()],
+            ..AbOptions::default()
+        };
+        let e = compare_runs((&ra, &base), &[(&rb, &ch)], None, &bad).expect_err("no column");
+        assert!(e.to_string().contains("ndcg@99"), "{e}");
+    }
+}

@@ -111,7 +111,12 @@ pub fn top_k_with_prior(
     if k == 0 {
         return Vec::new();
     }
-    let mut cand: Vec<(f32, u32)> = Vec::with_capacity(scores.len());
+    // One pass keeping a small buffer: an item no better than the current
+    // k-th best can never enter the final top k (the order is total), so
+    // most of a large catalog costs one comparison and nothing is copied.
+    let limit = (4 * k).max(64);
+    let mut cand: Vec<(f32, u32)> = Vec::with_capacity(limit.min(scores.len()) + 1);
+    let mut kth: Option<(f32, u32)> = None;
     let mut ex = exclude.iter().peekable();
     for (i, &s) in scores.iter().enumerate() {
         let i = i as u32;
@@ -121,7 +126,17 @@ pub fn top_k_with_prior(
         if ex.peek() == Some(&&i) {
             continue;
         }
+        if let Some(w) = &kth
+            && better(&(s, i), w) != Ordering::Less
+        {
+            continue;
+        }
         cand.push((s, i));
+        if cand.len() >= limit {
+            cand.select_nth_unstable_by(k - 1, better);
+            cand.truncate(k);
+            kth = cand.last().copied();
+        }
     }
     if cand.len() > k {
         cand.select_nth_unstable_by(k - 1, better);
@@ -155,5 +170,36 @@ mod tests {
         );
         assert_eq!(top_k_with_prior(&s, 2, &[1], Some(&prior)), vec![2, 3]);
         assert_eq!(top_k_with_prior(&s, 5, &[], None), top_k(&s, 5, &[]));
+    }
+
+    proptest::proptest! {
+        /// The one-pass buffer gives exactly the first k of a full sort, on
+        /// catalogs larger than its buffer, with ties, NaN, exclusions and a prior.
+        #[test]
+        fn top_k_equals_the_head_of_a_full_sort(
+            raw in proptest::collection::vec(0u8..12, 0..400),
+            k in 1usize..30,
+            ex_every in 2usize..9,
+            nan_every in 5usize..50,
+            with_prior: bool,
+        ) {
+            let scores: Vec<f32> = raw
+                .iter()
+                .enumerate()
+                .map(|(i, &v)| if i % nan_every == 0 { f32::NAN } else { f32::from(v) })
+                .collect();
+            let prior: Vec<f32> = (0..scores.len()).map(|i| ((i * 7) % 5) as f32).collect();
+            let prior = with_prior.then_some(&prior[..]);
+            let exclude: Vec<u32> = (0..scores.len() as u32).filter(|i| *i as usize % ex_every == 1).collect();
+            let mut all: Vec<(f32, u32)> = scores
+                .iter()
+                .enumerate()
+                .map(|(i, &s)| (s, i as u32))
+                .filter(|(_, i)| !exclude.contains(i))
+                .collect();
+            all.sort_by(|a, b| rank_order(*a, *b, prior));
+            let want: Vec<u32> = all.iter().take(k).map(|&(_, i)| i).collect();
+            proptest::prop_assert_eq!(top_k_with_prior(&scores, k, &exclude, prior), want);
+        }
     }
 }

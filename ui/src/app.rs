@@ -726,6 +726,20 @@ impl ShopLabApp {
                         .map_err(|e| e.to_string())
                 });
             }
+            Command::AbTest {
+                baseline,
+                challengers,
+            } => {
+                let Some(root) = self.root() else { return };
+                let title = tr(lang, "Testing runs against the baseline").to_string();
+                self.spawn(ctx, JobKind::Ab, &title, move |_, _| {
+                    let project = Project::open_read_only(&root).map_err(|e| e.to_string())?;
+                    project
+                        .ab(&baseline, &challengers, &Default::default())
+                        .map(|r| JobOutcome::Ab(Box::new(r)))
+                        .map_err(|e| e.to_string())
+                });
+            }
             Command::Recommend { user, runs } => {
                 let Some(root) = self.root() else { return };
                 let k = self.settings.recommend_k;
@@ -872,6 +886,9 @@ impl ShopLabApp {
                     }
                     if kind == JobKind::PerUser {
                         self.recommend.per_user.failed(text.clone());
+                    }
+                    if kind == JobKind::Ab {
+                        self.compare.ab.failed(text.clone());
                     }
                     if kind == JobKind::Preview {
                         self.data.import.error = Some(text.clone());
@@ -1027,6 +1044,7 @@ impl ShopLabApp {
             }
             JobOutcome::Recommendations(lists) => self.recommend.take_lists(lists),
             JobOutcome::PerUser(table) => self.recommend.per_user.loaded(*table),
+            JobOutcome::Ab(report) => self.compare.ab.loaded(*report),
             JobOutcome::Shopper { user, events } => self.data.shopper = Some((user, events)),
             JobOutcome::SearchEval(reports) => self.search.eval = Some(*reports),
             JobOutcome::Preview(preview) => self.data.import.set_preview(*preview),

@@ -103,6 +103,14 @@ pub enum Command {
     },
     /// Load a run's per-shopper metric values (its per_user.csv).
     LoadPerUser(String),
+    /// Test challenger runs against a baseline run, paired per shopper
+    /// (answered with `JobOutcome::Ab`).
+    AbTest {
+        /// The baseline run id.
+        baseline: String,
+        /// The challenger run ids.
+        challengers: Vec<String>,
+    },
     /// Save a screen area as a PNG (the benchmark tour's check that the
     /// window can be captured; user exports use `ExportComparison`).
     ExportPng {

@@ -38,6 +38,8 @@ pub enum JobOutcome {
     Recommendations(Vec<Recommendations>),
     /// A run's evaluated shoppers and their metric values.
     PerUser(Box<PerUser>),
+    /// An A/B comparison of runs.
+    Ab(Box<shoplab_engine::ab::AbReport>),
     /// One shopper's event timeline.
     Shopper {
         /// The shopper's id.
@@ -274,6 +276,8 @@ pub enum JobKind {
     Recommend,
     /// Reading a run's per-shopper metric values.
     PerUser,
+    /// Testing runs against a baseline.
+    Ab,
     /// Reading a shopper's events.
     Shopper,
     /// Evaluating search on judgments.

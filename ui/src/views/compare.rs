@@ -218,6 +218,8 @@ pub struct CompareState {
     rename_focus: bool,
     table: Option<Table>,
     who: Identities,
+    /// The "Is the difference real?" section.
+    pub ab: super::ab::AbState,
 }
 
 /// The ticked runs and their comparison, kept until the ticks, the runs or
@@ -257,6 +259,7 @@ impl Default for CompareState {
             rename_focus: false,
             table: None,
             who: Identities::default(),
+            ab: Default::default(),
         }
     }
 }
@@ -391,6 +394,11 @@ pub fn ui(ui: &mut egui::Ui, state: &mut CompareState, ctx: &ViewCtx<'_>, out: &
                             )));
                         });
                     }
+                });
+            egui::CollapsingHeader::new(t("Is the difference real?"))
+                .default_open(true)
+                .show(ui, |ui| {
+                    super::ab::ui(ui, &mut state.ab, &ordered, &who, ctx, out);
                 });
             ui.separator();
             measure_picker(ui, state, &ordered, ctx, out);

@@ -1,6 +1,7 @@
 //! One module per view; each has a state struct and a `ui()` function that
 //! draws it from the app's data and pushes [`Command`]s.
 
+pub mod ab;
 pub mod compare;
 pub mod data;
 pub mod learn;

@@ -1,0 +1,288 @@
+//! "Is the difference real?": the Compare view's A/B section. The ticked
+//! runs are tested against a chosen baseline, paired per shopper, on a
+//! background job (`Project::ab`); the answer shows as a significance
+//! table per shopper segment and a cost table with the Pareto front.
+
+use eframe::egui::{self, Color32, RichText};
+use shoplab_engine::ab::{AbCell, AbReport, Verdict};
+use shoplab_engine::run::RunRecord;
+
+use super::ViewCtx;
+use super::compare::Identities;
+use crate::command::Command;
+use crate::job::JobKind;
+use crate::plot_style;
+
+/// The A/B section's state.
+#[derive(Debug, Default)]
+pub struct AbState {
+    /// The baseline run id (default: the first ticked run).
+    pub baseline: Option<String>,
+    /// The last answer, with the runs it was asked for (baseline first).
+    pub report: Option<(Vec<String>, AbReport)>,
+    /// Why the last test failed (runs on another split, ...).
+    pub error: Option<String>,
+    /// Runs the pending test was asked for.
+    asked: Vec<String>,
+}
+
+impl AbState {
+    /// The test's answer arrived.
+    pub fn loaded(&mut self, report: AbReport) {
+        self.report = Some((std::mem::take(&mut self.asked), report));
+        self.error = None;
+    }
+
+    /// The test failed; the message names the runs and what differs.
+    pub fn failed(&mut self, message: String) {
+        self.error = Some(message);
+        self.report = None;
+    }
+}
+
+/// Draws the section for the ticked runs (`runs`, in the table's order).
+pub fn ui(
+    ui: &mut egui::Ui,
+    state: &mut AbState,
+    runs: &[RunRecord],
+    who: &Identities,
+    ctx: &ViewCtx<'_>,
+    out: &mut Vec<Command>,
+) {
+    let t = |s| ctx.t(s);
+    ui.label(t(
+        "Tests each ticked run against a baseline, shopper by shopper: the difference with its 95% interval, p-values adjusted for testing several runs (Holm), and how many shoppers each run wins, ties and loses.",
+    ));
+    if runs.len() < 2 {
+        ui.label(RichText::new(t("Tick at least two runs to test them.")).weak());
+        return;
+    }
+    let ids: Vec<&str> = runs.iter().map(|r| r.id.as_str()).collect();
+    let baseline = state
+        .baseline
+        .clone()
+        .filter(|b| ids.contains(&b.as_str()))
+        .unwrap_or_else(|| ids[0].to_string());
+    let busy = ctx.busy(JobKind::Ab);
+    ui.horizontal_wrapped(|ui| {
+        ui.label(t("Baseline"));
+        egui::ComboBox::from_id_salt("ab_baseline")
+            .selected_text(who.label(&baseline))
+            .show_ui(ui, |ui| {
+                for r in runs {
+                    if ui
+                        .selectable_label(r.id == baseline, who.label(&r.id))
+                        .clicked()
+                    {
+                        state.baseline = Some(r.id.clone());
+                    }
+                }
+            });
+        let button = ui.add_enabled(!busy, egui::Button::new(t("Test against the baseline")));
+        if button.clicked() {
+            let challengers: Vec<String> = ids
+                .iter()
+                .filter(|&&id| id != baseline)
+                .map(|s| s.to_string())
+                .collect();
+            state.asked = std::iter::once(baseline.clone())
+                .chain(challengers.iter().cloned())
+                .collect();
+            out.push(Command::AbTest {
+                baseline: baseline.clone(),
+                challengers,
+            });
+        }
+        if busy {
+            ui.spinner();
+        }
+    });
+    if let Some(e) = &state.error {
+        ui.colored_label(ui.visuals().warn_fg_color, e);
+    }
+    let Some((asked, report)) = &state.report else {
+        return;
+    };
+    let current: Vec<String> = std::iter::once(baseline.clone())
+        .chain(
+            ids.iter()
+                .filter(|&&i| i != baseline)
+                .map(|s| s.to_string()),
+        )
+        .collect();
+    if *asked != current {
+        ui.label(
+            RichText::new(t(
+                "The runs or the baseline changed since the last test; press the button again.",
+            ))
+            .weak(),
+        );
+    }
+    report_ui(ui, report, who, ctx);
+}
+
+fn report_ui(ui: &mut egui::Ui, r: &AbReport, who: &Identities, ctx: &ViewCtx<'_>) {
+    let t = |s| ctx.t(s);
+    ui.label(format!(
+        "{}: {} · {} {}",
+        t("Baseline"),
+        who.label(&r.baseline.id),
+        r.shoppers,
+        t("shoppers paired")
+    ));
+    for (k, seg) in r.segments.iter().enumerate() {
+        let title = format!(
+            "{} ({} {})",
+            segment_name(&seg.name, ctx),
+            seg.shoppers,
+            t("shoppers")
+        );
+        egui::CollapsingHeader::new(title)
+            .id_salt(("ab_segment", k))
+            .default_open(k == 0)
+            .show(ui, |ui| {
+                // A narrow window scrolls the table sideways instead of cutting it.
+                egui::ScrollArea::horizontal()
+                    .id_salt(("ab_scroll", k))
+                    .show(ui, |ui| {
+                        egui::Grid::new(("ab_grid", k))
+                            .striped(true)
+                            .show(ui, |ui| {
+                                for h in [
+                                    "Run",
+                                    "Metric",
+                                    "Baseline",
+                                    "This run",
+                                    "Difference [95% interval]",
+                                    "Lift",
+                                    "p (Holm)",
+                                    "Wins / ties / losses",
+                                    "Verdict",
+                                ] {
+                                    ui.strong(t(h));
+                                }
+                                ui.end_row();
+                                for (ch, cells) in r.challengers.iter().zip(&seg.cells) {
+                                    for c in cells {
+                                        let flips = r.options.tests.permutations;
+                                        row(
+                                            ui,
+                                            &who.label(&ch.id),
+                                            who.color(&ch.id),
+                                            c,
+                                            flips,
+                                            ctx,
+                                        );
+                                    }
+                                }
+                            });
+                    });
+            });
+    }
+    egui::CollapsingHeader::new(t("Cost beside quality"))
+        .id_salt("ab_cost")
+        .default_open(true)
+        .show(ui, |ui| {
+            egui::ScrollArea::horizontal().id_salt("ab_cost_scroll").show(ui, |ui| {
+            egui::Grid::new("ab_cost_grid").striped(true).show(ui, |ui| {
+                for h in [
+                    "Run",
+                    "Training (s)",
+                    "p50 (ms)",
+                    "p95 (ms)",
+                    "p99 (ms)",
+                    "Model size",
+                    "Pareto front",
+                ] {
+                    ui.strong(t(h));
+                }
+                ui.end_row();
+                for run in std::iter::once(&r.baseline).chain(&r.challengers) {
+                    ui.horizontal(|ui| {
+                        plot_style::swatch(ui, who.color(&run.id));
+                        ui.label(who.label(&run.id));
+                    });
+                    ui.label(format!("{:.2}", run.train_seconds));
+                    ui.label(format!("{:.2}", run.latency_p50_us / 1e3));
+                    ui.label(format!("{:.2}", run.latency_p95_us / 1e3));
+                    ui.label(format!("{:.2}", run.latency_p99_us / 1e3));
+                    ui.label(format!("{:.1} MB", run.model_bytes as f64 / 1e6));
+                    ui.label(if run.pareto { t("yes") } else { "" });
+                    ui.end_row();
+                }
+            });
+            });
+            ui.label(
+                RichText::new(t(
+                    "On the Pareto front: no other run is both better on the first metric and faster at p99.",
+                ))
+                .weak(),
+            );
+        });
+}
+
+fn row(
+    ui: &mut egui::Ui,
+    label: &str,
+    color: Color32,
+    c: &AbCell,
+    flips: usize,
+    ctx: &ViewCtx<'_>,
+) {
+    let s = &c.test;
+    ui.horizontal(|ui| {
+        plot_style::swatch(ui, color);
+        ui.label(label);
+    });
+    ui.label(&c.metric);
+    ui.label(format!("{:.4}", s.mean_a));
+    ui.label(format!("{:.4}", s.mean_b));
+    ui.label(format!(
+        "{:+.4} [{:+.4}, {:+.4}]",
+        s.mean_diff, s.ci_low, s.ci_high
+    ))
+    .on_hover_text(format!(
+        "t-test p {:.4} · Wilcoxon p {:.4} · randomisation p {:.4} · d_z {}",
+        s.t_p_value,
+        s.wilcoxon_p_value,
+        s.p_value,
+        s.effect_size.map_or("-".into(), |d| format!("{d:+.2}"))
+    ));
+    ui.label(
+        s.relative_lift
+            .map_or("-".into(), |l| format!("{:+.1}%", 100.0 * l)),
+    );
+    // At the floor of the sign-flip test (no flip reached the observed
+    // difference) the p-value is an upper bound.
+    let at_floor = !s.exact && s.p_value <= (1.0 + 1e-9) / (flips as f64 + 1.0);
+    let p = if c.p_holm < 1e-4 {
+        format!("{:.1e}", c.p_holm)
+    } else {
+        format!("{:.4}", c.p_holm)
+    };
+    ui.label(if at_floor && c.p_holm <= s.p_value * (1.0 + 1e-9) {
+        format!("≤ {p}")
+    } else {
+        p
+    });
+    ui.label(format!("{} / {} / {}", s.wins, s.ties, s.losses));
+    let (text, color) = match c.verdict {
+        Verdict::Better => (ctx.t("better"), Color32::from_rgb(60, 170, 90)),
+        Verdict::Worse => (ctx.t("worse"), Color32::from_rgb(210, 80, 70)),
+        Verdict::NoClearDifference => {
+            (ctx.t("no clear difference"), ui.visuals().weak_text_color())
+        }
+    };
+    ui.colored_label(color, text);
+    ui.end_row();
+}
+
+fn segment_name(name: &str, ctx: &ViewCtx<'_>) -> &'static str {
+    match name {
+        "all" => ctx.t("All shoppers with training events"),
+        "light" => ctx.t("Light shoppers (training events up to the median)"),
+        "heavy" => ctx.t("Heavy shoppers (training events above the median)"),
+        "cold" => ctx.t("Cold shoppers (no training events)"),
+        _ => ctx.t("Other shoppers"),
+    }
+}

@@ -38,8 +38,8 @@ for p in ml100k ic; do
   for n in "${p}g" "${p}s"; do mkdir -p "rb/$n/$n" && mv "rb/$n/$n".*.inter "rb/$n/$n/"; done
   "$python" "$here/recbole_sequences.py" "rb/${p}s/${p}s" "${p}s" rbs
 
-  "$python" "$here/recbole_side_by_side.py" "rb/${p}g" "${p}g" BPR NeuMF --epochs 300 > "rb_${p}g.jsonl"
-  "$python" "$here/recbole_side_by_side.py" rbs "${p}s" GRU4Rec SASRec --sequential --epochs 100 > "rb_${p}s.jsonl"
+  "$python" "$here/recbole_side_by_side.py" "rb/${p}g" "${p}g" BPR NeuMF --epochs 300 --lists "lists/${p}g" > "rb_${p}g.jsonl"
+  "$python" "$here/recbole_side_by_side.py" rbs "${p}s" GRU4Rec SASRec --sequential --epochs 100 --lists "lists/${p}s" > "rb_${p}s.jsonl"
   for m in bpr neumf; do
     "$shoplab" -p "$p" train "$m" "${general[@]}" --k 10 --param epochs=300 --name "$m-sbs" --json > "sl_${p}g_$m.json"
   done

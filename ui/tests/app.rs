@@ -949,3 +949,32 @@ fn cancelling_bpr_mid_training_stops_at_once_and_records_nothing() {
     assert!(app.train.last_run.is_none() || app.train.curves_of_last_run().is_none());
     assert!(h.query_all_by_label_contains("cancelled").count() > 0);
 }
+
+#[test]
+fn compare_tests_the_ticked_runs_against_a_baseline() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut h = open_demo(dir.path());
+    h.get_by_label("Compare").click();
+    h.run_steps(2);
+    let ticked = h.state().compare.selected.len();
+    assert!(ticked >= 2, "the demo's runs are ticked");
+    h.get_by_label("Test against the baseline").click();
+    step_until(&mut h, "the A/B test", |a| {
+        a.compare.ab.report.is_some() || a.compare.ab.error.is_some()
+    });
+    let (asked, report) = h.state().compare.ab.report.clone().expect("a report");
+    assert_eq!(asked.len(), ticked, "baseline + every other ticked run");
+    assert_eq!(report.challengers.len(), ticked - 1);
+    let all = &report.segments[0];
+    assert_eq!(all.name, "all");
+    for cells in &all.cells {
+        for c in cells {
+            let t = &c.test;
+            assert_eq!(t.wins + t.ties + t.losses, report.shoppers);
+            assert!(c.p_holm >= t.p_value);
+        }
+    }
+    h.run_steps(2);
+    h.get_by_label("Verdict");
+    h.get_by_label("Cost beside quality");
+}

@@ -391,11 +391,12 @@ pub struct AbArgs {
     /// Per-shopper metrics to pair (default `ndcg@10,recall@10`).
     #[arg(long, value_delimiter = ',')]
     pub metrics: Vec<String>,
-    /// Bootstrap resamples and random sign flips (default 10000 each).
+    /// Bootstrap resamples and random sign flips (default 10000 each; at
+    /// least 1000).
     #[arg(long)]
     pub resamples: Option<usize>,
     /// Significance level of the verdicts, after Holm (default 0.05).
-    #[arg(long)]
+    #[arg(long, allow_negative_numbers = true)]
     pub alpha: Option<f64>,
     /// Seed of the bootstrap and the randomisation test (default 42).
     #[arg(long)]

@@ -1249,11 +1249,23 @@ pub fn ab(ctx: &Ctx, project: &Path, a: &AbArgs) -> Result<()> {
 /// The A/B report as tables: one per segment, a row per challenger and metric.
 pub fn ab_text(r: &shoplab_engine::ab::AbReport) -> String {
     let pct = |x: Option<f64>| x.map_or("-".into(), |v| format!("{:+.1}%", 100.0 * v));
+    let flips = r.options.tests.permutations;
+    // Runs are named by their display name, or their id where two share one.
+    let runs: Vec<&shoplab_engine::ab::AbRun> =
+        std::iter::once(&r.baseline).chain(&r.challengers).collect();
+    let label = |run: &shoplab_engine::ab::AbRun| {
+        if runs.iter().filter(|o| o.name == run.name).count() > 1 {
+            run.id.clone()
+        } else {
+            run.name.clone()
+        }
+    };
+    let shoppers = |n: usize| format!("{n} shopper{}", if n == 1 { "" } else { "s" });
     let mut s = format!(
-        "Baseline: {} ({}). {} shoppers paired{}.\n",
-        r.baseline.name,
+        "Baseline: {} ({}). {} paired{}.\n",
+        label(&r.baseline),
         r.baseline.model,
-        r.shoppers,
+        shoppers(r.shoppers),
         if r.unpaired > 0 {
             format!(", {} evaluated by some runs only left out", r.unpaired)
         } else {
@@ -1262,8 +1274,10 @@ pub fn ab_text(r: &shoplab_engine::ab::AbReport) -> String {
     );
     for seg in &r.segments {
         s.push_str(&format!(
-            "\n{} — {} ({} shoppers)\n",
-            seg.name, seg.description, seg.shoppers
+            "\n{} — {} ({})\n",
+            seg.name,
+            seg.description,
+            shoppers(seg.shoppers)
         ));
         let mut rows = vec![
             [
@@ -1287,20 +1301,26 @@ pub fn ab_text(r: &shoplab_engine::ab::AbReport) -> String {
         for (ch, cells) in r.challengers.iter().zip(&seg.cells) {
             for c in cells {
                 let t = &c.test;
+                let at_floor = p_at_floor(t, flips);
                 rows.push(vec![
-                    ch.name.clone(),
+                    label(ch),
                     c.metric.clone(),
                     format!("{:.4}", t.mean_a),
                     format!("{:.4}", t.mean_b),
                     format!("{:+.4} [{:+.4}, {:+.4}]", t.mean_diff, t.ci_low, t.ci_high),
                     pct(t.relative_lift),
-                    p_rand(t, r.options.tests.permutations),
-                    p_text(c.p_holm),
-                    p_text(t.t_p_value),
+                    bounded(t.p_value, at_floor),
+                    // Holm never lowers a p-value: at the floor it is a bound too.
+                    bounded(c.p_holm, at_floor),
+                    t.t_p_value.map_or("-".into(), p_text),
                     p_text(t.wilcoxon_p_value),
                     t.effect_size.map_or("-".into(), |d| format!("{d:+.2}")),
                     format!("{}/{}/{}", t.wins, t.ties, t.losses),
-                    c.verdict.label().to_string(),
+                    if t.wins + t.losses == 0 {
+                        "identical per shopper".to_string()
+                    } else {
+                        c.verdict.label().to_string()
+                    },
                 ]);
             }
         }
@@ -1314,9 +1334,9 @@ pub fn ab_text(r: &shoplab_engine::ab::AbReport) -> String {
         .map(String::from)
         .to_vec(),
     ];
-    for run in std::iter::once(&r.baseline).chain(&r.challengers) {
+    for run in &runs {
         rows.push(vec![
-            run.name.clone(),
+            label(run),
             format!("{:.2}", run.train_seconds),
             format!("{:.0}", run.latency_p50_us),
             format!("{:.0}", run.latency_p95_us),
@@ -1331,10 +1351,12 @@ pub fn ab_text(r: &shoplab_engine::ab::AbReport) -> String {
     }
     s.push_str(&render(&rows));
     s.push_str(&format!(
-        "p (rand.): two-sided randomisation test ({} sign flips); p Holm: adjusted across the {} \
-         challenger(s) per metric; verdicts at alpha {} after Holm. Pareto: no other run has both \
-         higher {} and lower p99 latency.\n",
-        r.options.tests.permutations,
+        "p (rand.): two-sided randomisation test (every sign assignment up to 16 shoppers, else \
+         {flips} random sign flips; \"<=\" where none reached the observed difference). p Holm: \
+         adjusted across the {} challenger(s), per metric and segment; verdicts at alpha {} after \
+         Holm. Metrics and segments are not adjusted for each other: read a single segment's \
+         verdict as a lead, not a finding. Pareto: no other run is at least as good on both {} \
+         and p99 latency and better on one.\n",
         r.challengers.len(),
         r.options.alpha,
         r.metrics.first().map_or("", String::as_str)
@@ -1342,14 +1364,17 @@ pub fn ab_text(r: &shoplab_engine::ab::AbReport) -> String {
     s
 }
 
-/// The randomisation p-value; at its floor (no sign flip reached the
-/// observed difference) it is an upper bound, shown as such.
-fn p_rand(t: &shoplab_engine::significance::PairedTest, flips: usize) -> String {
-    let floor = 1.0 / (flips as f64 + 1.0);
-    if !t.exact && t.p_value <= floor * (1.0 + 1e-9) {
-        format!("<= {}", p_text(t.p_value))
+/// Whether a randomisation p-value sits at its floor (no sign flip reached
+/// the observed difference), so it is an upper bound.
+fn p_at_floor(t: &shoplab_engine::significance::PairedTest, flips: usize) -> bool {
+    !t.exact && t.p_value <= (1.0 + 1e-9) / (flips as f64 + 1.0)
+}
+
+fn bounded(p: f64, at_floor: bool) -> String {
+    if at_floor {
+        format!("<= {}", p_text(p))
     } else {
-        p_text(t.p_value)
+        p_text(p)
     }
 }
 

@@ -77,7 +77,7 @@ fn ab_pairs_runs_and_refuses_another_split() {
     };
     assert_eq!(seg("light").unwrap() + seg("heavy").unwrap(), shoppers);
     // The text form names the verdicts and the cost table.
-    let text = ok(&root, &["ab", "popularity", "ease", "--resamples", "500"]);
+    let text = ok(&root, &["ab", "popularity", "ease", "--resamples", "1000"]);
     assert!(
         text.contains("win/tie/loss") && text.contains("Pareto"),
         "{text}"

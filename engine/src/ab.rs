@@ -17,6 +17,7 @@ use crate::error::{Error, Result};
 use crate::recommend::per_user::PerUser;
 use crate::run::RunRecord;
 use crate::significance::{PairedConfig, PairedTest, holm, paired_test};
+use crate::split::SplitSpec;
 
 /// What to compare and how to test.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -161,7 +162,7 @@ pub fn check_comparable(baseline: &RunRecord, other: &RunRecord) -> Result<()> {
         );
     }
     let (a, b) = (&baseline.spec, &other.spec);
-    if a.split != b.split {
+    if without_unused_seed(&a.split) != without_unused_seed(&b.split) {
         return differ("their split", a.split.to_string(), b.split.to_string());
     }
     if a.kinds != b.kinds {
@@ -175,6 +176,13 @@ pub fn check_comparable(baseline: &RunRecord, other: &RunRecord) -> Result<()> {
         let p = |x: bool| if x { "seen items excluded" } else { "--repeat" }.to_string();
         return differ("protocol", p(a.eval.exclude_train), p(b.eval.exclude_train));
     }
+    if a.eval.tie_break != b.eval.tie_break {
+        return differ(
+            "the order of tied scores",
+            format!("{:?}", a.eval.tie_break),
+            format!("{:?}", b.eval.tie_break),
+        );
+    }
     if a.eval.sampled_negatives != b.eval.sampled_negatives {
         let s = |x: Option<usize>| x.map_or("full ranking".into(), |n| format!("{n} sampled"));
         return differ(
@@ -184,6 +192,17 @@ pub fn check_comparable(baseline: &RunRecord, other: &RunRecord) -> Result<()> {
         );
     }
     Ok(())
+}
+
+/// The split with its seed cleared where the method does not use it (a
+/// temporal cut and leave-last-out are the same split whatever the seed).
+fn without_unused_seed(split: &SplitSpec) -> SplitSpec {
+    let mut s = split.clone();
+    match &mut s {
+        SplitSpec::Temporal { seed, .. } | SplitSpec::LeaveLastOut { seed, .. } => *seed = 0,
+        SplitSpec::Random { .. } => {}
+    }
+    s
 }
 
 fn short(fingerprint: &str) -> &str {
@@ -213,11 +232,45 @@ pub fn compare_runs(
             "name a metric, e.g. ndcg@10",
         ));
     }
+    for (i, m) in options.metrics.iter().enumerate() {
+        if options.metrics[..i].contains(m) {
+            return Err(Error::invalid(
+                "metrics",
+                m,
+                "is named twice; name each metric once",
+            ));
+        }
+    }
+    for (i, (run, _)) in challengers.iter().enumerate() {
+        if challengers[..i].iter().any(|(r, _)| r.id == run.id) {
+            return Err(Error::invalid(
+                "challenger",
+                &run.name,
+                "is named twice (perhaps by name and by id); each run counts once in Holm's \
+                 adjustment, so name it once",
+            ));
+        }
+    }
     if !(options.alpha > 0.0 && options.alpha < 1.0) {
         return Err(Error::invalid(
             "alpha",
             options.alpha,
             "give a significance level between 0 and 1, e.g. 0.05",
+        ));
+    }
+    // Below this many resamples the smallest randomisation p-value cannot
+    // pass Holm's threshold, so every verdict would read "no clear difference".
+    let needed = (challengers.len() as f64 / options.alpha).ceil() as usize;
+    if options.tests.permutations < needed.max(1000) {
+        return Err(Error::invalid(
+            "resamples",
+            options.tests.permutations,
+            format!(
+                "use at least {} (10000 is the default): with fewer, p-values near {} after \
+                 Holm's adjustment cannot be told apart",
+                needed.max(1000),
+                options.alpha
+            ),
         ));
     }
     for (run, _) in challengers {
@@ -326,11 +379,7 @@ pub fn compare_runs(
             )?;
         }
     }
-    add(
-        "cold",
-        "no training events (ranked by the cold fallback)".into(),
-        &cold_users,
-    )?;
+    add("cold", "no training events".into(), &cold_users)?;
     if segments.is_empty() {
         return Err(Error::Empty("no shopper to compare".into()));
     }
@@ -411,8 +460,9 @@ fn cells(tables: &[Table<'_>], users: &[&str], options: &AbOptions) -> Result<Ve
     Ok(out)
 }
 
-/// Marks the runs no other run beats on both the first metric (higher) and
-/// p99 latency (lower). Runs without a latency figure (0) are left off.
+/// Marks the runs no other run dominates: at least as good on the first
+/// metric (higher) and on p99 latency (lower), and better on one. Runs
+/// without a latency figure (0) are left off.
 fn mark_pareto(runs: &mut [AbRun]) {
     let points: Vec<(f64, f64)> = runs
         .iter()
@@ -517,6 +567,17 @@ mod tests {
     fn runs_on_different_splits_or_data_are_refused_by_name() {
         let a = run("a", 1.0);
         let mut b = run("b", 1.0);
+        let mut seeded = run("s", 1.0);
+        if let SplitSpec::Temporal { seed, .. } = &mut seeded.spec.split {
+            *seed = 5;
+        }
+        assert!(
+            check_comparable(&a, &seeded).is_ok(),
+            "a temporal cut does not use its seed"
+        );
+        let mut ties = run("t", 1.0);
+        ties.spec.eval.tie_break = crate::evaluate::TieBreak::ItemIndex;
+        assert!(check_comparable(&a, &ties).is_err());
         b.spec.split = SplitSpec::Random {
             test_ratio: 0.1,
             valid_fraction: 0.0,
@@ -555,5 +616,18 @@ mod tests {
         };
         let e = compare_runs((&ra, &base), &[(&rb, &ch)], None, &bad).expect_err("no column");
         assert!(e.to_string().contains("ndcg@99"), "{e}");
+        let twice = compare_runs((&ra, &base), &[(&rb, &ch), (&rb, &ch)], None, &opts());
+        assert!(
+            twice.is_err(),
+            "a challenger named twice would count twice in Holm"
+        );
+        let few = AbOptions {
+            tests: PairedConfig {
+                permutations: 19,
+                ..PairedConfig::default()
+            },
+            ..opts()
+        };
+        assert!(compare_runs((&ra, &base), &[(&rb, &ch)], None, &few).is_err());
     }
 }

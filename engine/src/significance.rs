@@ -77,9 +77,10 @@ pub struct PairedTest {
     /// Paired t statistic (None when every difference is equal).
     #[serde(default)]
     pub t_statistic: Option<f64>,
-    /// Two-sided p-value of the paired t-test (1 when every difference is 0).
+    /// Two-sided p-value of the paired t-test: 1 when every difference is
+    /// 0, 0 when all are the same non-zero value, None for a single unit.
     #[serde(default)]
-    pub t_p_value: f64,
+    pub t_p_value: Option<f64>,
     /// Lower end of the t interval of the mean difference at `level`.
     #[serde(default)]
     pub t_ci_low: f64,
@@ -133,7 +134,15 @@ pub fn paired_test(a: &[f64], b: &[f64], config: &PairedConfig) -> Result<Paired
         ));
     }
     let n = a.len();
-    let d: Vec<f64> = a.iter().zip(b).map(|(x, y)| y - x).collect();
+    // One zero tolerance for every figure: differences within TIE of 0
+    // (floating-point noise of equal metrics) are 0 for the t-test, the
+    // effect size and the interval as for Wilcoxon and the counts.
+    let d: Vec<f64> = a
+        .iter()
+        .zip(b)
+        .map(|(x, y)| y - x)
+        .map(|x| if x.abs() <= TIE { 0.0 } else { x })
+        .collect();
     let mean = |v: &[f64]| v.iter().sum::<f64>() / v.len() as f64;
     let observed = mean(&d);
     // Bootstrap: resample units with replacement, percentile interval.
@@ -245,7 +254,7 @@ where
 /// The paired t-test of differences `d`.
 struct TTest {
     statistic: Option<f64>,
-    p_value: f64,
+    p_value: Option<f64>,
     ci: (f64, f64),
     /// Sample standard deviation of `d` (n − 1 in the denominator).
     sd: f64,
@@ -259,14 +268,27 @@ fn t_test(d: &[f64], level: f64) -> TTest {
     } else {
         0.0
     };
-    let sd = var.sqrt();
+    // A spread that is only rounding noise of equal differences is none.
+    let sd = if var.sqrt() <= 1e-12 * m.abs().max(1.0) {
+        0.0
+    } else {
+        var.sqrt()
+    };
     let se = sd / n.sqrt();
+    if d.len() < 2 {
+        return TTest {
+            statistic: None,
+            p_value: None,
+            ci: (m, m),
+            sd,
+        };
+    }
     // Equal differences: no spread, so no t; the test is decided by the mean.
-    if !(se > 0.0) || d.len() < 2 {
+    if se <= 0.0 {
         let p = if m.abs() <= TIE { 1.0 } else { 0.0 };
         return TTest {
             statistic: None,
-            p_value: p,
+            p_value: Some(p),
             ci: (m, m),
             sd,
         };
@@ -278,14 +300,14 @@ fn t_test(d: &[f64], level: f64) -> TTest {
             let q = dist.inverse_cdf(0.5 + level / 2.0);
             TTest {
                 statistic: Some(t),
-                p_value: p,
+                p_value: Some(p),
                 ci: (m - q * se, m + q * se),
                 sd,
             }
         }
         Err(_) => TTest {
             statistic: Some(t),
-            p_value: f64::NAN,
+            p_value: None,
             ci: (f64::NAN, f64::NAN),
             sd,
         },

@@ -54,7 +54,7 @@ fn paired_tests_match_scipy() {
         close(
             name,
             "t p-value",
-            t.t_p_value,
+            t.t_p_value.unwrap(),
             c["t_p_value"].as_f64().unwrap(),
         );
         let ci = floats(&c["t_ci"]);

@@ -100,8 +100,8 @@ pub(super) const ZH: &[(&str, &str)] = &[
     ("Pareto front", "帕累托前沿"),
     ("yes", "是"),
     (
-        "On the Pareto front: no other run is both better on the first metric and faster at p99.",
-        "位于帕累托前沿：没有其他实验在第一个指标上更好且 p99 更快。",
+        "On the Pareto front: no other run is at least as good on the first metric and on p99 latency and better on one.",
+        "位于帕累托前沿：没有其他实验在第一个指标和 p99 响应时间上都不差、且至少一项更好。",
     ),
     ("All shoppers with training events", "所有有训练事件的用户"),
     (

@@ -214,7 +214,7 @@ fn report_ui(ui: &mut egui::Ui, r: &AbReport, who: &Identities, ctx: &ViewCtx<'_
             });
             ui.label(
                 RichText::new(t(
-                    "On the Pareto front: no other run is both better on the first metric and faster at p99.",
+                    "On the Pareto front: no other run is at least as good on the first metric and on p99 latency and better on one.",
                 ))
                 .weak(),
             );
@@ -242,8 +242,8 @@ fn row(
         s.mean_diff, s.ci_low, s.ci_high
     ))
     .on_hover_text(format!(
-        "t-test p {:.4} · Wilcoxon p {:.4} · randomisation p {:.4} · d_z {}",
-        s.t_p_value,
+        "t-test p {} · Wilcoxon p {:.4} · randomisation p {:.4} · d_z {}",
+        s.t_p_value.map_or("-".into(), |p| format!("{p:.4}")),
         s.wilcoxon_p_value,
         s.p_value,
         s.effect_size.map_or("-".into(), |d| format!("{d:+.2}"))
@@ -260,11 +260,8 @@ fn row(
     } else {
         format!("{:.4}", c.p_holm)
     };
-    ui.label(if at_floor && c.p_holm <= s.p_value * (1.0 + 1e-9) {
-        format!("≤ {p}")
-    } else {
-        p
-    });
+    // Holm never lowers a p-value: at the floor it is a bound too.
+    ui.label(if at_floor { format!("≤ {p}") } else { p });
     ui.label(format!("{} / {} / {}", s.wins, s.ties, s.losses));
     let (text, color) = match c.verdict {
         Verdict::Better => (ctx.t("better"), Color32::from_rgb(60, 170, 90)),

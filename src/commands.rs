@@ -1326,6 +1326,36 @@ pub fn ab_text(r: &shoplab_engine::ab::AbReport) -> String {
         }
         s.push_str(&render(&rows));
     }
+    if let Some(metric) = r.metrics.first() {
+        for (ch, moved) in r.challengers.iter().zip(&r.moved) {
+            let list = |v: &[shoplab_engine::ab::MovedShopper]| {
+                v.iter()
+                    .take(5)
+                    .map(|m| format!("{} {:.3}→{:.3}", m.user, m.baseline, m.challenger))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            };
+            s.push_str(&format!(
+                "\n{} on {metric}: most helped: {}\n{} on {metric}: most hurt: {}\n",
+                label(ch),
+                if moved.helped.is_empty() {
+                    "none".into()
+                } else {
+                    list(&moved.helped)
+                },
+                label(ch),
+                if moved.hurt.is_empty() {
+                    "none".into()
+                } else {
+                    list(&moved.hurt)
+                },
+            ));
+        }
+        s.push_str(
+            "(`shoplab recommend --user ID --run RUN` shows a shopper's history and a run's list; \
+             --json lists 20 each way.)\n",
+        );
+    }
     s.push_str("\nCost\n");
     let mut rows = vec![
         [

@@ -117,6 +117,30 @@ pub struct AbSegment {
     pub cells: Vec<Vec<AbCell>>,
 }
 
+/// One shopper whose first metric moved between the baseline and a challenger.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct MovedShopper {
+    /// The shop's shopper id.
+    pub user: String,
+    /// The baseline's value.
+    pub baseline: f64,
+    /// The challenger's value.
+    pub challenger: f64,
+}
+
+/// The shoppers a challenger helps and hurts most on the first metric
+/// (segment `all`), largest change first, at most [`MOVED_SHOWN`] each.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Moved {
+    /// Higher under the challenger.
+    pub helped: Vec<MovedShopper>,
+    /// Lower under the challenger.
+    pub hurt: Vec<MovedShopper>,
+}
+
+/// Shoppers listed per side in [`Moved`].
+pub const MOVED_SHOWN: usize = 20;
+
 /// A whole comparison.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct AbReport {
@@ -134,6 +158,9 @@ pub struct AbReport {
     pub unpaired: usize,
     /// `all` first, then the shopper segments that have shoppers.
     pub segments: Vec<AbSegment>,
+    /// Per challenger: the shoppers it helps and hurts most.
+    #[serde(default)]
+    pub moved: Vec<Moved>,
 }
 
 impl AbReport {
@@ -413,6 +440,9 @@ pub fn compare_runs(
         })
         .collect();
     mark_pareto(&mut runs);
+    let moved = (1..tables.len())
+        .map(|k| moved_shoppers(&tables, k, &units))
+        .collect();
     let shoppers = headline.shoppers;
     let baseline_run = runs.remove(0);
     Ok(AbReport {
@@ -423,7 +453,45 @@ pub fn compare_runs(
         shoppers,
         unpaired: union.len() - paired.len(),
         segments,
+        moved,
     })
+}
+
+/// Challenger `k`'s largest gains and losses on the first metric over `users`.
+fn moved_shoppers(tables: &[Table<'_>], k: usize, users: &[&str]) -> Moved {
+    let mut rows: Vec<MovedShopper> = users
+        .iter()
+        .map(|u| MovedShopper {
+            user: (*u).to_string(),
+            baseline: tables[0][u].1[0],
+            challenger: tables[k][u].1[0],
+        })
+        .collect();
+    let change = |m: &MovedShopper| m.challenger - m.baseline;
+    // Largest change first; equal changes by shopper id, so the list is stable.
+    rows.sort_by(|a, b| {
+        change(b)
+            .abs()
+            .total_cmp(&change(a).abs())
+            .then_with(|| a.user.cmp(&b.user))
+    });
+    let pick = |up: bool| -> Vec<MovedShopper> {
+        rows.iter()
+            .filter(|m| {
+                if up {
+                    change(m) > 1e-12
+                } else {
+                    change(m) < -1e-12
+                }
+            })
+            .take(MOVED_SHOWN)
+            .cloned()
+            .collect()
+    };
+    Moved {
+        helped: pick(true),
+        hurt: pick(false),
+    }
 }
 
 type Table<'a> = HashMap<&'a str, (bool, Vec<f64>)>;
@@ -559,6 +627,12 @@ mod tests {
         let names: Vec<&str> = r.segments.iter().map(|s| s.name.as_str()).collect();
         assert_eq!(names, ["all", "light", "heavy"]);
         assert_eq!(r.segments[1].shoppers + r.segments[2].shoppers, 60);
+        // Helped and hurt: b lifts every shopper by 0.1; c moves half up, half down.
+        assert_eq!(r.moved[0].helped.len(), MOVED_SHOWN);
+        assert!(r.moved[0].hurt.is_empty());
+        let m = &r.moved[1];
+        assert!(!m.helped.is_empty() && !m.hurt.is_empty());
+        assert!(m.hurt.iter().all(|x| x.challenger < x.baseline));
         // b is better and faster than a: a is off the front; c is slower and no better.
         assert!(r.challengers[0].pareto && !r.baseline.pareto && !r.challengers[1].pareto);
     }

@@ -117,4 +117,15 @@ pub(super) const ZH: &[(&str, &str)] = &[
         "冷启动用户（没有训练事件）",
     ),
     ("Other shoppers", "其他用户"),
+    (
+        "Shoppers it helps and hurts most:",
+        "帮助和损害最多的用户：",
+    ),
+    (
+        "Click a shopper to see their history and both runs' lists on Recommend.",
+        "点击一位用户，在“推荐”页查看其历史和两个实验的列表。",
+    ),
+    ("Helped", "受益"),
+    ("Hurt", "受损"),
+    ("nobody", "没有"),
 ];

@@ -118,10 +118,16 @@ pub fn ui(
             .weak(),
         );
     }
-    report_ui(ui, report, who, ctx);
+    report_ui(ui, report, who, ctx, out);
 }
 
-fn report_ui(ui: &mut egui::Ui, r: &AbReport, who: &Identities, ctx: &ViewCtx<'_>) {
+fn report_ui(
+    ui: &mut egui::Ui,
+    r: &AbReport,
+    who: &Identities,
+    ctx: &ViewCtx<'_>,
+    out: &mut Vec<Command>,
+) {
     let t = |s| ctx.t(s);
     ui.label(format!(
         "{}: {} · {} {}",
@@ -178,6 +184,47 @@ fn report_ui(ui: &mut egui::Ui, r: &AbReport, who: &Identities, ctx: &ViewCtx<'_
                             });
                     });
             });
+    }
+    if let Some(metric) = r.metrics.first() {
+        for (k, (ch, moved)) in r.challengers.iter().zip(&r.moved).enumerate() {
+            let title = format!(
+                "{} {} · {metric}",
+                t("Shoppers it helps and hurts most:"),
+                who.label(&ch.id)
+            );
+            egui::CollapsingHeader::new(title)
+                .id_salt(("ab_moved", k))
+                .default_open(false)
+                .show(ui, |ui| {
+                    ui.label(
+                        RichText::new(t(
+                            "Click a shopper to see their history and both runs' lists on Recommend.",
+                        ))
+                        .weak(),
+                    );
+                    ui.columns(2, |cols| {
+                        for (col, (head, list)) in cols.iter_mut().zip([
+                            (t("Helped"), &moved.helped),
+                            (t("Hurt"), &moved.hurt),
+                        ]) {
+                            col.strong(head);
+                            if list.is_empty() {
+                                col.label(RichText::new(t("nobody")).weak());
+                            }
+                            for m in list.iter() {
+                                let text =
+                                    format!("{}  {:.3} -> {:.3}", m.user, m.baseline, m.challenger);
+                                if col.link(text).clicked() {
+                                    out.push(Command::RecommendFor {
+                                        user: m.user.clone(),
+                                        runs: vec![r.baseline.id.clone(), ch.id.clone()],
+                                    });
+                                }
+                            }
+                        }
+                    });
+                });
+        }
     }
     egui::CollapsingHeader::new(t("Cost beside quality"))
         .id_salt("ab_cost")

@@ -87,6 +87,21 @@ fn serve() {
         times.push(t.elapsed().as_secs_f64() * 1e3);
         assert_eq!(top.len(), 10);
     }
+    println!(
+        "first 5 requests (ms): {:?}",
+        times[..5]
+            .iter()
+            .map(|t| (t * 1000.0).round() / 1000.0)
+            .collect::<Vec<_>>()
+    );
+    // Steady state: the requests after the first 20 (a server warms up once).
+    let mut warm = times[20..].to_vec();
+    warm.sort_by(f64::total_cmp);
+    println!(
+        "after 20 warm-up requests: p50 {:.3} ms, p99 {:.3} ms",
+        warm[warm.len() / 2],
+        warm[warm.len() * 99 / 100]
+    );
     times.sort_by(f64::total_cmp);
     score_times.sort_by(f64::total_cmp);
     println!(

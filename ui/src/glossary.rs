@@ -811,6 +811,126 @@ pub const ENTRIES: &[Entry] = &[
             "区间重叠并不意味着“没有差异”：同一批用户上的两次实验是配对的，配对检验（逐用户差值）要灵敏得多。",
         ],
     },
+    Entry {
+        key: "paired_test",
+        kind: Concept,
+        title: ["Paired comparison of two runs", "两个实验的配对比较"],
+        formula: "d_u = metric_B(u) − metric_A(u) for every shopper u;  report mean(d), its 95% bootstrap interval, and p",
+        what: [
+            "Both runs were scored on the same shoppers, so compare them shopper by shopper: the per-shopper differences remove how hard each shopper is, and what is left is the runs' difference. The interval resamples shoppers 10,000 times; the randomisation test flips the sign of each difference at random 10,000 times and asks how often a mean as far from 0 appears when the runs are exchangeable. Try it on the demo shop: tick ease and item_knn on Compare and press \"Test against the baseline\".",
+            "两个实验在同一批用户上评估，因此逐个用户比较：逐用户差值消除了每个用户本身的难易，剩下的就是实验之间的差异。区间对用户重抽样 10,000 次；随机化检验对每个差值随机翻转符号 10,000 次，看在两个实验可互换时，离 0 这么远的均值出现得多频繁。在演示商店上试试：在“对比”中勾选 ease 和 item_knn，然后按“与基准比较检验”。",
+        ],
+        rewards: [
+            "An answer to \"is B really better than A on these shoppers, and by how much?\" that is far more sensitive than comparing two means with their own intervals.",
+            "回答“在这些用户上 B 真的比 A 好吗？好多少？”，比各自带区间的两个均值比较灵敏得多。",
+        ],
+        pitfalls: [
+            "It only speaks for shoppers like these, under this split and protocol; runs on another split cannot be paired (ShopLab refuses). A tiny but significant difference may not matter to a shop: read the interval, not only p.",
+            "结论只适用于类似的用户、这种划分和评估方式；不同划分上的实验不能配对（ShopLab 会拒绝）。很小但显著的差异对商店未必重要：要看区间，而不只是 p。",
+        ],
+    },
+    Entry {
+        key: "t_test",
+        kind: Concept,
+        title: [
+            "Paired t-test and Wilcoxon signed-rank test",
+            "配对 t 检验与 Wilcoxon 符号秩检验",
+        ],
+        formula: "t = mean(d) / (sd(d) / √n), n − 1 degrees of freedom;  Wilcoxon: W = smaller rank sum of the positive and negative |d|",
+        what: [
+            "Two classic tests of the same question. The t-test assumes the mean difference is roughly normal (true for hundreds of shoppers); Wilcoxon uses only the ranks of the differences, so a few extreme shoppers weigh less. Shoppers with a difference of exactly 0 drop out of Wilcoxon.",
+            "回答同一问题的两种经典检验。t 检验假设平均差值近似正态（几百个用户时成立）；Wilcoxon 只用差值的秩，因此少数极端用户的权重更小。差值恰为 0 的用户不参与 Wilcoxon。",
+        ],
+        rewards: [
+            "Agreement: when the randomisation test, t and Wilcoxon all say the same, the verdict is robust.",
+            "一致性：当随机化检验、t 检验和 Wilcoxon 结论相同，结论就很稳健。",
+        ],
+        pitfalls: [
+            "Metrics such as NDCG@10 are 0 for many shoppers: many ties. ShopLab's values are checked against SciPy, but with fewer than about 30 shoppers no test can see much.",
+            "NDCG@10 等指标对很多用户为 0：大量并列。ShopLab 的数值与 SciPy 核对过，但用户少于约 30 个时任何检验都看不出多少。",
+        ],
+    },
+    Entry {
+        key: "holm",
+        kind: Concept,
+        title: [
+            "Holm's correction for several challengers",
+            "多个挑战者的 Holm 校正",
+        ],
+        formula: "sort p ascending; p'_(i) = max over j ≤ i of min(1, (m − j + 1) · p_(j))",
+        what: [
+            "Testing m challengers against one baseline gives m chances of a false \"better\". Holm's method raises each p-value just enough that the chance of any false finding stays at alpha (0.05), and never lowers one.",
+            "把 m 个挑战者与同一个基准比较，就有 m 次误判“更好”的机会。Holm 方法把每个 p 值提高到恰好使出现任何误判的概率保持在 alpha（0.05），并且从不降低 p 值。",
+        ],
+        rewards: [
+            "Verdicts you can still trust after comparing many runs at once.",
+            "一次比较很多实验之后仍然可信的结论。",
+        ],
+        pitfalls: [
+            "ShopLab adjusts across challengers, per metric and segment; looking at many metrics and segments and reporting the one that is \"better\" is the same trap: treat such a finding as a lead to test on new data.",
+            "ShopLab 按指标和分组在挑战者之间校正；看很多指标和分组、只报告“更好”的那个，是同样的陷阱：把这样的发现当作线索，在新数据上再检验。",
+        ],
+    },
+    Entry {
+        key: "effect_size",
+        kind: Concept,
+        title: [
+            "Effect size, lift and wins / ties / losses",
+            "效应量、相对提升与胜/平/负",
+        ],
+        formula: "d_z = mean(d) / sd(d);  lift = mean(d) / mean_A;  wins = #(d > 0), losses = #(d < 0)",
+        what: [
+            "How big the difference is, as opposed to whether it is real: d_z in standard deviations of the per-shopper differences (0.2 small, 0.5 medium), lift relative to the baseline, and how many shoppers each run serves better.",
+            "差异有多大，而不是差异是否真实：d_z 以逐用户差值的标准差为单位（0.2 小，0.5 中），相对提升相对于基准，以及每个实验为多少用户服务得更好。",
+        ],
+        rewards: [
+            "Seeing a significant 0.3% lift for what it is, and a change that helps most shoppers but hurts a few.",
+            "看清显著但只有 0.3% 的提升，以及帮助大多数用户却损害少数用户的改变。",
+        ],
+        pitfalls: [
+            "Many ties (both 0) are normal for top-10 metrics; the shoppers most helped and hurt, listed under the table, show who is behind the numbers.",
+            "前 10 指标出现大量并列（都为 0）是正常的；表格下方列出的受益和受损最多的用户说明了数字背后是谁。",
+        ],
+    },
+    Entry {
+        key: "tuning_on_test",
+        kind: Concept,
+        title: [
+            "Why settings are never tuned on the test split",
+            "为什么不能在测试集上调参",
+        ],
+        formula: "",
+        what: [
+            "Choosing a model's settings, or the weights of a fused model, by their test score makes the test score part of training: the choice fits the test shoppers' quirks and the reported number is optimistic. ShopLab tunes on the validation part of the split (--valid-fraction) and reports on the test part, which no choice has seen.",
+            "按测试分数选择模型设置或融合模型的权重，会让测试分数成为训练的一部分：选择迎合了测试用户的特点，报告的数字偏乐观。ShopLab 在划分的验证部分（--valid-fraction）上调参，在任何选择都没见过的测试部分上报告。",
+        ],
+        rewards: [
+            "Numbers that hold for the next shoppers, not only the ones you measured.",
+            "对下一批用户也成立的数字，而不只是对已测量的用户。",
+        ],
+        pitfalls: [
+            "Trying many settings and keeping the best test score is tuning on the test split too, even by hand; so is picking the best of many runs in Compare and calling it significant.",
+            "尝试许多设置并保留测试分数最好的那个，即使是手工，也是在测试集上调参；在“对比”中从许多实验里挑最好的并称其显著，也是如此。",
+        ],
+    },
+    Entry {
+        key: "pareto_front",
+        kind: Concept,
+        title: ["Quality-vs-latency Pareto front", "质量-响应时间帕累托前沿"],
+        formula: "run A dominates B when quality_A ≥ quality_B and p99_A ≤ p99_B, one of them strictly",
+        what: [
+            "The runs no other run dominates: each is the best quality for its speed. A shop picks along the front according to the time it can spend per request.",
+            "没有被其他实验支配的实验：每一个都是在其速度下质量最好的。商店按每个请求能花的时间沿前沿选择。",
+        ],
+        rewards: [
+            "Dropping runs that are both slower and worse at once.",
+            "一次性排除既慢又差的实验。",
+        ],
+        pitfalls: [
+            "Latency is measured on this machine while it evaluated; compare runs timed on the same machine, and check quality differences with the paired test, not by eye.",
+            "响应时间是在本机评估时测得的；只比较在同一台机器上计时的实验，质量差异要用配对检验而不是目测。",
+        ],
+    },
 ];
 
 /// The entry for a key; metric keys may carry a cut-off ("ndcg@10" finds

@@ -953,6 +953,60 @@ const CONCEPTS: &[Row] = &[
         ],
     ),
     row(
+        "paired_test",
+        "paired_test",
+        ["is the difference real?", "差异是真的吗？"],
+        [
+            "Both runs compared shopper by shopper, with an interval and a p-value for the difference.",
+            "两个实验逐个用户比较，给出差异的区间和 p 值。",
+        ],
+    ),
+    row(
+        "t_test",
+        "t_test",
+        ["classic paired tests", "经典配对检验"],
+        [
+            "The t-test on the mean difference and the Wilcoxon test on its ranks.",
+            "对平均差值的 t 检验和对其秩的 Wilcoxon 检验。",
+        ],
+    ),
+    row(
+        "holm",
+        "holm",
+        ["correction for many runs", "多实验校正"],
+        [
+            "Raises p-values so comparing many runs at once does not produce false wins.",
+            "提高 p 值，使一次比较很多实验时不会产生虚假的胜出。",
+        ],
+    ),
+    row(
+        "effect_size",
+        "effect_size",
+        ["how big the difference is", "差异有多大"],
+        [
+            "The size of the difference: effect size d_z, lift over the baseline, shoppers won and lost.",
+            "差异的大小：效应量 d_z、相对基准的提升、胜出和落后的用户数。",
+        ],
+    ),
+    row(
+        "tuning_on_test",
+        "tuning_on_test",
+        ["tuning on the test split", "在测试集上调参"],
+        [
+            "Choosing settings by their test score, which makes that score optimistic.",
+            "按测试分数选择设置，这会使该分数偏乐观。",
+        ],
+    ),
+    row(
+        "pareto_front",
+        "pareto_front",
+        ["best for its speed", "同速度下最好"],
+        [
+            "Runs no other run beats on both quality and speed at once.",
+            "没有其他实验能在质量和速度上同时胜过的实验。",
+        ],
+    ),
+    row(
         "data_health",
         "data_health",
         ["what the data holds", "数据包含什么"],

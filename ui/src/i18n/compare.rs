@@ -128,4 +128,10 @@ pub(super) const ZH: &[(&str, &str)] = &[
     ("Helped", "受益"),
     ("Hurt", "受损"),
     ("nobody", "没有"),
+    ("Learn:", "学习："),
+    ("paired comparison", "配对比较"),
+    ("t-test and Wilcoxon", "t 检验与 Wilcoxon"),
+    ("Holm", "Holm 校正"),
+    ("effect size", "效应量"),
+    ("tuning on the test split", "在测试集上调参"),
 ];

@@ -53,6 +53,20 @@ pub fn ui(
     ui.label(t(
         "Tests each ticked run against a baseline, shopper by shopper: the difference with its 95% interval, p-values adjusted for testing several runs (Holm), and how many shoppers each run wins, ties and loses.",
     ));
+    ui.horizontal_wrapped(|ui| {
+        ui.label(RichText::new(t("Learn:")).weak());
+        for (key, name) in [
+            ("paired_test", t("paired comparison")),
+            ("t_test", t("t-test and Wilcoxon")),
+            ("holm", t("Holm")),
+            ("effect_size", t("effect size")),
+            ("pareto_front", t("Pareto front")),
+            ("tuning_on_test", t("tuning on the test split")),
+        ] {
+            ui.label(RichText::new(name).weak());
+            super::explain_button(ui, ctx.lang, key, out);
+        }
+    });
     if runs.len() < 2 {
         ui.label(RichText::new(t("Tick at least two runs to test them.")).weak());
         return;

@@ -60,7 +60,7 @@ pub fn run(ctx: &Ctx, args: &BenchArgs) -> Result<()> {
     let dir = scratch.path().to_path_buf();
     let all = args.what == "all";
     let mut figures = Vec::new();
-    let known = ["all", "import", "index", "search", "eval", "gpu"];
+    let known = ["all", "import", "index", "search", "eval", "gpu", "ab"];
     if !known.contains(&args.what.as_str()) {
         bail!(
             "unknown benchmark '{}': expected one of {}",
@@ -72,6 +72,9 @@ pub fn run(ctx: &Ctx, args: &BenchArgs) -> Result<()> {
         // Not part of `all`: it is the GPU machine's check (bench/gpu/check.sh).
         let check = crate::gpu_check::run(ctx, &dir.join("gpu"))?;
         return ctx.emit(&check, crate::gpu_check::text);
+    }
+    if args.what == "ab" {
+        figures.extend(bench_ab(ctx, &dir.join("ab"))?);
     }
     if all || args.what == "import" {
         figures.extend(bench_import(ctx, &dir.join("import"), args.events)?);
@@ -247,6 +250,50 @@ fn bench_index_search(ctx: &Ctx, dir: &Path, items: usize) -> Result<Vec<Figure>
         }
     }
     Ok(out)
+}
+
+/// The A/B comparison target of issue 11: five runs on ML-1M-sized data,
+/// 10,000 bootstrap resamples and 10,000 sign flips per test (defaults),
+/// both default metrics, every shopper segment.
+fn bench_ab(ctx: &Ctx, dir: &Path) -> Result<Vec<Figure>> {
+    let data = dir.join("ml1m-sized");
+    generate_files(ctx, &data, &ShopSpec::movielens_1m_sized())?;
+    let mut p = fresh_project(dir)?;
+    import_files(ctx, &mut p, &data, &["catalog.csv", "events.csv"])?;
+    let models = ["popularity", "item_knn", "user_knn", "ease", "co_purchase"];
+    let mut ids = Vec::new();
+    for model in models {
+        let spec = RunSpec {
+            model: ModelSpec::from_name_and_params(model, &Default::default())?,
+            ..RunSpec::default()
+        };
+        ids.push(p.run(&spec, &ctx.progress, &ctx.cancel)?.id);
+        ctx.progress.finish_stage();
+    }
+    let options = shoplab_engine::ab::AbOptions::default();
+    let start = Instant::now();
+    let report = p.ab(&ids[0], &ids[1..], &options)?;
+    let secs = start.elapsed().as_secs_f64();
+    let tests: usize = report
+        .segments
+        .iter()
+        .map(|s| s.cells.iter().map(Vec::len).sum::<usize>())
+        .sum();
+    Ok(vec![fig(
+        "A/B comparison of 5 runs (baseline + 4 challengers)",
+        secs,
+        "s",
+        &format!(
+            "synthetic ML-1M-sized, {} shoppers paired, {} paired tests ({} metrics x {} segments), \
+             {} resamples and {} sign flips each",
+            report.shoppers,
+            tests,
+            report.metrics.len(),
+            report.segments.len(),
+            options.tests.bootstrap,
+            options.tests.permutations
+        ),
+    )])
 }
 
 fn bench_eval(ctx: &Ctx, dir: &Path) -> Result<Vec<Figure>> {

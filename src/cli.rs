@@ -489,8 +489,9 @@ pub struct GuiArgs {
 /// `shoplab bench`
 #[derive(Debug, Args)]
 pub struct BenchArgs {
-    /// What to measure: import, index, search, eval, all (those four), or
-    /// gpu (the GPU check: learned models on GPU and CPU, score parity).
+    /// What to measure: import, index, search, eval, all (those four),
+    /// gpu (the GPU check: learned models on GPU and CPU, score parity), or
+    /// ab (an A/B comparison of five runs on ML-1M-sized data).
     #[arg(default_value = "all")]
     pub what: String,
     /// Events for the import benchmark.

@@ -160,6 +160,10 @@ impl SeqNet for Gru4RecParams {
         self.max_seq_length
     }
 
+    fn training(&self) -> (TrainConfig, LossType, SeqExamples) {
+        (self.train_config(), self.loss_type, self.examples)
+    }
+
     fn shapes(&self, n_items: usize) -> Vec<(String, Vec<usize>)> {
         let (e, h) = (self.embedding_size, self.hidden_size);
         let mut v = vec![("item_embedding".to_string(), vec![n_items + 1, e])];
@@ -253,14 +257,7 @@ pub fn fit_gru4rec(
     ctx: &FitContext<'_>,
 ) -> Result<Fitted> {
     params.validate()?;
-    fit_seq(
-        params,
-        &params.train_config(),
-        params.loss_type,
-        params.examples,
-        data,
-        ctx,
-    )
+    fit_seq(params, data, ctx)
 }
 
 /// Rebuilds a trained GRU4Rec model from its saved state on `device`.

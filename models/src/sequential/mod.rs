@@ -106,6 +106,8 @@ pub trait SeqNet: Clone + std::fmt::Debug + Send + Sync + 'static {
         batch: &PaddedBatch,
         dropout: Option<&mut ChaCha8Rng>,
     ) -> Result<Tensor>;
+    /// The trainer's settings, the training loss and the kind of examples.
+    fn training(&self) -> (TrainConfig, LossType, SeqExamples);
     /// `[B, T, d]`: the representation at every position, each reading only
     /// the items up to it (what window training needs).
     fn encode_all(
@@ -593,14 +595,8 @@ impl<N: SeqNet> Trainable for SeqTrainer<N> {
 /// `cfg.batch_size` counts targets in both kinds of examples: with windows a
 /// batch holds `batch_size / max_seq_length` windows (at least one), so an
 /// epoch takes about as many steps as with prefixes.
-pub fn fit_seq<N: SeqNet>(
-    net: &N,
-    cfg: &TrainConfig,
-    loss: LossType,
-    examples: SeqExamples,
-    data: &TrainData<'_>,
-    ctx: &FitContext<'_>,
-) -> Result<Fitted> {
+pub fn fit_seq<N: SeqNet>(net: &N, data: &TrainData<'_>, ctx: &FitContext<'_>) -> Result<Fitted> {
+    let (cfg, loss, examples) = net.training();
     let n_items = data.train.n_items as usize;
     if loss == LossType::Ce && cfg.batch_size.saturating_mul(n_items) > CE_LOGITS_LIMIT {
         return Err(Error::invalid(
@@ -613,7 +609,7 @@ pub fn fit_seq<N: SeqNet>(
             ),
         ));
     }
-    let mut cfg = cfg.clone();
+    let mut cfg = cfg;
     if examples == SeqExamples::Windows {
         cfg.batch_size = (cfg.batch_size / net.max_len().max(1)).max(1);
     }
@@ -688,13 +684,16 @@ mod tests {
         log.push(1, 9, 0, EventKind::Purchase, 1.0);
         log.push(2, 2, 0, EventKind::Purchase, 1.0);
         log.push(2, 6, 1, EventKind::Purchase, 1.0);
-        let ex = Examples::new(&log.sequences(), 10, SeqExamples::Windows, 2);
-        let got: Vec<(Vec<u32>, Vec<u32>)> = (0..ex.end.len())
-            .map(|k| {
-                let (input, targets) = ex.window(k);
-                (input.to_vec(), targets.to_vec())
-            })
-            .collect();
+        let windows = |len: usize| -> Vec<(Vec<u32>, Vec<u32>)> {
+            let ex = Examples::new(&log.sequences(), 10, SeqExamples::Windows, len);
+            (0..ex.end.len())
+                .map(|k| {
+                    let (input, targets) = ex.window(k);
+                    (input.to_vec(), targets.to_vec())
+                })
+                .collect()
+        };
+        let got = windows(2);
         // Shopper 0's five targets in windows of two from the newest back;
         // shopper 1 (one event) has none; shopper 2 one.
         assert_eq!(
@@ -707,15 +706,8 @@ mod tests {
             ]
         );
         // Windows longer than every sequence: one window per shopper.
-        let ex = Examples::new(&log.sequences(), 10, SeqExamples::Windows, 50);
-        let got: Vec<(Vec<u32>, Vec<u32>)> = (0..ex.end.len())
-            .map(|k| {
-                let (input, targets) = ex.window(k);
-                (input.to_vec(), targets.to_vec())
-            })
-            .collect();
         assert_eq!(
-            got,
+            windows(50),
             vec![
                 (vec![3, 1, 4, 1, 5], vec![1, 4, 1, 5, 9]),
                 (vec![2], vec![6]),

@@ -258,6 +258,10 @@ impl SeqNet for SasRecParams {
         self.max_seq_length
     }
 
+    fn training(&self) -> (TrainConfig, LossType, SeqExamples) {
+        (self.train_config(), self.loss_type, self.examples)
+    }
+
     fn shapes(&self, n_items: usize) -> Vec<(String, Vec<usize>)> {
         let (h, i) = (self.hidden_size, self.inner_size);
         let mut v = vec![
@@ -341,14 +345,7 @@ pub fn fit_sasrec(
     ctx: &FitContext<'_>,
 ) -> Result<Fitted> {
     params.validate()?;
-    fit_seq(
-        params,
-        &params.train_config(),
-        params.loss_type,
-        params.examples,
-        data,
-        ctx,
-    )
+    fit_seq(params, data, ctx)
 }
 
 /// Rebuilds a trained SASRec model from its saved state on `device`.

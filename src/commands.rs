@@ -1301,7 +1301,7 @@ pub fn ab_text(r: &shoplab_engine::ab::AbReport) -> String {
         for (ch, cells) in r.challengers.iter().zip(&seg.cells) {
             for c in cells {
                 let t = &c.test;
-                let at_floor = p_at_floor(t, flips);
+                let at_floor = t.p_at_floor(flips);
                 rows.push(vec![
                     label(ch),
                     c.metric.clone(),
@@ -1392,12 +1392,6 @@ pub fn ab_text(r: &shoplab_engine::ab::AbReport) -> String {
         r.metrics.first().map_or("", String::as_str)
     ));
     s
-}
-
-/// Whether a randomisation p-value sits at its floor (no sign flip reached
-/// the observed difference), so it is an upper bound.
-fn p_at_floor(t: &shoplab_engine::significance::PairedTest, flips: usize) -> bool {
-    !t.exact && t.p_value <= (1.0 + 1e-9) / (flips as f64 + 1.0)
 }
 
 fn bounded(p: f64, at_floor: bool) -> String {

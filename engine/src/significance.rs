@@ -114,6 +114,14 @@ pub struct PairedTest {
     pub losses: usize,
 }
 
+impl PairedTest {
+    /// Whether the randomisation p-value sits at its floor for `flips` sign
+    /// flips (none reached the observed difference): an upper bound, not a value.
+    pub fn p_at_floor(&self, flips: usize) -> bool {
+        !self.exact && self.p_value <= (1.0 + 1e-9) / (flips as f64 + 1.0)
+    }
+}
+
 /// Tests the paired difference `b[i] - a[i]`.
 pub fn paired_test(a: &[f64], b: &[f64], config: &PairedConfig) -> Result<PairedTest> {
     if a.len() != b.len() {

@@ -315,7 +315,7 @@ fn row(
     );
     // At the floor of the sign-flip test (no flip reached the observed
     // difference) the p-value is an upper bound.
-    let at_floor = !s.exact && s.p_value <= (1.0 + 1e-9) / (flips as f64 + 1.0);
+    let at_floor = s.p_at_floor(flips);
     let p = if c.p_holm < 1e-4 {
         format!("{:.1e}", c.p_holm)
     } else {

@@ -85,6 +85,10 @@ pub enum Command {
     /// intervals, p-values (Holm-adjusted), effect sizes, wins/ties/losses,
     /// shopper segments and cost.
     Ab(AbArgs),
+    /// Fuse two or more runs into one (CombSUM, CombMNZ, weighted sum or
+    /// reciprocal rank fusion; weights tuned on the validation split), then
+    /// compare the fusion with each member, paired per shopper.
+    Fuse(FuseArgs),
     /// Show a shopper's history and a run's recommendations for them, ranked as the
     /// run's evaluation ranked them; ✓ marks items the shopper took in the test period.
     /// With --per-user: the run's evaluated shoppers, worst first.
@@ -401,6 +405,55 @@ pub struct AbArgs {
     /// Seed of the bootstrap and the randomisation test (default 42).
     #[arg(long)]
     pub seed: Option<u64>,
+}
+
+/// `shoplab fuse`
+#[derive(Debug, Args)]
+pub struct FuseArgs {
+    /// The member runs (ids, id prefixes or names), two or more, trained on
+    /// the same split with its saved model.
+    #[arg(required = true, num_args = 2..)]
+    pub members: Vec<String>,
+    /// comb_sum, comb_mnz, weighted or rrf (default weighted).
+    #[arg(long)]
+    pub method: Option<String>,
+    /// How each member's scores are scaled: min_max, z_score or rank
+    /// (default min_max; rrf reads ranks).
+    #[arg(long)]
+    pub normalise: Option<String>,
+    /// One weight per member, comma-separated (default: tuned for
+    /// `weighted`, equal otherwise).
+    #[arg(long, value_delimiter = ',')]
+    pub weights: Vec<f64>,
+    /// Weight search on the validation split: none, grid, random or tpe
+    /// (default grid for `weighted` without weights, else none).
+    #[arg(long)]
+    pub tuning: Option<String>,
+    /// Weight vectors tried by random and tpe (default 60).
+    #[arg(long)]
+    pub trials: Option<usize>,
+    /// Step of the grid search (default 0.1).
+    #[arg(long)]
+    pub grid_step: Option<f64>,
+    /// CombMNZ's list depth and each member's candidates per shopper in
+    /// the tuning (default 100).
+    #[arg(long)]
+    pub depth: Option<usize>,
+    /// RRF's constant k (default 60).
+    #[arg(long)]
+    pub rrf_k: Option<f64>,
+    /// Seed of the random and TPE searches (default 2020).
+    #[arg(long)]
+    pub seed: Option<u64>,
+    /// Display name of the fused run (default `fusion(A+B)`).
+    #[arg(long)]
+    pub name: Option<String>,
+    /// Per-shopper metrics of the comparison (default `ndcg@10,recall@10`).
+    #[arg(long, value_delimiter = ',')]
+    pub metrics: Vec<String>,
+    /// Bootstrap resamples and sign flips of the comparison (default 10000).
+    #[arg(long)]
+    pub resamples: Option<usize>,
 }
 
 /// `shoplab recommend`

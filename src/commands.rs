@@ -64,7 +64,7 @@ fn write_stdout(text: &str) -> Result<()> {
 
 /// Opens a project for a command that does not write to its store: works on
 /// read-only media and beside a running import.
-fn open(project: &Path) -> Result<Project> {
+pub(crate) fn open(project: &Path) -> Result<Project> {
     Project::open_read_only(project)
         .with_context(|| format!("cannot open project {}", project.display()))
 }
@@ -1394,7 +1394,7 @@ pub fn ab_text(r: &shoplab_engine::ab::AbReport) -> String {
     s
 }
 
-fn bounded(p: f64, at_floor: bool) -> String {
+pub(crate) fn bounded(p: f64, at_floor: bool) -> String {
     if at_floor {
         format!("<= {}", p_text(p))
     } else {
@@ -1402,7 +1402,7 @@ fn bounded(p: f64, at_floor: bool) -> String {
     }
 }
 
-fn p_text(p: f64) -> String {
+pub(crate) fn p_text(p: f64) -> String {
     if p < 1e-4 {
         format!("{p:.1e}")
     } else {

@@ -21,6 +21,8 @@ struct DemoReport {
     stats: StoreStats,
     index: IndexReport,
     comparison: Comparison,
+    /// The fused run against each of its members.
+    fusion: Vec<shoplab_engine::ab::AbReport>,
     search_judged: SearchEvalReport,
     search_derived: Option<SearchEvalReport>,
     truth: Vec<shoplab_engine::truth::TruthScore>,
@@ -35,6 +37,8 @@ pub fn run(ctx: &Ctx, dir: &Path) -> Result<()> {
     let (project, imports, index, records) =
         (built.project, built.imports, built.index, built.runs);
     let comparison = compare(&records, &Column::defaults());
+    let fused = records.last().context("the demo built no runs")?.clone();
+    let fusion = project.fusion_vs_members(&fused.id, &shoplab_engine::ab::AbOptions::default())?;
     let config = SearchEvalConfig::default();
     let search_judged =
         project.evaluate_search(JudgmentSource::Stored, &config, &ctx.progress, &ctx.cancel)?;
@@ -51,6 +55,7 @@ pub fn run(ctx: &Ctx, dir: &Path) -> Result<()> {
         stats: project.stats()?,
         index,
         comparison,
+        fusion,
         search_judged,
         search_derived,
         truth,
@@ -58,11 +63,14 @@ pub fn run(ctx: &Ctx, dir: &Path) -> Result<()> {
     };
     ctx.emit(&report, |r| {
         let mut s = format!(
-            "ShopLab demo shop in {}\n{}\nRecommenders (temporal split: the last 20% of events by time are the test set; full ranking, training items excluded):\n",
+            "ShopLab demo shop in {}\n{}\nRecommenders (temporal split: the last 20% of events by time are the test set, the 10% before it validation; full ranking, training items excluded):\n",
             r.project,
             crate::text::stats(&r.stats)
         );
         s.push_str(&comparison_text(&r.comparison));
+        s.push_str("\nA fused run (EASE + content; weights tuned on the validation split):\n");
+        s.push_str(&crate::fusion::fused_text(&fused));
+        s.push_str(&crate::fusion::against_members_text(&r.fusion));
         s.push_str("\nAgainst the shoppers' true tastes (known because the shop is synthetic):\n");
         s.push_str(&crate::commands::truth_table(&r.truth));
         s.push_str("\nSearch quality, BM25, on the shop's graded judgments:\n");

@@ -4,6 +4,7 @@ mod bench;
 mod cli;
 mod commands;
 mod demo;
+mod fusion;
 mod gpu_check;
 mod gui;
 mod progress;
@@ -158,6 +159,7 @@ fn dispatch(ctx: &Ctx, cli: &Cli) -> anyhow::Result<()> {
         } => commands::rename_run(ctx, p, run, new_name),
         Command::Compare(a) => commands::compare(ctx, p, a),
         Command::Ab(a) => commands::ab(ctx, p, a),
+        Command::Fuse(a) => fusion::fuse(ctx, p, a),
         Command::Recommend(a) => commands::recommend(ctx, p, a),
         Command::Generate(a) => commands::generate(ctx, a),
         Command::ExportSplit(a) => commands::export_split(ctx, p, a),

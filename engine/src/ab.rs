@@ -510,13 +510,7 @@ fn cells(tables: &[Table<'_>], users: &[&str], options: &AbOptions) -> Result<Ve
             .collect::<Result<_>>()?;
         let adjusted = holm(&tests.iter().map(|t| t.p_value).collect::<Vec<_>>());
         for (k, (test, p)) in tests.into_iter().zip(adjusted).enumerate() {
-            let verdict = if p >= options.alpha {
-                Verdict::NoClearDifference
-            } else if test.mean_diff > 0.0 {
-                Verdict::Better
-            } else {
-                Verdict::Worse
-            };
+            let verdict = verdict(&test, p, options.alpha);
             out[k].push(AbCell {
                 metric: metric.clone(),
                 test,
@@ -542,6 +536,53 @@ fn mark_pareto(runs: &mut [AbRun]) {
             && !points.iter().enumerate().any(|(j, &(q2, l2))| {
                 j != i && l2 > 0.0 && q2 >= q && l2 <= l && (q2 > q || l2 < l)
             });
+    }
+}
+
+/// One report per member of a fusion (the member as baseline, the fusion
+/// as its one challenger), with each randomisation p-value Holm-adjusted
+/// across the members, per segment and metric: "does the fusion beat each
+/// of its members" is one family of tests.
+pub fn adjust_across_baselines(reports: &mut [AbReport]) {
+    let Some(first) = reports.first() else {
+        return;
+    };
+    let alpha = first.options.alpha;
+    let segments: Vec<String> = first.segments.iter().map(|s| s.name.clone()).collect();
+    let n_metrics = first.metrics.len();
+    for name in &segments {
+        for m in 0..n_metrics {
+            let at = |r: &AbReport| {
+                r.segments
+                    .iter()
+                    .position(|s| &s.name == name)
+                    .filter(|&i| r.segments[i].cells.first().is_some_and(|c| c.len() > m))
+            };
+            let found: Vec<(usize, usize)> = reports
+                .iter()
+                .enumerate()
+                .filter_map(|(k, r)| at(r).map(|i| (k, i)))
+                .collect();
+            let p: Vec<f64> = found
+                .iter()
+                .map(|&(k, i)| reports[k].segments[i].cells[0][m].test.p_value)
+                .collect();
+            for (&(k, i), adjusted) in found.iter().zip(holm(&p)) {
+                let cell = &mut reports[k].segments[i].cells[0][m];
+                cell.p_holm = adjusted;
+                cell.verdict = verdict(&cell.test, adjusted, alpha);
+            }
+        }
+    }
+}
+
+fn verdict(test: &PairedTest, p_holm: f64, alpha: f64) -> Verdict {
+    if p_holm >= alpha {
+        Verdict::NoClearDifference
+    } else if test.mean_diff > 0.0 {
+        Verdict::Better
+    } else {
+        Verdict::Worse
     }
 }
 

@@ -620,6 +620,36 @@ impl Project {
                 Ok(Trained {
                     model: fitted.model,
                     training: Some(fitted.report),
+                    fusion: None,
+                })
+            }
+            ModelSpec::Fusion(params) => {
+                let members = params
+                    .members
+                    .iter()
+                    .map(|id| {
+                        let (info, model) = crate::recommend::saved::load(&self.paths.run(id))?;
+                        Ok((id.clone(), info.weights_hash, model))
+                    })
+                    .collect::<Result<Vec<_>>>()?;
+                let (model, mut report) = crate::recommend::fusion::fit(
+                    params,
+                    members,
+                    split,
+                    spec.weighting,
+                    &spec.eval,
+                    progress,
+                    cancel,
+                )?;
+                report.member_names = params
+                    .members
+                    .iter()
+                    .map(|id| find_run(&self.paths, id).map(|r| r.name))
+                    .collect::<Result<_>>()?;
+                Ok(Trained {
+                    model: Box::new(model),
+                    training: None,
+                    fusion: Some(report),
                 })
             }
             other => Ok(other.fit(train, spec.weighting, progress, cancel)?.into()),
@@ -827,6 +857,98 @@ impl Project {
         let pairs: Vec<(&RunRecord, &crate::recommend::per_user::PerUser)> =
             others.iter().zip(&other_pu).collect();
         crate::ab::compare_runs((&base, &base_pu), &pairs, Some(&activity), options)
+    }
+
+    /// Builds and evaluates a fusion of the runs `params.members` names
+    /// (ids, id prefixes or names; resolved to ids in the recorded spec):
+    /// they must be runs on the project's current events with one split,
+    /// event kinds, weighting and protocol, each with its saved model. The
+    /// fused run takes their split and protocol; its weights are chosen as
+    /// `params` says (see [`crate::recommend::fusion::tune`]).
+    pub fn fuse(
+        &self,
+        params: &crate::recommend::fusion::FusionParams,
+        name: Option<&str>,
+        progress: &dyn Progress,
+        cancel: &CancelToken,
+    ) -> Result<RunRecord> {
+        let records = params
+            .members
+            .iter()
+            .map(|k| find_run(&self.paths, k))
+            .collect::<Result<Vec<_>>>()?;
+        let mut params = params.clone();
+        params.members = records.iter().map(|r| r.id.clone()).collect();
+        params.validate()?;
+        let first = &records[0];
+        let log = self.interactions(&first.spec.kinds)?;
+        let current = crate::run::fingerprint(&log);
+        for r in &records {
+            crate::ab::check_comparable(first, r)?;
+            if r.spec.weighting != first.spec.weighting {
+                return Err(Error::NotComparable(format!(
+                    "runs '{}' and '{}' weigh repeated events differently ({:?} vs {:?});                      a fusion gives every member the same shopper history, so train them with one weighting",
+                    first.name, r.name, first.spec.weighting, r.spec.weighting
+                )));
+            }
+            if r.data_fingerprint != current {
+                return Err(Error::invalid(
+                    "run",
+                    &r.name,
+                    "the project's events changed since it was trained; train it again before fusing",
+                ));
+            }
+            if !crate::recommend::saved::exists(&self.paths.run(&r.id)) {
+                return Err(Error::invalid(
+                    "run",
+                    &r.name,
+                    "has no saved model (it was recorded before runs kept their models); train it again",
+                ));
+            }
+        }
+        let default_name = format!(
+            "fusion({})",
+            records
+                .iter()
+                .map(|r| r.name.as_str())
+                .collect::<Vec<_>>()
+                .join("+")
+        );
+        let spec = RunSpec {
+            name: Some(name.map_or(default_name, str::to_string)),
+            model: ModelSpec::Fusion(params),
+            split: first.spec.split.clone(),
+            kinds: first.spec.kinds.clone(),
+            weighting: first.spec.weighting,
+            eval: first.spec.eval.clone(),
+            device: shoplab_models::DeviceChoice::Cpu,
+        };
+        self.run(&spec, progress, cancel)
+    }
+
+    /// A fused run against each of its members, paired per shopper: one
+    /// A/B report per member (the member as baseline), p-values
+    /// Holm-adjusted across the members.
+    pub fn fusion_vs_members(
+        &self,
+        fused: &str,
+        options: &crate::ab::AbOptions,
+    ) -> Result<Vec<crate::ab::AbReport>> {
+        let record = find_run(&self.paths, fused)?;
+        let ModelSpec::Fusion(params) = &record.spec.model else {
+            return Err(Error::invalid(
+                "run",
+                &record.name,
+                "is not a fusion; compare runs with `shoplab ab`",
+            ));
+        };
+        let mut reports = params
+            .members
+            .iter()
+            .map(|m| self.ab(m, std::slice::from_ref(&record.id), options))
+            .collect::<Result<Vec<_>>>()?;
+        crate::ab::adjust_across_baselines(&mut reports);
+        Ok(reports)
     }
 
     /// Writes a split as RecBole atomic benchmark files

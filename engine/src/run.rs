@@ -29,6 +29,7 @@ use crate::evaluate::{ColdShoppers, EvalOptions, EvalReport, UserResult, evaluat
 use crate::metrics::MetricSet;
 use crate::project::{ProjectPaths, read_json, write_atomic, write_json_atomic};
 use crate::recommend::ModelSpec;
+use crate::recommend::fusion::FusionReport;
 use crate::recommend::saved::{self, SavedModel};
 use crate::split::{Split, SplitSpec, split};
 use crate::trec::{self, TrecWriter};
@@ -124,6 +125,9 @@ pub struct RunRecord {
     /// How a learned model's training went (loss and validation curves,
     /// best epoch, early stop, resume); `None` for baselines.
     pub training: Option<TrainReport>,
+    /// How a fusion's weights were chosen (members, search, validation
+    /// figures); `None` for other models.
+    pub fusion: Option<FusionReport>,
 }
 
 impl Default for RunRecord {
@@ -147,6 +151,7 @@ impl Default for RunRecord {
             auc: 0.0,
             summary: RunSummary::default(),
             training: None,
+            fusion: None,
         }
     }
 }
@@ -278,6 +283,8 @@ pub struct Fitted {
     pub train_seconds: f64,
     /// A learned model's training report.
     pub training: Option<TrainReport>,
+    /// A fusion's tuning report.
+    pub fusion: Option<FusionReport>,
 }
 
 /// What fitting a run's model gives back.
@@ -286,6 +293,8 @@ pub struct Trained {
     pub model: Box<dyn Recommender>,
     /// A learned model's training report.
     pub training: Option<TrainReport>,
+    /// A fusion's tuning report.
+    pub fusion: Option<FusionReport>,
 }
 
 impl From<Box<dyn Recommender>> for Trained {
@@ -293,6 +302,7 @@ impl From<Box<dyn Recommender>> for Trained {
         Trained {
             model,
             training: None,
+            fusion: None,
         }
     }
 }
@@ -329,6 +339,7 @@ pub fn fit(
         split,
         train_seconds,
         training: trained.training,
+        fusion: trained.fusion,
     })
 }
 
@@ -390,6 +401,7 @@ pub fn evaluate_and_record(
         auc: report.auc,
         summary: summary_of(&report, fitted.model.size_bytes()),
         training: fitted.training.clone(),
+        fusion: fitted.fusion.clone(),
     };
     let written = std::time::Instant::now();
     write_run(paths, &record, &report, inputs, fitted, &train_matrix)?;
@@ -568,11 +580,19 @@ pub fn load_or_fit(
                 split,
                 train_seconds: 0.0,
                 training: None,
+                fusion: None,
             },
             false,
         ));
     }
     if !same_data {
+        if matches!(record.spec.model, ModelSpec::Fusion(_)) {
+            return Err(Error::invalid(
+                "run",
+                &record.id,
+                "the project's events changed since this fusion's members were trained; train them again and build the fusion anew",
+            ));
+        }
         if record.spec.model.is_learned() {
             return Err(Error::invalid(
                 "run",

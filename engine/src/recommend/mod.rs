@@ -6,6 +6,7 @@
 
 pub mod copurchase;
 pub mod ease;
+pub mod fusion;
 pub mod knn;
 pub mod learned;
 pub mod per_user;
@@ -50,6 +51,9 @@ pub enum ModelSpec {
     /// Similar items by catalog text, through the search index (fitted by
     /// [`crate::project::Project::fit_model`], which owns the index).
     Content(ContentParams),
+    /// Two or more saved runs combined into one ranking (built by
+    /// [`crate::project::Project::fuse`], which loads the members).
+    Fusion(fusion::FusionParams),
     /// A learned model (BPR, NeuMF, ...), trained by `shoplab-models`.
     #[serde(untagged)]
     Learned(LearnedModel),
@@ -82,6 +86,7 @@ enum BaselineSpec {
     Ease(EaseParams),
     CoPurchase(CoPurchaseParams),
     Content(ContentParams),
+    Fusion(fusion::FusionParams),
 }
 
 impl<'de> Deserialize<'de> for ModelSpec {
@@ -116,6 +121,7 @@ impl<'de> Deserialize<'de> for ModelSpec {
             BaselineSpec::Ease(p) => ModelSpec::Ease(p),
             BaselineSpec::CoPurchase(p) => ModelSpec::CoPurchase(p),
             BaselineSpec::Content(p) => ModelSpec::Content(p),
+            BaselineSpec::Fusion(p) => ModelSpec::Fusion(p),
         })
     }
 }
@@ -156,6 +162,7 @@ impl ModelSpec {
             ModelSpec::Ease(_) => "ease",
             ModelSpec::CoPurchase(_) => "co_purchase",
             ModelSpec::Content(_) => "content",
+            ModelSpec::Fusion(_) => "fusion",
             ModelSpec::Learned(l) => l.0.name(),
         }
     }
@@ -180,6 +187,9 @@ impl ModelSpec {
             }
             ModelSpec::Content(_) => {
                 "Recommends items whose title, brand and category read like those the shopper chose (search-index similarity)."
+            }
+            ModelSpec::Fusion(_) => {
+                "Combines the rankings of two or more trained runs (their scores put on one scale and summed with weights chosen on the validation split)."
             }
             ModelSpec::Learned(l) => learned::description(l.0.name()),
         }
@@ -219,6 +229,13 @@ impl ModelSpec {
         params: &BTreeMap<String, String>,
     ) -> Result<ModelSpec> {
         let name = name.trim().to_ascii_lowercase().replace('-', "_");
+        if name == "fusion" {
+            return Err(Error::invalid(
+                "model",
+                "fusion",
+                "a fusion combines runs already trained: build it with `shoplab fuse RUN RUN ...`",
+            ));
+        }
         if LEARNED_MODELS.contains(&name.as_str()) {
             let pairs: Vec<(String, String)> =
                 params.iter().map(|(k, v)| (k.clone(), v.clone())).collect();
@@ -321,6 +338,13 @@ impl ModelSpec {
                     "model",
                     "content",
                     "the content model reads the search index: fit it through the project (`shoplab train content` after `shoplab index`)",
+                ));
+            }
+            ModelSpec::Fusion(_) => {
+                return Err(Error::invalid(
+                    "model",
+                    "fusion",
+                    "a fusion combines saved runs: build it through the project (`shoplab fuse RUN RUN ...`)",
                 ));
             }
             ModelSpec::Learned(l) => {

@@ -155,7 +155,14 @@ pub fn load(dir: &Path) -> Result<(SavedModel, Box<dyn Recommender>)> {
             format!("{e}; train the model again"),
         )
     })?;
-    let model = from_state(&info.spec, &state)?;
+    let model: Box<dyn Recommender> = match &info.spec {
+        // A fusion's members are runs beside it under `runs/`.
+        ModelSpec::Fusion(_) => Box::new(crate::recommend::fusion::FusionModel::load(
+            dir.parent().unwrap_or(dir),
+            &state,
+        )?),
+        spec => from_state(spec, &state)?,
+    };
     if model.n_items() != info.n_items as usize {
         return Err(malformed(
             info.spec.name(),
@@ -180,6 +187,13 @@ pub fn from_state(spec: &ModelSpec, state: &ModelState) -> Result<Box<dyn Recomm
         ModelSpec::CoPurchase(_) => Box::new(copurchase::CoPurchase::from_state(state)?),
         ModelSpec::Content(_) => Box::new(crate::search::ContentModel::from_state(state)?),
         ModelSpec::Learned(l) => crate::recommend::learned::load(&l.0, state)?,
+        ModelSpec::Fusion(_) => {
+            return Err(Error::invalid(
+                "saved model",
+                "fusion",
+                "a fused model loads its members from their run folders: open it with `saved::load`",
+            ));
+        }
     })
 }
 

@@ -740,6 +740,20 @@ impl ShopLabApp {
                         .map_err(|e| e.to_string())
                 });
             }
+            Command::Fuse(params) => {
+                let Some(root) = self.root() else { return };
+                let title = tr(lang, "Fusing runs").to_string();
+                self.spawn(ctx, JobKind::Fuse, &title, move |p, c| {
+                    let project = Project::open_read_only(&root).map_err(|e| e.to_string())?;
+                    let run = project
+                        .fuse(&params, None, p, c)
+                        .map_err(|e| e.to_string())?;
+                    let against = project
+                        .fusion_vs_members(&run.id, &Default::default())
+                        .map_err(|e| e.to_string())?;
+                    Ok(JobOutcome::Fused(Box::new(run), against))
+                });
+            }
             Command::Recommend { user, runs } => {
                 let Some(root) = self.root() else { return };
                 let k = self.settings.recommend_k;
@@ -889,6 +903,9 @@ impl ShopLabApp {
                     }
                     if kind == JobKind::Ab {
                         self.compare.ab.failed(text.clone());
+                    }
+                    if kind == JobKind::Fuse {
+                        self.compare.fusion.failed(text.clone());
                     }
                     if kind == JobKind::Preview {
                         self.data.import.error = Some(text.clone());
@@ -1045,6 +1062,17 @@ impl ShopLabApp {
             JobOutcome::Recommendations(lists) => self.recommend.take_lists(lists),
             JobOutcome::PerUser(table) => self.recommend.per_user.loaded(*table),
             JobOutcome::Ab(report) => self.compare.ab.loaded(*report),
+            JobOutcome::Fused(run, against) => {
+                self.notify(
+                    format!("{} {}", tr(lang, "Fused run recorded:"), run.name),
+                    false,
+                );
+                if let Some(p) = &mut self.project {
+                    p.runs.push((*run).clone());
+                    self.compare.runs_changed(p);
+                }
+                self.compare.fusion.loaded(*run, against);
+            }
             JobOutcome::Shopper { user, events } => self.data.shopper = Some((user, events)),
             JobOutcome::SearchEval(reports) => self.search.eval = Some(*reports),
             JobOutcome::Preview(preview) => self.data.import.set_preview(*preview),

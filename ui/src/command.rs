@@ -111,6 +111,9 @@ pub enum Command {
         /// The challenger run ids.
         challengers: Vec<String>,
     },
+    /// Build a fused run of member runs and compare it with each member
+    /// (answered with `JobOutcome::Fused`).
+    Fuse(Box<shoplab_engine::recommend::fusion::FusionParams>),
     /// Save a screen area as a PNG (the benchmark tour's check that the
     /// window can be captured; user exports use `ExportComparison`).
     ExportPng {

@@ -914,6 +914,24 @@ pub const ENTRIES: &[Entry] = &[
         ],
     },
     Entry {
+        key: "fusion",
+        kind: Concept,
+        title: ["Fusing models", "模型融合"],
+        formula: "fused(i) = Σ_m w_m · norm_m(score_m(i));  CombMNZ × #members listing i;  RRF: Σ_m w_m / (k + rank_m(i))",
+        what: [
+            "A fused run scores every item with each member run, puts each member's scores on one scale (min-max, z-score or rank), and adds them with weights. The weights are chosen on the validation split, which the members never trained on; the test split then says whether the fusion beats each member, paired per shopper with Holm's adjustment. In the demo shop EASE (what shoppers chose together) and the content model (what the catalogue says) fuse into a run better than either.",
+            "融合实验用每个成员实验为所有商品打分，把每个成员的分数放到同一尺度（最小-最大、z 分数或排名），再加权相加。权重在成员从未训练过的验证部分上选择；然后由测试部分逐用户配对并经 Holm 校正，判断融合是否胜过每个成员。在演示商店中，EASE（用户一起选择了什么）与内容模型（商品目录说了什么）融合后比任一单独模型都好。",
+        ],
+        rewards: [
+            "Members that are right about different shoppers or items: a collaborative model with a text model, a sequential model with a popularity prior.",
+            "在不同用户或商品上各有所长的成员：协同模型配文本模型，序列模型配流行度先验。",
+        ],
+        pitfalls: [
+            "Weights tuned on the test split report an optimistic fusion (see tuning on the test split); two members that rank alike gain little; every member scores each shopper, so the fusion is as slow as its members together.",
+            "在测试集上调出的权重会报告偏乐观的融合效果（见“在测试集上调参”）；排序相似的两个成员收获很少；每个成员都要为每位用户打分，所以融合的耗时等于所有成员之和。",
+        ],
+    },
+    Entry {
         key: "pareto_front",
         kind: Concept,
         title: ["Quality-vs-latency Pareto front", "质量-响应时间帕累托前沿"],

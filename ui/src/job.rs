@@ -40,6 +40,8 @@ pub enum JobOutcome {
     PerUser(Box<PerUser>),
     /// An A/B comparison of runs.
     Ab(Box<shoplab_engine::ab::AbReport>),
+    /// A fused run was built, with one comparison per member.
+    Fused(Box<RunRecord>, Vec<shoplab_engine::ab::AbReport>),
     /// One shopper's event timeline.
     Shopper {
         /// The shopper's id.
@@ -278,6 +280,8 @@ pub enum JobKind {
     PerUser,
     /// Testing runs against a baseline.
     Ab,
+    /// Building a fused run and testing it against its members.
+    Fuse,
     /// Reading a shopper's events.
     Shopper,
     /// Evaluating search on judgments.

@@ -989,6 +989,15 @@ const CONCEPTS: &[Row] = &[
         ],
     ),
     row(
+        "fusion",
+        "fusion",
+        ["fused model", "融合模型"],
+        [
+            "Several runs combined into one ranking, weights chosen on the validation split.",
+            "多个实验合成一个排序，权重在验证部分上选择。",
+        ],
+    ),
+    row(
         "tuning_on_test",
         "tuning_on_test",
         ["tuning on the test split", "在测试集上调参"],

@@ -45,7 +45,11 @@ fn a_newcomer_opens_the_demo_searches_trains_cancels_compares_and_recommends() {
         let p = app.project.as_ref().unwrap();
         assert_eq!(app.view, View::Data, "opening a project shows its data");
         assert!(p.stats.events > 10_000 && p.has_index);
-        assert_eq!(p.runs.len(), 7, "the demo trains every baseline and BPR");
+        assert_eq!(
+            p.runs.len(),
+            8,
+            "the demo trains every baseline and BPR, then fuses EASE with content"
+        );
     }
     h.step();
     h.get_by_label("sparsity");
@@ -977,4 +981,53 @@ fn compare_tests_the_ticked_runs_against_a_baseline() {
     h.run_steps(2);
     h.get_by_label("Verdict");
     h.get_by_label("Cost beside quality");
+}
+
+#[test]
+fn compare_fuses_the_ticked_runs_and_tests_the_fusion_against_each_member() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut h = open_demo(dir.path());
+    h.get_by_label("Compare").click();
+    h.run_steps(2);
+    let members: Vec<String> = {
+        let p = h.state().project.as_ref().unwrap();
+        ["ease", "item_knn"]
+            .iter()
+            .map(|m| p.runs.iter().find(|r| r.model == *m).unwrap().id.clone())
+            .collect()
+    };
+    h.state_mut().compare.selected = members.iter().cloned().collect();
+    h.run_steps(2);
+    h.get_by_label("Fuse runs into one").click();
+    h.run_steps(2);
+    h.get_by_label("Fuse the ticked runs").click();
+    step_until(&mut h, "the fusion", |a| {
+        a.compare.fusion.result.is_some() || a.compare.fusion.error.is_some()
+    });
+    let app = h.state();
+    assert!(
+        app.compare.fusion.error.is_none(),
+        "{:?}",
+        app.compare.fusion.error
+    );
+    let (run, against) = app.compare.fusion.result.clone().unwrap();
+    let f = run.fusion.clone().unwrap();
+    let mut fused = f.members.clone();
+    fused.sort();
+    let mut want = members.clone();
+    want.sort();
+    assert_eq!(fused, want, "the ticked runs, in the table's order");
+    assert_eq!(f.tuned_on, "validation");
+    assert_eq!(against.len(), 2, "one comparison per member");
+    assert!(
+        app.project
+            .as_ref()
+            .unwrap()
+            .runs
+            .iter()
+            .any(|r| r.id == run.id),
+        "the fused run joins the project's runs"
+    );
+    h.run_steps(2);
+    h.get_by_label("Member alone");
 }

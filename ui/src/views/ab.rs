@@ -282,7 +282,9 @@ fn report_ui(
         });
 }
 
-fn row(
+/// One cell as a table row: the run, the metric, both means, the
+/// difference with its interval, lift, Holm's p, wins/ties/losses, verdict.
+pub(super) fn row(
     ui: &mut egui::Ui,
     label: &str,
     color: Color32,

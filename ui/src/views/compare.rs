@@ -220,6 +220,8 @@ pub struct CompareState {
     who: Identities,
     /// The "Is the difference real?" section.
     pub ab: super::ab::AbState,
+    /// The fusion section.
+    pub fusion: super::fusion::FusionState,
 }
 
 /// The ticked runs and their comparison, kept until the ticks, the runs or
@@ -260,6 +262,7 @@ impl Default for CompareState {
             table: None,
             who: Identities::default(),
             ab: Default::default(),
+            fusion: Default::default(),
         }
     }
 }
@@ -399,6 +402,11 @@ pub fn ui(ui: &mut egui::Ui, state: &mut CompareState, ctx: &ViewCtx<'_>, out: &
                 .default_open(true)
                 .show(ui, |ui| {
                     super::ab::ui(ui, &mut state.ab, &ordered, &who, ctx, out);
+                });
+            egui::CollapsingHeader::new(t("Fuse runs into one"))
+                .default_open(false)
+                .show(ui, |ui| {
+                    super::fusion::ui(ui, &mut state.fusion, &ordered, &who, ctx, out);
                 });
             ui.separator();
             measure_picker(ui, state, &ordered, ctx, out);

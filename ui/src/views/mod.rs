@@ -4,6 +4,7 @@
 pub mod ab;
 pub mod compare;
 pub mod data;
+pub mod fusion;
 pub mod learn;
 pub mod per_user;
 pub mod recommend;

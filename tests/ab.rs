@@ -76,6 +76,22 @@ fn ab_pairs_runs_and_refuses_another_split() {
             .map(|s| s["shoppers"].as_u64().unwrap())
     };
     assert_eq!(seg("light").unwrap() + seg("heavy").unwrap(), shoppers);
+    // Item segments: head and long-tail items, and the top-level categories;
+    // each pairs only shoppers with a test item in it.
+    let names: Vec<&str> = r["segments"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["name"].as_str().unwrap())
+        .collect();
+    for item_seg in ["head", "tail"] {
+        let n = seg(item_seg).unwrap_or_else(|| panic!("no {item_seg} segment: {names:?}"));
+        assert!(n > 0 && n <= shoppers, "{item_seg}: {n}");
+    }
+    assert!(
+        names.iter().filter(|n| n.starts_with("category:")).count() >= 2,
+        "{names:?}"
+    );
     // The text form names the verdicts and the cost table.
     let text = ok(&root, &["ab", "popularity", "ease", "--resamples", "1000"]);
     assert!(

@@ -494,10 +494,15 @@ fn moved_shoppers(tables: &[Table<'_>], k: usize, users: &[&str]) -> Moved {
     }
 }
 
-type Table<'a> = HashMap<&'a str, (bool, Vec<f64>)>;
+/// Per shopper: whether they were cold, and their value of each metric.
+pub(crate) type Table<'a> = HashMap<&'a str, (bool, Vec<f64>)>;
 
 /// Every challenger's cells over `users`, Holm-adjusted per metric.
-fn cells(tables: &[Table<'_>], users: &[&str], options: &AbOptions) -> Result<Vec<Vec<AbCell>>> {
+pub(crate) fn cells(
+    tables: &[Table<'_>],
+    users: &[&str],
+    options: &AbOptions,
+) -> Result<Vec<Vec<AbCell>>> {
     let n_ch = tables.len() - 1;
     let mut out: Vec<Vec<AbCell>> = vec![Vec::new(); n_ch];
     for (m, metric) in options.metrics.iter().enumerate() {

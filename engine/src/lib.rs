@@ -11,6 +11,7 @@ pub mod create;
 pub mod demo;
 pub mod error;
 pub mod evaluate;
+pub mod item_segments;
 pub mod metrics;
 pub mod percentile;
 pub mod project;

@@ -856,7 +856,38 @@ impl Project {
             .collect();
         let pairs: Vec<(&RunRecord, &crate::recommend::per_user::PerUser)> =
             others.iter().zip(&other_pu).collect();
-        crate::ab::compare_runs((&base, &base_pu), &pairs, Some(&activity), options)
+        let mut report =
+            crate::ab::compare_runs((&base, &base_pu), &pairs, Some(&activity), options)?;
+        // Item segments, from each run's stored lists and the split's test items.
+        let item_ids = self.store.item_ids()?;
+        let tokens: Vec<String> = item_ids
+            .iter()
+            .enumerate()
+            .map(|(i, id)| crate::trec::token(id, i))
+            .collect();
+        let mut counts = vec![0u32; tokens.len()];
+        for &i in &parts.train.items {
+            if let Some(c) = counts.get_mut(i as usize) {
+                *c += 1;
+            }
+        }
+        let lists = std::iter::once(&base)
+            .chain(&others)
+            .map(|r| crate::trec::read_run(&self.paths.run(&r.id).join("run.trec")))
+            .collect::<Result<Vec<_>>>()?;
+        let qrels = crate::trec::read_qrels(&self.paths.run(&base.id).join("qrels.trec"))?;
+        let top_level: Vec<String> = self
+            .store
+            .items()?
+            .iter()
+            .map(|it| it.category.first().cloned().unwrap_or_default())
+            .collect();
+        let mut segments = crate::item_segments::head_tail(&counts, &tokens);
+        segments.extend(crate::item_segments::categories(
+            &top_level, &tokens, &qrels,
+        ));
+        crate::item_segments::add_item_segments(&mut report, &lists, &qrels, &segments, options)?;
+        Ok(report)
     }
 
     /// Builds and evaluates a fusion of the runs `params.members` names

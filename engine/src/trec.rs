@@ -15,10 +15,11 @@
 //! qrels.trec        qid 0 docid grade                   (integer grades)
 //! ```
 
+use std::collections::HashMap;
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
-use crate::error::Result;
+use crate::error::{Error, Result};
 use crate::project::write_atomic;
 
 /// A TREC run and its qrels, built in memory and written atomically.
@@ -109,9 +110,95 @@ pub fn token(id: &str, idx: usize) -> String {
     }
 }
 
+/// Each query's documents in rank order, read back from a run file
+/// written by [`TrecWriter`] (`qid Q0 docid rank score tag`).
+pub fn read_run(path: &Path) -> Result<HashMap<String, Vec<String>>> {
+    let mut ranked: HashMap<String, Vec<(u64, String)>> = HashMap::new();
+    for (n, line) in read_lines(path)?.iter().enumerate() {
+        let f: Vec<&str> = line.split_whitespace().collect();
+        if f.is_empty() {
+            continue;
+        }
+        let rank = f.get(3).and_then(|r| r.parse::<u64>().ok());
+        let (Some(rank), 6) = (rank, f.len()) else {
+            return Err(malformed(path, n, "qid Q0 docid rank score tag"));
+        };
+        ranked
+            .entry(f[0].to_string())
+            .or_default()
+            .push((rank, f[2].to_string()));
+    }
+    Ok(ranked
+        .into_iter()
+        .map(|(q, mut docs)| {
+            docs.sort();
+            (q, docs.into_iter().map(|(_, d)| d).collect())
+        })
+        .collect())
+}
+
+/// Each query's relevant documents (grade above 0), read back from a qrels
+/// file (`qid 0 docid grade`).
+pub fn read_qrels(path: &Path) -> Result<HashMap<String, Vec<String>>> {
+    let mut rel: HashMap<String, Vec<String>> = HashMap::new();
+    for (n, line) in read_lines(path)?.iter().enumerate() {
+        let f: Vec<&str> = line.split_whitespace().collect();
+        if f.is_empty() {
+            continue;
+        }
+        let grade = f.get(3).and_then(|g| g.parse::<f64>().ok());
+        let (Some(grade), 4) = (grade, f.len()) else {
+            return Err(malformed(path, n, "qid 0 docid grade"));
+        };
+        if grade > 0.0 {
+            rel.entry(f[0].to_string())
+                .or_default()
+                .push(f[2].to_string());
+        }
+    }
+    Ok(rel)
+}
+
+fn read_lines(path: &Path) -> Result<Vec<String>> {
+    let text = std::fs::read_to_string(path).map_err(|e| Error::io("cannot read", path, e))?;
+    Ok(text.lines().map(str::to_string).collect())
+}
+
+fn malformed(path: &Path, line: usize, want: &str) -> Error {
+    Error::invalid(
+        "TREC file",
+        format!("{}:{}", path.display(), line + 1),
+        format!("expected `{want}`; the run folder is damaged: train the run again"),
+    )
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn runs_and_qrels_read_back_as_written() {
+        let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+        let mut w = TrecWriter::new("r");
+        w.ranked(
+            "u1",
+            &[("b".into(), 1.0), ("a".into(), 1.0), ("c".into(), 0.5)],
+        );
+        w.ranked("u2", &[("a".into(), 2.0)]);
+        w.judged("u1", "c", 1);
+        w.judged("u2", "z", 1);
+        let files = w
+            .write(dir.path(), "run", "qrels")
+            .unwrap_or_else(|e| panic!("{e}"));
+        let run = read_run(&files.run).unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(run["u1"], vec!["b", "a", "c"]);
+        assert_eq!(run["u2"], vec!["a"]);
+        let q = read_qrels(&files.qrels).unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(q["u1"], vec!["c"]);
+        std::fs::write(&files.run, "u1 Q0 b x 1 r\n").unwrap_or_else(|e| panic!("{e}"));
+        let err = read_run(&files.run).map(|_| ()).unwrap_err().to_string();
+        assert!(err.contains("run.trec:1"), "{err}");
+    }
 
     #[test]
     fn tied_raw_scores_become_strictly_decreasing_rank_scores() {

@@ -118,6 +118,15 @@ pub(super) const ZH: &[(&str, &str)] = &[
     ),
     ("Other shoppers", "其他用户"),
     (
+        "Head items (the most chosen fifth of the catalogue)",
+        "头部商品（被选择最多的五分之一）",
+    ),
+    (
+        "Long-tail items (all the others)",
+        "长尾商品（其余所有商品）",
+    ),
+    ("Test items in the category", "该类目中的测试商品："),
+    (
         "Shoppers it helps and hurts most:",
         "帮助和损害最多的用户：",
     ),

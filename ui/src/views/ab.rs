@@ -157,6 +157,15 @@ fn report_ui(
             seg.shoppers,
             t("shoppers")
         );
+        let title = match seg.name.strip_prefix("category:") {
+            Some(cat) => format!(
+                "{} {cat} ({} {})",
+                t("Test items in the category"),
+                seg.shoppers,
+                t("shoppers")
+            ),
+            None => title,
+        };
         egui::CollapsingHeader::new(title)
             .id_salt(("ab_segment", k))
             .default_open(k == 0)
@@ -343,6 +352,8 @@ fn segment_name(name: &str, ctx: &ViewCtx<'_>) -> &'static str {
         "light" => ctx.t("Light shoppers (training events up to the median)"),
         "heavy" => ctx.t("Heavy shoppers (training events above the median)"),
         "cold" => ctx.t("Cold shoppers (no training events)"),
+        "head" => ctx.t("Head items (the most chosen fifth of the catalogue)"),
+        "tail" => ctx.t("Long-tail items (all the others)"),
         _ => ctx.t("Other shoppers"),
     }
 }

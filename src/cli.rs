@@ -89,6 +89,10 @@ pub enum Command {
     /// reciprocal rank fusion; weights tuned on the validation split), then
     /// compare the fusion with each member, paired per shopper.
     Fuse(FuseArgs),
+    /// Write a comparison as a folder to hand on: a self-contained HTML
+    /// report (charts inline, opens offline), CSV and JSON of every number,
+    /// and each run's TREC files.
+    Report(ReportArgs),
     /// Show a shopper's history and a run's recommendations for them, ranked as the
     /// run's evaluation ranked them; ✓ marks items the shopper took in the test period.
     /// With --per-user: the run's evaluated shoppers, worst first.
@@ -405,6 +409,18 @@ pub struct AbArgs {
     /// Seed of the bootstrap and the randomisation test (default 42).
     #[arg(long)]
     pub seed: Option<u64>,
+}
+
+/// `shoplab report`
+#[derive(Debug, Args)]
+pub struct ReportArgs {
+    /// The comparison: a baseline and its challengers, as `shoplab ab` takes them.
+    #[command(flatten)]
+    pub ab: AbArgs,
+    /// The folder to create (default: the project's reports folder,
+    /// `report-<time>`); it must not exist yet.
+    #[arg(long)]
+    pub out: Option<PathBuf>,
 }
 
 /// `shoplab fuse`

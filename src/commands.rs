@@ -1225,6 +1225,12 @@ pub fn compare(ctx: &Ctx, project: &Path, a: &CompareArgs) -> Result<()> {
 /// `shoplab ab`
 pub fn ab(ctx: &Ctx, project: &Path, a: &AbArgs) -> Result<()> {
     let p = open(project)?;
+    let report = p.ab(&a.baseline, &a.challengers, &ab_options(a)?)?;
+    ctx.emit(&report, ab_text)
+}
+
+/// The A/B options the flags give (defaults from `AbOptions`).
+pub fn ab_options(a: &AbArgs) -> Result<shoplab_engine::ab::AbOptions> {
     let mut options = shoplab_engine::ab::AbOptions::default();
     if !a.metrics.is_empty() {
         options.metrics = a.metrics.clone();
@@ -1242,8 +1248,7 @@ pub fn ab(ctx: &Ctx, project: &Path, a: &AbArgs) -> Result<()> {
     if let Some(seed) = a.seed {
         options.tests.seed = seed;
     }
-    let report = p.ab(&a.baseline, &a.challengers, &options)?;
-    ctx.emit(&report, ab_text)
+    Ok(options)
 }
 
 /// The A/B report as tables: one per segment, a row per challenger and metric.

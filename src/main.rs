@@ -8,6 +8,7 @@ mod fusion;
 mod gpu_check;
 mod gui;
 mod progress;
+mod report;
 mod table;
 mod text;
 
@@ -160,6 +161,7 @@ fn dispatch(ctx: &Ctx, cli: &Cli) -> anyhow::Result<()> {
         Command::Compare(a) => commands::compare(ctx, p, a),
         Command::Ab(a) => commands::ab(ctx, p, a),
         Command::Fuse(a) => fusion::fuse(ctx, p, a),
+        Command::Report(a) => report::run(ctx, p, a),
         Command::Recommend(a) => commands::recommend(ctx, p, a),
         Command::Generate(a) => commands::generate(ctx, a),
         Command::ExportSplit(a) => commands::export_split(ctx, p, a),

@@ -2,6 +2,16 @@
 
 use std::path::PathBuf;
 
+impl ExportError {
+    /// A file or folder that could not be written.
+    pub fn io(path: &std::path::Path, source: std::io::Error) -> Self {
+        ExportError::Write {
+            path: path.to_path_buf(),
+            source,
+        }
+    }
+}
+
 /// An export that could not be written.
 #[derive(Debug, thiserror::Error)]
 pub enum ExportError {

@@ -13,6 +13,8 @@ pub mod error;
 pub mod export;
 mod figure;
 pub mod fonts;
+pub mod html;
+pub mod interval;
 pub mod palette;
 pub mod runs;
 pub mod table;
@@ -21,6 +23,7 @@ use shoplab_engine::compare::Column;
 
 pub use error::ExportError;
 pub use export::{Request, write, write_all};
+pub use html::{ReportRequest, write_report};
 
 /// What to write from the Compare view (or `shoplab compare --export`).
 #[derive(Debug, Clone, PartialEq)]

@@ -810,6 +810,35 @@ impl ShopLabApp {
                     .map_err(|e| e.to_string())
                 });
             }
+            Command::WriteReport(report) => {
+                let (Some(p), Some(root)) = (&self.project, self.root()) else {
+                    return;
+                };
+                let all = p.runs.clone();
+                let dir = p.reports_dir.join(format!(
+                    "report-{}",
+                    chrono::Utc::now().format("%Y%m%d-%H%M%S")
+                ));
+                let name = p.name.clone();
+                let cjk = self.cjk_font.clone();
+                let title = tr(lang, "Writing the HTML report").to_string();
+                self.spawn(ctx, JobKind::Export, &title, move |_, _| {
+                    let run_dirs: Vec<(String, PathBuf)> = std::iter::once(&report.baseline)
+                        .chain(&report.challengers)
+                        .map(|r| (r.id.clone(), root.join("runs").join(&r.id)))
+                        .collect();
+                    shoplab_report::write_report(&shoplab_report::ReportRequest {
+                        project: &name,
+                        all_runs: &all,
+                        ab: &report,
+                        run_dirs: &run_dirs,
+                        dir: &dir,
+                        cjk_font: cjk.as_deref(),
+                    })
+                    .map(|html| JobOutcome::Saved(vec![html]))
+                    .map_err(|e| e.to_string())
+                });
+            }
             Command::ExportPng { path, rect } => {
                 let (tx, rx) = std::sync::mpsc::channel();
                 let repaint = ctx.clone();

@@ -111,6 +111,9 @@ pub enum Command {
         /// The challenger run ids.
         challengers: Vec<String>,
     },
+    /// Write an A/B comparison as an HTML report folder (with CSV, JSON
+    /// and TREC files) into the project's reports folder.
+    WriteReport(Box<shoplab_engine::ab::AbReport>),
     /// Build a fused run of member runs and compare it with each member
     /// (answered with `JobOutcome::Fused`).
     Fuse(Box<shoplab_engine::recommend::fusion::FusionParams>),

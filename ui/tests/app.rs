@@ -981,6 +981,19 @@ fn compare_tests_the_ticked_runs_against_a_baseline() {
     h.run_steps(2);
     h.get_by_label("Verdict");
     h.get_by_label("Cost beside quality");
+    // The same comparison as a report folder to hand on.
+    h.get_by_label("Write an HTML report").click();
+    h.run_steps(3);
+    step_until(&mut h, "the report", idle);
+    let reports = h.state().project.as_ref().unwrap().reports_dir.clone();
+    let page = std::fs::read_dir(&reports)
+        .unwrap()
+        .filter_map(|e| e.ok())
+        .map(|e| e.path().join("report.html"))
+        .find(|p| p.is_file())
+        .expect("a report folder with report.html");
+    let html = std::fs::read_to_string(page).unwrap();
+    assert!(html.contains("<svg") && html.contains("Is the difference real?"));
 }
 
 #[test]

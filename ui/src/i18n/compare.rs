@@ -184,6 +184,12 @@ pub(super) const ZH: &[(&str, &str)] = &[
     ("Fusion", "融合"),
     ("Fusing runs", "正在融合实验"),
     ("Fused run recorded:", "融合实验已记录："),
+    ("Write an HTML report", "写出 HTML 报告"),
+    ("Writing the HTML report", "正在写出 HTML 报告"),
+    (
+        "A folder to hand on: a page with these tables and charts that opens in any browser offline, with CSV, JSON and TREC files beside it.",
+        "一个可以交给别人的文件夹：包含这些表格和图表的网页，离线时也能在任何浏览器中打开，旁边附有 CSV、JSON 和 TREC 文件。",
+    ),
     ("Learn:", "学习："),
     ("paired comparison", "配对比较"),
     ("t-test and Wilcoxon", "t 检验与 Wilcoxon"),

@@ -143,13 +143,24 @@ fn report_ui(
     out: &mut Vec<Command>,
 ) {
     let t = |s| ctx.t(s);
-    ui.label(format!(
-        "{}: {} · {} {}",
-        t("Baseline"),
-        who.label(&r.baseline.id),
-        r.shoppers,
-        t("shoppers paired")
-    ));
+    ui.horizontal_wrapped(|ui| {
+        ui.label(format!(
+            "{}: {} · {} {}",
+            t("Baseline"),
+            who.label(&r.baseline.id),
+            r.shoppers,
+            t("shoppers paired")
+        ));
+        if ui
+            .add_enabled(!ctx.busy(JobKind::Export), egui::Button::new(t("Write an HTML report")))
+            .on_hover_text(t(
+                "A folder to hand on: a page with these tables and charts that opens in any browser offline, with CSV, JSON and TREC files beside it.",
+            ))
+            .clicked()
+        {
+            out.push(Command::WriteReport(Box::new(r.clone())));
+        }
+    });
     for (k, seg) in r.segments.iter().enumerate() {
         let title = format!(
             "{} ({} {})",

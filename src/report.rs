@@ -32,7 +32,7 @@ pub fn run(ctx: &Ctx, project: &Path, a: &ReportArgs) -> Result<()> {
     };
     let run_dirs: Vec<(String, std::path::PathBuf)> = std::iter::once(&ab.baseline)
         .chain(&ab.challengers)
-        .map(|r| (r.id.clone(), p.paths.run(&r.id)))
+        .map(|r| (r.id.clone(), p.run_dir(&r.id)))
         .collect();
     let cjk = std::env::var_os("SHOPLAB_CJK_FONT").map(std::path::PathBuf::from);
     let html = shoplab_report::write_report(&shoplab_report::ReportRequest {

@@ -813,6 +813,11 @@ impl Project {
         })
     }
 
+    /// A run's folder (its TREC files, for reports that copy them).
+    pub fn run_dir(&self, id: &str) -> PathBuf {
+        self.paths.run(id)
+    }
+
     /// A run's evaluated shoppers and their per-user metric values (its
     /// `per_user.csv`, and `per_user_cold.csv` when cold shoppers were
     /// reported apart).

@@ -300,9 +300,9 @@ fn html(
             svg_of(&fig, &what)?
         );
         for seg in r.segments.iter().skip(1) {
-            let _ = write!(
+            let _ = writeln!(
                 h,
-                "<details><summary>{} — {} ({} shoppers)</summary>\n",
+                "<details><summary>{} — {} ({} shoppers)</summary>",
                 esc(segment_title(&seg.name)),
                 esc(&seg.description),
                 seg.shoppers
@@ -329,7 +329,7 @@ fn html(
         (Export::LatencyCdf, ndcg10),
     ] {
         let fig = ChartFigure::new(&export, shown, measure, pen.clone(), stamp)?;
-        let _ = write!(h, "<figure>{}</figure>\n", svg_of(&fig, &what)?);
+        let _ = writeln!(h, "<figure>{}</figure>", svg_of(&fig, &what)?);
     }
     h.push_str("</div>\n");
     h.push_str(&cost_table(r, shown));
@@ -347,9 +347,9 @@ fn html(
                     .collect::<Vec<_>>()
                     .join(", ")
             };
-            let _ = write!(
+            let _ = writeln!(
                 h,
-                "<p><b>{}</b> on {metric}: helped: {}<br>hurt: {}</p>\n",
+                "<p><b>{}</b> on {metric}: helped: {}<br>hurt: {}</p>",
                 esc(label_of(shown, &ch.id)),
                 list(&moved.helped),
                 list(&moved.hurt)

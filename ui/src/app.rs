@@ -823,9 +823,10 @@ impl ShopLabApp {
                 let cjk = self.cjk_font.clone();
                 let title = tr(lang, "Writing the HTML report").to_string();
                 self.spawn(ctx, JobKind::Export, &title, move |_, _| {
+                    let project = Project::open_read_only(&root).map_err(|e| e.to_string())?;
                     let run_dirs: Vec<(String, PathBuf)> = std::iter::once(&report.baseline)
                         .chain(&report.challengers)
-                        .map(|r| (r.id.clone(), root.join("runs").join(&r.id)))
+                        .map(|r| (r.id.clone(), project.run_dir(&r.id)))
                         .collect();
                     shoplab_report::write_report(&shoplab_report::ReportRequest {
                         project: &name,

@@ -437,8 +437,9 @@ pub struct FuseArgs {
     /// (default min_max; rrf reads ranks).
     #[arg(long)]
     pub normalise: Option<String>,
-    /// One weight per member, comma-separated (default: tuned for
-    /// `weighted`, equal otherwise).
+    /// One weight per member, comma-separated, for `weighted` (default:
+    /// tuned on validation) and `rrf` (default: equal); `comb_sum` and
+    /// `comb_mnz` weigh members equally.
     #[arg(long, value_delimiter = ',')]
     pub weights: Vec<f64>,
     /// Weight search on the validation split: none, grid, random or tpe

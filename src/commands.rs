@@ -1396,6 +1396,9 @@ pub fn ab_text(r: &shoplab_engine::ab::AbReport) -> String {
         r.options.alpha,
         r.metrics.first().map_or("", String::as_str)
     ));
+    for note in &r.notes {
+        s.push_str(&format!("note: {note}\n"));
+    }
     s
 }
 

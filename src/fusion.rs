@@ -73,10 +73,6 @@ pub fn params(a: &FuseArgs) -> Result<FusionParams> {
 pub fn fuse(ctx: &Ctx, project: &Path, a: &FuseArgs) -> Result<()> {
     let p = open(project)?;
     let params = params(a)?;
-    let run = p
-        .fuse(&params, a.name.as_deref(), &ctx.progress, &ctx.cancel)
-        .context("cannot build the fusion")?;
-    ctx.progress.finish_stage();
     let mut options = AbOptions::default();
     if !a.metrics.is_empty() {
         options.metrics = a.metrics.clone();
@@ -88,6 +84,14 @@ pub fn fuse(ctx: &Ctx, project: &Path, a: &FuseArgs) -> Result<()> {
         options.tests.bootstrap = n;
         options.tests.permutations = n;
     }
+    // Checked before the fusion is built, so a bad option leaves no run behind.
+    if let Some(first) = params.members.first() {
+        p.check_comparison(first, &options)?;
+    }
+    let run = p
+        .fuse(&params, a.name.as_deref(), &ctx.progress, &ctx.cancel)
+        .context("cannot build the fusion")?;
+    ctx.progress.finish_stage();
     let against_members = p.fusion_vs_members(&run.id, &options)?;
     let out = FuseOutput {
         run,
@@ -129,7 +133,10 @@ pub fn fused_text(run: &RunRecord) -> String {
             f.validation_ndcg,
             alone.join(", ")
         ));
-        if let Some(i) = f.weights.iter().position(|w| *w >= 1.0 - 1e-12) {
+        let searched = !matches!(f.chosen_by.as_str(), "given" | "equal");
+        if let Some(i) = f.weights.iter().position(|w| *w >= 1.0 - 1e-12)
+            && searched
+        {
             s.push_str(&format!(
                 "\n  The search found no blend better than {} alone on validation: the fusion ranks as it does.",
                 names(i)
@@ -230,7 +237,11 @@ pub fn against_members_text(reports: &[AbReport]) -> String {
                 bounded(t.p_value, floor),
                 bounded(c.p_holm, floor),
                 format!("{}/{}/{}", t.wins, t.ties, t.losses),
-                c.verdict.label().to_string(),
+                if t.wins + t.losses == 0 {
+                    "identical per shopper".to_string()
+                } else {
+                    c.verdict.label().to_string()
+                },
             ]);
         }
     }

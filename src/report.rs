@@ -25,10 +25,7 @@ pub fn run(ctx: &Ctx, project: &Path, a: &ReportArgs) -> Result<()> {
     let all = p.runs()?;
     let dir = match &a.out {
         Some(d) => d.clone(),
-        None => p.reports_dir().join(format!(
-            "report-{}",
-            chrono::Utc::now().format("%Y%m%d-%H%M%S")
-        )),
+        None => shoplab_report::new_report_dir(&p.reports_dir()),
     };
     let run_dirs: Vec<(String, std::path::PathBuf)> = std::iter::once(&ab.baseline)
         .chain(&ab.challengers)

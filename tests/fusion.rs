@@ -127,6 +127,51 @@ fn fuse_tunes_on_validation_compares_with_members_and_serves() {
             "{method}: {text}"
         );
     }
+    // Each member alone on validation is its own ranking, whatever the method
+    // (CombMNZ's multiplier must not leak into "ease alone").
+    let mnz = json(
+        &root,
+        &[
+            "fuse",
+            "ease",
+            "item_knn",
+            "--method",
+            "comb_mnz",
+            "--resamples",
+            "1000",
+        ],
+    );
+    assert_eq!(
+        mnz["run"]["fusion"]["members_validation_ndcg"], f["members_validation_ndcg"],
+        "members alone under comb_mnz vs weighted"
+    );
+    // A comparison option that cannot work is refused before the fusion is
+    // built: no run is left behind.
+    let before = json(&root, &["runs"]).as_array().unwrap().len();
+    let o = shoplab(&root, &["fuse", "ease", "item_knn", "--resamples", "10"]);
+    assert!(!o.status.success());
+    let o2 = shoplab(&root, &["fuse", "ease", "item_knn", "--metrics", "ndcg@50"]);
+    assert!(!o2.status.success());
+    assert!(stderr(&o2).contains("ndcg@50"), "{}", stderr(&o2));
+    assert_eq!(json(&root, &["runs"]).as_array().unwrap().len(), before);
+    // With a validation part, shoppers whose only history is validation
+    // events are light: light and heavy share out every warm shopper.
+    let ab = json(&root, &["ab", "ease", "item_knn", "--resamples", "1000"]);
+    let seg = |name: &str| {
+        ab["segments"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|s| s["name"] == name)
+            .map_or(0, |s| s["shoppers"].as_u64().unwrap())
+    };
+    assert_eq!(
+        seg("light") + seg("heavy"),
+        seg("all"),
+        "{}",
+        ab["segments"]
+    );
+
     let tpe = json(
         &root,
         &[

@@ -161,6 +161,10 @@ pub struct AbReport {
     /// Per challenger: the shoppers it helps and hurts most.
     #[serde(default)]
     pub moved: Vec<Moved>,
+    /// What the report left out and why (item segments for metrics they
+    /// cannot compute, categories beyond the largest few).
+    #[serde(default)]
+    pub notes: Vec<String>,
 }
 
 impl AbReport {
@@ -173,17 +177,44 @@ impl AbReport {
 /// Refuses runs that did not score the same shoppers on the same test
 /// events under the same protocol, naming what differs.
 pub fn check_comparable(baseline: &RunRecord, other: &RunRecord) -> Result<()> {
-    let differ = |what: &str, a: String, b: String| {
-        Err(Error::NotComparable(format!(
-            "runs '{}' and '{}' differ in {what} ({a} vs {b}): a paired comparison needs \
-             runs on the same data, split and protocol; train '{}' again with the baseline's \
-             settings",
-            baseline.name, other.name, other.name
-        )))
+    let Some(d) = difference(baseline, other) else {
+        return Ok(());
     };
+    let advice = if d.what == DATA {
+        "the project's events changed between the two trainings: train the older run again so \
+         both see the same events"
+            .to_string()
+    } else {
+        format!("train '{}' again with the baseline's settings", other.name)
+    };
+    Err(Error::NotComparable(format!(
+        "runs '{}' and '{}' differ in {} ({} vs {}): a paired comparison needs runs on the same \
+         data, split and protocol; {advice}",
+        baseline.name, other.name, d.what, d.a, d.b
+    )))
+}
+
+/// What two runs differ in that makes them incomparable.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Difference {
+    /// What differs (`their split`, `protocol`, ...).
+    pub what: &'static str,
+    /// The first run's value.
+    pub a: String,
+    /// The second run's.
+    pub b: String,
+}
+
+const DATA: &str = "the events they saw";
+
+/// The first thing that keeps `a` and `b` from being paired per shopper:
+/// other events, split, event kinds, exclusion of seen items, tie order or
+/// sampled ranking; `None` when they can be.
+pub fn difference(baseline: &RunRecord, other: &RunRecord) -> Option<Difference> {
+    let differ = |what: &'static str, a: String, b: String| Some(Difference { what, a, b });
     if baseline.data_fingerprint != other.data_fingerprint {
         return differ(
-            "the events they saw",
+            DATA,
             format!("data {}", short(&baseline.data_fingerprint)),
             format!("data {}", short(&other.data_fingerprint)),
         );
@@ -206,8 +237,8 @@ pub fn check_comparable(baseline: &RunRecord, other: &RunRecord) -> Result<()> {
     if a.eval.tie_break != b.eval.tie_break {
         return differ(
             "the order of tied scores",
-            format!("{:?}", a.eval.tie_break),
-            format!("{:?}", b.eval.tie_break),
+            a.eval.tie_break.as_str().to_string(),
+            b.eval.tie_break.as_str().to_string(),
         );
     }
     if a.eval.sampled_negatives != b.eval.sampled_negatives {
@@ -218,7 +249,7 @@ pub fn check_comparable(baseline: &RunRecord, other: &RunRecord) -> Result<()> {
             s(b.eval.sampled_negatives),
         );
     }
-    Ok(())
+    None
 }
 
 /// The split with its seed cleared where the method does not use it (a
@@ -234,6 +265,51 @@ fn without_unused_seed(split: &SplitSpec) -> SplitSpec {
 
 fn short(fingerprint: &str) -> &str {
     &fingerprint[..fingerprint.len().min(12)]
+}
+
+/// Refuses options no comparison of `n_challengers` challengers can use:
+/// no metric, a metric named twice, a level outside (0, 1), too few
+/// resamples for Holm's threshold. Checked before any slow work.
+pub fn check_options(options: &AbOptions, n_challengers: usize) -> Result<()> {
+    if options.metrics.is_empty() {
+        return Err(Error::invalid(
+            "metrics",
+            "none",
+            "name a metric, e.g. ndcg@10",
+        ));
+    }
+    for (i, m) in options.metrics.iter().enumerate() {
+        if options.metrics[..i].contains(m) {
+            return Err(Error::invalid(
+                "metrics",
+                m,
+                "is named twice; name each metric once",
+            ));
+        }
+    }
+    if !(options.alpha > 0.0 && options.alpha < 1.0) {
+        return Err(Error::invalid(
+            "alpha",
+            options.alpha,
+            "give a significance level between 0 and 1, e.g. 0.05",
+        ));
+    }
+    // Below this many resamples the smallest randomisation p-value cannot
+    // pass Holm's threshold, so every verdict would read "no clear difference".
+    let needed = (n_challengers as f64 / options.alpha).ceil() as usize;
+    if options.tests.permutations < needed.max(1000) {
+        return Err(Error::invalid(
+            "resamples",
+            options.tests.permutations,
+            format!(
+                "use at least {} (10000 is the default): with fewer, p-values near {} after \
+                 Holm's adjustment cannot be told apart",
+                needed.max(1000),
+                options.alpha
+            ),
+        ));
+    }
+    Ok(())
 }
 
 /// Compares `baseline` with `challengers` (each a run and its per-shopper
@@ -252,22 +328,7 @@ pub fn compare_runs(
             "name at least one run to compare with the baseline",
         ));
     }
-    if options.metrics.is_empty() {
-        return Err(Error::invalid(
-            "metrics",
-            "none",
-            "name a metric, e.g. ndcg@10",
-        ));
-    }
-    for (i, m) in options.metrics.iter().enumerate() {
-        if options.metrics[..i].contains(m) {
-            return Err(Error::invalid(
-                "metrics",
-                m,
-                "is named twice; name each metric once",
-            ));
-        }
-    }
+    check_options(options, challengers.len())?;
     for (i, (run, _)) in challengers.iter().enumerate() {
         if challengers[..i].iter().any(|(r, _)| r.id == run.id) {
             return Err(Error::invalid(
@@ -277,28 +338,6 @@ pub fn compare_runs(
                  adjustment, so name it once",
             ));
         }
-    }
-    if !(options.alpha > 0.0 && options.alpha < 1.0) {
-        return Err(Error::invalid(
-            "alpha",
-            options.alpha,
-            "give a significance level between 0 and 1, e.g. 0.05",
-        ));
-    }
-    // Below this many resamples the smallest randomisation p-value cannot
-    // pass Holm's threshold, so every verdict would read "no clear difference".
-    let needed = (challengers.len() as f64 / options.alpha).ceil() as usize;
-    if options.tests.permutations < needed.max(1000) {
-        return Err(Error::invalid(
-            "resamples",
-            options.tests.permutations,
-            format!(
-                "use at least {} (10000 is the default): with fewer, p-values near {} after \
-                 Holm's adjustment cannot be told apart",
-                needed.max(1000),
-                options.alpha
-            ),
-        ));
     }
     for (run, _) in challengers {
         check_comparable(baseline.0, run)?;
@@ -381,22 +420,25 @@ pub fn compare_runs(
         &warm,
     )?;
     if let Some(act) = activity {
-        let mut counts: Vec<usize> = warm.iter().filter_map(|u| act.get(*u).copied()).collect();
+        // A warm shopper missing from `act` has no training events (only
+        // validation ones): light, so light and heavy share out every warm shopper.
+        let events = |u: &str| act.get(u).copied().unwrap_or(0);
+        let mut counts: Vec<usize> = warm.iter().map(|u| events(u)).collect();
         counts.sort_unstable();
         if let Some(&median) = counts.get(counts.len().saturating_sub(1) / 2) {
             let light: Vec<&str> = warm
                 .iter()
                 .copied()
-                .filter(|u| act.get(*u).is_some_and(|&n| n <= median))
+                .filter(|u| events(u) <= median)
                 .collect();
             let heavy: Vec<&str> = warm
                 .iter()
                 .copied()
-                .filter(|u| act.get(*u).is_some_and(|&n| n > median))
+                .filter(|u| events(u) > median)
                 .collect();
             add(
                 "light",
-                format!("1 to {median} training events (the lower half)"),
+                format!("at most {median} training events (the lower half)"),
                 &light,
             )?;
             add(
@@ -454,6 +496,7 @@ pub fn compare_runs(
         unpaired: union.len() - paired.len(),
         segments,
         moved,
+        notes: Vec::new(),
     })
 }
 
@@ -535,13 +578,25 @@ fn mark_pareto(runs: &mut [AbRun]) {
         .iter()
         .map(|r| (r.means.first().copied().unwrap_or(0.0), r.latency_p99_us))
         .collect();
-    for (i, r) in runs.iter_mut().enumerate() {
-        let (q, l) = points[i];
-        r.pareto = l > 0.0
-            && !points.iter().enumerate().any(|(j, &(q2, l2))| {
-                j != i && l2 > 0.0 && q2 >= q && l2 <= l && (q2 > q || l2 < l)
-            });
+    for (r, on) in runs.iter_mut().zip(pareto_front(&points)) {
+        r.pareto = on;
     }
+}
+
+/// Which of the (quality, latency) points no other point dominates (at
+/// least as good on both, better on one); points without a latency (0)
+/// are never on the front and dominate nothing.
+pub fn pareto_front(points: &[(f64, f64)]) -> Vec<bool> {
+    points
+        .iter()
+        .enumerate()
+        .map(|(i, &(q, l))| {
+            l > 0.0
+                && !points.iter().enumerate().any(|(j, &(q2, l2))| {
+                    j != i && l2 > 0.0 && q2 >= q && l2 <= l && (q2 > q || l2 < l)
+                })
+        })
+        .collect()
 }
 
 /// One report per member of a fusion (the member as baseline, the fusion

@@ -339,8 +339,8 @@ pub fn compare(runs: &[RunRecord], columns: &[Column]) -> Comparison {
 }
 
 /// One line on how a run was evaluated, e.g. `full ranking; temporal,
-/// test 20%; 192 cold shoppers apart, not in the means; popularity ndcg@10
-/// 0.4506; ties by popularity; 0.0% of test pairs seen in training`.
+/// test 20%; 192 cold shoppers apart, not in the means (ranked by popularity: their ndcg@10
+/// 0.4506); ties by popularity; 0.0% of test pairs seen in training`.
 /// Model-specific counts (shoppers without signal) are not part of it.
 pub fn protocol_text(r: &RunRecord) -> String {
     let s = &r.summary;
@@ -359,7 +359,12 @@ pub fn protocol_text(r: &RunRecord) -> String {
             _ => "in the means, ranked by the model itself",
         };
         let fig = first
-            .map(|m| format!("; {} ndcg@{} {:.4}", s.cold_scored_by, m.k, m.values.ndcg))
+            .map(|m| {
+                format!(
+                    " (ranked by {}: their ndcg@{} {:.4})",
+                    s.cold_scored_by, m.k, m.values.ndcg
+                )
+            })
             .unwrap_or_default();
         parts.push(format!("{} cold shoppers {how}{fig}", s.users_cold));
     } else {

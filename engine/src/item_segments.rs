@@ -80,12 +80,13 @@ pub fn head_tail(train_counts: &[u32], tokens: &[String]) -> Vec<ItemSegment> {
 }
 
 /// One segment per top-level category, the [`MAX_CATEGORIES`] with the
-/// most test items (`qrels`) first; items without a category are left out.
+/// most test items (`qrels`) first (ties by name), and how many smaller
+/// categories were left out; items without a category are in none.
 pub fn categories(
     top_level: &[String],
     tokens: &[String],
     qrels: &HashMap<String, Vec<String>>,
-) -> Vec<ItemSegment> {
+) -> (Vec<ItemSegment>, usize) {
     let of: HashMap<&str, &str> = tokens
         .iter()
         .zip(top_level)
@@ -103,12 +104,13 @@ pub fn categories(
     let mut ranked: Vec<(&str, usize)> = test_items.into_iter().collect();
     ranked.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(b.0)));
     if ranked.len() < 2 {
-        return Vec::new(); // one category is the whole catalogue
+        return (Vec::new(), 0); // one category is the whole catalogue
     }
-    ranked
-        .into_iter()
+    let left_out = ranked.len().saturating_sub(MAX_CATEGORIES);
+    let segments = ranked
+        .iter()
         .take(MAX_CATEGORIES)
-        .map(|(cat, n)| ItemSegment {
+        .map(|&(cat, n)| ItemSegment {
             name: format!("category:{cat}"),
             description: format!("test items in the category {cat} ({n} test pairs)"),
             items: of
@@ -117,7 +119,8 @@ pub fn categories(
                 .map(|(t, _)| t.to_string())
                 .collect(),
         })
-        .collect()
+        .collect();
+    (segments, left_out)
 }
 
 /// A metric these segments can compute: its name and cut-off.
@@ -147,7 +150,8 @@ fn value(name: &str, k: usize, ranked: &[String], relevant: &HashSet<&str>) -> f
             let ideal: f64 = (0..relevant.len().min(k))
                 .map(|r| 1.0 / ((r + 2) as f64).log2())
                 .sum();
-            dcg / ideal
+            // + 0.0: an empty float sum is -0.0, which would print as "-0.0000".
+            dcg / ideal + 0.0
         }
     }
 }
@@ -171,6 +175,17 @@ pub fn add_item_segments(
         .map(|m| parse_metric(m))
         .collect::<Option<Vec<_>>>()
     else {
+        let other: Vec<&str> = options
+            .metrics
+            .iter()
+            .filter(|m| parse_metric(m).is_none())
+            .map(String::as_str)
+            .collect();
+        report.notes.push(format!(
+            "no item segments (head, tail, categories): they are computed for ndcg, recall, hit, \
+             precision and mrr at a cut-off, not for {}; compare those metrics apart to see them",
+            other.join(", ")
+        ));
         return Ok(());
     };
     let Some(base) = lists.first() else {
@@ -301,10 +316,11 @@ mod tests {
             "u".to_string(),
             vec!["i1".to_string(), "i2".into(), "i0".into()],
         )]);
-        let s = categories(&cats, &toks(4), &q);
+        let (s, left_out) = categories(&cats, &toks(4), &q);
         assert_eq!(s[0].name, "category:B");
         assert_eq!(s[1].name, "category:A");
-        let one = categories(&["A".to_string()], &toks(1), &q);
+        assert_eq!(left_out, 0);
+        let (one, _) = categories(&["A".to_string()], &toks(1), &q);
         assert!(one.is_empty());
     }
 }

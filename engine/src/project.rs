@@ -888,10 +888,16 @@ impl Project {
             .map(|it| it.category.first().cloned().unwrap_or_default())
             .collect();
         let mut segments = crate::item_segments::head_tail(&counts, &tokens);
-        segments.extend(crate::item_segments::categories(
-            &top_level, &tokens, &qrels,
-        ));
+        let (by_category, left_out) = crate::item_segments::categories(&top_level, &tokens, &qrels);
+        segments.extend(by_category);
         crate::item_segments::add_item_segments(&mut report, &lists, &qrels, &segments, options)?;
+        if left_out > 0 {
+            report.notes.push(format!(
+                "categories: the {} top-level categories with the most test pairs have segments; \
+                 {left_out} smaller ones have none (an item counts in its top-level category only)",
+                crate::item_segments::MAX_CATEGORIES
+            ));
+        }
         Ok(report)
     }
 
@@ -916,16 +922,48 @@ impl Project {
         let mut params = params.clone();
         params.members = records.iter().map(|r| r.id.clone()).collect();
         params.validate()?;
+        // Recorded as chosen, so the run's spec says how its weights came about.
+        params.tuning = Some(params.tuning());
         let first = &records[0];
         let log = self.interactions(&first.spec.kinds)?;
         let current = crate::run::fingerprint(&log);
+        let weighting = |w: shoplab_datasets::Weighting| {
+            serde_json::to_value(w)
+                .ok()
+                .and_then(|v| v.as_str().map(str::to_string))
+                .unwrap_or_default()
+        };
         for r in &records {
-            crate::ab::check_comparable(first, r)?;
+            let differ = |what: &str, a: String, b: String| {
+                Err(Error::NotComparable(format!(
+                    "members '{}' and '{}' differ in {what} ({a} vs {b}): a fusion scores every \
+                     shopper with each member under one split and protocol; train the members \
+                     with the same --split, --test-fraction, --valid-fraction, --seed, event kinds, \
+                     weighting and protocol",
+                    first.name, r.name
+                )))
+            };
+            if let Some(d) = crate::ab::difference(first, r) {
+                return differ(d.what, d.a, d.b);
+            }
             if r.spec.weighting != first.spec.weighting {
-                return Err(Error::NotComparable(format!(
-                    "runs '{}' and '{}' weigh repeated events differently ({:?} vs {:?});                      a fusion gives every member the same shopper history, so train them with one weighting",
-                    first.name, r.name, first.spec.weighting, r.spec.weighting
-                )));
+                return differ(
+                    "the weighting of repeated events",
+                    weighting(first.spec.weighting),
+                    weighting(r.spec.weighting),
+                );
+            }
+            let (a, b) = (&first.spec.eval, &r.spec.eval);
+            if a.cold_shoppers != b.cold_shoppers || a.cold_fallback != b.cold_fallback {
+                return differ(
+                    "how cold shoppers are ranked",
+                    a.cold_shoppers.as_str().to_string(),
+                    b.cold_shoppers.as_str().to_string(),
+                );
+            }
+            if a.max_users != b.max_users {
+                let n = |x: Option<usize>| x.map_or("all".to_string(), |n| n.to_string());
+                return differ("shoppers evaluated", n(a.max_users), n(b.max_users));
             }
             if r.data_fingerprint != current {
                 return Err(Error::invalid(
@@ -960,6 +998,27 @@ impl Project {
             device: shoplab_models::DeviceChoice::Cpu,
         };
         self.run(&spec, progress, cancel)
+    }
+
+    /// Refuses comparison `options` that a comparison with `run` (one
+    /// challenger) could not use, before slow work that would be wasted:
+    /// options out of range, or a metric the run has no per-shopper column for.
+    pub fn check_comparison(&self, run: &str, options: &crate::ab::AbOptions) -> Result<()> {
+        crate::ab::check_options(options, 1)?;
+        let per_user = self.per_user(run)?;
+        for m in &options.metrics {
+            if per_user.column(m).is_none() {
+                return Err(Error::invalid(
+                    "metric",
+                    m,
+                    format!(
+                        "run '{run}' has no such per-shopper column; it has {}",
+                        per_user.columns.join(", ")
+                    ),
+                ));
+            }
+        }
+        Ok(())
     }
 
     /// A fused run against each of its members, paired per shopper: one

@@ -26,6 +26,12 @@ fn raw_settings(r: &RunRecord) -> BTreeMap<String, serde_json::Value> {
     }
     // The name is shown anyway; the model's tag is its name.
     out.remove("name");
+    // A fusion's weights are an outcome of its tuning: show the ones it uses.
+    if let Some(f) = &r.fusion
+        && let Ok(w) = serde_json::to_value(&f.weights)
+    {
+        out.insert("model.weights".into(), w);
+    }
     out
 }
 

@@ -44,6 +44,11 @@ pub enum ExportError {
         /// Why.
         source: std::io::Error,
     },
+    /// A report folder that exists already (reports never write over one).
+    #[error(
+        "the folder {0} exists already; a report never writes over one: choose another (--out)"
+    )]
+    Exists(PathBuf),
     /// The fonts or the drawing failed (a defect, not the user's doing).
     #[error("cannot draw {what}: {reason}")]
     Draw {

@@ -44,6 +44,19 @@ pub struct ReportRequest<'a> {
     pub cjk_font: Option<&'a Path>,
 }
 
+/// A new folder for a report under `reports`: `report-<time>`, with
+/// `-2`, `-3`, ... when reports are written within one second.
+pub fn new_report_dir(reports: &Path) -> PathBuf {
+    let base = format!("report-{}", chrono::Utc::now().format("%Y%m%d-%H%M%S"));
+    let mut dir = reports.join(&base);
+    let mut n = 2;
+    while dir.exists() {
+        dir = reports.join(format!("{base}-{n}"));
+        n += 1;
+    }
+    dir
+}
+
 /// Writes the report folder; returns the path of `report.html`.
 pub fn write_report(req: &ReportRequest<'_>) -> Result<PathBuf, ExportError> {
     let ids: Vec<String> = std::iter::once(&req.ab.baseline)
@@ -52,16 +65,20 @@ pub fn write_report(req: &ReportRequest<'_>) -> Result<PathBuf, ExportError> {
         .collect();
     let shown = pick(req.all_runs, &ids)?;
     let parent = req.dir.parent().unwrap_or(Path::new("."));
-    std::fs::create_dir_all(parent).map_err(|e| ExportError::io(parent, e))?;
     if req.dir.exists() {
-        return Err(ExportError::io(
-            req.dir,
-            std::io::Error::new(
-                std::io::ErrorKind::AlreadyExists,
-                "the report folder exists already; pick another",
-            ),
-        ));
+        return Err(ExportError::Exists(req.dir.to_path_buf()));
     }
+    if let Some(file) = parent.ancestors().find(|a| a.is_file()) {
+        return Err(ExportError::CreateDir {
+            path: req.dir.to_path_buf(),
+            source: std::io::Error::other(format!("{} is a file, not a folder", file.display())),
+        });
+    }
+    let create = |e| ExportError::CreateDir {
+        path: req.dir.to_path_buf(),
+        source: e,
+    };
+    std::fs::create_dir_all(parent).map_err(create)?;
     let tmp = parent.join(format!(
         ".{}.partial",
         req.dir
@@ -70,7 +87,7 @@ pub fn write_report(req: &ReportRequest<'_>) -> Result<PathBuf, ExportError> {
             .unwrap_or("report")
     ));
     let _ = std::fs::remove_dir_all(&tmp);
-    std::fs::create_dir_all(tmp.join("trec")).map_err(|e| ExportError::io(&tmp, e))?;
+    std::fs::create_dir_all(tmp.join("trec")).map_err(create)?;
     let pen = Pen {
         fonts: Fonts::load(req.cjk_font).map_err(|reason| ExportError::Draw {
             what: req.dir.join("report.html"),
@@ -234,6 +251,9 @@ fn html(
         }
     }
     h.push_str("</ul>\n");
+    for note in &r.notes {
+        let _ = writeln!(h, "<p class=\"note\">Note: {}</p>", esc(note));
+    }
 
     // Lift with intervals, every metric.
     if let Some(all) = r.segments.first() {
@@ -252,7 +272,7 @@ fn html(
             pen.clone(),
             "Difference from the baseline, with 95% intervals",
             &format!(
-                "challenger − {base}, paired per shopper; an interval clear of 0 is a difference the data supports"
+                "challenger − {base}, paired per shopper; the intervals are not adjusted for several challengers, the verdicts are (Holm)"
             ),
             "difference (challenger − baseline)",
             rows,
@@ -413,6 +433,20 @@ fn html(
     Ok(h)
 }
 
+/// A size as people read it: 812 B, 3.2 kB, 25.6 MB, 1.2 GB.
+fn bytes(n: u64) -> String {
+    let n = n as f64;
+    if n < 1e3 {
+        format!("{n} B")
+    } else if n < 1e6 {
+        format!("{:.1} kB", n / 1e3)
+    } else if n < 1e9 {
+        format!("{:.1} MB", n / 1e6)
+    } else {
+        format!("{:.2} GB", n / 1e9)
+    }
+}
+
 fn css([r, g, b]: [u8; 3]) -> String {
     format!("#{r:02x}{g:02x}{b:02x}")
 }
@@ -461,8 +495,8 @@ fn cells_table(
 ) -> String {
     let mut h = String::from(
         "<table><tr><th>challenger</th><th>metric</th><th>baseline</th><th>challenger</th>\
-         <th>difference [95% CI]</th><th>lift</th><th>p (rand.)</th><th>p Holm</th><th>p t-test</th>\
-         <th>p Wilcoxon</th><th>d_z</th><th>win / tie / loss</th><th>verdict</th></tr>\n",
+         <th>difference [95% CI]</th><th>verdict</th><th>p Holm</th><th>win / tie / loss</th>\
+         <th>lift</th><th>p (rand.)</th><th>p t-test</th><th>p Wilcoxon</th><th>d_z</th></tr>\n",
     );
     for (ch, cells) in r.challengers.iter().zip(&seg.cells) {
         for c in cells {
@@ -476,9 +510,9 @@ fn cells_table(
             let _ = writeln!(
                 h,
                 "<tr><td><span class=\"sw\" style=\"background:{}\"></span>{}</td><td>{}</td>\
-                 <td>{:.4}</td><td>{:.4}</td><td>{:+.4} [{:+.4}, {:+.4}]</td><td>{}</td><td>{}</td>\
-                 <td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{} / {} / {}</td>\
-                 <td class=\"{class}\">{}</td></tr>",
+                 <td>{:.4}</td><td>{:.4}</td><td>{:+.4} [{:+.4}, {:+.4}]</td>\
+                 <td class=\"{class}\">{}</td><td>{}</td><td>{} / {} / {}</td><td>{}</td><td>{}</td>\
+                 <td>{}</td><td>{}</td><td>{}</td></tr>",
                 css(color_of(shown, &ch.id)),
                 esc(label_of(shown, &ch.id)),
                 esc(&c.metric),
@@ -487,17 +521,17 @@ fn cells_table(
                 t.mean_diff,
                 t.ci_low,
                 t.ci_high,
-                t.relative_lift
-                    .map_or("-".into(), |l| format!("{:+.1}%", 100.0 * l)),
-                bounded(t.p_value, floor),
+                verdict_word(c),
                 bounded(c.p_holm, floor),
-                t.t_p_value.map_or("-".into(), p_text),
-                p_text(t.wilcoxon_p_value),
-                t.effect_size.map_or("-".into(), |d| format!("{d:+.2}")),
                 t.wins,
                 t.ties,
                 t.losses,
-                verdict_word(c)
+                t.relative_lift
+                    .map_or("-".into(), |l| format!("{:+.1}%", 100.0 * l)),
+                bounded(t.p_value, floor),
+                t.t_p_value.map_or("-".into(), p_text),
+                p_text(t.wilcoxon_p_value),
+                t.effect_size.map_or("-".into(), |d| format!("{d:+.2}")),
             );
         }
     }
@@ -514,14 +548,14 @@ fn cost_table(r: &AbReport, shown: &[Shown<'_>]) -> String {
         let _ = writeln!(
             h,
             "<tr><td><span class=\"sw\" style=\"background:{}\"></span>{}</td><td>{:.2}</td><td>{:.2}</td>\
-             <td>{:.2}</td><td>{:.2}</td><td>{:.1} MB</td><td>{}</td></tr>",
+             <td>{:.2}</td><td>{:.2}</td><td>{}</td><td>{}</td></tr>",
             css(color_of(shown, &run.id)),
             esc(label_of(shown, &run.id)),
             run.train_seconds,
             run.latency_p50_us / 1e3,
             run.latency_p95_us / 1e3,
             run.latency_p99_us / 1e3,
-            run.model_bytes as f64 / 1e6,
+            bytes(run.model_bytes),
             if run.pareto { "yes" } else { "" }
         );
     }
@@ -576,7 +610,7 @@ fn significance_csv(r: &AbReport, shown: &[Shown<'_>]) -> String {
                     t.wins,
                     t.ties,
                     t.losses,
-                    c.verdict.label()
+                    verdict_word(c)
                 );
             }
         }

@@ -15,6 +15,24 @@ const ROW_H: i32 = 34;
 const PLOT_W: i32 = 560;
 const AXIS_H: i32 = 70;
 const GAP: i32 = 16;
+const MAX_LABEL: u32 = 420;
+
+/// `text`, shortened with "…" to at most `max` px at body size.
+fn fit(pen: &Pen, text: &str, max: u32) -> String {
+    if pen.width(text, ink::BODY) <= max {
+        return text.to_string();
+    }
+    let chars: Vec<char> = text.chars().collect();
+    let mut n = chars.len();
+    while n > 1 {
+        n -= 1;
+        let cut: String = chars[..n].iter().collect::<String>() + "…";
+        if pen.width(&cut, ink::BODY) <= max {
+            return cut;
+        }
+    }
+    "…".into()
+}
 
 /// One row of the plot.
 #[derive(Debug, Clone, PartialEq)]
@@ -53,14 +71,19 @@ impl IntervalFigure {
         title: &str,
         subtitle: &str,
         x_title: &str,
-        rows: Vec<IntervalRow>,
+        mut rows: Vec<IntervalRow>,
     ) -> Self {
+        // A label wider than the label column is cut with an ellipsis, so
+        // it never runs into the intervals.
+        for r in &mut rows {
+            r.label = fit(&pen, &r.label, MAX_LABEL);
+        }
         let label_w = rows
             .iter()
             .map(|r| pen.width(&r.label, ink::BODY) as i32)
             .max()
             .unwrap_or(0)
-            .clamp(60, 420)
+            .clamp(60, MAX_LABEL as i32)
             + 28;
         let note_w = rows
             .iter()

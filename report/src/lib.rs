@@ -23,7 +23,7 @@ use shoplab_engine::compare::Column;
 
 pub use error::ExportError;
 pub use export::{Request, write, write_all};
-pub use html::{ReportRequest, write_report};
+pub use html::{ReportRequest, new_report_dir, write_report};
 
 /// What to write from the Compare view (or `shoplab compare --export`).
 #[derive(Debug, Clone, PartialEq)]

@@ -815,10 +815,7 @@ impl ShopLabApp {
                     return;
                 };
                 let all = p.runs.clone();
-                let dir = p.reports_dir.join(format!(
-                    "report-{}",
-                    chrono::Utc::now().format("%Y%m%d-%H%M%S")
-                ));
+                let dir = shoplab_report::new_report_dir(&p.reports_dir);
                 let name = p.name.clone();
                 let cjk = self.cjk_font.clone();
                 let title = tr(lang, "Writing the HTML report").to_string();

@@ -103,13 +103,17 @@ fn a_newcomer_opens_the_demo_searches_trains_cancels_compares_and_recommends() {
         let last = app.notices.last().unwrap();
         assert!(last.text.contains("cancelled"), "{}", last.text);
         assert!(!last.error);
-        assert_eq!(app.project.as_ref().unwrap().runs.len(), 7);
+        assert_eq!(
+            app.project.as_ref().unwrap().runs.len(),
+            8,
+            "a cancelled training records no run"
+        );
     }
 
     // Train to the end: the run is recorded and its live curves were drawn.
     h.get_by_label("Train and evaluate").click();
     step_until(&mut h, "training to finish", |a| {
-        idle(a) && a.project.as_ref().unwrap().runs.len() == 8
+        idle(a) && a.project.as_ref().unwrap().runs.len() == 9
     });
     assert!(
         h.state()

@@ -185,6 +185,10 @@ pub(super) const ZH: &[(&str, &str)] = &[
     ("Fusing runs", "正在融合实验"),
     ("Fused run recorded:", "融合实验已记录："),
     ("Write an HTML report", "写出 HTML 报告"),
+    (
+        "Dashed: the Pareto front, the runs no other run beats on both quality and p95 time.",
+        "虚线：帕累托前沿，即没有其他实验在质量和 p95 耗时上同时胜过的实验。",
+    ),
     ("Writing the HTML report", "正在写出 HTML 报告"),
     (
         "A folder to hand on: a page with these tables and charts that opens in any browser offline, with CSV, JSON and TREC files beside it.",

@@ -161,6 +161,9 @@ fn report_ui(
             out.push(Command::WriteReport(Box::new(r.clone())));
         }
     });
+    for note in &r.notes {
+        ui.label(RichText::new(note).weak().small());
+    }
     for (k, seg) in r.segments.iter().enumerate() {
         let title = format!(
             "{} ({} {})",

@@ -1069,6 +1069,9 @@ fn scatter(
         return;
     }
     let y_name = label.clone();
+    let front = front_points(&series);
+    let front_name = ctx.t("Pareto front");
+    let ui_weak = ui.visuals().weak_text_color();
     let mut plot = Plot::new("scatter");
     // Equal values or latencies get a range around them.
     if let Some((lo, hi)) =
@@ -1098,6 +1101,15 @@ fn scatter(
         ))
         .allow_scroll(false)
         .show(ui, |plot| {
+            if front.len() > 1 {
+                plot.line(
+                    Line::new(front_name, PlotPoints::from(front.clone()))
+                        .id("pareto_front")
+                        .color(ui_weak)
+                        .style(egui_plot::LineStyle::dashed_loose())
+                        .width(1.5),
+                );
+            }
             for s in &series {
                 plot.points(
                     Points::new(s.label.clone(), PlotPoints::from(s.points.clone()))
@@ -1108,6 +1120,31 @@ fn scatter(
             }
         });
     legend(ui, &series);
+    ui.label(
+        RichText::new(ctx.t(
+            "Dashed: the Pareto front, the runs no other run beats on both quality and p95 time.",
+        ))
+        .weak()
+        .small(),
+    );
+}
+
+/// The scatter's points on the quality-vs-latency Pareto front, by rising latency.
+fn front_points(series: &[Series]) -> Vec<[f64; 2]> {
+    let points: Vec<[f64; 2]> = series
+        .iter()
+        .flat_map(|s| s.points.iter().copied())
+        .collect();
+    // x is log10 of the p95 time: 10^x > 0 for every plotted point.
+    let pairs: Vec<(f64, f64)> = points.iter().map(|p| (p[1], 10f64.powf(p[0]))).collect();
+    let mut front: Vec<[f64; 2]> = points
+        .iter()
+        .zip(shoplab_engine::ab::pareto_front(&pairs))
+        .filter(|(_, on)| *on)
+        .map(|(p, _)| *p)
+        .collect();
+    front.sort_by(|a, b| a[0].total_cmp(&b[0]));
+    front
 }
 
 /// A table cell: counts as whole numbers, shares as percentages, the rest

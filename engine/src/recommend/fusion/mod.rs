@@ -199,11 +199,20 @@ impl FusionParams {
             }
         }
         if !self.weights.is_empty() {
+            let given = self
+                .weights
+                .iter()
+                .map(f64::to_string)
+                .collect::<Vec<_>>()
+                .join(",");
             if self.weights.len() != m {
                 return Err(Error::invalid(
                     "weights",
-                    self.weights.len(),
-                    format!("give one weight per member ({m})"),
+                    &given,
+                    format!(
+                        "{} weights for {m} members: give one weight per member, in the members' order",
+                        self.weights.len()
+                    ),
                 ));
             }
             if self.weights.iter().any(|w| !(w.is_finite() && *w >= 0.0))
@@ -211,8 +220,8 @@ impl FusionParams {
             {
                 return Err(Error::invalid(
                     "weights",
-                    format!("{:?}", self.weights),
-                    "give numbers of at least 0, not all 0",
+                    &given,
+                    "give finite numbers of at least 0, not all 0",
                 ));
             }
         }
@@ -220,10 +229,18 @@ impl FusionParams {
         if matches!(self.method, FusionMethod::CombSum | FusionMethod::CombMnz)
             && (!self.weights.is_empty() || tuning != Tuning::None)
         {
+            let (field, value) = if self.weights.is_empty() {
+                ("tuning", tuning.as_str().to_string())
+            } else {
+                ("weights", format!("{:?}", self.weights))
+            };
             return Err(Error::invalid(
-                "method",
-                self.method.as_str(),
-                "weighs members equally; use method `weighted` (or `rrf`) to give or tune weights",
+                field,
+                value,
+                format!(
+                    "{} weighs members equally; use method `weighted` (or `rrf`) to give or tune weights",
+                    self.method.as_str()
+                ),
             ));
         }
         if tuning != Tuning::None && !self.weights.is_empty() {
@@ -244,11 +261,14 @@ impl FusionParams {
             ));
         }
         if tuning == Tuning::Grid {
-            if !(self.grid_step > 0.0 && self.grid_step <= 0.5) {
+            let steps = 1.0 / self.grid_step;
+            if !(self.grid_step > 0.0 && self.grid_step <= 0.5)
+                || (steps - steps.round()).abs() > 1e-6
+            {
                 return Err(Error::invalid(
                     "grid_step",
                     self.grid_step,
-                    "give a step between 0 and 0.5, e.g. 0.1",
+                    "give a step that divides 1, from 0.5 down, e.g. 0.1, 0.2, 0.25",
                 ));
             }
             let n = tuning::grid_size(m, self.grid_step);

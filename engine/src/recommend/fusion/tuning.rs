@@ -37,6 +37,9 @@ use crate::split::Split;
 /// The cut-off the tuning optimises (NDCG at 10).
 pub const TUNING_K: usize = 10;
 
+/// Fewest candidates each member adds to a validation shopper's pool.
+pub const POOL_DEPTH: usize = 100;
+
 /// One weight vector tried and its validation NDCG@10.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Trial {
@@ -118,10 +121,11 @@ pub(crate) fn grid(m: usize, step: f64) -> Vec<Vec<f64>> {
         .collect()
 }
 
-/// Weights scaled to sum to 1.
+/// Weights scaled to sum to 1, rounded to 12 decimals (0.6, not
+/// 0.6000000000000001, in records and tables).
 fn normalised(w: &[f64]) -> Vec<f64> {
     let s: f64 = w.iter().sum();
-    w.iter().map(|x| x / s).collect()
+    w.iter().map(|x| (x / s * 1e12).round() / 1e12).collect()
 }
 
 /// One validation shopper's candidate pool.
@@ -147,6 +151,12 @@ struct Pool {
 impl Pool {
     /// Mean NDCG@10 of `weights` over the pool's shoppers.
     fn ndcg(&self, weights: &[f64]) -> f64 {
+        self.ndcg_as(weights, self.method)
+    }
+
+    /// [`Pool::ndcg`] under another combination rule (a member alone is
+    /// its own ranking, which CombMNZ's multiplier would change).
+    fn ndcg_as(&self, weights: &[f64], method: FusionMethod) -> f64 {
         if self.users.is_empty() {
             return 0.0;
         }
@@ -166,7 +176,7 @@ impl Pool {
                         for (x, w) in v.iter().zip(weights) {
                             s += *w as f32 * x;
                         }
-                        if self.method == FusionMethod::CombMnz {
+                        if method == FusionMethod::CombMnz {
                             s *= f32::from(u.tops[j]);
                         }
                         (s, item)
@@ -226,7 +236,9 @@ fn build_pool(
             .collect();
     }
     let m = members.len();
-    let depth = combine.depth.min(n);
+    // CombMNZ's depth may be small; the candidates a fused top 10 draws
+    // from are never fewer than POOL_DEPTH per member.
+    let depth = combine.depth.max(POOL_DEPTH).min(n);
     let chunk = 64usize.min((crate::evaluate::BLOCK_SCORES / n.max(1) / m.max(1)).max(1));
     let pools: Vec<Vec<PoolUser>> = users
         .par_chunks(chunk)
@@ -351,7 +363,11 @@ pub fn tune(
     let mut report = FusionReport {
         members: params.members.clone(),
         method: combine.method.as_str().into(),
-        normalise: combine.normalise.as_str().into(),
+        normalise: if combine.method == FusionMethod::Rrf {
+            "ranks".into()
+        } else {
+            combine.normalise.as_str().into()
+        },
         chosen_by: if !params.weights.is_empty() {
             "given".into()
         } else if tuning == Tuning::None {
@@ -416,10 +432,12 @@ pub fn tune(
         Tuning::None | Tuning::Grid => start_points.len(),
         Tuning::Random | Tuning::Tpe => params.trials,
     };
-    progress.stage(
-        &format!("tune fusion weights ({})", tuning.as_str()),
-        Some(planned as u64),
-    );
+    let stage = if tuning == Tuning::None {
+        "validation NDCG@10 of the fusion and of each member".to_string()
+    } else {
+        format!("tune fusion weights ({})", tuning.as_str())
+    };
+    progress.stage(&stage, Some(planned as u64));
     let mut trials: Vec<Trial> = Vec::new();
     let try_weights = |w: Vec<f64>, trials: &mut Vec<Trial>| -> Result<()> {
         if cancel.is_cancelled() {
@@ -440,14 +458,10 @@ pub fn tune(
     for w in start_points {
         try_weights(w, &mut trials)?;
     }
+    // Each member's own ranking: one-hot weights without CombMNZ's multiplier
+    // (the normalised values, or RRF's 1 / (k + rank), keep its order).
     report.members_validation_ndcg = (0..m)
-        .map(|j| {
-            let w = one_hot(j);
-            trials
-                .iter()
-                .find(|t| t.weights == w)
-                .map_or(0.0, |t| t.ndcg)
-        })
+        .map(|j| pool.ndcg_as(&one_hot(j), FusionMethod::Weighted))
         .collect();
     let mut rng = ChaCha8Rng::seed_from_u64(params.seed);
     match tuning {

@@ -430,7 +430,7 @@ pub struct FuseArgs {
     /// the same split with its saved model.
     #[arg(required = true, num_args = 2..)]
     pub members: Vec<String>,
-    /// comb_sum, comb_mnz, weighted or rrf (default weighted).
+    /// comb_sum, comb_mnz, weighted, rrf or stacking (default weighted).
     #[arg(long)]
     pub method: Option<String>,
     /// How each member's scores are scaled: min_max, z_score or rank
@@ -459,6 +459,9 @@ pub struct FuseArgs {
     /// RRF's constant k (default 60).
     #[arg(long)]
     pub rrf_k: Option<f64>,
+    /// Stacking: the meta-model's L2 penalty (default 1).
+    #[arg(long)]
+    pub l2: Option<f64>,
     /// Seed of the random and TPE searches (default 2020).
     #[arg(long)]
     pub seed: Option<u64>,

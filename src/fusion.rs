@@ -43,7 +43,7 @@ pub fn params(a: &FuseArgs) -> Result<FusionParams> {
         ..FusionParams::default()
     };
     if let Some(m) = &a.method {
-        p.method = parse_choice("method", m, "comb_sum, comb_mnz, weighted, rrf")?;
+        p.method = parse_choice("method", m, "comb_sum, comb_mnz, weighted, rrf, stacking")?;
     }
     if let Some(n) = &a.normalise {
         p.normalise = parse_choice("normalise", n, "min_max, z_score, rank")?;
@@ -62,6 +62,9 @@ pub fn params(a: &FuseArgs) -> Result<FusionParams> {
     }
     if let Some(k) = a.rrf_k {
         p.rrf_k = k;
+    }
+    if let Some(l2) = a.l2 {
+        p.l2 = l2;
     }
     if let Some(s) = a.seed {
         p.seed = s;
@@ -181,6 +184,19 @@ pub fn recipe(f: &FusionReport) -> String {
         "rrf" => "reciprocal rank fusion".to_string(),
         "comb_sum" => format!("CombSUM of {} scores", f.normalise),
         "comb_mnz" => format!("CombMNZ of {} scores", f.normalise),
+        "stacking" => {
+            let coef: Vec<String> = f
+                .meta_model
+                .iter()
+                .map(|(name, c)| format!("{name} {c:+.2}"))
+                .collect();
+            return format!(
+                "stacking: a logistic meta-model re-ranks the members' top candidates, learnt on the \
+                 validation split ({:.1} s); coefficients on standardised features: {}",
+                f.seconds,
+                coef.join(", ")
+            );
+        }
         _ => format!("weighted sum of {} scores", f.normalise),
     };
     let how = match f.chosen_by.as_str() {

@@ -172,6 +172,46 @@ fn fuse_tunes_on_validation_compares_with_members_and_serves() {
         ab["segments"]
     );
 
+    // Stacking: a logistic meta-model learnt on validation re-ranks the
+    // members' top candidates; it records its coefficients and serves.
+    let stack = json(
+        &root,
+        &[
+            "fuse",
+            "ease",
+            "item_knn",
+            "--method",
+            "stacking",
+            "--name",
+            "stacked",
+            "--resamples",
+            "1000",
+        ],
+    );
+    let sf = &stack["run"]["fusion"];
+    assert_eq!(sf["tuned_on"], "validation", "{sf}");
+    // Two members x (score, rank), popularity, age, activity, intercept.
+    assert_eq!(sf["meta_model"].as_array().unwrap().len(), 8, "{sf}");
+    assert!(ndcg10(&stack["run"]) > 0.0);
+    let rec = json(
+        &root,
+        &["recommend", "--run", "stacked", "--user", "U000001"],
+    );
+    assert_eq!(rec["items"].as_array().unwrap().len(), 10, "{rec}");
+    let o = shoplab(
+        &root,
+        &[
+            "fuse",
+            "ease",
+            "item_knn",
+            "--method",
+            "stacking",
+            "--weights",
+            "1,1",
+        ],
+    );
+    assert!(stderr(&o).contains("meta-model"), "{}", stderr(&o));
+
     let tpe = json(
         &root,
         &[

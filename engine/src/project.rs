@@ -647,7 +647,7 @@ impl Project {
                     .map(|id| find_run(&self.paths, id).map(|r| r.name))
                     .collect::<Result<_>>()?;
                 Ok(Trained {
-                    model: Box::new(model),
+                    model,
                     training: None,
                     fusion: Some(report),
                 })

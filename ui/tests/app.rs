@@ -128,12 +128,12 @@ fn a_newcomer_opens_the_demo_searches_trains_cancels_compares_and_recommends() {
     h.step();
     {
         let app = h.state();
-        assert_eq!(app.compare.selected.len(), 8);
+        assert_eq!(app.compare.selected.len(), 9);
         let runs = &app.project.as_ref().unwrap().runs;
         let who = shoplab_ui::views::compare::Identities::new(runs);
         let series =
             shoplab_ui::views::compare::metric_at_k_series(runs, &who, app.compare.chart_measure());
-        assert_eq!(series.len(), 8);
+        assert_eq!(series.len(), 9);
         assert!(
             series
                 .iter()
@@ -167,7 +167,7 @@ fn a_newcomer_opens_the_demo_searches_trains_cancels_compares_and_recommends() {
         .find(|p| p.extension().is_some_and(|e| e == "csv"))
         .expect("a CSV in reports/");
     let text = std::fs::read_to_string(csv).unwrap();
-    assert_eq!(text.lines().count(), 1 + 8, "{text}");
+    assert_eq!(text.lines().count(), 1 + 9, "{text}");
 
     // Recommend: a shopper's history beside two runs' lists.
     h.get_by_label("Recommend").click();

@@ -157,6 +157,12 @@ pub fn load(dir: &Path) -> Result<(SavedModel, Box<dyn Recommender>)> {
     })?;
     let model: Box<dyn Recommender> = match &info.spec {
         // A fusion's members are runs beside it under `runs/`.
+        ModelSpec::Fusion(p) if p.method == crate::recommend::fusion::FusionMethod::Stacking => {
+            Box::new(crate::recommend::fusion::stacking::StackedModel::load(
+                dir.parent().unwrap_or(dir),
+                &state,
+            )?)
+        }
         ModelSpec::Fusion(_) => Box::new(crate::recommend::fusion::FusionModel::load(
             dir.parent().unwrap_or(dir),
             &state,

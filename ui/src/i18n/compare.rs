@@ -155,6 +155,14 @@ pub(super) const ZH: &[(&str, &str)] = &[
     ("CombMNZ (rewards agreement)", "CombMNZ（奖励一致）"),
     ("Weighted sum", "加权和"),
     ("Reciprocal rank fusion", "倒数排名融合"),
+    (
+        "Stacking (a learnt re-ranker)",
+        "堆叠（学习得到的重排序器）",
+    ),
+    (
+        "Meta-model coefficients (standardised features):",
+        "元模型系数（标准化特征）：",
+    ),
     ("min-max", "最小-最大"),
     ("z-score", "z 分数"),
     ("rank (Borda)", "排名（Borda）"),

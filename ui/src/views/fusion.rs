@@ -72,6 +72,7 @@ fn method_name(m: FusionMethod, ctx: &ViewCtx<'_>) -> &'static str {
         FusionMethod::CombMnz => ctx.t("CombMNZ (rewards agreement)"),
         FusionMethod::Weighted => ctx.t("Weighted sum"),
         FusionMethod::Rrf => ctx.t("Reciprocal rank fusion"),
+        FusionMethod::Stacking => ctx.t("Stacking (a learnt re-ranker)"),
     }
 }
 
@@ -123,11 +124,12 @@ pub fn ui(
                     FusionMethod::CombSum,
                     FusionMethod::CombMnz,
                     FusionMethod::Rrf,
+                    FusionMethod::Stacking,
                 ] {
                     ui.selectable_value(&mut state.method, m, method_name(m, ctx));
                 }
             });
-        if state.method != FusionMethod::Rrf {
+        if !matches!(state.method, FusionMethod::Rrf | FusionMethod::Stacking) {
             ui.label(t("Scale"));
             egui::ComboBox::from_id_salt("fusion_normalise")
                 .selected_text(normalise_name(state.normalise, ctx))
@@ -178,7 +180,20 @@ pub fn ui(
             .zip(&f.weights)
             .map(|(n, w)| format!("{n} {w:.2}"))
             .collect();
-        ui.label(format!("{} {}", t("Weights:"), weights.join(", ")));
+        if f.meta_model.is_empty() {
+            ui.label(format!("{} {}", t("Weights:"), weights.join(", ")));
+        } else {
+            let coef: Vec<String> = f
+                .meta_model
+                .iter()
+                .map(|(name, c)| format!("{name} {c:+.2}"))
+                .collect();
+            ui.label(format!(
+                "{} {}",
+                t("Meta-model coefficients (standardised features):"),
+                coef.join(", ")
+            ));
+        }
         if f.tuned_on == "validation" {
             let alone: Vec<String> = names
                 .iter()

@@ -12,6 +12,7 @@
 //! them (and the hash of each one's weights), so serving loads them from
 //! their run folders and refuses a member that changed or is gone.
 
+pub mod stacking;
 pub mod tuning;
 
 use std::path::Path;
@@ -68,6 +69,10 @@ pub enum FusionMethod {
     /// whole catalogue (Cormack et al. 2009); weights equal unless given or
     /// tuned. Reads ranks, so `normalise` does not apply.
     Rrf,
+    /// A meta-model (logistic regression on each member's score and rank,
+    /// item popularity and age, shopper activity) learnt on the validation
+    /// split re-ranks the union of the members' top `depth` (see [`stacking`]).
+    Stacking,
 }
 
 impl FusionMethod {
@@ -78,11 +83,13 @@ impl FusionMethod {
             FusionMethod::CombMnz => "comb_mnz",
             FusionMethod::Weighted => "weighted",
             FusionMethod::Rrf => "rrf",
+            FusionMethod::Stacking => "stacking",
         }
     }
 
     /// Whether the method reads each member's ranks.
     fn needs_ranks(self, normalise: Normalise) -> bool {
+        // Stacking ranks its candidates itself (see `stacking`).
         matches!(self, FusionMethod::CombMnz | FusionMethod::Rrf) || normalise == Normalise::Rank
     }
 }
@@ -144,6 +151,9 @@ pub struct FusionParams {
     pub seed: u64,
     /// Validation shoppers the tuning scores, evenly spread (default 5000).
     pub max_users: usize,
+    /// Stacking: the meta-model's L2 penalty on its standardised
+    /// coefficients (default 1).
+    pub l2: f64,
 }
 
 impl Default for FusionParams {
@@ -160,6 +170,7 @@ impl Default for FusionParams {
             rrf_k: 60.0,
             seed: 2020,
             max_users: 5000,
+            l2: 1.0,
         }
     }
 }
@@ -226,8 +237,10 @@ impl FusionParams {
             }
         }
         let tuning = self.tuning();
-        if matches!(self.method, FusionMethod::CombSum | FusionMethod::CombMnz)
-            && (!self.weights.is_empty() || tuning != Tuning::None)
+        if matches!(
+            self.method,
+            FusionMethod::CombSum | FusionMethod::CombMnz | FusionMethod::Stacking
+        ) && (!self.weights.is_empty() || tuning != Tuning::None)
         {
             let (field, value) = if self.weights.is_empty() {
                 ("tuning", tuning.as_str().to_string())
@@ -237,10 +250,14 @@ impl FusionParams {
             return Err(Error::invalid(
                 field,
                 value,
-                format!(
-                    "{} weighs members equally; use method `weighted` (or `rrf`) to give or tune weights",
-                    self.method.as_str()
-                ),
+                if self.method == FusionMethod::Stacking {
+                    "stacking learns its meta-model's weights on the validation split; give no weights or tuning".to_string()
+                } else {
+                    format!(
+                        "{} weighs members equally; use method `weighted` (or `rrf`) to give or tune weights",
+                        self.method.as_str()
+                    )
+                },
             ));
         }
         if tuning != Tuning::None && !self.weights.is_empty() {
@@ -295,6 +312,13 @@ impl FusionParams {
         }
         if self.max_users == 0 {
             return Err(Error::invalid("max_users", 0, "give at least 1"));
+        }
+        if !(self.l2.is_finite() && self.l2 >= 0.0) {
+            return Err(Error::invalid(
+                "l2",
+                self.l2,
+                "give a penalty of at least 0 (1 is the default)",
+            ));
         }
         Ok(())
     }
@@ -478,6 +502,10 @@ pub fn candidates(n_items: usize, history: &[u32], exclude_history: bool, out: &
     }
 }
 
+/// A member as the fused models hold it: its run id, the hash of its saved
+/// weights, its model.
+pub type Member = (String, String, Box<dyn Recommender>);
+
 /// A fused model: its members' saved models and the rule that combines them.
 pub struct FusionModel {
     members: Vec<Box<dyn Recommender>>,
@@ -553,6 +581,14 @@ impl FusionModel {
             .map_err(|e| saved::malformed("fusion", &format!("its `combine` entry: {e}")))?;
         let members: Vec<(String, String)> = serde_json::from_str(meta("members")?)
             .map_err(|e| saved::malformed("fusion", &format!("its `members` entry: {e}")))?;
+        FusionModel::new(load_members(runs, members)?, combine)
+    }
+}
+
+/// The members' saved models (run id, weights hash) from their folders
+/// under `runs`, each checked against the hash the fusion recorded.
+pub(crate) fn load_members(runs: &Path, members: Vec<(String, String)>) -> Result<Vec<Member>> {
+    {
         let mut loaded = Vec::with_capacity(members.len());
         for (id, hash) in members {
             let dir = runs.join(&id);
@@ -573,7 +609,7 @@ impl FusionModel {
             }
             loaded.push((id, hash, model));
         }
-        FusionModel::new(loaded, combine)
+        Ok(loaded)
     }
 }
 
@@ -661,8 +697,13 @@ pub fn fit(
     eval: &EvalOptions,
     progress: &dyn Progress,
     cancel: &CancelToken,
-) -> Result<(FusionModel, FusionReport)> {
+) -> Result<(Box<dyn Recommender>, FusionReport)> {
     params.validate()?;
+    if params.method == FusionMethod::Stacking {
+        let (model, report) =
+            stacking::fit(params, members, split, weighting, eval, progress, cancel)?;
+        return Ok((Box::new(model), report));
+    }
     let mut combine = Combine {
         method: params.method,
         normalise: params.normalise,
@@ -676,7 +717,7 @@ pub fn fit(
         params, &models, &combine, split, weighting, eval, progress, cancel,
     )?;
     combine.weights = weights;
-    Ok((FusionModel::new(members, combine)?, report))
+    Ok((Box::new(FusionModel::new(members, combine)?), report))
 }
 
 #[cfg(test)]

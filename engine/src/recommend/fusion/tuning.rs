@@ -76,6 +76,10 @@ pub struct FusionReport {
     pub members_validation_ndcg: Vec<f64>,
     /// Every weight vector tried, in order.
     pub trials: Vec<Trial>,
+    /// Stacking: the meta-model's coefficient per standardised feature
+    /// (each member's score and rank, item popularity and age, shopper
+    /// activity), then its intercept.
+    pub meta_model: Vec<(String, f64)>,
     /// Seconds spent scoring the validation shoppers and searching.
     pub seconds: f64,
 }

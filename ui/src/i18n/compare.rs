@@ -194,6 +194,17 @@ pub(super) const ZH: &[(&str, &str)] = &[
     ("Fused run recorded:", "融合实验已记录："),
     ("Write an HTML report", "写出 HTML 报告"),
     (
+        "Difference from the baseline, with 95% intervals",
+        "与基准的差异及 95% 区间",
+    ),
+    ("difference per segment", "各分组的差异"),
+    ("difference (this run − baseline)", "差异（该实验 − 基准）"),
+    ("all shoppers", "所有用户"),
+    ("light shoppers", "轻度用户"),
+    ("heavy shoppers", "重度用户"),
+    ("head items", "头部商品"),
+    ("long-tail items", "长尾商品"),
+    (
         "Dashed: the Pareto front, the runs no other run beats on both quality and p95 time.",
         "虚线：帕累托前沿，即没有其他实验在质量和 p95 耗时上同时胜过的实验。",
     ),

@@ -164,6 +164,49 @@ fn report_ui(
     for note in &r.notes {
         ui.label(RichText::new(note).weak().small());
     }
+    // Lift with intervals: every challenger and metric on all shoppers,
+    // then the first metric per segment.
+    if let Some(all) = r.segments.first() {
+        let rows: Vec<IntervalRow> = r
+            .challengers
+            .iter()
+            .zip(&all.cells)
+            .flat_map(|(ch, cells)| {
+                cells.iter().map(move |c| IntervalRow {
+                    label: format!("{} · {}", who.label(&ch.id), c.metric),
+                    color: who.color(&ch.id),
+                    cell: c,
+                })
+            })
+            .collect();
+        ui.strong(t("Difference from the baseline, with 95% intervals"));
+        interval_chart(ui, "ab_lift", &rows, ctx);
+    }
+    if let Some(metric) = r.metrics.first() {
+        let rows: Vec<IntervalRow> = r
+            .segments
+            .iter()
+            .flat_map(|seg| {
+                r.challengers
+                    .iter()
+                    .zip(&seg.cells)
+                    .filter_map(move |(ch, cells)| {
+                        cells.first().map(|c| IntervalRow {
+                            label: format!(
+                                "{} · {} ({})",
+                                short_segment(&seg.name, ctx),
+                                who.label(&ch.id),
+                                seg.shoppers
+                            ),
+                            color: who.color(&ch.id),
+                            cell: c,
+                        })
+                    })
+            })
+            .collect();
+        ui.strong(format!("{metric}: {}", t("difference per segment")));
+        interval_chart(ui, "ab_segments", &rows, ctx);
+    }
     for (k, seg) in r.segments.iter().enumerate() {
         let title = format!(
             "{} ({} {})",
@@ -358,6 +401,91 @@ pub(super) fn row(
     };
     ui.colored_label(color, text);
     ui.end_row();
+}
+
+/// One row of an interval chart.
+struct IntervalRow<'a> {
+    label: String,
+    color: Color32,
+    cell: &'a AbCell,
+}
+
+/// Differences as dots with their 95% interval as a line, zero marked: a
+/// row whose line stays clear of zero is a difference the data supports
+/// (before Holm's adjustment, which the tables apply).
+fn interval_chart(ui: &mut egui::Ui, id: &str, rows: &[IntervalRow<'_>], ctx: &ViewCtx<'_>) {
+    use egui_plot::{AxisHints, Line, Plot, PlotPoints, Points, VLine};
+    if rows.is_empty() {
+        return;
+    }
+    let n = rows.len();
+    let y_of = move |i: usize| (n - 1 - i) as f64;
+    let max_chars = (ui.available_width() * 0.45 / 6.5).clamp(20.0, 48.0) as usize;
+    let names: Vec<String> = rows
+        .iter()
+        .map(|r| shoplab_engine::run_label::shorten(&r.label, max_chars))
+        .collect();
+    let y_axis = AxisHints::new_y()
+        .formatter(move |mark, _| {
+            let v = mark.value.round();
+            if (mark.value - v).abs() < 1e-6 && v >= 0.0 && (v as usize) < n {
+                names[n - 1 - v as usize].clone()
+            } else {
+                String::new()
+            }
+        })
+        .label_spacing(8.0..=10.0);
+    let plot = Plot::new(id)
+        .height((26.0 * n as f32 + 60.0).max(120.0))
+        .allow_scroll(false)
+        .allow_zoom(false)
+        .allow_drag(false)
+        .custom_y_axes(vec![y_axis])
+        .x_axis_label(ctx.t("difference (this run − baseline)"))
+        .y_grid_spacer(plot_style::integer_spacer)
+        .x_grid_spacer(plot_style::nice_spacer(5.0))
+        .x_axis_formatter(plot_style::step_tick)
+        .include_x(0.0)
+        .include_y(-0.6)
+        .include_y(n as f64 - 0.4)
+        .show_crosshair(false);
+    // Zero stands out from the grid: the question is which side of it each line lies.
+    let zero = ui.visuals().strong_text_color();
+    plot.show(ui, |plot| {
+        plot.vline(VLine::new("0", 0.0).color(zero).width(1.5));
+        for (i, r) in rows.iter().enumerate() {
+            let t = &r.cell.test;
+            let y = y_of(i);
+            plot.line(
+                Line::new(
+                    &r.label,
+                    PlotPoints::from(vec![[t.ci_low, y], [t.ci_high, y]]),
+                )
+                .id((id, i, "ci"))
+                .color(r.color)
+                .width(3.0),
+            );
+            plot.points(
+                Points::new(&r.label, PlotPoints::from(vec![[t.mean_diff, y]]))
+                    .id((id, i, "mean"))
+                    .color(r.color)
+                    .radius(5.0),
+            );
+        }
+    });
+}
+
+/// A segment's short name for chart rows.
+fn short_segment(name: &str, ctx: &ViewCtx<'_>) -> String {
+    match name {
+        "all" => ctx.t("all shoppers").to_string(),
+        "light" => ctx.t("light shoppers").to_string(),
+        "heavy" => ctx.t("heavy shoppers").to_string(),
+        "cold" => ctx.t("cold shoppers").to_string(),
+        "head" => ctx.t("head items").to_string(),
+        "tail" => ctx.t("long-tail items").to_string(),
+        other => other.strip_prefix("category:").unwrap_or(other).to_string(),
+    }
 }
 
 fn segment_name(name: &str, ctx: &ViewCtx<'_>) -> &'static str {

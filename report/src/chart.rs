@@ -389,6 +389,33 @@ impl Figure for ChartFigure {
                 }
             }
         }
+        if self.kind == Kind::Scatter {
+            // The Pareto front (no run better on both quality and p95 time)
+            // as a dashed line from the fastest front run to the best.
+            let points: Vec<(f64, f64)> = self
+                .series
+                .iter()
+                .flat_map(|(_, _, p)| p.iter().copied())
+                .collect();
+            let pairs: Vec<(f64, f64)> = points.iter().map(|&(lat, q)| (q, lat)).collect();
+            let mut front: Vec<(f64, f64)> = points
+                .iter()
+                .zip(shoplab_engine::ab::pareto_front(&pairs))
+                .filter(|(_, on)| *on)
+                .map(|(p, _)| *p)
+                .collect();
+            front.sort_by(|a, b| a.0.total_cmp(&b.0));
+            if front.len() > 1 {
+                chart
+                    .draw_series(DashedLineSeries::new(
+                        front,
+                        8,
+                        6,
+                        ink::MUTED.stroke_width(2),
+                    ))
+                    .map_err(e)?;
+            }
+        }
         let mut labels = Vec::new();
         for (i, (color, label, points)) in self.series.iter().enumerate() {
             match self.kind {

@@ -351,7 +351,10 @@ fn html(
         let fig = ChartFigure::new(&export, shown, measure, pen.clone(), stamp)?;
         let _ = writeln!(h, "<figure>{}</figure>", svg_of(&fig, &what)?);
     }
-    h.push_str("</div>\n");
+    h.push_str(
+        "</div>\n<p class=\"note\">In the quality-vs-latency chart the dashed line joins the Pareto \
+         front: the runs no other run beats on both recall@10 and p95 time.</p>\n",
+    );
     h.push_str(&cost_table(r, shown));
 
     // Who moved most.

@@ -10,7 +10,7 @@ DEMO=$(mktemp -d)/demo
 mkdir -p "$OUT"
 "$BIN" demo --dir "$DEMO" > /dev/null
 # A second EASE run, so Compare shows how same-model runs are told apart.
-"$BIN" -p "$DEMO" train ease --param reg=50 > /dev/null
+"$BIN" -p "$DEMO" train ease --param reg=50 --valid-fraction 0.1 > /dev/null
 Xvfb :97 -screen 0 1400x900x24 > /dev/null 2>&1 &
 XVFB=$!
 trap 'kill $XVFB 2>/dev/null || true' EXIT

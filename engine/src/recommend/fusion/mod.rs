@@ -14,6 +14,7 @@
 
 pub mod stacking;
 pub mod tuning;
+mod validation;
 
 use std::path::Path;
 
@@ -506,6 +507,21 @@ pub fn candidates(n_items: usize, history: &[u32], exclude_history: bool, out: &
 /// weights, its model.
 pub type Member = (String, String, Box<dyn Recommender>);
 
+/// Members as three lists: run ids, weight hashes, models.
+pub(crate) fn unzip_members(
+    members: Vec<Member>,
+) -> (Vec<String>, Vec<String>, Vec<Box<dyn Recommender>>) {
+    let mut ids = Vec::with_capacity(members.len());
+    let mut hashes = Vec::with_capacity(members.len());
+    let mut models = Vec::with_capacity(members.len());
+    for (id, hash, model) in members {
+        ids.push(id);
+        hashes.push(hash);
+        models.push(model);
+    }
+    (ids, hashes, models)
+}
+
 /// A fused model: its members' saved models and the rule that combines them.
 pub struct FusionModel {
     members: Vec<Box<dyn Recommender>>,
@@ -540,14 +556,7 @@ impl FusionModel {
                 format!("need one per member ({})", members.len()),
             ));
         }
-        let mut ids = Vec::new();
-        let mut hashes = Vec::new();
-        let mut models = Vec::new();
-        for (id, hash, model) in members {
-            ids.push(id);
-            hashes.push(hash);
-            models.push(model);
-        }
+        let (ids, hashes, models) = unzip_members(members);
         Ok(FusionModel {
             members: models,
             member_ids: ids,
@@ -631,15 +640,8 @@ impl Recommender for FusionModel {
         if n == 0 {
             return;
         }
-        let blocks: Vec<Vec<f32>> = self
-            .members
-            .iter()
-            .map(|m| {
-                let mut b = vec![0.0; queries.len() * n];
-                m.score_batch(queries, &mut b);
-                b
-            })
-            .collect();
+        let members: Vec<&dyn Recommender> = self.members.iter().map(|m| m.as_ref()).collect();
+        let blocks = validation::score_members(&members, queries, n);
         let mut values = vec![vec![0.0; n]; self.members.len()];
         let mut in_top = vec![vec![false; n]; self.members.len()];
         let mut cand = Vec::new();

@@ -26,6 +26,7 @@ use shoplab_datasets::recommender::rank_order;
 use shoplab_datasets::{CancelToken, ModelState, Progress, Recommender, UserQuery, Weighting};
 
 use super::tuning::{FusionReport, TUNING_K};
+use super::validation::{ValidationShoppers, score_members};
 use super::{Combine, FusionMethod, FusionParams, Normalise, candidates};
 use crate::error::{Error, Result};
 use crate::evaluate::{EvalOptions, TieBreak, popularity_prior};
@@ -380,14 +381,7 @@ impl StackedModel {
         items: ItemFeatures,
     ) -> Self {
         let n_items = members.first().map_or(0, |m| m.2.n_items());
-        let mut ids = Vec::new();
-        let mut hashes = Vec::new();
-        let mut models = Vec::new();
-        for (id, hash, model) in members {
-            ids.push(id);
-            hashes.push(hash);
-            models.push(model);
-        }
+        let (ids, hashes, models) = super::unzip_members(members);
         StackedModel {
             members: models,
             member_ids: ids,
@@ -419,15 +413,8 @@ impl Recommender for StackedModel {
         if n == 0 {
             return;
         }
-        let blocks: Vec<Vec<f32>> = self
-            .members
-            .iter()
-            .map(|m| {
-                let mut b = vec![0.0; queries.len() * n];
-                m.score_batch(queries, &mut b);
-                b
-            })
-            .collect();
+        let members: Vec<&dyn Recommender> = self.members.iter().map(|m| m.as_ref()).collect();
+        let blocks = score_members(&members, queries, n);
         let mut cand = Vec::new();
         let mut scratch = Vec::new();
         let d = self.meta.mean.len();
@@ -517,33 +504,8 @@ pub fn fit(
     let d = 2 * m + EXTRA.len();
     let depth = params.depth.max(TUNING_K).min(n);
     let items = ItemFeatures::of(split, n);
-    let train = split.train.to_matrix(weighting);
-    let sequences = split.train.sequences();
-    let valid = split.valid.to_matrix(Weighting::Binary);
-    let history = |u: usize| {
-        if u < train.n_rows {
-            train.row(u)
-        } else {
-            (&[][..], &[][..])
-        }
-    };
-    let mut users: Vec<u32> = (0..valid.n_rows)
-        .filter(|&u| {
-            let (hist, _) = history(u);
-            !hist.is_empty()
-                && valid
-                    .row(u)
-                    .0
-                    .iter()
-                    .any(|i| !eval.exclude_train || hist.binary_search(i).is_err())
-        })
-        .map(|u| u as u32)
-        .collect();
-    if users.len() > params.max_users {
-        users = (0..params.max_users)
-            .map(|i| users[i * users.len() / params.max_users])
-            .collect();
-    }
+    let shoppers = ValidationShoppers::new(split, weighting, eval, params.max_users);
+    let users = &shoppers.users;
     progress.stage(
         "stacking: score the validation shoppers with each member",
         Some(users.len() as u64),
@@ -555,26 +517,8 @@ pub fn fit(
             if cancel.is_cancelled() {
                 return Err(Error::Cancelled);
             }
-            let queries: Vec<UserQuery<'_>> = block
-                .iter()
-                .map(|&u| {
-                    let (h, w) = history(u as usize);
-                    UserQuery {
-                        user: Some(u),
-                        history: h,
-                        weights: w,
-                        events: sequences.of(u as usize),
-                    }
-                })
-                .collect();
-            let scored: Vec<Vec<f32>> = models
-                .iter()
-                .map(|model| {
-                    let mut b = vec![0.0; queries.len() * n];
-                    model.score_batch(&queries, &mut b);
-                    b
-                })
-                .collect();
+            let queries = shoppers.queries(block);
+            let scored = score_members(&models, &queries, n);
             let mut cand = Vec::new();
             let mut scratch = Vec::new();
             let out = queries
@@ -591,17 +535,10 @@ pub fn fit(
                         &items,
                         &mut scratch,
                     );
-                    let hist = q.history;
-                    let relevant = valid
-                        .row(q.user.unwrap_or(0) as usize)
-                        .0
-                        .iter()
-                        .copied()
-                        .filter(|i| !eval.exclude_train || hist.binary_search(i).is_err());
                     Example {
                         items: c.items,
                         x: c.x,
-                        qrels: Qrels::binary(relevant),
+                        qrels: shoppers.qrels(q),
                     }
                 })
                 .collect();
@@ -613,7 +550,7 @@ pub fn fit(
     let examples: Vec<Example> = examples.into_iter().flatten().collect();
     let names = feature_names(&members.iter().map(|x| x.0.clone()).collect::<Vec<_>>());
     let prior = match eval.tie_break {
-        TieBreak::Popularity => Some(popularity_prior(&train)),
+        TieBreak::Popularity => Some(popularity_prior(shoppers.train())),
         TieBreak::ItemIndex => None,
     };
     let gather = |pick: &dyn Fn(usize) -> bool| {

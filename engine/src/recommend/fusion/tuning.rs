@@ -26,8 +26,9 @@ use rand_chacha::ChaCha8Rng;
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 use shoplab_datasets::recommender::rank_order;
-use shoplab_datasets::{CancelToken, Progress, Recommender, UserQuery, Weighting};
+use shoplab_datasets::{CancelToken, Progress, Recommender, Weighting};
 
+use super::validation::{ValidationShoppers, score_members};
 use super::{Combine, FusionMethod, FusionParams, Tuning, candidates};
 use crate::error::{Error, Result};
 use crate::evaluate::{EvalOptions, TieBreak, popularity_prior};
@@ -211,34 +212,8 @@ fn build_pool(
     cancel: &CancelToken,
 ) -> Result<Pool> {
     let n = members.first().map_or(0, |m| m.n_items());
-    let train = split.train.to_matrix(weighting);
-    let sequences = split.train.sequences();
-    let valid = split.valid.to_matrix(Weighting::Binary);
-    let history = |u: usize| {
-        if u < train.n_rows {
-            train.row(u)
-        } else {
-            (&[][..], &[][..])
-        }
-    };
-    // Warm shoppers with a validation item left after the protocol's
-    // exclusion: the shoppers the validation evaluation would score.
-    let mut users: Vec<u32> = (0..valid.n_rows)
-        .filter(|&u| {
-            let (hist, _) = history(u);
-            let items = valid.row(u).0;
-            !hist.is_empty()
-                && items
-                    .iter()
-                    .any(|i| !eval.exclude_train || hist.binary_search(i).is_err())
-        })
-        .map(|u| u as u32)
-        .collect();
-    if users.len() > max_users {
-        users = (0..max_users)
-            .map(|i| users[i * users.len() / max_users])
-            .collect();
-    }
+    let shoppers = ValidationShoppers::new(split, weighting, eval, max_users);
+    let users = &shoppers.users;
     let m = members.len();
     // CombMNZ's depth may be small; the candidates a fused top 10 draws
     // from are never fewer than POOL_DEPTH per member.
@@ -250,26 +225,8 @@ fn build_pool(
             if cancel.is_cancelled() {
                 return Err(Error::Cancelled);
             }
-            let queries: Vec<UserQuery<'_>> = block
-                .iter()
-                .map(|&u| {
-                    let (h, w) = history(u as usize);
-                    UserQuery {
-                        user: Some(u),
-                        history: h,
-                        weights: w,
-                        events: sequences.of(u as usize),
-                    }
-                })
-                .collect();
-            let scored: Vec<Vec<f32>> = members
-                .iter()
-                .map(|model| {
-                    let mut b = vec![0.0; queries.len() * n];
-                    model.score_batch(&queries, &mut b);
-                    b
-                })
-                .collect();
+            let queries = shoppers.queries(block);
+            let scored = score_members(members, &queries, n);
             let mut values = vec![vec![0.0f32; n]; m];
             let mut tops = vec![vec![false; n]; m];
             let mut cand = Vec::new();
@@ -315,25 +272,18 @@ fn build_pool(
                     }
                     top_counts.push(t);
                 }
-                let hist = q.history;
-                let relevant = valid
-                    .row(q.user.unwrap_or(0) as usize)
-                    .0
-                    .iter()
-                    .copied()
-                    .filter(|i| !combine.exclude_history || hist.binary_search(i).is_err());
                 out.push(PoolUser {
                     items,
                     values: vals,
                     tops: top_counts,
-                    qrels: Qrels::binary(relevant),
+                    qrels: shoppers.qrels(q),
                 });
             }
             Ok(out)
         })
         .collect::<Result<_>>()?;
     let prior = match eval.tie_break {
-        TieBreak::Popularity => Some(popularity_prior(&train)),
+        TieBreak::Popularity => Some(popularity_prior(shoppers.train())),
         TieBreak::ItemIndex => None,
     };
     Ok(Pool {

@@ -490,6 +490,35 @@ fn average_ranks(
     }
 }
 
+/// Adds a member's best `depth` candidates by its `values` (ties to the
+/// lower item) to `pool`, each item once (`in_pool` marks those added).
+pub(crate) fn add_top(
+    values: &[f32],
+    candidate: &[bool],
+    depth: usize,
+    in_pool: &mut [bool],
+    pool: &mut Vec<u32>,
+) {
+    let mut c: Vec<u32> = (0..values.len() as u32)
+        .filter(|&i| candidate[i as usize])
+        .collect();
+    let by_value = |a: &u32, b: &u32| {
+        values[*b as usize]
+            .total_cmp(&values[*a as usize])
+            .then(a.cmp(b))
+    };
+    if depth < c.len() {
+        c.select_nth_unstable_by(depth, by_value);
+        c.truncate(depth);
+    }
+    for i in c {
+        if !in_pool[i as usize] {
+            in_pool[i as usize] = true;
+            pool.push(i);
+        }
+    }
+}
+
 /// Which items are candidates for a shopper: all, or all but their history.
 pub fn candidates(n_items: usize, history: &[u32], exclude_history: bool, out: &mut Vec<bool>) {
     out.clear();

@@ -265,18 +265,7 @@ fn candidate_features(
     let mut chosen: Vec<u32> = Vec::new();
     let mut in_set = vec![false; n];
     for v in &values {
-        let mut c: Vec<u32> = (0..n as u32).filter(|&i| candidate[i as usize]).collect();
-        let by = |a: &u32, b: &u32| v[*b as usize].total_cmp(&v[*a as usize]).then(a.cmp(b));
-        if depth < c.len() {
-            c.select_nth_unstable_by(depth, by);
-            c.truncate(depth);
-        }
-        for i in c {
-            if !in_set[i as usize] {
-                in_set[i as usize] = true;
-                chosen.push(i);
-            }
-        }
+        super::add_top(v, candidate, depth, &mut in_set, &mut chosen);
     }
     chosen.sort_unstable();
     let d = 2 * m + EXTRA.len();

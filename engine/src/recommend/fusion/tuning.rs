@@ -245,20 +245,7 @@ fn build_pool(
                         &mut order,
                     );
                     // This member's best `depth` candidates by its own value.
-                    let v = &values[mi];
-                    let mut c: Vec<u32> = (0..n as u32).filter(|&i| cand[i as usize]).collect();
-                    let by_value =
-                        |a: &u32, b: &u32| v[*b as usize].total_cmp(&v[*a as usize]).then(a.cmp(b));
-                    if depth < c.len() {
-                        c.select_nth_unstable_by(depth, by_value);
-                        c.truncate(depth);
-                    }
-                    for i in c {
-                        if !in_pool[i as usize] {
-                            in_pool[i as usize] = true;
-                            items.push(i);
-                        }
-                    }
+                    super::add_top(&values[mi], &cand, depth, &mut in_pool, &mut items);
                 }
                 items.sort_unstable();
                 let mut vals = Vec::with_capacity(items.len() * m);

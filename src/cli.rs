@@ -67,6 +67,11 @@ pub enum Command {
     },
     /// Evaluate search quality on judgments (stored, or derived from search-then-click events).
     EvalSearch(EvalSearchArgs),
+    /// Train the learned search re-ranker on one half of the judged queries
+    /// (BM25's and dense search's candidates, ordered by a model of their
+    /// scores and which fields hold the query's words), then measure it on
+    /// the other half against hybrid and BM25, paired per query.
+    TrainReranker(TrainRerankerArgs),
     /// Train a recommender, evaluate it under a recorded protocol, and save the run.
     Train(TrainArgs),
     /// List the models, or one model's parameters with defaults and allowed values.
@@ -176,12 +181,13 @@ pub struct ImportArgs {
 /// Where the sentence encoder is and how rankers are fused.
 #[derive(Debug, Args, Clone, Default)]
 pub struct RankerArgs {
-    /// Ranker: bm25 (keywords), dense (meaning: sentence vectors) or hybrid
-    /// (both fused; needs `shoplab embed` first, as dense does).
+    /// Ranker: bm25 (keywords), dense (meaning: sentence vectors), hybrid
+    /// (both fused) or learned (both's candidates re-ranked by the model of
+    /// `shoplab train-reranker`); all but bm25 need `shoplab embed` first.
     #[arg(long, default_value = "bm25")]
     pub ranker: String,
     /// How hybrid fuses BM25 and dense: weighted[:ALPHA] (min-max normalised
-    /// scores, ALPHA = dense weight, default 0.4) or rrf[:K] (reciprocal rank
+    /// scores, ALPHA = dense weight, default 0.3) or rrf[:K] (reciprocal rank
     /// fusion, K = 60).
     #[arg(long, default_value = "weighted")]
     pub fusion: String,
@@ -280,6 +286,43 @@ pub struct EvalSearchArgs {
     /// and report NDCG at the largest cut-off of each, best first.
     #[arg(long)]
     pub tune_fusion: bool,
+}
+
+/// `shoplab train-reranker`
+#[derive(Debug, Args)]
+pub struct TrainRerankerArgs {
+    /// Learn from relevance derived from search-then-click/cart/purchase
+    /// events instead of the stored judgments.
+    #[arg(long)]
+    pub derived: bool,
+    /// The half of the judged queries to learn from (tune or held); the
+    /// other half is the one it is measured on.
+    #[arg(long, default_value = "tune")]
+    pub queries: String,
+    /// Lowest grade that counts as relevant (as in eval-search).
+    #[arg(long, default_value_t = 1.0, value_name = "GRADE")]
+    pub min_grade: f64,
+    /// Gain of a relevant item: floor, grade or binary (as in eval-search).
+    #[arg(long, default_value = "floor", value_name = "MAPPING")]
+    pub gain: String,
+    /// Field boosts of BM25's candidates, e.g. `--weight title=3` (repeatable).
+    #[arg(long = "weight", value_name = "FIELD=BOOST")]
+    pub weights: Vec<String>,
+    /// Candidates taken from each of BM25 and dense search.
+    #[arg(long, default_value_t = 100)]
+    pub depth: usize,
+    /// Unjudged candidates per query paired with the judged ones.
+    #[arg(long, default_value_t = 30)]
+    pub negatives: usize,
+    /// L2 penalty on the model's weights.
+    #[arg(long, default_value_t = 1.0)]
+    pub l2: f64,
+    /// Seed of the choice of unjudged candidates.
+    #[arg(long, default_value_t = 2020)]
+    pub seed: u64,
+    /// Folder of the sentence encoder (default as for `embed`).
+    #[arg(long, value_name = "DIR")]
+    pub encoder: Option<PathBuf>,
 }
 
 /// `shoplab train`

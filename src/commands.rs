@@ -444,7 +444,7 @@ pub fn index(ctx: &Ctx, project: &Path) -> Result<()> {
     })
 }
 
-fn field_weights(pairs: &[String]) -> Result<FieldWeights> {
+pub(crate) fn field_weights(pairs: &[String]) -> Result<FieldWeights> {
     let mut w = FieldWeights::default();
     for (k, v) in parse_pairs(pairs, "--weight")? {
         let boost: f32 = v
@@ -520,6 +520,16 @@ pub fn suggest(ctx: &Ctx, project: &Path, prefix: &str, n: usize) -> Result<()> 
     ctx.emit(&s, |s| s.iter().map(|x| format!("{}\n", x.text)).collect())
 }
 
+/// The relevance setting of `--min-grade` and `--gain`.
+pub(crate) fn relevance(min_grade: f64, gain: &str) -> Result<Relevance> {
+    Ok(Relevance {
+        min_grade,
+        gain: gain
+            .parse::<GainMapping>()
+            .map_err(|e| anyhow!("--gain: {e}"))?,
+    })
+}
+
 /// `shoplab eval-search`
 pub fn eval_search(ctx: &Ctx, project: &Path, a: &EvalSearchArgs) -> Result<()> {
     let p = open(project)?;
@@ -528,13 +538,7 @@ pub fn eval_search(ctx: &Ctx, project: &Path, a: &EvalSearchArgs) -> Result<()> 
     } else {
         JudgmentSource::Stored
     };
-    let relevance = Relevance {
-        min_grade: a.min_grade,
-        gain: a
-            .gain
-            .parse::<GainMapping>()
-            .map_err(|e| anyhow!("--gain: {e}"))?,
-    };
+    let relevance = relevance(a.min_grade, &a.gain)?;
     if a.tune {
         if a.trec.is_some() {
             bail!(
@@ -597,8 +601,9 @@ pub fn eval_search(ctx: &Ctx, project: &Path, a: &EvalSearchArgs) -> Result<()> 
             )
         });
     }
-    let report = p.evaluate_search_ranker(source, &config, &encoder, &ctx.progress, &ctx.cancel)?;
-    ctx.progress.finish_stage();
+    if config.ranker == RankerKind::Learned {
+        crate::rerank::warn_if_trained_on(&p, config.queries);
+    }
     if let Some(other) = &a.paired_with {
         if a.trec.is_some() {
             bail!("--trec exports one evaluation; run it without --paired-with");
@@ -607,9 +612,17 @@ pub fn eval_search(ctx: &Ctx, project: &Path, a: &EvalSearchArgs) -> Result<()> 
             ranker: RankerKind::parse(other)?,
             ..config.clone()
         };
-        let base =
-            p.evaluate_search_ranker(source, &base_config, &encoder, &ctx.progress, &ctx.cancel)?;
+        let mut both = p.evaluate_search_rankers(
+            source,
+            &[config.clone(), base_config],
+            &encoder,
+            &ctx.progress,
+            &ctx.cancel,
+        )?;
         ctx.progress.finish_stage();
+        let (Some(base), Some(report)) = (both.pop(), both.pop()) else {
+            bail!("the paired evaluation returned nothing");
+        };
         let test = shoplab_engine::search::paired_ndcg(&base, &report, &PairedConfig::default())?;
         #[derive(Serialize)]
         struct Paired<'a> {
@@ -643,6 +656,8 @@ pub fn eval_search(ctx: &Ctx, project: &Path, a: &EvalSearchArgs) -> Result<()> 
             },
         );
     }
+    let report = p.evaluate_search_ranker(source, &config, &encoder, &ctx.progress, &ctx.cancel)?;
+    ctx.progress.finish_stage();
     let Some(dir) = &a.trec else {
         return ctx.emit(&report, crate::text::search_eval);
     };

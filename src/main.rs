@@ -9,6 +9,7 @@ mod gpu_check;
 mod gui;
 mod progress;
 mod report;
+mod rerank;
 mod table;
 mod text;
 
@@ -151,6 +152,7 @@ fn dispatch(ctx: &Ctx, cli: &Cli) -> anyhow::Result<()> {
         Command::Search(a) => commands::search(ctx, p, a),
         Command::Suggest { prefix, n } => commands::suggest(ctx, p, prefix, *n),
         Command::EvalSearch(a) => commands::eval_search(ctx, p, a),
+        Command::TrainReranker(a) => rerank::train_reranker(ctx, p, a),
         Command::Train(a) => commands::train(ctx, p, a),
         Command::Models(a) => commands::models(ctx, a),
         Command::EvalTruth(a) => commands::eval_truth(ctx, p, a),

@@ -33,6 +33,7 @@ import json
 import logging
 import os
 import re
+import sys
 import tempfile
 import time
 
@@ -52,9 +53,14 @@ class EpochTimes(logging.Handler):
         self.times = []
 
     def emit(self, record):
-        m = self.PATTERN.search(re.sub(r"\x1b\[[0-9;]*m", "", record.getMessage()))
+        line = re.sub(r"\x1b\[[0-9;]*m", "", record.getMessage())
+        m = self.PATTERN.search(line)
         if m:
             self.times.append(float(m.group(1)))
+        # Echo epoch and validation lines so a long run's progress shows in
+        # its stderr file (RecBole's own log set-up is skipped here).
+        if "epoch" in line or "valid result" in line:
+            print(time.strftime("%H:%M:%S"), line, file=sys.stderr, flush=True)
 
 
 # RecBole 1.2.1 saves its best epoch with torch.save and reads it back with

@@ -12,6 +12,7 @@ pub mod demo;
 pub mod error;
 pub mod evaluate;
 pub mod item_segments;
+pub mod logistic;
 pub mod metrics;
 pub mod percentile;
 pub mod project;

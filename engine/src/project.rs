@@ -83,6 +83,10 @@ impl ProjectPaths {
     pub fn reports(&self) -> PathBuf {
         self.root.join("reports")
     }
+    /// `reranker.json`: the learned search re-ranker (see [`crate::search::rerank`]).
+    pub fn reranker(&self) -> PathBuf {
+        self.root.join(crate::search::rerank::RERANKER_FILE)
+    }
 }
 
 /// Project-wide settings stored in `shoplab.json`.
@@ -465,10 +469,25 @@ impl Project {
                 })
             }
         };
+        // A broken or outdated re-ranker only disables the learned ranker.
+        let (reranker, reranker_error) = match &dense {
+            None => (None, None),
+            Some(parts) => {
+                match crate::search::Reranker::load(
+                    &self.paths.reranker(),
+                    parts.encoder.fingerprint(),
+                ) {
+                    Ok(r) => (r, None),
+                    Err(e) => (None, Some(e.to_string())),
+                }
+            }
+        };
         Ok(crate::search::Rankers {
             bm25,
             dense,
             fusion,
+            reranker,
+            reranker_error,
         })
     }
 
@@ -491,6 +510,69 @@ impl Project {
         }
         let rankers = self.rankers(Some(encoder_dir), config.fusion)?;
         crate::search::evaluate_rankers(&rankers, &judgments, config, progress, cancel)
+    }
+
+    /// Several rankers' search quality on the same queries of `source`'s
+    /// judgments (see [`crate::search::evaluate_many`]): the queries are
+    /// encoded once; `encoder_dir` is used when one of them needs vectors.
+    pub fn evaluate_search_rankers(
+        &self,
+        source: JudgmentSource,
+        configs: &[SearchEvalConfig],
+        encoder_dir: &Path,
+        progress: &dyn Progress,
+        cancel: &CancelToken,
+    ) -> Result<Vec<SearchEvalReport>> {
+        let judgments = self.judgments(source)?;
+        let needs = configs.iter().any(|c| c.ranker.needs_embeddings());
+        if judgments.is_empty() || !needs {
+            return configs
+                .iter()
+                .map(|c| self.evaluate_search(source, c, progress, cancel))
+                .collect();
+        }
+        let rankers = self.rankers(Some(encoder_dir), crate::search::Fusion::default())?;
+        crate::search::evaluate_many(&rankers, &judgments, configs, progress, cancel)
+    }
+
+    /// Trains the learned search re-ranker on `source`'s judged queries of
+    /// `config.queries` (a half) and saves it as `reranker.json` (replacing
+    /// the one before only once the new one is complete).
+    pub fn train_reranker(
+        &self,
+        source: JudgmentSource,
+        config: &SearchEvalConfig,
+        params: &crate::search::RerankParams,
+        encoder_dir: &Path,
+        progress: &dyn Progress,
+        cancel: &CancelToken,
+    ) -> Result<crate::search::Reranker> {
+        crate::search::rerank::check(config, params)?;
+        let judgments = self.judgments(source)?;
+        if judgments.is_empty() {
+            return Err(Error::Empty(
+                "no judged queries to learn from: import judgments (`shoplab import --format \
+                 judgments`), judge results in the Search view, or derive them from search events"
+                    .into(),
+            ));
+        }
+        let rankers = self.rankers(Some(encoder_dir), crate::search::Fusion::default())?;
+        let reranker =
+            crate::search::rerank::train(&rankers, &judgments, config, params, progress, cancel)?;
+        write_json_atomic(&self.paths.reranker(), &reranker)?;
+        Ok(reranker)
+    }
+
+    /// The saved re-ranker as it is on disk (no encoder check), if any.
+    pub fn saved_reranker(&self) -> Result<Option<crate::search::Reranker>> {
+        let path = self.paths.reranker();
+        match std::fs::read_to_string(&path) {
+            Ok(text) => serde_json::from_str(&text)
+                .map(Some)
+                .map_err(|source| Error::Json { path, source }),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+            Err(e) => Err(Error::io("cannot read", path, e)),
+        }
     }
 
     /// Hybrid search quality under each of `fusions` on `config`'s queries
@@ -1222,6 +1304,8 @@ impl Project {
                 bm25: index,
                 dense: None,
                 fusion: crate::search::Fusion::default(),
+                reranker: None,
+                reranker_error: None,
             },
             root: self.paths.root.clone(),
             encoder_dir: self.encoder_dir(None),

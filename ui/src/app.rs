@@ -12,7 +12,7 @@ use shoplab_engine::Project;
 use shoplab_engine::demo;
 use shoplab_engine::percentile::percentile;
 use shoplab_engine::project::JudgmentSource;
-use shoplab_engine::search::SearchEvalConfig;
+use shoplab_engine::search::{QuerySlice, RankerKind, SearchEvalConfig};
 use shoplab_engine::store::ImportOptions;
 
 use crate::chart;
@@ -598,6 +598,28 @@ impl ShopLabApp {
                         .map_err(|e| e.to_string())
                 });
             }
+            Command::TrainReranker => {
+                let Some(root) = self.root() else { return };
+                let title = tr(lang, "Training the search re-ranker").to_string();
+                self.spawn(ctx, JobKind::Rerank, &title, move |p, c| {
+                    let project = Project::open(&root).map_err(|e| e.to_string())?;
+                    let config = SearchEvalConfig {
+                        queries: QuerySlice::Tune,
+                        ..Default::default()
+                    };
+                    project
+                        .train_reranker(
+                            JudgmentSource::Stored,
+                            &config,
+                            &Default::default(),
+                            &project.encoder_dir(None),
+                            p,
+                            c,
+                        )
+                        .map(|r| JobOutcome::RerankerTrained(Box::new(r)))
+                        .map_err(|e| e.to_string())
+                });
+            }
             Command::Search(requests) => {
                 if let Some(s) = &mut self.searcher {
                     s.search(requests);
@@ -656,26 +678,38 @@ impl ShopLabApp {
                 let title = tr(lang, "Evaluating search").to_string();
                 self.spawn(ctx, JobKind::SearchEval, &title, move |p, c| {
                     let project = Project::open_read_only(&root).map_err(|e| e.to_string())?;
-                    let eval = |(weights, ranker)| {
-                        let config = SearchEvalConfig {
-                            weights,
-                            ranker,
-                            ..Default::default()
-                        };
-                        project
-                            .evaluate_search_ranker(
-                                JudgmentSource::Stored,
-                                &config,
-                                &project.encoder_dir(None),
-                                p,
-                                c,
-                            )
-                            .map_err(|e| e.to_string())
+                    // With the learned ranker on either side, both are
+                    // measured on the half the re-ranker did not learn from.
+                    let queries = match (left.1, right.1) {
+                        (RankerKind::Learned, _) | (_, RankerKind::Learned) => project
+                            .saved_reranker()
+                            .ok()
+                            .flatten()
+                            .map_or(QuerySlice::All, |r| match r.training.queries {
+                                QuerySlice::Held => QuerySlice::Tune,
+                                _ => QuerySlice::Held,
+                            }),
+                        _ => QuerySlice::All,
                     };
-                    Ok(JobOutcome::SearchEval(Box::new((
-                        eval(left)?,
-                        eval(right)?,
-                    ))))
+                    let config = |(weights, ranker)| SearchEvalConfig {
+                        weights,
+                        ranker,
+                        queries,
+                        ..Default::default()
+                    };
+                    let mut both = project
+                        .evaluate_search_rankers(
+                            JudgmentSource::Stored,
+                            &[config(left), config(right)],
+                            &project.encoder_dir(None),
+                            p,
+                            c,
+                        )
+                        .map_err(|e| e.to_string())?;
+                    let (Some(r), Some(l)) = (both.pop(), both.pop()) else {
+                        return Err("the evaluation returned nothing".into());
+                    };
+                    Ok(JobOutcome::SearchEval(Box::new((l, r))))
                 });
             }
             Command::Train(spec) => {
@@ -1069,6 +1103,26 @@ impl ShopLabApp {
                     self.project = Some(p);
                 }
                 self.search.restart();
+            }
+            JobOutcome::RerankerTrained(r) => {
+                let t = &r.training;
+                self.notify(
+                    format!(
+                        "{}: {} , {} ({:.1} s)",
+                        tr(lang, "Search re-ranker trained"),
+                        counted(lang, t.n_queries as u64, "query", "queries"),
+                        counted(lang, t.n_pairs as u64, "pair", "pairs"),
+                        t.seconds
+                    ),
+                    false,
+                );
+                // The search thread loads the re-ranker with the vectors: reopen it.
+                if let Some(p) = self.project.take() {
+                    self.start_searcher(ctx, &p);
+                    self.project = Some(p);
+                }
+                self.search.restart();
+                self.commands.push(Command::Reload);
             }
             JobOutcome::Run(record) => {
                 self.notify(

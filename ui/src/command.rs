@@ -49,6 +49,8 @@ pub enum Command {
     BuildIndex,
     /// Build or refresh the item embeddings for dense and hybrid search.
     BuildEmbeddings,
+    /// Train the learned search re-ranker on the tune half of the judged queries.
+    TrainReranker,
     /// Run these searches on the search thread (one per ranker); the answer
     /// replaces the Search view's results, older answers are dropped.
     Search(Vec<SearchRequest>),

@@ -32,6 +32,8 @@ pub enum JobOutcome {
     Indexed(IndexReport),
     /// The item embeddings were built or refreshed.
     Embedded(shoplab_engine::search::EmbedReport),
+    /// The learned search re-ranker was trained and saved.
+    RerankerTrained(Box<shoplab_engine::search::Reranker>),
     /// A run was trained, evaluated and recorded.
     Run(Box<RunRecord>),
     /// Recommendation lists for one shopper, one per run.
@@ -272,6 +274,8 @@ pub enum JobKind {
     Index,
     /// Building the item embeddings (dense and hybrid search).
     Embed,
+    /// Training the learned search re-ranker.
+    Rerank,
     /// Training and evaluating a run.
     Train,
     /// Recommending for a shopper.

@@ -62,6 +62,8 @@ pub struct Snapshot {
     pub reports_dir: PathBuf,
     /// Judged queries with their number of judgments, most judged first.
     pub judged_queries: Vec<(String, usize)>,
+    /// How the saved search re-ranker was trained, when there is one.
+    pub reranker: Option<shoplab_engine::search::rerank::RerankTraining>,
     /// Seconds the read took.
     pub load_seconds: f64,
 }
@@ -106,6 +108,8 @@ impl Snapshot {
             has_index: project.has_index(),
             reports_dir: project.reports_dir(),
             judged_queries,
+            // An unreadable file shows as none here; the learned column says why.
+            reranker: project.saved_reranker().ok().flatten().map(|r| r.training),
             load_seconds: start.elapsed().as_secs_f64(),
         })
     }

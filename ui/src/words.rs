@@ -359,6 +359,15 @@ const MODELS: &[Row] = &[
             "把关键词搜索（BM25）和语义搜索（dense）合成一个列表：两者都排得靠前的商品排在最前。",
         ],
     ),
+    row(
+        "learned",
+        "learned",
+        ["learned re-ranking", "学习式重排序"],
+        [
+            "Takes keyword and meaning search's top items and orders them with a model trained on half of the judged queries: their scores, ranks and whether the title, brand and category hold the query's words.",
+            "取关键词搜索和语义搜索的前列商品，用在一半已评判查询上训练的模型重新排序：依据两者的分数、名次，以及标题、品牌、类目是否含有查询词。",
+        ],
+    ),
 ];
 
 /// Learned models (`shoplab-models`, trained in epochs). Apart from
@@ -2022,7 +2031,10 @@ mod tests {
         // The learned models of issue 10, worded before they all land.
         let planned = ["bpr", "neumf", "ials", "gru4rec", "sasrec", "two_tower"];
         let all = MODEL_NAMES.iter().copied().chain(learned.iter().copied());
-        for m in all.chain(planned).chain(["bm25", "dense", "hybrid"]) {
+        for m in all
+            .chain(planned)
+            .chain(["bm25", "dense", "hybrid", "learned"])
+        {
             let en = model(Lang::En, m);
             let zh = model(Lang::Zh, m);
             assert_eq!(en, format!("{} ({m})", plain(Lang::En, m).unwrap().name));

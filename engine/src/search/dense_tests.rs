@@ -49,6 +49,8 @@ fn rankers(root: &Path, items: Vec<Item>, enc: SentenceEncoder) -> (tempfile::Te
             items,
         }),
         fusion: Fusion::default(),
+        reranker: None,
+        reranker_error: None,
     };
     (tmp, r)
 }

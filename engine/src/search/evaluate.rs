@@ -291,8 +291,8 @@ pub fn evaluate_search(
 
 /// Evaluates `config.ranker` of `rankers` on the same queries, judgments and
 /// relevance setting as [`evaluate_search`] (so per-query values pair up by
-/// query across rankers). Dense and hybrid encode the queries first in
-/// batches; their latency is that of ranking an encoded query, and
+/// query across rankers). Dense, hybrid and learned encode the queries
+/// first in batches; their latency is that of ranking an encoded query, and
 /// `query_encoding` that of encoding one alone.
 pub fn evaluate_rankers(
     rankers: &Rankers,
@@ -301,34 +301,77 @@ pub fn evaluate_rankers(
     progress: &dyn Progress,
     cancel: &CancelToken,
 ) -> Result<SearchEvalReport> {
-    if config.ranker == RankerKind::Bm25 {
-        return evaluate_search(&rankers.bm25, judgments, config, progress, cancel);
-    }
-    config.validate()?;
-    let (vectors, encoding) =
-        rankers.encode_queries(&in_slice(judgments, config.queries), 200, progress, cancel)?;
-    let rank = |q: &str, k: usize| {
-        let req = SearchRequest {
-            k,
-            weights: config.weights,
-            facets: false,
-            ..SearchRequest::new(q)
-        };
-        rankers.rank_with(
-            config.ranker,
-            &config.fusion,
-            &req,
-            vectors.get(q).map(Vec::as_slice),
-        )
+    let mut reports = evaluate_many(
+        rankers,
+        judgments,
+        std::slice::from_ref(config),
+        progress,
+        cancel,
+    )?;
+    reports
+        .pop()
+        .ok_or_else(|| Error::Empty("nothing evaluated".into()))
+}
+
+/// [`evaluate_rankers`] for several configurations on the same queries
+/// (they must share the query slice), encoding the queries once.
+pub fn evaluate_many(
+    rankers: &Rankers,
+    judgments: &[(String, u32, f64)],
+    configs: &[SearchEvalConfig],
+    progress: &dyn Progress,
+    cancel: &CancelToken,
+) -> Result<Vec<SearchEvalReport>> {
+    let Some(first) = configs.first() else {
+        return Ok(Vec::new());
     };
-    let mut report = evaluate_ranked(judgments, config, progress, cancel, &rank)?;
-    report.query_encoding = Some(encoding);
-    Ok(report)
+    if configs.iter().any(|c| c.queries != first.queries) {
+        return Err(Error::invalid(
+            "queries",
+            "mixed",
+            "evaluate rankers together only on the same queries",
+        ));
+    }
+    for c in configs {
+        c.validate()?;
+    }
+    let encoded = if configs.iter().any(|c| c.ranker.needs_embeddings()) {
+        Some(rankers.encode_queries(&in_slice(judgments, first.queries), 200, progress, cancel)?)
+    } else {
+        None
+    };
+    let mut out = Vec::with_capacity(configs.len());
+    for config in configs {
+        let report = match (&encoded, config.ranker) {
+            (Some((vectors, encoding)), kind) if kind.needs_embeddings() => {
+                let rank = |q: &str, k: usize| {
+                    let req = SearchRequest {
+                        k,
+                        weights: config.weights,
+                        facets: false,
+                        ..SearchRequest::new(q)
+                    };
+                    rankers.rank_with(
+                        kind,
+                        &config.fusion,
+                        &req,
+                        vectors.get(q).map(Vec::as_slice),
+                    )
+                };
+                let mut report = evaluate_ranked(judgments, config, progress, cancel, &rank)?;
+                report.query_encoding = Some(encoding.clone());
+                report
+            }
+            _ => evaluate_search(&rankers.bm25, judgments, config, progress, cancel)?,
+        };
+        out.push(report);
+    }
+    Ok(out)
 }
 
 /// The evaluated queries of `config` (its slice, with a relevant item),
 /// the number without a relevant item, and the number of blank ones.
-fn judged_queries(
+pub(crate) fn judged_queries(
     judgments: &[(String, u32, f64)],
     config: &SearchEvalConfig,
 ) -> Result<(Vec<JudgedQuery>, usize, usize)> {
@@ -347,7 +390,10 @@ fn judged_queries(
 }
 
 /// The judgments whose normalised query is in `slice` (only those are encoded).
-fn in_slice(judgments: &[(String, u32, f64)], slice: QuerySlice) -> Vec<(String, u32, f64)> {
+pub(crate) fn in_slice(
+    judgments: &[(String, u32, f64)],
+    slice: QuerySlice,
+) -> Vec<(String, u32, f64)> {
     judgments
         .iter()
         .filter(|j| slice.contains(&normalise_query(&j.0)))

@@ -20,6 +20,7 @@ pub mod ranker;
 mod ranking;
 pub mod relevance;
 pub mod request;
+pub mod rerank;
 mod schema;
 pub mod tokenizer;
 
@@ -27,8 +28,8 @@ pub use autocomplete::{Autocomplete, Suggestion, SuggestionSource};
 pub use content::{ContentModel, ContentParams};
 pub use dense::{DenseIndex, EmbedReport, EmbeddingSummary, ItemFilter, build_embeddings};
 pub use evaluate::{
-    QueryResult, QuerySlice, SearchEvalConfig, SearchEvalReport, WeightGrid, evaluate_rankers,
-    evaluate_search, fusion_grid, paired_ndcg, tune_field_weights, tune_fusion,
+    QueryResult, QuerySlice, SearchEvalConfig, SearchEvalReport, WeightGrid, evaluate_many,
+    evaluate_rankers, evaluate_search, fusion_grid, paired_ndcg, tune_field_weights, tune_fusion,
 };
 pub use explain::{ScoreBreakdown, TermContribution};
 pub use export::{SearchTrecExport, export_trec};
@@ -40,6 +41,7 @@ pub use relevance::{GainMapping, Relevance};
 pub use request::{
     FacetCount, Facets, FieldWeights, Hit, PrefixMatch, SearchRequest, SearchResults,
 };
+pub use rerank::{RerankParams, Reranker};
 pub use schema::CATEGORY_SEPARATOR;
 
 #[cfg(test)]

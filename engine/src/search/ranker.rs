@@ -1,6 +1,7 @@
-//! The three search rankers behind one face: BM25 (the tantivy index),
-//! dense (query vector against the stored item vectors) and hybrid (both,
-//! fused). Searches, evaluation and the app go through [`Rankers`].
+//! The search rankers behind one face: BM25 (the tantivy index), dense
+//! (query vector against the stored item vectors), hybrid (both, fused) and
+//! learned (both's candidates re-ranked by a trained model, see
+//! [`super::rerank`]). Searches, evaluation and the app go through [`Rankers`].
 
 use std::collections::HashMap;
 use std::time::Instant;
@@ -14,6 +15,7 @@ use super::hybrid::{CANDIDATES, Fusion};
 use super::index::SearchIndex;
 use super::judgments::normalise_query;
 use super::request::{Hit, SearchRequest, SearchResults};
+use super::rerank::Reranker;
 use super::schema::CATEGORY_SEPARATOR;
 use crate::error::{Error, Result};
 use crate::evaluate::{Latency, latency_of};
@@ -29,18 +31,26 @@ pub enum RankerKind {
     Dense,
     /// BM25 and dense fused.
     Hybrid,
+    /// BM25's and dense search's candidates ordered by the trained re-ranker.
+    Learned,
 }
 
 impl RankerKind {
     /// All rankers, in menu order.
-    pub const ALL: [RankerKind; 3] = [RankerKind::Bm25, RankerKind::Dense, RankerKind::Hybrid];
+    pub const ALL: [RankerKind; 4] = [
+        RankerKind::Bm25,
+        RankerKind::Dense,
+        RankerKind::Hybrid,
+        RankerKind::Learned,
+    ];
 
-    /// `bm25`, `dense` or `hybrid`.
+    /// `bm25`, `dense`, `hybrid` or `learned`.
     pub fn as_str(self) -> &'static str {
         match self {
             RankerKind::Bm25 => "bm25",
             RankerKind::Dense => "dense",
             RankerKind::Hybrid => "hybrid",
+            RankerKind::Learned => "learned",
         }
     }
 
@@ -49,13 +59,18 @@ impl RankerKind {
         self != RankerKind::Bm25
     }
 
-    /// Parses `bm25`, `dense` or `hybrid` (any case).
+    /// Parses `bm25`, `dense`, `hybrid` or `learned` (any case).
     pub fn parse(text: &str) -> Result<RankerKind> {
         match text.trim().to_ascii_lowercase().as_str() {
             "bm25" => Ok(RankerKind::Bm25),
             "dense" => Ok(RankerKind::Dense),
             "hybrid" => Ok(RankerKind::Hybrid),
-            _ => Err(Error::invalid("ranker", text, "use bm25, dense or hybrid")),
+            "learned" => Ok(RankerKind::Learned),
+            _ => Err(Error::invalid(
+                "ranker",
+                text,
+                "use bm25, dense, hybrid or learned",
+            )),
         }
     }
 }
@@ -78,6 +93,10 @@ pub struct Rankers {
     pub dense: Option<DenseParts>,
     /// How hybrid fuses.
     pub fusion: Fusion,
+    /// The trained re-ranker of the learned ranker, when there is one.
+    pub reranker: Option<Reranker>,
+    /// Why the saved re-ranker could not be used (unreadable, other encoder).
+    pub reranker_error: Option<String>,
 }
 
 impl std::fmt::Debug for Rankers {
@@ -85,6 +104,7 @@ impl std::fmt::Debug for Rankers {
         f.debug_struct("Rankers")
             .field("dense", &self.dense.as_ref().map(|d| d.encoder.name()))
             .field("fusion", &self.fusion)
+            .field("reranker", &self.reranker.is_some())
             .finish()
     }
 }
@@ -221,14 +241,34 @@ impl Rankers {
         };
         match kind {
             RankerKind::Dense => self.dense_rank(req, qv, depth),
+            RankerKind::Learned => {
+                let mut ranked = self.rerank(req, qv, depth)?;
+                ranked.truncate(depth);
+                Ok(ranked)
+            }
             _ => Ok(self.candidates(req, qv, depth)?.fuse(fusion, depth)),
         }
     }
 
-    /// A search by `kind`: BM25 as [`SearchIndex::search`]; dense and hybrid
+    /// The learned ranker's ordering of every candidate of `req`.
+    fn rerank(&self, req: &SearchRequest, qv: &[f32], depth: usize) -> Result<Vec<(u32, f32)>> {
+        let reranker = self.reranker.as_ref().ok_or_else(|| {
+            Error::Empty(self.reranker_error.clone().unwrap_or_else(|| {
+                "the learned ranker needs a trained re-ranker: train one on the judged queries \
+                 first (`shoplab train-reranker`, or Train re-ranker in the Search view)"
+                    .into()
+            }))
+        })?;
+        let parts = self.dense_parts()?;
+        let c = self.candidates(req, qv, depth.max(reranker.depth()))?;
+        Ok(reranker.rank(&c, &normalise_query(&req.query), &parts.items))
+    }
+
+    /// A search by `kind`: BM25 as [`SearchIndex::search`]; the others
     /// return the requested page with the items' fields, `total_hits` = the
-    /// items ranked (dense: every item passing the filters; hybrid: the
-    /// union of both candidate lists) and, for hybrid, BM25's facets.
+    /// items ranked (dense: every item passing the filters; hybrid and
+    /// learned: the union of both candidate lists) and, for hybrid and
+    /// learned, BM25's facets.
     pub fn search(&self, kind: RankerKind, req: &SearchRequest) -> Result<SearchResults> {
         if kind == RankerKind::Bm25 {
             return self.bm25.search(req);
@@ -247,8 +287,12 @@ impl Rankers {
                 Default::default(),
             )
         } else {
-            let c = self.candidates(req, &qv, depth)?;
-            let fused = c.fuse(&self.fusion, usize::MAX);
+            let fused = if kind == RankerKind::Learned {
+                self.rerank(req, &qv, depth)?
+            } else {
+                self.candidates(req, &qv, depth)?
+                    .fuse(&self.fusion, usize::MAX)
+            };
             let total = fused.len() as u64;
             let facets = if req.facets {
                 match self.bm25.search(&SearchRequest {

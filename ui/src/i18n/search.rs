@@ -5,6 +5,27 @@
 pub(super) const ZH: &[(&str, &str)] = &[
     ("Dense: meaning (sentence model)", "Dense：语义（句子模型）"),
     ("Hybrid: BM25 + dense", "Hybrid：BM25 + 语义"),
+    (
+        "Learned: BM25 + dense, re-ranked",
+        "Learned：BM25 + 语义，学习式重排",
+    ),
+    (
+        "The learned ranker orders BM25's and dense search's top items with a model trained on the tune half of the judged queries; it is measured on the other half.",
+        "学习式排序用在已评判查询的 tune 一半上训练的模型，给 BM25 与语义搜索的前列商品重新排序；在另一半上衡量效果。",
+    ),
+    ("Train re-ranker", "训练重排序模型"),
+    ("Retrain re-ranker", "重新训练重排序模型"),
+    ("Training the search re-ranker", "正在训练搜索重排序模型"),
+    ("Search re-ranker trained", "搜索重排序模型已训练"),
+    ("Re-ranker: not trained", "重排序模型：未训练"),
+    ("Re-ranker trained on", "重排序模型训练于"),
+    ("judged queries", "个已评判查询"),
+    ("pair", "对"),
+    ("pairs", "对"),
+    (
+        "Measured on the held-out half of the judged queries, which the re-ranker did not learn from.",
+        "在已评判查询中留出的一半上衡量，重排序模型没有从这些查询中学习。",
+    ),
     ("item ranked by meaning", "件商品按语义排序"),
     ("items ranked by meaning", "件商品按语义排序"),
     (

@@ -95,6 +95,11 @@ pub fn presets() -> Vec<Ranker> {
             weights: FieldWeights::default(),
             kind: RankerKind::Hybrid,
         },
+        Ranker {
+            preset: LEARNED,
+            weights: FieldWeights::default(),
+            kind: RankerKind::Learned,
+        },
     ]
 }
 
@@ -102,6 +107,8 @@ pub fn presets() -> Vec<Ranker> {
 const DENSE: &str = "Dense: meaning (sentence model)";
 /// Preset name of hybrid search.
 const HYBRID: &str = "Hybrid: BM25 + dense";
+/// Preset name of the learned re-ranker.
+const LEARNED: &str = "Learned: BM25 + dense, re-ranked";
 
 /// Search view state.
 #[derive(Default)]
@@ -525,7 +532,11 @@ pub fn ui(ui: &mut egui::Ui, state: &mut SearchState, ctx: &ViewCtx<'_>, out: &m
                     }
                     Some(Err(e)) => {
                         col.colored_label(col.visuals().error_fg_color, e);
-                        if ranker.kind.needs_embeddings() {
+                        // A learned column with vectors but no re-ranker
+                        // offers training; any other miss is the vectors.
+                        if ranker.kind == RankerKind::Learned && !e.contains("embeddings") {
+                            rerank_action(col, ctx, out);
+                        } else if ranker.kind.needs_embeddings() {
                             embeddings_action(col, ctx, out);
                         }
                     }
@@ -580,6 +591,60 @@ fn embeddings_action(ui: &mut egui::Ui, ctx: &ViewCtx<'_>, out: &mut Vec<Command
         None => {
             if ui.button(t("Build embeddings")).clicked() {
                 out.push(Command::BuildEmbeddings);
+            }
+        }
+    }
+}
+
+/// The "Train re-ranker" action: a background job with progress and cancel,
+/// and how the saved re-ranker was trained.
+fn rerank_action(ui: &mut egui::Ui, ctx: &ViewCtx<'_>, out: &mut Vec<Command>) {
+    let t = |s| ctx.t(s);
+    let trained = ctx.project.and_then(|p| p.reranker.as_ref());
+    match trained {
+        Some(r) => ui.label(
+            RichText::new(format!(
+                "{} {} {} ({})",
+                t("Re-ranker trained on"),
+                count(r.n_queries as u64),
+                t("judged queries"),
+                r.trained_at.get(..10).unwrap_or(&r.trained_at)
+            ))
+            .weak(),
+        ),
+        None => ui.label(RichText::new(t("Re-ranker: not trained")).weak()),
+    };
+    match ctx.job(JobKind::Rerank) {
+        Some((job, state)) => {
+            ui.horizontal_wrapped(|ui| {
+                let done = state
+                    .total
+                    .map_or(0.0, |t| state.done as f32 / t.max(1) as f32);
+                ui.add(
+                    egui::ProgressBar::new(done)
+                        .desired_width(160.0)
+                        .show_percentage(),
+                );
+                if ui.button(t("Cancel")).clicked() {
+                    job.cancel.cancel();
+                }
+            });
+        }
+        None => {
+            let has_judgments = ctx.project.is_some_and(|p| p.stats.judgments > 0);
+            let label = if trained.is_some() {
+                t("Retrain re-ranker")
+            } else {
+                t("Train re-ranker")
+            };
+            if ui
+                .add_enabled(has_judgments, egui::Button::new(label))
+                .on_hover_text(t(
+                    "The learned ranker orders BM25's and dense search's top items with a model trained on the tune half of the judged queries; it is measured on the other half.",
+                ))
+                .clicked()
+            {
+                out.push(Command::TrainReranker);
             }
         }
     }
@@ -978,6 +1043,9 @@ fn side_panel(
         t("queries")
     ));
     let busy = ctx.busy(JobKind::SearchEval);
+    if (0..2).any(|side| state.ranker(side).kind == RankerKind::Learned) {
+        rerank_action(ui, ctx, out);
+    }
     if ui
         .add_enabled(
             !busy && p.stats.judgments > 0,
@@ -1034,6 +1102,14 @@ fn side_panel(
             ))
             .weak(),
         );
+        if l.config.queries != shoplab_engine::search::QuerySlice::All {
+            ui.label(
+                RichText::new(t(
+                    "Measured on the held-out half of the judged queries, which the re-ranker did not learn from.",
+                ))
+                .weak(),
+            );
+        }
     }
     if !p.judged_queries.is_empty() {
         ui.separator();
@@ -1110,6 +1186,7 @@ mod tests {
             has_index: true,
             reports_dir: PathBuf::from("shop/reports"),
             judged_queries: Vec::new(),
+            reranker: None,
             load_seconds: 0.0,
         }
     }
@@ -1266,6 +1343,79 @@ mod tests {
             _ => None,
         });
         assert_eq!(sent, Some((RankerKind::Bm25, RankerKind::Hybrid)));
+    }
+
+    /// A learned column without a re-ranker offers to train one (and only
+    /// once the project has judgments); once trained, it says on what.
+    #[test]
+    fn a_learned_column_offers_to_train_its_re_ranker() {
+        let learned = presets().into_iter().find(|p| p.preset == LEARNED);
+        let mut state = state_with_results();
+        state.rankers[1] = learned;
+        state.results = Some((
+            vec![
+                results(vec![hit(7, "Organic Red Apples", "apple")]),
+                Err("the learned ranker needs a trained re-ranker: train one first".into()),
+            ],
+            100,
+        ));
+        let mut snap = snapshot();
+        snap.stats.judgments = 3;
+        let world = World {
+            state,
+            snapshot: snap,
+            out: Vec::new(),
+        };
+        let mut h = Harness::builder()
+            .with_size(egui::vec2(1280.0, 800.0))
+            .build_ui_state(
+                |ui, w: &mut World| {
+                    let ctx = ViewCtx {
+                        lang: Lang::En,
+                        project: Some(&w.snapshot),
+                        jobs: &[],
+                        picker_start: None,
+                    };
+                    super::ui(ui, &mut w.state, &ctx, &mut w.out);
+                },
+                world,
+            );
+        h.run();
+        let kinds: Vec<RankerKind> = searches(h.state())[0].iter().map(|r| r.ranker).collect();
+        assert_eq!(kinds, vec![RankerKind::Bm25, RankerKind::Learned]);
+        // The column and the quality section both offer it; no embeddings button.
+        assert_eq!(h.query_all_by_label("Train re-ranker").count(), 2);
+        assert_eq!(h.query_all_by_label("Build embeddings").count(), 0);
+        h.query_all_by_label("Re-ranker: not trained")
+            .next()
+            .unwrap();
+        h.query_all_by_label("Train re-ranker")
+            .next()
+            .unwrap()
+            .click();
+        h.run();
+        assert!(
+            h.state()
+                .out
+                .iter()
+                .any(|c| matches!(c, Command::TrainReranker))
+        );
+        // Trained: it says on how many queries, and offers to retrain.
+        h.state_mut().snapshot.reranker = Some(shoplab_engine::search::rerank::RerankTraining {
+            queries: shoplab_engine::search::QuerySlice::Tune,
+            n_queries: 1234,
+            n_pairs: 99,
+            relevance: Default::default(),
+            weights: Default::default(),
+            params: Default::default(),
+            seconds: 1.0,
+            trained_at: "2026-12-02T05:00:00Z".into(),
+        });
+        h.run();
+        h.query_all_by_label_contains("1,234 judged queries (2026-12-02)")
+            .next()
+            .unwrap();
+        assert_eq!(h.query_all_by_label("Retrain re-ranker").count(), 2);
     }
 
     #[test]

@@ -315,7 +315,7 @@ pub struct TrainRerankerArgs {
     #[arg(long, default_value_t = 30)]
     pub negatives: usize,
     /// L2 penalty on the model's weights.
-    #[arg(long, default_value_t = 1.0)]
+    #[arg(long, default_value_t = 1.0, allow_negative_numbers = true)]
     pub l2: f64,
     /// Seed of the choice of unjudged candidates.
     #[arg(long, default_value_t = 2020)]

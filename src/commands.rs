@@ -483,6 +483,12 @@ pub fn search(ctx: &Ctx, project: &Path, a: &SearchArgs) -> Result<()> {
         ..SearchRequest::default()
     };
     let kind = req.ranker;
+    if kind == RankerKind::Learned && !a.weights.is_empty() {
+        eprintln!(
+            "note: the learned ranker takes BM25's candidates with the boosts it was trained \
+             with; --weight is not used"
+        );
+    }
     let res = if kind == RankerKind::Bm25 {
         p.search(&req)?
     } else {
@@ -602,7 +608,7 @@ pub fn eval_search(ctx: &Ctx, project: &Path, a: &EvalSearchArgs) -> Result<()> 
         });
     }
     if config.ranker == RankerKind::Learned {
-        crate::rerank::warn_if_trained_on(&p, config.queries);
+        crate::rerank::warn_if_trained_on(&p, config.queries, &config.weights);
     }
     if let Some(other) = &a.paired_with {
         if a.trec.is_some() {
@@ -1558,7 +1564,22 @@ pub fn generate(ctx: &Ctx, a: &GenerateArgs) -> Result<()> {
         .write_files(&a.out)
         .with_context(|| format!("cannot write the synthetic shop to {}", a.out.display()))?;
     ctx.progress.finish_stage();
-    ctx.emit(&written, |w| format!("{w:#?}\n"))
+    ctx.emit(&written, |w| {
+        format!(
+            "Wrote a synthetic shop to {}:\n  {} ({} items)\n  {} ({} shoppers)\n  {} ({} events)\n  \
+             {} ({} judgments)\n  {} (the tastes it was generated from)\n",
+            w.dir.display(),
+            w.catalog.display(),
+            w.n_items,
+            w.users.display(),
+            w.n_users,
+            w.events.display(),
+            w.n_events,
+            w.judgments.display(),
+            w.n_judgments,
+            w.truth.display()
+        )
+    })
 }
 
 /// `shoplab export-split`

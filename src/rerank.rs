@@ -9,7 +9,8 @@ use serde::Serialize;
 use shoplab_datasets::Progress;
 use shoplab_engine::project::{JudgmentSource, Project};
 use shoplab_engine::search::{
-    QuerySlice, RankerKind, RerankParams, Reranker, SearchEvalConfig, SearchEvalReport,
+    FieldWeights, QuerySlice, RankerKind, RerankParams, Reranker, SearchEvalConfig,
+    SearchEvalReport,
 };
 use shoplab_engine::significance::{PairedConfig, PairedTest, holm};
 
@@ -52,9 +53,17 @@ fn other_half(half: QuerySlice) -> QuerySlice {
 }
 
 /// Prints a warning when the saved re-ranker learned from (some of) the
-/// queries of `slice`: its figures there are not a fair measure.
-pub fn warn_if_trained_on(p: &Project, slice: QuerySlice) {
+/// queries of `slice` (its figures there are not a fair measure), or when
+/// `weights` differ from the boosts it was trained with (it uses its own).
+pub fn warn_if_trained_on(p: &Project, slice: QuerySlice, weights: &FieldWeights) {
     if let Ok(Some(r)) = p.saved_reranker() {
+        if r.training.weights != *weights {
+            eprintln!(
+                "note: the learned ranker takes BM25's candidates with the boosts it was trained \
+                 with ({}); the boosts given are not used",
+                crate::text::weights(&r.training.weights)
+            );
+        }
         let half = r.training.queries;
         if slice == QuerySlice::All || slice == half {
             eprintln!(

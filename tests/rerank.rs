@@ -17,8 +17,9 @@ fn ndcg10(report: &Value) -> f64 {
     report["means"][i]["ndcg"].as_f64().unwrap()
 }
 
-#[test]
-fn trained_on_one_half_measured_on_the_other_and_served() {
+/// A generated shop with its catalog, judgments, index and embeddings from
+/// a tiny random sentence model; returns (temp dir, project, encoder folder).
+fn shop() -> (tempfile::TempDir, std::path::PathBuf, String) {
     let (dir, root) = new_project();
     let data = dir.path().join("data");
     ok(
@@ -43,9 +44,15 @@ fn trained_on_one_half_measured_on_the_other_and_served() {
     ok(&root, &["index"]);
     let model = dir.path().join("model");
     shoplab_models::encoder::testing::write_tiny_model(&model, 16);
-    let encoder = model.to_str().unwrap();
-    ok(&root, &["embed", "--encoder", encoder]);
+    let encoder = model.to_str().unwrap().to_string();
+    ok(&root, &["embed", "--encoder", &encoder]);
+    (dir, root, encoder)
+}
 
+#[test]
+fn trained_on_one_half_measured_on_the_other_and_served() {
+    let (_dir, root, encoder) = shop();
+    let encoder = encoder.as_str();
     // Learning from every query would leave nothing to measure it on.
     let all = shoplab(
         &root,
@@ -162,5 +169,109 @@ fn trained_on_one_half_measured_on_the_other_and_served() {
             "--encoder",
             encoder,
         ],
+    );
+}
+
+/// The candidates are each ranker's top `--depth`, BM25 under the boosts
+/// the re-ranker was trained with; the halves count their own left-out
+/// queries; TREC files name the ranker.
+#[test]
+fn depth_and_boosts_of_training_are_the_ones_served() {
+    let (dir, root, encoder) = shop();
+    let encoder = encoder.as_str();
+    let out = json(
+        &root,
+        &[
+            "train-reranker",
+            "--encoder",
+            encoder,
+            "--depth",
+            "3",
+            "--weight",
+            "title=10",
+        ],
+    );
+    assert_eq!(out["reranker"]["training"]["params"]["depth"], 3);
+    // The same figure without repeating --weight: the stored boosts are used.
+    let again = json(
+        &root,
+        &[
+            "eval-search",
+            "--ranker",
+            "learned",
+            "--queries",
+            "held",
+            "--encoder",
+            encoder,
+        ],
+    );
+    assert_eq!(again["means"], out["held"]["means"]);
+    // Every learned result is in BM25's (title=10) or dense search's top 3.
+    let items = |args: &[&str]| -> Vec<String> {
+        let mut all = vec!["search", "earbuds", "-k", "3", "--encoder", encoder];
+        all.extend_from_slice(args);
+        json(&root, &all)["hits"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|h| h["id"].as_str().unwrap().to_string())
+            .collect()
+    };
+    let learned = items(&["--ranker", "learned"]);
+    let mut pool = items(&["--ranker", "bm25", "--weight", "title=10"]);
+    pool.extend(items(&["--ranker", "dense"]));
+    assert!(!learned.is_empty());
+    assert!(
+        learned.iter().all(|i| pool.contains(i)),
+        "{learned:?} not in {pool:?}"
+    );
+    // --weight with the learned ranker is not used, and says so.
+    let o = shoplab(
+        &root,
+        &[
+            "search",
+            "earbuds",
+            "--ranker",
+            "learned",
+            "--weight",
+            "title=1",
+            "--encoder",
+            encoder,
+        ],
+    );
+    assert!(
+        stderr(&o).contains("boosts it was trained with"),
+        "{}",
+        stderr(&o)
+    );
+
+    // Each half counts its own queries without a relevant item.
+    let skipped = |half: &str| {
+        json(&root, &["eval-search", "--queries", half])["n_skipped"]
+            .as_u64()
+            .unwrap()
+    };
+    assert_eq!(skipped("tune") + skipped("held"), skipped("all"));
+
+    // The TREC run is tagged with its ranker.
+    let trec = dir.path().join("trec");
+    ok(
+        &root,
+        &[
+            "eval-search",
+            "--ranker",
+            "learned",
+            "--queries",
+            "held",
+            "--encoder",
+            encoder,
+            "--trec",
+            trec.to_str().unwrap(),
+        ],
+    );
+    let run = std::fs::read_to_string(trec.join("run.trec")).unwrap();
+    assert!(
+        run.lines().all(|l| l.ends_with(" shoplab-learned")),
+        "{run}"
     );
 }

@@ -26,6 +26,13 @@ Protocol notes:
 - No filtering (RecBole's defaults keep every interaction), seed 2020, CPU,
   every model's own RecBole defaults unless `--set` says otherwise.
 - Wall time is the whole RecBole call: data loading, fitting and evaluation.
+- `--resume CKPT` continues an interrupted run (the machine's sessions end
+  after three hours; a sequential ML-100K run needs more on 2 busy cores):
+  RecBole saved CKPT at the run's last best epoch, with its optimizer state;
+  training restarts at the next epoch with the patience counter at 0, so
+  the epochs between that best and the interruption are trained again
+  (with other random draws). The epoch count and times then cover only
+  the resumed part.
 """
 
 import argparse
@@ -70,9 +77,11 @@ _torch_load = torch.load
 torch.load = lambda *a, **k: _torch_load(*a, **{**k, "weights_only": False})
 
 
-def run(model, dataset, config_dict):
+def run(model, dataset, config_dict, resume=None):
     """RecBole's run_recbole without its logger set-up, keeping the trainer:
-    fit with early stopping on the validation file, test the best epoch."""
+    fit with early stopping on the validation file, test the best epoch.
+    `resume`: a checkpoint RecBole saved at a best epoch of the same model
+    and data; training goes on from the epoch after it."""
     config = Config(model=model, dataset=dataset, config_dict=config_dict)
     init_seed(config["seed"], config["reproducibility"])
     data = create_dataset(config)
@@ -80,6 +89,8 @@ def run(model, dataset, config_dict):
     init_seed(config["seed"] + config["local_rank"], config["reproducibility"])
     net = get_model(config["model"])(config, train_data._dataset).to(config["device"])
     trainer = get_trainer(config["MODEL_TYPE"], config["model"])(config, net)
+    if resume:
+        trainer.resume_checkpoint(resume)
     best_valid_score, _ = trainer.fit(train_data, valid_data, saved=True, show_progress=False)
     test_result = trainer.evaluate(test_data, load_best_model=True, show_progress=False)
     return {"best_valid_score": best_valid_score, "test_result": test_result}, trainer, test_data
@@ -118,6 +129,11 @@ def main() -> None:
     ap.add_argument("--no-valid", action="store_true")
     ap.add_argument("--set", action="append", default=[], help="extra config key=JSON value")
     ap.add_argument("--lists", help="folder for each model's per-user top-10 lists")
+    ap.add_argument(
+        "--resume",
+        help="checkpoint (.pth in checkpoint_dir) of an interrupted run of the one model given: "
+        "training goes on from the epoch after its best, with the patience counter at 0",
+    )
     args = ap.parse_args()
     data_dir = os.path.abspath(args.data_dir)
     lists = os.path.abspath(args.lists) if args.lists else None
@@ -162,7 +178,7 @@ def main() -> None:
         # installed while another handler exists, so stderr stays quiet.
         root.setLevel(logging.INFO)
         start = time.perf_counter()
-        result, trainer, test_data = run(model, args.name, config)
+        result, trainer, test_data = run(model, args.name, config, args.resume)
         wall = time.perf_counter() - start
         if lists:
             os.makedirs(lists, exist_ok=True)
@@ -183,6 +199,7 @@ def main() -> None:
                     "epoch_s": sum(epochs.times) / len(epochs.times) if epochs.times else None,
                     "wall_s": wall,
                     "set": args.set,
+                    "resumed_from": args.resume,
                 }
             ),
             flush=True,

@@ -212,12 +212,11 @@ pub(crate) fn group(
 
 /// The judged queries with a relevant item in `slice`, and how many had none.
 fn evaluable_in(queries: Vec<JudgedQuery>, slice: QuerySlice) -> (Vec<JudgedQuery>, usize) {
-    let (kept, skipped) = evaluable(queries);
-    (
-        kept.into_iter()
+    evaluable(
+        queries
+            .into_iter()
             .filter(|q| slice.contains(&q.query))
             .collect(),
-        skipped,
     )
 }
 

@@ -4,7 +4,7 @@
 //! Files written into the export folder:
 //! ```text
 //! run.trec          qid Q0 docid rank rank_score tag   (see crate::trec)
-//! run.scores.tsv    the BM25 scores of those lists
+//! run.scores.tsv    the ranker's own scores of those lists
 //! qrels.trec        qid 0 docid grade, grade = the item's gain as an integer
 //! queries.tsv       qid, query text, evaluated (yes/no)
 //! search_eval.json  the report the files reproduce
@@ -37,9 +37,6 @@ use super::relevance::{integer_scale, scaled_grade};
 use crate::error::{Error, Result};
 use crate::project::{write_atomic, write_json_atomic};
 use crate::trec::{TrecFiles, TrecWriter, token};
-
-/// The tag of ShopLab's search runs.
-const RUN_TAG: &str = "shoplab-bm25";
 
 /// What [`export_trec`] wrote.
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -117,7 +114,8 @@ pub fn export_trec(
             .flat_map(|q| q.qrels.items().iter().map(|&i| q.qrels.gain(i))),
     )?;
 
-    let mut writer = TrecWriter::new(RUN_TAG);
+    // The run tag names the ranker: shoplab-bm25, -dense, -hybrid, -learned.
+    let mut writer = TrecWriter::new(&format!("shoplab-{}", report.config.ranker.as_str()));
     for q in &report.per_query {
         let docs = q
             .items

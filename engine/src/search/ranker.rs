@@ -190,9 +190,15 @@ impl Rankers {
         }
     }
 
-    /// Both candidate lists of a query (`qv`: its vector).
+    /// Both candidate lists of a query (`qv`: its vector), each at least
+    /// [`CANDIDATES`] deep.
     pub fn candidates(&self, req: &SearchRequest, qv: &[f32], depth: usize) -> Result<Candidates> {
-        let n = depth.max(CANDIDATES);
+        self.candidates_to(req, qv, depth.max(CANDIDATES))
+    }
+
+    /// Both candidate lists of a query, each exactly `n` deep (fewer when
+    /// fewer items match).
+    pub fn candidates_to(&self, req: &SearchRequest, qv: &[f32], n: usize) -> Result<Candidates> {
         let bm25 = self.bm25_rank(req, n)?;
         let dense = self.dense_rank(req, qv, n)?;
         let parts = self.dense_parts()?;
@@ -250,7 +256,9 @@ impl Rankers {
         }
     }
 
-    /// The learned ranker's ordering of every candidate of `req`.
+    /// The learned ranker's ordering of every candidate of `req`: each
+    /// ranker's top `depth` of the re-ranker (or the page's depth when
+    /// deeper), BM25 under the boosts it was trained with.
     fn rerank(&self, req: &SearchRequest, qv: &[f32], depth: usize) -> Result<Vec<(u32, f32)>> {
         let reranker = self.reranker.as_ref().ok_or_else(|| {
             Error::Empty(self.reranker_error.clone().unwrap_or_else(|| {
@@ -260,7 +268,11 @@ impl Rankers {
             }))
         })?;
         let parts = self.dense_parts()?;
-        let c = self.candidates(req, qv, depth.max(reranker.depth()))?;
+        let req = SearchRequest {
+            weights: reranker.training.weights,
+            ..req.clone()
+        };
+        let c = self.candidates_to(&req, qv, depth.max(reranker.depth()))?;
         Ok(reranker.rank(&c, &normalise_query(&req.query), &parts.items))
     }
 

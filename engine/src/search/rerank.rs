@@ -170,12 +170,15 @@ impl Reranker {
         };
         let r: Reranker =
             serde_json::from_str(&text).map_err(|e| retrain(format!("it cannot be read ({e})")))?;
-        if r.version != VERSION
-            || r.model.features.len() != FEATURES.len()
-            || r.model.coef.len() != FEATURES.len() + 1
-        {
-            return Err(retrain("it was written by another ShopLab version".into()));
+        if r.version != VERSION {
+            return Err(retrain(format!(
+                "it is format version {}, this ShopLab reads version {VERSION}",
+                r.version
+            )));
         }
+        r.check().map_err(retrain)?;
+        r.training.params.validate()?;
+        r.training.weights.validate()?;
         if r.encoder != encoder {
             return Err(Error::invalid(
                 "re-ranker",
@@ -185,6 +188,43 @@ impl Reranker {
             ));
         }
         Ok(Some(r))
+    }
+
+    /// What is wrong with the model's numbers, if anything: feature names
+    /// and order, array lengths, finite values, positive deviations.
+    fn check(&self) -> std::result::Result<(), String> {
+        let m = &self.model;
+        let d = FEATURES.len();
+        if m.features.len() != d || m.features.iter().zip(FEATURES).any(|(a, b)| a != b) {
+            return Err(format!(
+                "`model.features` must be these {d}, in order: {}",
+                FEATURES.join(", ")
+            ));
+        }
+        for (field, values, want) in [
+            ("model.coef", &m.coef, d + 1),
+            ("model.mean", &m.mean, d),
+            ("model.sd", &m.sd, d),
+        ] {
+            if values.len() != want {
+                return Err(format!(
+                    "`{field}` has {} values, {want} expected",
+                    values.len()
+                ));
+            }
+            if let Some(v) = values.iter().find(|v| !v.is_finite()) {
+                return Err(format!("`{field}` holds {v}, not a finite number"));
+            }
+        }
+        if let Some(s) = m.sd.iter().find(|s| **s <= 0.0) {
+            return Err(format!("`model.sd` holds {s}; deviations must be above 0"));
+        }
+        // Scores must stay finite: the largest possible |logit| is bounded
+        // by the weights times the standardised range of the features.
+        if m.coef.iter().any(|c| c.abs() > 1e6) {
+            return Err("`model.coef` holds a weight beyond ±1e6".into());
+        }
+        Ok(())
     }
 
     /// The candidates of `c` ordered by the model, best first (ties: lower
@@ -388,7 +428,7 @@ pub fn train(
             Some(v) => v.clone(),
             None => rankers.encode_query(&q.query)?,
         };
-        let c = rankers.candidates(&req, &qv, params.depth)?;
+        let c = rankers.candidates_to(&req, &qv, params.depth)?;
         let rows = features(&c, &q.query, &parts.items, &mut analyzer);
         diffs.extend(pairs_of(&rows, &q.qrels, &q.query, params));
         progress.advance(1);
@@ -414,7 +454,7 @@ pub fn train(
     let names = FEATURES.iter().map(|s| s.to_string()).collect();
     let model = fit_logistic(&x, &y, d, params.l2, names, "the search re-ranker")?;
     progress.finish_stage();
-    Ok(Reranker {
+    let reranker = Reranker {
         version: VERSION,
         encoder: parts.encoder.fingerprint().to_string(),
         model,
@@ -428,7 +468,15 @@ pub fn train(
             seconds: start.elapsed().as_secs_f64(),
             trained_at: chrono::Utc::now().to_rfc3339(),
         },
-    })
+    };
+    reranker.check().map_err(|why| {
+        Error::invalid(
+            "l2",
+            params.l2,
+            format!("the fitted re-ranker is unusable ({why}); raise l2"),
+        )
+    })?;
+    Ok(reranker)
 }
 
 #[cfg(test)]
@@ -581,6 +629,34 @@ mod tests {
                 .is_some_and(|m| m.contains("another text encoder")),
             "{other:?}"
         );
+        // Edited numbers are refused, naming the field.
+        let mut edits: Vec<(Reranker, &str)> = Vec::new();
+        let mut e = r.clone();
+        e.model.coef.pop();
+        edits.push((e, "model.coef"));
+        let mut e = r.clone();
+        e.model.sd[3] = 0.0;
+        edits.push((e, "model.sd"));
+        let mut e = r.clone();
+        e.model.mean.truncate(3);
+        edits.push((e, "model.mean"));
+        let mut e = r.clone();
+        e.model.coef[0] = 1e308;
+        edits.push((e, "model.coef"));
+        let mut e = r.clone();
+        e.model.features.swap(0, 1);
+        edits.push((e, "model.features"));
+        let mut e = r.clone();
+        e.training.params.depth = 0;
+        edits.push((e, "depth"));
+        for (edited, field) in edits {
+            crate::project::write_json_atomic(&path, &edited).unwrap_or_else(|e| panic!("{e}"));
+            let msg = Reranker::load(&path, "enc-a").err().map(|e| e.to_string());
+            assert!(
+                msg.as_deref().is_some_and(|m| m.contains(field)),
+                "{field}: {msg:?}"
+            );
+        }
     }
 
     #[test]

@@ -14,6 +14,8 @@ pub(super) const ZH: &[(&str, &str)] = &[
         "学习式排序用在已评判查询的 tune 一半上训练的模型，给 BM25 与语义搜索的前列商品重新排序；在另一半上衡量效果。",
     ),
     ("Train re-ranker", "训练重排序模型"),
+    ("candidate re-ranked", "个候选商品已重排"),
+    ("candidates re-ranked", "个候选商品已重排"),
     ("Retrain re-ranker", "重新训练重排序模型"),
     ("Training the search re-ranker", "正在训练搜索重排序模型"),
     ("Search re-ranker trained", "搜索重排序模型已训练"),

@@ -488,6 +488,8 @@ pub fn ui(ui: &mut egui::Ui, state: &mut SearchState, ctx: &ViewCtx<'_>, out: &m
                         let counted = match (ranker.kind, r.total_hits == 1) {
                             (RankerKind::Bm25, true) => "matching item",
                             (RankerKind::Bm25, false) => "matching items",
+                            (RankerKind::Learned, true) => "candidate re-ranked",
+                            (RankerKind::Learned, false) => "candidates re-ranked",
                             (_, true) => "item ranked by meaning",
                             (_, false) => "items ranked by meaning",
                         };

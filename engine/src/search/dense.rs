@@ -532,8 +532,17 @@ impl DenseIndex {
     /// Inner products of `query` with every item vector (the scan runs in
     /// the models crate, optimised even in debug builds).
     pub fn scores(&self, query: &[f32]) -> Vec<f32> {
+        use rayon::prelude::*;
         let mut out = vec![0f32; self.len()];
-        encoder::inner_products(&self.vectors, self.dim, query, &mut out);
+        if self.dim == 0 {
+            return out;
+        }
+        // The scan reads every vector (46 MB for 30K items of 384 numbers):
+        // blocks of rows on every core, each row's sum computed exactly as
+        // alone, so the scores do not depend on the number of threads.
+        out.par_chunks_mut(SCAN_BLOCK)
+            .zip(self.vectors.par_chunks(SCAN_BLOCK * self.dim))
+            .for_each(|(o, rows)| encoder::inner_products(rows, self.dim, query, o));
         out
     }
 
@@ -576,6 +585,9 @@ impl DenseIndex {
         out
     }
 }
+
+/// Item vectors per parallel block of the dense scan.
+const SCAN_BLOCK: usize = 4096;
 
 /// Sorts `(item, score)` best first, ties by lower item index.
 pub(crate) fn sort_ranked(hits: &mut [(u32, f32)]) {

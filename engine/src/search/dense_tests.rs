@@ -344,6 +344,27 @@ fn hybrid_evaluation_pairs_query_by_query_with_bm25() {
     assert!(paired_ndcg(&bm25, &fewer, &PairedConfig::default()).is_err());
 }
 
+/// The parallel scan gives every item the score it gets alone, bit for
+/// bit, across block boundaries.
+#[test]
+fn the_parallel_scan_scores_each_item_as_alone() {
+    let (n, dim) = (10_000usize, 24usize);
+    let vectors: Vec<f32> = (0..n * dim)
+        .map(|i| ((i * 7919) % 1009) as f32 / 1009.0 - 0.5)
+        .collect();
+    let query: Vec<f32> = (0..dim).map(|j| (j as f32 - 11.0) / 30.0).collect();
+    let index = DenseIndex::from_vectors(dim, vectors, "test");
+    let all = index.scores(&query);
+    assert_eq!(all.len(), n);
+    for i in [0u32, 1, 4095, 4096, 4097, 8191, 8192, 9999] {
+        assert_eq!(
+            all[i as usize].to_bits(),
+            index.score(&query, i).to_bits(),
+            "{i}"
+        );
+    }
+}
+
 /// Exact top-10 over 100,000 random 384-d unit vectors: prints p50 and p99
 /// (`cargo test --workspace --lib dense_top_k_latency -- --ignored --nocapture`;
 /// build profile as given).

@@ -424,17 +424,8 @@ pub fn tune_fusion(
         if i.is_multiple_of(CHUNK) && cancel.is_cancelled() {
             return Err(Error::Cancelled);
         }
-        let req = SearchRequest {
-            k: max_k,
-            weights: config.weights,
-            facets: false,
-            ..SearchRequest::new(q.query.as_str())
-        };
-        let qv = match vectors.get(&q.query) {
-            Some(v) => v.clone(),
-            None => rankers.encode_query(&q.query)?,
-        };
-        let c = rankers.candidates(&req, &qv, max_k)?;
+        let depth = max_k.max(super::hybrid::CANDIDATES);
+        let c = rankers.candidates_of_judged(&q.query, config.weights, &vectors, depth)?;
         for (sum, f) in sums.iter_mut().zip(fusions) {
             let items = items_of(&c.fuse(f, max_k));
             *sum += crate::metrics::metrics_at_many(&items, &q.qrels, &[max_k])[0].ndcg;

@@ -14,7 +14,7 @@ use super::dense::{DenseIndex, ItemFilter, encoder_error};
 use super::hybrid::{CANDIDATES, Fusion};
 use super::index::SearchIndex;
 use super::judgments::normalise_query;
-use super::request::{Hit, SearchRequest, SearchResults};
+use super::request::{FieldWeights, Hit, SearchRequest, SearchResults};
 use super::rerank::Reranker;
 use super::schema::CATEGORY_SEPARATOR;
 use crate::error::{Error, Result};
@@ -194,6 +194,33 @@ impl Rankers {
     /// [`CANDIDATES`] deep.
     pub fn candidates(&self, req: &SearchRequest, qv: &[f32], depth: usize) -> Result<Candidates> {
         self.candidates_to(req, qv, depth.max(CANDIDATES))
+    }
+
+    /// Both candidate lists, `n` deep, of a judged query searched with
+    /// `weights`: its vector from `vectors` (encoded once for a whole
+    /// evaluation), or encoded here when it is missing.
+    pub fn candidates_of_judged(
+        &self,
+        query: &str,
+        weights: FieldWeights,
+        vectors: &HashMap<String, Vec<f32>>,
+        n: usize,
+    ) -> Result<Candidates> {
+        let req = SearchRequest {
+            k: n,
+            weights,
+            facets: false,
+            ..SearchRequest::new(query)
+        };
+        let encoded;
+        let qv = match vectors.get(query) {
+            Some(v) => v.as_slice(),
+            None => {
+                encoded = self.encode_query(query)?;
+                encoded.as_slice()
+            }
+        };
+        self.candidates_to(&req, qv, n)
     }
 
     /// Both candidate lists of a query, each exactly `n` deep (fewer when

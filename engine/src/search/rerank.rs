@@ -30,7 +30,7 @@ use super::dense::sort_ranked;
 use super::evaluate::{QuerySlice, SearchEvalConfig, in_slice, judged_queries};
 use super::ranker::{Candidates, Rankers};
 use super::relevance::Relevance;
-use super::request::{FieldWeights, SearchRequest};
+use super::request::FieldWeights;
 use super::tokenizer::{analyzer, terms};
 use crate::error::{Error, Result};
 use crate::logistic::{LogisticModel, fit_logistic};
@@ -418,17 +418,7 @@ pub fn train(
         if n % 64 == 0 && cancel.is_cancelled() {
             return Err(Error::Cancelled);
         }
-        let req = SearchRequest {
-            k: params.depth,
-            weights: config.weights,
-            facets: false,
-            ..SearchRequest::new(q.query.as_str())
-        };
-        let qv = match vectors.get(&q.query) {
-            Some(v) => v.clone(),
-            None => rankers.encode_query(&q.query)?,
-        };
-        let c = rankers.candidates_to(&req, &qv, params.depth)?;
+        let c = rankers.candidates_of_judged(&q.query, config.weights, &vectors, params.depth)?;
         let rows = features(&c, &q.query, &parts.items, &mut analyzer);
         diffs.extend(pairs_of(&rows, &q.qrels, &q.query, params));
         progress.advance(1);

@@ -1194,9 +1194,18 @@ mod tests {
     }
 
     fn harness(state: SearchState, size: egui::Vec2) -> Harness<'static, World> {
+        harness_with(state, snapshot(), size)
+    }
+
+    /// The view over a given project snapshot (e.g. one with judgments).
+    fn harness_with(
+        state: SearchState,
+        snapshot: Snapshot,
+        size: egui::Vec2,
+    ) -> Harness<'static, World> {
         let world = World {
             state,
-            snapshot: snapshot(),
+            snapshot,
             out: Vec::new(),
         };
         let mut h = Harness::builder().with_size(size).build_ui_state(
@@ -1318,26 +1327,7 @@ mod tests {
         state.rankers[1] = presets().into_iter().find(|p| p.preset == HYBRID);
         let mut snap = snapshot();
         snap.stats.judgments = 3;
-        let world = World {
-            state,
-            snapshot: snap,
-            out: Vec::new(),
-        };
-        let mut h = Harness::builder()
-            .with_size(egui::vec2(1280.0, 800.0))
-            .build_ui_state(
-                |ui, w: &mut World| {
-                    let ctx = ViewCtx {
-                        lang: Lang::En,
-                        project: Some(&w.snapshot),
-                        jobs: &[],
-                        picker_start: None,
-                    };
-                    super::ui(ui, &mut w.state, &ctx, &mut w.out);
-                },
-                world,
-            );
-        h.run();
+        let mut h = harness_with(state, snap, egui::vec2(1280.0, 800.0));
         h.get_by_label("Evaluate both rankers").click();
         h.run();
         let sent = h.state().out.iter().find_map(|c| match c {
@@ -1363,26 +1353,7 @@ mod tests {
         ));
         let mut snap = snapshot();
         snap.stats.judgments = 3;
-        let world = World {
-            state,
-            snapshot: snap,
-            out: Vec::new(),
-        };
-        let mut h = Harness::builder()
-            .with_size(egui::vec2(1280.0, 800.0))
-            .build_ui_state(
-                |ui, w: &mut World| {
-                    let ctx = ViewCtx {
-                        lang: Lang::En,
-                        project: Some(&w.snapshot),
-                        jobs: &[],
-                        picker_start: None,
-                    };
-                    super::ui(ui, &mut w.state, &ctx, &mut w.out);
-                },
-                world,
-            );
-        h.run();
+        let mut h = harness_with(state, snap, egui::vec2(1280.0, 800.0));
         let kinds: Vec<RankerKind> = searches(h.state())[0].iter().map(|r| r.ranker).collect();
         assert_eq!(kinds, vec![RankerKind::Bm25, RankerKind::Learned]);
         // The column and the quality section both offer it; no embeddings button.

@@ -13,7 +13,7 @@ use shoplab_engine::search::{
 
 use super::{ViewCtx, count, explain_button, value};
 use crate::command::Command;
-use crate::job::JobKind;
+use crate::job::{Job, JobKind, JobState};
 use crate::snapshot::Snapshot;
 
 /// A named ranker: BM25 with a set of field boosts, dense, or hybrid.
@@ -575,27 +575,30 @@ fn embeddings_action(ui: &mut egui::Ui, ctx: &ViewCtx<'_>, out: &mut Vec<Command
         .weak(),
     );
     match ctx.job(JobKind::Embed) {
-        Some((job, state)) => {
-            ui.horizontal_wrapped(|ui| {
-                let done = state
-                    .total
-                    .map_or(0.0, |t| state.done as f32 / t.max(1) as f32);
-                ui.add(
-                    egui::ProgressBar::new(done)
-                        .desired_width(160.0)
-                        .show_percentage(),
-                );
-                if ui.button(t("Cancel")).clicked() {
-                    job.cancel.cancel();
-                }
-            });
-        }
+        Some((job, state)) => job_progress(ui, ctx, job, &state),
         None => {
             if ui.button(t("Build embeddings")).clicked() {
                 out.push(Command::BuildEmbeddings);
             }
         }
     }
+}
+
+/// A running background job's row: its progress bar and Cancel.
+fn job_progress(ui: &mut egui::Ui, ctx: &ViewCtx<'_>, job: &Job, state: &JobState) {
+    ui.horizontal_wrapped(|ui| {
+        let done = state
+            .total
+            .map_or(0.0, |t| state.done as f32 / t.max(1) as f32);
+        ui.add(
+            egui::ProgressBar::new(done)
+                .desired_width(160.0)
+                .show_percentage(),
+        );
+        if ui.button(ctx.t("Cancel")).clicked() {
+            job.cancel.cancel();
+        }
+    });
 }
 
 /// The "Train re-ranker" action: a background job with progress and cancel,
@@ -617,21 +620,7 @@ fn rerank_action(ui: &mut egui::Ui, ctx: &ViewCtx<'_>, out: &mut Vec<Command>) {
         None => ui.label(RichText::new(t("Re-ranker: not trained")).weak()),
     };
     match ctx.job(JobKind::Rerank) {
-        Some((job, state)) => {
-            ui.horizontal_wrapped(|ui| {
-                let done = state
-                    .total
-                    .map_or(0.0, |t| state.done as f32 / t.max(1) as f32);
-                ui.add(
-                    egui::ProgressBar::new(done)
-                        .desired_width(160.0)
-                        .show_percentage(),
-                );
-                if ui.button(t("Cancel")).clicked() {
-                    job.cancel.cancel();
-                }
-            });
-        }
+        Some((job, state)) => job_progress(ui, ctx, job, &state),
         None => {
             let has_judgments = ctx.project.is_some_and(|p| p.stats.judgments > 0);
             let label = if trained.is_some() {

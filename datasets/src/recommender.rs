@@ -86,6 +86,9 @@ pub fn top_k(scores: &[f32], k: usize, exclude: &[u32]) -> Vec<u32> {
     top_k_with_prior(scores, k, exclude, None)
 }
 
+/// Scores examined per step of [`top_k_with_prior`]'s skip test.
+const BLOCK: usize = 64;
+
 /// Best first: higher score, then higher `prior` (when given), then lower
 /// item index; NaN scores last. The one order every ShopLab ranking uses.
 pub fn rank_order(a: (f32, u32), b: (f32, u32), prior: Option<&[f32]>) -> Ordering {
@@ -118,24 +121,37 @@ pub fn top_k_with_prior(
     let mut cand: Vec<(f32, u32)> = Vec::with_capacity(limit.min(scores.len()) + 1);
     let mut kth: Option<(f32, u32)> = None;
     let mut ex = exclude.iter().peekable();
-    for (i, &s) in scores.iter().enumerate() {
-        let i = i as u32;
-        while ex.peek().is_some_and(|&&e| e < i) {
-            ex.next();
-        }
-        if ex.peek() == Some(&&i) {
-            continue;
-        }
-        if let Some(w) = &kth
-            && better(&(s, i), w) != Ordering::Less
+    for (b, block) in scores.chunks(BLOCK).enumerate() {
+        // Once the buffer holds a k-th best with a real score, a block with
+        // no score >= it holds nothing that could enter (NaN ranks last, and
+        // `>=` keeps equal scores, which the prior or index may still lift):
+        // skip it with one branch-free pass that vectorises. On a 100K-item
+        // catalog this is most of the work of serving a top 10.
+        if let Some((ks, _)) = kth
+            && !ks.is_nan()
+            && !block.iter().fold(false, |hit, &s| hit | (s >= ks))
         {
             continue;
         }
-        cand.push((s, i));
-        if cand.len() >= limit {
-            cand.select_nth_unstable_by(k - 1, better);
-            cand.truncate(k);
-            kth = cand.last().copied();
+        for (j, &s) in block.iter().enumerate() {
+            let i = (b * BLOCK + j) as u32;
+            while ex.peek().is_some_and(|&&e| e < i) {
+                ex.next();
+            }
+            if ex.peek() == Some(&&i) {
+                continue;
+            }
+            if let Some(w) = &kth
+                && better(&(s, i), w) != Ordering::Less
+            {
+                continue;
+            }
+            cand.push((s, i));
+            if cand.len() >= limit {
+                cand.select_nth_unstable_by(k - 1, better);
+                cand.truncate(k);
+                kth = cand.last().copied();
+            }
         }
     }
     if cand.len() > k {
@@ -177,7 +193,7 @@ mod tests {
         /// catalogs larger than its buffer, with ties, NaN, exclusions and a prior.
         #[test]
         fn top_k_equals_the_head_of_a_full_sort(
-            raw in proptest::collection::vec(0u8..12, 0..400),
+            raw in proptest::collection::vec(0u8..14, 0..1500),
             k in 1usize..30,
             ex_every in 2usize..9,
             nan_every in 5usize..50,
@@ -186,7 +202,12 @@ mod tests {
             let scores: Vec<f32> = raw
                 .iter()
                 .enumerate()
-                .map(|(i, &v)| if i % nan_every == 0 { f32::NAN } else { f32::from(v) })
+                .map(|(i, &v)| match v {
+                    _ if i % nan_every == 0 => f32::NAN,
+                    12 => f32::INFINITY,
+                    13 => f32::NEG_INFINITY,
+                    v => f32::from(v),
+                })
                 .collect();
             let prior: Vec<f32> = (0..scores.len()).map(|i| ((i * 7) % 5) as f32).collect();
             let prior = with_prior.then_some(&prior[..]);

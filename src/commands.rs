@@ -218,14 +218,18 @@ pub fn settings(ctx: &Ctx, project: &Path, currency: Option<&str>) -> Result<()>
 }
 
 fn parse_pairs(pairs: &[String], what: &str) -> Result<BTreeMap<String, String>> {
-    pairs
-        .iter()
-        .map(|p| {
-            p.split_once('=')
-                .map(|(k, v)| (k.trim().to_string(), v.trim().to_string()))
-                .with_context(|| format!("{what} '{p}' is not of the form NAME=VALUE"))
-        })
-        .collect()
+    let mut out = BTreeMap::new();
+    for p in pairs {
+        let (k, v) = p
+            .split_once('=')
+            .with_context(|| format!("{what} '{p}' is not of the form NAME=VALUE"))?;
+        let (k, v) = (k.trim().to_string(), v.trim().to_string());
+        if let Some(first) = out.get(&k) {
+            bail!("{what} {k} is given twice ({k}={first} and {k}={v}); give it once");
+        }
+        out.insert(k, v);
+    }
+    Ok(out)
 }
 
 fn read_options(args: &ImportArgs) -> Result<ReadOptions> {

@@ -14,7 +14,9 @@ This writes them from `shoplab export-split --split leave_last_out
   the history ShopLab's sequential models read at test time.
 
 One valid and one test row per shopper: ShopLab's leave-last-out holds out
-every event of the last distinct item, and scores that item once.
+the latest interaction (every event on one item at one moment) and scores
+that item once; earlier events on the same item stay in the history, as
+RecBole's leave-one-out keeps them.
 
 Usage: recbole_sequences.py IN_DIR NAME OUT_DIR [MAX_LEN=50]
 reads IN_DIR/NAME.{train,valid,test}.inter, writes OUT_DIR/NAME/NAME.*.inter.

@@ -64,6 +64,22 @@ pub trait Recommender: Send + Sync {
         }
     }
 
+    /// The `k` best items for one shopper, best first, with their scores,
+    /// skipping `exclude` (sorted ascending), ties broken by `prior` then
+    /// the lower index: exactly [`Recommender::score`] followed by
+    /// [`top_k_with_prior`]. This is the serving path; models with a faster
+    /// way to find the same list (without scoring every item at full
+    /// precision) override it, and must return the same items and scores.
+    fn top_k(
+        &self,
+        query: &UserQuery<'_>,
+        k: usize,
+        exclude: &[u32],
+        prior: Option<&[f32]>,
+    ) -> Vec<(u32, f32)> {
+        top_k_by_scoring(self, query, k, exclude, prior)
+    }
+
     /// Approximate size of the trained parameters in bytes (for cost reports).
     fn size_bytes(&self) -> usize {
         0
@@ -77,6 +93,23 @@ pub trait Recommender: Send + Sync {
     fn device(&self) -> String {
         "cpu".into()
     }
+}
+
+/// [`Recommender::top_k`] the plain way: every item scored, then the best
+/// `k` taken. Overrides fall back on it when their shortcut does not apply.
+pub fn top_k_by_scoring<R: Recommender + ?Sized>(
+    model: &R,
+    query: &UserQuery<'_>,
+    k: usize,
+    exclude: &[u32],
+    prior: Option<&[f32]>,
+) -> Vec<(u32, f32)> {
+    let mut scores = vec![0f32; model.n_items()];
+    model.score(query, &mut scores);
+    top_k_with_prior(&scores, k, exclude, prior)
+        .into_iter()
+        .map(|i| (i, scores[i as usize]))
+        .collect()
 }
 
 /// Indices of the `k` highest scores, best first, skipping `exclude` (sorted

@@ -931,6 +931,7 @@ impl Project {
         let other_pu = others.iter().map(read).collect::<Result<Vec<_>>>()?;
         let log = self.interactions(&base.spec.kinds)?;
         let parts = split(&log, &base.spec.split)?;
+        crate::run::check_same_split(&base, &parts)?;
         let ids = self.store.user_ids()?;
         let mut counts = vec![0usize; ids.len().max(parts.train.n_users as usize)];
         for &u in &parts.train.users {

@@ -261,6 +261,30 @@ pub fn resume_key(spec: &RunSpec, train: &Interactions) -> String {
     format!("{}-{:032x}", spec.model.name(), h.digest128())
 }
 
+/// Refuses a run whose split, recomputed from its spec, is not the one it
+/// was evaluated on (its recorded part sizes differ): a protocol changed
+/// since, so its held-out items and lists would silently disagree with its
+/// metrics. (Leave-last-out changed on 2026-12-02: it held out every event
+/// of a shopper's last distinct item; it now holds out the latest
+/// interaction, as RecBole does.) Runs that recorded no sizes pass.
+pub(crate) fn check_same_split(record: &RunRecord, split: &Split) -> Result<()> {
+    let then = (record.n_train, record.n_valid, record.n_test);
+    let now = (split.train.len(), split.valid.len(), split.test.len());
+    if then == (0, 0, 0) || then == now {
+        return Ok(());
+    }
+    Err(Error::invalid(
+        "run",
+        &record.id,
+        &format!(
+            "it was evaluated on {} / {} / {} training / validation / test events, but its split \
+             ({}) now gives {} / {} / {}: it was made by an earlier ShopLab whose leave-last-out \
+             held out every event of a shopper's last distinct item; train it again",
+            then.0, then.1, then.2, record.spec.split, now.0, now.1, now.2
+        ),
+    ))
+}
+
 /// Inputs a run needs from the project besides its spec.
 pub struct RunInputs<'a> {
     /// All interactions of the chosen kinds.
@@ -574,6 +598,7 @@ pub fn load_or_fit(
     if saved::exists(&dir) && same_data {
         let (_, model) = saved::load(&dir)?;
         let split = split(log, &record.spec.split)?;
+        check_same_split(record, &split)?;
         return Ok((
             Fitted {
                 model,

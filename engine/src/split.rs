@@ -34,12 +34,14 @@ pub enum SplitSpec {
         #[serde(default = "default_seed")]
         seed: u64,
     },
-    /// Per shopper, the events on their last `n` distinct items (by time) are the test set.
+    /// Per shopper, their last `n` interactions (by time) are the test set,
+    /// as in RecBole; earlier events on the same items stay in training.
     LeaveLastOut {
-        /// Distinct items held out per shopper (default 1).
+        /// Interactions held out per shopper (default 1); an interaction is
+        /// every event on one item at one moment.
         #[serde(default = "default_n")]
         n: usize,
-        /// When above 0, the next `n` latest items per shopper become validation (default 0.0).
+        /// When above 0, the next `n` latest interactions per shopper become validation (default 0.0).
         #[serde(default)]
         valid_fraction: f64,
         /// Unused by leave-last-out; kept so every split records a seed (default 42).
@@ -121,7 +123,7 @@ impl SplitSpec {
                 return Err(Error::invalid(
                     "test fraction",
                     value,
-                    "leave_last_out holds out the last n items of each shopper, not a fraction; use temporal or random",
+                    "leave_last_out holds out the last n interactions of each shopper, not a fraction; use temporal or random",
                 ));
             }
         }
@@ -161,7 +163,7 @@ impl SplitSpec {
                     return Err(Error::invalid(
                         "n",
                         n,
-                        "leave_last_out needs at least 1 item per shopper",
+                        "leave_last_out needs at least 1 interaction per shopper",
                     ));
                 }
             }
@@ -326,7 +328,7 @@ fn hold_out(
             shuffled.truncate(share(rows.len(), fraction(*test_ratio)));
             shuffled
         }
-        SplitSpec::LeaveLastOut { n, .. } => last_items_per_user(log, rows, *n),
+        SplitSpec::LeaveLastOut { n, .. } => last_interactions_per_user(log, rows, *n),
     };
     held.sort_unstable();
     let mut kept = Vec::with_capacity(rows.len() - held.len());
@@ -346,34 +348,29 @@ fn share(n: usize, fraction: f64) -> usize {
     ((n as f64 * fraction).round() as usize).min(n)
 }
 
-/// Every event of each shopper on their `n` most recent distinct items.
-/// Shoppers who would be left with no training item keep everything.
-fn last_items_per_user(log: &Interactions, rows: &[usize], n: usize) -> Vec<usize> {
+/// Each shopper's `n` latest interactions, as RecBole's leave-one-out holds
+/// out the latest: earlier events on the same items stay in training (a
+/// repeat purchase is a repeat). An interaction is every event on one item
+/// at one moment, so a view and a purchase in the same second leave
+/// together rather than the view giving the purchase away. Equal times are
+/// ordered by item index, whatever the file order. Shoppers who would be
+/// left with no training event keep everything.
+fn last_interactions_per_user(log: &Interactions, rows: &[usize], n: usize) -> Vec<usize> {
     let mut by_user = rows.to_vec();
     by_user.sort_by_key(|&e| (log.users[e], log.ts[e], log.items[e], e));
     let mut held = Vec::new();
-    let mut last: Vec<u32> = Vec::with_capacity(n);
     for events in by_user.chunk_by(|&a, &b| log.users[a] == log.users[b]) {
-        last.clear();
-        for &e in events.iter().rev() {
-            if last.len() == n {
-                break;
+        let moment = |e: usize| (log.ts[e], log.items[e]);
+        let (mut start, mut taken) = (events.len(), 0);
+        while start > 0 && taken < n {
+            let m = moment(events[start - 1]);
+            while start > 0 && moment(events[start - 1]) == m {
+                start -= 1;
             }
-            if !last.contains(&log.items[e]) {
-                last.push(log.items[e]);
-            }
+            taken += 1;
         }
-        let n_held = events
-            .iter()
-            .filter(|&&e| last.contains(&log.items[e]))
-            .count();
-        if last.len() == n && n_held < events.len() {
-            held.extend(
-                events
-                    .iter()
-                    .copied()
-                    .filter(|&e| last.contains(&log.items[e])),
-            );
+        if taken == n && start > 0 {
+            held.extend_from_slice(&events[start..]);
         }
     }
     held
@@ -589,30 +586,62 @@ mod tests {
     }
 
     #[test]
-    fn leave_last_out_holds_out_last_distinct_items() {
+    fn leave_last_out_holds_out_the_latest_interactions() {
         let s = run(&SplitSpec::LeaveLastOut {
             n: 2,
             valid_fraction: 0.0,
             seed: 42,
         });
-        // Shopper 0 loses items 2 and 1 (both events of 1); shopper 3 has only 2 items: kept whole.
-        assert_eq!(s.test.items, vec![1, 1, 2]);
-        assert_eq!(s.test.users, vec![0, 0, 0]);
+        // Shopper 0 loses items 1 (at 20) and 2; item 1 at time 5 stays in
+        // training. Shoppers 2 and 3 have only 2 interactions: kept whole.
+        assert_eq!(s.test.items, vec![1, 2]);
+        assert_eq!(s.test.ts, vec![20, 30]);
+        assert_eq!(s.test.users, vec![0, 0]);
         let s = run(&SplitSpec::LeaveLastOut {
             n: 1,
             valid_fraction: 0.1,
             seed: 42,
         });
+        // Shopper 2's second look at item 4 is a repeat: test, with the
+        // first look in training, as RecBole's leave-one-out has it.
         assert_eq!(
             (s.test.users.clone(), s.test.items.clone()),
-            (vec![0, 3], vec![2, 0])
+            (vec![0, 2, 3], vec![2, 4, 0])
         );
-        // Validation: shopper 0's next latest item (1); shopper 3 has nothing left to spare.
+        // Validation: shopper 0's next latest interaction; the others have
+        // nothing left to spare.
         assert_eq!(
-            (s.valid.users.clone(), s.valid.items.clone()),
-            (vec![0, 0], vec![1, 1])
+            (
+                s.valid.users.clone(),
+                s.valid.items.clone(),
+                s.valid.ts.clone()
+            ),
+            (vec![0], vec![1], vec![20])
         );
         assert_eq!(s.train.len(), 5);
+    }
+
+    #[test]
+    fn events_on_one_item_at_one_moment_leave_together() {
+        // A view, a cart and a purchase of item 2 in the same second: one
+        // interaction, so the view does not stay behind to give it away.
+        let mut log = Interactions::new(1, 3);
+        log.push(0, 0, 10, EventKind::Purchase, 1.0);
+        log.push(0, 2, 50, EventKind::View, 1.0);
+        log.push(0, 1, 50, EventKind::View, 1.0);
+        log.push(0, 2, 50, EventKind::Cart, 1.0);
+        log.push(0, 2, 50, EventKind::Purchase, 1.0);
+        let s = split(
+            &log,
+            &SplitSpec::LeaveLastOut {
+                n: 1,
+                valid_fraction: 0.0,
+                seed: 42,
+            },
+        )
+        .unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(s.test.items, vec![2, 2, 2]);
+        assert_eq!(s.train.items, vec![0, 1]);
     }
 
     #[test]

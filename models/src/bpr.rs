@@ -8,10 +8,14 @@
 use candle_core::{Device, Tensor, Var};
 use rand_chacha::ChaCha8Rng;
 use serde::{Deserialize, Serialize};
+use std::sync::OnceLock;
+
+use shoplab_datasets::recommender::top_k_by_scoring;
 use shoplab_datasets::{ModelState, Recommender, UserQuery};
 
 use crate::device::{device_name, resolve};
 use crate::error::Result;
+use crate::item_table::{Shortlist, dot, score_rows, with_host};
 use crate::loss::neg_log_sigmoid;
 use crate::negatives::NegativeSampler;
 use crate::train::{
@@ -50,7 +54,7 @@ pub struct BprParams {
     pub validate_every: usize,
     /// Negative items sampled per positive pair; default 1 (RecBole), 1 to 1000.
     pub negatives: usize,
-    /// Seed of initialisation, shuffling and negatives; default 2020 (RecBole), any integer.
+    /// Seed of initialisation, shuffling and negatives; default 2020 (RecBole), any whole number from 0.
     pub seed: u64,
 }
 
@@ -99,6 +103,8 @@ pub struct BprModel {
     n_users: usize,
     n_items: usize,
     dim: usize,
+    /// Built on the first served top k (evaluation never needs it).
+    shortlist: OnceLock<Option<Shortlist>>,
 }
 
 impl BprModel {
@@ -111,6 +117,7 @@ impl BprModel {
             n_users,
             n_items,
             dim,
+            shortlist: OnceLock::new(),
         })
     }
 
@@ -153,53 +160,44 @@ impl BprModel {
 /// took 15 ms on 100K items (it copies the transposed table), this ~3 ms.
 const HOST_ROWS: usize = 4;
 
-/// The contiguous f32 values of a CPU tensor, or an error on other devices.
-fn with_host<R>(t: &Tensor, f: impl FnOnce(&[f32]) -> R) -> Result<R> {
-    let (storage, layout) = t.storage_and_layout();
-    match (&*storage, layout.contiguous_offsets()) {
-        (candle_core::Storage::Cpu(candle_core::CpuStorage::F32(v)), Some((a, b))) => {
-            Ok(f(&v[a..b]))
-        }
-        _ => Err(crate::Error::Device(
-            "expected contiguous f32 CPU weights".into(),
-        )),
-    }
-}
-
-/// A dot product with 8 independent sums, so it vectorises (a plain
-/// `.sum()` over f32 is one serial chain of additions).
-fn dot(a: &[f32], b: &[f32]) -> f32 {
-    let mut acc = [0f32; 8];
-    let (ca, cb) = (a.chunks_exact(8), b.chunks_exact(8));
-    let tail: f32 = ca
-        .remainder()
-        .iter()
-        .zip(cb.remainder())
-        .map(|(x, y)| x * y)
-        .sum();
-    for (x, y) in ca.zip(cb) {
-        for k in 0..8 {
-            acc[k] += x[k] * y[k];
-        }
-    }
-    acc.iter().sum::<f32>() + tail
-}
-
 impl BprModel {
     /// One shopper's scores from host memory (see [`HOST_ROWS`]).
     fn score_host(&self, user: usize, out: &mut [f32]) -> Result<()> {
-        use rayon::prelude::*;
         let d = self.dim;
         let u: Vec<f32> = with_host(&self.user, |v| v[user * d..(user + 1) * d].to_vec())?;
+        with_host(&self.item, |items| score_rows(items, d, &u, out))
+    }
+
+    /// [`Recommender::top_k`] through the item table's bfloat16 shortlist;
+    /// `None` when it does not apply (another device, an unknown shopper).
+    fn top_k_host(
+        &self,
+        query: &UserQuery<'_>,
+        k: usize,
+        exclude: &[u32],
+        prior: Option<&[f32]>,
+    ) -> Option<Vec<(u32, f32)>> {
+        let user = query.user.filter(|&u| (u as usize) < self.n_users)? as usize;
+        if !self.item.device().is_cpu() {
+            return None;
+        }
+        let d = self.dim;
+        let shortlist = self
+            .shortlist
+            .get_or_init(|| {
+                with_host(&self.item, |t| Shortlist::new(t, d))
+                    .ok()
+                    .flatten()
+            })
+            .as_ref()?;
+        let u: Vec<f32> = with_host(&self.user, |v| v[user * d..(user + 1) * d].to_vec()).ok()?;
         with_host(&self.item, |items| {
-            out.par_chunks_mut(4096)
-                .zip(items.par_chunks(4096 * d))
-                .for_each(|(o, rows)| {
-                    for (s, row) in o.iter_mut().zip(rows.chunks_exact(d)) {
-                        *s = dot(row, &u);
-                    }
-                });
+            shortlist.top_k(&u, k, exclude, prior, |i| {
+                dot(&items[i * d..(i + 1) * d], &u)
+            })
         })
+        .ok()
+        .flatten()
     }
 }
 
@@ -214,6 +212,17 @@ impl Recommender for BprModel {
 
     fn score(&self, query: &UserQuery<'_>, scores: &mut [f32]) {
         self.score_batch(std::slice::from_ref(query), scores);
+    }
+
+    fn top_k(
+        &self,
+        query: &UserQuery<'_>,
+        k: usize,
+        exclude: &[u32],
+        prior: Option<&[f32]>,
+    ) -> Vec<(u32, f32)> {
+        self.top_k_host(query, k, exclude, prior)
+            .unwrap_or_else(|| top_k_by_scoring(self, query, k, exclude, prior))
     }
 
     fn score_batch(&self, queries: &[UserQuery<'_>], out: &mut [f32]) {

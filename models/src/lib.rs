@@ -22,6 +22,7 @@ pub mod encoder;
 pub mod error;
 pub mod ials;
 pub mod init;
+pub mod item_table;
 pub mod item_text;
 pub mod loss;
 pub mod negatives;

@@ -58,7 +58,7 @@ pub struct NeuMfParams {
     pub validate_every: usize,
     /// Negative items sampled per positive pair; default 1 (RecBole), 1 to 1000.
     pub negatives: usize,
-    /// Seed of initialisation, shuffling, negatives and dropout; default 2020 (RecBole), any integer.
+    /// Seed of initialisation, shuffling, negatives and dropout; default 2020 (RecBole), any whole number from 0.
     pub seed: u64,
 }
 

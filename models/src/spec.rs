@@ -81,7 +81,7 @@ const TRAIN_DOCS: &[(&str, &str)] = &[
     ),
     (
         "seed",
-        "Seed of initialisation, shuffling, negatives and dropout; default 2020 (RecBole), any integer.",
+        "Seed of initialisation, shuffling, negatives and dropout; default 2020 (RecBole), any whole number from 0.",
     ),
 ];
 
@@ -162,7 +162,7 @@ const SEQ_TRAIN_DOCS: &[(&str, &str)] = &[
     ),
     (
         "seed",
-        "Seed of initialisation, shuffling, negatives and dropout; default 2020 (RecBole), any integer.",
+        "Seed of initialisation, shuffling, negatives and dropout; default 2020 (RecBole), any whole number from 0.",
     ),
 ];
 
@@ -340,12 +340,18 @@ fn parse_params<T: serde::de::DeserializeOwned + serde::Serialize + Default>(
         let mut one = defaults.clone();
         one.insert(k.clone(), v.clone());
         if let Err(e) = serde_json::from_value::<T>(Value::Object(one)) {
+            // serde says only which type it wanted; the field's help line
+            // says what is allowed, as the range checks do.
             let msg = e.to_string();
-            return Err(Error::invalid(
-                k,
-                v,
-                &format!("a value of the right type ({msg})"),
-            ));
+            let help = LearnedSpec::param_docs(model)
+                .ok()
+                .and_then(|docs| docs.into_iter().find(|d| d.name == k))
+                .map(|d| d.help);
+            let expected = match help {
+                Some(help) => format!("{help} ({msg})"),
+                None => format!("a value of the right type ({msg})"),
+            };
+            return Err(Error::invalid(k, v, &expected));
         }
     }
     let mut all = defaults;
@@ -520,6 +526,21 @@ mod tests {
                 docs.iter()
                     .all(|d| !d.default.is_null() && d.help.contains("default"))
             );
+        }
+    }
+
+    #[test]
+    fn a_value_of_the_wrong_type_is_told_what_is_allowed() {
+        for (name, key, value, allowed) in [
+            ("gru4rec", "batch_size", "-1", "1 to 16777216"),
+            ("sasrec", "epochs", "1.5", "1 to 100000"),
+            ("bpr", "seed", "-1", "any whole number from 0"),
+        ] {
+            let err = LearnedSpec::from_name_and_params(name, &[(key.into(), value.into())])
+                .map(|_| ())
+                .unwrap_err()
+                .to_string();
+            assert!(err.contains(key) && err.contains(allowed), "{err}");
         }
     }
 }

@@ -34,15 +34,18 @@
 //! so a text-only vector scores on the same scale as a warm item's.
 
 use std::collections::HashMap;
+use std::sync::OnceLock;
 
 use candle_core::{DType, Device, Tensor, Var};
 use rand::RngExt;
 use rand_chacha::ChaCha8Rng;
 use serde::{Deserialize, Serialize};
+use shoplab_datasets::recommender::top_k_by_scoring;
 use shoplab_datasets::{ModelState, Recommender, SparseMatrix, UserQuery};
 
 use crate::device::{device_name, resolve};
 use crate::error::{Error, Result};
+use crate::item_table::{Shortlist, dot, score_rows, with_host};
 use crate::item_text::{ItemText, TOKENIZER_VERSION, TextBags, item_buckets};
 use crate::train::{
     FitContext, LrSchedule, OptimizerKind, TrainConfig, TrainData, Trainable, train,
@@ -92,7 +95,7 @@ pub struct TwoTowerParams {
     pub validate_every: usize,
     /// Uniformly drawn negative items per positive pair, added to the in-batch ones; default 1, 1 to 1000.
     pub negatives: usize,
-    /// Seed of initialisation, shuffling, negatives and dropout; default 2020, any integer.
+    /// Seed of initialisation, shuffling, negatives and dropout; default 2020, any whole number from 0.
     pub seed: u64,
 }
 
@@ -156,40 +159,13 @@ pub struct TwoTowerModel {
     n_items: usize,
     dim: usize,
     buckets: usize,
+    /// Built on the first served top k (evaluation never needs it).
+    shortlist: OnceLock<Option<Shortlist>>,
 }
 
 /// Up to this many shoppers are scored with dot products straight from the
 /// CPU tensor's memory (as BPR: faster than a `1 x d` candle product).
 const HOST_ROWS: usize = 4;
-
-/// The contiguous f32 values of a CPU tensor, or an error on other devices.
-fn with_host<R>(t: &Tensor, f: impl FnOnce(&[f32]) -> R) -> Result<R> {
-    let (storage, layout) = t.storage_and_layout();
-    match (&*storage, layout.contiguous_offsets()) {
-        (candle_core::Storage::Cpu(candle_core::CpuStorage::F32(v)), Some((a, b))) => {
-            Ok(f(&v[a..b]))
-        }
-        _ => Err(Error::Device("expected contiguous f32 CPU weights".into())),
-    }
-}
-
-/// A dot product with 8 independent sums, so it vectorises.
-fn dot(a: &[f32], b: &[f32]) -> f32 {
-    let mut acc = [0f32; 8];
-    let (ca, cb) = (a.chunks_exact(8), b.chunks_exact(8));
-    let tail: f32 = ca
-        .remainder()
-        .iter()
-        .zip(cb.remainder())
-        .map(|(x, y)| x * y)
-        .sum();
-    for (x, y) in ca.zip(cb) {
-        for k in 0..8 {
-            acc[k] += x[k] * y[k];
-        }
-    }
-    acc.iter().sum::<f32>() + tail
-}
 
 /// Scales `v` to unit length in place (a zero vector stays zero).
 fn normalize(v: &mut [f32]) {
@@ -296,18 +272,14 @@ impl TwoTowerModel {
         }
         let d = self.dim;
         if self.item_vectors.device().is_cpu() && rows.len() <= HOST_ROWS {
-            use rayon::prelude::*;
             return with_host(&self.item_vectors, |items| {
                 for (k, &r) in rows.iter().enumerate() {
-                    let q = &qs[k * d..(k + 1) * d];
-                    out[r * n..(r + 1) * n]
-                        .par_chunks_mut(4096)
-                        .zip(items.par_chunks(4096 * d))
-                        .for_each(|(o, block)| {
-                            for (s, row) in o.iter_mut().zip(block.chunks_exact(d)) {
-                                *s = dot(row, q);
-                            }
-                        });
+                    score_rows(
+                        items,
+                        d,
+                        &qs[k * d..(k + 1) * d],
+                        &mut out[r * n..(r + 1) * n],
+                    );
                 }
             });
         }
@@ -338,6 +310,37 @@ impl TwoTowerModel {
         Ok(v)
     }
 
+    /// [`Recommender::top_k`] through the item vectors' bfloat16 shortlist;
+    /// `None` when it does not apply (another device, no shopper vector).
+    fn top_k_host(
+        &self,
+        query: &UserQuery<'_>,
+        k: usize,
+        exclude: &[u32],
+        prior: Option<&[f32]>,
+    ) -> Option<Vec<(u32, f32)>> {
+        if !self.item_vectors.device().is_cpu() {
+            return None;
+        }
+        let q = self.user_vector(query).ok()??;
+        let d = self.dim;
+        let shortlist = self
+            .shortlist
+            .get_or_init(|| {
+                with_host(&self.item_vectors, |t| Shortlist::new(t, d))
+                    .ok()
+                    .flatten()
+            })
+            .as_ref()?;
+        with_host(&self.item_vectors, |items| {
+            shortlist.top_k(&q, k, exclude, prior, |i| {
+                dot(&items[i * d..(i + 1) * d], &q)
+            })
+        })
+        .ok()
+        .flatten()
+    }
+
     /// The unit-length item vectors, `n_items x dim` row-major.
     pub fn item_vectors(&self) -> Result<Vec<f32>> {
         saved::to_vec(&self.item_vectors)
@@ -355,6 +358,17 @@ impl Recommender for TwoTowerModel {
 
     fn score(&self, query: &UserQuery<'_>, scores: &mut [f32]) {
         self.score_batch(std::slice::from_ref(query), scores);
+    }
+
+    fn top_k(
+        &self,
+        query: &UserQuery<'_>,
+        k: usize,
+        exclude: &[u32],
+        prior: Option<&[f32]>,
+    ) -> Vec<(u32, f32)> {
+        self.top_k_host(query, k, exclude, prior)
+            .unwrap_or_else(|| top_k_by_scoring(self, query, k, exclude, prior))
     }
 
     fn score_batch(&self, queries: &[UserQuery<'_>], out: &mut [f32]) {
@@ -475,6 +489,7 @@ pub fn load_two_tower(
         n_items,
         dim: d,
         buckets,
+        shortlist: OnceLock::new(),
     })
 }
 
@@ -735,6 +750,7 @@ impl TwoTowerTrainer {
             n_items,
             dim: d,
             buckets: self.params.text_buckets,
+            shortlist: OnceLock::new(),
         })
     }
 }

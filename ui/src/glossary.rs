@@ -490,16 +490,16 @@ pub const ENTRIES: &[Entry] = &[
         title: ["Leave last out", "留出最后一个"],
         formula: "",
         what: [
-            "For every shopper, their last n distinct items (by time) are the test set.",
-            "对每位用户，取其按时间排序的最后 n 个不同物品作为测试集。",
+            "For every shopper, their last n interactions (by time) are the test set, as in RecBole; earlier events on the same items stay in training.",
+            "对每位用户，取其按时间排序的最后 n 次交互作为测试集（与 RecBole 相同）；对同一物品更早的事件留在训练集中。",
         ],
         rewards: [
             "Every shopper is evaluated; common in papers (sequential recommendation).",
             "每位用户都会被评估；在论文中很常见（序列推荐）。",
         ],
         pitfalls: [
-            "Shoppers' test events happen at different times, so training can contain other shoppers' future.",
-            "不同用户的测试事件发生在不同时间，训练集中可能包含其他用户的“未来”。",
+            "Shoppers' test events happen at different times, so training can contain other shoppers' future. A last interaction that repeats an earlier purchase counts only when repeats are allowed; otherwise that shopper is skipped.",
+            "不同用户的测试事件发生在不同时间，训练集中可能包含其他用户的“未来”。若最后一次交互是重复购买，只有在允许重复时才计入，否则该用户被跳过。",
         ],
     },
     Entry {

@@ -858,8 +858,8 @@ const CONCEPTS: &[Row] = &[
         "leave_last_out",
         ["each shopper's last items", "每位用户的最后几个物品"],
         [
-            "Each shopper's last few distinct items are their test; the rest is training.",
-            "每位用户最后几个不同的物品作为其测试集，其余作为训练集。",
+            "Each shopper's last few interactions are their test; the rest, earlier purchases of the same items included, is training.",
+            "每位用户最后几次交互作为其测试集，其余（包括对同一物品更早的购买）作为训练集。",
         ],
     ),
     row(
@@ -1318,10 +1318,10 @@ const PARAMS: &[Row] = &[
     row(
         "n",
         "leave_last_out",
-        ["items held out per shopper", "每位用户留出的物品数"],
+        ["interactions held out per shopper", "每位用户留出的交互数"],
         [
-            "Distinct items per shopper (their latest) held out as the test set.",
-            "每位用户留作测试集的不同物品数（取最近的）。",
+            "Interactions per shopper (their latest) held out as the test set; events on one item at one moment count as one.",
+            "每位用户留作测试集的交互数（取最近的）；同一时刻对同一物品的多个事件算作一次。",
         ],
     ),
     row(

@@ -4,7 +4,6 @@
 //! beside the items they took in the test period (held out), so a person can
 //! see which recommendations the shopper really bought.
 
-use shoplab_datasets::recommender::top_k_with_prior;
 use shoplab_datasets::{CancelToken, Recommender, SparseMatrix, UserQuery, Weighting};
 
 use crate::error::Result;
@@ -93,26 +92,25 @@ pub fn rank(
         None
     };
     let scorer: &dyn Recommender = fallback.as_deref().unwrap_or(fitted.model.as_ref());
-    let mut scores = vec![0f32; scorer.n_items()];
     let events = known.events_of(user);
-    scorer.score(
-        &UserQuery {
-            user: Some(user),
-            history: hist,
-            weights,
-            events: &events,
-        },
-        &mut scores,
-    );
+    let query = UserQuery {
+        user: Some(user),
+        history: hist,
+        weights,
+        events: &events,
+    };
     let prior = match spec.eval.tie_break {
         TieBreak::Popularity => Some(popularity_prior(&train)),
         TieBreak::ItemIndex => None,
     };
     let exclude: &[u32] = if spec.eval.exclude_train { hist } else { &[] };
     let held_out = held_out_in(spec, &train, &test, user);
-    let ranked = top_k_with_prior(&scores, k, exclude, prior.as_deref())
+    // The serving path: the model's own top k (exactly score-then-top-k,
+    // faster where a model has a shortcut).
+    let ranked = scorer
+        .top_k(&query, k, exclude, prior.as_deref())
         .into_iter()
-        .map(|i| (i, scores[i as usize], held_out.binary_search(&i).is_ok()))
+        .map(|(i, score)| (i, score, held_out.binary_search(&i).is_ok()))
         .collect();
     Ok(ShopperList {
         ranked,

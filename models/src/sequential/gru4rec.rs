@@ -59,7 +59,7 @@ pub struct Gru4RecParams {
     pub patience: usize,
     /// Validate every this many epochs; default 1 (RecBole eval_step), 0 = never.
     pub validate_every: usize,
-    /// Seed of initialisation, shuffling, negatives and dropout; default 2020 (RecBole), any integer.
+    /// Seed of initialisation, shuffling, negatives and dropout; default 2020 (RecBole), any whole number from 0.
     pub seed: u64,
 }
 

@@ -17,14 +17,18 @@
 pub mod gru4rec;
 pub mod sasrec;
 
+use std::sync::OnceLock;
+
 use candle_core::{D, DType, Device, Tensor, Var};
 use rand::RngExt;
 use rand_chacha::ChaCha8Rng;
 use serde::{Deserialize, Serialize};
+use shoplab_datasets::recommender::top_k_by_scoring;
 use shoplab_datasets::{ModelState, Recommender, Sequences, UserQuery};
 
 use crate::device::{device_name, resolve};
 use crate::error::{Error, Result};
+use crate::item_table::{Shortlist, dot, score_rows, with_host};
 use crate::loss::neg_log_sigmoid;
 use crate::train::{FitContext, TrainConfig, TrainData, Trainable, train};
 use crate::{Fitted, saved};
@@ -62,24 +66,6 @@ pub const CE_LOGITS_LIMIT: usize = 1 << 28;
 /// tensors' memory: a `1 x d` by `d x items` product through candle packs
 /// the whole table each call (as BPR found).
 const HOST_ROWS: usize = 4;
-
-/// A dot product with 8 independent sums, so it vectorises.
-fn dot(a: &[f32], b: &[f32]) -> f32 {
-    let mut acc = [0f32; 8];
-    let (ca, cb) = (a.chunks_exact(8), b.chunks_exact(8));
-    let tail: f32 = ca
-        .remainder()
-        .iter()
-        .zip(cb.remainder())
-        .map(|(x, y)| x * y)
-        .sum();
-    for (x, y) in ca.zip(cb) {
-        for k in 0..8 {
-            acc[k] += x[k] * y[k];
-        }
-    }
-    acc.iter().sum::<f32>() + tail
-}
 
 /// Most logits one scoring pass holds (64 MiB), so batch scoring stays bounded.
 const SCORE_LOGITS: usize = 1 << 24;
@@ -325,6 +311,8 @@ pub struct SeqModel<N: SeqNet> {
     /// The first `n_items` rows of the item table, `[n_items, d]`.
     items_t: Tensor,
     n_items: usize,
+    /// Built on the first served top k (evaluation never needs it).
+    shortlist: OnceLock<Option<Shortlist>>,
 }
 
 impl<N: SeqNet> SeqModel<N> {
@@ -335,6 +323,7 @@ impl<N: SeqNet> SeqModel<N> {
             weights,
             items_t,
             n_items,
+            shortlist: OnceLock::new(),
         })
     }
 
@@ -356,27 +345,53 @@ impl<N: SeqNet> SeqModel<N> {
     /// Scores of a few representations (`reps`, row-major `[r, d]`) as dot
     /// products straight from the item table's CPU memory (see [`HOST_ROWS`]).
     fn dots_host(&self, reps: &[f32]) -> Result<Vec<f32>> {
-        use rayon::prelude::*;
-        let (storage, layout) = self.weights[0].storage_and_layout();
-        let (candle_core::Storage::Cpu(candle_core::CpuStorage::F32(v)), Some((a, b))) =
-            (&*storage, layout.contiguous_offsets())
-        else {
-            return Err(Error::Device("expected contiguous f32 CPU weights".into()));
-        };
         let d = self.weights[0].dims2()?.1;
-        let table = &v[a..b][..self.n_items * d];
         let n = self.n_items;
-        let mut out = vec![0f32; reps.len() / d.max(1) * n];
-        for (rep, o) in reps.chunks_exact(d).zip(out.chunks_mut(n)) {
-            o.par_chunks_mut(4096)
-                .zip(table.par_chunks(4096 * d))
-                .for_each(|(o, rows)| {
-                    for (s, row) in o.iter_mut().zip(rows.chunks_exact(d)) {
-                        *s = dot(row, rep);
-                    }
-                });
+        with_host(&self.weights[0], |v| {
+            let table = &v[..n * d];
+            let mut out = vec![0f32; reps.len() / d.max(1) * n];
+            for (rep, o) in reps.chunks_exact(d).zip(out.chunks_mut(n)) {
+                score_rows(table, d, rep, o);
+            }
+            out
+        })
+    }
+
+    /// [`Recommender::top_k`] through the item table's bfloat16 shortlist;
+    /// `None` when it does not apply (another device, an empty history).
+    fn top_k_host(
+        &self,
+        query: &UserQuery<'_>,
+        k: usize,
+        exclude: &[u32],
+        prior: Option<&[f32]>,
+    ) -> Option<Vec<(u32, f32)>> {
+        if !self.weights[0].device().is_cpu() {
+            return None;
         }
-        Ok(out)
+        let n = self.n_items;
+        let seq = query_items(query, self.net.max_len(), n);
+        if seq.is_empty() {
+            return None;
+        }
+        let d = self.weights[0].dims2().ok()?.1;
+        let batch = PaddedBatch::new(&[&seq[..]], n as u32, self.weights[0].device()).ok()?;
+        let rep = saved::to_vec(&self.net.encode(&self.weights, &batch, None).ok()?).ok()?;
+        let shortlist = self
+            .shortlist
+            .get_or_init(|| {
+                with_host(&self.weights[0], |v| Shortlist::new(&v[..n * d], d))
+                    .ok()
+                    .flatten()
+            })
+            .as_ref()?;
+        with_host(&self.weights[0], |v| {
+            shortlist.top_k(&rep, k, exclude, prior, |i| {
+                dot(&v[i * d..(i + 1) * d], &rep)
+            })
+        })
+        .ok()
+        .flatten()
     }
 }
 
@@ -391,6 +406,17 @@ impl<N: SeqNet> Recommender for SeqModel<N> {
 
     fn score(&self, query: &UserQuery<'_>, scores: &mut [f32]) {
         self.score_batch(std::slice::from_ref(query), scores);
+    }
+
+    fn top_k(
+        &self,
+        query: &UserQuery<'_>,
+        k: usize,
+        exclude: &[u32],
+        prior: Option<&[f32]>,
+    ) -> Vec<(u32, f32)> {
+        self.top_k_host(query, k, exclude, prior)
+            .unwrap_or_else(|| top_k_by_scoring(self, query, k, exclude, prior))
     }
 
     /// Pads the batch and scores it with one forward pass and one matrix

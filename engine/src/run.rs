@@ -276,7 +276,7 @@ pub(crate) fn check_same_split(record: &RunRecord, split: &Split) -> Result<()> 
     Err(Error::invalid(
         "run",
         &record.id,
-        &format!(
+        format!(
             "it was evaluated on {} / {} / {} training / validation / test events, but its split \
              ({}) now gives {} / {} / {}: it was made by an earlier ShopLab whose leave-last-out \
              held out every event of a shopper's last distinct item; train it again",
@@ -808,6 +808,41 @@ pub fn is_run_dir(dir: &Path) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_run_whose_split_changed_since_is_refused() {
+        // Shopper 0 buys item 1 twice: the old leave-last-out held out both
+        // events (1 training event left), the current one the latest only.
+        let mut log = Interactions::new(1, 3);
+        log.push(0, 1, 10, EventKind::Purchase, 1.0);
+        log.push(0, 2, 20, EventKind::Purchase, 1.0);
+        log.push(0, 1, 30, EventKind::Purchase, 1.0);
+        let spec = RunSpec {
+            split: "leave_last_out"
+                .parse()
+                .unwrap_or_else(|e: String| panic!("{e}")),
+            ..RunSpec::default()
+        };
+        let parts = split(&log, &spec.split).unwrap_or_else(|e| panic!("{e}"));
+        let mut record = RunRecord {
+            id: "old-run".into(),
+            spec,
+            n_train: 2,
+            n_valid: 0,
+            n_test: 1,
+            ..RunRecord::default()
+        };
+        assert!(check_same_split(&record, &parts).is_ok());
+        (record.n_train, record.n_test) = (1, 2);
+        let err = check_same_split(&record, &parts)
+            .map(|_| ())
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains("old-run") && err.contains("train it again"),
+            "{err}"
+        );
+    }
 
     #[test]
     fn fingerprint_follows_the_data() {

@@ -106,7 +106,7 @@ impl Shortlist {
     /// The copy of a row-major, `d`-wide table; `None` when a value is not
     /// finite or too large for bfloat16 (then serving scores every item).
     pub(crate) fn new(table: &[f32], d: usize) -> Option<Self> {
-        if d == 0 || table.len() % d != 0 {
+        if d == 0 || !table.len().is_multiple_of(d) {
             return None;
         }
         let rows: Vec<u16> = table.iter().map(|&x| to_bf16(x)).collect();

@@ -24,6 +24,7 @@ const ROWS_PER_TASK: usize = 4096;
 /// `.sum()` over f32 is one serial chain of additions). Every score a model
 /// serves from host memory comes from this one function, so the fast and
 /// the plain path agree to the last bit.
+#[inline(always)]
 pub(crate) fn dot(a: &[f32], b: &[f32]) -> f32 {
     let mut acc = [0f32; 8];
     let (ca, cb) = (a.chunks_exact(8), b.chunks_exact(8));
@@ -60,11 +61,49 @@ pub(crate) fn score_rows(table: &[f32], d: usize, q: &[f32], out: &mut [f32]) {
     }
     out.par_chunks_mut(ROWS_PER_TASK)
         .zip(table.par_chunks(ROWS_PER_TASK * d))
-        .for_each(|(o, rows)| {
-            for (s, row) in o.iter_mut().zip(rows.chunks_exact(d)) {
-                *s = dot(row, q);
-            }
-        });
+        .for_each(|(out, rows)| pulp::Arch::new().dispatch(Scan { out, rows, d, q }));
+}
+
+/// A row type the scan can dot with a full-precision query.
+trait Row: Sized {
+    fn dot_with(q: &[f32], row: &[Self]) -> f32;
+}
+
+impl Row for f32 {
+    #[inline(always)]
+    fn dot_with(q: &[f32], row: &[f32]) -> f32 {
+        dot(row, q)
+    }
+}
+
+impl Row for u16 {
+    #[inline(always)]
+    fn dot_with(q: &[f32], row: &[u16]) -> f32 {
+        dot_bf16(q, row)
+    }
+}
+
+/// One task's rows scored under pulp's CPU-feature dispatch: the same
+/// arithmetic compiled for AVX2 (or AVX-512) where the CPU has it. Wider
+/// registers, the same operations per lane and no fused multiply-add
+/// (Rust never contracts `a * b + c`), so the scores are bit-identical to
+/// the baseline build's; the scan takes about half the instructions.
+struct Scan<'a, R> {
+    out: &'a mut [f32],
+    rows: &'a [R],
+    d: usize,
+    q: &'a [f32],
+}
+
+impl<R: Row> pulp::WithSimd for Scan<'_, R> {
+    type Output = ();
+
+    #[inline(always)]
+    fn with_simd<S: pulp::Simd>(self, _simd: S) {
+        for (s, row) in self.out.iter_mut().zip(self.rows.chunks_exact(self.d)) {
+            *s = R::dot_with(self.q, row);
+        }
+    }
 }
 
 /// f32 to bfloat16 bits, rounding to nearest (ties to even).
@@ -74,6 +113,7 @@ fn to_bf16(x: f32) -> u16 {
 }
 
 /// [`dot`] of a full-precision query with a bfloat16 row (the same lanes).
+#[inline(always)]
 fn dot_bf16(q: &[f32], row: &[u16]) -> f32 {
     let wide = |h: u16| f32::from_bits(u32::from(h) << 16);
     let mut acc = [0f32; 8];
@@ -159,11 +199,7 @@ impl Shortlist {
         approx
             .par_chunks_mut(ROWS_PER_TASK)
             .zip(self.rows.par_chunks(ROWS_PER_TASK * d))
-            .for_each(|(o, rows)| {
-                for (s, row) in o.iter_mut().zip(rows.chunks_exact(d)) {
-                    *s = dot_bf16(q, row);
-                }
-            });
+            .for_each(|(out, rows)| pulp::Arch::new().dispatch(Scan { out, rows, d, q }));
         let best = top_k_with_prior(&approx, k, exclude, None);
         if best.len() < k {
             return None;

@@ -1531,7 +1531,10 @@ fn recommend_text(r: &shoplab_engine::project::Recommendations) -> String {
         ));
     }
     if r.held_out.is_empty() {
-        s.push_str("\nNo held-out items: the shopper took nothing in this run's test period.\n");
+        s.push_str(
+            "\nNo held-out items: the shopper took nothing new in this run's test period \
+             (items they had already taken count only in runs made with --repeat).\n",
+        );
     } else {
         let hits = r.items.iter().filter(|it| it.hit).count();
         s.push_str(&format!(

@@ -931,7 +931,7 @@ impl Project {
         let other_pu = others.iter().map(read).collect::<Result<Vec<_>>>()?;
         let log = self.interactions(&base.spec.kinds)?;
         let parts = split(&log, &base.spec.split)?;
-        crate::run::check_same_split(&base, &parts)?;
+        crate::run::check_same_split(&base, &log, &parts)?;
         let ids = self.store.user_ids()?;
         let mut counts = vec![0usize; ids.len().max(parts.train.n_users as usize)];
         for &u in &parts.train.users {
@@ -1062,6 +1062,12 @@ impl Project {
                     "has no saved model (it was recorded before runs kept their models); train it again",
                 ));
             }
+        }
+        // A member whose split changed since (an older ShopLab's protocol)
+        // would be fused under another split than it was evaluated on.
+        let parts = split(&log, &first.spec.split)?;
+        for r in &records {
+            crate::run::check_same_split(r, &log, &parts)?;
         }
         let default_name = format!(
             "fusion({})",

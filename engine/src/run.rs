@@ -112,6 +112,11 @@ pub struct RunRecord {
     pub n_valid: usize,
     /// Test events.
     pub n_test: usize,
+    /// Hash of the three parts (see [`split_fingerprint`]), so a run whose
+    /// split, recomputed from its spec, is no longer the one it was evaluated
+    /// on is refused; absent in runs made before 2026-12-02.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub split_fingerprint: Option<String>,
     /// Seconds spent fitting the model.
     pub train_seconds: f64,
     /// Seconds spent evaluating.
@@ -145,6 +150,7 @@ impl Default for RunRecord {
             n_train: 0,
             n_valid: 0,
             n_test: 0,
+            split_fingerprint: None,
             train_seconds: 0.0,
             eval_seconds: 0.0,
             metrics: Vec::new(),
@@ -261,26 +267,48 @@ pub fn resume_key(spec: &RunSpec, train: &Interactions) -> String {
     format!("{}-{:032x}", spec.model.name(), h.digest128())
 }
 
-/// Refuses a run whose split, recomputed from its spec, is not the one it
-/// was evaluated on (its recorded part sizes differ): a protocol changed
-/// since, so its held-out items and lists would silently disagree with its
-/// metrics. (Leave-last-out changed on 2026-12-02: it held out every event
-/// of a shopper's last distinct item; it now holds out the latest
-/// interaction, as RecBole does.) Runs that recorded no sizes pass.
-pub(crate) fn check_same_split(record: &RunRecord, split: &Split) -> Result<()> {
+/// Hash of a split's three parts (each part's events, in order).
+pub fn split_fingerprint(split: &Split) -> String {
+    [&split.train, &split.valid, &split.test]
+        .map(fingerprint)
+        .join("/")
+}
+
+/// Refuses a run whose split, recomputed from its spec on `log`, is not the
+/// one it was evaluated on: a protocol changed since, so its held-out items
+/// and lists would silently disagree with its metrics. Runs record a hash of
+/// their parts; older ones (before 2026-12-02) are checked by their part
+/// sizes and, for leave-last-out, which then held out every event of a
+/// shopper's last distinct item, against that rule: they pass only where it
+/// gives the same parts as today's (no repeats or same-second ties).
+pub(crate) fn check_same_split(
+    record: &RunRecord,
+    log: &Interactions,
+    split: &Split,
+) -> Result<()> {
     let then = (record.n_train, record.n_valid, record.n_test);
     let now = (split.train.len(), split.valid.len(), split.test.len());
-    if then == (0, 0, 0) || then == now {
+    let same = match &record.split_fingerprint {
+        Some(fp) => *fp == split_fingerprint(split),
+        None if then == (0, 0, 0) => true,
+        None => {
+            then == now
+                && (!matches!(record.spec.split, SplitSpec::LeaveLastOut { .. })
+                    || crate::split::split_before_2026_12_02(log, &record.spec.split)? == *split)
+        }
+    };
+    if same {
         return Ok(());
     }
     Err(Error::invalid(
         "run",
         &record.id,
         format!(
-            "it was evaluated on {} / {} / {} training / validation / test events, but its split \
-             ({}) now gives {} / {} / {}: it was made by an earlier ShopLab whose leave-last-out \
-             held out every event of a shopper's last distinct item; train it again",
-            then.0, then.1, then.2, record.spec.split, now.0, now.1, now.2
+            "its split ({}) recomputed now is not the one it was evaluated on ({} / {} / {} \
+             training / validation / test events then, {} / {} / {} now): it was made by an \
+             earlier ShopLab, whose leave-last-out held out every event of a shopper's last \
+             distinct item (now: the latest interaction); train it again",
+            record.spec.split, then.0, then.1, then.2, now.0, now.1, now.2
         ),
     ))
 }
@@ -413,6 +441,7 @@ pub fn evaluate_and_record(
         n_train: fitted.split.train.len(),
         n_valid: fitted.split.valid.len(),
         n_test: fitted.split.test.len(),
+        split_fingerprint: Some(split_fingerprint(&fitted.split)),
         train_seconds: fitted.train_seconds,
         eval_seconds,
         metrics: spec
@@ -598,7 +627,7 @@ pub fn load_or_fit(
     if saved::exists(&dir) && same_data {
         let (_, model) = saved::load(&dir)?;
         let split = split(log, &record.spec.split)?;
-        check_same_split(record, &split)?;
+        check_same_split(record, log, &split)?;
         return Ok((
             Fitted {
                 model,
@@ -813,7 +842,7 @@ mod tests {
     fn a_run_whose_split_changed_since_is_refused() {
         // Shopper 0 buys item 1 twice: the old leave-last-out held out both
         // events (1 training event left), the current one the latest only.
-        let mut log = Interactions::new(1, 3);
+        let mut log = Interactions::new(2, 4);
         log.push(0, 1, 10, EventKind::Purchase, 1.0);
         log.push(0, 2, 20, EventKind::Purchase, 1.0);
         log.push(0, 1, 30, EventKind::Purchase, 1.0);
@@ -824,24 +853,45 @@ mod tests {
             ..RunSpec::default()
         };
         let parts = split(&log, &spec.split).unwrap_or_else(|e| panic!("{e}"));
-        let mut record = RunRecord {
+        let record = |sizes: (usize, usize, usize), fp: Option<String>| RunRecord {
             id: "old-run".into(),
-            spec,
-            n_train: 2,
-            n_valid: 0,
-            n_test: 1,
+            spec: spec.clone(),
+            n_train: sizes.0,
+            n_valid: sizes.1,
+            n_test: sizes.2,
+            split_fingerprint: fp,
             ..RunRecord::default()
         };
-        assert!(check_same_split(&record, &parts).is_ok());
-        (record.n_train, record.n_test) = (1, 2);
-        let err = check_same_split(&record, &parts)
-            .map(|_| ())
-            .unwrap_err()
-            .to_string();
+        let refused = |r: &RunRecord, log: &Interactions, parts: &Split| {
+            check_same_split(r, log, parts)
+                .map(|_| ())
+                .err()
+                .map(|e| e.to_string())
+        };
+        // A run made today records its parts' hash and passes.
+        let today = record((2, 0, 1), Some(split_fingerprint(&parts)));
+        assert_eq!(refused(&today, &log, &parts), None);
+        // A run made by the old rule: other sizes.
+        let err = refused(&record((1, 0, 2), None), &log, &parts).unwrap_or_default();
         assert!(
             err.contains("old-run") && err.contains("train it again"),
             "{err}"
         );
+        // No hash and today's sizes, but the old rule splits this log otherwise.
+        assert!(refused(&record((2, 0, 1), None), &log, &parts).is_some());
+        // Without repeats both rules agree: an old run still serves.
+        let mut plain = Interactions::new(1, 4);
+        plain.push(0, 1, 10, EventKind::Purchase, 1.0);
+        plain.push(0, 2, 20, EventKind::Purchase, 1.0);
+        let plain_parts = split(&plain, &spec.split).unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(
+            refused(&record((1, 0, 1), None), &plain, &plain_parts),
+            None
+        );
+        // A changed part under the same sizes is caught by the hash.
+        let mut other = parts.clone();
+        other.test.ts[0] = 31;
+        assert!(refused(&today, &log, &other).is_some());
     }
 
     #[test]

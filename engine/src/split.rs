@@ -272,11 +272,31 @@ impl Split {
 /// Splits `log` by `spec`. Each event lands in exactly one part, and the
 /// events of each part keep their order in `log`.
 pub fn split(log: &Interactions, spec: &SplitSpec) -> Result<Split> {
+    split_by(log, spec, Rule::Current)
+}
+
+/// [`split`] as ShopLab did it before 2026-12-02, when leave-last-out held
+/// out every event of each shopper's last `n` distinct items (the other
+/// methods are unchanged): only to recognise runs made then.
+pub(crate) fn split_before_2026_12_02(log: &Interactions, spec: &SplitSpec) -> Result<Split> {
+    split_by(log, spec, Rule::DistinctItems)
+}
+
+/// Which leave-last-out rule a split follows.
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum Rule {
+    /// The latest interactions (RecBole's).
+    Current,
+    /// Every event of the last distinct items (before 2026-12-02).
+    DistinctItems,
+}
+
+fn split_by(log: &Interactions, spec: &SplitSpec, rule: Rule) -> Result<Split> {
     spec.validate()?;
     let all: Vec<usize> = (0..log.len()).collect();
-    let (rest, test) = hold_out(log, &all, spec, Part::Test);
+    let (rest, test) = hold_out(log, &all, spec, Part::Test, rule);
     let (train, valid) = if spec.valid_fraction() > 0.0 {
-        hold_out(log, &rest, spec, Part::Valid)
+        hold_out(log, &rest, spec, Part::Valid, rule)
     } else {
         (rest, Vec::new())
     };
@@ -300,6 +320,7 @@ fn hold_out(
     rows: &[usize],
     spec: &SplitSpec,
     part: Part,
+    rule: Rule,
 ) -> (Vec<usize>, Vec<usize>) {
     let fraction = |test: f64| {
         if part == Part::Test {
@@ -327,6 +348,9 @@ fn hold_out(
             shuffled.shuffle(&mut rng);
             shuffled.truncate(share(rows.len(), fraction(*test_ratio)));
             shuffled
+        }
+        SplitSpec::LeaveLastOut { n, .. } if rule == Rule::DistinctItems => {
+            last_distinct_items_per_user(log, rows, *n)
         }
         SplitSpec::LeaveLastOut { n, .. } => last_interactions_per_user(log, rows, *n),
     };
@@ -371,6 +395,40 @@ fn last_interactions_per_user(log: &Interactions, rows: &[usize], n: usize) -> V
         }
         if taken == n && start > 0 {
             held.extend_from_slice(&events[start..]);
+        }
+    }
+    held
+}
+
+/// Every event of each shopper on their `n` most recent distinct items
+/// (leave-last-out before 2026-12-02). Shoppers who would be left with no
+/// training item keep everything.
+fn last_distinct_items_per_user(log: &Interactions, rows: &[usize], n: usize) -> Vec<usize> {
+    let mut by_user = rows.to_vec();
+    by_user.sort_by_key(|&e| (log.users[e], log.ts[e], log.items[e], e));
+    let mut held = Vec::new();
+    let mut last: Vec<u32> = Vec::with_capacity(n);
+    for events in by_user.chunk_by(|&a, &b| log.users[a] == log.users[b]) {
+        last.clear();
+        for &e in events.iter().rev() {
+            if last.len() == n {
+                break;
+            }
+            if !last.contains(&log.items[e]) {
+                last.push(log.items[e]);
+            }
+        }
+        let n_held = events
+            .iter()
+            .filter(|&&e| last.contains(&log.items[e]))
+            .count();
+        if last.len() == n && n_held < events.len() {
+            held.extend(
+                events
+                    .iter()
+                    .copied()
+                    .filter(|&e| last.contains(&log.items[e])),
+            );
         }
     }
     held

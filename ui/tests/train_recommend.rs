@@ -282,7 +282,7 @@ fn a_new_shopper_drops_the_old_lists_and_hits_are_marked_and_counted() {
     // A cold shopper and one with nothing in the test period are told so.
     for (who, says) in [
         ("U-cold", "No training events for this shopper"),
-        ("U-early", "took nothing in this run's test period"),
+        ("U-early", "took nothing new in this run's test period"),
     ] {
         h.state_mut().send(Command::RecommendFor {
             user: who.into(),

@@ -104,7 +104,7 @@ pub(super) const ZH: &[(&str, &str)] = &[
         "此运行中每个用户在该指标上的值，最差的在前；点击用户查看其推荐列表",
     ),
     (
-        "The shopper took nothing in this run's test period: no hits to mark.",
-        "该用户在此运行的测试期内没有任何行为：没有可标记的命中。",
+        "The shopper took nothing new in this run's test period (items they had already taken count only in runs with repeats): no hits to mark.",
+        "该用户在此运行的测试期内没有新的行为（已有过的物品只在允许重复的运行中计入）：没有可标记的命中。",
     ),
 ];

@@ -331,7 +331,7 @@ fn list_summary(ui: &mut egui::Ui, list: &Recommendations, ctx: &ViewCtx<'_>, hi
     if list.held_out.is_empty() {
         ui.label(
             RichText::new(t(
-                "The shopper took nothing in this run's test period: no hits to mark.",
+                "The shopper took nothing new in this run's test period (items they had already taken count only in runs with repeats): no hits to mark.",
             ))
             .weak(),
         );

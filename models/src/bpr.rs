@@ -8,14 +8,12 @@
 use candle_core::{Device, Tensor, Var};
 use rand_chacha::ChaCha8Rng;
 use serde::{Deserialize, Serialize};
-use std::sync::OnceLock;
-
 use shoplab_datasets::recommender::top_k_by_scoring;
 use shoplab_datasets::{ModelState, Recommender, UserQuery};
 
 use crate::device::{device_name, resolve};
 use crate::error::Result;
-use crate::item_table::{Shortlist, dot, score_rows, with_host};
+use crate::item_table::{LazyShortlist, dot, score_rows, serve_top_k, with_host};
 use crate::loss::neg_log_sigmoid;
 use crate::negatives::NegativeSampler;
 use crate::train::{
@@ -104,7 +102,7 @@ pub struct BprModel {
     n_items: usize,
     dim: usize,
     /// Built on the first served top k (evaluation never needs it).
-    shortlist: OnceLock<Option<Shortlist>>,
+    shortlist: LazyShortlist,
 }
 
 impl BprModel {
@@ -117,7 +115,7 @@ impl BprModel {
             n_users,
             n_items,
             dim,
-            shortlist: OnceLock::new(),
+            shortlist: LazyShortlist::new(),
         })
     }
 
@@ -178,26 +176,10 @@ impl BprModel {
         prior: Option<&[f32]>,
     ) -> Option<Vec<(u32, f32)>> {
         let user = query.user.filter(|&u| (u as usize) < self.n_users)? as usize;
-        if !self.item.device().is_cpu() {
-            return None;
-        }
         let d = self.dim;
-        let shortlist = self
-            .shortlist
-            .get_or_init(|| {
-                with_host(&self.item, |t| Shortlist::new(t, d))
-                    .ok()
-                    .flatten()
-            })
-            .as_ref()?;
         let u: Vec<f32> = with_host(&self.user, |v| v[user * d..(user + 1) * d].to_vec()).ok()?;
-        with_host(&self.item, |items| {
-            shortlist.top_k(&u, k, exclude, prior, |i| {
-                dot(&items[i * d..(i + 1) * d], &u)
-            })
-        })
-        .ok()
-        .flatten()
+        let (cell, table, n) = (&self.shortlist, &self.item, self.n_items);
+        serve_top_k(cell, table, n, d, &u, k, exclude, prior)
     }
 }
 

@@ -61,7 +61,57 @@ pub(crate) fn score_rows(table: &[f32], d: usize, q: &[f32], out: &mut [f32]) {
     }
     out.par_chunks_mut(ROWS_PER_TASK)
         .zip(table.par_chunks(ROWS_PER_TASK * d))
-        .for_each(|(out, rows)| pulp::Arch::new().dispatch(Scan { out, rows, d, q }));
+        .for_each(|(out, rows)| scan_rows(rows, d, q, out));
+}
+
+/// [`score_rows`] on the calling thread (for callers that split the work
+/// themselves), compiled for the CPU's widest registers.
+pub(crate) fn scan_rows(table: &[f32], d: usize, q: &[f32], out: &mut [f32]) {
+    if d == 0 {
+        return;
+    }
+    pulp::Arch::new().dispatch(Scan {
+        out,
+        rows: table,
+        d,
+        q,
+    });
+}
+
+/// A model's shortlist, built on the first served top k (evaluation never
+/// needs it, so a model loaded for evaluation never pays for it).
+pub(crate) type LazyShortlist = std::sync::OnceLock<Option<Shortlist>>;
+
+/// One shopper's top k for query vector `q` from `table`, a CPU tensor
+/// whose first `n x d` values are the item rows, through `cell`'s shortlist
+/// (see [`Shortlist::top_k`]); `None` where it does not apply (another
+/// device, a value it cannot bound): then the caller scores every item.
+#[allow(clippy::too_many_arguments)]
+pub(crate) fn serve_top_k(
+    cell: &LazyShortlist,
+    table: &Tensor,
+    n: usize,
+    d: usize,
+    q: &[f32],
+    k: usize,
+    exclude: &[u32],
+    prior: Option<&[f32]>,
+) -> Option<Vec<(u32, f32)>> {
+    if !table.device().is_cpu() {
+        return None;
+    }
+    let shortlist = cell
+        .get_or_init(|| {
+            with_host(table, |v| v.get(..n * d).and_then(|t| Shortlist::new(t, d)))
+                .ok()
+                .flatten()
+        })
+        .as_ref()?;
+    with_host(table, |v| {
+        shortlist.top_k(q, k, exclude, prior, |i| dot(&v[i * d..(i + 1) * d], q))
+    })
+    .ok()
+    .flatten()
 }
 
 /// A row type the scan can dot with a full-precision query.

@@ -34,7 +34,6 @@
 //! so a text-only vector scores on the same scale as a warm item's.
 
 use std::collections::HashMap;
-use std::sync::OnceLock;
 
 use candle_core::{DType, Device, Tensor, Var};
 use rand::RngExt;
@@ -45,7 +44,7 @@ use shoplab_datasets::{ModelState, Recommender, SparseMatrix, UserQuery};
 
 use crate::device::{device_name, resolve};
 use crate::error::{Error, Result};
-use crate::item_table::{Shortlist, dot, score_rows, with_host};
+use crate::item_table::{LazyShortlist, score_rows, serve_top_k, with_host};
 use crate::item_text::{ItemText, TOKENIZER_VERSION, TextBags, item_buckets};
 use crate::train::{
     FitContext, LrSchedule, OptimizerKind, TrainConfig, TrainData, Trainable, train,
@@ -160,7 +159,7 @@ pub struct TwoTowerModel {
     dim: usize,
     buckets: usize,
     /// Built on the first served top k (evaluation never needs it).
-    shortlist: OnceLock<Option<Shortlist>>,
+    shortlist: LazyShortlist,
 }
 
 /// Up to this many shoppers are scored with dot products straight from the
@@ -323,22 +322,8 @@ impl TwoTowerModel {
             return None;
         }
         let q = self.user_vector(query).ok()??;
-        let d = self.dim;
-        let shortlist = self
-            .shortlist
-            .get_or_init(|| {
-                with_host(&self.item_vectors, |t| Shortlist::new(t, d))
-                    .ok()
-                    .flatten()
-            })
-            .as_ref()?;
-        with_host(&self.item_vectors, |items| {
-            shortlist.top_k(&q, k, exclude, prior, |i| {
-                dot(&items[i * d..(i + 1) * d], &q)
-            })
-        })
-        .ok()
-        .flatten()
+        let (cell, table, n) = (&self.shortlist, &self.item_vectors, self.n_items);
+        serve_top_k(cell, table, n, self.dim, &q, k, exclude, prior)
     }
 
     /// The unit-length item vectors, `n_items x dim` row-major.
@@ -489,7 +474,7 @@ pub fn load_two_tower(
         n_items,
         dim: d,
         buckets,
-        shortlist: OnceLock::new(),
+        shortlist: LazyShortlist::new(),
     })
 }
 
@@ -750,7 +735,7 @@ impl TwoTowerTrainer {
             n_items,
             dim: d,
             buckets: self.params.text_buckets,
-            shortlist: OnceLock::new(),
+            shortlist: LazyShortlist::new(),
         })
     }
 }

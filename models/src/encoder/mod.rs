@@ -155,23 +155,9 @@ pub fn inner_products(rows: &[f32], dim: usize, query: &[f32], out: &mut [f32]) 
         out.fill(0.0);
         return;
     }
-    for (o, row) in out.iter_mut().zip(rows.chunks_exact(dim)) {
-        // Eight independent sums so the compiler vectorises the loop.
-        let mut acc = [0f32; 8];
-        let (r8, q8) = (row.chunks_exact(8), query.chunks_exact(8));
-        let tail: f32 = r8
-            .remainder()
-            .iter()
-            .zip(q8.remainder())
-            .map(|(a, b)| a * b)
-            .sum();
-        for (a, b) in r8.zip(q8) {
-            for l in 0..8 {
-                acc[l] += a[l] * b[l];
-            }
-        }
-        *o = acc.iter().sum::<f32>() + tail;
-    }
+    // The one dot product of the item tables (bit-identical scores, the
+    // CPU's widest registers).
+    crate::item_table::scan_rows(rows, dim, query, out);
 }
 
 /// A loaded sentence encoder.

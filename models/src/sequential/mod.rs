@@ -17,8 +17,6 @@
 pub mod gru4rec;
 pub mod sasrec;
 
-use std::sync::OnceLock;
-
 use candle_core::{D, DType, Device, Tensor, Var};
 use rand::RngExt;
 use rand_chacha::ChaCha8Rng;
@@ -28,7 +26,7 @@ use shoplab_datasets::{ModelState, Recommender, Sequences, UserQuery};
 
 use crate::device::{device_name, resolve};
 use crate::error::{Error, Result};
-use crate::item_table::{Shortlist, dot, score_rows, with_host};
+use crate::item_table::{LazyShortlist, score_rows, serve_top_k, with_host};
 use crate::loss::neg_log_sigmoid;
 use crate::train::{FitContext, TrainConfig, TrainData, Trainable, train};
 use crate::{Fitted, saved};
@@ -312,7 +310,7 @@ pub struct SeqModel<N: SeqNet> {
     items_t: Tensor,
     n_items: usize,
     /// Built on the first served top k (evaluation never needs it).
-    shortlist: OnceLock<Option<Shortlist>>,
+    shortlist: LazyShortlist,
 }
 
 impl<N: SeqNet> SeqModel<N> {
@@ -323,7 +321,7 @@ impl<N: SeqNet> SeqModel<N> {
             weights,
             items_t,
             n_items,
-            shortlist: OnceLock::new(),
+            shortlist: LazyShortlist::new(),
         })
     }
 
@@ -366,7 +364,8 @@ impl<N: SeqNet> SeqModel<N> {
         exclude: &[u32],
         prior: Option<&[f32]>,
     ) -> Option<Vec<(u32, f32)>> {
-        if !self.weights[0].device().is_cpu() {
+        let table = &self.weights[0];
+        if !table.device().is_cpu() {
             return None;
         }
         let n = self.n_items;
@@ -374,24 +373,10 @@ impl<N: SeqNet> SeqModel<N> {
         if seq.is_empty() {
             return None;
         }
-        let d = self.weights[0].dims2().ok()?.1;
-        let batch = PaddedBatch::new(&[&seq[..]], n as u32, self.weights[0].device()).ok()?;
+        let d = table.dims2().ok()?.1;
+        let batch = PaddedBatch::new(&[&seq[..]], n as u32, table.device()).ok()?;
         let rep = saved::to_vec(&self.net.encode(&self.weights, &batch, None).ok()?).ok()?;
-        let shortlist = self
-            .shortlist
-            .get_or_init(|| {
-                with_host(&self.weights[0], |v| Shortlist::new(&v[..n * d], d))
-                    .ok()
-                    .flatten()
-            })
-            .as_ref()?;
-        with_host(&self.weights[0], |v| {
-            shortlist.top_k(&rep, k, exclude, prior, |i| {
-                dot(&v[i * d..(i + 1) * d], &rep)
-            })
-        })
-        .ok()
-        .flatten()
+        serve_top_k(&self.shortlist, table, n, d, &rep, k, exclude, prior)
     }
 }
 

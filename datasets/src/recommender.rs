@@ -69,7 +69,7 @@ pub trait Recommender: Send + Sync {
     /// the lower index: exactly [`Recommender::score`] followed by
     /// [`top_k_with_prior`]. This is the serving path; models with a faster
     /// way to find the same list (without scoring every item at full
-    /// precision) override it, and must return the same items and scores.
+    /// precision) provide [`Recommender::top_k_shortcut`].
     fn top_k(
         &self,
         query: &UserQuery<'_>,
@@ -77,7 +77,20 @@ pub trait Recommender: Send + Sync {
         exclude: &[u32],
         prior: Option<&[f32]>,
     ) -> Vec<(u32, f32)> {
-        top_k_by_scoring(self, query, k, exclude, prior)
+        self.top_k_shortcut(query, k, exclude, prior)
+            .unwrap_or_else(|| top_k_by_scoring(self, query, k, exclude, prior))
+    }
+
+    /// A faster exact way to [`Recommender::top_k`], where the model has
+    /// one: the same items and scores, or `None` to score every item.
+    fn top_k_shortcut(
+        &self,
+        _query: &UserQuery<'_>,
+        _k: usize,
+        _exclude: &[u32],
+        _prior: Option<&[f32]>,
+    ) -> Option<Vec<(u32, f32)>> {
+        None
     }
 
     /// Approximate size of the trained parameters in bytes (for cost reports).

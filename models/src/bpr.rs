@@ -8,7 +8,6 @@
 use candle_core::{Device, Tensor, Var};
 use rand_chacha::ChaCha8Rng;
 use serde::{Deserialize, Serialize};
-use shoplab_datasets::recommender::top_k_by_scoring;
 use shoplab_datasets::{ModelState, Recommender, UserQuery};
 
 use crate::device::{device_name, resolve};
@@ -165,10 +164,12 @@ impl BprModel {
         let u: Vec<f32> = with_host(&self.user, |v| v[user * d..(user + 1) * d].to_vec())?;
         with_host(&self.item, |items| score_rows(items, d, &u, out))
     }
+}
 
+impl Recommender for BprModel {
     /// [`Recommender::top_k`] through the item table's bfloat16 shortlist;
     /// `None` when it does not apply (another device, an unknown shopper).
-    fn top_k_host(
+    fn top_k_shortcut(
         &self,
         query: &UserQuery<'_>,
         k: usize,
@@ -181,9 +182,7 @@ impl BprModel {
         let (cell, table, n) = (&self.shortlist, &self.item, self.n_items);
         serve_top_k(cell, table, n, d, &u, k, exclude, prior)
     }
-}
 
-impl Recommender for BprModel {
     fn name(&self) -> &str {
         "bpr"
     }
@@ -194,17 +193,6 @@ impl Recommender for BprModel {
 
     fn score(&self, query: &UserQuery<'_>, scores: &mut [f32]) {
         self.score_batch(std::slice::from_ref(query), scores);
-    }
-
-    fn top_k(
-        &self,
-        query: &UserQuery<'_>,
-        k: usize,
-        exclude: &[u32],
-        prior: Option<&[f32]>,
-    ) -> Vec<(u32, f32)> {
-        self.top_k_host(query, k, exclude, prior)
-            .unwrap_or_else(|| top_k_by_scoring(self, query, k, exclude, prior))
     }
 
     fn score_batch(&self, queries: &[UserQuery<'_>], out: &mut [f32]) {

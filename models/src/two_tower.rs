@@ -39,7 +39,6 @@ use candle_core::{DType, Device, Tensor, Var};
 use rand::RngExt;
 use rand_chacha::ChaCha8Rng;
 use serde::{Deserialize, Serialize};
-use shoplab_datasets::recommender::top_k_by_scoring;
 use shoplab_datasets::{ModelState, Recommender, SparseMatrix, UserQuery};
 
 use crate::device::{device_name, resolve};
@@ -309,9 +308,16 @@ impl TwoTowerModel {
         Ok(v)
     }
 
+    /// The unit-length item vectors, `n_items x dim` row-major.
+    pub fn item_vectors(&self) -> Result<Vec<f32>> {
+        saved::to_vec(&self.item_vectors)
+    }
+}
+
+impl Recommender for TwoTowerModel {
     /// [`Recommender::top_k`] through the item vectors' bfloat16 shortlist;
     /// `None` when it does not apply (another device, no shopper vector).
-    fn top_k_host(
+    fn top_k_shortcut(
         &self,
         query: &UserQuery<'_>,
         k: usize,
@@ -326,13 +332,6 @@ impl TwoTowerModel {
         serve_top_k(cell, table, n, self.dim, &q, k, exclude, prior)
     }
 
-    /// The unit-length item vectors, `n_items x dim` row-major.
-    pub fn item_vectors(&self) -> Result<Vec<f32>> {
-        saved::to_vec(&self.item_vectors)
-    }
-}
-
-impl Recommender for TwoTowerModel {
     fn name(&self) -> &str {
         "two_tower"
     }
@@ -343,17 +342,6 @@ impl Recommender for TwoTowerModel {
 
     fn score(&self, query: &UserQuery<'_>, scores: &mut [f32]) {
         self.score_batch(std::slice::from_ref(query), scores);
-    }
-
-    fn top_k(
-        &self,
-        query: &UserQuery<'_>,
-        k: usize,
-        exclude: &[u32],
-        prior: Option<&[f32]>,
-    ) -> Vec<(u32, f32)> {
-        self.top_k_host(query, k, exclude, prior)
-            .unwrap_or_else(|| top_k_by_scoring(self, query, k, exclude, prior))
     }
 
     fn score_batch(&self, queries: &[UserQuery<'_>], out: &mut [f32]) {

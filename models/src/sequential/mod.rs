@@ -21,7 +21,6 @@ use candle_core::{D, DType, Device, Tensor, Var};
 use rand::RngExt;
 use rand_chacha::ChaCha8Rng;
 use serde::{Deserialize, Serialize};
-use shoplab_datasets::recommender::top_k_by_scoring;
 use shoplab_datasets::{ModelState, Recommender, Sequences, UserQuery};
 
 use crate::device::{device_name, resolve};
@@ -354,10 +353,12 @@ impl<N: SeqNet> SeqModel<N> {
             out
         })
     }
+}
 
+impl<N: SeqNet> Recommender for SeqModel<N> {
     /// [`Recommender::top_k`] through the item table's bfloat16 shortlist;
     /// `None` when it does not apply (another device, an empty history).
-    fn top_k_host(
+    fn top_k_shortcut(
         &self,
         query: &UserQuery<'_>,
         k: usize,
@@ -378,9 +379,7 @@ impl<N: SeqNet> SeqModel<N> {
         let rep = saved::to_vec(&self.net.encode(&self.weights, &batch, None).ok()?).ok()?;
         serve_top_k(&self.shortlist, table, n, d, &rep, k, exclude, prior)
     }
-}
 
-impl<N: SeqNet> Recommender for SeqModel<N> {
     fn name(&self) -> &str {
         N::NAME
     }
@@ -391,17 +390,6 @@ impl<N: SeqNet> Recommender for SeqModel<N> {
 
     fn score(&self, query: &UserQuery<'_>, scores: &mut [f32]) {
         self.score_batch(std::slice::from_ref(query), scores);
-    }
-
-    fn top_k(
-        &self,
-        query: &UserQuery<'_>,
-        k: usize,
-        exclude: &[u32],
-        prior: Option<&[f32]>,
-    ) -> Vec<(u32, f32)> {
-        self.top_k_host(query, k, exclude, prior)
-            .unwrap_or_else(|| top_k_by_scoring(self, query, k, exclude, prior))
     }
 
     /// Pads the batch and scores it with one forward pass and one matrix

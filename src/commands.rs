@@ -741,21 +741,8 @@ pub fn train_specs(a: &TrainArgs) -> Result<Vec<RunSpec>> {
     if let Some(file) = &a.spec {
         let text = std::fs::read_to_string(file)
             .with_context(|| format!("cannot read run spec {}", file.display()))?;
-        let spec: RunSpec = serde_json::from_str(&text)
+        let spec = RunSpec::from_user_json(&text)
             .with_context(|| format!("{} is not a valid run spec", file.display()))?;
-        // A misspelt top-level key would silently leave its default in place.
-        let known = serde_json::to_value(RunSpec::default())?;
-        if let (Ok(serde_json::Value::Object(given)), serde_json::Value::Object(known)) =
-            (serde_json::from_str::<serde_json::Value>(&text), &known)
-            && let Some(bad) = given.keys().find(|k| !known.contains_key(*k))
-        {
-            let names: Vec<&str> = known.keys().map(String::as_str).collect();
-            bail!(
-                "{}: unknown key `{bad}`; a run spec has {}",
-                file.display(),
-                names.join(", ")
-            );
-        }
         return Ok(vec![spec]);
     }
     let weighting: Weighting =
@@ -1074,6 +1061,19 @@ pub fn comparison_text(c: &Comparison) -> String {
             "{}: {} shoppers got equal scores for every item (no signal); their lists are the tie-break's.\n",
             row_label(r),
             r.users_no_signal
+        ));
+    }
+    for r in c.rows.iter().filter(|r| r.imported_since) {
+        s.push_str(&format!(
+            "{}: trained before the project's last import of items or events, so its figures are on older data; train it again to compare on today's.\n",
+            row_label(r)
+        ));
+    }
+    for r in c.rows.iter().filter(|r| r.users_tie_decided > 0) {
+        s.push_str(&format!(
+            "{}: for {} shoppers a test item tied another candidate in score where the order counts; their metrics rest partly on the tie rule.\n",
+            row_label(r),
+            r.users_tie_decided
         ));
     }
     s
@@ -1502,9 +1502,18 @@ fn per_user(ctx: &Ctx, p: &Project, a: &RecommendArgs) -> Result<()> {
 fn recommend_text(r: &shoplab_engine::project::Recommendations) -> String {
     let mut s = format!("Shopper {} — recent history:\n", r.user);
     for it in r.history.iter().take(10) {
+        // Held-out items are in the log but not in what the model read.
+        let held = r.held_out.iter().any(|h| h.id == it.id);
         s.push_str(&format!(
-            "  {:<12} {}  [{}]\n",
-            it.id, it.title, it.category
+            "  {:<12} {}  [{}]{}\n",
+            it.id,
+            it.title,
+            it.category,
+            if held {
+                "  (test period, held out)"
+            } else {
+                ""
+            }
         ));
     }
     if r.history.is_empty() {
@@ -1515,9 +1524,13 @@ fn recommend_text(r: &shoplab_engine::project::Recommendations) -> String {
         r.run, r.scored_by
     ));
     if r.cold {
-        s.push_str(
-            "  (no training events under this run's split: ranked by the run's cold fallback)\n",
-        );
+        s.push_str(&format!(
+            "  (no training events under this run's split: ranked by {})\n",
+            r.scored_by
+        ));
+    }
+    if r.items.len() > 1 && r.items.iter().all(|it| it.score == r.items[0].score) {
+        s.push_str("  (all these scores are equal: the order is the run's tie rule)\n");
     }
     for (i, it) in r.items.iter().enumerate() {
         s.push_str(&format!(

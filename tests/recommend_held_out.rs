@@ -101,3 +101,62 @@ fn recommend_marks_held_out_hits_and_lists_a_runs_shoppers_worst_first() {
     assert!(!o.status.success());
     assert!(stderr(&o).contains("ndcg@10"), "names the columns it has");
 }
+
+/// After an import changes the events, a run made before it is refused by
+/// `recommend` (for a baseline too: refitting would serve another model
+/// under the run's name) and flagged by `compare`; `-k 0` is refused.
+#[test]
+fn runs_made_before_an_import_are_refused_for_serving_and_flagged_in_compare() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path().join("demo");
+    let o = std::process::Command::new(bin())
+        .args(["demo", "--dir", root.to_str().unwrap()])
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", stderr(&o));
+    let serve = ["recommend", "--user", "U000001", "--run", "ease"];
+    ok(&root, &serve);
+    let o = shoplab(
+        &root,
+        &["recommend", "--user", "U000001", "--run", "ease", "-k", "0"],
+    );
+    assert!(
+        !o.status.success() && stderr(&o).contains("at least 1"),
+        "{}",
+        stderr(&o)
+    );
+
+    let more = dir.path().join("more.csv");
+    std::fs::write(
+        &more,
+        "timestamp,user_id,session_id,item_id,event,query,value,position\n\
+         1800000000,U000001,S9,P000043,purchase,,,\n",
+    )
+    .unwrap();
+    ok(&root, &["import", more.to_str().unwrap()]);
+    let o = shoplab(&root, &serve);
+    assert!(!o.status.success());
+    let err = stderr(&o);
+    assert!(
+        err.contains("changed since this run") && err.contains("train it again"),
+        "{err}"
+    );
+
+    let table = json(&root, &["compare"]);
+    let rows = table["rows"].as_array().unwrap();
+    assert!(
+        !rows.is_empty() && rows.iter().all(|r| r["imported_since"] == true),
+        "{table}"
+    );
+    assert!(ok(&root, &["compare"]).contains("trained before the project's last import"));
+    // A run trained now is on today's data.
+    ok(&root, &["train", "popularity", "--name", "fresh"]);
+    let table = json(&root, &["compare"]);
+    let fresh = table["rows"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["name"] == "fresh")
+        .unwrap();
+    assert_eq!(fresh["imported_since"], false, "{fresh}");
+}

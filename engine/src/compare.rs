@@ -230,10 +230,44 @@ pub struct ComparisonRow {
     /// Share of test pairs already seen in training.
     #[serde(default)]
     pub repeat_share: f64,
+    /// An import added or changed items or events after this run was made,
+    /// so its figures describe older data than the other rows may
+    /// (set by [`mark_imported_since`]).
+    #[serde(default)]
+    pub imported_since: bool,
     /// Shoppers in the means whose model scores were all equal (ranked by
     /// the tie-break alone).
     #[serde(default)]
     pub users_no_signal: usize,
+    /// Shoppers in the means whose metrics rest partly on the tie rule.
+    #[serde(default)]
+    pub users_tie_decided: usize,
+}
+
+/// Marks the rows of runs made before an import that added or changed
+/// items or events: the table then says which figures are on older data
+/// (serving such a run is refused; comparing it is allowed, but not silently).
+pub fn mark_imported_since(
+    table: &mut Comparison,
+    runs: &[RunRecord],
+    imports: &[crate::store::ImportRecord],
+) {
+    let last_change = imports
+        .iter()
+        .filter(|i| i.items + i.items_updated + i.events > 0)
+        .map(|i| i.finished_at.unwrap_or(i.started_at))
+        .max();
+    let Some(last_change) = last_change else {
+        return;
+    };
+    for row in &mut table.rows {
+        let made = runs
+            .iter()
+            .find(|r| r.id == row.run)
+            .and_then(|r| chrono::DateTime::parse_from_rfc3339(&r.created_at).ok())
+            .map(|t| t.timestamp());
+        row.imported_since = made.is_some_and(|t| t < last_change);
+    }
 }
 
 /// A value of `column` as a table shows it (app, CLI, exported images):
@@ -310,6 +344,8 @@ pub fn compare(runs: &[RunRecord], columns: &[Column]) -> Comparison {
             cold_protocol: r.summary.cold_protocol.clone(),
             repeat_share: r.summary.repeat_share,
             users_no_signal: r.summary.users_no_signal,
+            users_tie_decided: r.summary.users_tie_decided,
+            imported_since: false,
         })
         .collect();
     let best_rows: Vec<Vec<usize>> = columns

@@ -255,6 +255,10 @@ pub struct UserResult {
     pub cold: bool,
     /// The scorer gave every candidate the same score: the list is the tie-break's.
     pub no_signal: bool,
+    /// A test item tied in score with a non-test candidate where the order
+    /// counts (inside the list, or across its cut at the largest K): the
+    /// shopper's metrics rest partly on the tie rule, not the model.
+    pub tie_decided: bool,
     /// Test items without training events ("new items"): only models that
     /// read item content can rank them.
     pub new_items: usize,
@@ -303,6 +307,9 @@ pub struct EvalReport {
     /// Shoppers in the means whose scorer gave every candidate the same
     /// score (their lists are the tie-break's, nothing learnt).
     pub n_users_no_signal: usize,
+    /// Shoppers in the means whose metrics rest partly on the tie rule (a
+    /// test item tied in score with a non-test candidate where order counts).
+    pub n_users_tie_decided: usize,
     /// Distinct (shopper, item) pairs in the test part.
     pub n_test_pairs: usize,
     /// Of those, pairs the shopper already had in training (repeats): left
@@ -781,6 +788,7 @@ impl Worker {
             .split_first()
             .is_none_or(|(first, rest)| rest.iter().all(|c| c.0.total_cmp(&first.0).is_eq()));
 
+        let tie_decided = self.tie_decided();
         let qrels = Qrels::binary(self.test_items.iter().copied());
         let auc = self.auc(opts.sampled_negatives.is_some());
         for &i in exclude.iter().chain(&self.test_items) {
@@ -800,12 +808,39 @@ impl Worker {
                     .collect(),
                 cold: false,
                 no_signal,
+                tie_decided,
                 new_items: 0,
                 new_item_hits: Vec::new(),
             },
             latency_us,
             counted: true,
         }
+    }
+
+    /// Whether a test item ties a non-test candidate in score where their
+    /// order changes a metric: both inside the list (rank), or the tie group
+    /// of the list's last score holding both kinds (who makes the cut). Ties
+    /// among test items alone change nothing (binary relevance).
+    fn tie_decided(&self) -> bool {
+        let Some(&last) = self.ranked.last() else {
+            return false;
+        };
+        let score = |i: u32| self.scores[i as usize];
+        let is_test = |i: u32| self.marks[i as usize] == TEST;
+        let tied = |a: f32, b: f32| a.total_cmp(&b).is_eq();
+        let inside = self.ranked.iter().any(|&t| {
+            is_test(t)
+                && self
+                    .ranked
+                    .iter()
+                    .any(|&n| !is_test(n) && tied(score(n), score(t)))
+        });
+        if inside {
+            return true;
+        }
+        let edge = score(last);
+        self.test_items.iter().any(|&t| tied(score(t), edge))
+            && self.cand.iter().any(|&(s, i)| !is_test(i) && tied(s, edge))
     }
 
     /// Picks `n` negatives (not test, not excluded) with a per-user stream, so
@@ -907,6 +942,7 @@ fn summarise(
     let mut cold: Option<ColdReport> = None;
     let mut cold_per_user = Vec::new();
     let mut n_users_no_signal = 0;
+    let mut n_users_tie_decided = 0;
     let mut auc = 0.0;
     let mut recommended = vec![false; n_items];
     let (mut novelty, mut arp, mut n_lists) = (0.0, 0.0, 0usize);
@@ -931,6 +967,9 @@ fn summarise(
         }
         if o.result.no_signal {
             n_users_no_signal += 1;
+        }
+        if o.result.tie_decided {
+            n_users_tie_decided += 1;
         }
         for (m, u) in means.iter_mut().zip(&o.result.metrics) {
             m.add(u);
@@ -993,6 +1032,7 @@ fn summarise(
         n_users_cold: 0,
         cold,
         n_users_no_signal,
+        n_users_tie_decided,
         n_test_pairs: 0,
         n_test_pairs_seen_in_train: 0,
         n_test_pairs_new_item: 0,
@@ -1198,6 +1238,28 @@ mod tests {
         assert!(close(r.per_user[0].metrics[0].hit, 0.0));
         assert!(close(r.per_user[1].metrics[0].mrr, 0.5));
         assert_eq!(r.diversity, None);
+    }
+
+    #[test]
+    fn shoppers_whose_metrics_rest_on_ties_are_counted() {
+        // Items 1 and 2 tie at 2.0, 3 and 4 at 1.0; top-2 is [0, 1].
+        let model = Fixed(vec![3.0, 2.0, 2.0, 1.0, 1.0, 0.0]);
+        let train = log(5, 6, &[(0, 5), (1, 5), (2, 5), (3, 5), (4, 5)]);
+        let test = log(5, 6, &[(0, 0), (1, 1), (2, 3), (3, 1), (3, 2), (4, 2)]);
+        let opts = EvalOptions {
+            ks: vec![2],
+            exclude_train: false,
+            tie_break: TieBreak::ItemIndex,
+            ..EvalOptions::default()
+        };
+        let r = run(&model, &train, &test, &opts, None);
+        let decided: Vec<bool> = r.per_user.iter().map(|u| u.tie_decided).collect();
+        // u0: a clear winner. u1: its hit made the cut only by item index
+        // (2 ties it). u2: tied, but below the cut either way. u3: the tie
+        // is between its two test items, so no order changes a metric.
+        // u4: its test item lost the tie at the cut.
+        assert_eq!(decided, vec![false, true, false, false, true]);
+        assert_eq!(r.n_users_tie_decided, 2);
     }
 
     /// Scores item h + 1 for each history item h: a model that knows

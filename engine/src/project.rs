@@ -249,7 +249,8 @@ pub struct Recommendations {
     pub user: String,
     /// The run used.
     pub run: String,
-    /// Items the shopper interacted with (newest first, at most 50).
+    /// Items the shopper interacted with (newest first, at most 50),
+    /// including the test period's (`held_out` says which those are).
     pub history: Vec<ItemSummary>,
     /// Recommended items, best first, with scores.
     pub items: Vec<ScoredItem>,
@@ -818,7 +819,9 @@ impl Project {
                 .map(|k| find_run(&self.paths, k))
                 .collect::<Result<Vec<_>>>()?
         };
-        Ok(compare(&runs, columns))
+        let mut table = compare(&runs, columns);
+        crate::compare::mark_imported_since(&mut table, &runs, &self.imports()?);
+        Ok(table)
     }
 
     /// A shopper's history and the top-`k` items of a run's model for them,
@@ -839,6 +842,13 @@ impl Project {
                 Error::Empty("no runs yet: train a model first (`shoplab train ease`)".into())
             })?,
         };
+        if k == 0 {
+            return Err(Error::invalid(
+                "k",
+                0,
+                "give the number of items to list, at least 1 (e.g. 10)",
+            ));
+        }
         let user_idx = self.store.user_idx(user)?.ok_or_else(|| Error::NotFound {
             kind: "user",
             name: user.to_string(),
@@ -1049,11 +1059,7 @@ impl Project {
                 return differ("shoppers evaluated", n(a.max_users), n(b.max_users));
             }
             if r.data_fingerprint != current {
-                return Err(Error::invalid(
-                    "run",
-                    &r.name,
-                    "the project's events changed since it was trained; train it again before fusing",
-                ));
+                return Err(crate::run::stale_data(r));
             }
             if !crate::recommend::saved::exists(&self.paths.run(&r.id)) {
                 return Err(Error::invalid(

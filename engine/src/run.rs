@@ -73,6 +73,67 @@ impl Default for RunSpec {
     }
 }
 
+impl RunSpec {
+    /// Reads a spec file a user wrote: an unknown key anywhere (a misspelt
+    /// `test_fration` would silently keep its default) is refused with the
+    /// keys allowed there, and evaluation options left out take today's
+    /// defaults, as the CLI flags do (a saved run's missing options instead
+    /// read as what runs before them did).
+    pub fn from_user_json(text: &str) -> Result<RunSpec> {
+        let bad_json = |e: serde_json::Error| Error::invalid("run spec", "JSON", e.to_string());
+        let mut given: serde_json::Value = serde_json::from_str(text).map_err(bad_json)?;
+        if let Some(eval) = given.get_mut("eval").and_then(|e| e.as_object_mut()) {
+            let today = serde_json::to_value(EvalOptions::default()).map_err(bad_json)?;
+            if let serde_json::Value::Object(today) = today {
+                for (key, value) in today {
+                    eval.entry(key).or_insert(value);
+                }
+            }
+        }
+        let spec: RunSpec = serde_json::from_value(given.clone()).map_err(bad_json)?;
+        let known = serde_json::to_value(&spec).map_err(bad_json)?;
+        unknown_key(&given, &known, "").map_or(Ok(spec), |(path, allowed)| {
+            Err(Error::invalid(
+                "run spec key",
+                path,
+                format!("unknown; allowed here: {allowed}"),
+            ))
+        })
+    }
+}
+
+/// The first key of `given` (a user's JSON) that `known` (the parsed value
+/// written back) lacks, with its path and the keys allowed beside it.
+fn unknown_key(
+    given: &serde_json::Value,
+    known: &serde_json::Value,
+    path: &str,
+) -> Option<(String, String)> {
+    let (serde_json::Value::Object(given), serde_json::Value::Object(known)) = (given, known)
+    else {
+        return None;
+    };
+    for (key, value) in given {
+        let here = if path.is_empty() {
+            key.clone()
+        } else {
+            format!("{path}.{key}")
+        };
+        match known.get(key) {
+            None => {
+                let allowed: Vec<&str> = known.keys().map(String::as_str).collect();
+                return Some((here, allowed.join(", ")));
+            }
+            Some(k) => {
+                if let Some(found) = unknown_key(value, k, &here) {
+                    return Some(found);
+                }
+            }
+        }
+    }
+    None
+}
+
 /// Event kinds that count as interactions unless a run says otherwise.
 pub fn default_kinds() -> Vec<EventKind> {
     vec![
@@ -192,6 +253,9 @@ pub struct RunSummary {
     /// Warm shoppers in the means whose model scores were all equal (their
     /// lists are the tie-break's).
     pub users_no_signal: usize,
+    /// Warm shoppers in the means whose metrics rest partly on the tie rule
+    /// (a test item tied in score with a non-test candidate where order counts).
+    pub users_tie_decided: usize,
     /// Order of tied scores (`popularity` or `item_index`).
     pub tie_break: String,
     /// Distinct (shopper, item) pairs in the test part.
@@ -286,6 +350,10 @@ pub(crate) fn check_same_split(
     log: &Interactions,
     split: &Split,
 ) -> Result<()> {
+    // Changed data is the likelier cause, and the one the user can act on.
+    if !record.data_fingerprint.is_empty() && record.data_fingerprint != fingerprint(log) {
+        return Err(stale_data(record));
+    }
     let then = (record.n_train, record.n_valid, record.n_test);
     let now = (split.train.len(), split.valid.len(), split.test.len());
     let same = match &record.split_fingerprint {
@@ -304,13 +372,26 @@ pub(crate) fn check_same_split(
         "run",
         &record.id,
         format!(
-            "its split ({}) recomputed now is not the one it was evaluated on ({} / {} / {} \
-             training / validation / test events then, {} / {} / {} now): it was made by an \
-             earlier ShopLab, whose leave-last-out held out every event of a shopper's last \
-             distinct item (now: the latest interaction); train it again",
+            "its split ({}) recomputed now from the same events is not the one it was \
+             evaluated on ({} / {} / {} training / validation / test events then, {} / {} / {} \
+             now): it was made by an earlier ShopLab, whose split rule differs (until \
+             2026-12-02 leave-last-out held out every event of a shopper's last distinct item; \
+             now the latest interaction); train it again",
             record.spec.split, then.0, then.1, then.2, now.0, now.1, now.2
         ),
     ))
+}
+
+/// The refusal for a run whose project's events or catalog changed since it
+/// was trained: its shopper and item numbers, split and metrics describe
+/// other data, so serving, comparing or fusing it would mislead.
+pub(crate) fn stale_data(record: &RunRecord) -> Error {
+    Error::invalid(
+        "run",
+        &record.id,
+        "the project's events or catalog changed since this run was trained, so its model, \
+         split and metrics describe other data; train it again",
+    )
 }
 
 /// Inputs a run needs from the project besides its spec.
@@ -373,6 +454,8 @@ pub fn fit(
     progress: &dyn Progress,
     cancel: &CancelToken,
 ) -> Result<Fitted> {
+    // Bad cut-offs or sampling are refused before minutes of training.
+    spec.eval.validate()?;
     let started = Instant::now();
     let split = split(log, &spec.split)?;
     tracing::info!(seconds = started.elapsed().as_secs_f64(), "run: split");
@@ -508,6 +591,7 @@ fn summary_of(r: &EvalReport, model_bytes: usize) -> RunSummary {
             })
             .unwrap_or_default(),
         users_no_signal: r.n_users_no_signal,
+        users_tie_decided: r.n_users_tie_decided,
         tie_break: r.tie_break.as_str().to_string(),
         test_pairs: r.n_test_pairs,
         test_pairs_seen_in_train: r.n_test_pairs_seen_in_train,
@@ -604,9 +688,10 @@ fn write_run(
 }
 
 /// The run's model and split for serving: the saved model when the run has
-/// one and the project's events are still those it was fitted on; otherwise
-/// (runs recorded before models were saved, or events imported since) the
-/// model is fitted again from the recorded spec. Returns whether it refitted.
+/// one and the project's events are still those it was fitted on. A run
+/// whose events or catalog changed since is refused (train it again); a
+/// baseline recorded before models were saved is fitted again from its spec
+/// on the same data. Returns whether it refitted.
 pub fn load_or_fit(
     paths: &ProjectPaths,
     record: &RunRecord,
@@ -640,22 +725,29 @@ pub fn load_or_fit(
         ));
     }
     if !same_data {
+        // Refitting would serve another model under this run's name and
+        // metrics (a new-user test caught EASE doing so silently).
         if matches!(record.spec.model, ModelSpec::Fusion(_)) {
             return Err(Error::invalid(
                 "run",
                 &record.id,
-                "the project's events changed since this fusion's members were trained; train them again and build the fusion anew",
+                "the project's events or catalog changed since this fusion's members were trained; train them again and build the fusion anew",
             ));
         }
-        if record.spec.model.is_learned() {
-            return Err(Error::invalid(
-                "run",
-                &record.id,
-                "the project's events or catalog changed since this learned model was trained, so its shopper and item numbers no longer match; train it again",
-            ));
-        }
-        tracing::info!(run = %record.id, "events changed since the run: fitting its model again");
+        return Err(stale_data(record));
     }
+    if record.spec.model.is_learned() {
+        // Same data but no model.json: a learned model is not refitted
+        // behind the user's back (hours, other random draws).
+        return Err(Error::invalid(
+            "saved model",
+            dir.join(saved::INFO_FILE).display(),
+            "the run's saved model is missing; train the model again",
+        ));
+    }
+    // Runs recorded before models were saved, on unchanged data: the
+    // deterministic baselines (and a fusion of saved members) refit to the
+    // same model.
     Ok((fit(&record.spec, log, fit_model, progress, cancel)?, true))
 }
 
@@ -892,6 +984,46 @@ mod tests {
         let mut other = parts.clone();
         other.test.ts[0] = 31;
         assert!(refused(&today, &log, &other).is_some());
+    }
+
+    #[test]
+    fn user_specs_refuse_unknown_keys_and_take_todays_defaults() {
+        let readme = r#"{"model": {"model": "item_knn", "neighbours": 50, "shrink": 10},
+            "split": {"method": "leave_last_out", "n": 1, "seed": 42},
+            "eval": {"ks": [10, 20], "exclude_train": true}}"#;
+        let spec = RunSpec::from_user_json(readme).unwrap_or_else(|e| panic!("{e}"));
+        // Left out: today's defaults, as the flags give (not the legacy
+        // defaults that old run.json files read with).
+        assert_eq!(spec.eval.tie_break, EvalOptions::default().tie_break);
+        assert_eq!(
+            spec.eval.cold_shoppers,
+            EvalOptions::default().cold_shoppers
+        );
+        assert_eq!(spec.eval.ks, vec![10, 20]);
+        for (text, path) in [
+            (
+                r#"{"split": {"method": "temporal", "test_fration": 0.3}}"#,
+                "split.test_fration",
+            ),
+            (
+                r#"{"eval": {"ks": [10], "tie_brake": "popularity"}}"#,
+                "eval.tie_brake",
+            ),
+            (r#"{"bogus": 1}"#, "bogus"),
+            (
+                r#"{"model": {"model": "bpr", "learnin_rate": 0.1}}"#,
+                "learnin_rate",
+            ),
+        ] {
+            let err = RunSpec::from_user_json(text)
+                .map(|_| ())
+                .unwrap_err()
+                .to_string();
+            assert!(err.contains(path), "{text}: {err}");
+        }
+        // A run's own record of its spec reads back unchanged.
+        let written = serde_json::to_string(&spec).unwrap_or_default();
+        assert_eq!(RunSpec::from_user_json(&written).ok(), Some(spec));
     }
 
     #[test]

@@ -126,8 +126,16 @@ const ZH: &[(&str, &str)] = &[
     ),
     ("ranked by", "排序方式："),
     (
+        "Trained before the project's last import of items or events: its figures are on older data; train it again to compare on today's.",
+        "训练于项目最近一次导入物品或事件之前：其数字基于旧数据；请重新训练，以便在当前数据上比较。",
+    ),
+    (
         "shoppers got equal scores for every item (their list is tie order only)",
         "个用户对所有物品得分相同（其列表只由同分规则决定）",
+    ),
+    (
+        "shoppers had a test item tied in score where order counts (their metrics rest partly on the tie rule)",
+        "个用户的测试物品与其他候选同分且顺序影响结果（其指标部分取决于同分规则）",
     ),
     (
         "of test pairs seen in training (repeat protocol: they stay candidates)",
@@ -241,10 +249,6 @@ const ZH: &[(&str, &str)] = &[
     (
         "Pick a model and press Train. Runs are saved in the project and appear on Compare.",
         "选择一个模型并点击训练。实验会保存在项目中，并显示在“对比”页。",
-    ),
-    (
-        "Pick a shopper and press Recommend. Each run's model is refitted on its training data, then ranks the whole catalog for the shopper.",
-        "选择一位用户并点击推荐。每个实验的模型会在其训练数据上重新拟合，然后为该用户对整个商品目录排序。",
     ),
     (
         "Pick a shopper to see their events, newest first.",

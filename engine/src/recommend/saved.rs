@@ -138,7 +138,15 @@ pub fn exists(dir: &Path) -> bool {
 
 /// Loads the model saved in `dir`.
 pub fn load(dir: &Path) -> Result<(SavedModel, Box<dyn Recommender>)> {
-    let info: SavedModel = read_json(&dir.join(INFO_FILE))?;
+    let info_path = dir.join(INFO_FILE);
+    let info: SavedModel = read_json(&info_path).map_err(|e| match e {
+        Error::Json { source, .. } => Error::invalid(
+            "saved model",
+            info_path.display(),
+            format!("{source} (damaged or edited); train the model again"),
+        ),
+        other => other,
+    })?;
     let path = dir.join(WEIGHTS_FILE);
     let bytes = std::fs::read(&path).map_err(|e| Error::io("cannot read", &path, e))?;
     if !info.weights_hash.is_empty() && info.weights_hash != weights_hash(&bytes) {

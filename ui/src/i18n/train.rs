@@ -64,8 +64,12 @@ pub(super) const ZH: &[(&str, &str)] = &[
         "该用户在训练集中没有事件：排序依据为",
     ),
     (
-        "Pick a shopper and press Recommend. Each run's model is refitted on its training data, then ranks the whole catalog for the shopper as its evaluation did.",
-        "选择一个用户并点击“推荐”。每个运行的模型会在其训练数据上重新拟合，然后像评估时那样为该用户对整个商品目录排序。",
+        "Pick a shopper and press Recommend. Each run's saved model ranks the whole catalog for the shopper as its evaluation did.",
+        "选择一个用户并点击“推荐”。每个运行保存的模型会像评估时那样为该用户对整个商品目录排序。",
+    ),
+    (
+        "All these scores are equal: the order is the run's tie rule.",
+        "这些分数全部相等：顺序由该运行的平局规则决定。",
     ),
     ("Ranking for shopper", "正在为用户排序"),
     ("Reading the run's shoppers…", "正在读取该运行的用户……"),

@@ -362,6 +362,7 @@ pub fn ui(ui: &mut egui::Ui, state: &mut CompareState, ctx: &ViewCtx<'_>, out: &
     let mut cache = cached.unwrap_or_else(|| {
         let runs: Vec<RunRecord> = ticked().cloned().collect();
         let mut table = compare(&runs, &state.columns);
+        shoplab_engine::compare::mark_imported_since(&mut table, &runs, &project.imports);
         for row in &mut table.rows {
             // Labels over the whole project, as in every other place.
             row.label = who.label(&row.run);
@@ -396,6 +397,17 @@ pub fn ui(ui: &mut egui::Ui, state: &mut CompareState, ctx: &ViewCtx<'_>, out: &
                                 super::protocol_line(r, ctx)
                             )));
                         });
+                        let stale = cache
+                            .table
+                            .rows
+                            .iter()
+                            .any(|row| row.run == r.id && row.imported_since);
+                        if stale {
+                            ui.label(
+                                RichText::new(t("Trained before the project's last import of items or events: its figures are on older data; train it again to compare on today's."))
+                                    .color(ui.visuals().warn_fg_color),
+                            );
+                        }
                     }
                 });
             egui::CollapsingHeader::new(t("Is the difference real?"))

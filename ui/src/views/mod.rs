@@ -166,6 +166,13 @@ pub fn protocol_line(r: &shoplab_engine::run::RunRecord, ctx: &ViewCtx<'_>) -> S
             t("shoppers got equal scores for every item (their list is tie order only)")
         ));
     }
+    if s.users_tie_decided > 0 {
+        parts.push(format!(
+            "{} {}",
+            s.users_tie_decided,
+            t("shoppers had a test item tied in score where order counts (their metrics rest partly on the tie rule)")
+        ));
+    }
     if s.test_pairs > 0 {
         let what = if !r.spec.eval.exclude_train {
             t("of test pairs seen in training (repeat protocol: they stay candidates)")

@@ -235,7 +235,7 @@ pub fn ui(
                 ui.label(format!("{} {}", t("Ranking for shopper"), state.user));
             });
         } else {
-            ui.label(RichText::new(t("Pick a shopper and press Recommend. Each run's model is refitted on its training data, then ranks the whole catalog for the shopper as its evaluation did.")).weak());
+            ui.label(RichText::new(t("Pick a shopper and press Recommend. Each run's saved model ranks the whole catalog for the shopper as its evaluation did.")).weak());
         }
         return;
     };
@@ -324,6 +324,14 @@ fn list_summary(ui: &mut egui::Ui, list: &Recommendations, ctx: &ViewCtx<'_>, hi
                 "{} {}",
                 t("No training events for this shopper: ranked by"),
                 words::model(lang, &list.scored_by)
+            ))
+            .weak(),
+        );
+    }
+    if list.items.len() > 1 && list.items.iter().all(|it| it.score == list.items[0].score) {
+        ui.label(
+            RichText::new(t(
+                "All these scores are equal: the order is the run's tie rule.",
             ))
             .weak(),
         );

@@ -1069,11 +1069,16 @@ pub fn comparison_text(c: &Comparison) -> String {
             row_label(r)
         ));
     }
-    for r in c.rows.iter().filter(|r| r.users_tie_decided > 0) {
+    let tied: Vec<String> = c
+        .rows
+        .iter()
+        .filter(|r| r.users_tie_decided > 0)
+        .map(|r| format!("{} {}", row_label(r), r.users_tie_decided))
+        .collect();
+    if !tied.is_empty() {
         s.push_str(&format!(
-            "{}: for {} shoppers a test item tied another candidate in score where the order counts; their metrics rest partly on the tie rule.\n",
-            row_label(r),
-            r.users_tie_decided
+            "Shoppers whose metrics rest partly on tie order (a test item tied another candidate's score where the order counts): {}.\n",
+            tied.join(", ")
         ));
     }
     s

@@ -134,8 +134,8 @@ const ZH: &[(&str, &str)] = &[
         "个用户对所有物品得分相同（其列表只由同分规则决定）",
     ),
     (
-        "shoppers had a test item tied in score where order counts (their metrics rest partly on the tie rule)",
-        "个用户的测试物品与其他候选同分且顺序影响结果（其指标部分取决于同分规则）",
+        "shoppers' metrics rest partly on tie order (a test item tied another item's score)",
+        "个用户的指标部分取决于同分顺序（测试物品与其他物品同分）",
     ),
     (
         "of test pairs seen in training (repeat protocol: they stay candidates)",

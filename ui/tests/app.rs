@@ -966,6 +966,9 @@ fn compare_tests_the_ticked_runs_against_a_baseline() {
     h.run_steps(2);
     let ticked = h.state().compare.selected.len();
     assert!(ticked >= 2, "the demo's runs are ticked");
+    // Below the protocol notes: a person scrolls down to it.
+    h.get_by_label("Test against the baseline").scroll_to_me();
+    h.step();
     h.get_by_label("Test against the baseline").click();
     step_until(&mut h, "the A/B test", |a| {
         a.compare.ab.report.is_some() || a.compare.ab.error.is_some()

@@ -170,7 +170,7 @@ pub fn protocol_line(r: &shoplab_engine::run::RunRecord, ctx: &ViewCtx<'_>) -> S
         parts.push(format!(
             "{} {}",
             s.users_tie_decided,
-            t("shoppers had a test item tied in score where order counts (their metrics rest partly on the tie rule)")
+            t("shoppers' metrics rest partly on tie order (a test item tied another item's score)")
         ));
     }
     if s.test_pairs > 0 {

@@ -456,6 +456,19 @@ pub fn fit(
 ) -> Result<Fitted> {
     // Bad cut-offs or sampling are refused before minutes of training.
     spec.eval.validate()?;
+    if let Some(n) = spec.eval.sampled_negatives
+        && n >= log.n_items as usize
+    {
+        // Every other item would be drawn: full ranking labelled "sampled".
+        return Err(Error::invalid(
+            "sampled_negatives",
+            n,
+            format!(
+                "the catalog has only {} items, so that many negatives is the whole catalog; leave it out for full ranking",
+                log.n_items
+            ),
+        ));
+    }
     let started = Instant::now();
     let split = split(log, &spec.split)?;
     tracing::info!(seconds = started.elapsed().as_secs_f64(), "run: split");

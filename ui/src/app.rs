@@ -794,14 +794,20 @@ impl ShopLabApp {
                 let title = format!("{} {user}", tr(lang, "Recommending for"));
                 self.spawn(ctx, JobKind::Recommend, &title, move |p, c| {
                     let project = Project::open_read_only(&root).map_err(|e| e.to_string())?;
-                    runs.iter()
-                        .map(|run| {
-                            project
-                                .recommend(Some(run), &user, k, p, c)
-                                .map_err(|e| e.to_string())
-                        })
-                        .collect::<Result<Vec<_>, String>>()
-                        .map(JobOutcome::Recommendations)
+                    // One run refusing (trained before an import, say)
+                    // does not hide the others' lists.
+                    let mut lists = Vec::new();
+                    let mut refused = Vec::new();
+                    for run in &runs {
+                        match project.recommend(Some(run), &user, k, p, c) {
+                            Ok(list) => lists.push(list),
+                            Err(e) => refused.push(e.to_string()),
+                        }
+                    }
+                    if lists.is_empty() && !refused.is_empty() {
+                        return Err(refused.join("\n"));
+                    }
+                    Ok(JobOutcome::Recommendations(lists, refused))
                 });
             }
             Command::RenameRun { run, name } => {
@@ -1140,7 +1146,9 @@ impl ShopLabApp {
                     self.compare.runs_changed(p);
                 }
             }
-            JobOutcome::Recommendations(lists) => self.recommend.take_lists(lists),
+            JobOutcome::Recommendations(lists, refused) => {
+                self.recommend.take_lists(lists, refused);
+            }
             JobOutcome::PerUser(table) => self.recommend.per_user.loaded(*table),
             JobOutcome::Ab(report) => self.compare.ab.loaded(*report),
             JobOutcome::Fused(run, against) => {

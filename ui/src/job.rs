@@ -37,7 +37,9 @@ pub enum JobOutcome {
     /// A run was trained, evaluated and recorded.
     Run(Box<RunRecord>),
     /// Recommendation lists for one shopper, one per run.
-    Recommendations(Vec<Recommendations>),
+    /// A shopper's lists, and the runs that refused to serve (e.g. trained
+    /// before an import), each with its reason.
+    Recommendations(Vec<Recommendations>, Vec<String>),
     /// A run's evaluated shoppers and their metric values.
     PerUser(Box<PerUser>),
     /// An A/B comparison of runs.

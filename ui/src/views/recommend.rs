@@ -62,9 +62,10 @@ impl RecommendState {
 
     /// Takes lists from a finished request; lists of a shopper no longer
     /// shown are dropped (the pending request asks for the new one).
-    pub fn take_lists(&mut self, lists: Vec<Recommendations>) {
+    pub fn take_lists(&mut self, lists: Vec<Recommendations>, refused: Vec<String>) {
         if lists.first().is_none_or(|l| l.user == self.user) {
             self.lists = lists;
+            self.error = (!refused.is_empty()).then(|| refused.join("\n"));
         }
     }
 
@@ -239,6 +240,10 @@ pub fn ui(
         }
         return;
     };
+    if let Some(e) = &state.error {
+        // Runs that refused beside those that answered.
+        ui.colored_label(ui.visuals().error_fg_color, e);
+    }
     let hit_color = hit_color(ui);
     ui.horizontal_wrapped(|ui| {
         tick(ui, hit_color);

@@ -82,6 +82,13 @@ impl RunSpec {
     pub fn from_user_json(text: &str) -> Result<RunSpec> {
         let bad_json = |e: serde_json::Error| Error::invalid("run spec", "JSON", e.to_string());
         let mut given: serde_json::Value = serde_json::from_str(text).map_err(bad_json)?;
+        // A run folder's run.json: train again with the spec it recorded,
+        // read as that run was (its missing options are what it used).
+        if given.get("id").is_some()
+            && let Some(spec) = given.get("spec").filter(|s| s.is_object())
+        {
+            return serde_json::from_value(spec.clone()).map_err(bad_json);
+        }
         if let Some(eval) = given.get_mut("eval").and_then(|e| e.as_object_mut()) {
             let today = serde_json::to_value(EvalOptions::default()).map_err(bad_json)?;
             if let serde_json::Value::Object(today) = today {
@@ -1034,9 +1041,17 @@ mod tests {
                 .to_string();
             assert!(err.contains(path), "{text}: {err}");
         }
-        // A run's own record of its spec reads back unchanged.
+        // A run's own record of its spec reads back unchanged, alone or as
+        // the `spec` of its run.json.
         let written = serde_json::to_string(&spec).unwrap_or_default();
-        assert_eq!(RunSpec::from_user_json(&written).ok(), Some(spec));
+        assert_eq!(RunSpec::from_user_json(&written).ok(), Some(spec.clone()));
+        let record = serde_json::to_string(&RunRecord {
+            id: "20261202-x".into(),
+            spec: spec.clone(),
+            ..RunRecord::default()
+        })
+        .unwrap_or_default();
+        assert_eq!(RunSpec::from_user_json(&record).ok(), Some(spec));
     }
 
     #[test]

@@ -78,7 +78,8 @@ impl RunSpec {
     /// `test_fration` would silently keep its default) is refused with the
     /// keys allowed there, and evaluation options left out take today's
     /// defaults, as the CLI flags do (a saved run's missing options instead
-    /// read as what runs before them did).
+    /// read as what runs before them did). A run folder's `run.json` gives
+    /// the spec it recorded, read as that run was.
     pub fn from_user_json(text: &str) -> Result<RunSpec> {
         let bad_json = |e: serde_json::Error| Error::invalid("run spec", "JSON", e.to_string());
         let mut given: serde_json::Value = serde_json::from_str(text).map_err(bad_json)?;

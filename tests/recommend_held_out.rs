@@ -8,8 +8,8 @@ mod common;
 
 use common::*;
 
-#[test]
-fn recommend_marks_held_out_hits_and_lists_a_runs_shoppers_worst_first() {
+/// The demo shop in a temporary folder (the folder, the project).
+fn demo() -> (tempfile::TempDir, std::path::PathBuf) {
     let dir = tempfile::tempdir().unwrap();
     let root = dir.path().join("demo");
     let o = std::process::Command::new(bin())
@@ -17,6 +17,12 @@ fn recommend_marks_held_out_hits_and_lists_a_runs_shoppers_worst_first() {
         .output()
         .unwrap();
     assert!(o.status.success(), "{}", stderr(&o));
+    (dir, root)
+}
+
+#[test]
+fn recommend_marks_held_out_hits_and_lists_a_runs_shoppers_worst_first() {
+    let (_dir, root) = demo();
 
     let table = json(
         &root,
@@ -107,13 +113,7 @@ fn recommend_marks_held_out_hits_and_lists_a_runs_shoppers_worst_first() {
 /// under the run's name) and flagged by `compare`; `-k 0` is refused.
 #[test]
 fn runs_made_before_an_import_are_refused_for_serving_and_flagged_in_compare() {
-    let dir = tempfile::tempdir().unwrap();
-    let root = dir.path().join("demo");
-    let o = std::process::Command::new(bin())
-        .args(["demo", "--dir", root.to_str().unwrap()])
-        .output()
-        .unwrap();
-    assert!(o.status.success(), "{}", stderr(&o));
+    let (dir, root) = demo();
     let serve = ["recommend", "--user", "U000001", "--run", "ease"];
     ok(&root, &serve);
     let o = shoplab(

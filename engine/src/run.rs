@@ -362,6 +362,15 @@ pub(crate) fn check_same_split(
     if !record.data_fingerprint.is_empty() && record.data_fingerprint != fingerprint(log) {
         return Err(stale_data(record));
     }
+    check_split_rule(record, log, split)
+}
+
+/// [`check_same_split`] once the data is known to be the run's.
+pub(crate) fn check_split_rule(
+    record: &RunRecord,
+    log: &Interactions,
+    split: &Split,
+) -> Result<()> {
     let then = (record.n_train, record.n_valid, record.n_test);
     let now = (split.train.len(), split.valid.len(), split.test.len());
     let same = match &record.split_fingerprint {
@@ -733,7 +742,7 @@ pub fn load_or_fit(
     if saved::exists(&dir) && same_data {
         let (_, model) = saved::load(&dir)?;
         let split = split(log, &record.spec.split)?;
-        check_same_split(record, log, &split)?;
+        check_split_rule(record, log, &split)?;
         return Ok((
             Fitted {
                 model,

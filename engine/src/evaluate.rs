@@ -1674,5 +1674,42 @@ mod tests {
             top_of(&mut cand, k, &mut out, Some(&prior));
             prop_assert_eq!(out, shoplab_datasets::recommender::top_k_with_prior(&scores, k, &[], Some(&prior)));
         }
+
+        /// `tie_decided` against its meaning, computed apart: the DCG at the
+        /// largest K differs between the tie orders most and least
+        /// favourable to the test items (binary relevance, discounts
+        /// strictly falling).
+        #[test]
+        fn tie_decided_means_the_tie_order_can_change_the_metrics(
+            scores in prop::collection::vec((0i32..4).prop_map(|x| x as f32), 2..14),
+            test_mask in prop::collection::vec(any::<bool>(), 14),
+            k in 1usize..8,
+        ) {
+            let n = scores.len();
+            let test: Vec<u32> = (0..n as u32).filter(|&i| test_mask[i as usize]).collect();
+            prop_assume!(!test.is_empty());
+            let pairs: Vec<(u32, u32)> = test.iter().map(|&i| (0, i)).collect();
+            let opts = EvalOptions {
+                ks: vec![k],
+                exclude_train: false,
+                tie_break: TieBreak::ItemIndex,
+                ..EvalOptions::default()
+            };
+            // One training event (item 0) keeps the shopper warm.
+            let r = run(&Fixed(scores.clone()), &log(1, n as u32, &[(0, 0)]), &log(1, n as u32, &pairs), &opts, None);
+            let dcg = |test_first: bool| {
+                let mut order: Vec<u32> = (0..n as u32).collect();
+                order.sort_by(|&a, &b| {
+                    let key = |i: u32| test_mask[i as usize] == test_first;
+                    scores[b as usize].total_cmp(&scores[a as usize]).then(key(b).cmp(&key(a)))
+                });
+                order.iter().take(k).enumerate()
+                    .filter(|&(_, &i)| test_mask[i as usize])
+                    .map(|(r, _)| 1.0 / ((r + 2) as f64).log2())
+                    .sum::<f64>()
+            };
+            prop_assert_eq!(r.per_user.len(), 1);
+            prop_assert_eq!(r.per_user[0].tie_decided, dcg(true) != dcg(false));
+        }
     }
 }

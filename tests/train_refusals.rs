@@ -1,7 +1,8 @@
 //! `shoplab train` refuses what it cannot honour before any training: a
 //! spec file with a misspelt key anywhere, cut-offs of 0, and more sampled
 //! negatives than the catalog has (that would be full ranking labelled
-//! "sampled"); a spec's left-out evaluation options are the flags' defaults.
+//! "sampled"), and event kinds the project has none of; a spec's left-out
+//! evaluation options are the flags' defaults.
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
@@ -56,6 +57,16 @@ fn train_refuses_bad_specs_and_options_before_training() {
         &root,
         &["train", "popularity", "--sampled", "4"],
         &["only 4 items", "full ranking"],
+    );
+    // No events of the chosen kinds: say which kinds and what to do.
+    refused(
+        &root,
+        &["train", "popularity", "--kinds", "search"],
+        &[
+            "no events of the kinds",
+            "(search)",
+            "choose other event kinds",
+        ],
     );
 
     // Left-out evaluation options take the flags' defaults.

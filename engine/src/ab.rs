@@ -676,6 +676,7 @@ mod tests {
                     values: vec![v],
                     cold,
                     no_signal: false,
+                    tie_decided: false,
                 })
                 .collect(),
         }

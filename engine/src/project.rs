@@ -749,8 +749,10 @@ impl Project {
         let start = std::time::Instant::now();
         let log = self.interactions(&spec.kinds)?;
         if log.is_empty() {
+            let kinds: Vec<String> = spec.kinds.iter().map(ToString::to_string).collect();
             return Err(Error::Empty(format!(
-                "no interactions of the chosen kinds: {}",
+                "no events of the kinds this run uses ({}); if the project has no events yet, {}; otherwise choose other event kinds",
+                kinds.join(", "),
                 shoplab_datasets::hint::IMPORT_EVENTS.cli
             )));
         }

@@ -788,7 +788,7 @@ fn per_user_csv(record: &RunRecord, users: &[UserResult], user_ids: &[String]) -
             let _ = write!(out, ",{m}@{k}");
         }
     }
-    out.push_str(",cold,no_signal\n");
+    out.push_str(",cold,no_signal,tie_decided\n");
     for u in users {
         let id = user_ids.get(u.user as usize).map_or("?", String::as_str);
         let _ = write!(out, "{},{},{}", csv_field(id), u.n_test, u.auc);
@@ -797,7 +797,13 @@ fn per_user_csv(record: &RunRecord, users: &[UserResult], user_ids: &[String]) -
                 let _ = write!(out, ",{}", m.of(set));
             }
         }
-        let _ = writeln!(out, ",{},{}", u8::from(u.cold), u8::from(u.no_signal));
+        let _ = writeln!(
+            out,
+            ",{},{},{}",
+            u8::from(u.cold),
+            u8::from(u.no_signal),
+            u8::from(u.tie_decided)
+        );
     }
     out
 }

@@ -22,6 +22,11 @@ pub struct PerUserRow {
     pub cold: bool,
     /// Every item got the same score (the list is the tie order only).
     pub no_signal: bool,
+    /// Items tied in score straddled the cutoff or held-out positions, so a
+    /// different tie order would change this shopper's values (false in runs
+    /// written before the column existed).
+    #[serde(default)]
+    pub tie_decided: bool,
 }
 
 /// A run's evaluated shoppers and their metric values.
@@ -74,10 +79,17 @@ fn parse(text: &str, path: &Path, out: &mut PerUser) -> Result<()> {
     };
     let head = fields(header);
     let n = head.len();
-    if n < 5 || head[0] != "user_id" || head[1] != "n_test" || head[n - 2] != "cold" {
+    // The flags follow the metric columns and are found by name, so files
+    // written before `tie_decided` existed still read.
+    let flag = |name: &str| head.iter().position(|h| h == name);
+    let (Some(cold_at), Some(no_signal_at)) = (flag("cold"), flag("no_signal")) else {
+        return Err(bad(path, 1, format!("unexpected header '{header}'")));
+    };
+    if n < 5 || head[0] != "user_id" || head[1] != "n_test" || cold_at < 2 {
         return Err(bad(path, 1, format!("unexpected header '{header}'")));
     }
-    let columns: Vec<String> = head[2..n - 2].to_vec();
+    let tie_at = flag("tie_decided");
+    let columns: Vec<String> = head[2..cold_at].to_vec();
     if out.columns.is_empty() {
         out.columns = columns;
     } else if out.columns != columns {
@@ -102,9 +114,10 @@ fn parse(text: &str, path: &Path, out: &mut PerUser) -> Result<()> {
         out.rows.push(PerUserRow {
             user: f[0].clone(),
             n_test: num(1)? as usize,
-            values: (2..n - 2).map(num).collect::<Result<_>>()?,
-            cold: f[n - 2] == "1",
-            no_signal: f[n - 1] == "1",
+            values: (2..cold_at).map(num).collect::<Result<_>>()?,
+            cold: f[cold_at] == "1",
+            no_signal: f[no_signal_at] == "1",
+            tie_decided: tie_at.is_some_and(|j| f[j] == "1"),
         });
     }
     Ok(())
@@ -141,9 +154,9 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         std::fs::write(
             dir.path().join("per_user.csv"),
-            "user_id,n_test,auc,recall@10,ndcg@10,cold,no_signal\n\
-             U1,3,0.9,0.5,0.25,0,0\n\
-             \"a,\"\"b\"\"\",1,0.5,0,0,0,1\n",
+            "user_id,n_test,auc,recall@10,ndcg@10,cold,no_signal,tie_decided\n\
+             U1,3,0.9,0.5,0.25,0,0,1\n\
+             \"a,\"\"b\"\"\",1,0.5,0,0,0,1,0\n",
         )
         .unwrap();
         std::fs::write(
@@ -157,8 +170,10 @@ mod tests {
         assert_eq!(t.rows.len(), 3);
         assert_eq!(t.rows[0].values, [0.9, 0.5, 0.25]);
         assert_eq!(t.rows[1].user, "a,\"b\"");
-        assert!(t.rows[1].no_signal && !t.rows[1].cold);
-        assert!(t.rows[2].cold && t.rows[2].n_test == 2);
+        assert!(t.rows[0].tie_decided && !t.rows[0].no_signal);
+        assert!(t.rows[1].no_signal && !t.rows[1].cold && !t.rows[1].tie_decided);
+        // The cold file has the older layout without `tie_decided`.
+        assert!(t.rows[2].cold && t.rows[2].n_test == 2 && !t.rows[2].tie_decided);
 
         std::fs::write(
             dir.path().join("per_user.csv"),

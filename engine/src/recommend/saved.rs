@@ -48,9 +48,11 @@ pub struct SavedModel {
     pub n_items: u32,
     /// Where it was trained (`cpu`, `cuda:0`).
     pub device: String,
-    /// xxh3-128 of `model.safetensors` as written: a damaged file is
-    /// refused instead of serving silently different scores (empty in
-    /// models saved before it was kept).
+    /// xxh3-128 of `model.safetensors` with its header's keys sorted
+    /// (`xxh3-128c:`; plain `xxh3-128:` hashed the bytes as written, in older
+    /// runs): a damaged file is refused instead of serving silently different
+    /// scores, and identical weights give identical hashes (empty in models
+    /// saved before it was kept).
     pub weights_hash: String,
 }
 
@@ -122,8 +124,61 @@ pub fn save(dir: &Path, model: &dyn Recommender, info: &SavedModel) -> Result<()
     write_json_atomic(&dir.join(INFO_FILE), &info)
 }
 
+/// The hash of a safetensors file's header (keys sorted) and data.
+/// Safetensors writes its metadata map in hash order, so the raw bytes of
+/// identical weights differ from save to save; the sorted form does not.
 fn weights_hash(bytes: &[u8]) -> String {
-    format!("xxh3-128:{:032x}", xxhash_rust::xxh3::xxh3_128(bytes))
+    let mut hasher = xxhash_rust::xxh3::Xxh3::new();
+    match split_header(bytes) {
+        Some((header, data)) => {
+            hasher.update(canonical_json(&header).as_bytes());
+            hasher.update(data);
+        }
+        // Not a safetensors file: loading refuses it anyway.
+        None => hasher.update(bytes),
+    }
+    format!("xxh3-128c:{:032x}", hasher.digest128())
+}
+
+/// Whether `recorded` (from `model.json`) is the hash of `bytes`.
+fn hash_matches(recorded: &str, bytes: &[u8]) -> bool {
+    recorded.is_empty()
+        || recorded == weights_hash(bytes)
+        || recorded == format!("xxh3-128:{:032x}", xxhash_rust::xxh3::xxh3_128(bytes))
+}
+
+/// A safetensors file's header as JSON and the data after it.
+fn split_header(bytes: &[u8]) -> Option<(serde_json::Value, &[u8])> {
+    let len = u64::from_le_bytes(bytes.get(..8)?.try_into().ok()?);
+    let end = 8usize.checked_add(usize::try_from(len).ok()?)?;
+    let header = serde_json::from_slice(bytes.get(8..end)?).ok()?;
+    Some((header, &bytes[end..]))
+}
+
+/// JSON with every object's keys in sorted order.
+fn canonical_json(v: &serde_json::Value) -> String {
+    match v {
+        serde_json::Value::Object(map) => {
+            let mut keys: Vec<&String> = map.keys().collect();
+            keys.sort();
+            let fields: Vec<String> = keys
+                .into_iter()
+                .map(|k| {
+                    format!(
+                        "{}:{}",
+                        serde_json::Value::from(k.as_str()),
+                        canonical_json(&map[k])
+                    )
+                })
+                .collect();
+            format!("{{{}}}", fields.join(","))
+        }
+        serde_json::Value::Array(items) => {
+            let items: Vec<String> = items.iter().map(canonical_json).collect();
+            format!("[{}]", items.join(","))
+        }
+        other => other.to_string(),
+    }
 }
 
 /// Whether `dir` was saved with a model whose weights file is now missing.
@@ -149,7 +204,7 @@ pub fn load(dir: &Path) -> Result<(SavedModel, Box<dyn Recommender>)> {
     })?;
     let path = dir.join(WEIGHTS_FILE);
     let bytes = std::fs::read(&path).map_err(|e| Error::io("cannot read", &path, e))?;
-    if !info.weights_hash.is_empty() && info.weights_hash != weights_hash(&bytes) {
+    if !hash_matches(&info.weights_hash, &bytes) {
         return Err(Error::invalid(
             "saved model",
             path.display(),
@@ -285,5 +340,35 @@ mod tests {
             .unwrap_err()
             .to_string();
         assert!(err.contains("weights"), "{err}");
+    }
+
+    /// Identical weights hash alike however safetensors ordered the header,
+    /// a changed value does not, and older runs' raw-byte hashes still match.
+    #[test]
+    fn the_weights_hash_ignores_header_order_but_not_values() {
+        let mut s = state("ease");
+        for k in ["a", "b", "c", "d", "e", "f", "g", "h"] {
+            s.meta(k, k);
+        }
+        s.push_f32("weights", &[2, 2], vec![1.0, 2.0, 3.0, 4.0]);
+        let encodings: Vec<Vec<u8>> = (0..16).map(|_| s.to_safetensors().unwrap()).collect();
+        // Safetensors really does write the header in varying orders (else
+        // this test would prove nothing).
+        let distinct: std::collections::HashSet<&Vec<u8>> = encodings.iter().collect();
+        assert!(distinct.len() > 1);
+        let first = weights_hash(&encodings[0]);
+        assert!(first.starts_with("xxh3-128c:"), "{first}");
+        for bytes in &encodings {
+            assert_eq!(weights_hash(bytes), first);
+        }
+        let old = format!(
+            "xxh3-128:{:032x}",
+            xxhash_rust::xxh3::xxh3_128(&encodings[0])
+        );
+        assert!(hash_matches(&old, &encodings[0]) && hash_matches("", &encodings[0]));
+        let mut damaged = encodings[0].clone();
+        let last = damaged.len() - 1;
+        damaged[last] ^= 1;
+        assert!(!hash_matches(&first, &damaged) && !hash_matches(&old, &damaged));
     }
 }

@@ -100,8 +100,8 @@ pub(super) const ZH: &[(&str, &str)] = &[
         "斜体：已在用户历史中",
     ),
     ("no training events (cold)", "无训练事件（冷启动）"),
-    ("equal scores for every item", "所有物品得分相同"),
-    ("value rests partly on tie order", "数值部分取决于同分顺序"),
+    ("all scores equal", "所有得分相同"),
+    ("tie order counts", "同分顺序有影响"),
     (
         "a held-out item tied another item's score inside the list or at its cut; the value shown follows the run's tie rule",
         "某个留出物品在列表内或截断处与其他物品同分；显示的数值遵循本次运行的同分规则",

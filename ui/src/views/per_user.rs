@@ -342,9 +342,9 @@ pub fn panel(
                         ui.label(RichText::new(t("no training events (cold)")).weak());
                     }
                     if r.no_signal {
-                        ui.label(RichText::new(t("equal scores for every item")).weak());
+                        ui.label(RichText::new(t("all scores equal")).weak());
                     } else if r.tie_decided {
-                        ui.label(RichText::new(t("value rests partly on tie order")).weak())
+                        ui.label(RichText::new(t("tie order counts")).weak())
                             .on_hover_text(t(
                                 "a held-out item tied another item's score inside the list or at its cut; the value shown follows the run's tie rule",
                             ));

@@ -370,7 +370,8 @@ pub struct TrainArgs {
     /// the CPU), cpu, cuda, cuda:N or metal.
     #[arg(long, default_value = "auto")]
     pub device: String,
-    /// Read the whole run spec from a JSON file (flags above are ignored).
+    /// Read the whole run spec from a JSON file (the flags above are ignored,
+    /// with a note naming them; `--name` still names the run).
     #[arg(long)]
     pub spec: Option<PathBuf>,
 }
@@ -404,7 +405,8 @@ pub struct SplitArgs {
     /// Fraction of events (temporal, random) held out for test.
     #[arg(long)]
     pub test_fraction: Option<f64>,
-    /// Fraction of the training part held out for validation.
+    /// Fraction of the training part held out for validation (leave_last_out:
+    /// any value above 0 holds out each shopper's n interactions before the test ones).
     #[arg(long)]
     pub valid_fraction: Option<f64>,
     /// Random seed of the split.

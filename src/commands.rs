@@ -14,6 +14,7 @@ use shoplab_engine::evaluate::EvalOptions;
 use shoplab_engine::project::{JudgmentSource, Project};
 use shoplab_engine::recommend::ModelSpec;
 use shoplab_engine::run::{RunRecord, RunSpec, default_kinds};
+use shoplab_engine::run_label::shown_value;
 use shoplab_engine::search::{
     FieldWeights, Fusion, GainMapping, QuerySlice, RankerKind, Relevance, SearchEvalConfig,
     SearchEvalReport, SearchRequest, SearchTrecExport, WeightGrid,
@@ -741,8 +742,20 @@ pub fn train_specs(a: &TrainArgs) -> Result<Vec<RunSpec>> {
     if let Some(file) = &a.spec {
         let text = std::fs::read_to_string(file)
             .with_context(|| format!("cannot read run spec {}", file.display()))?;
-        let spec = RunSpec::from_user_json(&text)
+        let mut spec = RunSpec::from_user_json(&text)
             .with_context(|| format!("{} is not a valid run spec", file.display()))?;
+        // The file says how the run is computed; --name only labels it.
+        if let Some(name) = &a.name {
+            spec.name = Some(name.clone());
+        }
+        let ignored = flags_beside_spec(a, &spec);
+        if !ignored.is_empty() {
+            eprintln!(
+                "note: {} ignored: the run follows {} (put these settings in the file)",
+                ignored.join(", "),
+                file.display()
+            );
+        }
         return Ok(vec![spec]);
     }
     let weighting: Weighting =
@@ -808,6 +821,32 @@ pub fn train_specs(a: &TrainArgs) -> Result<Vec<RunSpec>> {
             device,
         })
         .collect())
+}
+
+/// The flags given beside `--spec` that the spec file overrides (those
+/// left at their defaults are not named).
+fn flags_beside_spec(a: &TrainArgs, spec: &RunSpec) -> Vec<&'static str> {
+    let model = a.model.trim().to_ascii_lowercase().replace('-', "_");
+    let checks = [
+        (model != spec.model.name(), "the model name"),
+        (!a.params.is_empty(), "--param"),
+        (a.k != [5, 10, 20], "--k"),
+        (!a.kinds.is_empty(), "--kinds"),
+        (a.weighting != "binary", "--weighting"),
+        (a.sampled.is_some(), "--sampled"),
+        (a.cold != "apart", "--cold"),
+        (a.tie_break != "popularity", "--tie-break"),
+        (a.repeat, "--repeat"),
+        (a.device != "auto", "--device"),
+        (a.split.method != "temporal", "--split"),
+        (a.split.test_fraction.is_some(), "--test-fraction"),
+        (a.split.valid_fraction.is_some(), "--valid-fraction"),
+        (a.split.seed.is_some(), "--seed"),
+    ];
+    checks
+        .into_iter()
+        .filter_map(|(given, flag)| given.then_some(flag))
+        .collect()
 }
 
 /// One model in `shoplab models`.
@@ -877,14 +916,14 @@ pub fn models(ctx: &Ctx, a: &crate::cli::ModelsArgs) -> Result<()> {
                                 out,
                                 "  {} = {}\n      {}",
                                 d["name"].as_str().unwrap_or(""),
-                                d["default"],
+                                shown_value(&d["default"]),
                                 d["help"].as_str().unwrap_or("")
                             );
                         }
                     }
                     serde_json::Value::Object(o) => {
                         for (k, v) in o {
-                            let _ = writeln!(out, "  {k} = {v}");
+                            let _ = writeln!(out, "  {k} = {}", shown_value(v));
                         }
                     }
                     _ => {}
@@ -942,6 +981,17 @@ pub fn train(ctx: &Ctx, project: &Path, a: &TrainArgs) -> Result<()> {
             cpu_only.join(", ")
         );
     }
+    let unvalidated: Vec<&str> = specs
+        .iter()
+        .filter(|s| s.split.valid_fraction() > 0.0 && !s.model.uses_validation())
+        .map(|s| s.model.name())
+        .collect();
+    if !unvalidated.is_empty() {
+        eprintln!(
+            "note: {} do not use a validation part: its events are only left out of their training and of the shoppers' histories at test time (as for every run on this split, so runs compare fairly); leave out --valid-fraction to train on them",
+            unvalidated.join(", ")
+        );
+    }
     for s in &skipped {
         eprintln!("skipped {}: {}", s.model, s.reason);
     }
@@ -953,6 +1003,11 @@ pub fn train(ctx: &Ctx, project: &Path, a: &TrainArgs) -> Result<()> {
                 ctx.progress.finish_stage();
                 if let Some(note) = r.training.as_ref().and_then(|t| t.device_note.as_ref()) {
                     eprintln!("note: {note}");
+                }
+                if let Some(n) = r.training.as_ref().and_then(|t| t.resumed_from) {
+                    eprintln!(
+                        "note: resumed from the checkpoint of an interrupted training after epoch {n}; train_s counts the resumed part only"
+                    );
                 }
                 records.push(r);
             }
@@ -1205,6 +1260,25 @@ pub fn compare(ctx: &Ctx, project: &Path, a: &CompareArgs) -> Result<()> {
     let table = p.compare(&a.runs, &columns)?;
     if table.rows.is_empty() {
         bail!("no runs to compare: train some first (`shoplab train all`)");
+    }
+    // A cut-off no run evaluated shows `-` everywhere: say why.
+    let empty: Vec<&str> = table
+        .columns
+        .iter()
+        .enumerate()
+        .filter(|&(i, _)| {
+            table
+                .rows
+                .iter()
+                .all(|r| r.values.get(i).is_none_or(Option::is_none))
+        })
+        .map(|(_, c)| c.as_str())
+        .collect();
+    if !empty.is_empty() {
+        eprintln!(
+            "note: no compared run has a value for {} (a metric needs its K among the run's --k cut-offs)",
+            empty.join(", ")
+        );
     }
     let Some(dir) = &a.export else {
         return ctx.emit(&table, comparison_text);
@@ -1492,12 +1566,24 @@ fn per_user(ctx: &Ctx, p: &Project, a: &RecommendArgs) -> Result<()> {
         );
         for r in &t.rows {
             s.push_str(&format!(
-                "  {:<16} {:>8.4}  {} held out{}\n",
+                "  {:<16} {:>8.4}  {} held out{}{}\n",
                 r.user,
                 r.values[col],
                 r.n_test,
-                if r.cold { ", cold" } else { "" }
+                if r.cold { ", cold" } else { "" },
+                if r.no_signal {
+                    ", all scores equal"
+                } else if r.tie_decided {
+                    ", tie order counts"
+                } else {
+                    ""
+                }
             ));
+        }
+        if t.rows.iter().any(|r| r.tie_decided && !r.no_signal) {
+            s.push_str(
+                "\"tie order counts\": a held-out item tied another item's score inside the list or at its cut, so the value follows the run's tie rule.\n",
+            );
         }
         s
     })

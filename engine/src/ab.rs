@@ -220,7 +220,7 @@ pub fn difference(baseline: &RunRecord, other: &RunRecord) -> Option<Difference>
         );
     }
     let (a, b) = (&baseline.spec, &other.spec);
-    if without_unused_seed(&a.split) != without_unused_seed(&b.split) {
+    if as_compared(&a.split) != as_compared(&b.split) {
         return differ("their split", a.split.to_string(), b.split.to_string());
     }
     if a.kinds != b.kinds {
@@ -252,12 +252,23 @@ pub fn difference(baseline: &RunRecord, other: &RunRecord) -> Option<Difference>
     None
 }
 
-/// The split with its seed cleared where the method does not use it (a
-/// temporal cut and leave-last-out are the same split whatever the seed).
-fn without_unused_seed(split: &SplitSpec) -> SplitSpec {
+/// The split with the settings its method ignores cleared: the seed of a
+/// temporal cut or leave-last-out, and the size of leave-last-out's
+/// validation part (any fraction above 0 holds out the same interactions).
+fn as_compared(split: &SplitSpec) -> SplitSpec {
     let mut s = split.clone();
     match &mut s {
-        SplitSpec::Temporal { seed, .. } | SplitSpec::LeaveLastOut { seed, .. } => *seed = 0,
+        SplitSpec::Temporal { seed, .. } => *seed = 0,
+        SplitSpec::LeaveLastOut {
+            seed,
+            valid_fraction,
+            ..
+        } => {
+            *seed = 0;
+            if *valid_fraction > 0.0 {
+                *valid_fraction = 0.5;
+            }
+        }
         SplitSpec::Random { .. } => {}
     }
     s
@@ -772,6 +783,24 @@ mod tests {
         d.spec.eval.exclude_train = false;
         assert!(check_comparable(&a, &d).is_err());
         assert!(check_comparable(&a, &run("e", 2.0)).is_ok());
+
+        // Leave-last-out holds out the same validation interactions for any
+        // fraction above 0, but none at 0.
+        let loo = |id: &str, v: f64| {
+            let mut r = run(id, 1.0);
+            r.spec.split = SplitSpec::LeaveLastOut {
+                n: 1,
+                valid_fraction: v,
+                seed: 42,
+            };
+            r
+        };
+        assert!(check_comparable(&loo("l1", 0.1), &loo("l5", 0.5)).is_ok());
+        assert!(check_comparable(&loo("l0", 0.0), &loo("l1", 0.1)).is_err());
+        assert_eq!(
+            loo("l1", 0.1).spec.split.to_string(),
+            "leave last 1 out, the 1 before for validation"
+        );
     }
 
     #[test]

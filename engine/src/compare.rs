@@ -394,10 +394,14 @@ pub fn protocol_text(r: &RunRecord) -> String {
             "fallback" => "in the means",
             _ => "in the means, ranked by the model itself",
         };
+        let tied = match s.cold_users_tie_decided {
+            0 => String::new(),
+            n => format!(", {n} of them partly by tie order"),
+        };
         let fig = first
             .map(|m| {
                 format!(
-                    " (ranked by {}: their ndcg@{} {:.4})",
+                    " (ranked by {}: their ndcg@{} {:.4}{tied})",
                     s.cold_scored_by, m.k, m.values.ndcg
                 )
             })
@@ -536,11 +540,17 @@ mod tests {
         // Runs recorded before cold shoppers were counted have no value.
         assert_eq!(t.rows[1].values[1], None);
         assert_eq!(t.rows[0].users_cold, 5);
+        a.summary.cold_users_tie_decided = 2;
+        a.summary.cold_metrics = vec![crate::run::MetricsAtK {
+            k: 10,
+            values: Default::default(),
+        }];
         let text = protocol_text(&a);
         assert!(
             text.contains("5 cold shoppers apart, not in the means"),
             "{text}"
         );
+        assert!(text.contains("2 of them partly by tie order"), "{text}");
         assert!(
             text.contains("40.0% of test pairs seen in training"),
             "{text}"

@@ -278,6 +278,9 @@ pub struct ColdReport {
     pub means: Vec<MetricSet>,
     /// Their mean AUC.
     pub auc: f64,
+    /// Of them, shoppers whose metrics rest partly on the tie rule.
+    #[serde(default)]
+    pub n_users_tie_decided: usize,
 }
 
 /// Everything an evaluation measured.
@@ -603,6 +606,7 @@ pub fn evaluate(
             n_users: 0,
             means: vec![MetricSet::default(); opts.ks.len()],
             auc: 0.0,
+            n_users_tie_decided: 0,
         });
     }
     if opts.cold_shoppers == ColdShoppers::Model
@@ -956,6 +960,7 @@ fn summarise(
                 ..ColdReport::default()
             });
             c.n_users += 1;
+            c.n_users_tie_decided += usize::from(o.result.tie_decided);
             c.auc += o.result.auc;
             for (m, u) in c.means.iter_mut().zip(&o.result.metrics) {
                 m.add(u);
@@ -1330,6 +1335,10 @@ mod tests {
         let cold = r.cold.clone().unwrap_or_default();
         assert_eq!((cold.scored_by.as_str(), cold.n_users), ("fixed", 1));
         assert!(close(cold.means[0].hit, 1.0));
+        // Its hit (item 0) ties item 3 in the fallback's scores: the tie
+        // rule put it first, and that is counted for the cold group.
+        assert_eq!(cold.n_users_tie_decided, 1);
+        assert!(r.cold_per_user[0].tie_decided);
         assert_eq!(r.cold_per_user.len(), 1);
         // u0 hits at 1; u1 ties 1 and 4 (equal popularity 0, so the lower
         // index first): hit at 2; u2 misses.

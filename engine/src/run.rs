@@ -258,6 +258,9 @@ pub struct RunSummary {
     pub cold_scored_by: String,
     /// Cold shoppers' mean metrics per K (same order as `spec.eval.ks`).
     pub cold_metrics: Vec<MetricsAtK>,
+    /// Cold shoppers whose metrics rest partly on the tie rule (in the
+    /// means or reported apart, as `cold_protocol` says).
+    pub cold_users_tie_decided: usize,
     /// Warm shoppers in the means whose model scores were all equal (their
     /// lists are the tie-break's).
     pub users_no_signal: usize,
@@ -620,6 +623,7 @@ fn summary_of(r: &EvalReport, model_bytes: usize) -> RunSummary {
                     .collect()
             })
             .unwrap_or_default(),
+        cold_users_tie_decided: r.cold.as_ref().map_or(0, |c| c.n_users_tie_decided),
         users_no_signal: r.n_users_no_signal,
         users_tie_decided: r.n_users_tie_decided,
         tie_break: r.tie_break.as_str().to_string(),

@@ -47,6 +47,9 @@ pub fn shown_value(v: &serde_json::Value) -> String {
             // Whole floats (`50.0`) read as integers; others keep the
             // shortest form serde_json wrote (`0.1`, not `0.10000000149`).
             (_, _, Some(f)) if f.fract() == 0.0 && f.abs() < 1e15 => format!("{f:.0}"),
+            // An f32 parameter widened to f64 (`0.009999999776482582`)
+            // reads as the f32 it is (`0.01`).
+            (_, _, Some(f)) if f64::from(f as f32) == f => (f as f32).to_string(),
             _ => n.to_string(),
         },
         serde_json::Value::Array(items) => {
@@ -299,6 +302,8 @@ mod tests {
         assert_eq!(shown_value(&json!(50.0)), "50");
         assert_eq!(shown_value(&json!(30)), "30");
         assert_eq!(shown_value(&json!(0.25)), "0.25");
+        assert_eq!(shown_value(&json!(0.01f32)), "0.01");
+        assert_eq!(shown_value(&json!(0.1f64)), "0.1");
         assert_eq!(shown_value(&json!("purchase")), "purchase");
         assert_eq!(shown_value(&json!([5, 10])), "5, 10");
         let pop = |days: Option<u32>, at: &str| {

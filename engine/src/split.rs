@@ -41,7 +41,8 @@ pub enum SplitSpec {
         /// every event on one item at one moment.
         #[serde(default = "default_n")]
         n: usize,
-        /// When above 0, the next `n` latest interactions per shopper become validation (default 0.0).
+        /// When above 0 (any value), the next `n` latest interactions per
+        /// shopper become validation (default 0.0).
         #[serde(default)]
         valid_fraction: f64,
         /// Unused by leave-last-out; kept so every split records a seed (default 42).
@@ -196,7 +197,17 @@ impl fmt::Display for SplitSpec {
             SplitSpec::Temporal { test_fraction, .. } => {
                 write!(f, "temporal, test {:.0}%", test_fraction * 100.0)?
             }
-            SplitSpec::LeaveLastOut { n, .. } => write!(f, "leave last {n} out")?,
+            SplitSpec::LeaveLastOut {
+                n, valid_fraction, ..
+            } => {
+                // Its validation part is the n interactions before the test
+                // ones whatever the fraction, so no percentage is shown.
+                write!(f, "leave last {n} out")?;
+                if *valid_fraction > 0.0 {
+                    write!(f, ", the {n} before for validation")?;
+                }
+                return Ok(());
+            }
             SplitSpec::Random {
                 test_ratio, seed, ..
             } => write!(f, "random, test {:.0}%, seed {seed}", test_ratio * 100.0)?,

@@ -340,24 +340,56 @@ fn parse_params<T: serde::de::DeserializeOwned + serde::Serialize + Default>(
         let mut one = defaults.clone();
         one.insert(k.clone(), v.clone());
         if let Err(e) = serde_json::from_value::<T>(Value::Object(one)) {
-            // serde says only which type it wanted; the field's help line
-            // says what is allowed, as the range checks do.
-            let msg = e.to_string();
+            // serde names a Rust type (`usize`, `f32`); say it in words and
+            // add the field's help line, which gives the allowed range.
             let help = LearnedSpec::param_docs(model)
                 .ok()
                 .and_then(|docs| docs.into_iter().find(|d| d.name == k))
                 .map(|d| d.help);
-            let expected = match help {
-                Some(help) => format!("{help} ({msg})"),
-                None => format!("a value of the right type ({msg})"),
-            };
-            return Err(Error::invalid(k, v, &expected));
+            let expected = type_error_in_words(&e.to_string(), help);
+            return Err(Error::invalid(k, shown_value(v), &expected));
         }
     }
     let mut all = defaults;
     all.extend(obj.iter().map(|(k, v)| (k.clone(), v.clone())));
     serde_json::from_value(Value::Object(all))
         .map_err(|e| Error::invalid(model, "parameters", &e.to_string()))
+}
+
+/// What a parameter must be, from serde's type error and the field's help
+/// line: `a whole number (length of …; default 64, 1 to 4096)`.
+pub fn type_error_in_words(serde_msg: &str, help: Option<&str>) -> String {
+    let wanted = serde_msg.rsplit("expected ").next().unwrap_or("").trim();
+    let kind = match wanted {
+        "usize" | "u64" | "u32" | "u16" | "u8" => "a whole number of 0 or more".to_string(),
+        "i64" | "i32" => "a whole number".to_string(),
+        "f32" | "f64" => "a finite number".to_string(),
+        "a boolean" => "true or false".to_string(),
+        // An enum's message already lists its names.
+        _ if serde_msg.starts_with("unknown variant") => serde_msg
+            .split_once("expected ")
+            .map_or(serde_msg.to_string(), |(_, names)| names.to_string()),
+        _ => format!("a value of the right type ({serde_msg})"),
+    };
+    match help {
+        Some(help) => {
+            let help = help.trim_end_matches('.');
+            let mut chars = help.chars();
+            let help = chars.next().map_or(String::new(), |c| {
+                c.to_lowercase().chain(chars).collect::<String>()
+            });
+            format!("{kind} ({help})")
+        }
+        None => kind,
+    }
+}
+
+/// A JSON value as the user wrote it (strings without their quotes).
+fn shown_value(v: &Value) -> String {
+    match v {
+        Value::String(s) => s.clone(),
+        other => other.to_string(),
+    }
 }
 
 /// A `NAME=VALUE` override's value as JSON: numbers, booleans, arrays and
@@ -541,6 +573,40 @@ mod tests {
                 .unwrap_err()
                 .to_string();
             assert!(err.contains(key) && err.contains(allowed), "{err}");
+            // Rust type names stay out of the message.
+            assert!(!err.contains("usize") && !err.contains("u64"), "{err}");
+        }
+        for (name, key, value, wanted) in [
+            (
+                "bpr",
+                "embedding_size",
+                "-3",
+                "= -3 is not allowed; expected a whole number of 0 or more (length",
+            ),
+            (
+                "bpr",
+                "learning_rate",
+                "nan",
+                "= nan is not allowed; expected a finite number (initial learning rate",
+            ),
+            (
+                "ials",
+                "factors",
+                "1.5",
+                "= 1.5 is not allowed; expected a whole number of 0 or more",
+            ),
+            (
+                "sasrec",
+                "hidden_act",
+                "elu",
+                "= elu is not allowed; expected one of `gelu`",
+            ),
+        ] {
+            let err = LearnedSpec::from_name_and_params(name, &[(key.into(), value.into())])
+                .map(|_| ())
+                .unwrap_err()
+                .to_string();
+            assert!(err.contains(&format!("{key} {wanted}")), "{err}");
         }
     }
 }

@@ -125,6 +125,7 @@ const ZH: &[(&str, &str)] = &[
         "个冷启动用户，由模型自己排序",
     ),
     ("ranked by", "排序方式："),
+    ("of them partly by tie order", "个部分取决于同分顺序"),
     (
         "Trained before the project's last import of items or events: its figures are on older data; train it again to compare on today's.",
         "训练于项目最近一次导入物品或事件之前：其数字基于旧数据；请重新训练，以便在当前数据上比较。",

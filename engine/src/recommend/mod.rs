@@ -106,6 +106,19 @@ impl<'de> Deserialize<'de> for ModelSpec {
                 .map_err(|e| D::Error::custom(e.to_string()));
         }
         let known = MODEL_NAMES.join(", ");
+        if let Some(fields) = value.as_object()
+            && !fields.contains_key("model")
+        {
+            let keys: Vec<&str> = fields.keys().map(String::as_str).collect();
+            return Err(D::Error::custom(format!(
+                "no `model` key naming the model (one of {known}){}",
+                if keys.is_empty() {
+                    String::new()
+                } else {
+                    format!("; it has {}", keys.join(", "))
+                }
+            )));
+        }
         let b = BaselineSpec::deserialize(value).map_err(|e| {
             let msg = e.to_string();
             if msg.starts_with("unknown variant") {
@@ -283,6 +296,21 @@ impl ModelSpec {
             }
             let value = serde_json::from_str(text)
                 .unwrap_or_else(|_| serde_json::Value::String(text.clone()));
+            // Checked one at a time so the error names this parameter.
+            let mut one = fields.clone();
+            one.insert(key.clone(), value.clone());
+            if let Err(e) = serde_json::from_value::<ModelSpec>(serde_json::Value::Object(one)) {
+                let msg = e.to_string();
+                let msg = msg.split(" at line ").next().unwrap_or(&msg);
+                return Err(Error::invalid(
+                    key,
+                    text,
+                    format!(
+                        "expected {}",
+                        shoplab_models::spec::type_error_in_words(msg, None)
+                    ),
+                ));
+            }
             fields.insert(key.clone(), value);
         }
         serde_json::from_value(serde_json::Value::Object(fields)).map_err(|e| {
@@ -302,6 +330,20 @@ impl ModelSpec {
         match self {
             ModelSpec::ItemKnn(_) | ModelSpec::UserKnn(_) | ModelSpec::Ease(_) => true,
             ModelSpec::Learned(l) => learned::uses_weighting(l.0.name()),
+            _ => false,
+        }
+    }
+
+    /// Whether fitting reads the validation part (early stopping, tuning,
+    /// stacking); for the other models a validation share only withholds
+    /// those events from training and from the shoppers' test histories.
+    pub fn uses_validation(&self) -> bool {
+        use fusion::{FusionMethod, Tuning};
+        match self {
+            ModelSpec::Learned(l) => !matches!(l.0, LearnedSpec::Ials(_)),
+            ModelSpec::Fusion(p) => {
+                p.method == FusionMethod::Stacking || p.tuning() != Tuning::None
+            }
             _ => false,
         }
     }
@@ -428,7 +470,28 @@ mod tests {
             .map(|_| ())
             .unwrap_err()
             .to_string();
-        assert!(err.contains("neighbours=many"), "{err}");
+        assert!(
+            err.contains("invalid neighbours = many: expected a whole number"),
+            "{err}"
+        );
+        let bad_reg = BTreeMap::from([("reg".to_string(), "abc".to_string())]);
+        let err = ModelSpec::from_name_and_params("ease", &bad_reg)
+            .map(|_| ())
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains("invalid reg = abc: expected a finite number"),
+            "{err}"
+        );
+        // A spec object without its `model` key says so and shows its keys.
+        let err = serde_json::from_str::<ModelSpec>(r#"{"modle": "ease"}"#)
+            .map(|_| ())
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains("no `model` key") && err.contains("modle"),
+            "{err}"
+        );
     }
 
     #[test]

@@ -155,6 +155,13 @@ pub fn protocol_line(r: &shoplab_engine::run::RunRecord, ctx: &ViewCtx<'_>) -> S
             if let Some(m) = fig {
                 part.push_str(&format!(", ndcg@{} {}", m.k, value(Some(m.values.ndcg))));
             }
+            if s.cold_users_tie_decided > 0 {
+                part.push_str(&format!(
+                    ", {} {}",
+                    s.cold_users_tie_decided,
+                    t("of them partly by tie order")
+                ));
+            }
             part.push(')');
         }
         parts.push(part);

@@ -80,4 +80,37 @@ fn train_refuses_bad_specs_and_options_before_training() {
     let eval = &runs[0]["spec"]["eval"];
     assert_eq!(eval["tie_break"], "popularity", "{eval}");
     assert_eq!(eval["cold_shoppers"], "apart", "{eval}");
+
+    // Flags beside --spec: --name names the run, the others are named as ignored.
+    let o = shoplab(
+        &root,
+        &[
+            "train",
+            "popularity",
+            "--spec",
+            s,
+            "--name",
+            "mine",
+            "--k",
+            "3",
+        ],
+    );
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(stderr(&o).contains("--k ignored"), "{}", stderr(&o));
+    let runs = json(&root, &["runs"]);
+    assert_eq!(runs[1]["name"], "mine", "{runs}");
+    assert_eq!(
+        runs[1]["spec"]["eval"]["ks"],
+        serde_json::json!([5]),
+        "{runs}"
+    );
+
+    // A validation share given to a model that does not read it is noted.
+    let o = shoplab(&root, &["train", "popularity", "--valid-fraction", "0.2"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("popularity do not use a validation part"),
+        "{}",
+        stderr(&o)
+    );
 }

@@ -225,6 +225,9 @@ fn parse_pairs(pairs: &[String], what: &str) -> Result<BTreeMap<String, String>>
             .split_once('=')
             .with_context(|| format!("{what} '{p}' is not of the form NAME=VALUE"))?;
         let (k, v) = (k.trim().to_string(), v.trim().to_string());
+        if k.is_empty() {
+            bail!("{what} '{p}' has no name before '='; write NAME=VALUE, e.g. epochs=5");
+        }
         if let Some(first) = out.get(&k) {
             bail!("{what} {k} is given twice ({k}={first} and {k}={v}); give it once");
         }
@@ -988,8 +991,14 @@ pub fn train(ctx: &Ctx, project: &Path, a: &TrainArgs) -> Result<()> {
         .collect();
     if !unvalidated.is_empty() {
         eprintln!(
-            "note: {} do not use a validation part: its events are only left out of their training and of the shoppers' histories at test time (as for every run on this split, so runs compare fairly); leave out --valid-fraction to train on them",
-            unvalidated.join(", ")
+            "note: {} {} not use a validation part: its events are left out of {} training, and at test time they are part of the shoppers' histories (excluded from the ranking, as for every run on this split, so runs compare fairly); leave out --valid-fraction to train on them",
+            unvalidated.join(", "),
+            if unvalidated.len() == 1 { "does" } else { "do" },
+            if unvalidated.len() == 1 {
+                "its"
+            } else {
+                "their"
+            },
         );
     }
     for s in &skipped {
@@ -1160,7 +1169,9 @@ pub fn eval_truth(ctx: &Ctx, project: &Path, a: &EvalTruthArgs) -> Result<()> {
 /// Text table of truth scores.
 pub fn truth_table(scores: &[shoplab_engine::truth::TruthScore]) -> String {
     let k = scores.first().map_or(10, |s| s.k);
+    // The id tells same-named runs apart (`runs` lists them by id too).
     let mut rows = vec![vec![
+        "id".to_string(),
         "run".to_string(),
         format!("truth_ndcg@{k}"),
         format!("truth_overlap@{k}"),
@@ -1168,6 +1179,7 @@ pub fn truth_table(scores: &[shoplab_engine::truth::TruthScore]) -> String {
     ]];
     for s in scores {
         rows.push(vec![
+            s.run.clone(),
             s.name.clone(),
             num(Some(s.truth_ndcg)),
             num(Some(s.truth_overlap)),
@@ -1620,6 +1632,12 @@ fn recommend_text(r: &shoplab_engine::project::Recommendations) -> String {
             r.scored_by
         ));
     }
+    if let Some(n) = r.sampled_negatives {
+        s.push_str(&format!(
+            "  (sampled run: its metrics and run.trec rank each test item among {n} sampled items; \
+             this list ranks the whole catalogue, so it is not the evaluated ranking)\n"
+        ));
+    }
     if r.items.len() > 1 && r.items.iter().all(|it| it.score == r.items[0].score) {
         s.push_str("  (all these scores are equal: the order is the run's tie rule)\n");
     }
@@ -1642,7 +1660,7 @@ fn recommend_text(r: &shoplab_engine::project::Recommendations) -> String {
     } else {
         let hits = r.items.iter().filter(|it| it.hit).count();
         s.push_str(&format!(
-            "\n✓ bought in the test period: {hits} of {} held-out items found\n",
+            "\n✓ taken in the test period: {hits} of {} held-out items found\n",
             r.held_out.len()
         ));
     }

@@ -102,6 +102,14 @@ pub trait Recommender: Send + Sync {
     /// served later without refitting (see [`crate::ModelState`]).
     fn state(&self) -> ModelState;
 
+    /// Whether the model can rank a shopper it was not fitted on from the
+    /// history they bring (most can). Models that learn a vector per
+    /// shopper (BPR, NeuMF) cannot: their shoppers without training events
+    /// are cold, whatever else they did since.
+    fn ranks_from_history(&self) -> bool {
+        true
+    }
+
     /// Where the model computes (`cpu`, `cuda:0`, ...).
     fn device(&self) -> String {
         "cpu".into()

@@ -361,8 +361,13 @@ struct Outcome {
 
 /// Evaluates `model` on `test`, with `train` (the matrix the model was fitted
 /// on, user x item) as each shopper's history and `sequences` (the same
-/// training events in time order, for sequential models) when given. `fallback` ranks cold
-/// shoppers (see the module docs); without one they are only counted.
+/// training events in time order, for sequential models) when given.
+/// `trained` marks, per user index, the shoppers with events in the part
+/// the model was fitted on, when that is less than the history (a
+/// validation part): a model that keeps a learned vector per shopper
+/// ([`Recommender::ranks_from_history`] false) has none for the others, so
+/// they are cold. `fallback` ranks cold shoppers (see the module docs);
+/// without one they are only counted.
 /// `item_features` (one id per item, e.g. a category) enables intra-list
 /// diversity.
 #[allow(clippy::too_many_arguments)] // the protocol's inputs, called from run and tests
@@ -371,6 +376,7 @@ pub fn evaluate(
     fallback: Option<&dyn Recommender>,
     train: &SparseMatrix,
     sequences: Option<&Sequences>,
+    trained: Option<&[bool]>,
     test: &Interactions,
     opts: &EvalOptions,
     progress: &dyn Progress,
@@ -434,6 +440,12 @@ pub fn evaluate(
             (&[][..], &[][..])
         }
     };
+    // Cold: nothing to rank the shopper from (see `trained` above).
+    let per_shopper = !model.ranks_from_history();
+    let is_cold = |u: usize| {
+        history(u).0.is_empty()
+            || (per_shopper && trained.is_some_and(|t| !t.get(u).copied().unwrap_or(false)))
+    };
     let mut eligible = Vec::new();
     let mut n_users_skipped = 0;
     let mut pairs = PairCounts::default();
@@ -492,7 +504,7 @@ pub fn evaluate(
                     let mut plan = Vec::with_capacity(block.len());
                     for &u in block {
                         let (hist, weights) = history(u as usize);
-                        let cold = hist.is_empty();
+                        let cold = is_cold(u as usize);
                         let (scorer, counted) = match (cold, opts.cold_shoppers) {
                             (false, _) | (true, ColdShoppers::Model) => (None, true),
                             (true, ColdShoppers::Fallback) => (fallback, true),
@@ -585,10 +597,7 @@ pub fn evaluate(
     progress.finish_stage();
     let outcomes: Vec<Outcome> = outcomes.into_iter().flatten().collect();
     let wall_seconds = start.elapsed().as_secs_f64();
-    let n_users_cold = eligible
-        .iter()
-        .filter(|&&u| history(u as usize).0.is_empty())
-        .count();
+    let n_users_cold = eligible.iter().filter(|&&u| is_cold(u as usize)).count();
     let mut report = summarise(
         outcomes,
         &popularity,
@@ -1146,6 +1155,7 @@ mod tests {
             None,
             &train.to_matrix(Weighting::Binary),
             None,
+            None,
             test,
             opts,
             &NoProgress,
@@ -1311,6 +1321,7 @@ mod tests {
             fallback,
             &train.to_matrix(Weighting::Binary),
             None,
+            None,
             &test,
             opts,
             &NoProgress,
@@ -1318,6 +1329,66 @@ mod tests {
             None,
         )
         .unwrap_or_else(|e| panic!("{e}"))
+    }
+
+    /// [`Fixed`] as a model with a learned vector per shopper (as BPR).
+    struct PerShopper(Fixed);
+
+    impl Recommender for PerShopper {
+        fn state(&self) -> shoplab_datasets::ModelState {
+            self.0.state()
+        }
+        fn name(&self) -> &str {
+            "per_shopper"
+        }
+        fn n_items(&self) -> usize {
+            self.0.n_items()
+        }
+        fn score(&self, q: &UserQuery<'_>, scores: &mut [f32]) {
+            self.0.score(q, scores);
+        }
+        fn ranks_from_history(&self) -> bool {
+            false
+        }
+    }
+
+    #[test]
+    fn shoppers_without_training_events_are_cold_for_per_shopper_models() {
+        // History (training + validation) gives every shopper events, but
+        // u2 had only validation events: the model was never fitted on them.
+        let (_, test) = cold_case();
+        let history = log(4, 6, &[(0, 0), (1, 0), (1, 3), (2, 3), (3, 2)]);
+        let trained = [true, true, false, false];
+        let popularity = Fixed(vec![2.0, 0.0, 0.0, 2.0, 0.0, 0.0]);
+        let run = |model: &dyn Recommender| {
+            evaluate(
+                model,
+                Some(&popularity),
+                &history.to_matrix(Weighting::Binary),
+                None,
+                Some(&trained),
+                &test,
+                &EvalOptions::default(),
+                &NoProgress,
+                &CancelToken::new(),
+                None,
+            )
+            .unwrap_or_else(|e| panic!("{e}"))
+        };
+        let per_shopper = run(&PerShopper(Fixed(vec![0.0, 1.0, 2.0, 3.0, 4.0, 5.0])));
+        assert_eq!(
+            (per_shopper.n_users_evaluated, per_shopper.n_users_cold),
+            (2, 2)
+        );
+        let cold: Vec<u32> = per_shopper.cold_per_user.iter().map(|u| u.user).collect();
+        assert_eq!(cold, vec![2, 3]);
+        assert_eq!(per_shopper.cold.map(|c| c.scored_by), Some("fixed".into()));
+        // A model that reads the history ranks both from it.
+        let from_history = run(&Next(6));
+        assert_eq!(
+            (from_history.n_users_evaluated, from_history.n_users_cold),
+            (4, 0)
+        );
     }
 
     #[test]
@@ -1385,6 +1456,7 @@ mod tests {
                 &Next(6),
                 None,
                 &train.to_matrix(Weighting::Binary),
+                None,
                 None,
                 &test,
                 &inc,
@@ -1554,6 +1626,7 @@ mod tests {
             None,
             &train.to_matrix(Weighting::Binary),
             None,
+            None,
             &test,
             &EvalOptions::default(),
             &seen,
@@ -1611,6 +1684,7 @@ mod tests {
                 None,
                 &x,
                 None,
+                None,
                 &test,
                 opts,
                 &NoProgress,
@@ -1649,6 +1723,7 @@ mod tests {
             &Hashy(23),
             None,
             &x,
+            None,
             None,
             &test,
             &EvalOptions::default(),

@@ -265,6 +265,11 @@ pub struct Recommendations {
     /// The shopper has no training events under the run's split.
     #[serde(default)]
     pub cold: bool,
+    /// The run was evaluated on sampled candidates (this many sampled items
+    /// per test item): its metrics and `run.trec` rank those, while this
+    /// list ranks the whole catalogue.
+    #[serde(default)]
+    pub sampled_negatives: Option<usize>,
 }
 
 /// An item as shown in lists.
@@ -904,6 +909,7 @@ impl Project {
             scored_by: list.scored_by,
             held_out: list.held_out.iter().map(|&i| summary(i)).collect(),
             cold: list.cold,
+            sampled_negatives: record.spec.eval.sampled_negatives,
         })
     }
 

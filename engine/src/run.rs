@@ -524,6 +524,7 @@ pub fn evaluate_and_record(
     // Test-time history: training and validation events (see `Split::history`).
     let history = fitted.split.history();
     let train_matrix = history.to_matrix(spec.weighting);
+    let trained = fitted.split.trained_shoppers();
     let start = Instant::now();
     let fallback = cold_fallback(spec, fitted, cancel)?;
     let report = evaluate(
@@ -531,6 +532,7 @@ pub fn evaluate_and_record(
         fallback.as_deref(),
         &train_matrix,
         Some(&history.sequences()),
+        Some(&trained),
         &fitted.split.test,
         &spec.eval,
         progress,
@@ -865,28 +867,77 @@ fn trec_files(
 /// All runs of a project, oldest first. Folders without `run.json`
 /// (interrupted runs) are skipped.
 pub fn list_runs(paths: &ProjectPaths) -> Result<Vec<RunRecord>> {
+    let (runs, broken) = scan_runs(paths)?;
+    for b in &broken {
+        tracing::warn!("skipped: {b}");
+    }
+    Ok(runs)
+}
+
+/// A run folder whose `run.json` cannot be read: left out of every list
+/// (one damaged file must not hide the other runs), and named so the user
+/// can move or delete it.
+#[derive(Debug, Clone)]
+pub struct BrokenRun {
+    /// The run folder.
+    pub dir: std::path::PathBuf,
+    /// Why its `run.json` could not be read.
+    pub why: String,
+}
+
+impl std::fmt::Display for BrokenRun {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "run folder {} cannot be read ({}); move or delete that folder",
+            self.dir.display(),
+            self.why
+        )
+    }
+}
+
+/// The readable runs, oldest first, and the folders whose `run.json` is not.
+pub fn scan_runs(paths: &ProjectPaths) -> Result<(Vec<RunRecord>, Vec<BrokenRun>)> {
     let dir = paths.runs();
     let mut out = Vec::new();
+    let mut broken = Vec::new();
     let entries = match std::fs::read_dir(&dir) {
         Ok(e) => e,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(out),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok((out, broken)),
         Err(e) => return Err(Error::io("cannot list", &dir, e)),
     };
     for entry in entries {
         let entry = entry.map_err(|e| Error::io("cannot list", &dir, e))?;
         let file = entry.path().join("run.json");
         if file.is_file() {
-            out.push(read_json::<RunRecord>(&file)?);
+            match read_json::<RunRecord>(&file) {
+                Ok(r) => out.push(r),
+                Err(e) => broken.push(BrokenRun {
+                    dir: entry.path(),
+                    why: e.to_string(),
+                }),
+            }
         }
     }
     out.sort_by(|a, b| a.created_at.cmp(&b.created_at).then(a.id.cmp(&b.id)));
-    Ok(out)
+    broken.sort_by(|a, b| a.dir.cmp(&b.dir));
+    Ok((out, broken))
 }
 
 /// Loads one run by id, or by a unique prefix of it, or by its display name
 /// (the latest run of that name).
 pub fn find_run(paths: &ProjectPaths, key: &str) -> Result<RunRecord> {
-    let runs = list_runs(paths)?;
+    let (runs, broken) = scan_runs(paths)?;
+    // Asked for by its folder name: say why it cannot be read.
+    if let Some(b) = broken
+        .iter()
+        .find(|b| b.dir.file_name().is_some_and(|n| n == key))
+    {
+        return Err(Error::invalid("run", key, b.to_string()));
+    }
+    for b in &broken {
+        tracing::warn!("skipped: {b}");
+    }
     if let Some(r) = runs.iter().find(|r| r.id == key) {
         return Ok(r.clone());
     }
@@ -1132,5 +1183,47 @@ mod tests {
             "a refused rename changes nothing"
         );
         assert!(rename_run(&paths, "no-such-run", "x").is_err());
+    }
+
+    #[test]
+    fn a_broken_run_json_is_skipped_and_named_not_fatal_to_the_others() {
+        let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+        let paths = ProjectPaths::new(dir.path());
+        let good = RunRecord {
+            id: "20261201-100000-ease".into(),
+            name: "ease".into(),
+            model: "ease".into(),
+            ..RunRecord::default()
+        };
+        for (id, text) in [
+            (
+                good.id.as_str(),
+                serde_json::to_string(&good).unwrap_or_default(),
+            ),
+            ("20261201-110000-bpr", "{".to_string()),
+        ] {
+            std::fs::create_dir_all(paths.run(id)).unwrap_or_else(|e| panic!("{e}"));
+            std::fs::write(paths.run(id).join("run.json"), text).unwrap_or_else(|e| panic!("{e}"));
+        }
+        let listed: Vec<String> = list_runs(&paths)
+            .unwrap_or_else(|e| panic!("{e}"))
+            .into_iter()
+            .map(|r| r.id)
+            .collect();
+        assert_eq!(listed, vec![good.id.clone()]);
+        let (_, broken) = scan_runs(&paths).unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(broken.len(), 1);
+        let said = broken[0].to_string();
+        assert!(
+            said.contains("20261201-110000-bpr") && said.contains("move or delete"),
+            "{said}"
+        );
+        assert_eq!(find_run(&paths, "ease").map(|r| r.id).ok(), Some(good.id));
+        // Asked for by its own id: the reason, not "not found".
+        let err = find_run(&paths, "20261201-110000-bpr")
+            .map(|_| ())
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("move or delete"), "{err}");
     }
 }

@@ -257,6 +257,18 @@ pub struct Split {
 }
 
 impl Split {
+    /// Per user index, whether the shopper has training events: the
+    /// shoppers a model fitted on `train` learned a vector for.
+    pub fn trained_shoppers(&self) -> Vec<bool> {
+        let mut t = vec![false; self.train.n_users as usize];
+        for &u in &self.train.users {
+            if let Some(x) = t.get_mut(u as usize) {
+                *x = true;
+            }
+        }
+        t
+    }
+
     /// What is known of each shopper when the test part is ranked: the
     /// training and validation events together. The model is fitted on
     /// `train` only, but at test time a shopper's validation events are

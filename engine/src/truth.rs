@@ -38,6 +38,51 @@ pub struct TruthScore {
     pub truth_overlap: f64,
 }
 
+/// Refuses a truth written for another shop whose ids happen to overlap
+/// this project's (every generated shop numbers its items alike): each
+/// item both know must have the same brand and category in both.
+fn same_shop(truth: &Truth, items: &[shoplab_datasets::Item]) -> Result<()> {
+    let by_id: HashMap<&str, &shoplab_datasets::Item> =
+        items.iter().map(|i| (i.id.as_str(), i)).collect();
+    let mut differ = 0usize;
+    let mut first = None;
+    for t in truth.items() {
+        let Some(item) = by_id.get(t.item.as_str()) else {
+            continue;
+        };
+        let brand = truth
+            .brands()
+            .get(t.brand as usize)
+            .map_or("", String::as_str);
+        let category = truth
+            .categories()
+            .get(t.category as usize)
+            .map_or("", String::as_str);
+        if item.brand != brand || item.category_path() != category {
+            differ += 1;
+            first.get_or_insert_with(|| {
+                format!(
+                    "item {} is {brand:?} in {category:?} there but {:?} in {:?} here",
+                    t.item,
+                    item.brand,
+                    item.category_path()
+                )
+            });
+        }
+    }
+    match first {
+        None => Ok(()),
+        Some(example) => Err(Error::invalid(
+            "truth",
+            "truth.json",
+            format!(
+                "it describes another shop: {differ} of its {} items differ from this project's catalog ({example}); give the truth.json written with the files you imported",
+                truth.items().len()
+            ),
+        )),
+    }
+}
+
 impl Project {
     /// Scores runs (all when `runs` is empty) against a synthetic shop's truth.
     pub fn score_against_truth(
@@ -94,6 +139,7 @@ impl Project {
                 "none of its shoppers or items are in this project; give the truth.json written with the files you imported",
             ));
         }
+        same_shop(truth, &self.store().items()?)?;
         let mut out = Vec::new();
         for record in records {
             let log = self.interactions(&record.spec.kinds)?;
@@ -214,5 +260,24 @@ mod tests {
                 .all(|s| (0.0..=1.0).contains(&s.truth_ndcg) && s.users > 100)
         );
         assert!(by("item_knn") > by("popularity"), "{scores:?}");
+        // Another shop of the same size numbers its items alike: its truth
+        // is refused, naming an item that differs.
+        let other = Shop::generate(&ShopSpec {
+            seed: spec.seed + 1,
+            ..spec.clone()
+        });
+        let other_dir = dir.path().join("other");
+        other.write_files(&other_dir).unwrap();
+        let other =
+            shoplab_datasets::synthetic::Truth::read(&other_dir.join("truth.json")).unwrap();
+        let err = p
+            .score_against_truth(&other, &[], 10, &NoProgress, &cancel)
+            .map(|_| ())
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains("another shop") && err.contains("item P0"),
+            "{err}"
+        );
     }
 }

@@ -225,6 +225,11 @@ impl Recommender for BprModel {
         st
     }
 
+    /// A shopper without training events has only the random start vector.
+    fn ranks_from_history(&self) -> bool {
+        false
+    }
+
     fn device(&self) -> String {
         device_name(self.user.device())
     }

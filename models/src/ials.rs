@@ -332,9 +332,12 @@ impl Ials {
     }
 
     fn query_factor<'a>(&'a self, query: &UserQuery<'_>) -> std::borrow::Cow<'a, [f32]> {
+        // A shopper with no training events has an all-zero row (training
+        // solves it against nothing): fold them in from their history, as a
+        // shopper new since training.
         match query.user.and_then(|u| self.user_factor(u)) {
-            Some(x) => std::borrow::Cow::Borrowed(x),
-            None => std::borrow::Cow::Owned(self.fold_in(query.history, query.weights)),
+            Some(x) if x.iter().any(|&v| v != 0.0) => std::borrow::Cow::Borrowed(x),
+            _ => std::borrow::Cow::Owned(self.fold_in(query.history, query.weights)),
         }
     }
 }

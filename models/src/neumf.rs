@@ -363,6 +363,11 @@ impl Recommender for NeuMfModel {
         st
     }
 
+    /// A shopper without training events has only the random start vector.
+    fn ranks_from_history(&self) -> bool {
+        false
+    }
+
     fn device(&self) -> String {
         device_name(self.w.user_mf.device())
     }

@@ -346,7 +346,14 @@ fn parse_params<T: serde::de::DeserializeOwned + serde::Serialize + Default>(
                 .ok()
                 .and_then(|docs| docs.into_iter().find(|d| d.name == k))
                 .map(|d| d.help);
-            let expected = type_error_in_words(&e.to_string(), help);
+            let mut expected = type_error_in_words(&e.to_string(), help);
+            // `"epochs": "3"` in a spec file: a number written as text.
+            let quoted_number = v.as_str().is_some_and(|t| {
+                serde_json::from_str::<Value>(t).is_ok_and(|x| x.is_number() || x.is_boolean())
+            });
+            if quoted_number && e.to_string().contains("invalid type: string") {
+                expected.push_str(", given as text in quotes: write it without the quotes");
+            }
             return Err(Error::invalid(k, shown_value(v), &expected));
         }
     }
@@ -361,6 +368,8 @@ fn parse_params<T: serde::de::DeserializeOwned + serde::Serialize + Default>(
 pub fn type_error_in_words(serde_msg: &str, help: Option<&str>) -> String {
     let wanted = serde_msg.rsplit("expected ").next().unwrap_or("").trim();
     let kind = match wanted {
+        // The help line gives the allowed range, which may start above 0.
+        "usize" | "u64" | "u32" | "u16" | "u8" if help.is_some() => "a whole number".to_string(),
         "usize" | "u64" | "u32" | "u16" | "u8" => "a whole number of 0 or more".to_string(),
         "i64" | "i32" => "a whole number".to_string(),
         "f32" | "f64" => "a finite number".to_string(),
@@ -562,6 +571,27 @@ mod tests {
     }
 
     #[test]
+    fn a_number_written_as_text_in_a_spec_file_is_told_so() {
+        let err = LearnedSpec::from_json("bpr", &serde_json::json!({"epochs": "3"}))
+            .map(|_| ())
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains("epochs")
+                && err.contains("without the quotes")
+                && err.contains("1 to 100000"),
+            "{err}"
+        );
+        // Not a number at all: no advice about quotes.
+        let err =
+            LearnedSpec::from_name_and_params("bpr", &[("learning_rate".into(), "nan".into())])
+                .map(|_| ())
+                .unwrap_err()
+                .to_string();
+        assert!(!err.contains("quotes"), "{err}");
+    }
+
+    #[test]
     fn a_value_of_the_wrong_type_is_told_what_is_allowed() {
         for (name, key, value, allowed) in [
             ("gru4rec", "batch_size", "-1", "1 to 16777216"),
@@ -581,7 +611,7 @@ mod tests {
                 "bpr",
                 "embedding_size",
                 "-3",
-                "= -3 is not allowed; expected a whole number of 0 or more (length",
+                "= -3 is not allowed; expected a whole number (length",
             ),
             (
                 "bpr",
@@ -593,7 +623,7 @@ mod tests {
                 "ials",
                 "factors",
                 "1.5",
-                "= 1.5 is not allowed; expected a whole number of 0 or more",
+                "= 1.5 is not allowed; expected a whole number (",
             ),
             (
                 "sasrec",

@@ -258,7 +258,7 @@ fn a_new_shopper_drops_the_old_lists_and_hits_are_marked_and_counted() {
     h.step();
     let n = h.state().recommend.lists[0].held_out.len();
     h.get_by_label_contains(&format!("{n} of {n} held-out items found"));
-    h.get_by_label_contains("bought in the test period");
+    h.get_by_label_contains("taken in the test period");
 
     // Random shopper: the old lists go at once, the new shopper's come.
     for _ in 0..3 {

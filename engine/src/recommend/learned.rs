@@ -121,6 +121,7 @@ impl Validator for SplitValidator<'_> {
             None,
             &self.train,
             Some(&self.sequences),
+            None,
             self.valid,
             &self.opts,
             &NoProgress,

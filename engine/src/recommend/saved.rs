@@ -51,8 +51,8 @@ pub struct SavedModel {
     /// xxh3-128 of `model.safetensors` with its header's keys sorted
     /// (`xxh3-128c:`; plain `xxh3-128:` hashed the bytes as written, in older
     /// runs): a damaged file is refused instead of serving silently different
-    /// scores, and identical weights give identical hashes (empty in models
-    /// saved before it was kept).
+    /// scores, and identical weights give identical hashes. Required: a
+    /// model without it is refused.
     pub weights_hash: String,
 }
 
@@ -142,8 +142,7 @@ fn weights_hash(bytes: &[u8]) -> String {
 
 /// Whether `recorded` (from `model.json`) is the hash of `bytes`.
 fn hash_matches(recorded: &str, bytes: &[u8]) -> bool {
-    recorded.is_empty()
-        || recorded == weights_hash(bytes)
+    recorded == weights_hash(bytes)
         || recorded == format!("xxh3-128:{:032x}", xxhash_rust::xxh3::xxh3_128(bytes))
 }
 
@@ -202,6 +201,28 @@ pub fn load(dir: &Path) -> Result<(SavedModel, Box<dyn Recommender>)> {
         ),
         other => other,
     })?;
+    // The layout decides whether a model loads; `code_version` only records
+    // which ShopLab wrote it (a newer release that keeps the layout serves
+    // it unchanged).
+    if info.format != FORMAT {
+        return Err(Error::invalid(
+            "saved model",
+            info_path.display(),
+            format!(
+                "its `format` is {:?} but this ShopLab reads {FORMAT:?}: it was saved by another ShopLab version or edited; train the model again",
+                info.format
+            ),
+        ));
+    }
+    // Without the hash a damaged or edited weights file could not be told
+    // from the one the run scored with.
+    if info.weights_hash.is_empty() {
+        return Err(Error::invalid(
+            "saved model",
+            info_path.display(),
+            "it has no `weights_hash` (saved before ShopLab kept one, or edited), so its weights cannot be checked; train the model again",
+        ));
+    }
     let path = dir.join(WEIGHTS_FILE);
     let bytes = std::fs::read(&path).map_err(|e| Error::io("cannot read", &path, e))?;
     if !hash_matches(&info.weights_hash, &bytes) {
@@ -342,6 +363,62 @@ mod tests {
         assert!(err.contains("weights"), "{err}");
     }
 
+    /// `model.json` edited to drop the hash, or naming another layout, is
+    /// refused: the zeroed weights beside it are never served.
+    #[test]
+    fn load_refuses_a_model_json_without_its_hash_or_of_another_format() {
+        let log = log();
+        let spec = ModelSpec::from_name_and_params("ease", &Default::default())
+            .unwrap_or_else(|e| panic!("{e}"));
+        let fitted = spec
+            .fit(&log, Weighting::Binary, &NoProgress, &CancelToken::new())
+            .unwrap_or_else(|e| panic!("{e}"));
+        let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+        let info = SavedModel {
+            format: FORMAT.into(),
+            spec,
+            n_items: 7,
+            n_users: 6,
+            ..SavedModel::default()
+        };
+        save(dir.path(), fitted.as_ref(), &info).unwrap_or_else(|e| panic!("{e}"));
+        assert!(load(dir.path()).is_ok());
+        let path = dir.path().join(INFO_FILE);
+        let saved: serde_json::Value =
+            serde_json::from_slice(&std::fs::read(&path).unwrap_or_default()).unwrap_or_default();
+        let edit = |key: &str, value: Option<&str>| {
+            let mut v = saved.clone();
+            match value {
+                Some(x) => v[key] = x.into(),
+                None => {
+                    v.as_object_mut().map(|o| o.remove(key));
+                }
+            }
+            std::fs::write(&path, v.to_string()).unwrap_or_else(|e| panic!("{e}"));
+            load(dir.path()).map(|_| ()).unwrap_err().to_string()
+        };
+        let err = edit("weights_hash", None);
+        assert!(
+            err.contains("weights_hash") && err.contains("train"),
+            "{err}"
+        );
+        let err = edit("weights_hash", Some(""));
+        assert!(err.contains("weights_hash"), "{err}");
+        let err = edit("format", Some("shoplab-model/2"));
+        assert!(
+            err.contains("shoplab-model/2") && err.contains("another ShopLab version"),
+            "{err}"
+        );
+        // The ShopLab version that wrote it is a record, not a gate.
+        std::fs::write(&path, {
+            let mut v = saved.clone();
+            v["code_version"] = "shoplab 0.0.9".into();
+            v.to_string()
+        })
+        .unwrap_or_else(|e| panic!("{e}"));
+        assert!(load(dir.path()).is_ok());
+    }
+
     /// Identical weights hash alike however safetensors ordered the header,
     /// a changed value does not, and older runs' raw-byte hashes still match.
     #[test]
@@ -365,7 +442,7 @@ mod tests {
             "xxh3-128:{:032x}",
             xxhash_rust::xxh3::xxh3_128(&encodings[0])
         );
-        assert!(hash_matches(&old, &encodings[0]) && hash_matches("", &encodings[0]));
+        assert!(hash_matches(&old, &encodings[0]) && !hash_matches("", &encodings[0]));
         let mut damaged = encodings[0].clone();
         let last = damaged.len() - 1;
         damaged[last] ^= 1;

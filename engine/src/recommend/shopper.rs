@@ -78,7 +78,16 @@ pub fn rank(
     } else {
         (&[][..], &[][..])
     };
-    let cold = hist.is_empty();
+    // As in `evaluate`: a model with a vector per shopper has none for a
+    // shopper without training events.
+    let cold = hist.is_empty()
+        || (!fitted.model.ranks_from_history()
+            && !fitted
+                .split
+                .trained_shoppers()
+                .get(user as usize)
+                .copied()
+                .unwrap_or(false));
     // A cold shopper gets the run's declared fallback, not the model's tie
     // order, as in `evaluate`.
     let fallback = if cold && spec.eval.cold_shoppers != ColdShoppers::Model {
@@ -182,6 +191,7 @@ mod tests {
                 f.model.as_ref(),
                 None,
                 &train,
+                None,
                 None,
                 &f.split.test,
                 &EvalOptions {

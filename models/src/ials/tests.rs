@@ -263,6 +263,29 @@ fn ials_fold_in_matches_the_trained_user() {
 }
 
 #[test]
+fn ials_folds_in_a_trained_index_with_no_training_events() {
+    // Shopper 40 exists in the matrix but has no training events (only
+    // validation events, say): the trained row is all zero, so the model
+    // must fold them in from the history they bring at test time.
+    let m = planted();
+    let mut cells = Vec::new();
+    for u in 0..m.n_rows {
+        let (h, w) = m.row(u);
+        cells.extend(h.iter().zip(w).map(|(&i, &v)| (u, i, v)));
+    }
+    let wide = csr(41, 40, cells);
+    let model = fit(&params(), &wide);
+    let history = [21u32, 25, 30];
+    let weights = [1.0f32; 3];
+    let as_trained = scores_of(&model, &UserQuery::from_set(Some(40), &history, &weights));
+    let as_new = scores_of(&model, &UserQuery::from_set(None, &history, &weights));
+    assert!(as_trained.iter().any(|&s| s != 0.0), "all-zero scores");
+    assert_eq!(as_trained, as_new);
+    let top = top_k(&as_trained, 5, &history);
+    assert!(top.iter().all(|&i| i >= 20), "{top:?}");
+}
+
+#[test]
 fn ials_is_identical_on_one_and_two_threads() {
     let m = planted();
     let p = IalsParams {

@@ -83,8 +83,12 @@ pub(super) const ZH: &[(&str, &str)] = &[
     ("best first", "最好的在前"),
     ("worst first", "最差的在前"),
     (
-        "bought in the test period (held out from training)",
-        "在测试期内购买（训练时留出）",
+        "taken in the test period (held out from training)",
+        "在测试期内发生交互（训练时留出）",
+    ),
+    (
+        "Sampled run: its metrics ranked each test item among {n} sampled items; this list ranks the whole catalogue.",
+        "抽样评估的运行：其指标将每个测试物品与 {n} 个抽样物品一起排序；此列表对整个商品目录排序。",
     ),
     (
         "click a shopper to see their lists",

@@ -248,7 +248,7 @@ pub fn ui(
     ui.horizontal_wrapped(|ui| {
         tick(ui, hit_color);
         ui.label(
-            RichText::new(t("bought in the test period (held out from training)")).color(hit_color),
+            RichText::new(t("taken in the test period (held out from training)")).color(hit_color),
         );
         ui.label(
             RichText::new(t("italics: already in the shopper's history"))
@@ -330,6 +330,15 @@ fn list_summary(ui: &mut egui::Ui, list: &Recommendations, ctx: &ViewCtx<'_>, hi
                 t("No training events for this shopper: ranked by"),
                 words::model(lang, &list.scored_by)
             ))
+            .weak(),
+        );
+    }
+    if let Some(n) = list.sampled_negatives {
+        ui.label(
+            RichText::new(
+                t("Sampled run: its metrics ranked each test item among {n} sampled items; this list ranks the whole catalogue.")
+                    .replace("{n}", &n.to_string()),
+            )
             .weak(),
         );
     }

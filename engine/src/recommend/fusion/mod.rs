@@ -709,6 +709,10 @@ impl Recommender for FusionModel {
         s
     }
 
+    fn ranks_from_history(&self) -> bool {
+        self.members.iter().all(|m| m.ranks_from_history())
+    }
+
     fn device(&self) -> String {
         self.members
             .first()

@@ -298,6 +298,10 @@ impl Recommender for StackedModel {
         s
     }
 
+    fn ranks_from_history(&self) -> bool {
+        self.members.iter().all(|m| m.ranks_from_history())
+    }
+
     fn device(&self) -> String {
         self.members
             .first()

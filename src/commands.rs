@@ -218,6 +218,15 @@ pub fn settings(ctx: &Ctx, project: &Path, currency: Option<&str>) -> Result<()>
     })
 }
 
+/// Names as a sentence lists them: `a`, `a and b`, `a, b and c`.
+fn in_words(names: &[&str]) -> String {
+    match names {
+        [] => String::new(),
+        [one] => (*one).to_string(),
+        [rest @ .., last] => format!("{} and {last}", rest.join(", ")),
+    }
+}
+
 fn parse_pairs(pairs: &[String], what: &str) -> Result<BTreeMap<String, String>> {
     let mut out = BTreeMap::new();
     for p in pairs {
@@ -992,7 +1001,7 @@ pub fn train(ctx: &Ctx, project: &Path, a: &TrainArgs) -> Result<()> {
     if !unvalidated.is_empty() {
         eprintln!(
             "note: {} {} not use a validation part: its events are left out of {} training, and at test time they are part of the shoppers' histories (excluded from the ranking, as for every run on this split, so runs compare fairly); leave out --valid-fraction to train on them",
-            unvalidated.join(", "),
+            in_words(&unvalidated),
             if unvalidated.len() == 1 { "does" } else { "do" },
             if unvalidated.len() == 1 {
                 "its"
@@ -1569,6 +1578,11 @@ fn per_user(ctx: &Ctx, p: &Project, a: &RecommendArgs) -> Result<()> {
             .total_cmp(&y.values[col])
             .then(x.user.cmp(&y.user))
     });
+    let sampled = p
+        .runs()?
+        .into_iter()
+        .find(|r| r.id == table.run)
+        .and_then(|r| r.spec.eval.sampled_negatives);
     ctx.emit(&table, |t| {
         let mut s = format!(
             "Shoppers of run {} by {} (worst first), {} shoppers:\n",
@@ -1576,6 +1590,11 @@ fn per_user(ctx: &Ctx, p: &Project, a: &RecommendArgs) -> Result<()> {
             a.by,
             t.rows.len()
         );
+        if let Some(n) = sampled {
+            s.push_str(&format!(
+                "(sampled run: each test item was ranked against {n} sampled items only, not the whole catalogue; the values are optimistic)\n"
+            ));
+        }
         for r in &t.rows {
             s.push_str(&format!(
                 "  {:<16} {:>8.4}  {} held out{}{}\n",
@@ -1634,7 +1653,7 @@ fn recommend_text(r: &shoplab_engine::project::Recommendations) -> String {
     }
     if let Some(n) = r.sampled_negatives {
         s.push_str(&format!(
-            "  (sampled run: its metrics and run.trec rank each test item among {n} sampled items; \
+            "  (sampled run: its metrics and run.trec rank each test item against {n} sampled items only; \
              this list ranks the whole catalogue, so it is not the evaluated ranking)\n"
         ));
     }

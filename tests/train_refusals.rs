@@ -109,7 +109,7 @@ fn train_refuses_bad_specs_and_options_before_training() {
     let o = shoplab(&root, &["train", "popularity", "--valid-fraction", "0.2"]);
     assert!(o.status.success(), "{}", stderr(&o));
     assert!(
-        stderr(&o).contains("popularity do not use a validation part"),
+        stderr(&o).contains("popularity does not use a validation part"),
         "{}",
         stderr(&o)
     );

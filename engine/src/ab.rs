@@ -408,7 +408,10 @@ pub fn compare_runs(
             "no shopper was evaluated by every run; nothing to pair".into(),
         ));
     }
-    let cold = |u: &str| tables[0].get(u).is_some_and(|(c, _)| *c);
+    // Cold in any run: a shopper one run ranked by its fallback (BPR and
+    // NeuMF have no vector for a shopper with only validation events) is
+    // not a warm pair, whichever run is the baseline.
+    let cold = |u: &str| tables.iter().any(|t| t.get(u).is_some_and(|(c, _)| *c));
     let warm: Vec<&str> = paired.iter().copied().filter(|u| !cold(u)).collect();
     let cold_users: Vec<&str> = paired.iter().copied().filter(|u| cold(u)).collect();
 
@@ -459,7 +462,11 @@ pub fn compare_runs(
             )?;
         }
     }
-    add("cold", "no training events".into(), &cold_users)?;
+    add(
+        "cold",
+        "no training events (in at least one run: ranked by its fallback there)".into(),
+        &cold_users,
+    )?;
     if segments.is_empty() {
         return Err(Error::Empty("no shopper to compare".into()));
     }
@@ -801,6 +808,29 @@ mod tests {
             loo("l1", 0.1).spec.split.to_string(),
             "leave last 1 out, the 1 before for validation"
         );
+    }
+
+    #[test]
+    fn a_shopper_cold_in_either_run_is_cold_whichever_is_the_baseline() {
+        // y is cold for b only (as a validation-only shopper is for BPR).
+        let a = per_user(
+            "a",
+            &[("x", 0.5, false), ("y", 0.2, false), ("z", 0.0, true)],
+        );
+        let b = per_user(
+            "b",
+            &[("x", 0.6, false), ("y", 0.1, true), ("z", 0.1, true)],
+        );
+        let (ra, rb) = (run("a", 1.0), run("b", 1.0));
+        for (base, ch) in [((&ra, &a), (&rb, &b)), ((&rb, &b), (&ra, &a))] {
+            let r = compare_runs(base, &[ch], None, &opts()).unwrap_or_else(|e| panic!("{e}"));
+            let sizes: Vec<(&str, usize)> = r
+                .segments
+                .iter()
+                .map(|s| (s.name.as_str(), s.shoppers))
+                .collect();
+            assert_eq!(sizes, vec![("all", 1), ("cold", 2)]);
+        }
     }
 
     #[test]

@@ -406,7 +406,12 @@ pub fn protocol_text(r: &RunRecord) -> String {
                 )
             })
             .unwrap_or_default();
-        parts.push(format!("{} cold shoppers {how}{fig}", s.users_cold));
+        let noun = if s.users_cold == 1 {
+            "cold shopper"
+        } else {
+            "cold shoppers"
+        };
+        parts.push(format!("{} {noun} {how}{fig}", s.users_cold));
     } else {
         parts.push("no cold shoppers".into());
     }

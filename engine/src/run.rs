@@ -910,8 +910,23 @@ pub fn scan_runs(paths: &ProjectPaths) -> Result<(Vec<RunRecord>, Vec<BrokenRun>
         let entry = entry.map_err(|e| Error::io("cannot list", &dir, e))?;
         let file = entry.path().join("run.json");
         if file.is_file() {
+            let folder = entry.file_name().to_string_lossy().into_owned();
             match read_json::<RunRecord>(&file) {
-                Ok(r) => out.push(r),
+                // Every field has a default, so `{}` parses: a record must at
+                // least carry its own folder's id to be a run.
+                Ok(r) if r.id == folder => out.push(r),
+                Ok(r) => broken.push(BrokenRun {
+                    dir: entry.path(),
+                    why: if r.id.is_empty() {
+                        format!("{} has no run id", file.display())
+                    } else {
+                        format!(
+                            "{} names run {:?}, not its folder {folder:?}",
+                            file.display(),
+                            r.id
+                        )
+                    },
+                }),
                 Err(e) => broken.push(BrokenRun {
                     dir: entry.path(),
                     why: e.to_string(),
@@ -927,12 +942,22 @@ pub fn scan_runs(paths: &ProjectPaths) -> Result<(Vec<RunRecord>, Vec<BrokenRun>
 /// Loads one run by id, or by a unique prefix of it, or by its display name
 /// (the latest run of that name).
 pub fn find_run(paths: &ProjectPaths, key: &str) -> Result<RunRecord> {
+    if key.trim().is_empty() {
+        return Err(Error::invalid(
+            "run",
+            "''",
+            "give a run id, id prefix or name (see `shoplab runs`)",
+        ));
+    }
     let (runs, broken) = scan_runs(paths)?;
     // Asked for by its folder name: say why it cannot be read.
-    if let Some(b) = broken
-        .iter()
-        .find(|b| b.dir.file_name().is_some_and(|n| n == key))
-    {
+    let folder_is = |b: &BrokenRun, exact: bool| {
+        b.dir.file_name().is_some_and(|n| {
+            let n = n.to_string_lossy();
+            if exact { n == key } else { n.starts_with(key) }
+        })
+    };
+    if let Some(b) = broken.iter().find(|b| folder_is(b, true)) {
         return Err(Error::invalid("run", key, b.to_string()));
     }
     for b in &broken {
@@ -968,6 +993,10 @@ pub fn find_run(paths: &ProjectPaths, key: &str) -> Result<RunRecord> {
                 ));
             }
         }
+    }
+    // Nothing readable fits: an unreadable folder the key names by prefix.
+    if let Some(b) = broken.iter().find(|b| folder_is(b, false)) {
+        return Err(Error::invalid("run", key, b.to_string()));
     }
     Err(Error::NotFound {
         kind: "run",
@@ -1201,6 +1230,11 @@ mod tests {
                 serde_json::to_string(&good).unwrap_or_default(),
             ),
             ("20261201-110000-bpr", "{".to_string()),
+            ("20261201-120000-empty", "{}".to_string()),
+            (
+                "20261201-130000-moved",
+                serde_json::to_string(&good).unwrap_or_default(),
+            ),
         ] {
             std::fs::create_dir_all(paths.run(id)).unwrap_or_else(|e| panic!("{e}"));
             std::fs::write(paths.run(id).join("run.json"), text).unwrap_or_else(|e| panic!("{e}"));
@@ -1212,7 +1246,16 @@ mod tests {
             .collect();
         assert_eq!(listed, vec![good.id.clone()]);
         let (_, broken) = scan_runs(&paths).unwrap_or_else(|e| panic!("{e}"));
-        assert_eq!(broken.len(), 1);
+        assert_eq!(broken.len(), 3, "{broken:?}");
+        assert!(broken[1].why.contains("no run id"), "{broken:?}");
+        assert!(broken[2].why.contains("not its folder"), "{broken:?}");
+        // By a prefix of the broken folder only: the reason too.
+        let err = find_run(&paths, "20261201-12")
+            .map(|_| ())
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("no run id"), "{err}");
+        assert!(find_run(&paths, "").is_err());
         let said = broken[0].to_string();
         assert!(
             said.contains("20261201-110000-bpr") && said.contains("move or delete"),

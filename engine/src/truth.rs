@@ -3,7 +3,8 @@
 //! Held-out events are a noisy sample of what shoppers like; the synthetic
 //! shop knows the likes themselves (`truth.json`: each shopper's probability
 //! of picking each item). For every shopper, the run's model ranks the items
-//! they have not interacted with in training, and the top K is scored with
+//! they have not interacted with in training (as its evaluation ranks: cold
+//! shoppers by the run's fallback, ties by its tie rule), and the top K is scored with
 //! their true affinities as gains:
 //! - `truth_ndcg@K`: DCG of the affinities of the model's top K over the DCG
 //!   of the K items with the highest affinity (1 = the model orders exactly
@@ -14,10 +15,12 @@ use std::collections::HashMap;
 
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
+use shoplab_datasets::recommender::top_k_with_prior;
 use shoplab_datasets::synthetic::Truth;
-use shoplab_datasets::{CancelToken, Progress, UserQuery, top_k};
+use shoplab_datasets::{CancelToken, Progress, UserQuery, Weighting, top_k};
 
 use crate::error::{Error, Result};
+use crate::evaluate::{ColdShoppers, TieBreak, popularity_prior};
 use crate::project::Project;
 use crate::run::{RunRecord, find_run};
 
@@ -44,12 +47,13 @@ pub struct TruthScore {
 fn same_shop(truth: &Truth, items: &[shoplab_datasets::Item]) -> Result<()> {
     let by_id: HashMap<&str, &shoplab_datasets::Item> =
         items.iter().map(|i| (i.id.as_str(), i)).collect();
-    let mut differ = 0usize;
+    let (mut differ, mut shared) = (0usize, 0usize);
     let mut first = None;
     for t in truth.items() {
         let Some(item) = by_id.get(t.item.as_str()) else {
             continue;
         };
+        shared += 1;
         let brand = truth
             .brands()
             .get(t.brand as usize)
@@ -76,8 +80,7 @@ fn same_shop(truth: &Truth, items: &[shoplab_datasets::Item]) -> Result<()> {
             "truth",
             "truth.json",
             format!(
-                "it describes another shop: {differ} of its {} items differ from this project's catalog ({example}); give the truth.json written with the files you imported",
-                truth.items().len()
+                "it describes another shop: {differ} of the {shared} items both list differ ({example}); give the truth.json written with the files you imported"
             ),
         )),
     }
@@ -150,6 +153,28 @@ impl Project {
             let history = fitted.split.history();
             let train = history.to_matrix(record.spec.weighting);
             let sequences = history.sequences();
+            // As the run's evaluation ranks: cold shoppers by its fallback
+            // (unless it let the model rank them), ties by its tie rule.
+            let trained = fitted.split.trained_shoppers();
+            let per_shopper = !fitted.model.ranks_from_history();
+            let is_cold = |u: u32, hist: &[u32]| {
+                hist.is_empty()
+                    || (per_shopper && !trained.get(u as usize).copied().unwrap_or(false))
+            };
+            let fallback = if record.spec.eval.cold_shoppers == ColdShoppers::Model {
+                None
+            } else {
+                Some(record.spec.eval.cold_fallback.fit(
+                    &fitted.split.train,
+                    Weighting::Binary,
+                    &shoplab_datasets::NoProgress,
+                    cancel,
+                )?)
+            };
+            let prior = match record.spec.eval.tie_break {
+                TieBreak::Popularity => Some(popularity_prior(&train)),
+                TieBreak::ItemIndex => None,
+            };
             let model = fitted.model.as_ref();
             progress.stage(&format!("truth {}", record.name), Some(users.len() as u64));
             let per_user: Vec<(f64, f64)> = users
@@ -159,7 +184,11 @@ impl Project {
                     |(scores, affinity), &(u, tu)| {
                         let (hist, weights) = train.row(u as usize);
                         scores.iter_mut().for_each(|s| *s = 0.0);
-                        model.score(
+                        let scorer = match &fallback {
+                            Some(f) if is_cold(u, hist) => f.as_ref(),
+                            _ => model,
+                        };
+                        scorer.score(
                             &UserQuery {
                                 user: Some(u),
                                 history: hist,
@@ -171,7 +200,7 @@ impl Project {
                         for (a, ti) in affinity.iter_mut().zip(&items) {
                             *a = ti.map_or(0.0, |ti| truth.true_affinity(tu, ti) as f32);
                         }
-                        let top = top_k(scores, k, hist);
+                        let top = top_k_with_prior(scores, k, hist, prior.as_deref());
                         let ideal = top_k(affinity, k, hist);
                         let dcg = |list: &[u32]| -> f64 {
                             list.iter()
@@ -248,9 +277,41 @@ mod tests {
             };
             p.run(&spec, &NoProgress, &cancel).unwrap();
         }
+        // The same model with the run letting it rank cold shoppers itself
+        // and ties by catalog order: the truth must see those lists too.
+        // (A late cut leaves shoppers with no training events.)
+        let late: crate::split::SplitSpec =
+            serde_json::from_str(r#"{"method":"temporal","test_fraction":0.7}"#).unwrap();
+        let knn = |name: &str, eval: crate::evaluate::EvalOptions| RunSpec {
+            name: Some(name.into()),
+            model: ModelSpec::from_name_and_params("item_knn", &Default::default()).unwrap(),
+            split: late.clone(),
+            eval,
+            ..RunSpec::default()
+        };
+        let own = crate::evaluate::EvalOptions {
+            cold_shoppers: crate::evaluate::ColdShoppers::Model,
+            tie_break: crate::evaluate::TieBreak::ItemIndex,
+            ..Default::default()
+        };
+        let apart = p
+            .run(&knn("knn_apart", Default::default()), &NoProgress, &cancel)
+            .unwrap();
+        let own = p.run(&knn("knn_own", own), &NoProgress, &cancel).unwrap();
+        assert!(apart.summary.users_cold > 0, "the test needs cold shoppers");
         let truth = shoplab_datasets::synthetic::Truth::read(&data.join("truth.json")).unwrap();
+        let late_scores = p
+            .score_against_truth(&truth, &[apart.id, own.id], 10, &NoProgress, &cancel)
+            .unwrap();
+        assert_ne!(late_scores[0].truth_ndcg, late_scores[1].truth_ndcg);
         let scores = p
-            .score_against_truth(&truth, &[], 10, &NoProgress, &cancel)
+            .score_against_truth(
+                &truth,
+                &["popularity".into(), "item_knn".into()],
+                10,
+                &NoProgress,
+                &cancel,
+            )
             .unwrap();
         assert_eq!(scores.len(), 2);
         let by = |n: &str| scores.iter().find(|s| s.name == n).unwrap().truth_ndcg;

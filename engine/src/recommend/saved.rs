@@ -117,8 +117,19 @@ pub fn malformed(model: &str, why: &str) -> Error {
 pub fn save(dir: &Path, model: &dyn Recommender, info: &SavedModel) -> Result<()> {
     let bytes = model.state().to_safetensors()?;
     write_atomic(&dir.join(WEIGHTS_FILE), &bytes)?;
+    // Through text, as `load` will read it: an f32 setting becomes the
+    // number written (0.001), not its f64 widening (0.0010000000474974513).
+    let spec = serde_json::to_string(&info.spec)
+        .and_then(|t| serde_json::from_str::<serde_json::Value>(&t))
+        .map_err(|e| {
+            Error::invalid(
+                "saved model",
+                info.spec.name(),
+                format!("cannot describe it: {e}"),
+            )
+        })?;
     let info = SavedModel {
-        weights_hash: weights_hash(&bytes),
+        weights_hash: model_hash(&spec, &bytes),
         ..info.clone()
     };
     write_json_atomic(&dir.join(INFO_FILE), &info)
@@ -140,9 +151,29 @@ fn weights_hash(bytes: &[u8]) -> String {
     format!("xxh3-128c:{:032x}", hasher.digest128())
 }
 
-/// Whether `recorded` (from `model.json`) is the hash of `bytes`.
-fn hash_matches(recorded: &str, bytes: &[u8]) -> bool {
-    recorded == weights_hash(bytes)
+/// The hash `save` records: the model settings (`spec`, keys sorted) and
+/// the weights as [`weights_hash`], so an edited setting (a head count, a
+/// regularisation that folding-in uses) is caught as an edited weight is.
+fn model_hash(spec: &serde_json::Value, bytes: &[u8]) -> String {
+    let mut hasher = xxhash_rust::xxh3::Xxh3::new();
+    hasher.update(canonical_json(spec).as_bytes());
+    hasher.update(&[0]);
+    match split_header(bytes) {
+        Some((header, data)) => {
+            hasher.update(canonical_json(&header).as_bytes());
+            hasher.update(data);
+        }
+        None => hasher.update(bytes),
+    }
+    format!("xxh3-128m:{:032x}", hasher.digest128())
+}
+
+/// Whether `recorded` (from `model.json`) is the hash of `spec` and
+/// `bytes`; models saved before 2026-12-03 hashed the weights alone
+/// (`xxh3-128c:`, earlier the raw bytes `xxh3-128:`) and still load.
+fn hash_matches(recorded: &str, spec: &serde_json::Value, bytes: &[u8]) -> bool {
+    recorded == model_hash(spec, bytes)
+        || recorded == weights_hash(bytes)
         || recorded == format!("xxh3-128:{:032x}", xxhash_rust::xxh3::xxh3_128(bytes))
 }
 
@@ -193,24 +224,33 @@ pub fn exists(dir: &Path) -> bool {
 /// Loads the model saved in `dir`.
 pub fn load(dir: &Path) -> Result<(SavedModel, Box<dyn Recommender>)> {
     let info_path = dir.join(INFO_FILE);
-    let info: SavedModel = read_json(&info_path).map_err(|e| match e {
-        Error::Json { source, .. } => Error::invalid(
+    let damaged = |source: serde_json::Error| {
+        Error::invalid(
             "saved model",
             info_path.display(),
             format!("{source} (damaged or edited); train the model again"),
-        ),
+        )
+    };
+    // Read as JSON first: the hash covers the `spec` exactly as written.
+    let raw: serde_json::Value = read_json(&info_path).map_err(|e| match e {
+        Error::Json { source, .. } => damaged(source),
         other => other,
     })?;
+    let info: SavedModel = serde_json::from_value(raw.clone()).map_err(damaged)?;
     // The layout decides whether a model loads; `code_version` only records
     // which ShopLab wrote it (a newer release that keeps the layout serves
     // it unchanged).
     if info.format != FORMAT {
+        let is = if info.format.is_empty() {
+            "it has no `format`".to_string()
+        } else {
+            format!("its `format` is {:?}", info.format)
+        };
         return Err(Error::invalid(
             "saved model",
             info_path.display(),
             format!(
-                "its `format` is {:?} but this ShopLab reads {FORMAT:?}: it was saved by another ShopLab version or edited; train the model again",
-                info.format
+                "{is} but this ShopLab reads {FORMAT:?}: it was saved by another ShopLab version or edited; train the model again"
             ),
         ));
     }
@@ -225,11 +265,15 @@ pub fn load(dir: &Path) -> Result<(SavedModel, Box<dyn Recommender>)> {
     }
     let path = dir.join(WEIGHTS_FILE);
     let bytes = std::fs::read(&path).map_err(|e| Error::io("cannot read", &path, e))?;
-    if !hash_matches(&info.weights_hash, &bytes) {
+    let spec = raw.get("spec").unwrap_or(&serde_json::Value::Null);
+    if !hash_matches(&info.weights_hash, spec, &bytes) {
         return Err(Error::invalid(
             "saved model",
             path.display(),
-            "the file changed since it was saved (damaged or edited), so it would not score as the run did; train the model again",
+            format!(
+                "it or the model settings (`spec`) in {} changed since it was saved (damaged or edited), so it would not score as the run did; train the model again",
+                info_path.display()
+            ),
         ));
     }
     let state = ModelState::from_safetensors(&bytes).map_err(|e| {
@@ -368,8 +412,8 @@ mod tests {
     #[test]
     fn load_refuses_a_model_json_without_its_hash_or_of_another_format() {
         let log = log();
-        let spec = ModelSpec::from_name_and_params("ease", &Default::default())
-            .unwrap_or_else(|e| panic!("{e}"));
+        // 0.3 is not exact in f32: the hash must survive the text round trip.
+        let spec = ModelSpec::Ease(crate::recommend::ease::EaseParams { reg: 0.3 });
         let fitted = spec
             .fit(&log, Weighting::Binary, &NoProgress, &CancelToken::new())
             .unwrap_or_else(|e| panic!("{e}"));
@@ -409,6 +453,14 @@ mod tests {
             err.contains("shoplab-model/2") && err.contains("another ShopLab version"),
             "{err}"
         );
+        // The model settings are covered by the hash.
+        let mut v = saved.clone();
+        v["spec"]["reg"] = 100.0.into();
+        std::fs::write(&path, v.to_string()).unwrap_or_else(|e| panic!("{e}"));
+        let err = load(dir.path()).map(|_| ()).unwrap_err().to_string();
+        assert!(err.contains("`spec`") && err.contains("changed"), "{err}");
+        let err = edit("format", Some(""));
+        assert!(err.contains("no `format`"), "{err}");
         // The ShopLab version that wrote it is a record, not a gate.
         std::fs::write(&path, {
             let mut v = saved.clone();
@@ -442,10 +494,23 @@ mod tests {
             "xxh3-128:{:032x}",
             xxhash_rust::xxh3::xxh3_128(&encodings[0])
         );
-        assert!(hash_matches(&old, &encodings[0]) && !hash_matches("", &encodings[0]));
+        let spec = serde_json::json!({"model": "ease"});
+        assert!(
+            hash_matches(&old, &spec, &encodings[0]) && !hash_matches("", &spec, &encodings[0])
+        );
+        assert!(hash_matches(&first, &spec, &encodings[0]));
+        let with_spec = model_hash(&spec, &encodings[0]);
+        for bytes in &encodings {
+            assert_eq!(model_hash(&spec, bytes), with_spec);
+        }
+        assert!(!hash_matches(
+            &with_spec,
+            &serde_json::json!({"model": "ease", "l2": 1}),
+            &encodings[0]
+        ));
         let mut damaged = encodings[0].clone();
         let last = damaged.len() - 1;
         damaged[last] ^= 1;
-        assert!(!hash_matches(&first, &damaged) && !hash_matches(&old, &damaged));
+        assert!(!hash_matches(&first, &spec, &damaged) && !hash_matches(&old, &spec, &damaged));
     }
 }

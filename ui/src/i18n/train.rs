@@ -87,8 +87,12 @@ pub(super) const ZH: &[(&str, &str)] = &[
         "在测试期内发生交互（训练时留出）",
     ),
     (
-        "Sampled run: its metrics ranked each test item among {n} sampled items; this list ranks the whole catalogue.",
-        "抽样评估的运行：其指标将每个测试物品与 {n} 个抽样物品一起排序；此列表对整个商品目录排序。",
+        "Sampled run: its metrics ranked each test item against {n} sampled items only; this list ranks the whole catalogue.",
+        "抽样评估的运行：其指标仅将每个测试物品与 {n} 个抽样物品比较排序；此列表对整个商品目录排序。",
+    ),
+    (
+        "Sampled run: each test item was ranked against {n} sampled items only, not the whole catalogue (optimistic values).",
+        "抽样评估的运行：每个测试物品仅与 {n} 个抽样物品比较排序，而非整个商品目录（数值偏乐观）。",
     ),
     (
         "click a shopper to see their lists",

@@ -320,6 +320,19 @@ pub fn panel(
         ))
         .weak(),
     );
+    if let Some(n) = runs
+        .iter()
+        .find(|(r, _)| r.id == table.run)
+        .and_then(|(r, _)| r.spec.eval.sampled_negatives)
+    {
+        ui.label(
+            RichText::new(
+                t("Sampled run: each test item was ranked against {n} sampled items only, not the whole catalogue (optimistic values).")
+                    .replace("{n}", &n.to_string()),
+            )
+            .weak(),
+        );
+    }
     let runs_for_link = vec![run_id.clone()];
     let row_h = ui.text_style_height(&egui::TextStyle::Body) + 4.0;
     egui::ScrollArea::vertical()

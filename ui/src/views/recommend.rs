@@ -176,34 +176,43 @@ pub fn ui(
             state.hide_per_user = !state.hide_per_user;
         }
     });
-    ui.horizontal_wrapped(|ui| {
-        ui.label(t("Runs:"));
-        for r in project.runs.iter().rev() {
-            let mut on = state.runs.contains(&r.id);
-            let label = state.label(&r.id);
-            let model = r.spec.model.name();
-            // The model's plain name, unless the label already starts with it.
-            let text = if label.starts_with(model) {
-                label.to_string()
-            } else {
-                format!(
-                    "{label} ({})",
-                    words::plain(lang, model).map_or(model, |p| p.name)
-                )
-            };
-            if ui.checkbox(&mut on, text).on_hover_text(&r.id).changed() {
-                if on {
-                    state.runs.insert(r.id.clone());
-                } else {
-                    state.runs.remove(&r.id);
+    // Many runs must not push the lists off a small window: the picker
+    // scrolls past about a quarter of the height.
+    let picker_height = (ui.available_height() * 0.25).max(48.0);
+    egui::ScrollArea::vertical()
+        .id_salt("recommend_runs")
+        .max_height(picker_height)
+        .auto_shrink([false, true])
+        .show(ui, |ui| {
+            ui.horizontal_wrapped(|ui| {
+                ui.label(t("Runs:"));
+                for r in project.runs.iter().rev() {
+                    let mut on = state.runs.contains(&r.id);
+                    let label = state.label(&r.id);
+                    let model = r.spec.model.name();
+                    // The model's plain name, unless the label already starts with it.
+                    let text = if label.starts_with(model) {
+                        label.to_string()
+                    } else {
+                        format!(
+                            "{label} ({})",
+                            words::plain(lang, model).map_or(model, |p| p.name)
+                        )
+                    };
+                    if ui.checkbox(&mut on, text).on_hover_text(&r.id).changed() {
+                        if on {
+                            state.runs.insert(r.id.clone());
+                        } else {
+                            state.runs.remove(&r.id);
+                        }
+                        if !state.user.trim().is_empty() {
+                            let user = state.user.clone();
+                            state.show_shopper(&user, &[]);
+                        }
+                    }
                 }
-                if !state.user.trim().is_empty() {
-                    let user = state.user.clone();
-                    state.show_shopper(&user, &[]);
-                }
-            }
-        }
-    });
+            });
+        });
     if !busy && let Some((user, _)) = state.pending.take() {
         let runs = selected_runs(state);
         if !runs.is_empty() && !user.is_empty() {
@@ -336,7 +345,7 @@ fn list_summary(ui: &mut egui::Ui, list: &Recommendations, ctx: &ViewCtx<'_>, hi
     if let Some(n) = list.sampled_negatives {
         ui.label(
             RichText::new(
-                t("Sampled run: its metrics ranked each test item among {n} sampled items; this list ranks the whole catalogue.")
+                t("Sampled run: its metrics ranked each test item against {n} sampled items only; this list ranks the whole catalogue.")
                     .replace("{n}", &n.to_string()),
             )
             .weak(),

@@ -786,9 +786,21 @@ pub fn fit_two_tower(
     )?)?;
     let item = Var::from_tensor(&init::normal(&mut rng, n_items, d, std, &device)?)?;
     let user = if params.user_embedding {
-        Some(Var::from_tensor(&init::normal(
-            &mut rng, n_users, d, std, &device,
-        )?)?)
+        // A shopper without training events gets no gradient, so their row
+        // would stay random and add noise to the history they bring at test
+        // time (validation events): start it, and leave it, at zero.
+        let start = init::normal(&mut rng, n_users, d, std, &device)?;
+        let trained: Vec<f32> = (0..n_users)
+            .map(|u| {
+                if u < hist.n_rows && !hist.row(u).0.is_empty() {
+                    1.0
+                } else {
+                    0.0
+                }
+            })
+            .collect();
+        let mask = Tensor::from_vec(trained, (n_users, 1), &device)?;
+        Some(Var::from_tensor(&start.broadcast_mul(&mask)?)?)
     } else {
         None
     };

@@ -233,6 +233,47 @@ mod two_tower {
         assert!(z.iter().all(|&x| x == 0.0));
     }
 
+    /// With `user_embedding`, a shopper index without training events (only
+    /// validation events, say) has a zero row: scored from their history
+    /// alone, exactly as a shopper new since training.
+    #[test]
+    fn two_tower_adds_no_untrained_user_vector() {
+        let shop = shop();
+        let mut wide = Interactions::new(N_USERS + 1, N_ITEMS);
+        for e in 0..shop.log.len() {
+            wide.push(
+                shop.log.users[e],
+                shop.log.items[e],
+                shop.log.ts[e],
+                shop.log.kinds[e],
+                shop.log.values[e],
+            );
+        }
+        let seqs = wide.sequences();
+        let data = TrainData {
+            train: &wide,
+            weighting: shoplab_datasets::Weighting::Binary,
+            sequences: &seqs,
+            item_text: Some(shop.texts.as_slice()),
+        };
+        let cancel = CancelToken::new();
+        let p = TwoTowerParams {
+            user_embedding: true,
+            ..small(2)
+        };
+        let f = ok(fit_two_tower(&p, &data, &ctx(&NoProgress, &cancel)));
+        let hist = [1u32, 4, 9];
+        let score = |user: Option<u32>| {
+            let mut s = vec![0f32; N_ITEMS as usize];
+            f.model
+                .score(&UserQuery::from_set(user, &hist, &[1.0; 3]), &mut s);
+            s
+        };
+        assert_eq!(score(Some(N_USERS)), score(None));
+        // A trained shopper's own vector still counts.
+        assert_ne!(score(Some(0)), score(None));
+    }
+
     fn round_trip(model: &dyn Recommender) -> ModelState {
         let bytes = model.state().to_safetensors().unwrap();
         ModelState::from_safetensors(&bytes).unwrap()

@@ -501,7 +501,7 @@ pub fn search(ctx: &Ctx, project: &Path, a: &SearchArgs) -> Result<()> {
     };
     let kind = req.ranker;
     if kind == RankerKind::Learned && !a.weights.is_empty() {
-        eprintln!(
+        note!(
             "note: the learned ranker takes BM25's candidates with the boosts it was trained \
              with; --weight is not used"
         );
@@ -762,7 +762,7 @@ pub fn train_specs(a: &TrainArgs) -> Result<Vec<RunSpec>> {
         }
         let ignored = flags_beside_spec(a, &spec);
         if !ignored.is_empty() {
-            eprintln!(
+            note!(
                 "note: {} ignored: the run follows {} (put these settings in the file)",
                 ignored.join(", "),
                 file.display()
@@ -976,7 +976,7 @@ pub fn train(ctx: &Ctx, project: &Path, a: &TrainArgs) -> Result<()> {
         .map(|s| s.model.name())
         .collect();
     if !unaffected.is_empty() {
-        eprintln!(
+        note!(
             "note: the weighting reaches item_knn, user_knn, ease and ials; {} learn only which items a shopper chose and ignore it",
             unaffected.join(", ")
         );
@@ -988,7 +988,7 @@ pub fn train(ctx: &Ctx, project: &Path, a: &TrainArgs) -> Result<()> {
         .map(|s| s.model.name())
         .collect();
     if !cpu_only.is_empty() {
-        eprintln!(
+        note!(
             "note: {} run on the CPU whatever the device; --device applies to learned models",
             cpu_only.join(", ")
         );
@@ -999,7 +999,7 @@ pub fn train(ctx: &Ctx, project: &Path, a: &TrainArgs) -> Result<()> {
         .map(|s| s.model.name())
         .collect();
     if !unvalidated.is_empty() {
-        eprintln!(
+        note!(
             "note: {} {} not use a validation part: its events are left out of {} training, and at test time they are part of the shoppers' histories (excluded from the ranking, as for every run on this split, so runs compare fairly); leave out --valid-fraction to train on them",
             in_words(&unvalidated),
             if unvalidated.len() == 1 { "does" } else { "do" },
@@ -1011,7 +1011,7 @@ pub fn train(ctx: &Ctx, project: &Path, a: &TrainArgs) -> Result<()> {
         );
     }
     for s in &skipped {
-        eprintln!("skipped {}: {}", s.model, s.reason);
+        note!("skipped {}: {}", s.model, s.reason);
     }
     let several = specs.len() > 1;
     let mut records = Vec::new();
@@ -1020,10 +1020,10 @@ pub fn train(ctx: &Ctx, project: &Path, a: &TrainArgs) -> Result<()> {
             Ok(r) => {
                 ctx.progress.finish_stage();
                 if let Some(note) = r.training.as_ref().and_then(|t| t.device_note.as_ref()) {
-                    eprintln!("note: {note}");
+                    note!("note: {note}");
                 }
                 if let Some(n) = r.training.as_ref().and_then(|t| t.resumed_from) {
-                    eprintln!(
+                    note!(
                         "note: resumed from the checkpoint of an interrupted training after epoch {n}; train_s counts the resumed part only"
                     );
                 }
@@ -1033,7 +1033,7 @@ pub fn train(ctx: &Ctx, project: &Path, a: &TrainArgs) -> Result<()> {
             // catalog, say) is reported once, with no timing, and the others still run.
             Err(e) if several && !matches!(e, shoplab_engine::Error::Cancelled) => {
                 ctx.progress.abandon_stage();
-                eprintln!("skipped {}: {e}", spec.model.name());
+                note!("skipped {}: {e}", spec.model.name());
                 skipped.push(Skipped {
                     model: spec.model.name(),
                     reason: e.to_string(),
@@ -1296,7 +1296,7 @@ pub fn compare(ctx: &Ctx, project: &Path, a: &CompareArgs) -> Result<()> {
         .map(|(_, c)| c.as_str())
         .collect();
     if !empty.is_empty() {
-        eprintln!(
+        note!(
             "note: no compared run has a value for {} (a metric needs its K among the run's --k cut-offs)",
             empty.join(", ")
         );
@@ -1319,7 +1319,7 @@ pub fn compare(ctx: &Ctx, project: &Path, a: &CompareArgs) -> Result<()> {
     if let Ok(fonts) = shoplab_report::fonts::Fonts::load(cjk.as_deref()) {
         let labels = shoplab_engine::run_label::labels(&all);
         if let Some(l) = labels.iter().find(|l| !fonts.covers(l)) {
-            eprintln!(
+            note!(
                 "note: the run name '{l}' has characters the bundled font lacks; they draw as boxes in the PNGs (the CSV and SVG keep them). Set SHOPLAB_CJK_FONT to a CJK .ttf/.otf/.ttc file to draw them."
             );
         }
@@ -1578,11 +1578,7 @@ fn per_user(ctx: &Ctx, p: &Project, a: &RecommendArgs) -> Result<()> {
             .total_cmp(&y.values[col])
             .then(x.user.cmp(&y.user))
     });
-    let sampled = p
-        .runs()?
-        .into_iter()
-        .find(|r| r.id == table.run)
-        .and_then(|r| r.spec.eval.sampled_negatives);
+    let sampled = table.sampled_negatives;
     ctx.emit(&table, |t| {
         let mut s = format!(
             "Shoppers of run {} by {} (worst first), {} shoppers:\n",
@@ -1739,7 +1735,7 @@ pub fn export_split(ctx: &Ctx, project: &Path, a: &ExportSplitArgs) -> Result<()
     };
     let out = p.export_split(&spec, &a.out, &a.name, a.dedup)?;
     for w in &out.warnings {
-        eprintln!("warning: {w}");
+        note!("warning: {w}");
     }
     ctx.emit(&out, |o| {
         format!(

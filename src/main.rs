@@ -1,5 +1,15 @@
 //! The `shoplab` command line: a thin layer over `shoplab-engine`.
 
+/// `eprintln!` that never panics: a reader of stderr may go away (`2>&1 |
+/// head`), and a closed pipe must not abort a training before its run is
+/// saved.
+macro_rules! note {
+    ($($arg:tt)*) => {{
+        use std::io::Write as _;
+        let _ = writeln!(std::io::stderr(), $($arg)*);
+    }};
+}
+
 mod bench;
 mod cli;
 mod commands;
@@ -48,11 +58,11 @@ fn main() -> ExitCode {
     match dispatch(&ctx, &cli) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) if is_cancelled(&e) => {
-            eprintln!("{e}");
+            note!("{e}");
             ExitCode::from(EXIT_INTERRUPTED)
         }
         Err(e) => {
-            eprintln!("error: {}", error_text(&e));
+            note!("error: {}", error_text(&e));
             ExitCode::FAILURE
         }
     }
@@ -82,11 +92,11 @@ fn cancel_on_ctrl_c(token: &CancelToken) {
             };
             for _ in signals.forever() {
                 if token.is_cancelled() {
-                    eprintln!("\nStopped at once; an unfinished import resumes when run again.");
+                    note!("\nStopped at once; an unfinished import resumes when run again.");
                     std::process::exit(i32::from(EXIT_INTERRUPTED));
                 }
                 token.cancel();
-                eprintln!(
+                note!(
                     "\nCtrl-C: stopping at the next safe point (press Ctrl-C again to quit at once) ..."
                 );
             }

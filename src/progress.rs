@@ -104,9 +104,9 @@ impl CliProgress {
             s.bar = Some(bar);
         } else {
             match total {
-                Some(t) if bytes => eprintln!("{name}: {} to read", HumanBytes(t)),
-                Some(t) => eprintln!("{name}: {t} to do"),
-                None => eprintln!("{name} ..."),
+                Some(t) if bytes => note!("{name}: {} to read", HumanBytes(t)),
+                Some(t) => note!("{name}: {t} to do"),
+                None => note!("{name} ..."),
             }
         }
     }
@@ -134,7 +134,7 @@ impl Progress for CliProgress {
             let pct = (s.done * 100 / t).min(100);
             if pct / 25 > s.last_pct / 25 {
                 s.last_pct = pct;
-                eprintln!("{}: {pct}%", s.stage);
+                note!("{}: {pct}%", s.stage);
             }
         }
     }
@@ -172,7 +172,7 @@ impl Progress for CliProgress {
                 .iter()
                 .map(|(n, v)| format!(", {n} = {v:.4}"))
                 .collect();
-            eprintln!(
+            note!(
                 "{} done in {:.2} s{shown}",
                 s.stage,
                 s.started.elapsed().as_secs_f64()

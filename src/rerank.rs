@@ -58,7 +58,7 @@ fn other_half(half: QuerySlice) -> QuerySlice {
 pub fn warn_if_trained_on(p: &Project, slice: QuerySlice, weights: &FieldWeights) {
     if let Ok(Some(r)) = p.saved_reranker() {
         if r.training.weights != *weights {
-            eprintln!(
+            note!(
                 "note: the learned ranker takes BM25's candidates with the boosts it was trained \
                  with ({}); the boosts given are not used",
                 crate::text::weights(&r.training.weights)
@@ -66,7 +66,7 @@ pub fn warn_if_trained_on(p: &Project, slice: QuerySlice, weights: &FieldWeights
         }
         let half = r.training.queries;
         if slice == QuerySlice::All || slice == half {
-            eprintln!(
+            note!(
                 "note: the re-ranker learned from the {} half of the judged queries; measure \
                  it on the other half (--queries {}) for a fair figure",
                 slice_name(half),

@@ -697,6 +697,7 @@ mod tests {
                     tie_decided: false,
                 })
                 .collect(),
+            sampled_negatives: None,
         }
     }
 

@@ -923,7 +923,9 @@ impl Project {
     /// reported apart).
     pub fn per_user(&self, run_key: &str) -> Result<crate::recommend::per_user::PerUser> {
         let record = find_run(&self.paths, run_key)?;
-        crate::recommend::per_user::read(&record.id, &self.paths.run(&record.id))
+        let mut table = crate::recommend::per_user::read(&record.id, &self.paths.run(&record.id))?;
+        table.sampled_negatives = record.spec.eval.sampled_negatives;
+        Ok(table)
     }
 
     /// A/B comparison of `baseline` with `challengers` (run keys), paired per
@@ -981,7 +983,11 @@ impl Project {
             .chain(&others)
             .map(|r| crate::trec::read_run(&self.paths.run(&r.id).join("run.trec")))
             .collect::<Result<Vec<_>>>()?;
-        let qrels = crate::trec::read_qrels(&self.paths.run(&base.id).join("qrels.trec"))?;
+        // Only the shoppers every run listed (warm in all of them): the
+        // category counts then describe the pairs compared, whichever run
+        // is the baseline.
+        let mut qrels = crate::trec::read_qrels(&self.paths.run(&base.id).join("qrels.trec"))?;
+        qrels.retain(|u, _| lists.iter().all(|l| l.contains_key(u)));
         let top_level: Vec<String> = self
             .store
             .items()?

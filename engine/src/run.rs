@@ -914,16 +914,23 @@ pub fn scan_runs(paths: &ProjectPaths) -> Result<(Vec<RunRecord>, Vec<BrokenRun>
             match read_json::<RunRecord>(&file) {
                 // Every field has a default, so `{}` parses: a record must at
                 // least carry its own folder's id to be a run.
-                Ok(r) if r.id == folder => out.push(r),
+                Ok(r) if r.id == folder && !r.model.is_empty() && !r.created_at.is_empty() => {
+                    out.push(r)
+                }
                 Ok(r) => broken.push(BrokenRun {
                     dir: entry.path(),
                     why: if r.id.is_empty() {
                         format!("{} has no run id", file.display())
-                    } else {
+                    } else if r.id != folder {
                         format!(
                             "{} names run {:?}, not its folder {folder:?}",
                             file.display(),
                             r.id
+                        )
+                    } else {
+                        format!(
+                            "{} lacks the model or the time it was made, which every run records",
+                            file.display()
                         )
                     },
                 }),
@@ -1222,6 +1229,7 @@ mod tests {
             id: "20261201-100000-ease".into(),
             name: "ease".into(),
             model: "ease".into(),
+            created_at: "2026-12-01T10:00:00+00:00".into(),
             ..RunRecord::default()
         };
         for (id, text) in [
@@ -1235,6 +1243,10 @@ mod tests {
                 "20261201-130000-moved",
                 serde_json::to_string(&good).unwrap_or_default(),
             ),
+            (
+                "20261201-140000-m",
+                r#"{"id":"20261201-140000-m"}"#.to_string(),
+            ),
         ] {
             std::fs::create_dir_all(paths.run(id)).unwrap_or_else(|e| panic!("{e}"));
             std::fs::write(paths.run(id).join("run.json"), text).unwrap_or_else(|e| panic!("{e}"));
@@ -1246,7 +1258,8 @@ mod tests {
             .collect();
         assert_eq!(listed, vec![good.id.clone()]);
         let (_, broken) = scan_runs(&paths).unwrap_or_else(|e| panic!("{e}"));
-        assert_eq!(broken.len(), 3, "{broken:?}");
+        assert_eq!(broken.len(), 4, "{broken:?}");
+        assert!(broken[3].why.contains("lacks the model"), "{broken:?}");
         assert!(broken[1].why.contains("no run id"), "{broken:?}");
         assert!(broken[2].why.contains("not its folder"), "{broken:?}");
         // By a prefix of the broken folder only: the reason too.

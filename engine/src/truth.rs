@@ -143,13 +143,27 @@ impl Project {
             ));
         }
         same_shop(truth, &self.store().items()?)?;
+        let all_runs = runs.is_empty();
+        let mut first_error = None;
         let mut out = Vec::new();
         for record in records {
             let log = self.interactions(&record.spec.kinds)?;
             let fit_model =
                 |s: &_, sp: &_, p: &dyn Progress, c: &CancelToken| self.fit_model(s, sp, p, c);
-            let (fitted, _) =
-                crate::run::load_or_fit(&self.paths, &record, &log, &fit_model, progress, cancel)?;
+            let loaded =
+                crate::run::load_or_fit(&self.paths, &record, &log, &fit_model, progress, cancel);
+            let fitted = match loaded {
+                Ok((fitted, _)) => fitted,
+                // Scoring every run: one that cannot serve (trained before
+                // an import, its model gone) is named and left out, as
+                // `compare` notes it, instead of stopping the others.
+                Err(e) if all_runs && !matches!(e, Error::Cancelled) => {
+                    tracing::warn!("eval-truth: left out run {}: {e}", record.id);
+                    first_error.get_or_insert(e);
+                    continue;
+                }
+                Err(e) => return Err(e),
+            };
             let history = fitted.split.history();
             let train = history.to_matrix(record.spec.weighting);
             let sequences = history.sequences();
@@ -230,7 +244,10 @@ impl Project {
                 truth_overlap: per_user.iter().map(|p| p.1).sum::<f64>() / n,
             });
         }
-        Ok(out)
+        match first_error {
+            Some(e) if out.is_empty() => Err(e),
+            _ => Ok(out),
+        }
     }
 }
 

@@ -38,6 +38,10 @@ pub struct PerUser {
     pub columns: Vec<String>,
     /// The shoppers, in file order (shoppers in the means, then cold ones reported apart).
     pub rows: Vec<PerUserRow>,
+    /// The run was evaluated on sampled candidates (this many per test
+    /// item), so its values are optimistic against full ranking.
+    #[serde(default)]
+    pub sampled_negatives: Option<usize>,
 }
 
 impl PerUser {

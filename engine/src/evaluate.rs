@@ -359,6 +359,21 @@ struct Outcome {
     counted: bool,
 }
 
+/// Whether `model` has nothing to rank shopper `user` from: no history at
+/// all, or (for a model with a learned vector per shopper) no events in the
+/// part it was fitted on (`trained`, per user index; `None`: the history is
+/// that part). The one rule of `evaluate`, `recommend` and `eval-truth`.
+pub fn is_cold(
+    model: &dyn Recommender,
+    trained: Option<&[bool]>,
+    user: usize,
+    history: &[u32],
+) -> bool {
+    history.is_empty()
+        || (!model.ranks_from_history()
+            && trained.is_some_and(|t| !t.get(user).copied().unwrap_or(false)))
+}
+
 /// Evaluates `model` on `test`, with `train` (the matrix the model was fitted
 /// on, user x item) as each shopper's history and `sequences` (the same
 /// training events in time order, for sequential models) when given.
@@ -440,12 +455,7 @@ pub fn evaluate(
             (&[][..], &[][..])
         }
     };
-    // Cold: nothing to rank the shopper from (see `trained` above).
-    let per_shopper = !model.ranks_from_history();
-    let is_cold = |u: usize| {
-        history(u).0.is_empty()
-            || (per_shopper && trained.is_some_and(|t| !t.get(u).copied().unwrap_or(false)))
-    };
+    let is_cold = |u: usize| is_cold(model, trained, u, history(u).0);
     let mut eligible = Vec::new();
     let mut n_users_skipped = 0;
     let mut pairs = PairCounts::default();

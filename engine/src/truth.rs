@@ -20,7 +20,7 @@ use shoplab_datasets::synthetic::Truth;
 use shoplab_datasets::{CancelToken, Progress, UserQuery, Weighting, top_k};
 
 use crate::error::{Error, Result};
-use crate::evaluate::{ColdShoppers, TieBreak, popularity_prior};
+use crate::evaluate::{ColdShoppers, TieBreak, is_cold, popularity_prior};
 use crate::project::Project;
 use crate::run::{RunRecord, find_run};
 
@@ -170,11 +170,6 @@ impl Project {
             // As the run's evaluation ranks: cold shoppers by its fallback
             // (unless it let the model rank them), ties by its tie rule.
             let trained = fitted.split.trained_shoppers();
-            let per_shopper = !fitted.model.ranks_from_history();
-            let is_cold = |u: u32, hist: &[u32]| {
-                hist.is_empty()
-                    || (per_shopper && !trained.get(u as usize).copied().unwrap_or(false))
-            };
             let fallback = if record.spec.eval.cold_shoppers == ColdShoppers::Model {
                 None
             } else {
@@ -199,7 +194,9 @@ impl Project {
                         let (hist, weights) = train.row(u as usize);
                         scores.iter_mut().for_each(|s| *s = 0.0);
                         let scorer = match &fallback {
-                            Some(f) if is_cold(u, hist) => f.as_ref(),
+                            Some(f) if is_cold(model, Some(&trained), u as usize, hist) => {
+                                f.as_ref()
+                            }
                             _ => model,
                         };
                         scorer.score(

@@ -140,6 +140,12 @@ pub fn save(dir: &Path, model: &dyn Recommender, info: &SavedModel) -> Result<()
 /// identical weights differ from save to save; the sorted form does not.
 fn weights_hash(bytes: &[u8]) -> String {
     let mut hasher = xxhash_rust::xxh3::Xxh3::new();
+    hash_weights(&mut hasher, bytes);
+    format!("xxh3-128c:{:032x}", hasher.digest128())
+}
+
+/// Feeds a safetensors file to `hasher` with its header's keys sorted.
+fn hash_weights(hasher: &mut xxhash_rust::xxh3::Xxh3, bytes: &[u8]) {
     match split_header(bytes) {
         Some((header, data)) => {
             hasher.update(canonical_json(&header).as_bytes());
@@ -148,7 +154,6 @@ fn weights_hash(bytes: &[u8]) -> String {
         // Not a safetensors file: loading refuses it anyway.
         None => hasher.update(bytes),
     }
-    format!("xxh3-128c:{:032x}", hasher.digest128())
 }
 
 /// The hash `save` records: the model settings (`spec`, keys sorted) and
@@ -158,13 +163,7 @@ fn model_hash(spec: &serde_json::Value, bytes: &[u8]) -> String {
     let mut hasher = xxhash_rust::xxh3::Xxh3::new();
     hasher.update(canonical_json(spec).as_bytes());
     hasher.update(&[0]);
-    match split_header(bytes) {
-        Some((header, data)) => {
-            hasher.update(canonical_json(&header).as_bytes());
-            hasher.update(data);
-        }
-        None => hasher.update(bytes),
-    }
+    hash_weights(&mut hasher, bytes);
     format!("xxh3-128m:{:032x}", hasher.digest128())
 }
 

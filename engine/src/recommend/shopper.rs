@@ -80,14 +80,8 @@ pub fn rank(
     };
     // As in `evaluate`: a model with a vector per shopper has none for a
     // shopper without training events.
-    let cold = hist.is_empty()
-        || (!fitted.model.ranks_from_history()
-            && !fitted
-                .split
-                .trained_shoppers()
-                .get(user as usize)
-                .copied()
-                .unwrap_or(false));
+    let trained = fitted.split.trained_shoppers();
+    let cold = crate::evaluate::is_cold(fitted.model.as_ref(), Some(&trained), user as usize, hist);
     // A cold shopper gets the run's declared fallback, not the model's tie
     // order, as in `evaluate`.
     let fallback = if cold && spec.eval.cold_shoppers != ColdShoppers::Model {

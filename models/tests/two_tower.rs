@@ -239,16 +239,9 @@ mod two_tower {
     #[test]
     fn two_tower_adds_no_untrained_user_vector() {
         let shop = shop();
-        let mut wide = Interactions::new(N_USERS + 1, N_ITEMS);
-        for e in 0..shop.log.len() {
-            wide.push(
-                shop.log.users[e],
-                shop.log.items[e],
-                shop.log.ts[e],
-                shop.log.kinds[e],
-                shop.log.values[e],
-            );
-        }
+        // One more shopper index, with no events.
+        let mut wide = shop.log.clone();
+        wide.n_users += 1;
         let seqs = wide.sequences();
         let data = TrainData {
             train: &wide,
